@@ -1,0 +1,21 @@
+/**
+ * tfjs-synth: image-synthesis building blocks for TensorFlow.js.
+ *
+ * Namespaces group the API (`layers`, `models`, `losses`, `training`, `io`, `ops`); every layer
+ * class and factory is also exported by name at the top level.
+ * @packageDocumentation
+ */
+export { initBackend, BACKEND_NAMES } from './backend/init-backend';
+export type { BackendName } from './backend/init-backend';
+export { registerWasmTrainingKernels } from './backend/register-wasm-training-kernels';
+export { registerLayers } from './register';
+
+export * as layers from './layers/index';
+export * as models from './models/index';
+export * as losses from './losses/index';
+export * as training from './training/index';
+export * as io from './io/index';
+export * as ops from './ops/index';
+
+// Layer classes and factories by name.
+export * from './layers/index';

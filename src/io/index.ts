@@ -1,0 +1,2 @@
+// Public API of src/io: one export line per unit.
+export {};

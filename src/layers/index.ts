@@ -1,0 +1,2 @@
+// Public API of src/layers: one export line per unit.
+export {};

@@ -1,0 +1,2 @@
+// Public API of src/ops: one export line per unit.
+export {};

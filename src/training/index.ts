@@ -1,0 +1,2 @@
+// Public API of src/training: one export line per unit.
+export {};
