@@ -1,8 +1,13 @@
 import type { serialization } from '@tensorflow/tfjs-core';
+import { GatedConv2D } from './gated-conv2d';
+import { GatedUpsample2D } from './gated-upsample2d';
 
 /**
  * Every serializable layer class of the library, registered by `registerLayers()`.
  * Each layer file adds its class here.
  * @internal
  */
-export const layerClasses: serialization.SerializableConstructor<serialization.Serializable>[] = [];
+export const layerClasses: serialization.SerializableConstructor<serialization.Serializable>[] = [
+  GatedConv2D,
+  GatedUpsample2D,
+];

@@ -1,2 +1,7 @@
 // Public API of src/ops: one export line per unit.
 export {};
+export { gatedActivation, GATED_ACTIVATIONS } from './gated-activation';
+export type { GatedActivationName } from './gated-activation';
+export { gatedConvolution } from './gated-conv2d';
+export type { GatedConvolutionOptions } from './gated-conv2d';
+export { upsampleNearest2x } from './upsample-nearest2x';

@@ -1,0 +1,215 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { GATED_ACTIVATIONS, type GatedActivationName } from '../ops/gated-activation';
+import { gatedConvolution } from '../ops/gated-conv2d';
+import {
+  serializeInitializer,
+  toInitializer,
+  type Initializer,
+  type InitializerArg,
+} from './internal/initializers';
+
+type Kwargs = Record<string, unknown>;
+
+/** Arguments of {@link GatedConv2D}. */
+export interface GatedConv2DArgs {
+  /** Output channels (the convolution itself has `2 * filters` when gated). Required, > 0. */
+  filters: number;
+  /** Kernel size, a number or [kh, kw]. Required. */
+  kernelSize: number | [number, number];
+  /** Strides, a number or [sh, sw]. Default 1. */
+  strides?: number | [number, number];
+  /** 'same' (TF padding, as DeepFill) or 'valid'. Default 'same'. */
+  padding?: 'same' | 'valid';
+  /** Dilation, a number or [dh, dw]. Default 1 (DeepFill's atrous layers use 2, 4, 8, 16). */
+  dilationRate?: number | [number, number];
+  /**
+   * Feature activation; the gate is always a sigmoid. Default 'elu' (DeepFill). `null` disables
+   * gating: the convolution then has `filters` channels and its raw output is returned, as
+   * DeepFill does for its RGB output layer.
+   */
+  activation?: GatedActivationName | null;
+  /** Add a bias. Default true. */
+  useBias?: boolean;
+  /** Kernel initializer. Default 'glorotUniform' (TF's conv2d default, used by DeepFill). */
+  kernelInitializer?: InitializerArg;
+  /** Bias initializer. Default 'zeros'. */
+  biasInitializer?: InitializerArg;
+  /** Layer name. Default: generated. */
+  name?: string;
+  /** Whether the weights are trainable. Default true. */
+  trainable?: boolean;
+}
+
+export function pair(v: number | [number, number], owner: string, arg: string): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new Error(`${owner}: ${arg} must be a positive integer or a pair of them, got ${JSON.stringify(v)}.`);
+  }
+  return p;
+}
+
+/** Output length of a TF-style convolution along one axis. */
+export function convOutputLength(
+  n: number | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padding: 'same' | 'valid',
+): number | null {
+  if (n === null) return null;
+  if (padding === 'same') return Math.ceil(n / stride);
+  return Math.ceil((n - (kernel - 1) * dilation) / stride);
+}
+
+/**
+ * Gated convolution of DeepFill v2 (Yu et al. 2019, "Free-Form Image Inpainting with Gated
+ * Convolution", https://arxiv.org/abs/1806.03589; `gen_conv` in generative_inpainting).
+ *
+ * One convolution with `2 * filters` output channels; the first `filters` channels are features,
+ * the last `filters` are gates, and the output is `activation(features) * sigmoid(gates)`.
+ * Weights `kernel` [kh, kw, in, 2 * filters] and `bias` [2 * filters] have DeepFill's TF layout,
+ * so its checkpoints load without reshuffling.
+ *
+ * Input shape: [batch, h, w, in]. Output shape: [batch, h', w', filters] with h' = ceil(h / sh)
+ * for 'same' padding.
+ *
+ * Porting note: DeepFill's TF code pads 'SAME' (asymmetric for even kernels / strided
+ * convolutions), which is what 'same' does here; a PyTorch port of DeepFill using symmetric
+ * padding differs at the borders.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { gatedConv2d } from 'tfjs-synth';
+ * const layer = gatedConv2d({ filters: 24, kernelSize: 5 });
+ * const y = layer.apply(tf.zeros([1, 64, 64, 5])) as tf.Tensor; // [1, 64, 64, 24]
+ * ```
+ */
+export class GatedConv2D extends tfl.layers.Layer {
+  static className = 'GatedConv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'same' | 'valid';
+  readonly dilationRate: [number, number];
+  readonly activation: GatedActivationName | null;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  protected kernel: tfl.LayerVariable | null = null;
+  protected bias: tfl.LayerVariable | null = null;
+
+  constructor(args: GatedConv2DArgs) {
+    super({ name: args.name, trainable: args.trainable ?? true });
+    const owner = (this.constructor as typeof GatedConv2D).className;
+    if (!Number.isInteger(args.filters) || args.filters <= 0) {
+      throw new Error(`${owner}: filters must be a positive integer, got ${JSON.stringify(args.filters)}.`);
+    }
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize, owner, 'kernelSize');
+    this.strides = pair(args.strides ?? 1, owner, 'strides');
+    this.dilationRate = pair(args.dilationRate ?? 1, owner, 'dilationRate');
+    this.padding = args.padding ?? 'same';
+    if (this.padding !== 'same' && this.padding !== 'valid') {
+      throw new Error(`${owner}: padding must be 'same' or 'valid', got ${JSON.stringify(args.padding)}.`);
+    }
+    if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
+      throw new Error(
+        `${owner}: strides ${JSON.stringify(this.strides)} and dilationRate ${JSON.stringify(this.dilationRate)} cannot both exceed 1.`,
+      );
+    }
+    this.activation = args.activation === undefined ? 'elu' : args.activation;
+    if (this.activation !== null && !GATED_ACTIVATIONS.includes(this.activation)) {
+      throw new Error(
+        `${owner}: unknown activation ${JSON.stringify(args.activation)}; valid: ${GATED_ACTIVATIONS.join(', ')} or null.`,
+      );
+    }
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = toInitializer(args.kernelInitializer ?? 'glorotUniform', owner, 'kernelInitializer');
+    this.biasInitializer = toInitializer(args.biasInitializer ?? 'zeros', owner, 'biasInitializer');
+  }
+
+  /** Output channels of the convolution itself: `2 * filters` when gated, else `filters`. */
+  get convChannels(): number {
+    return this.activation === null ? this.filters : 2 * this.filters;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const owner = this.getClassName();
+    if (shape.length !== 4) {
+      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.join(', ')}].`);
+    }
+    const inChannels = shape[3];
+    if (inChannels === null || inChannels === undefined) {
+      throw new Error(`${owner}: the channel dimension of the input must be known, got shape [${shape.join(', ')}].`);
+    }
+    this.kernel = this.addWeight(
+      'kernel',
+      [this.kernelSize[0], this.kernelSize[1], inChannels, this.convChannels],
+      'float32',
+      this.kernelInitializer,
+    );
+    if (this.useBias) this.bias = this.addWeight('bias', [this.convChannels], 'float32', this.biasInitializer);
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+      if (x.rank !== 4) {
+        throw new Error(`${this.getClassName()}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
+      }
+      return gatedConvolution(
+        x as tf.Tensor4D,
+        this.kernel!.read() as tf.Tensor4D,
+        this.bias ? (this.bias.read() as tf.Tensor1D) : null,
+        { strides: this.strides, padding: this.padding, dilationRate: this.dilationRate, activation: this.activation },
+      );
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    return [
+      s[0] ?? null,
+      convOutputLength(s[1] ?? null, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding),
+      convOutputLength(s[2] ?? null, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding),
+      this.filters,
+    ];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      dilationRate: this.dilationRate,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+    };
+  }
+}
+
+/**
+ * Creates a {@link GatedConv2D} (DeepFill v2 gated convolution, Yu et al. 2019,
+ * https://arxiv.org/abs/1806.03589).
+ *
+ * Input shape: [batch, h, w, in]. Output shape: [batch, h', w', filters].
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { gatedConv2d } from 'tfjs-synth';
+ * const down = gatedConv2d({ filters: 48, kernelSize: 3, strides: 2 });
+ * const y = down.apply(tf.zeros([1, 64, 64, 24])) as tf.Tensor; // [1, 32, 32, 48]
+ * ```
+ */
+export function gatedConv2d(args: GatedConv2DArgs): GatedConv2D {
+  return new GatedConv2D(args);
+}

@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { GatedConv2D, gatedConv2d } from '../../src/layers/gated-conv2d';
+import { GatedUpsample2D, gatedDeconv2d } from '../../src/layers/gated-upsample2d';
+import { describeBackends } from '../harness/backends';
+import { finiteDifferenceCheck } from '../harness/finite-differences';
+import { runLayerConformance } from '../harness/layer-conformance';
+
+interface GatedCase {
+  name: string;
+  upsample: boolean;
+  filters: number;
+  kernelSize: number;
+  strides: number;
+  dilationRate: number;
+  activation: 'elu' | 'relu' | 'tanh' | null;
+  padding: 'same' | 'valid';
+  useBias: boolean;
+  xShape: number[];
+  x: number[];
+  kernelShape: number[];
+  kernel: number[];
+  bias: number[] | null;
+  yShape: number[];
+  y: number[];
+}
+
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/layers/gated_conv2d.json', import.meta.url), 'utf8'),
+) as { cases: GatedCase[] };
+
+function makeFromCase(c: GatedCase): GatedConv2D {
+  const common = {
+    filters: c.filters,
+    kernelSize: c.kernelSize,
+    dilationRate: c.dilationRate,
+    activation: c.activation,
+    padding: c.padding,
+    useBias: c.useBias,
+  };
+  return c.upsample ? gatedDeconv2d(common) : gatedConv2d({ ...common, strides: c.strides });
+}
+
+async function maxAbs(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0]!;
+  d.dispose();
+  return v;
+}
+
+describeBackends('GatedConv2D', () => {
+  runLayerConformance({
+    make: () => gatedConv2d({ filters: 4, kernelSize: 3 }),
+    inputShape: [2, 6, 6, 3],
+    expectedOutputShape: [2, 6, 6, 4],
+    trainableWeights: 2,
+  });
+
+  it('matches PyTorch golden values (max abs diff <= 1e-5)', async () => {
+    for (const c of fixture.cases.filter((k) => !k.upsample)) {
+      const layer = makeFromCase(c);
+      const x = tf.tensor(c.x, c.xShape);
+      layer.apply(x); // build
+      const weights = [tf.tensor(c.kernel, c.kernelShape), ...(c.bias ? [tf.tensor1d(c.bias)] : [])];
+      layer.setWeights(weights);
+      const y = layer.apply(x) as tf.Tensor;
+      const expected = tf.tensor(c.y, c.yShape);
+      expect(y.shape, c.name).toEqual(c.yShape);
+      expect(layer.computeOutputShape(c.xShape).slice(1), c.name).toEqual(c.yShape.slice(1));
+      expect(await maxAbs(y, expected), c.name).toBeLessThanOrEqual(1e-5);
+      tf.dispose([x, y, expected, ...weights]);
+      layer.dispose();
+    }
+  });
+
+  it('weights have DeepFill layout: kernel [kh, kw, in, 2 * filters], bias [2 * filters]; raw layer has filters', () => {
+    const gated = gatedConv2d({ filters: 24, kernelSize: 5 });
+    const x5 = tf.zeros([1, 8, 8, 5]);
+    const x12 = tf.zeros([1, 8, 8, 12]);
+    tf.dispose(gated.apply(x5) as tf.Tensor);
+    expect(gated.weights.map((w) => w.shape)).toEqual([
+      [5, 5, 5, 48],
+      [48],
+    ]);
+    const raw = gatedConv2d({ filters: 3, kernelSize: 3, activation: null });
+    const yRaw = raw.apply(x12) as tf.Tensor;
+    expect(yRaw.shape).toEqual([1, 8, 8, 3]);
+    tf.dispose([x5, x12, yRaw]);
+    expect(raw.weights.map((w) => w.shape)).toEqual([[3, 3, 12, 3], [3]]);
+    gated.dispose();
+    raw.dispose();
+  });
+
+  it('gradients match central finite differences (input and weights)', async () => {
+    // Central differences, h = 1e-2, float32: relative error 2e-2 leaves room for float32
+    // rounding of the loss (~1e-7 |L| / h) and the O(h^2) truncation of ELU/sigmoid curvature.
+    const layer = gatedConv2d({ filters: 2, kernelSize: 3, strides: 2 });
+    const x = tf.variable(tf.randomNormal([1, 6, 5, 3], 0, 1, 'float32', 3));
+    tf.dispose(layer.apply(x) as tf.Tensor);
+    const w = tf.randomUniform([1, 3, 3, 2], 0.5, 1.5, 'float32', 4);
+    const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
+    for (const target of [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)]) {
+      const r = await finiteDifferenceCheck(loss, target, { samples: 6, h: 1e-2 });
+      expect(r.maxRelError, `${target.name}: ${JSON.stringify(r)}`).toBeLessThan(2e-2);
+    }
+    tf.dispose([x, w]);
+    layer.dispose();
+  });
+
+  it('rejects bad arguments and inputs with clear errors', () => {
+    expect(() => gatedConv2d({ filters: 0, kernelSize: 3 })).toThrow(/GatedConv2D: filters must be a positive integer, got 0/);
+    expect(() => gatedConv2d({ filters: 2, kernelSize: -1 })).toThrow(/GatedConv2D: kernelSize .* got -1/);
+    expect(() => gatedConv2d({ filters: 2, kernelSize: 3, padding: 'full' as 'same' })).toThrow(
+      /GatedConv2D: padding must be 'same' or 'valid', got "full"/,
+    );
+    expect(() => gatedConv2d({ filters: 2, kernelSize: 3, activation: 'gelu' as 'elu' })).toThrow(
+      /GatedConv2D: unknown activation "gelu"/,
+    );
+    expect(() => gatedConv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/GatedConv2D: strides/);
+    const layer = gatedConv2d({ filters: 2, kernelSize: 3 });
+    const x = tf.zeros([4, 4, 3]);
+    expect(() => layer.apply(x)).toThrow(/GatedConv2D: expected a rank-4 NHWC input, got shape \[4, 4, 3\]/);
+    x.dispose();
+  });
+});
+
+describeBackends('GatedUpsample2D', () => {
+  runLayerConformance({
+    make: () => gatedDeconv2d({ filters: 3 }),
+    inputShape: [2, 3, 4, 2],
+    expectedOutputShape: [2, 6, 8, 3],
+    trainableWeights: 2,
+  });
+
+  it('matches PyTorch golden values (max abs diff <= 1e-5)', async () => {
+    const cases = fixture.cases.filter((k) => k.upsample);
+    expect(cases.length).toBeGreaterThan(0);
+    for (const c of cases) {
+      const layer = makeFromCase(c);
+      expect(layer).toBeInstanceOf(GatedUpsample2D);
+      const x = tf.tensor(c.x, c.xShape);
+      layer.apply(x);
+      const weights = [tf.tensor(c.kernel, c.kernelShape), ...(c.bias ? [tf.tensor1d(c.bias)] : [])];
+      layer.setWeights(weights);
+      const y = layer.apply(x) as tf.Tensor;
+      const expected = tf.tensor(c.y, c.yShape);
+      expect(y.shape).toEqual(c.yShape);
+      expect(await maxAbs(y, expected), c.name).toBeLessThanOrEqual(1e-5);
+      tf.dispose([x, y, expected, ...weights]);
+      layer.dispose();
+    }
+  });
+
+  it('gradients match central finite differences (input and weights)', async () => {
+    const layer = gatedDeconv2d({ filters: 2 });
+    const x = tf.variable(tf.randomNormal([1, 3, 3, 2], 0, 1, 'float32', 5));
+    tf.dispose(layer.apply(x) as tf.Tensor);
+    const w = tf.randomUniform([1, 6, 6, 2], 0.5, 1.5, 'float32', 6);
+    const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
+    for (const target of [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)]) {
+      const r = await finiteDifferenceCheck(loss, target, { samples: 6, h: 1e-2 });
+      expect(r.maxRelError, `${target.name}: ${JSON.stringify(r)}`).toBeLessThan(2e-2);
+    }
+    tf.dispose([x, w]);
+    layer.dispose();
+  });
+
+  it('rejects strides other than 1', () => {
+    expect(() => new GatedUpsample2D({ filters: 2, strides: 2 } as never)).toThrow(/GatedUpsample2D: strides must be 1 .*got 2/);
+  });
+});
