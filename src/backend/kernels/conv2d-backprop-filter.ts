@@ -1,0 +1,153 @@
+import {
+  backend_util,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Slice,
+  Transpose,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropFilterInputs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { disposeInfo, makeOutputFrom, runWasmKernel } from './kernel-utils';
+
+const NAME = 'Conv2DBackpropFilter';
+
+/**
+ * Attributes of the kernel. tfjs-core never passes `dilations` (its conv2d gradient rejects
+ * dilation > 1), but the math below handles it, so a caller running the kernel directly may.
+ */
+export type Conv2DBackpropFilterWasmAttrs = Conv2DBackpropFilterAttrs & {
+  dilations?: [number, number] | number;
+};
+
+/**
+ * Gradient of a 2-D convolution with respect to its filter, on the wasm backend, computed by
+ * the backend's own XNNPACK `Conv2D` kernel.
+ *
+ * Shapes (NHWC only): `x` [B, H, W, Ci], `dy` [B, OH, OW, Co] -> dW [KH, KW, Ci, Co].
+ *
+ * The forward convolution with stride s, dilation d and top/left padding (pt, pl) is
+ *
+ *   y[b, oh, ow, co] = sum_{kh, kw, ci} x[b, oh*s - pt + kh*d, ow*s - pl + kw*d, ci] * w[kh, kw, ci, co]
+ *
+ * so its filter gradient is
+ *
+ *   dW[kh, kw, ci, co] = sum_{b, oh, ow} x[b, kh*d - pt + oh*s, kw*d - pl + ow*s, ci] * dy[b, oh, ow, co].
+ *
+ * That is itself a convolution once the axes are renamed: take x' = transpose(x) [Ci, H, W, B]
+ * (the input channels become the batch, the batch becomes the channels) and the filter
+ * f' = transpose(dy) [OH, OW, B, Co]; then
+ *
+ *   out[ci, kh, kw, co] = sum_{oh, ow, b} x'[ci, kh*d - pt + oh*s, kw*d - pl + ow*s, b] * f'[oh, ow, b, co]
+ *
+ * is a convolution of x' by f' with stride d and dilation s (the roles of stride and dilation
+ * swap), the same top/left padding, and a bottom/right padding chosen so that exactly KH x KW
+ * outputs come out. Transposing `out` to [KH, KW, Ci, Co] gives dW.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend('wasm'); // registers this kernel
+ * const x = tf.randomNormal([1, 8, 8, 3]);
+ * const w = tf.randomNormal([3, 3, 3, 4]);
+ * const dW = tf.grad((f: tf.Tensor4D) => tf.sum(tf.conv2d(x, f, 1, 'same')))(w); // [3, 3, 3, 4]
+ * ```
+ */
+export function conv2DBackpropFilterWasm(args: {
+  inputs: Conv2DBackpropFilterInputs;
+  backend: BackendWasm;
+  attrs: Conv2DBackpropFilterWasmAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as TensorInfo;
+  const dy = inputs.dy as TensorInfo;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  if (dataFormat === 'NCHW') {
+    throw new Error(`${NAME} (wasm): dataFormat 'NCHW' is not supported; use 'NHWC'.`);
+  }
+  if (x.shape.length !== 4 || dy.shape.length !== 4) {
+    throw new Error(`${NAME} (wasm): x and dy must be rank 4, got x [${x.shape}] and dy [${dy.shape}].`);
+  }
+  const dilations = attrs.dilations ?? 1;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const [batch, inH, inW, inC] = x.shape as [number, number, number, number];
+  const [, outH, outW, outC] = dy.shape as [number, number, number, number];
+  if (outH !== info.outHeight || outW !== info.outWidth || outC !== info.outChannels || batch !== dy.shape[0]) {
+    throw new Error(
+      `${NAME} (wasm): dy has shape [${dy.shape}] but x [${x.shape}] with filterShape [${filterShape}] ` +
+        `gives [${info.outShape}].`,
+    );
+  }
+  const kH = info.filterHeight;
+  const kW = info.filterWidth;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // Rows x' must span (top padding included) so the new convolution yields exactly kH rows:
+  // (kH - 1) * d new strides plus the effective height of dy dilated by s.
+  const spanH = (kH - 1) * info.dilationHeight + (outH - 1) * info.strideHeight + 1;
+  const spanW = (kW - 1) * info.dilationWidth + (outW - 1) * info.strideWidth + 1;
+  // A negative bottom/right means the forward pass never read the last rows/columns of x
+  // ('valid' or large strides leave a remainder): crop them instead, XNNPACK has no negative pads.
+  const bottom = spanH - top - inH;
+  const right = spanW - left - inW;
+  const usedH = inH + Math.min(0, bottom);
+  const usedW = inW + Math.min(0, right);
+  if (usedH <= 0 || usedW <= 0) {
+    // Every window lies wholly in the padding: the filter never touched x.
+    return makeOutputFrom(backend, [...filterShape], 'float32', new Float32Array(kH * kW * inC * outC));
+  }
+
+  const temps: TensorInfo[] = [];
+  try {
+    let xUsed = x;
+    if (usedH < inH || usedW < inW) {
+      xUsed = runWasmKernel(NAME, Slice, { x }, { begin: [0, 0, 0, 0], size: [batch, usedH, usedW, inC] }, backend);
+      temps.push(xUsed);
+    }
+    const xT = runWasmKernel(NAME, Transpose, { x: xUsed }, { perm: [3, 1, 2, 0] }, backend); // [Ci, H, W, B]
+    temps.push(xT);
+    const dyT = runWasmKernel(NAME, Transpose, { x: dy }, { perm: [1, 2, 0, 3] }, backend); // [OH, OW, B, Co]
+    temps.push(dyT);
+    const conv = runWasmKernel(
+      NAME,
+      Conv2D,
+      { x: xT, filter: dyT },
+      {
+        strides: [info.dilationHeight, info.dilationWidth],
+        dilations: [info.strideHeight, info.strideWidth],
+        pad: [
+          [0, 0],
+          [top, Math.max(0, bottom)],
+          [left, Math.max(0, right)],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+      },
+      backend,
+    ); // [Ci, KH, KW, Co]
+    temps.push(conv);
+    return runWasmKernel(NAME, Transpose, { x: conv }, { perm: [1, 2, 0, 3] }, backend); // [KH, KW, Ci, Co]
+  } finally {
+    for (const t of temps) disposeInfo(backend, t);
+  }
+}
+
+/** Registers {@link conv2DBackpropFilterWasm} as `Conv2DBackpropFilter` for 'wasm'. */
+export const conv2DBackpropFilterWasmConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilterWasm as unknown as KernelFunc,
+};

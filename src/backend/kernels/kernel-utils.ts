@@ -1,0 +1,74 @@
+import {
+  getKernel,
+  util,
+  type DataType,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * Runs another kernel registered for the wasm backend directly, without going through the
+ * engine (so no tensor is tracked and nothing is recorded on the gradient tape). The caller
+ * owns the returned TensorInfo and must free it with {@link disposeInfo} unless it is the
+ * kernel's own output.
+ *
+ * @example
+ * ```ts
+ * const xT = runWasmKernel('Transpose', { x }, { perm: [3, 1, 2, 0] }, backend);
+ * // ... use xT ...
+ * disposeInfo(backend, xT);
+ * ```
+ * @throws Error naming `caller` and `kernelName` when the kernel is not registered for wasm.
+ */
+export function runWasmKernel(
+  caller: string,
+  kernelName: string,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap,
+  backend: BackendWasm,
+): TensorInfo {
+  const kernel = getKernel(kernelName, 'wasm');
+  if (kernel == null) {
+    throw new Error(`${caller} (wasm): needs the '${kernelName}' kernel, which is not registered for 'wasm'.`);
+  }
+  const out = kernel.kernelFunc({ inputs, attrs, backend });
+  // Every kernel used here has a single output.
+  return Array.isArray(out) ? out[0]! : out;
+}
+
+/** Frees a TensorInfo made by {@link runWasmKernel} (decrements its refCount, frees at zero). */
+export function disposeInfo(backend: BackendWasm, info: TensorInfo): void {
+  backend.disposeData(info.dataId);
+}
+
+/**
+ * Allocates a wasm output tensor and copies `values` (often a Float64Array accumulator) into it,
+ * rounding to the output dtype.
+ *
+ * The heap view is taken right after the allocation: a later `_malloc` may grow wasm memory
+ * and detach earlier views.
+ */
+export function makeOutputFrom(
+  backend: BackendWasm,
+  shape: number[],
+  dtype: DataType,
+  values: ArrayLike<number>,
+): TensorInfo {
+  const out = backend.makeOutput(shape, dtype);
+  const view = backend.typedArrayFromHeap(out);
+  if (values.length !== util.sizeFromShape(shape)) {
+    throw new Error(`makeOutputFrom: ${values.length} values for shape [${shape.join(', ')}].`);
+  }
+  view.set(values);
+  return out;
+}
+
+/** Reads a float32 or int32 wasm tensor into a fresh JS typed array (a copy, not a heap view). */
+export function readValues(backend: BackendWasm, info: TensorInfo): Float32Array | Int32Array {
+  const values = backend.readSync(info.dataId);
+  if (values instanceof Float32Array || values instanceof Int32Array) return values;
+  // bool tensors come back as Uint8Array; widen so callers handle one numeric type.
+  return Int32Array.from(values as Uint8Array);
+}
