@@ -1,1 +1,18 @@
-export {};
+// tfjs-synth/patchmatch: PatchMatch in WebAssembly SIMD with a plain TypeScript fallback.
+// This entry point imports nothing from TensorFlow.js.
+export { createPatchMatch } from './create-patch-match.js';
+export { hasWasmSimd } from './wasm-kernel.js';
+export type {
+  CreatePatchMatchOptions,
+  InpaintOptions,
+  Mask,
+  Nnf,
+  NnfOptions,
+  NnfProgress,
+  PatchMatch,
+  PatchMatchBackend,
+  RgbaImage,
+  SynthesisProgress,
+  TextureOptions,
+  VoteOptions,
+} from './types.js';

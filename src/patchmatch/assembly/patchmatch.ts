@@ -1,0 +1,282 @@
+// PatchMatch kernels (Barnes et al., "PatchMatch: A Randomized Correspondence Algorithm for
+// Structural Image Editing", SIGGRAPH 2009) over raw linear memory.
+//
+// The host lays every buffer out in this module's memory and passes pointers: no allocator, no
+// GC (runtime "stub"). The same algorithm is written in plain TypeScript in ../js-kernel.ts; the
+// two must make exactly the same decisions in the same order (same PRNG, same scan order, same
+// candidate order), so that both backends return bit-identical fields. Lines marked "Must match"
+// are duplicated there.
+//
+// Image buffers hold RGBA bytes with the alpha byte zeroed by the host, so a 16-byte load of four
+// pixels can be differenced whole; every image buffer is followed by 16 readable bytes so the
+// last (masked) load of a row never leaves memory.
+
+// ---- Field state set by setup() -------------------------------------------------------------
+
+let tPtr: usize = 0; // target RGBA (alpha zeroed)
+let tw: i32 = 0;
+let sPtr: usize = 0; // source RGBA (alpha zeroed)
+let sw: i32 = 0;
+let sh: i32 = 0;
+let p: i32 = 0; // patch size
+let fw: i32 = 0; // field width  = tw - p + 1
+let fh: i32 = 0; // field height = th - p + 1
+let sfw: i32 = 0; // source patch positions, x: sw - p + 1
+let sfh: i32 = 0; // source patch positions, y: sh - p + 1
+let validPtr: usize = 0; // u8 per source patch position: 1 = usable
+let validListPtr: usize = 0; // i32 indices (y * sfw + x) of usable source patches
+let nValid: u32 = 0;
+let activePtr: usize = 0; // u8 per target patch: 1 = searched; 0 = left as (-1, -1, 0xffffffff)
+let nxPtr: usize = 0; // i32 field x
+let nyPtr: usize = 0; // i32 field y
+let ndPtr: usize = 0; // u32 field distance
+let fullChunks: i32 = 0; // 16-byte (4-pixel) loads per patch row
+let hasTail: bool = false;
+let tailMask: v128 = i32x4.splat(0);
+let rng: u32 = 0;
+
+// Must match SEED_MIX and ZERO_STATE in ../js-kernel.ts.
+const SEED_MIX: u32 = 0x9e3779b9;
+const ZERO_STATE: u32 = 0x6d2b79f5;
+const NONE: u32 = 0xffffffff;
+
+/** Start of the region the host may use (everything below belongs to static data). */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+/** xorshift32 (Marsaglia 2003). Must match nextRandom() in ../js-kernel.ts. */
+@inline function nextRandom(): u32 {
+  let x = rng;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  rng = x;
+  return x;
+}
+
+export function setup(
+  targetPtr: usize, targetWidth: i32, targetHeight: i32,
+  sourcePtr: usize, sourceWidth: i32, sourceHeight: i32,
+  patchSize: i32,
+  validMapPtr: usize, validIndexPtr: usize, validCount: u32,
+  activeMapPtr: usize,
+  fieldXPtr: usize, fieldYPtr: usize, fieldDPtr: usize,
+  seed: u32,
+): void {
+  tPtr = targetPtr; tw = targetWidth;
+  sPtr = sourcePtr; sw = sourceWidth; sh = sourceHeight;
+  p = patchSize;
+  fw = targetWidth - patchSize + 1; fh = targetHeight - patchSize + 1;
+  sfw = sourceWidth - patchSize + 1; sfh = sourceHeight - patchSize + 1;
+  validPtr = validMapPtr; validListPtr = validIndexPtr; nValid = validCount;
+  activePtr = activeMapPtr;
+  nxPtr = fieldXPtr; nyPtr = fieldYPtr; ndPtr = fieldDPtr;
+  fullChunks = patchSize >> 2;
+  const tail = patchSize & 3;
+  hasTail = tail != 0;
+  // Keep the first `tail` pixels (4 bytes each) of the last load of a row.
+  tailMask = i32x4(tail > 0 ? -1 : 0, tail > 1 ? -1 : 0, tail > 2 ? -1 : 0, 0);
+  // Must match the seeding in ../js-kernel.ts.
+  rng = seed ^ SEED_MIX;
+  if (rng == 0) rng = ZERO_STATE;
+}
+
+/** |a - b| per byte, squared and summed in pairs into four i32 lanes. */
+@inline function squaredDiff(a: v128, b: v128): v128 {
+  const d = v128.or(i8x16.sub_sat_u(a, b), i8x16.sub_sat_u(b, a));
+  const lo = i16x8.extend_low_i8x16_u(d);
+  const hi = i16x8.extend_high_i8x16_u(d);
+  return i32x4.add(i32x4.dot_i16x8_s(lo, lo), i32x4.dot_i16x8_s(hi, hi));
+}
+
+/**
+ * Sum of squared RGB differences between the target patch at (tx, ty) and the source patch at
+ * (sx, sy). Stops after the first row whose running sum reaches `bound` (the caller only accepts a
+ * candidate strictly below it), so the return value is exact whenever it is below `bound`.
+ */
+@inline function distance(tx: i32, ty: i32, sx: i32, sy: i32, bound: u32): u32 {
+  let tp = tPtr + (<usize>(ty * tw + tx) << 2);
+  let sp = sPtr + (<usize>(sy * sw + sx) << 2);
+  const tStride = <usize>tw << 2;
+  const sStride = <usize>sw << 2;
+  const chunks = fullChunks;
+  let sum: u32 = 0;
+  for (let row = 0; row < p; row++) {
+    let acc = i32x4.splat(0);
+    let off: usize = 0;
+    for (let k = 0; k < chunks; k++) {
+      acc = i32x4.add(acc, squaredDiff(v128.load(tp + off), v128.load(sp + off)));
+      off += 16;
+    }
+    if (hasTail) {
+      acc = i32x4.add(acc, squaredDiff(
+        v128.and(v128.load(tp + off), tailMask),
+        v128.and(v128.load(sp + off), tailMask),
+      ));
+    }
+    sum += <u32>(i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1)
+      + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3));
+    if (sum >= bound) return sum;
+    tp += tStride;
+    sp += sStride;
+  }
+  return sum;
+}
+
+/** Exported for tests and the brute-force reference: the exact SSD of one patch pair. */
+export function patchDistance(tx: i32, ty: i32, sx: i32, sy: i32): u32 {
+  return distance(tx, ty, sx, sy, NONE);
+}
+
+/**
+ * Random initialisation. Every searched patch draws one random usable source patch (the draw is
+ * made even when `initialX`/`initialY` supply a usable start, so the random sequence does not
+ * depend on the seed field). Must match initialise() in ../js-kernel.ts.
+ */
+export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool): void {
+  const n = fw * fh;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    if (load<u8>(activePtr + i) == 0) {
+      store<i32>(nxPtr + o, -1);
+      store<i32>(nyPtr + o, -1);
+      store<u32>(ndPtr + o, NONE);
+      continue;
+    }
+    const pick = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
+    let x = pick % sfw;
+    let y = pick / sfw;
+    if (hasInitial) {
+      const ix = load<i32>(initialXPtr + o);
+      const iy = load<i32>(initialYPtr + o);
+      if (ix >= 0 && ix < sfw && iy >= 0 && iy < sfh && load<u8>(validPtr + iy * sfw + ix) != 0) {
+        x = ix;
+        y = iy;
+      }
+    }
+    store<i32>(nxPtr + o, x);
+    store<i32>(nyPtr + o, y);
+    store<u32>(ndPtr + o, distance(i % fw, i / fw, x, y, NONE));
+  }
+}
+
+/**
+ * One PatchMatch iteration: propagation from the two already-visited neighbours, then random
+ * search with a window halving from the larger source dimension down to 1 pixel. `reverse`
+ * scans bottom-right to top-left (the odd iterations). Must match iterate() in ../js-kernel.ts.
+ */
+export function iterate(reverse: bool): void {
+  const step: i32 = reverse ? -1 : 1;
+  const y0: i32 = reverse ? fh - 1 : 0;
+  const x0: i32 = reverse ? fw - 1 : 0;
+  const startRadius: i32 = max(sw, sh);
+  for (let yy = 0; yy < fh; yy++) {
+    const y = y0 + step * yy;
+    for (let xx = 0; xx < fw; xx++) {
+      const x = x0 + step * xx;
+      const i = y * fw + x;
+      if (load<u8>(activePtr + i) == 0) continue;
+      const o = <usize>i << 2;
+      let bx = load<i32>(nxPtr + o);
+      let by = load<i32>(nyPtr + o);
+      let bd = load<u32>(ndPtr + o);
+
+      // Propagation, horizontal neighbour: its match shifted by one pixel.
+      const qx = x - step;
+      if (qx >= 0 && qx < fw) {
+        const j = <usize>(i - step);
+        if (load<u8>(activePtr + j) != 0) {
+          const cx = load<i32>(nxPtr + (j << 2)) + step;
+          const cy = load<i32>(nyPtr + (j << 2));
+          if (cx >= 0 && cx < sfw && (cx != bx || cy != by) && load<u8>(validPtr + cy * sfw + cx) != 0) {
+            const d = distance(x, y, cx, cy, bd);
+            if (d < bd) { bx = cx; by = cy; bd = d; }
+          }
+        }
+      }
+      // Propagation, vertical neighbour.
+      const qy = y - step;
+      if (qy >= 0 && qy < fh) {
+        const j = <usize>(i - step * fw);
+        if (load<u8>(activePtr + j) != 0) {
+          const cx = load<i32>(nxPtr + (j << 2));
+          const cy = load<i32>(nyPtr + (j << 2)) + step;
+          if (cy >= 0 && cy < sfh && (cx != bx || cy != by) && load<u8>(validPtr + cy * sfw + cx) != 0) {
+            const d = distance(x, y, cx, cy, bd);
+            if (d < bd) { bx = cx; by = cy; bd = d; }
+          }
+        }
+      }
+      // Random search around the current best, window clipped to the source.
+      let r = startRadius;
+      while (r >= 1) {
+        const xmin = max(bx - r, 0);
+        const xmax = min(bx + r, sfw - 1);
+        const ymin = max(by - r, 0);
+        const ymax = min(by + r, sfh - 1);
+        const cx = xmin + <i32>(nextRandom() % <u32>(xmax - xmin + 1));
+        const cy = ymin + <i32>(nextRandom() % <u32>(ymax - ymin + 1));
+        if ((cx != bx || cy != by) && load<u8>(validPtr + cy * sfw + cx) != 0) {
+          const d = distance(x, y, cx, cy, bd);
+          if (d < bd) { bx = cx; by = cy; bd = d; }
+        }
+        r >>= 1;
+      }
+      store<i32>(nxPtr + o, bx);
+      store<i32>(nyPtr + o, by);
+      store<u32>(ndPtr + o, bd);
+    }
+  }
+}
+
+/**
+ * Patch voting: every target pixel becomes the weighted mean of the source pixels that the
+ * patches covering it map onto. `weightsPtr` (f64 per field entry) may be 0 for equal weights.
+ * `accPtr` is scratch of 4 f64 per target pixel. Output alpha is 255; pixels no patch covers
+ * are 0. Must match vote() in ../js-kernel.ts (same summation order, same rounding).
+ */
+export function vote(
+  fieldXPtr: usize, fieldYPtr: usize, fieldWidth: i32, fieldHeight: i32, patchSize: i32,
+  sourcePtr: usize, sourceWidth: i32,
+  weightsPtr: usize, accPtr: usize, outPtr: usize, targetWidth: i32, targetHeight: i32,
+): void {
+  const nPix = targetWidth * targetHeight;
+  memory.fill(accPtr, 0, <usize>nPix << 5);
+  for (let fy = 0; fy < fieldHeight; fy++) {
+    for (let fx = 0; fx < fieldWidth; fx++) {
+      const i = fy * fieldWidth + fx;
+      const sx = load<i32>(fieldXPtr + (<usize>i << 2));
+      if (sx < 0) continue;
+      const sy = load<i32>(fieldYPtr + (<usize>i << 2));
+      const w: f64 = weightsPtr != 0 ? load<f64>(weightsPtr + (<usize>i << 3)) : 1.0;
+      for (let dy = 0; dy < patchSize; dy++) {
+        let a = accPtr + (<usize>((fy + dy) * targetWidth + fx) << 5);
+        let s = sourcePtr + (<usize>((sy + dy) * sourceWidth + sx) << 2);
+        for (let dx = 0; dx < patchSize; dx++) {
+          store<f64>(a, load<f64>(a) + w * <f64>load<u8>(s));
+          store<f64>(a, load<f64>(a, 8) + w * <f64>load<u8>(s, 1), 8);
+          store<f64>(a, load<f64>(a, 16) + w * <f64>load<u8>(s, 2), 16);
+          store<f64>(a, load<f64>(a, 24) + w, 24);
+          a += 32;
+          s += 4;
+        }
+      }
+    }
+  }
+  for (let k = 0; k < nPix; k++) {
+    const a = accPtr + (<usize>k << 5);
+    const o = outPtr + (<usize>k << 2);
+    const wsum = load<f64>(a, 24);
+    if (wsum > 0) {
+      store<u8>(o, <u8>min(255.0, Math.floor(load<f64>(a) / wsum + 0.5)));
+      store<u8>(o, <u8>min(255.0, Math.floor(load<f64>(a, 8) / wsum + 0.5)), 1);
+      store<u8>(o, <u8>min(255.0, Math.floor(load<f64>(a, 16) / wsum + 0.5)), 2);
+    } else {
+      store<u8>(o, 0);
+      store<u8>(o, 0, 1);
+      store<u8>(o, 0, 2);
+    }
+    store<u8>(o, 255, 3);
+  }
+}

@@ -1,0 +1,376 @@
+import type { InpaintOptions, Mask, Nnf, PatchMatch, RgbaImage, SynthesisProgress, TextureOptions } from './types.js';
+import { checkImage, checkInteger, checkMask, checkPatchSize, patchesTouchingMask, throwIfAborted } from './validate.js';
+
+// Multi-scale EM completion (Wexler, Shechtman and Irani, "Space-Time Completion of Video",
+// PAMI 2007): at each pyramid level, alternate a PatchMatch field (seeded from the previous one)
+// and a weighted vote of the matched patches. Inpainting and texture synthesis share it.
+
+/** Spatial weight base: patches whose centre lies d pixels inside the hole weigh GAMMA^-d (Wexler et al. use 1.3). */
+const GAMMA = 1.3;
+
+type Engine = Pick<PatchMatch, 'nnf' | 'vote'>;
+
+/** Lets timers (and so AbortSignal.timeout and user clicks) run between EM steps. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function toRgbaCopy(image: RgbaImage): { width: number; height: number; data: Uint8ClampedArray } {
+  return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
+}
+
+/** 2x box downsampling (size rounds up). With a mask, only unmasked pixels are averaged and a coarse pixel is masked if any of its fine pixels is. */
+function downsample(image: RgbaImage, mask: Mask | null): { image: RgbaImage; mask: Mask | null } {
+  const { width: w, height: h, data } = image;
+  const cw = Math.ceil(w / 2);
+  const ch = Math.ceil(h / 2);
+  const out = new Uint8ClampedArray(cw * ch * 4);
+  const cmask = mask !== null ? new Uint8Array(cw * ch) : null;
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      let r = 0, g = 0, b = 0, a = 0, n = 0, masked = 0;
+      for (let dy = 0; dy < 2; dy++) {
+        for (let dx = 0; dx < 2; dx++) {
+          const fx = 2 * x + dx;
+          const fy = 2 * y + dy;
+          if (fx >= w || fy >= h) continue;
+          const k = fy * w + fx;
+          if (mask !== null && mask.data[k] !== 0) {
+            masked = 1;
+            continue;
+          }
+          r += data[4 * k]!;
+          g += data[4 * k + 1]!;
+          b += data[4 * k + 2]!;
+          a += data[4 * k + 3]!;
+          n++;
+        }
+      }
+      const o = 4 * (y * cw + x);
+      if (n > 0) {
+        out[o] = Math.round(r / n);
+        out[o + 1] = Math.round(g / n);
+        out[o + 2] = Math.round(b / n);
+        out[o + 3] = Math.round(a / n);
+      }
+      if (cmask !== null) cmask[y * cw + x] = masked;
+    }
+  }
+  return { image: { width: cw, height: ch, data: out }, mask: cmask !== null ? { width: cw, height: ch, data: cmask } : null };
+}
+
+/** Nearest-neighbour 2x upsampling of `coarse` to exactly `width x height`. */
+function upsampleNearest(coarse: RgbaImage, width: number, height: number): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const cy = Math.min(y >> 1, coarse.height - 1);
+    for (let x = 0; x < width; x++) {
+      const cx = Math.min(x >> 1, coarse.width - 1);
+      const c = 4 * (cy * coarse.width + cx);
+      const o = 4 * (y * width + x);
+      out[o] = coarse.data[c]!;
+      out[o + 1] = coarse.data[c + 1]!;
+      out[o + 2] = coarse.data[c + 2]!;
+      out[o + 3] = coarse.data[c + 3]!;
+    }
+  }
+  return out;
+}
+
+/** Upsamples a field to a finer level: each fine patch takes its parent's match, scaled by 2 plus its own parity. */
+function upsampleField(coarse: Nnf, width: number, height: number, patchSize: number): Nnf {
+  const n = width * height;
+  const x = new Int32Array(n);
+  const y = new Int32Array(n);
+  for (let fy = 0; fy < height; fy++) {
+    const cy = Math.min(fy >> 1, coarse.height - 1);
+    for (let fx = 0; fx < width; fx++) {
+      const cx = Math.min(fx >> 1, coarse.width - 1);
+      const c = cy * coarse.width + cx;
+      const i = fy * width + fx;
+      // Out-of-range or excluded results are replaced by random ones inside nnf().
+      x[i] = coarse.x[c]! < 0 ? -1 : 2 * coarse.x[c]! + (fx & 1);
+      y[i] = coarse.y[c]! < 0 ? -1 : 2 * coarse.y[c]! + (fy & 1);
+    }
+  }
+  return { width, height, patchSize, x, y, distance: new Uint32Array(n) };
+}
+
+/** Fills masked pixels from the outside in with the mean of already known 8-neighbours (coarsest-level start). */
+function onionPeelFill(image: { width: number; height: number; data: Uint8ClampedArray }, mask: Mask): void {
+  const { width: w, height: h, data } = image;
+  const known = new Uint8Array(w * h);
+  let remaining = 0;
+  for (let i = 0; i < w * h; i++) {
+    known[i] = mask.data[i] === 0 ? 1 : 0;
+    if (known[i] === 0) remaining++;
+  }
+  while (remaining > 0) {
+    const next: number[] = [];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (known[y * w + x] !== 0) continue;
+        let r = 0, g = 0, b = 0, n = 0;
+        for (let dy = -1; dy <= 1; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const nx = x + dx;
+            const ny = y + dy;
+            if (nx < 0 || ny < 0 || nx >= w || ny >= h || known[ny * w + nx] === 0) continue;
+            const k = 4 * (ny * w + nx);
+            r += data[k]!;
+            g += data[k + 1]!;
+            b += data[k + 2]!;
+            n++;
+          }
+        }
+        if (n > 0) next.push(y * w + x, Math.round(r / n), Math.round(g / n), Math.round(b / n));
+      }
+    }
+    for (let k = 0; k < next.length; k += 4) {
+      const i = next[k]!;
+      data[4 * i] = next[k + 1]!;
+      data[4 * i + 1] = next[k + 2]!;
+      data[4 * i + 2] = next[k + 3]!;
+      known[i] = 1;
+      remaining--;
+    }
+  }
+}
+
+/** Chessboard distance of every pixel to the nearest unmasked pixel (0 outside the hole), by two-pass chamfer. */
+function distanceToKnown(mask: Mask): Float64Array {
+  const { width: w, height: h } = mask;
+  const d = new Float64Array(w * h);
+  for (let i = 0; i < w * h; i++) d[i] = mask.data[i] !== 0 ? Infinity : 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (d[i] === 0) continue;
+      let m = d[i]!;
+      if (x > 0) m = Math.min(m, d[i - 1]! + 1);
+      if (y > 0) {
+        m = Math.min(m, d[i - w]! + 1);
+        if (x > 0) m = Math.min(m, d[i - w - 1]! + 1);
+        if (x < w - 1) m = Math.min(m, d[i - w + 1]! + 1);
+      }
+      d[i] = m;
+    }
+  }
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (d[i] === 0) continue;
+      let m = d[i]!;
+      if (x < w - 1) m = Math.min(m, d[i + 1]! + 1);
+      if (y < h - 1) {
+        m = Math.min(m, d[i + w]! + 1);
+        if (x < w - 1) m = Math.min(m, d[i + w + 1]! + 1);
+        if (x > 0) m = Math.min(m, d[i + w - 1]! + 1);
+      }
+      d[i] = m;
+    }
+  }
+  return d;
+}
+
+/**
+ * Per-patch vote weights: similarity exp(-mse / (2 sigma^2)), with sigma^2 the 75th percentile of
+ * the searched patches' per-value mean squared error (Wexler et al.), times GAMMA^-depth of the
+ * patch centre inside the hole when a depth map is given.
+ */
+function voteWeights(nnf: Nnf, depth: Float64Array | null, imageWidth: number): Float64Array {
+  const n = nnf.width * nnf.height;
+  const p = nnf.patchSize;
+  const scale = 1 / (3 * p * p);
+  const mses: number[] = [];
+  for (let i = 0; i < n; i++) if (nnf.x[i]! >= 0) mses.push(nnf.distance[i]! * scale);
+  mses.sort((a, b) => a - b);
+  const sigma2 = Math.max(1, mses.length > 0 ? mses[Math.floor(0.75 * (mses.length - 1))]! : 1);
+  const half = p >> 1;
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (nnf.x[i]! < 0) continue;
+    // The floor keeps every searched patch contributing, so no pixel is left without a vote.
+    let weight = Math.max(1e-6, Math.exp(-(nnf.distance[i]! * scale) / (2 * sigma2)));
+    if (depth !== null) {
+      const cx = (i % nnf.width) + half;
+      const cy = Math.floor(i / nnf.width) + half;
+      weight *= Math.pow(GAMMA, -depth[cy * imageWidth + cx]!);
+    }
+    w[i] = weight;
+  }
+  return w;
+}
+
+/** Number of halvings that keep every listed size >= minSide. */
+function defaultLevels(minSide: number, ...sides: number[]): number {
+  let levels = 1;
+  while (sides.every((s) => Math.ceil(s / 2 ** levels) >= minSide)) levels++;
+  return levels;
+}
+
+function progressFractions(pixelsPerLevel: number[], emIterations: number): (level: number, em: number) => number {
+  const total = pixelsPerLevel.reduce((a, b) => a + b, 0) * emIterations;
+  return (level, em) => {
+    let done = 0;
+    for (let l = 0; l < level; l++) done += pixelsPerLevel[l]! * emIterations;
+    return (done + pixelsPerLevel[level]! * em) / total;
+  };
+}
+
+/** Implements PatchMatch.inpaint; see createPatchMatch. */
+export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, options: InpaintOptions): Promise<RgbaImage> {
+  const where = 'PatchMatch.inpaint';
+  checkImage(where, 'image', image);
+  checkMask(where, 'mask', mask, image.width, image.height);
+  const p = checkPatchSize(where, options.patchSize ?? 7, { width: image.width, height: image.height, name: 'image' });
+  const emIterations = checkInteger(where, 'emIterations', options.emIterations ?? 4, 1);
+  const nnfIterations = checkInteger(where, 'nnfIterations', options.nnfIterations ?? 2, 1);
+  const seed = checkInteger(where, 'seed', options.seed ?? 1, 0);
+  throwIfAborted(where, options.signal);
+
+  let holePixels = 0;
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i] !== 0) holePixels++;
+  if (holePixels === 0) return toRgbaCopy(image);
+  if (holePixels === mask.data.length) throw new Error(`${where}: the mask covers the whole image; there is nothing to fill from`);
+  if (patchesTouchingMask(mask, p).every((v) => v !== 0)) {
+    throw new Error(`${where}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole`);
+  }
+
+  // Pyramid, finest first; stop where the hole would swallow every source patch.
+  const maxLevels =
+    options.levels !== undefined ? checkInteger(where, 'levels', options.levels, 1) : defaultLevels(4 * p, image.width, image.height);
+  const images: RgbaImage[] = [image];
+  const masks: Mask[] = [mask];
+  while (images.length < maxLevels) {
+    const last = images[images.length - 1]!;
+    if (Math.ceil(last.width / 2) < p || Math.ceil(last.height / 2) < p) break;
+    const next = downsample(last, masks[masks.length - 1]!);
+    const nm = next.mask!;
+    if (nm.data.every((v) => v !== 0) || patchesTouchingMask(nm, p).every((v) => v !== 0)) break;
+    images.push(next.image);
+    masks.push(nm);
+  }
+  images.reverse();
+  masks.reverse();
+  const levels = images.length;
+  const fraction = progressFractions(images.map((im) => im.width * im.height), emIterations);
+
+  let estimate = toRgbaCopy(images[0]!);
+  onionPeelFill(estimate, masks[0]!);
+  let field: Nnf | undefined;
+  for (let level = 0; level < levels; level++) {
+    const source = images[level]!;
+    const hole = masks[level]!;
+    const { width, height } = source;
+    if (level > 0) {
+      const up = upsampleNearest(estimate, width, height);
+      const next = toRgbaCopy(source);
+      for (let i = 0; i < width * height; i++) {
+        if (hole.data[i] !== 0) next.data.set(up.subarray(4 * i, 4 * i + 3), 4 * i);
+      }
+      estimate = next;
+      field = field !== undefined ? upsampleField(field, width - p + 1, height - p + 1, p) : undefined;
+    }
+    const depth = distanceToKnown(hole);
+    for (let em = 0; em < emIterations; em++) {
+      await yieldToEventLoop();
+      throwIfAborted(where, options.signal);
+      field = pm.nnf(estimate, source, {
+        patchSize: p,
+        iterations: nnfIterations,
+        seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
+        targetMask: hole,
+        sourceMask: hole,
+        ...(field !== undefined ? { initial: field } : {}),
+      });
+      const voted = pm.vote(field, source, { weights: voteWeights(field, depth, width) });
+      for (let i = 0; i < width * height; i++) {
+        if (hole.data[i] !== 0) estimate.data.set(voted.data.subarray(4 * i, 4 * i + 3), 4 * i);
+      }
+      options.onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
+    }
+  }
+  // Unmasked pixels (and every alpha byte) come from the input unchanged.
+  return estimate;
+}
+
+/** Implements PatchMatch.synthesizeTexture; see createPatchMatch. */
+export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, options: TextureOptions): Promise<RgbaImage> {
+  const where = 'PatchMatch.synthesizeTexture';
+  checkImage(where, 'sample', sample);
+  if (options === null || typeof options !== 'object') throw new Error(`${where}: options { width, height } are required`);
+  const width = checkInteger(where, 'width', options.width, 1);
+  const height = checkInteger(where, 'height', options.height, 1);
+  const p = checkPatchSize(
+    where,
+    options.patchSize ?? 7,
+    { width: sample.width, height: sample.height, name: 'sample' },
+    { width, height, name: 'output' },
+  );
+  const emIterations = checkInteger(where, 'emIterations', options.emIterations ?? 4, 1);
+  const nnfIterations = checkInteger(where, 'nnfIterations', options.nnfIterations ?? 2, 1);
+  const seed = checkInteger(where, 'seed', options.seed ?? 1, 0);
+  throwIfAborted(where, options.signal);
+
+  const maxLevels =
+    options.levels !== undefined
+      ? checkInteger(where, 'levels', options.levels, 1)
+      : defaultLevels(4 * p, sample.width, sample.height, width, height);
+  const samples: RgbaImage[] = [sample];
+  const sizes: Array<[number, number]> = [[width, height]];
+  while (samples.length < maxLevels) {
+    const last = samples[samples.length - 1]!;
+    const [ow, oh] = sizes[sizes.length - 1]!;
+    const nw = Math.ceil(last.width / 2), nh = Math.ceil(last.height / 2);
+    const tw = Math.ceil(ow / 2), th = Math.ceil(oh / 2);
+    if (Math.min(nw, nh, tw, th) < p) break;
+    samples.push(downsample(last, null).image);
+    sizes.push([tw, th]);
+  }
+  samples.reverse();
+  sizes.reverse();
+  const levels = samples.length;
+  const fraction = progressFractions(sizes.map(([w, h]) => w * h), emIterations);
+
+  // Coarsest start: pixels drawn at random from the sample (xorshift32 on the seed).
+  const [cw, ch] = sizes[0]!;
+  const coarse = samples[0]!;
+  let rng = (seed ^ 0x9e3779b9) >>> 0 || 0x6d2b79f5;
+  let estimate: { width: number; height: number; data: Uint8ClampedArray } = { width: cw, height: ch, data: new Uint8ClampedArray(cw * ch * 4) };
+  for (let i = 0; i < cw * ch; i++) {
+    rng ^= rng << 13;
+    rng ^= rng >>> 17;
+    rng ^= rng << 5;
+    rng >>>= 0;
+    const k = 4 * (rng % (coarse.width * coarse.height));
+    estimate.data.set(coarse.data.subarray(k, k + 3), 4 * i);
+    estimate.data[4 * i + 3] = 255;
+  }
+
+  let field: Nnf | undefined;
+  for (let level = 0; level < levels; level++) {
+    const source = samples[level]!;
+    const [tw, th] = sizes[level]!;
+    if (level > 0) {
+      estimate = { width: tw, height: th, data: upsampleNearest(estimate, tw, th) };
+      field = field !== undefined ? upsampleField(field, tw - p + 1, th - p + 1, p) : undefined;
+    }
+    for (let em = 0; em < emIterations; em++) {
+      await yieldToEventLoop();
+      throwIfAborted(where, options.signal);
+      field = pm.nnf(estimate, source, {
+        patchSize: p,
+        iterations: nnfIterations,
+        seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
+        ...(field !== undefined ? { initial: field } : {}),
+      });
+      const voted = pm.vote(field, source, { weights: voteWeights(field, null, tw) });
+      estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
+      options.onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
+    }
+  }
+  return estimate;
+}
+
+function progressInfo(level: number, levels: number, emIteration: number, emIterations: number, fraction: number): SynthesisProgress {
+  return { level, levels, emIteration, emIterations, fraction };
+}
