@@ -1,6 +1,7 @@
 import type { serialization } from '@tensorflow/tfjs-core';
 import { GatedConv2D } from './gated-conv2d';
 import { GatedUpsample2D } from './gated-upsample2d';
+import { ReflectionPadding2D } from './reflection-padding2d';
 
 /**
  * Every serializable layer class of the library, registered by `registerLayers()`.
@@ -10,4 +11,5 @@ import { GatedUpsample2D } from './gated-upsample2d';
 export const layerClasses: serialization.SerializableConstructor<serialization.Serializable>[] = [
   GatedConv2D,
   GatedUpsample2D,
+  ReflectionPadding2D,
 ];

@@ -4,3 +4,5 @@ export { GatedConv2D, gatedConv2d } from './gated-conv2d';
 export type { GatedConv2DArgs } from './gated-conv2d';
 export { GatedUpsample2D, gatedDeconv2d } from './gated-upsample2d';
 export type { GatedUpsample2DArgs } from './gated-upsample2d';
+export { ReflectionPadding2D, reflectionPadding2d } from './reflection-padding2d';
+export type { ReflectionPadding2DArgs } from './reflection-padding2d';

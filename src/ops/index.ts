@@ -5,3 +5,5 @@ export type { GatedActivationName } from './gated-activation';
 export { gatedConvolution } from './gated-conv2d';
 export type { GatedConvolutionOptions } from './gated-conv2d';
 export { upsampleNearest2x } from './upsample-nearest2x';
+export { reflectionPad2d, normalizePadding2d } from './reflection-pad';
+export type { Padding2D, Padding2DArg } from './reflection-pad';

@@ -148,11 +148,14 @@ export function runLayerConformance(spec: LayerConformanceSpec): void {
     const layer = spec.make();
     const x = spec.makeInputs ? spec.makeInputs() : defaultInputs(spec);
     tf.dispose(layer.apply(x) as tf.Tensor | tf.Tensor[]);
-    const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-    expect(vars.length).toBe(spec.trainableWeights);
+    // A layer without trainable weights must still pass gradients through: check the inputs instead.
+    const inputVars = spec.trainableWeights === 0 ? asList(x).map((t) => tf.variable(t)) : [];
+    const vars = spec.trainableWeights === 0 ? inputVars : layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    const callInputs = spec.trainableWeights === 0 ? (Array.isArray(x) ? inputVars : inputVars[0]!) : x;
+    expect(layer.trainableWeights.length).toBe(spec.trainableWeights);
     const before = tf.memory().numTensors;
     const { value, grads } = tf.variableGrads(() => {
-      const ys = asList(layer.apply(x, { training: spec.trainingInGradientCheck ?? false }) as tf.Tensor | tf.Tensor[]);
+      const ys = asList(layer.apply(callInputs, { training: spec.trainingInGradientCheck ?? false }) as tf.Tensor | tf.Tensor[]);
       // A fixed, non-symmetric weighting so that gradients of normalised outputs are not zero.
       return tf.addN(
         ys.map((y) => tf.sum(tf.mul(tf.square(y), tf.reshape(tf.linspace(0.5, 1.5, y.size), y.shape)))),
@@ -168,7 +171,7 @@ export function runLayerConformance(spec: LayerConformanceSpec): void {
     }
     tf.dispose([value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose(x);
+    tf.dispose([x, ...inputVars]);
     layer.dispose();
   });
 }

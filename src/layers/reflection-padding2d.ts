@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  checkReflectionPadding,
+  normalizePadding2d,
+  reflectionPad2d,
+  type Padding2D,
+  type Padding2DArg,
+} from '../ops/reflection-pad';
+
+/** Arguments of {@link ReflectionPadding2D}. */
+export interface ReflectionPadding2DArgs {
+  /**
+   * Padding: a number for all four sides, `[vertical, horizontal]`, or
+   * `[[top, bottom], [left, right]]`. Each side must be smaller than the dimension it pads.
+   * Default 1.
+   */
+  padding?: Padding2DArg;
+  /** Layer name. Default: generated. */
+  name?: string;
+}
+
+/**
+ * Reflection padding of height and width, exactly PyTorch's `nn.ReflectionPad2d` (the edge
+ * pixel is not repeated). CycleGAN's ResNet generator (Zhu et al. 2017, "Unpaired
+ * Image-to-Image Translation using Cycle-Consistent Adversarial Networks",
+ * https://arxiv.org/abs/1703.10593) and the AdaIN decoder (Huang & Belongie 2017,
+ * https://arxiv.org/abs/1703.06868) put it in front of every 'valid' convolution.
+ *
+ * Input shape: [batch, h, w, c]. Output shape: [batch, h + top + bottom, w + left + right, c].
+ *
+ * Porting note: PyTorch's argument order is `(left, right, top, bottom)` on NCHW; here it is
+ * `[[top, bottom], [left, right]]` on NHWC.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { ReflectionPadding2D } from 'tfjs-synth';
+ * const pad = new ReflectionPadding2D({ padding: 3 });
+ * const y = pad.apply(tf.zeros([1, 32, 32, 3])) as tf.Tensor; // [1, 38, 38, 3]
+ * ```
+ */
+export class ReflectionPadding2D extends tfl.layers.Layer {
+  static className = 'ReflectionPadding2D';
+  readonly padding: Padding2D;
+
+  constructor(args: ReflectionPadding2DArgs = {}) {
+    super({ name: args.name });
+    this.padding = normalizePadding2d(args.padding ?? 1, (this.constructor as typeof ReflectionPadding2D).className);
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const owner = this.getClassName();
+    if (shape.length !== 4) {
+      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.map(String).join(', ')}].`);
+    }
+    checkReflectionPadding(this.padding, shape[1], shape[2], owner);
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+      const owner = this.getClassName();
+      if (x.rank !== 4) {
+        throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${x.shape.map(String).join(', ')}].`);
+      }
+      // Re-checked here: with an unknown spatial size at build time only the call sees the size.
+      checkReflectionPadding(this.padding, x.shape[1], x.shape[2], owner);
+      return reflectionPad2d(x as tf.Tensor4D, this.padding);
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const [[top, bottom], [left, right]] = this.padding;
+    const grow = (n: number | null | undefined, by: number): number | null =>
+      n === null || n === undefined ? null : n + by;
+    return [s[0] ?? null, grow(s[1], top + bottom), grow(s[2], left + right), s[3] ?? null];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), padding: this.padding };
+  }
+}
+
+/**
+ * Creates a {@link ReflectionPadding2D} layer (PyTorch `nn.ReflectionPad2d` semantics).
+ *
+ * Input shape: [batch, h, w, c]. Output shape: [batch, h + top + bottom, w + left + right, c].
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { reflectionPadding2d } from 'tfjs-synth';
+ * const y = reflectionPadding2d({ padding: [[1, 2], [0, 1]] }).apply(tf.zeros([1, 4, 4, 2])) as tf.Tensor; // [1, 7, 5, 2]
+ * ```
+ */
+export function reflectionPadding2d(args: ReflectionPadding2DArgs = {}): ReflectionPadding2D {
+  return new ReflectionPadding2D(args);
+}
