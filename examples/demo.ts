@@ -1,5 +1,134 @@
 /**
- * The main job: `npm run demo` (or `npm run demo -- <part>`).
- * Shows the library end to end and writes its pictures to `demo-output/`.
+ * The main job: `npm run demo` shows tfjs-synth end to end and writes its pictures to an output
+ * folder (default `demo-output/`).
+ *
+ *   npm run demo                      # every part
+ *   npm run demo -- patchmatch        # one part: patchmatch | texture
+ *   npm run demo -- --out my-folder   # another output folder
+ *
+ * Parts:
+ * - patchmatch: removes the spoon from a CC0 photograph with PatchMatch inpainting (WebAssembly SIMD).
+ * - texture: grows a 128x128 crop of a CC0 brick texture into a 320x320 texture.
  */
-console.log('tfjs-synth demo: parts are being added (PatchMatch inpainting, texture synthesis, pix2pix, gated inpainting).');
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createPatchMatch, type Mask, type PatchMatch } from '../src/patchmatch/index';
+import { createProgressBar, imageGrid, readImage, writePng, type ImageRGBA } from '../src/node/index';
+
+const assets = new URL('./assets/', import.meta.url);
+
+interface Part {
+  describe: string;
+  run: (out: string) => Promise<string[]>;
+}
+
+/** A hole shaped like the spoon in coffee.png: its handle (a thick segment) and its bowl (a disc). */
+function spoonMask(width: number, height: number): Mask {
+  const data = new Uint8Array(width * height);
+  const [ax, ay, bx, by] = [414, 62, 370, 238]; // handle, top to bottom
+  const [cx, cy, r] = [366, 283, 47]; // bowl
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const t = Math.max(0, Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)));
+      const dh = Math.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay)));
+      if (dh <= 15 || Math.hypot(x - cx, y - cy) <= r) data[y * width + x] = 1;
+    }
+  }
+  return { width, height, data };
+}
+
+/** The mask drawn over the image in red, to show what is removed. */
+function showMask(image: ImageRGBA, mask: Mask): ImageRGBA {
+  const data = new Uint8Array(image.data);
+  for (let i = 0; i < mask.data.length; i++) {
+    if (mask.data[i]) data.set([230, 40, 40, 255], 4 * i);
+  }
+  return { width: image.width, height: image.height, data };
+}
+
+function crop(image: ImageRGBA, x0: number, y0: number, w: number, h: number): ImageRGBA {
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) data.set(image.data.subarray(4 * ((y0 + y) * image.width + x0), 4 * ((y0 + y) * image.width + x0 + w)), 4 * y * w);
+  return { width: w, height: h, data };
+}
+
+async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const result = await f();
+  console.log(`  ${label}: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  return result;
+}
+
+function progressReporter(label: string) {
+  const bar = createProgressBar({ total: 100, label });
+  return {
+    update: (fraction: number) => bar.update(Math.round(fraction * 100)),
+    stop: () => bar.stop(),
+  };
+}
+
+let patchMatch: Promise<PatchMatch> | undefined;
+const getPatchMatch = () => (patchMatch ??= createPatchMatch());
+
+const parts: Record<string, Part> = {
+  patchmatch: {
+    describe: 'PatchMatch object removal (coffee.png, spoon removed)',
+    async run(out) {
+      const pm = await getPatchMatch();
+      const image = await readImage(new URL('coffee.png', assets).pathname);
+      const mask = spoonMask(image.width, image.height);
+      const holePercent = (100 * mask.data.reduce((n, v) => n + v, 0)) / mask.data.length;
+      console.log(`  ${image.width}x${image.height} image, ${holePercent.toFixed(1)}% masked, backend ${pm.backend}`);
+      const progress = progressReporter('inpaint');
+      const filled = await timed('inpaint (7x7 patches)', () => pm.inpaint(image, mask, { patchSize: 7, seed: 1, onProgress: (p) => progress.update(p.fraction) }));
+      progress.stop();
+      const files = [join(out, 'patchmatch-input.png'), join(out, 'patchmatch-mask.png'), join(out, 'patchmatch-result.png'), join(out, 'patchmatch-side-by-side.png')];
+      await writePng(files[0]!, image);
+      await writePng(files[1]!, showMask(image, mask));
+      await writePng(files[2]!, filled);
+      await writePng(files[3]!, imageGrid([[showMask(image, mask), filled]], { padding: 8 }));
+      return files;
+    },
+  },
+  texture: {
+    describe: 'PatchMatch texture synthesis (brick.png, 128x128 sample -> 320x320)',
+    async run(out) {
+      const pm = await getPatchMatch();
+      const brick = await readImage(new URL('brick.png', assets).pathname);
+      const sample = crop(brick, 40, 40, 128, 128);
+      const progress = progressReporter('texture');
+      const texture = await timed('synthesizeTexture 320x320 (9x9 patches)', () =>
+        pm.synthesizeTexture(sample, { width: 320, height: 320, patchSize: 9, seed: 3, onProgress: (p) => progress.update(p.fraction) }),
+      );
+      progress.stop();
+      const files = [join(out, 'texture-sample.png'), join(out, 'texture-result.png')];
+      await writePng(files[0]!, sample);
+      await writePng(files[1]!, texture);
+      return files;
+    },
+  },
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const outIndex = args.indexOf('--out');
+  const out = resolve(outIndex >= 0 ? args[outIndex + 1] ?? 'demo-output' : 'demo-output');
+  const wanted = args.filter((a, i) => !a.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
+  const unknown = wanted.filter((w) => !(w in parts));
+  if (unknown.length) {
+    throw new Error(`demo: unknown part(s) ${unknown.join(', ')}; valid parts are ${Object.keys(parts).join(', ')}.`);
+  }
+  await mkdir(out, { recursive: true });
+  for (const name of wanted.length ? wanted : Object.keys(parts)) {
+    const part = parts[name]!;
+    console.log(`\n== ${name}: ${part.describe}`);
+    const files = await part.run(out);
+    for (const f of files) console.log(`  wrote ${f}`);
+  }
+  console.log(`\nAll pictures are in ${out}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
