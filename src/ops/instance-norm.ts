@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Options of {@link instanceNorm}. */
+export interface InstanceNormOptions {
+  /** Per-channel scale [c], or null for none. Default null. */
+  gamma?: tf.Tensor1D | null;
+  /** Per-channel offset [c], or null for none. Default null. */
+  beta?: tf.Tensor1D | null;
+  /** Added to the variance before the square root. Default 1e-5 (PyTorch's InstanceNorm2d). */
+  epsilon?: number;
+}
+
+/**
+ * Instance normalisation (Ulyanov et al. 2016, "Instance Normalization: The Missing Ingredient for
+ * Fast Stylization", https://arxiv.org/abs/1607.08022), identical to PyTorch's
+ * `nn.InstanceNorm2d(track_running_stats=False)`: each sample and channel is normalised by its own
+ * mean and *biased* variance over height and width,
+ * `y = (x - mean) / sqrt(var + epsilon) * gamma + beta`, in training and inference alike.
+ *
+ * Input shape: [n, h, w, c]. Output shape: [n, h, w, c].
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { ops } from 'tfjs-synth';
+ * const y = ops.instanceNorm(tf.randomNormal([2, 16, 16, 8])); // per (sample, channel): mean 0, var ~1
+ * ```
+ */
+export function instanceNorm(x: tf.Tensor4D, options: InstanceNormOptions = {}): tf.Tensor4D {
+  const owner = 'instanceNorm';
+  if (x.rank !== 4) {
+    throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
+  }
+  const epsilon = options.epsilon ?? 1e-5;
+  if (!(epsilon >= 0) || !Number.isFinite(epsilon)) {
+    throw new Error(`${owner}: epsilon must be a finite number >= 0, got ${epsilon}.`);
+  }
+  const channels = x.shape[3];
+  for (const [arg, t] of [
+    ['gamma', options.gamma],
+    ['beta', options.beta],
+  ] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== channels)) {
+      throw new Error(`${owner}: ${arg} must have shape [${channels}], got [${t.shape.join(', ')}].`);
+    }
+  }
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, [1, 2], true);
+    let y: tf.Tensor4D = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+    if (options.gamma) y = tf.mul(y, options.gamma);
+    if (options.beta) y = tf.add(y, options.beta);
+    return y;
+  });
+}
