@@ -1,6 +1,7 @@
 import type { serialization } from '@tensorflow/tfjs-core';
 import { GatedConv2D } from './gated-conv2d';
 import { GatedUpsample2D } from './gated-upsample2d';
+import { SpectralNormalization } from './spectral-normalization';
 import { InstanceNormalization } from './instance-normalization';
 import { ReflectionPadding2D } from './reflection-padding2d';
 
@@ -12,6 +13,7 @@ import { ReflectionPadding2D } from './reflection-padding2d';
 export const layerClasses: serialization.SerializableConstructor<serialization.Serializable>[] = [
   GatedConv2D,
   GatedUpsample2D,
+  SpectralNormalization,
   ReflectionPadding2D,
   InstanceNormalization,
 ];

@@ -6,5 +6,7 @@ export { GatedUpsample2D, gatedDeconv2d } from './gated-upsample2d';
 export type { GatedUpsample2DArgs } from './gated-upsample2d';
 export { ReflectionPadding2D, reflectionPadding2d } from './reflection-padding2d';
 export type { ReflectionPadding2DArgs } from './reflection-padding2d';
+export { SpectralNormalization, spectralNormalization, SPECTRAL_NORM_SUPPORTED } from './spectral-normalization';
+export type { SpectralNormalizationArgs } from './spectral-normalization';
 export { InstanceNormalization, instanceNormalization } from './instance-normalization';
 export type { InstanceNormalizationArgs } from './instance-normalization';

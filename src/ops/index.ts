@@ -7,5 +7,7 @@ export type { GatedConvolutionOptions } from './gated-conv2d';
 export { upsampleNearest2x } from './upsample-nearest2x';
 export { reflectionPad2d, normalizePadding2d } from './reflection-pad';
 export type { Padding2D, Padding2DArg } from './reflection-pad';
+export { stopGradient } from './stop-gradient';
+export { powerIteration, spectralNormEstimate, normalizeVector } from './power-iteration';
 export { instanceNorm } from './instance-norm';
 export type { InstanceNormOptions } from './instance-norm';
