@@ -1,12 +1,45 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterWasmConfig } from './kernels/conv2d-backprop-filter';
+import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwise-conv2d-native-backprop-filter';
+import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
+import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
+import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum';
 
 /** The kernels {@link registerWasmTrainingKernels} installs for 'wasm'. */
-const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterWasmConfig];
+const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  conv2DBackpropFilterWasmConfig,
+  depthwiseConv2dNativeBackpropFilterWasmConfig,
+  depthwiseConv2dNativeBackpropInputWasmConfig,
+  unsortedSegmentSumWasmConfig,
+  maxPoolGradWasmConfig,
+];
 
 /**
  * Registers, for the wasm backend, the kernels that training needs and tfjs-backend-wasm 4.22
- * lacks or computes wrongly. Idempotent.
+ * lacks or computes wrongly. Idempotent; {@link initBackend} calls it for `'wasm'`.
+ *
+ * - `Conv2DBackpropFilter` (missing): the filter gradient of `conv2d` and `conv2dTranspose`,
+ *   computed by the backend's XNNPACK `Conv2D` kernel over transposed inputs.
+ * - `DepthwiseConv2dNativeBackpropFilter` / `DepthwiseConv2dNativeBackpropInput` (missing):
+ *   the gradients of `depthwiseConv2d` (and so `separableConv2d`), in JavaScript.
+ * - `UnsortedSegmentSum` (missing): needed by the gradient of `gather`, in JavaScript.
+ * - `MaxPoolGrad` (wrong): the stock kernel drops the gradient of windows whose values are all
+ *   negative; replaced by one that matches the cpu backend, in JavaScript.
+ *
+ * Call it yourself only if you select the wasm backend without {@link initBackend}; it must run
+ * before the first gradient, and may run before or after `tf.setBackend('wasm')`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { registerWasmTrainingKernels } from 'tfjs-synth';
+ * registerWasmTrainingKernels();
+ * await tf.setBackend('wasm');
+ * const w = tf.variable(tf.randomNormal([3, 3, 3, 8]));
+ * const x = tf.randomNormal([1, 16, 16, 3]) as tf.Tensor4D;
+ * const { grads } = tf.variableGrads(() => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')), [w]);
+ * ```
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) {

@@ -52,9 +52,9 @@ export type Conv2DBackpropFilterWasmAttrs = Conv2DBackpropFilterAttrs & {
  * import * as tf from '@tensorflow/tfjs-core';
  * import { initBackend } from 'tfjs-synth';
  * await initBackend('wasm'); // registers this kernel
- * const x = tf.randomNormal([1, 8, 8, 3]);
+ * const x = tf.randomNormal([1, 8, 8, 3]) as tf.Tensor4D;
  * const w = tf.randomNormal([3, 3, 3, 4]);
- * const dW = tf.grad((f: tf.Tensor4D) => tf.sum(tf.conv2d(x, f, 1, 'same')))(w); // [3, 3, 3, 4]
+ * const dW = tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'same')))(w); // [3, 3, 3, 4]
  * ```
  */
 export function conv2DBackpropFilterWasm(args: {
@@ -139,6 +139,11 @@ export function conv2DBackpropFilterWasm(args: {
       backend,
     ); // [Ci, KH, KW, Co]
     temps.push(conv);
+    // Guard the padding arithmetic above: a wrong size here would otherwise surface later as
+    // a shape error far from its cause.
+    if (conv.shape.join() !== [inC, kH, kW, outC].join()) {
+      throw new Error(`${NAME} (wasm): internal convolution gave [${conv.shape}], expected [${[inC, kH, kW, outC]}].`);
+    }
     return runWasmKernel(NAME, Transpose, { x: conv }, { perm: [1, 2, 0, 3] }, backend); // [KH, KW, Ci, Co]
   } finally {
     for (const t of temps) disposeInfo(backend, t);

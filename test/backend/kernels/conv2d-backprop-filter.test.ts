@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBothBackends, onBackend, onBothBackends, relativeError, seeded } from './compare-backends';
+
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
+interface Case {
+  x: [number, number, number, number];
+  k: [number, number];
+  outC: number;
+  stride: number;
+  pad: Pad;
+}
+
+// Odd and even sizes, batch 1 and 2, strides 1-3, every padding kind, square and oblong kernels.
+const CASES: Case[] = [];
+const PADS: Pad[] = ['same', 'valid', 1, [[0, 0], [1, 2], [0, 1], [0, 0]]];
+const SHAPES: Array<[Case['x'], Case['k'], number]> = [
+  [[1, 8, 8, 3], [3, 3], 4],
+  [[2, 7, 9, 2], [3, 2], 3],
+  [[1, 10, 7, 4], [4, 4], 2],
+  [[2, 9, 10, 1], [1, 3], 5],
+];
+let n = 0;
+for (const stride of [1, 2, 3]) {
+  for (const pad of PADS) {
+    const [x, k, outC] = SHAPES[n++ % SHAPES.length]!;
+    CASES.push({ x, k, outC, stride, pad });
+  }
+}
+const label = (c: Case) => `x [${c.x}] k ${c.k.join('x')}->${c.outC} stride ${c.stride} pad ${JSON.stringify(c.pad)}`;
+const TOLERANCE = 1e-4;
+
+describe('Conv2DBackpropFilter on wasm equals cpu', () => {
+  beforeAll(initBothBackends);
+
+  it.each(CASES)('conv2d gradients, $x $k stride $stride pad $pad', async (c) => {
+    const { cpu, wasm } = await onBothBackends(() => {
+      const x = seeded(c.x, 1) as tf.Tensor4D;
+      const w = seeded([...c.k, c.x[3], c.outC], 2) as tf.Tensor4D;
+      // A weighted loss so dy is not constant.
+      const loss = (a: tf.Tensor, f: tf.Tensor) => {
+        const y = tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad);
+        return tf.sum(tf.mul(y, seeded(y.shape, 3)));
+      };
+      return tf.grads(loss)([x, w]);
+    });
+    expect(relativeError(wasm[0]!, cpu[0]!), `dx ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+    expect(relativeError(wasm[1]!, cpu[1]!), `dW ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each(CASES)('conv2dTranspose gradients, $x $k stride $stride pad $pad', async (c) => {
+    const { cpu, wasm } = await onBothBackends(() => {
+      // c.x is the transpose's output; its input is what a forward conv would make of c.x.
+      const filterShape: [number, number, number, number] = [...c.k, c.x[3], c.outC];
+      const fwd = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, 1, c.pad);
+      const x = seeded(fwd.outShape, 4) as tf.Tensor4D;
+      const w = seeded(filterShape, 5) as tf.Tensor4D;
+      const loss = (a: tf.Tensor, f: tf.Tensor) => {
+        const y = tf.conv2dTranspose(a as tf.Tensor4D, f as tf.Tensor4D, c.x, c.stride, c.pad);
+        return tf.sum(tf.mul(y, seeded(y.shape, 6)));
+      };
+      return tf.grads(loss)([x, w]);
+    });
+    expect(relativeError(wasm[0]!, cpu[0]!), `dx ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+    expect(relativeError(wasm[1]!, cpu[1]!), `dW ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  // tfjs-core's conv2d gradient rejects dilation > 1 on every backend, so the kernel is run
+  // directly with a `dilations` attribute. Reference: a dilated filter is a dense filter of the
+  // effective size with zeros between taps, so its gradient is the cpu dense-filter gradient
+  // sampled every d-th tap (same padding, same dy shape).
+  it.each([
+    { x: [1, 9, 9, 2], k: [3, 3], outC: 3, stride: 1, pad: 'same' },
+    { x: [2, 10, 11, 3], k: [3, 2], outC: 2, stride: 2, pad: 'valid' },
+    { x: [1, 12, 10, 2], k: [2, 3], outC: 4, stride: 3, pad: 'same' },
+    { x: [2, 8, 9, 1], k: [3, 3], outC: 2, stride: 2, pad: [[0, 0], [2, 1], [1, 3], [0, 0]] },
+  ] as Case[])('dilation 2 through the kernel, $x $k stride $stride pad $pad', async (c) => {
+    const d = 2;
+    const filterShape: [number, number, number, number] = [...c.k, c.x[3], c.outC];
+    const dense: [number, number, number, number] = [(c.k[0] - 1) * d + 1, (c.k[1] - 1) * d + 1, c.x[3], c.outC];
+    const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, d, c.pad);
+    const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
+    const [dilated] = await onBackend('wasm', () =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 7), dy: seeded(info.outShape, 8) }, {
+        ...attrs,
+        filterShape,
+        dilations: d,
+      } as never) as tf.Tensor,
+    );
+    const [reference] = await onBackend('cpu', () => {
+      const full = tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 7), dy: seeded(info.outShape, 8) }, {
+        ...attrs,
+        filterShape: dense,
+      } as never) as tf.Tensor4D;
+      return tf.stridedSlice(full, [0, 0, 0, 0], dense, [d, d, 1, 1]);
+    });
+    expect(relativeError(dilated!, reference!)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('gradients of dilated conv2d are rejected by tfjs-core on both backends alike', async () => {
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const x = seeded([1, 6, 6, 1], 1) as tf.Tensor4D;
+      const w = seeded([3, 3, 1, 1], 2) as tf.Tensor4D;
+      expect(() => tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'same', 'NHWC', 2)))(w)).toThrow(
+        /dilation rates greater than 1/,
+      );
+      tf.dispose([x, w]);
+    }
+  });
+
+  it('returns zeros when every window lies in the padding', async () => {
+    await tf.setBackend('wasm');
+    // H = W = 1 with pad 3 and stride 10: the single output window never reaches x.
+    const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.ones([1, 1, 1, 2]), dy: tf.ones([1, 1, 1, 3]) }, {
+      strides: 10,
+      pad: 3,
+      dataFormat: 'NHWC',
+      filterShape: [1, 1, 2, 3],
+    } as never) as tf.Tensor;
+    expect(dW.shape).toEqual([1, 1, 2, 3]);
+    expect(Array.from(dW.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('names the kernel and the bad value for NCHW', async () => {
+    await tf.setBackend('wasm');
+    expect(() =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.ones([1, 2, 4, 4]), dy: tf.ones([1, 2, 4, 4]) }, {
+        strides: 1,
+        pad: 'same',
+        dataFormat: 'NCHW',
+        filterShape: [1, 1, 2, 2],
+      } as never),
+    ).toThrow(/Conv2DBackpropFilter \(wasm\): dataFormat 'NCHW'/);
+  });
+});
