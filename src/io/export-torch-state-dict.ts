@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { planModelWeights } from './internal/model-weights';
+import type { StateDict } from './state-dict';
+import { writeSafetensors } from './write-safetensors';
+
+/**
+ * Exports a tfjs model's weights as PyTorch-layout `.safetensors` bytes, the inverse of
+ * {@link loadTorchStateDict}: the same key names (`<layer name>.<torch param>`) and inverse layout
+ * conversions, so export -> load gives identical weights and
+ * `module.load_state_dict(safetensors.torch.load_file(path))` works on the matching torch module.
+ * Floats are written as F32; BatchNorm layers also get a `num_batches_tracked` I64 zero, which
+ * torch's BatchNorm2d expects. Throws if a weighted layer has no converter.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { io } from 'tfjs-synth';
+ * writeFileSync('netG.safetensors', io.exportTorchStateDict(net));
+ * // Python: net.load_state_dict(safetensors.torch.load_file('netG.safetensors'))
+ * ```
+ */
+export function exportTorchStateDict(model: tfl.LayersModel): Uint8Array {
+  const plan = planModelWeights(model);
+  if (plan.problems.length > 0) {
+    throw new Error(`exportTorchStateDict: model '${model.name}' cannot be exported:\n  ${plan.problems.join('\n  ')}`);
+  }
+  const dict: StateDict = new Map();
+  for (const [key, { variable, rule }] of plan.expected) {
+    const asFloat = tf.tidy(() => tf.cast(variable.read(), 'float32'));
+    const values = Float32Array.from(asFloat.dataSync() as Float32Array);
+    asFloat.dispose();
+    const t = rule.toTorch({ data: values, shape: variable.shape as number[] });
+    dict.set(key, { dtype: 'float32', shape: t.shape, data: t.data });
+  }
+  for (const key of plan.counters) dict.set(key, { dtype: 'int64', shape: [], data: new BigInt64Array(1) });
+  return writeSafetensors(dict, { format: 'pt' });
+}
