@@ -77,7 +77,7 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
   }
   const start = performance.now();
   let step = 0;
-  let lastLogged = -1;
+  let lastLogged = 0;
   let losses: Record<string, number> = {};
   let stopped = false;
 
