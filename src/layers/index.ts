@@ -10,3 +10,5 @@ export { SpectralNormalization, spectralNormalization, SPECTRAL_NORM_SUPPORTED }
 export type { SpectralNormalizationArgs } from './spectral-normalization';
 export { InstanceNormalization, instanceNormalization } from './instance-normalization';
 export type { InstanceNormalizationArgs } from './instance-normalization';
+export { BatchNormalizationTorch, batchNormalizationTorch } from './batch-normalization-torch';
+export type { BatchNormalizationTorchArgs } from './batch-normalization-torch';

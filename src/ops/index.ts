@@ -11,3 +11,5 @@ export { stopGradient } from './stop-gradient';
 export { powerIteration, spectralNormEstimate, normalizeVector } from './power-iteration';
 export { instanceNorm } from './instance-norm';
 export type { InstanceNormOptions } from './instance-norm';
+export { batchNormTorchTraining, batchNormTorchInference, runningAverageTorch } from './batch-norm-torch';
+export type { BatchNormTorchOptions, BatchNormTorchTrainingResult } from './batch-norm-torch';

@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormTorchInference, batchNormTorchTraining, runningAverageTorch } from '../ops/batch-norm-torch';
+import {
+  serializeInitializer,
+  toInitializer,
+  type Initializer,
+  type InitializerArg,
+} from './internal/initializers';
+
+type Kwargs = Record<string, unknown>;
+
+/** Arguments of {@link BatchNormalizationTorch}. */
+export interface BatchNormalizationTorchArgs {
+  /**
+   * Weight of the *new* batch statistic in the running averages (PyTorch convention):
+   * `running = (1 - momentum) * running + momentum * batch`. In (0, 1]. Default 0.1.
+   */
+  momentum?: number;
+  /** Added to the variance before the square root. Default 1e-5 (PyTorch). */
+  epsilon?: number;
+  /** Add a learned per-channel offset `beta` (PyTorch `bias`). Default true (`affine=True`). */
+  center?: boolean;
+  /** Multiply by a learned per-channel scale `gamma` (PyTorch `weight`). Default true. */
+  scale?: boolean;
+  /** Initializer of `gamma`. Default 'ones' (PyTorch). */
+  gammaInitializer?: InitializerArg;
+  /** Initializer of `beta`. Default 'zeros' (PyTorch). */
+  betaInitializer?: InitializerArg;
+  /** Layer name. Default: generated. */
+  name?: string;
+  /** Whether `gamma`/`beta` are trainable. Default true. The running statistics never are. */
+  trainable?: boolean;
+}
+
+/**
+ * Batch normalisation with PyTorch's `nn.BatchNorm2d` semantics (Ioffe & Szegedy 2015, "Batch
+ * Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift",
+ * https://arxiv.org/abs/1502.03167), the `--norm batch` option of pix2pix/CycleGAN.
+ *
+ * - Training (`apply(x, { training: true })`, `model.fit`, `model.apply(x, { training: true })`
+ *   in a custom loop): normalise with the batch mean and *biased* variance over (n, h, w), and
+ *   update `moving_mean ← 0.9·moving_mean + 0.1·mean`,
+ *   `moving_variance ← 0.9·moving_variance + 0.1·unbiased variance` (momentum 0.1).
+ * - Inference (default): `(x − moving_mean) / sqrt(moving_variance + 1e-5) · gamma + beta`.
+ *
+ * Weights, in this order: `gamma` [c], `beta` [c] (trainable, when enabled), `moving_mean` [c],
+ * `moving_variance` [c] (non-trainable). They map to PyTorch's `weight`, `bias`, `running_mean`,
+ * `running_var`; `num_batches_tracked` is not kept (only PyTorch's `momentum=None` uses it).
+ *
+ * Input shape: [batch, h, w, c]. Output shape: same as the input.
+ *
+ * Porting note: tfjs-layers' `batchNormalization` differs in three ways: momentum 0.99 is the
+ * weight of the old value, epsilon is 1e-3, and the moving variance averages the biased variance.
+ * It also fails in training with `scale: false` or `center: false` (tfjs issue 2868); this layer
+ * supports both. Like PyTorch (and unlike Keras), `trainable: false` does not switch to inference:
+ * only the `training` flag does.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { BatchNormalizationTorch } from 'tfjs-synth';
+ * const bn = new BatchNormalizationTorch();
+ * const x = tf.randomNormal([4, 8, 8, 16]);
+ * const yTrain = bn.apply(x, { training: true }) as tf.Tensor; // updates moving_mean / moving_variance
+ * const yEval = bn.apply(x) as tf.Tensor; // uses them
+ * ```
+ */
+export class BatchNormalizationTorch extends tfl.layers.Layer {
+  static className = 'BatchNormalizationTorch';
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly gammaInitializer: Initializer;
+  readonly betaInitializer: Initializer;
+  protected gamma: tfl.LayerVariable | null = null;
+  protected beta: tfl.LayerVariable | null = null;
+  protected movingMean: tfl.LayerVariable | null = null;
+  protected movingVariance: tfl.LayerVariable | null = null;
+
+  constructor(args: BatchNormalizationTorchArgs = {}) {
+    super({ name: args.name, trainable: args.trainable ?? true });
+    const owner = (this.constructor as typeof BatchNormalizationTorch).className;
+    this.momentum = args.momentum ?? 0.1;
+    if (typeof this.momentum !== 'number' || !(this.momentum > 0 && this.momentum <= 1)) {
+      throw new Error(`${owner}: momentum must be in (0, 1] (PyTorch convention, default 0.1), got ${JSON.stringify(args.momentum)}.`);
+    }
+    this.epsilon = args.epsilon ?? 1e-5;
+    if (typeof this.epsilon !== 'number' || !Number.isFinite(this.epsilon) || this.epsilon < 0) {
+      throw new Error(`${owner}: epsilon must be a finite number >= 0, got ${JSON.stringify(args.epsilon)}.`);
+    }
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    for (const [arg, v] of [
+      ['center', this.center],
+      ['scale', this.scale],
+    ] as const) {
+      if (typeof v !== 'boolean') throw new Error(`${owner}: ${arg} must be a boolean, got ${JSON.stringify(v)}.`);
+    }
+    this.gammaInitializer = toInitializer(args.gammaInitializer ?? 'ones', owner, 'gammaInitializer');
+    this.betaInitializer = toInitializer(args.betaInitializer ?? 'zeros', owner, 'betaInitializer');
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const owner = this.getClassName();
+    if (shape.length !== 4) {
+      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.map(String).join(', ')}].`);
+    }
+    const channels = shape[3];
+    if (channels === null || channels === undefined) {
+      throw new Error(`${owner}: the channel dimension of the input must be known, got shape [${shape.map(String).join(', ')}].`);
+    }
+    if (this.scale) this.gamma = this.addWeight('gamma', [channels], 'float32', this.gammaInitializer);
+    if (this.center) this.beta = this.addWeight('beta', [channels], 'float32', this.betaInitializer);
+    // PyTorch's buffer initial values; the checkpoint importer finds them by these exact names.
+    this.movingMean = this.addWeight('moving_mean', [channels], 'float32', tfl.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [channels], 'float32', tfl.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+      if (x.rank !== 4) {
+        throw new Error(`${this.getClassName()}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
+      }
+      const affine = {
+        gamma: this.gamma ? (this.gamma.read() as tf.Tensor1D) : null,
+        beta: this.beta ? (this.beta.read() as tf.Tensor1D) : null,
+        epsilon: this.epsilon,
+      };
+      if (kwargs?.['training'] !== true) {
+        return batchNormTorchInference(
+          x as tf.Tensor4D,
+          this.movingMean!.read() as tf.Tensor1D,
+          this.movingVariance!.read() as tf.Tensor1D,
+          affine,
+        );
+      }
+      const { y, mean, unbiasedVariance } = batchNormTorchTraining(x as tf.Tensor4D, affine);
+      // As tfjs-layers' own BatchNormalization: the running averages are written imperatively
+      // during the training call. That works the same under model.fit, optimizer.minimize and
+      // tf.variableGrads, since variable writes are not recorded on the gradient tape (so no
+      // gradient flows into the running statistics, as with PyTorch buffers).
+      this.updateRunningStatistics(mean, unbiasedVariance);
+      return y;
+    });
+  }
+
+  private updateRunningStatistics(mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D): void {
+    tf.tidy(() => {
+      this.movingMean!.write(runningAverageTorch(this.movingMean!.read() as tf.Tensor1D, mean, this.momentum));
+      this.movingVariance!.write(
+        runningAverageTorch(this.movingVariance!.read() as tf.Tensor1D, unbiasedVariance, this.momentum),
+      );
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      gammaInitializer: serializeInitializer(this.gammaInitializer),
+      betaInitializer: serializeInitializer(this.betaInitializer),
+    };
+  }
+}
+
+/**
+ * Creates a {@link BatchNormalizationTorch} layer (PyTorch `nn.BatchNorm2d` semantics; Ioffe &
+ * Szegedy 2015, https://arxiv.org/abs/1502.03167).
+ *
+ * Input shape: [batch, h, w, c]. Output shape: same as the input.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { batchNormalizationTorch } from 'tfjs-synth';
+ * const bn = batchNormalizationTorch({ momentum: 0.1, epsilon: 1e-5 });
+ * const y = bn.apply(tf.randomNormal([2, 4, 4, 8]), { training: true }) as tf.Tensor; // [2, 4, 4, 8]
+ * ```
+ */
+export function batchNormalizationTorch(args: BatchNormalizationTorchArgs = {}): BatchNormalizationTorch {
+  return new BatchNormalizationTorch(args);
+}
