@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { readSafetensors } from '../../src/io/read-safetensors';
+import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
+import type { StateDict } from '../../src/io/state-dict';
+import { ZipArchive } from '../../src/io/internal/zip';
+import { fixtureBytes, fixtureJson, parsePyFloat, type ExtrasFixture } from './fixtures';
+
+const extras = fixtureJson<ExtrasFixture>('extras.json');
+
+/** Checks a state dict against extras.json (dtypes, shapes and exact values). */
+function expectMatchesExtras(sd: StateDict): void {
+  expect([...sd.keys()].sort()).toEqual(Object.keys(extras).sort());
+  for (const [name, want] of Object.entries(extras)) {
+    const got = sd.get(name)!;
+    expect(got.dtype, name).toBe(want.dtype);
+    expect(got.shape, name).toEqual(want.shape);
+    if (got.data instanceof BigInt64Array) {
+      expect(Array.from(got.data, String), name).toEqual(want.values);
+    } else if (got.data instanceof Float32Array) {
+      expect(got.data, name).toBeInstanceOf(Float32Array);
+      // Every fixture value is exactly representable in float32 (float64 ones after rounding).
+      expect(Array.from(got.data), name).toEqual(want.values.map((v) => Math.fround(parsePyFloat(v))));
+    } else {
+      expect(Array.from(got.data as Int32Array | Uint8Array, String), name).toEqual(want.values);
+    }
+  }
+}
+
+/** Builds a minimal stored zip holding `entries` (name -> bytes), as torch.save lays it out. */
+function makeZip(entries: [string, Uint8Array][], method = 0): Uint8Array {
+  const enc = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const n = enc.encode(name);
+    const local = new Uint8Array(30 + n.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(8, method, true);
+    lv.setUint32(18, data.length, true);
+    lv.setUint32(22, data.length, true);
+    lv.setUint16(26, n.length, true);
+    local.set(n, 30);
+    const c = new Uint8Array(46 + n.length);
+    const cv = new DataView(c.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(10, method, true);
+    cv.setUint32(20, data.length, true);
+    cv.setUint32(24, data.length, true);
+    cv.setUint16(28, n.length, true);
+    cv.setUint32(42, offset, true);
+    c.set(n, 46);
+    central.push(c);
+    chunks.push(local, data);
+    offset += local.length + data.length;
+  }
+  const cdSize = central.reduce((a, c) => a + c.length, 0);
+  const eocd = new Uint8Array(22);
+  const ev = new DataView(eocd.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, entries.length, true);
+  ev.setUint16(10, entries.length, true);
+  ev.setUint32(12, cdSize, true);
+  ev.setUint32(16, offset, true);
+  const all = [...chunks, ...central, eocd];
+  const out = new Uint8Array(all.reduce((a, c) => a + c.length, 0));
+  let p = 0;
+  for (const c of all) {
+    out.set(c, p);
+    p += c.length;
+  }
+  return out;
+}
+
+/** Pickle bytes from opcodes given as a latin-1 string. */
+function pickle(src: string): Uint8Array {
+  return Uint8Array.from(src, (c) => c.charCodeAt(0));
+}
+
+describe('readTorchCheckpoint', () => {
+  it('reads non-contiguous views, storage offsets, shared storages and every supported dtype', () => {
+    expectMatchesExtras(readTorchCheckpoint(fixtureBytes('extras.pth')));
+  });
+
+  it('gives the same tensors as the hand-written safetensors of the tiny net', () => {
+    const pth = readTorchCheckpoint(fixtureBytes('tiny_net.pth'));
+    const st = readSafetensors(fixtureBytes('tiny_net.safetensors'));
+    const keys = fixtureJson<{ keys: Record<string, number[]> }>('tiny_net.json').keys;
+    expect([...pth.keys()]).toEqual(Object.keys(keys));
+    expect([...st.keys()]).toEqual(Object.keys(keys));
+    for (const [k, shape] of Object.entries(keys)) {
+      expect(pth.get(k)!.shape, k).toEqual(shape);
+      expect(pth.get(k)!.data, k).toEqual(st.get(k)!.data);
+    }
+    expect(pth.get('body.1.num_batches_tracked')!.data).toEqual(new BigInt64Array([3n]));
+  });
+
+  it('takes a nested state dict only through stateDictKey, with a hint otherwise', () => {
+    const bytes = fixtureBytes('tiny_net_nested.pth');
+    expect(() => readTorchCheckpoint(bytes)).toThrow(/'epoch', 'state_dict' are not tensors; .*stateDictKey: 'state_dict'/);
+    const sd = readTorchCheckpoint(bytes, { stateDictKey: 'state_dict' });
+    expect(sd.get('head.weight')!.data).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')).get('head.weight')!.data);
+    expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'model' })).toThrow(
+      /stateDictKey 'model' not found; the checkpoint's top-level keys are: epoch, state_dict/,
+    );
+  });
+
+  it('gives clear Errors for truncated and corrupt files', () => {
+    const good = fixtureBytes('tiny_net.pth');
+    expect(() => readTorchCheckpoint(good.subarray(0, good.length - 10))).toThrow(/readTorchCheckpoint: .*(truncated|corrupt)/);
+    expect(() => readTorchCheckpoint(good.subarray(0, 3000))).toThrow(/readTorchCheckpoint: .*(truncated|corrupt)/);
+    expect(() => readTorchCheckpoint(new Uint8Array([1, 2, 3]))).toThrow(/not a torch.save zip archive/);
+    expect(() => readTorchCheckpoint(new Uint8Array([0x80, 2, 0x8a, 0x0a]))).toThrow(/legacy .*torch < 1.6/);
+    // A storage shorter than its numel says.
+    const pkl = new ZipArchive(good, 'test').read('tiny_net/data.pkl').slice();
+    const short = makeZip([
+      ['a/data.pkl', pkl],
+      ['a/data/0', new Uint8Array(4)],
+    ]);
+    expect(() => readTorchCheckpoint(short)).toThrow(/storage '0' of tensor 'body.0.weight' has 4 bytes, expected 432/);
+    // A pickle cut short.
+    const cut = makeZip([['a/data.pkl', pkl.subarray(0, 100)]]);
+    expect(() => readTorchCheckpoint(cut)).toThrow(/pickle ends early/);
+  });
+
+  it('refuses deflate-compressed entries and archives without data.pkl', () => {
+    const deflated = makeZip([['a/data.pkl', pickle('\x80\x02}q\x00.')]], 8);
+    expect(() => readTorchCheckpoint(deflated)).toThrow(/entry 'a\/data.pkl' is deflate-compressed/);
+    expect(() => readTorchCheckpoint(makeZip([['a/constants.pkl', new Uint8Array(1)]]))).toThrow(/TorchScript/);
+  });
+
+  it('never calls unknown globals', () => {
+    // pickle of os.system('echo hi'): GLOBAL, then REDUCE.
+    const evil = makeZip([['a/data.pkl', pickle('\x80\x02cos\nsystem\nq\x00X\x07\x00\x00\x00echo hiq\x01\x85R.')]]);
+    expect(() => readTorchCheckpoint(evil)).toThrow(/global 'os.system', which is not allowed/);
+    // The tiny net's pickle with its storage class renamed to one we do not decode.
+    const pkl = new TextDecoder('latin1').decode(new ZipArchive(fixtureBytes('tiny_net.pth'), 'test').read('tiny_net/data.pkl'));
+    const renamed = pkl.replace('torch\nFloatStorage\n', 'torch\nComplexFloatStorage\n');
+    expect(renamed).not.toBe(pkl);
+    expect(() => readTorchCheckpoint(makeZip([['a/data.pkl', pickle(renamed)]]))).toThrow(
+      /tensor 'body.0.weight' uses unsupported storage torch.ComplexFloatStorage/,
+    );
+  });
+
+  it('reads an empty state dict and memoised values (MEMOIZE, LONG_BINPUT/GET)', () => {
+    // {} with protocol-4 style memo opcodes.
+    const sd = readTorchCheckpoint(makeZip([['a/data.pkl', pickle('\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00}\x94r\x01\x00\x00\x00j\x01\x00\x00\x000.')]]));
+    expect(sd.size).toBe(0);
+  });
+});
