@@ -2,6 +2,7 @@ import type { serialization } from '@tensorflow/tfjs-core';
 import { GatedConv2D } from './gated-conv2d';
 import { GatedUpsample2D } from './gated-upsample2d';
 import { SpectralNormalization } from './spectral-normalization';
+import { PartialConv2D } from './partial-conv2d';
 import { BatchNormalizationTorch } from './batch-normalization-torch';
 import { InstanceNormalization } from './instance-normalization';
 import { ReflectionPadding2D } from './reflection-padding2d';
@@ -15,6 +16,7 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   GatedConv2D,
   GatedUpsample2D,
   SpectralNormalization,
+  PartialConv2D,
   ReflectionPadding2D,
   InstanceNormalization,
   BatchNormalizationTorch,

@@ -10,5 +10,7 @@ export { SpectralNormalization, spectralNormalization, SPECTRAL_NORM_SUPPORTED }
 export type { SpectralNormalizationArgs } from './spectral-normalization';
 export { InstanceNormalization, instanceNormalization } from './instance-normalization';
 export type { InstanceNormalizationArgs } from './instance-normalization';
+export { PartialConv2D, partialConv2d } from './partial-conv2d';
+export type { PartialConv2DArgs } from './partial-conv2d';
 export { BatchNormalizationTorch, batchNormalizationTorch } from './batch-normalization-torch';
 export type { BatchNormalizationTorchArgs } from './batch-normalization-torch';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { dilatedConv2d } from './dilated-conv2d';
 import { gatedActivation, type GatedActivationName } from './gated-activation';
 
 /** Options of {@link gatedConvolution}. */
@@ -39,14 +40,8 @@ export function gatedConvolution(
 ): tf.Tensor4D {
   const activation = options.activation === undefined ? 'elu' : options.activation;
   return tf.tidy(() => {
-    let y: tf.Tensor4D = tf.conv2d(
-      x,
-      kernel,
-      options.strides ?? [1, 1],
-      options.padding ?? 'same',
-      'NHWC',
-      options.dilationRate ?? [1, 1],
-    );
+    // dilatedConv2d: tf.conv2d has no gradient for dilation > 1 (DeepFill's atrous layers).
+    let y = dilatedConv2d(x, kernel, options.strides ?? [1, 1], options.padding ?? 'same', options.dilationRate ?? [1, 1]);
     if (bias) y = tf.add(y, bias);
     return activation === null ? y : (gatedActivation(y, activation) as tf.Tensor4D);
   });

@@ -11,5 +11,8 @@ export { stopGradient } from './stop-gradient';
 export { powerIteration, spectralNormEstimate, normalizeVector } from './power-iteration';
 export { instanceNorm } from './instance-norm';
 export type { InstanceNormOptions } from './instance-norm';
+export { partialConvolution } from './partial-conv2d';
+export type { PartialConvolutionOptions } from './partial-conv2d';
 export { batchNormTorchTraining, batchNormTorchInference, runningAverageTorch } from './batch-norm-torch';
 export type { BatchNormTorchOptions, BatchNormTorchTrainingResult } from './batch-norm-torch';
+export { dilatedConv2d } from './dilated-conv2d';

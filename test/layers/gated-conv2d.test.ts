@@ -108,6 +108,21 @@ describeBackends('GatedConv2D', () => {
     layer.dispose();
   });
 
+  it('atrous (dilation 4) gradients match central finite differences', async () => {
+    // tf.conv2d has no gradient for dilation > 1; the layer goes through dilatedConv2d.
+    const layer = gatedConv2d({ filters: 2, kernelSize: 3, dilationRate: 4 });
+    const x = tf.variable(tf.randomNormal([1, 9, 10, 2], 0, 1, 'float32', 8));
+    tf.dispose(layer.apply(x) as tf.Tensor);
+    const w = tf.randomUniform([1, 9, 10, 2], 0.5, 1.5, 'float32', 9);
+    const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
+    for (const target of [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)]) {
+      const r = await finiteDifferenceCheck(loss, target, { samples: 6, h: 1e-2 });
+      expect(r.maxRelError, `${target.name}: ${JSON.stringify(r)}`).toBeLessThan(2e-2);
+    }
+    tf.dispose([x, w]);
+    layer.dispose();
+  });
+
   it('rejects bad arguments and inputs with clear errors', () => {
     expect(() => gatedConv2d({ filters: 0, kernelSize: 3 })).toThrow(/GatedConv2D: filters must be a positive integer, got 0/);
     expect(() => gatedConv2d({ filters: 2, kernelSize: -1 })).toThrow(/GatedConv2D: kernelSize .* got -1/);

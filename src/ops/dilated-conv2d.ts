@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * `tf.conv2d` that is also differentiable with dilation > 1. tfjs-core 4.22's conv2d gradient
+ * throws for dilation rates above 1, which DeepFill's atrous layers need; for those this computes
+ * the same convolution as TF's `with_space_to_batch`: explicit padding, `spaceToBatchND` by the
+ * rate, an undilated 'valid' conv2d, then `batchToSpaceND` — all ops with gradients on every
+ * backend. With dilation 1 it is plain `tf.conv2d`.
+ *
+ * `padding` is 'same' (TF), 'valid', or explicit [[top, bottom], [left, right]] zero padding.
+ * Strides must be 1 when dilation > 1 (as in tf.conv2d).
+ *
+ * Input shape: x [n, h, w, in]; kernel [kh, kw, in, out]. Output shape: [n, h', w', out].
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { ops } from 'tfjs-synth';
+ * const y = ops.dilatedConv2d(tf.ones([1, 16, 16, 2]), tf.ones([3, 3, 2, 4]), [1, 1], 'same', [4, 4]); // [1, 16, 16, 4]
+ * ```
+ * @throws Error when strides and dilation both exceed 1.
+ */
+export function dilatedConv2d(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  strides: [number, number],
+  padding: 'same' | 'valid' | [[number, number], [number, number]],
+  dilation: [number, number],
+): tf.Tensor4D {
+  const [dh, dw] = dilation;
+  if (dh === 1 && dw === 1) {
+    if (Array.isArray(padding)) {
+      const [[t, b], [l, r]] = padding;
+      return tf.tidy(() =>
+        tf.conv2d(
+          t || b || l || r ? tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]]) : x,
+          kernel,
+          strides,
+          'valid',
+          'NHWC',
+        ),
+      );
+    }
+    return tf.conv2d(x, kernel, strides, padding, 'NHWC');
+  }
+  if (strides[0] !== 1 || strides[1] !== 1) {
+    throw new Error(
+      `dilatedConv2d: strides [${strides.join(', ')}] must be 1 when dilation [${dilation.join(', ')}] exceeds 1.`,
+    );
+  }
+  const [, h, w] = x.shape;
+  const [kh, kw] = kernel.shape;
+  const effH = (kh - 1) * dh + 1;
+  const effW = (kw - 1) * dw + 1;
+  let pads: [[number, number], [number, number]];
+  if (padding === 'same') {
+    // TF 'SAME' at stride 1: total effK - 1, the extra pixel after.
+    pads = [
+      [Math.floor((effH - 1) / 2), Math.ceil((effH - 1) / 2)],
+      [Math.floor((effW - 1) / 2), Math.ceil((effW - 1) / 2)],
+    ];
+  } else if (padding === 'valid') {
+    pads = [
+      [0, 0],
+      [0, 0],
+    ];
+  } else {
+    pads = padding;
+  }
+  const hp = h + pads[0][0] + pads[0][1];
+  const wp = w + pads[1][0] + pads[1][1];
+  const extraH = (dh - (hp % dh)) % dh;
+  const extraW = (dw - (wp % dw)) % dw;
+  return tf.tidy(() => {
+    const s2b = tf.spaceToBatchND(
+      x,
+      [dh, dw],
+      [
+        [pads[0][0], pads[0][1] + extraH],
+        [pads[1][0], pads[1][1] + extraW],
+      ],
+    );
+    const y = tf.conv2d(s2b as tf.Tensor4D, kernel, 1, 'valid', 'NHWC');
+    return tf.batchToSpaceND(y, [dh, dw], [
+      [0, extraH],
+      [0, extraW],
+    ]) as tf.Tensor4D;
+  });
+}

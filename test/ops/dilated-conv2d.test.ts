@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { dilatedConv2d } from '../../src/ops/dilated-conv2d';
+import { describeBackends } from '../harness/backends';
+import { finiteDifferenceCheck } from '../harness/finite-differences';
+
+async function maxAbs(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  expect(a.shape).toEqual(b.shape);
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0]!;
+  d.dispose();
+  return v;
+}
+
+describeBackends('dilatedConv2d', () => {
+  it("equals tf.conv2d's forward for dilation 2..4, 'same' / 'valid', odd and even sizes", async () => {
+    const cases: [number, number, number, 'same' | 'valid'][] = [
+      [9, 8, 2, 'same'],
+      [7, 10, 3, 'same'],
+      [16, 16, 4, 'same'],
+      [11, 9, 2, 'valid'],
+      [12, 13, 3, 'valid'],
+    ];
+    for (const [h, w, d, padding] of cases) {
+      const x = tf.randomNormal([2, h, w, 3], 0, 1, 'float32', h);
+      const k = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', w);
+      const ours = dilatedConv2d(x as tf.Tensor4D, k as tf.Tensor4D, [1, 1], padding, [d, d]);
+      const ref = tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, padding, 'NHWC', d);
+      expect(await maxAbs(ours, ref), `${h}x${w} d${d} ${padding}`).toBeLessThanOrEqual(1e-5);
+      tf.dispose([x, k, ours, ref]);
+    }
+  });
+
+  it('explicit padding equals tf.pad + tf.conv2d valid', async () => {
+    const x = tf.randomNormal([1, 7, 6, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const k = tf.randomNormal([3, 3, 2, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const ours = dilatedConv2d(x, k, [1, 1], [[2, 2], [2, 2]], [2, 2]);
+    const ref = tf.conv2d(tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]), k, 1, 'valid', 'NHWC', 2);
+    expect(await maxAbs(ours, ref)).toBeLessThanOrEqual(1e-5);
+    tf.dispose([x, k, ours, ref]);
+  });
+
+  it('is differentiable with dilation > 1 (central differences, h = 1e-2, rel tol 2e-2)', async () => {
+    const x = tf.variable(tf.randomNormal([1, 9, 8, 2], 0, 1, 'float32', 3));
+    const k = tf.variable(tf.randomNormal([3, 3, 2, 2], 0, 1, 'float32', 4));
+    const w = tf.randomUniform([1, 9, 8, 2], 0.5, 1.5, 'float32', 5);
+    const loss = () =>
+      tf.tidy(() => tf.sum(tf.mul(dilatedConv2d(x as tf.Tensor4D, k as tf.Tensor4D, [1, 1], 'same', [2, 2]), w)) as tf.Scalar);
+    for (const target of [x, k]) {
+      const r = await finiteDifferenceCheck(loss, target);
+      expect(r.maxRelError, JSON.stringify(r)).toBeLessThan(2e-2);
+    }
+    tf.dispose([x, k, w]);
+  });
+
+  it('rejects strides > 1 with dilation > 1', () => {
+    const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
+    const k = tf.zeros([3, 3, 1, 1]) as tf.Tensor4D;
+    expect(() => dilatedConv2d(x, k, [2, 2], 'same', [2, 2])).toThrow(/dilatedConv2d: strides \[2, 2\] must be 1/);
+    tf.dispose([x, k]);
+  });
+});
