@@ -5,7 +5,8 @@ import { writeWeightFiles } from './internal/weight-files';
  * Saves an optimizer's state so training can resume exactly: its class name and config
  * (learning rate, betas, epsilon for Adam) and every slot from `optimizer.getWeights()`
  * (the iteration count, then Adam's first and second moments), as `<dir>/<name>.json` +
- * `<dir>/<name>.bin`. Works for every tfjs optimizer that implements `getWeights()`.
+ * `<dir>/<name>.bin`. Works for the tfjs optimizers that implement `getWeights()`: Adam, SGD,
+ * Momentum, RMSProp, Adagrad and Adadelta (not Adamax).
  *
  * tfjs optimizers match their slots to variables **by position** in the variable list, so
  * after {@link loadOptimizer} keep passing the same variables in the same order
@@ -25,7 +26,15 @@ export async function saveOptimizer(optimizer: tf.Optimizer, dir: string, name =
   if (optimizer == null || typeof optimizer.getWeights !== 'function') {
     throw new Error('saveOptimizer: optimizer must be a tf.Optimizer (for example tf.train.adam()).');
   }
-  const weights = await optimizer.getWeights();
+  let weights: Awaited<ReturnType<tf.Optimizer['getWeights']>>;
+  try {
+    weights = await optimizer.getWeights();
+  } catch (err) {
+    throw new Error(
+      `saveOptimizer: ${optimizer.getClassName()} cannot export its state in tfjs (${(err as Error).message}); ` +
+        'Adam, SGD, Momentum, RMSProp, Adagrad and Adadelta can.',
+    );
+  }
   try {
     await writeWeightFiles('saveOptimizer', dir, name, weights, {
       className: optimizer.getClassName(),

@@ -202,6 +202,41 @@ describeBackends('saveOptimizer / loadOptimizer', (backend) => {
     tf.dispose([w, b]);
   });
 
+  for (const [label, make] of [
+    ['momentum', () => tf.train.momentum(0.05, 0.9, true)],
+    ['rmsprop (centered)', () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-6, true)],
+    ['adagrad', () => tf.train.adagrad(0.1)],
+    ['adadelta', () => tf.train.adadelta(1, 0.9)],
+  ] as const) {
+    it(`resumes ${label} exactly too`, async () => {
+      const w = tf.variable(tf.tensor2d([[0.3], [-0.2]]));
+      const b = tf.variable(tf.tensor1d([0.1]));
+      const opt = make();
+      for (let i = 0; i < 3; i++) step(opt, w, b);
+      const path = join(dir, `opt-${label}-${backend}`);
+      await saveOptimizer(opt, path);
+      await saveVariables(path, 'params', { w, b });
+      for (let i = 0; i < 2; i++) step(opt, w, b);
+      const saved = await loadVariables(path, 'params');
+      const w2 = tf.variable(saved['w']!);
+      const b2 = tf.variable(saved['b']!);
+      tf.dispose(Object.values(saved));
+      const opt2 = await loadOptimizer(path, 'optimizer', { varList: [w2, b2] });
+      expect(opt2.getClassName()).toBe(opt.getClassName());
+      for (let i = 0; i < 2; i++) step(opt2, w2, b2);
+      expect(weightValues([w2, b2])).toEqual(weightValues([w, b]));
+      tf.dispose([w, b, w2, b2]);
+      opt.dispose();
+      opt2.dispose();
+    });
+  }
+
+  it('names optimizers whose state tfjs cannot export', async () => {
+    const opt = tf.train.adamax(0.02);
+    await expect(saveOptimizer(opt, join(dir, `adamax-${backend}`))).rejects.toThrow(/saveOptimizer: Adamax cannot export its state in tfjs/);
+    opt.dispose();
+  });
+
   it('saving does not leak or disturb the optimizer', async () => {
     const w = tf.variable(tf.tensor2d([[0.3], [-0.2]]));
     const b = tf.variable(tf.tensor1d([0.1]));
