@@ -5,7 +5,7 @@ import { exportTorchStateDict } from '../../src/io/export-torch-state-dict';
 import { loadTorchStateDict } from '../../src/io/load-torch-state-dict';
 import { readSafetensors } from '../../src/io/read-safetensors';
 import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
-import type { StateDict } from '../../src/io/state-dict';
+import type { StateDict, StateDictTensor } from '../../src/io/state-dict';
 import { instanceNormalization } from '../../src/layers/instance-normalization';
 import { spectralNormalization } from '../../src/layers/spectral-normalization';
 import { describeBackends } from '../harness/backends';
@@ -190,8 +190,8 @@ describeBackends('loadTorchStateDict', () => {
     const y = instanceNormalization({ name: 'norm', center: true, scale: true }).apply(input) as tfl.SymbolicTensor;
     const plain = instanceNormalization({ name: 'plain' }).apply(y) as tfl.SymbolicTensor;
     const m = tfl.model({ inputs: input, outputs: plain });
-    const f = (v: number[]) => ({ dtype: 'float32' as const, shape: [v.length], data: new Float32Array(v) });
-    const sd: StateDict = new Map([
+    const f = (v: number[]): StateDictTensor => ({ dtype: 'float32', shape: [v.length], data: new Float32Array(v) });
+    const sd: StateDict = new Map<string, StateDictTensor>([
       ['norm.weight', f([1, 2, 3])],
       ['norm.bias', f([-1, 0, 1])],
       ['norm.running_mean', f([0, 0, 0])],
