@@ -3,6 +3,7 @@ import { GatedConv2D } from './gated-conv2d';
 import { GatedUpsample2D } from './gated-upsample2d';
 import { SpectralNormalization } from './spectral-normalization';
 import { PartialConv2D } from './partial-conv2d';
+import { AdaIN } from './adain';
 import { BatchNormalizationTorch } from './batch-normalization-torch';
 import { InstanceNormalization } from './instance-normalization';
 import { ReflectionPadding2D } from './reflection-padding2d';
@@ -20,4 +21,5 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   ReflectionPadding2D,
   InstanceNormalization,
   BatchNormalizationTorch,
+  AdaIN,
 ];

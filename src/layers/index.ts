@@ -14,3 +14,5 @@ export { PartialConv2D, partialConv2d } from './partial-conv2d';
 export type { PartialConv2DArgs } from './partial-conv2d';
 export { BatchNormalizationTorch, batchNormalizationTorch } from './batch-normalization-torch';
 export type { BatchNormalizationTorchArgs } from './batch-normalization-torch';
+export { AdaIN, adaIN } from './adain';
+export type { AdaINArgs } from './adain';

@@ -16,3 +16,5 @@ export type { PartialConvolutionOptions } from './partial-conv2d';
 export { batchNormTorchTraining, batchNormTorchInference, runningAverageTorch } from './batch-norm-torch';
 export type { BatchNormTorchOptions, BatchNormTorchTrainingResult } from './batch-norm-torch';
 export { dilatedConv2d } from './dilated-conv2d';
+export { adaptiveInstanceNorm } from './adain';
+export type { AdaptiveInstanceNormOptions } from './adain';
