@@ -53,6 +53,10 @@ class PatchMatchEngine implements PatchMatch {
     this.backend = kernel.name;
   }
 
+  get memoryBytes(): number {
+    return this.kernel.memoryBytes();
+  }
+
   private checkMemory(where: string, bytes: number): void {
     if (bytes > this.maxMemoryBytes) {
       throw new Error(

@@ -14,6 +14,7 @@ export const jsKernel: Kernel = {
   name: 'js',
   field: computeField,
   vote,
+  memoryBytes: () => 0,
 };
 
 function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {

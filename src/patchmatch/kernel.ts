@@ -49,4 +49,6 @@ export interface Kernel {
   readonly name: PatchMatchBackend;
   field(job: FieldJob, hook: IterationHook | null): FieldResult;
   vote(job: VoteJob): Uint8ClampedArray;
+  /** Bytes of linear memory held (0 for the js kernel). */
+  memoryBytes(): number;
 }

@@ -314,7 +314,7 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
   const maxLevels =
     options.levels !== undefined
       ? checkInteger(where, 'levels', options.levels, 1)
-      : defaultLevels(4 * p, sample.width, sample.height, width, height);
+      : defaultLevels(2 * p, sample.width, sample.height, width, height);
   const samples: RgbaImage[] = [sample];
   const sizes: Array<[number, number]> = [[width, height]];
   while (samples.length < maxLevels) {
@@ -331,19 +331,31 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
   const levels = samples.length;
   const fraction = progressFractions(sizes.map(([w, h]) => w * h), emIterations);
 
-  // Coarsest start: pixels drawn at random from the sample (xorshift32 on the seed).
+  // Coarsest start: a patchwork of whole sample blocks of the patch size at random places
+  // (xorshift32 on the seed). Random single pixels would average to a flat grey under EM.
   const [cw, ch] = sizes[0]!;
   const coarse = samples[0]!;
   let rng = (seed ^ 0x9e3779b9) >>> 0 || 0x6d2b79f5;
-  let estimate: { width: number; height: number; data: Uint8ClampedArray } = { width: cw, height: ch, data: new Uint8ClampedArray(cw * ch * 4) };
-  for (let i = 0; i < cw * ch; i++) {
+  const next = (n: number) => {
     rng ^= rng << 13;
     rng ^= rng >>> 17;
     rng ^= rng << 5;
     rng >>>= 0;
-    const k = 4 * (rng % (coarse.width * coarse.height));
-    estimate.data.set(coarse.data.subarray(k, k + 3), 4 * i);
-    estimate.data[4 * i + 3] = 255;
+    return rng % n;
+  };
+  let estimate: { width: number; height: number; data: Uint8ClampedArray } = { width: cw, height: ch, data: new Uint8ClampedArray(cw * ch * 4) };
+  for (let by = 0; by < ch; by += p) {
+    for (let bx = 0; bx < cw; bx += p) {
+      const sx = next(coarse.width - p + 1);
+      const sy = next(coarse.height - p + 1);
+      for (let y = by; y < Math.min(ch, by + p); y++) {
+        for (let x = bx; x < Math.min(cw, bx + p); x++) {
+          const k = 4 * ((sy + y - by) * coarse.width + sx + x - bx);
+          estimate.data.set(coarse.data.subarray(k, k + 3), 4 * (y * cw + x));
+          estimate.data[4 * (y * cw + x) + 3] = 255;
+        }
+      }
+    }
   }
 
   let field: Nnf | undefined;

@@ -108,7 +108,7 @@ export interface TextureOptions {
   height: number;
   /** Odd patch side, at least 3. Defaults to 7. */
   patchSize?: number;
-  /** Pyramid levels. Defaults to as many as keep the coarsest sample side at least 4 * patchSize. */
+  /** Pyramid levels. Defaults to as many as keep the coarsest sample and output sides at least 2 * patchSize. */
   levels?: number;
   /** EM iterations per level. Defaults to 4. */
   emIterations?: number;
@@ -141,6 +141,8 @@ export interface PatchMatch {
   /** The backend actually in use ('js' when 'wasm' was asked for but SIMD is missing). */
   readonly backend: PatchMatchBackend;
   readonly maxMemoryBytes: number;
+  /** Current size of the WebAssembly linear memory in bytes (0 on the 'js' backend). It grows to fit the largest call so far and is then reused. */
+  readonly memoryBytes: number;
   nnf(target: RgbaImage, source: RgbaImage, options?: NnfOptions): Nnf;
   vote(nnf: Nnf, source: RgbaImage, options?: VoteOptions): RgbaImage;
   inpaint(image: RgbaImage, mask: Mask, options?: InpaintOptions): Promise<RgbaImage>;

@@ -105,7 +105,7 @@ function copyRgb(mem: Uint8Array, ptr: number, image: RgbaImage): void {
 }
 
 /** Creates the WebAssembly SIMD kernel over a fresh instance of the cached module. */
-export async function createWasmKernel(): Promise<Kernel & { readonly memory: WebAssembly.Memory }> {
+export async function createWasmKernel(): Promise<Kernel> {
   const module = await compilePatchMatchModule();
   const instance = await WebAssembly.instantiate(module, {});
   const ex = instance.exports as unknown as PatchMatchExports;
@@ -181,7 +181,7 @@ export async function createWasmKernel(): Promise<Kernel & { readonly memory: We
     return new Uint8ClampedArray(ex.memory.buffer.slice(outPtr, outPtr + nPix * 4));
   };
 
-  return { name: 'wasm', field, vote, memory: ex.memory };
+  return { name: 'wasm', field, vote, memoryBytes: () => ex.memory.buffer.byteLength };
 }
 
 /** Bytes of linear memory a field computation needs (mirrors the layout above). */

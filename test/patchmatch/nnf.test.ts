@@ -117,7 +117,6 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
     for (let i = 0; i < exact.length; i++) expect(nnf.distance[i]!).toBeGreaterThanOrEqual(exact[i]!);
     const ratio = meanDistance(nnf) / exactMean;
     expect(ratio).toBeGreaterThanOrEqual(1);
-    console.log(`nnf quality: mean distance / exact = ${ratio.toFixed(4)}`);
     expect(ratio).toBeLessThan(1.07);
   });
 

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/patchmatch');
+
+it('tfjs-synth/patchmatch imports nothing outside src/patchmatch (no tfjs)', () => {
+  const seen = new Set<string>();
+  const external: string[] = [];
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    // Comments (doc examples) are not imports.
+    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const spec = m[1] ?? m[2]!;
+      if (!spec.startsWith('.')) {
+        external.push(`${file}: ${spec}`);
+        continue;
+      }
+      const target = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
+      if (!target.startsWith(root)) external.push(`${file}: ${spec}`);
+      else visit(target);
+    }
+  };
+  visit(join(root, 'index.ts'));
+  expect(seen.size).toBeGreaterThan(5);
+  expect(external).toEqual([]);
+});
