@@ -56,12 +56,11 @@ export function makeOutputFrom(
   dtype: DataType,
   values: ArrayLike<number>,
 ): TensorInfo {
-  const out = backend.makeOutput(shape, dtype);
-  const view = backend.typedArrayFromHeap(out);
   if (values.length !== util.sizeFromShape(shape)) {
     throw new Error(`makeOutputFrom: ${values.length} values for shape [${shape.join(', ')}].`);
   }
-  view.set(values);
+  const out = backend.makeOutput(shape, dtype);
+  backend.typedArrayFromHeap(out).set(values);
   return out;
 }
 

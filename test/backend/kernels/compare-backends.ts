@@ -21,10 +21,13 @@ export async function onBothBackends(
 /** Runs `f` on one backend and returns the values of the tensors it returns. */
 export async function onBackend(backend: BackendName, f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
   await tf.setBackend(backend);
-  return tf.tidy(() => {
+  const outputs = tf.tidy(() => {
     const out = f();
-    return (Array.isArray(out) ? out : [out]).map((t) => Float32Array.from(t.dataSync()));
+    return Array.isArray(out) ? out : [out];
   });
+  const values = outputs.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(outputs);
+  return values;
 }
 
 /**
