@@ -38,7 +38,7 @@ export interface LoadTorchStateDictReport {
  *
  * Naming contract: every tfjs layer owning the weights of a PyTorch module is named with that
  * module's state-dict prefix (layer `model.1` takes `model.1.weight`, `model.1.bias`, ...).
- * Conversions by layer class: Conv2D / GatedConv2D / GatedUpsample2D `weight` (out,in,kh,kw) ->
+ * Conversions by layer class: Conv2D / GatedConv2D / GatedUpsample2D / PartialConv2D `weight` (out,in,kh,kw) ->
  * `kernel` (kh,kw,in,out); Conv2DTranspose `weight` (in,out,kh,kw) -> `kernel` (kh,kw,out,in);
  * Dense `weight` (out,in) -> `kernel` (in,out); `bias` as is; BatchNormalization(Torch)
  * weight/bias/running_mean/running_var -> gamma/beta/moving_mean/moving_variance

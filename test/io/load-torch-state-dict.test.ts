@@ -6,6 +6,7 @@ import { loadTorchStateDict } from '../../src/io/load-torch-state-dict';
 import { readSafetensors } from '../../src/io/read-safetensors';
 import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
 import type { StateDict, StateDictTensor } from '../../src/io/state-dict';
+import { batchNormalizationTorch } from '../../src/layers/batch-normalization-torch';
 import { instanceNormalization } from '../../src/layers/instance-normalization';
 import { spectralNormalization } from '../../src/layers/spectral-normalization';
 import { describeBackends } from '../harness/backends';
@@ -24,10 +25,11 @@ const fixture = fixtureJson<TinyNetFixture>('tiny_net.json');
  * The fixture script's TinyNet in tfjs, each weighted layer named by its torch state-dict prefix.
  * Padding: k3 s1 p1 and k4 s2 p1 (even input) are TF 'same'; ConvTranspose k4 s2 p1 is TF 'same'.
  */
-function tinyNet(): tfl.LayersModel {
+function tinyNet(norm: 'tfjs' | 'torch' = 'tfjs'): tfl.LayersModel {
   const input = tfl.input({ shape: [8, 8, 3] });
   let x = tfl.layers.conv2d({ name: 'body.0', filters: 4, kernelSize: 3, padding: 'same' }).apply(input) as tfl.SymbolicTensor;
-  x = tfl.layers.batchNormalization({ name: 'body.1', epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
+  const bn = norm === 'tfjs' ? tfl.layers.batchNormalization({ name: 'body.1', epsilon: 1e-5 }) : batchNormalizationTorch({ name: 'body.1' });
+  x = bn.apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.reLU().apply(x) as tfl.SymbolicTensor;
   const down = tfl.layers.conv2d({ filters: 6, kernelSize: 4, strides: 2, padding: 'same' });
   x = spectralNormalization({ name: 'body.3', layer: down }).apply(x) as tfl.SymbolicTensor;
@@ -88,6 +90,16 @@ describeBackends('loadTorchStateDict', () => {
     expect(maxDiffs.out).toBeLessThanOrEqual(1e-4);
     // Guard against a vacuous comparison: outputs are not near zero.
     expect(Math.max(...Array.from(features, Math.abs))).toBeGreaterThan(0.1);
+    model.dispose();
+  });
+
+  it('loads into BatchNormalizationTorch the same way (forward pass matches PyTorch)', () => {
+    const model = tinyNet('torch');
+    expect(model.getLayer('body.1').getClassName()).toBe('BatchNormalizationTorch');
+    loadTorchStateDict(model, fixtureBytes('tiny_net.safetensors'));
+    const { features, out } = predict(model);
+    expect(maxAbsDiff(features, fixture.features_nhwc.data)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(out, fixture.output.data)).toBeLessThanOrEqual(1e-4);
     model.dispose();
   });
 

@@ -96,6 +96,10 @@ describe('readTorchCheckpoint', () => {
     expect(pth.get('body.1.num_batches_tracked')!.data).toEqual(new BigInt64Array([3n]));
   });
 
+  it('reads a protocol-4 pickle (FRAME, MEMOIZE, STACK_GLOBAL) to the same tensors', () => {
+    expect(readTorchCheckpoint(fixtureBytes('tiny_net_proto4.pth'))).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')));
+  });
+
   it('takes a nested state dict only through stateDictKey, with a hint otherwise', () => {
     const bytes = fixtureBytes('tiny_net_nested.pth');
     expect(() => readTorchCheckpoint(bytes)).toThrow(/'epoch', 'state_dict' are not tensors; .*stateDictKey: 'state_dict'/);

@@ -111,6 +111,8 @@ const KERNEL_PERM: Readonly<Record<string, readonly number[]>> = {
   Conv2D: [2, 3, 1, 0],
   GatedConv2D: [2, 3, 1, 0],
   GatedUpsample2D: [2, 3, 1, 0],
+  // NVIDIA's PartialConv2d subclasses Conv2d; its mask kernel is not in the state dict.
+  PartialConv2D: [2, 3, 1, 0],
   // torch ConvTranspose2d weight (in, out, kh, kw) -> tfjs kernel (kh, kw, out, in); no flip.
   Conv2DTranspose: [2, 3, 1, 0],
   // torch Linear weight (out, in) -> tfjs kernel (in, out).

@@ -51,6 +51,12 @@ describe('layer converters', () => {
     expect(r.toTorch({ data: k, shape: tfShape })).toEqual({ data: w, shape: torchShape });
   });
 
+  it('gated and partial convolutions share the Conv2D rule', () => {
+    for (const cls of ['GatedConv2D', 'GatedUpsample2D', 'PartialConv2D']) {
+      expect(rule(layer(cls), 'weight').torchShape([2, 4, 3, 5]), cls).toEqual([5, 3, 2, 4]);
+    }
+  });
+
   it('Conv2DTranspose: torch weight (in,out,kh,kw) becomes kernel (kh,kw,out,in) without a spatial flip', () => {
     const torchShape = [3, 5, 2, 4]; // in, out, kh, kw
     const w = indexed(torchShape);
