@@ -15,8 +15,6 @@ export interface AlignedDatasetOptions extends ImageDatasetOptions {
  * are resized to `loadSize` x `loadSize`, then get the **same** random crop and the same
  * horizontal flip, so pixels stay aligned.
  *
- * Porting note: the reference resizes with bicubic interpolation; this uses bilinear.
- *
  * @example
  * ```ts
  * import { alignedDataset } from 'tfjs-synth/node';

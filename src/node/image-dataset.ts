@@ -26,8 +26,13 @@ export interface ImageDatasetOptions {
   flip?: boolean;
   /** Visit samples in a seeded random order when iterating. Default `true` for train, `false` for test. */
   shuffle?: boolean;
-  /** Channels of the tensors: 3 = RGB, 1 = luma (as `--input_nc 1`). Default 3. */
+  /** Channels of the tensors: 3 = RGB, 1 = luma (as `--input_nc 1`, PIL `convert('L')` before resizing). Default 3. */
   channels?: 1 | 3;
+  /**
+   * Resize filter, computed with Pillow's arithmetic (see {@link resizeImage}). Default
+   * `'bicubic'`, what the reference loaders use.
+   */
+  resize?: 'bicubic' | 'bilinear';
   /** Seed for crops, flips, shuffling and B picks. Default: a random seed. */
   seed?: number;
 }

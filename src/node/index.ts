@@ -5,6 +5,8 @@ export type { ImageFormat } from './decode-image';
 export { encodePng } from './encode-png';
 export { readImage } from './read-image';
 export { writePng } from './write-png';
+export { resizeImage } from './resize-image';
+export type { ResizeFilter, ResizeImageOptions } from './resize-image';
 export { imageToTensor } from './image-to-tensor';
 export type { ImageRange, ImageToTensorOptions } from './image-to-tensor';
 export { tensorToImage } from './tensor-to-image';

@@ -18,8 +18,6 @@ export interface UnalignedDatasetOptions extends ImageDatasetOptions {
  * and a B image picked at random (seeded); A and B get **independent** random crops and
  * flips. `length` is the larger of the two folder sizes.
  *
- * Porting note: the reference resizes with bicubic interpolation; this uses bilinear.
- *
  * @example
  * ```ts
  * import { unalignedDataset } from 'tfjs-synth/node';

@@ -183,7 +183,8 @@ describeBackends('alignedDataset', () => {
     const data = await alignedDataset(join(root, 'colors'), { loadSize: HALF, cropSize: 4, seed: 1, channels: 1 });
     const { a, b } = await data.get(0);
     expect(a.shape).toEqual([1, 4, 4, 1]);
-    expect(values(a)[0]).toBeCloseTo(0.299 * 2 - 1, 5); // luma of pure red
+    // Pillow's integer luma of pure red: (255 * 19595 + 0x8000) >> 16 = 76.
+    expect(values(a)[0]).toBeCloseTo(76 / 127.5 - 1, 6);
     tf.dispose([a, b]);
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readImage, unalignedDataset } from '../../src/node/index';
+import { imageToTensor, readImage, unalignedDataset } from '../../src/node/index';
 import { describeBackends } from '../harness/backends';
 
 // Golden values from Pillow: see test/fixtures/node/generate_resize.py.
@@ -15,6 +15,8 @@ interface Golden {
   jpeg_decoded: number[];
   bilinear_22: number[];
   bicubic_22: number[];
+  noisy_gray: number[];
+  noisy_gray_22: number[];
 }
 let golden: Golden;
 let root: string;
@@ -23,8 +25,10 @@ beforeAll(async () => {
   golden = JSON.parse(await readFile(join(fixtures, 'resize.json'), 'utf8')) as Golden;
   root = await mkdtemp(join(tmpdir(), 'tfjs-synth-pillow-'));
   for (const sub of ['testA', 'testB']) {
-    await mkdir(join(root, sub));
-    await copyFile(join(fixtures, 'smooth.png'), join(root, sub, 'smooth.png'));
+    await mkdir(join(root, 'smooth', sub), { recursive: true });
+    await copyFile(join(fixtures, 'smooth.png'), join(root, 'smooth', sub, 'smooth.png'));
+    await mkdir(join(root, 'noisy', sub), { recursive: true });
+    await copyFile(join(fixtures, 'noisy.png'), join(root, 'noisy', sub, 'noisy.png'));
   }
 });
 afterAll(async () => {
@@ -46,21 +50,39 @@ it('decodes a Pillow-encoded JPEG within 3 levels of Pillow (libjpeg) decoding',
   expect(maxAbsDiff(rgb, golden.jpeg_decoded)).toBeLessThanOrEqual(3);
 });
 
-describeBackends('dataset resize vs Pillow', () => {
-  it('matches Pillow bilinear when enlarging and stays close to the reference bicubic', async () => {
+/** torchvision ToTensor + Normalize(0.5, 0.5) of uint8 values, in float32. */
+const normalize = (v: number[]): number[] => v.map((x) => Math.fround((Math.fround(x / 255) - 0.5) / 0.5));
+
+describeBackends('dataset transforms vs Pillow', () => {
+  it('reproduce the reference Resize(BICUBIC) -> ToTensor -> Normalize exactly', async () => {
     // phase 'test': loadSize = cropSize and no flip, so the sample is the whole resized image.
-    const data = await unalignedDataset(root, { phase: 'test', cropSize: 22 });
+    const data = await unalignedDataset(join(root, 'smooth'), { phase: 'test', cropSize: 22 });
     const { a, b } = await data.get(0);
     expect(a.shape).toEqual([1, 22, 22, 3]);
-    const ours = a.dataSync();
-    const toUnit = (v: number[]): number[] => v.map((x) => x / 127.5 - 1);
-    const dBilinear = maxAbsDiff(ours, toUnit(golden.bilinear_22));
-    const dBicubic = maxAbsDiff(ours, toUnit(golden.bicubic_22));
-    // Pillow resizes in two passes and rounds to uint8 after each, so it can be off by up
-    // to one level (1 / 127.5 = 0.0078 in [-1, 1]) from exact bilinear.
-    expect(dBilinear).toBeLessThanOrEqual(1 / 127.5);
-    // Porting note in the docs: bilinear instead of bicubic; on this smooth image they stay close.
-    expect(dBicubic).toBeLessThan(0.05); // measured 0.025
+    expect(maxAbsDiff(a.dataSync(), normalize(golden.bicubic_22))).toBe(0);
     tf.dispose([a, b]);
+  });
+
+  it('match Pillow bilinear with resize: bilinear', async () => {
+    const data = await unalignedDataset(join(root, 'smooth'), { phase: 'test', cropSize: 22, resize: 'bilinear' });
+    const { a, b } = await data.get(0);
+    expect(maxAbsDiff(a.dataSync(), normalize(golden.bilinear_22))).toBe(0);
+    tf.dispose([a, b]);
+  });
+
+  it('convert to gray before resizing with channels 1, as transforms.Grayscale does', async () => {
+    const data = await unalignedDataset(join(root, 'noisy'), { phase: 'test', cropSize: 22, channels: 1 });
+    const { a, b } = await data.get(0);
+    expect(a.shape).toEqual([1, 22, 22, 1]);
+    expect(maxAbsDiff(a.dataSync(), normalize(golden.noisy_gray_22))).toBe(0);
+    tf.dispose([a, b]);
+  });
+
+  it('imageToTensor luma is within half a level of Pillow convert(L)', async () => {
+    const t = imageToTensor(await readImage(join(fixtures, 'noisy.png')), { range: [0, 1], channels: 1 });
+    const ours = Array.from(t.dataSync(), (v) => v * 255);
+    // Pillow rounds to an integer; ours is the exact weighted sum.
+    expect(maxAbsDiff(ours, golden.noisy_gray)).toBeLessThanOrEqual(0.5 + 1e-3);
+    t.dispose();
   });
 });

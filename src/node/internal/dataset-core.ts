@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { ImageDataset, ImageDatasetOptions, ImagePairSample } from '../image-dataset';
 import type { ImageRGBA } from '../image-rgba';
-import { imageToTensor } from '../image-to-tensor';
+import { resizeImage, type ResizeFilter } from '../resize-image';
 import { createRng, hashSeed, permutation, type Rng } from './random';
 
 const SUPPORTED = new Set(['.png', '.jpg', '.jpeg']);
@@ -19,6 +19,7 @@ export interface ResolvedOptions {
   flip: boolean;
   shuffle: boolean;
   channels: 1 | 3;
+  resize: ResizeFilter;
   seed: number;
 }
 
@@ -40,6 +41,10 @@ export function resolveOptions(fn: string, options: ImageDatasetOptions): Resolv
   }
   const channels = options.channels ?? 3;
   if (channels !== 1 && channels !== 3) throw new Error(`${fn}: channels must be 1 or 3, got ${String(channels)}.`);
+  const resize = options.resize ?? 'bicubic';
+  if (resize !== 'bicubic' && resize !== 'bilinear') {
+    throw new Error(`${fn}: resize must be 'bicubic' or 'bilinear', got ${JSON.stringify(resize)}.`);
+  }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   if (!Number.isFinite(seed)) throw new Error(`${fn}: seed must be a finite number, got ${String(seed)}.`);
   return {
@@ -49,6 +54,7 @@ export function resolveOptions(fn: string, options: ImageDatasetOptions): Resolv
     flip: options.flip ?? train,
     shuffle: options.shuffle ?? train,
     channels,
+    resize,
     seed: seed >>> 0,
   };
 }
@@ -103,30 +109,61 @@ export function drawParams(rng: Rng, o: ResolvedOptions): CropParams {
 }
 
 /**
- * Resize to loadSize x loadSize, crop cropSize x cropSize at (x, y), optionally mirror.
- * `region` selects the columns [x0, x0 + width) of the source (the halves of a pix2pix pair).
- *
- * Porting note: the reference resizes with PIL bicubic (antialiased when shrinking); we use
- * bilinear interpolation with half-pixel centres (`tf.image.resizeBilinear`), which agrees
- * with PIL bilinear when enlarging, the usual 256 -> 286 case.
+ * The reference `get_transform` for one image: (luma) -> resize to loadSize x loadSize ->
+ * crop cropSize x cropSize at (x, y) -> optional mirror -> ToTensor + Normalize(0.5, 0.5).
+ * `region` selects the columns [x0, x0 + width) of the source (a half of a pix2pix pair).
+ * The byte work is plain JavaScript (Pillow-exact resize); only the result is a tensor.
  * @internal
  */
 export function transformImage(
   image: ImageRGBA,
   o: ResolvedOptions,
   p: CropParams,
-  region?: { x0: number; width: number },
+  region: { x0: number; width: number } = { x0: 0, width: image.width },
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    let t = imageToTensor(image, { channels: o.channels });
-    if (region) t = tf.slice(t, [0, 0, region.x0, 0], [1, image.height, region.width, o.channels]);
-    const resized: tf.Tensor4D =
-      t.shape[1] === o.loadSize && t.shape[2] === o.loadSize
-        ? t
-        : tf.image.resizeBilinear(t, [o.loadSize, o.loadSize], false, true);
-    const cropped = tf.slice(resized, [0, p.y, p.x, 0], [1, o.cropSize, o.cropSize, o.channels]);
-    return p.flip ? tf.reverse(cropped, 2) : cropped;
-  });
+  let src = cropBytes(image, region.x0, 0, region.width, image.height, false);
+  // The reference converts to gray before resizing (transforms.Grayscale comes first).
+  if (o.channels === 1) src = toLuma(src);
+  const resized = resizeImage(src, o.loadSize, o.loadSize, { filter: o.resize });
+  const crop = cropBytes(resized, p.x, p.y, o.cropSize, o.cropSize, p.flip);
+  const c = o.channels;
+  const n = o.cropSize * o.cropSize;
+  const values = new Float32Array(n * c);
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      // ToTensor (x / 255) then Normalize (x - 0.5) / 0.5, in float32 as torchvision does.
+      values[i * c + ch] = Math.fround((Math.fround(crop.data[i * 4 + ch]! / 255) - 0.5) / 0.5);
+    }
+  }
+  return tf.tensor4d(values, [1, o.cropSize, o.cropSize, c]);
+}
+
+/** Copies a w x h window at (x0, y0), mirrored left-right when `flip`. */
+function cropBytes(image: ImageRGBA, x0: number, y0: number, w: number, h: number, flip: boolean): ImageRGBA {
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    const srcRow = ((y0 + y) * image.width + x0) * 4;
+    if (!flip) {
+      data.set(image.data.subarray(srcRow, srcRow + w * 4), y * w * 4);
+    } else {
+      for (let x = 0; x < w; x++) data.set(image.data.subarray(srcRow + x * 4, srcRow + x * 4 + 4), (y * w + (w - 1 - x)) * 4);
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** Pillow's `convert('L')`: L = (19595 R + 38470 G + 7471 B + 0x8000) >> 16, as gray RGBA. */
+function toLuma(image: ImageRGBA): ImageRGBA {
+  const d = image.data;
+  const data = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i += 4) {
+    const l = (d[i]! * 19595 + d[i + 1]! * 38470 + d[i + 2]! * 7471 + 0x8000) >>> 16;
+    data[i] = l;
+    data[i + 1] = l;
+    data[i + 2] = l;
+    data[i + 3] = 255;
+  }
+  return { width: image.width, height: image.height, data };
 }
 
 /** The per-sample random stream for (seed, epoch, index). @internal */
