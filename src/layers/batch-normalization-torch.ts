@@ -29,6 +29,10 @@ export interface BatchNormalizationTorchArgs {
   betaInitializer?: InitializerArg;
   /** Layer name. Default: generated. */
   name?: string;
+  /** Input shape without the batch dimension, for the first layer of a `tf.sequential` model. Default: none. */
+  inputShape?: (number | null)[];
+  /** Input shape including the batch dimension (instead of `inputShape`). Default: none. */
+  batchInputShape?: (number | null)[];
   /** Whether `gamma`/`beta` are trainable. Default true. The running statistics never are. */
   trainable?: boolean;
 }
@@ -80,7 +84,12 @@ export class BatchNormalizationTorch extends tfl.layers.Layer {
   protected movingVariance: tfl.LayerVariable | null = null;
 
   constructor(args: BatchNormalizationTorchArgs = {}) {
-    super({ name: args.name, trainable: args.trainable ?? true });
+    super({
+      name: args.name,
+      trainable: args.trainable ?? true,
+      inputShape: args.inputShape,
+      batchInputShape: args.batchInputShape,
+    });
     const owner = (this.constructor as typeof BatchNormalizationTorch).className;
     this.momentum = args.momentum ?? 0.1;
     if (typeof this.momentum !== 'number' || !(this.momentum > 0 && this.momentum <= 1)) {

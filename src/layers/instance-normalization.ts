@@ -25,6 +25,10 @@ export interface InstanceNormalizationArgs {
   betaInitializer?: InitializerArg;
   /** Layer name. Default: generated. */
   name?: string;
+  /** Input shape without the batch dimension, for the first layer of a `tf.sequential` model. Default: none. */
+  inputShape?: (number | null)[];
+  /** Input shape including the batch dimension (instead of `inputShape`). Default: none. */
+  batchInputShape?: (number | null)[];
   /** Whether `gamma`/`beta` are trainable. Default true. */
   trainable?: boolean;
 }
@@ -61,7 +65,12 @@ export class InstanceNormalization extends tfl.layers.Layer {
   protected beta: tfl.LayerVariable | null = null;
 
   constructor(args: InstanceNormalizationArgs = {}) {
-    super({ name: args.name, trainable: args.trainable ?? true });
+    super({
+      name: args.name,
+      trainable: args.trainable ?? true,
+      inputShape: args.inputShape,
+      batchInputShape: args.batchInputShape,
+    });
     const owner = (this.constructor as typeof InstanceNormalization).className;
     this.center = args.center ?? false;
     this.scale = args.scale ?? false;

@@ -18,6 +18,10 @@ export interface ReflectionPadding2DArgs {
   padding?: Padding2DArg;
   /** Layer name. Default: generated. */
   name?: string;
+  /** Input shape without the batch dimension, for the first layer of a `tf.sequential` model. Default: none. */
+  inputShape?: (number | null)[];
+  /** Input shape including the batch dimension (instead of `inputShape`). Default: none. */
+  batchInputShape?: (number | null)[];
 }
 
 /**
@@ -45,7 +49,7 @@ export class ReflectionPadding2D extends tfl.layers.Layer {
   readonly padding: Padding2D;
 
   constructor(args: ReflectionPadding2DArgs = {}) {
-    super({ name: args.name });
+    super({ name: args.name, inputShape: args.inputShape, batchInputShape: args.batchInputShape });
     this.padding = normalizePadding2d(args.padding ?? 1, (this.constructor as typeof ReflectionPadding2D).className);
   }
 

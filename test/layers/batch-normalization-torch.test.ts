@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { BatchNormalizationTorch, batchNormalizationTorch } from '../../src/layers/batch-normalization-torch';
 import { batchNormTorchInference, batchNormTorchTraining } from '../../src/ops/batch-norm-torch';
+import { registerLayers } from '../../src/register';
 import { describeBackends } from '../harness/backends';
 import { finiteDifferenceCheck } from '../harness/finite-differences';
 import { runLayerConformance } from '../harness/layer-conformance';
@@ -225,6 +226,27 @@ describeBackends('BatchNormalizationTorch', () => {
     expect(await maxAbs(ye, c.evalY), 'eval after fit').toBeLessThanOrEqual(1e-5);
     tf.dispose([xs, ys, xe, ye]);
     model.dispose();
+  });
+
+  it('works as the first layer of tf.sequential (inputShape) and survives save/load', async () => {
+    registerLayers();
+    const model = tfl.sequential({ layers: [batchNormalizationTorch({ gammaInitializer: 'glorotUniform', inputShape: [5, 6, 3] })] });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(JSON.parse(JSON.stringify(artifacts!.modelTopology)), artifacts!.weightSpecs, artifacts!.weightData));
+    expect(loaded.inputs[0]!.shape).toEqual(model.inputs[0]!.shape);
+    const x = tf.randomNormal([2, ...[5, 6, 3]], 0, 1, 'float32', 61);
+    const y1 = model.predict(x) as tf.Tensor;
+    const y2 = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(await y2.data())).toEqual(Array.from(await y1.data()));
+    tf.dispose([x, y1, y2]);
+    model.dispose();
+    loaded.dispose();
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {

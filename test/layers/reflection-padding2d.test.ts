@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { ReflectionPadding2D, reflectionPadding2d } from '../../src/layers/reflection-padding2d';
 import { normalizePadding2d, reflectionPad2d } from '../../src/ops/reflection-pad';
+import { registerLayers } from '../../src/register';
 import { describeBackends } from '../harness/backends';
 import { finiteDifferenceCheck } from '../harness/finite-differences';
 import { runLayerConformance } from '../harness/layer-conformance';
@@ -102,6 +103,27 @@ describeBackends('ReflectionPadding2D', () => {
     expect((await tf.sum(tf.abs(g)).data())[0]).toBeGreaterThan(0);
     tf.dispose([x, xv, value, g]);
     model.dispose();
+  });
+
+  it('works as the first layer of tf.sequential (inputShape) and survives save/load', async () => {
+    registerLayers();
+    const model = tfl.sequential({ layers: [reflectionPadding2d({ padding: 2, inputShape: [5, 6, 3] })] });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(JSON.parse(JSON.stringify(artifacts!.modelTopology)), artifacts!.weightSpecs, artifacts!.weightData));
+    expect(loaded.inputs[0]!.shape).toEqual(model.inputs[0]!.shape);
+    const x = tf.randomNormal([2, ...[5, 6, 3]], 0, 1, 'float32', 61);
+    const y1 = model.predict(x) as tf.Tensor;
+    const y2 = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(await y2.data())).toEqual(Array.from(await y1.data()));
+    tf.dispose([x, y1, y2]);
+    model.dispose();
+    loaded.dispose();
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {
