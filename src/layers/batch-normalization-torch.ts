@@ -158,15 +158,6 @@ export class BatchNormalizationTorch extends tfl.layers.Layer {
     });
   }
 
-  private updateRunningStatistics(mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D): void {
-    tf.tidy(() => {
-      this.movingMean!.write(runningAverageTorch(this.movingMean!.read() as tf.Tensor1D, mean, this.momentum));
-      this.movingVariance!.write(
-        runningAverageTorch(this.movingVariance!.read() as tf.Tensor1D, unbiasedVariance, this.momentum),
-      );
-    });
-  }
-
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
   }
@@ -181,6 +172,15 @@ export class BatchNormalizationTorch extends tfl.layers.Layer {
       gammaInitializer: serializeInitializer(this.gammaInitializer),
       betaInitializer: serializeInitializer(this.betaInitializer),
     };
+  }
+
+  private updateRunningStatistics(mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D): void {
+    tf.tidy(() => {
+      this.movingMean!.write(runningAverageTorch(this.movingMean!.read() as tf.Tensor1D, mean, this.momentum));
+      this.movingVariance!.write(
+        runningAverageTorch(this.movingVariance!.read() as tf.Tensor1D, unbiasedVariance, this.momentum),
+      );
+    });
   }
 }
 

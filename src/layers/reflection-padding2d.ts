@@ -90,7 +90,9 @@ export class ReflectionPadding2D extends tfl.layers.Layer {
 }
 
 /**
- * Creates a {@link ReflectionPadding2D} layer (PyTorch `nn.ReflectionPad2d` semantics).
+ * Creates a {@link ReflectionPadding2D} layer (PyTorch `nn.ReflectionPad2d` semantics), as used in
+ * front of the 'valid' convolutions of CycleGAN's ResNet generator (Zhu et al. 2017,
+ * https://arxiv.org/abs/1703.10593).
  *
  * Input shape: [batch, h, w, c]. Output shape: [batch, h + top + bottom, w + left + right, c].
  *
