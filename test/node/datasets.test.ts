@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alignedDataset, unalignedDataset, writePng, type ImageRGBA } from '../../src/node/index';
 import { describeBackends } from '../harness/backends';
@@ -38,6 +39,9 @@ beforeAll(async () => {
   }
   await writePng(join(root, 'colors', 'train', 'rb.png'), sideBySide(solid(HALF, HALF, [255, 0, 0]), solid(HALF, HALF, [0, 0, 255])));
   await writePng(join(root, 'odd', 'train', 'odd.png'), testImage(HALF * 2 + 1, HALF, 3));
+  const jpegPair = sideBySide(solid(HALF, HALF, [200, 40, 40]), solid(HALF, HALF, [40, 40, 200]));
+  await mkdir(join(root, 'jpeg', 'train', 'nested'), { recursive: true });
+  await writeFile(join(root, 'jpeg', 'train', 'nested', 'pair.JPG'), jpeg.encode({ ...jpegPair }, 95).data);
   await mkdir(join(root, 'empty', 'train'), { recursive: true });
   await writeFile(join(root, 'empty', 'train', 'README.txt'), 'not an image');
   await writePng(join(root, 'bmp', 'train', 'a.png'), testImage(32, 16, 1));
@@ -177,6 +181,24 @@ describeBackends('alignedDataset', () => {
       tf.dispose([s.a, s.b]);
     }
     expect(order).toEqual([0, 1, 2, 3]);
+  });
+
+  it('reads JPEG pairs from nested folders', async () => {
+    const data = await alignedDataset(join(root, 'jpeg'), { loadSize: 20, cropSize: 16, seed: 1 });
+    expect(data.length).toBe(1);
+    const { a, b, aPath } = await data.get(0);
+    expect(aPath).toMatch(/nested[\\/]pair\.JPG$/);
+    expect(a.shape).toEqual([1, 16, 16, 3]);
+    // mostly red vs mostly blue, within JPEG error
+    const ma = tf.mean(a, [0, 1, 2]);
+    const mb = tf.mean(b, [0, 1, 2]);
+    const [ra, , ba] = Array.from(ma.dataSync());
+    const [rb, , bb] = Array.from(mb.dataSync());
+    expect(ra!).toBeCloseTo(200 / 127.5 - 1, 1);
+    expect(ba!).toBeCloseTo(40 / 127.5 - 1, 1);
+    expect(rb!).toBeCloseTo(40 / 127.5 - 1, 1);
+    expect(bb!).toBeCloseTo(200 / 127.5 - 1, 1);
+    tf.dispose([a, b, ma, mb]);
   });
 
   it('gives one-channel tensors with channels 1', async () => {

@@ -77,6 +77,28 @@ describeBackends('saveModel / loadModel', (backend) => {
     loaded.dispose();
   });
 
+  it('loads weights sharded over several files, in manifest order', async () => {
+    const model = smallModel();
+    const path = join(dir, `sharded-${backend}`);
+    await saveModel(model, path);
+    const bytes = await readFile(join(path, 'weights.bin'));
+    const cut = Math.floor(bytes.byteLength / 3);
+    await writeFile(join(path, 'group1-shard1of2.bin'), bytes.subarray(0, cut));
+    await writeFile(join(path, 'group1-shard2of2.bin'), bytes.subarray(cut));
+    await rm(join(path, 'weights.bin'));
+    const json = JSON.parse(await readFile(join(path, 'model.json'), 'utf8'));
+    json.weightsManifest[0].paths = ['group1-shard1of2.bin', 'group1-shard2of2.bin'];
+    await writeFile(join(path, 'model.json'), JSON.stringify(json));
+    const loaded = await loadModel(path);
+    const x = tf.randomUniform([1, 8, 8, 3], -1, 1, 'float32', 2);
+    const y0 = model.predict(x) as tf.Tensor;
+    const y1 = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(y1.dataSync())).toEqual(Array.from(y0.dataSync()));
+    tf.dispose([x, y0, y1]);
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('does not leak tensors', async () => {
     const model = smallModel();
     const path = join(dir, `leak-${backend}`);
