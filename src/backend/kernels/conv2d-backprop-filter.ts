@@ -85,7 +85,19 @@ export function conv2DBackpropFilterWasm(args: {
   );
   const [batch, inH, inW, inC] = x.shape as [number, number, number, number];
   const [, outH, outW, outC] = dy.shape as [number, number, number, number];
-  if (outH !== info.outHeight || outW !== info.outWidth || outC !== info.outChannels || batch !== dy.shape[0]) {
+  // tfjs-core's conv2d gradient does not forward `dimRoundingMode`, so with a numeric pad and
+  // 'ceil' or 'round' dy can be one row/column larger than `info` (computed with floor) says.
+  // The geometry below follows dy's actual size, so accept any size some rounding gives.
+  const fits = (out: number, floorOut: number, inSize: number, pads: number, eff: number, stride: number) =>
+    out === floorOut || out === Math.ceil((inSize + pads - eff) / stride) + 1;
+  const padsH = info.padInfo.top + info.padInfo.bottom;
+  const padsW = info.padInfo.left + info.padInfo.right;
+  if (
+    batch !== dy.shape[0] ||
+    outC !== info.outChannels ||
+    !fits(outH, info.outHeight, inH, padsH, info.effectiveFilterHeight, info.strideHeight) ||
+    !fits(outW, info.outWidth, inW, padsW, info.effectiveFilterWidth, info.strideWidth)
+  ) {
     throw new Error(
       `${NAME} (wasm): dy has shape [${dy.shape}] but x [${x.shape}] with filterShape [${filterShape}] ` +
         `gives [${info.outShape}].`,

@@ -97,6 +97,29 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
     expect(relativeError(dilated!, reference!)).toBeLessThanOrEqual(TOLERANCE);
   });
 
+  // With a numeric pad, dimRoundingMode 'ceil' (and here 'round') adds an output row whose
+  // window runs past the padded input, i.e. pads the bottom by one more. tfjs-core's gradient
+  // does not forward dimRoundingMode, and the cpu kernel then drops that row's contribution, so
+  // the reference is the cpu gradient of the same conv written with explicit padding.
+  it.each([
+    ['floor', 1],
+    ['round', 2],
+    ['ceil', 2],
+  ] as const)("numeric pad 1 with dimRoundingMode '%s' (bottom pad %i)", async (mode, bottom) => {
+    const x = () => seeded([2, 8, 9, 3], 41) as tf.Tensor4D;
+    const w = () => seeded([3, 3, 3, 2], 42) as tf.Tensor4D;
+    const dW = (f: (a: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D) =>
+      tf.grad((k: tf.Tensor) => {
+        const y = f(x(), k as tf.Tensor4D);
+        return tf.sum(tf.mul(y, seeded(y.shape, 43)));
+      })(w());
+    const [rounded] = await onBackend('wasm', () => dW((a, k) => tf.conv2d(a, k, 2, 1, 'NHWC', 1, mode)));
+    const [explicit] = await onBackend('cpu', () =>
+      dW((a, k) => tf.conv2d(a, k, 2, [[0, 0], [1, bottom], [1, 1], [0, 0]])),
+    );
+    expect(relativeError(rounded!, explicit!)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
   it('gradients of dilated conv2d are rejected by tfjs-core on both backends alike', async () => {
     for (const backend of ['cpu', 'wasm']) {
       await tf.setBackend(backend);
