@@ -3,6 +3,7 @@ import { GatedConv2D } from './gated-conv2d';
 import { GatedUpsample2D } from './gated-upsample2d';
 import { SpectralNormalization } from './spectral-normalization';
 import { PartialConv2D } from './partial-conv2d';
+import { ContextualAttention } from './contextual-attention';
 import { AdaIN } from './adain';
 import { BatchNormalizationTorch } from './batch-normalization-torch';
 import { InstanceNormalization } from './instance-normalization';
@@ -18,6 +19,7 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   GatedUpsample2D,
   SpectralNormalization,
   PartialConv2D,
+  ContextualAttention,
   ReflectionPadding2D,
   InstanceNormalization,
   BatchNormalizationTorch,

@@ -16,3 +16,5 @@ export { BatchNormalizationTorch, batchNormalizationTorch } from './batch-normal
 export type { BatchNormalizationTorchArgs } from './batch-normalization-torch';
 export { AdaIN, adaIN } from './adain';
 export type { AdaINArgs } from './adain';
+export { ContextualAttention, contextualAttention } from './contextual-attention';
+export type { ContextualAttentionArgs } from './contextual-attention';

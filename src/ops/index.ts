@@ -18,3 +18,5 @@ export type { BatchNormTorchOptions, BatchNormTorchTrainingResult } from './batc
 export { dilatedConv2d } from './dilated-conv2d';
 export { adaptiveInstanceNorm } from './adain';
 export type { AdaptiveInstanceNormOptions } from './adain';
+export { contextualAttention } from './contextual-attention';
+export type { ContextualAttentionOptions } from './contextual-attention';

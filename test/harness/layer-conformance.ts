@@ -35,6 +35,11 @@ export interface LayerConformanceSpec {
   trainingInGradientCheck?: boolean;
   /** Max abs difference allowed between outputs before and after save/load. Default 0. */
   reloadTolerance?: number;
+  /**
+   * For layers without trainable weights: indices of inputs that carry no gradient by design
+   * (e.g. a binary mask), left out of the input-gradient check. Default none.
+   */
+  nonDifferentiableInputs?: number[];
 }
 
 function isShapeList(s: Shape | Shape[]): s is Shape[] {
@@ -150,7 +155,10 @@ export function runLayerConformance(spec: LayerConformanceSpec): void {
     tf.dispose(layer.apply(x) as tf.Tensor | tf.Tensor[]);
     // A layer without trainable weights must still pass gradients through: check the inputs instead.
     const inputVars = spec.trainableWeights === 0 ? asList(x).map((t) => tf.variable(t)) : [];
-    const vars = spec.trainableWeights === 0 ? inputVars : layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    const vars =
+      spec.trainableWeights === 0
+        ? inputVars.filter((_, i) => !(spec.nonDifferentiableInputs ?? []).includes(i))
+        : layer.trainableWeights.map((w) => w.read() as tf.Variable);
     const callInputs = spec.trainableWeights === 0 ? (Array.isArray(x) ? inputVars : inputVars[0]!) : x;
     expect(layer.trainableWeights.length).toBe(spec.trainableWeights);
     const before = tf.memory().numTensors;
