@@ -1,6 +1,9 @@
 import { numelOf } from './internal/dtypes';
 import type { StateDict, StateDictData } from './state-dict';
 
+/** Whether typed arrays on this machine are little-endian, so their bytes can be copied as is. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** safetensors code and element size for each in-memory array type. */
 function codeOf(data: StateDictData, dtype: string): { code: string; size: number } {
   if (data instanceof Float32Array) return { code: 'F32', size: 4 };
@@ -61,16 +64,16 @@ export function writeSafetensors(dict: StateDict, metadata?: Record<string, stri
   out.set(json, 8);
   const base = 8 + json.byteLength;
   for (const { data, begin, bytes } of parts) {
-    // Explicit little-endian writes: the format is little-endian whatever the host is.
+    // The format is little-endian: copy bytes on little-endian hosts, write explicitly otherwise.
     const at = base + begin;
-    if (data instanceof Float32Array) {
+    if (HOST_LITTLE_ENDIAN || data instanceof Uint8Array) {
+      out.set(new Uint8Array(data.buffer, data.byteOffset, bytes), at);
+    } else if (data instanceof Float32Array) {
       for (let i = 0; i < data.length; i++) view.setFloat32(at + i * 4, data[i]!, true);
     } else if (data instanceof BigInt64Array) {
       for (let i = 0; i < data.length; i++) view.setBigInt64(at + i * 8, data[i]!, true);
     } else if (data instanceof Int32Array) {
       for (let i = 0; i < data.length; i++) view.setInt32(at + i * 4, data[i]!, true);
-    } else {
-      out.set(data.subarray(0, bytes), at);
     }
   }
   return out;

@@ -14,6 +14,9 @@ export const DTYPE_BYTES: Readonly<Record<TorchDType, number>> = {
   bool: 1,
 };
 
+/** Whether typed arrays on this machine are little-endian (they are on every common platform). */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Product of a shape (1 for a scalar). @internal */
 export function numelOf(shape: readonly number[]): number {
   let n = 1;
@@ -59,6 +62,12 @@ export function decodeElements(
   const size = DTYPE_BYTES[dtype];
   if (raw.byteLength < count * size) {
     throw new Error(`decodeElements: need ${count * size} bytes for ${count} ${dtype} elements, got ${raw.byteLength}.`);
+  }
+  // Fast path: same byte order as the host, so a byte copy is the array (the copy also aligns).
+  if (littleEndian === HOST_LITTLE_ENDIAN) {
+    if (dtype === 'float32') return new Float32Array(raw.slice(0, count * 4).buffer);
+    if (dtype === 'int32') return new Int32Array(raw.slice(0, count * 4).buffer);
+    if (dtype === 'int64') return new BigInt64Array(raw.slice(0, count * 8).buffer);
   }
   const view = new DataView(raw.buffer, raw.byteOffset, count * size);
   switch (dtype) {
