@@ -26,12 +26,16 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
   const fh = target.height - p + 1;
   const sfw = sw - p + 1;
   const sfh = sh - p + 1;
-  const t = target.data;
-  const s = source.data;
+  // Always Uint8Array (a view, no copy): one element kind keeps the hot loop monomorphic.
+  const t = asBytes(target.data);
+  const s = asBytes(source.data);
   const nx = new Int32Array(fw * fh);
   const ny = new Int32Array(fw * fh);
   const nd = new Uint32Array(fw * fh);
   const nValid = validList.length;
+  const tStride = 4 * tw;
+  const sStride = 4 * sw;
+  const rowBytes = 4 * p;
 
   // Must match the seeding in assembly/patchmatch.ts.
   let rng = (job.seed ^ SEED_MIX) >>> 0;
@@ -50,18 +54,19 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
   // AssemblyScript source: the result is exact whenever it is below the bound).
   const distance = (tx: number, ty: number, sx: number, sy: number, bound: number): number => {
     let sum = 0;
+    let ti = (ty * tw + tx) * 4;
+    let si = (sy * sw + sx) * 4;
     for (let row = 0; row < p; row++) {
-      let ti = ((ty + row) * tw + tx) * 4;
-      let si = ((sy + row) * sw + sx) * 4;
-      for (let k = 0; k < p; k++) {
-        const dr = t[ti]! - s[si]!;
-        const dg = t[ti + 1]! - s[si + 1]!;
-        const db = t[ti + 2]! - s[si + 2]!;
+      const tEnd = ti + rowBytes;
+      for (let a = ti, b = si; a < tEnd; a += 4, b += 4) {
+        const dr = t[a]! - s[b]!;
+        const dg = t[a + 1]! - s[b + 1]!;
+        const db = t[a + 2]! - s[b + 2]!;
         sum += dr * dr + dg * dg + db * db;
-        ti += 4;
-        si += 4;
       }
       if (sum >= bound) return sum;
+      ti += tStride;
+      si += sStride;
     }
     return sum;
   };
@@ -168,6 +173,10 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
     hook?.(it + 1, nd);
   }
   return { x: nx, y: ny, distance: nd };
+}
+
+function asBytes(data: Uint8Array | Uint8ClampedArray): Uint8Array {
+  return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Weighted patch voting. Must match vote() in assembly/patchmatch.ts (order and rounding). */

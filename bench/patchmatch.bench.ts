@@ -1,0 +1,276 @@
+/**
+ * PatchMatch benchmark: nearest-neighbour field (7x7 patches, 5 iterations) on a real image pair
+ * with the WebAssembly SIMD backend, the plain TypeScript backend and a native C build of the
+ * same loop (bench/native/patchmatch.c, `cc -O3 -march=native`, when a C compiler exists); the
+ * field's quality against the exact nearest-neighbour field on a smaller pair; and inpainting of a
+ * ~1 megapixel image with a 10% hole.
+ *
+ * Run with `npm run bench -- patchmatch` or directly with `npx tsx bench/patchmatch.bench.ts`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PNG } from 'pngjs';
+import { createPatchMatch } from '../src/patchmatch/index';
+import type { Mask, Nnf, PatchMatch, RgbaImage } from '../src/patchmatch/index';
+import { median, timeVariants, type VariantTiming } from './timing';
+import type { Benchmark, BenchCase } from './types';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const fixtures = join(benchDir, '../test/fixtures/patchmatch');
+const nativeDir = join(benchDir, 'native');
+const buildDir = join(nativeDir, 'build');
+
+const PATCH = 7;
+const ITERATIONS = 5;
+const SEED = 1;
+
+function load(name: string): RgbaImage {
+  const png = PNG.sync.read(readFileSync(join(fixtures, name)));
+  return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+}
+
+function crop(im: RgbaImage, x0: number, y0: number, w: number, h: number): RgbaImage {
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) data.set(im.data.subarray(4 * ((y0 + y) * im.width + x0), 4 * ((y0 + y) * im.width + x0 + w)), 4 * y * w);
+  return { width: w, height: h, data };
+}
+
+/** Bilinear upscaling by an integer factor (for the ~1 megapixel inpainting input). */
+function upscale(im: RgbaImage, f: number): RgbaImage {
+  const w = im.width * f;
+  const h = im.height * f;
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(im.height - 1, Math.max(0, (y + 0.5) / f - 0.5));
+    const y0 = Math.floor(sy), y1 = Math.min(im.height - 1, y0 + 1), fy = sy - y0;
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(im.width - 1, Math.max(0, (x + 0.5) / f - 0.5));
+      const x0 = Math.floor(sx), x1 = Math.min(im.width - 1, x0 + 1), fx = sx - x0;
+      for (let c = 0; c < 4; c++) {
+        const a = im.data[4 * (y0 * im.width + x0) + c]!, b = im.data[4 * (y0 * im.width + x1) + c]!;
+        const d = im.data[4 * (y1 * im.width + x0) + c]!, e = im.data[4 * (y1 * im.width + x1) + c]!;
+        data[4 * (y * w + x) + c] = Math.round((a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy);
+      }
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** FNV-1a over x, y, distance (little-endian), as bench/native/patchmatch.c prints it. */
+function checksum(nnf: Nnf): number {
+  let h = 2166136261;
+  for (const arr of [nnf.x, nnf.y, nnf.distance]) {
+    const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 16777619) >>> 0;
+  }
+  return h;
+}
+
+function meanDistance(nnf: Nnf): number {
+  let s = 0;
+  for (let i = 0; i < nnf.distance.length; i++) s += nnf.distance[i]!;
+  return s / nnf.distance.length;
+}
+
+/** Compiles the native reference; null (with the reason printed) when there is no C compiler. */
+function buildNative(): string | null {
+  mkdirSync(buildDir, { recursive: true });
+  const exe = join(buildDir, 'patchmatch');
+  try {
+    execFileSync('cc', ['-O3', '-march=native', '-o', exe, join(nativeDir, 'patchmatch.c')], { stdio: 'pipe' });
+    return exe;
+  } catch (err) {
+    console.log(`  (no native reference: cc -O3 -march=native failed: ${String((err as Error).message).split('\n')[0]})`);
+    return null;
+  }
+}
+
+function writeNativeInput(file: string, t: RgbaImage, s: RgbaImage): void {
+  const header = new Int32Array([t.width, t.height, s.width, s.height, PATCH, ITERATIONS, SEED]);
+  writeFileSync(file, Buffer.concat([Buffer.from(header.buffer), Buffer.from(t.data), Buffer.from(s.data)]));
+}
+
+function runNative(exe: string, input: string, mode: string): Record<string, unknown> {
+  return JSON.parse(execFileSync(exe, [input, mode], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Record<string, unknown>;
+}
+
+function timing(name: string, samples: number[]): VariantTiming {
+  return { name, repetitions: samples.length, medianMs: median(samples), minMs: Math.min(...samples), samplesMs: samples };
+}
+
+async function nnfCase(wasm: PatchMatch, js: PatchMatch, exe: string | null): Promise<BenchCase> {
+  // One photograph cropped against another: a cat (target) matched into a cup of coffee (source).
+  const target = crop(load('chelsea-225x150.png'), 10, 0, 200, 150);
+  const source = load('coffee-300x200.png');
+  const options = { patchSize: PATCH, iterations: ITERATIONS, seed: SEED };
+  let wasmField: Nnf | undefined;
+  let jsField: Nnf | undefined;
+  const nativeSamples: number[] = [];
+  let nativeResult: Record<string, unknown> | undefined;
+  const input = join(buildDir, 'nnf-input.bin');
+  if (exe !== null) writeNativeInput(input, target, source);
+  const timings = await timeVariants(
+    [
+      { name: 'wasm simd', run: () => void (wasmField = wasm.nnf(target, source, options)), repetitions: 9 },
+      { name: 'js', run: () => void (jsField = js.nnf(target, source, options)), repetitions: 5, warmup: 1 },
+      ...(exe !== null
+        ? [
+            {
+              name: 'native (process)',
+              repetitions: 9,
+              warmup: 1,
+              // Timed inside the C program (without process start and file reading): see below.
+              run: () => {
+                nativeResult = runNative(exe, input, '1');
+                nativeSamples.push(...(nativeResult.timesMs as number[]));
+              },
+            },
+          ]
+        : []),
+    ],
+    { repetitions: 9, warmup: 2 },
+  );
+  const result: BenchCase = {
+    case: `nnf ${PATCH}x${PATCH}, ${ITERATIONS} iterations: target ${target.width}x${target.height} -> source ${source.width}x${source.height}`,
+    timings: timings.filter((t) => t.name !== 'native (process)'),
+    ratios: {},
+  };
+  const wasmMs = timings[0]!.medianMs;
+  const jsMs = timings[1]!.medianMs;
+  result.ratios['js / wasm'] = jsMs / wasmMs;
+  result.ratios['wasm == js (bit-identical)'] = checksum(wasmField!) === checksum(jsField!) ? 1 : 0;
+  result.ratios['mean distance'] = meanDistance(wasmField!);
+  if (exe !== null && nativeResult !== undefined) {
+    // Drop the warm-up sample (the first call).
+    const native = timing('native C -O3 -march=native', nativeSamples.slice(1));
+    result.timings.push(native);
+    result.ratios['wasm / native'] = wasmMs / native.medianMs;
+    result.ratios['js / native'] = jsMs / native.medianMs;
+    result.ratios['native == wasm (bit-identical)'] = nativeResult.checksum === checksum(wasmField!) ? 1 : 0;
+  }
+  return result;
+}
+
+/** Brute force in TypeScript, used when there is no C compiler. */
+function bruteForceMean(t: RgbaImage, s: RgbaImage): number {
+  const p = PATCH;
+  let total = 0;
+  for (let ty = 0; ty <= t.height - p; ty++) {
+    for (let tx = 0; tx <= t.width - p; tx++) {
+      let best = Infinity;
+      for (let sy = 0; sy <= s.height - p; sy++) {
+        for (let sx = 0; sx <= s.width - p; sx++) {
+          let d = 0;
+          for (let dy = 0; dy < p && d < best; dy++) {
+            for (let dx = 0; dx < p; dx++) {
+              const a = 4 * ((ty + dy) * t.width + tx + dx), b = 4 * ((sy + dy) * s.width + sx + dx);
+              const r = t.data[a]! - s.data[b]!, g = t.data[a + 1]! - s.data[b + 1]!, bl = t.data[a + 2]! - s.data[b + 2]!;
+              d += r * r + g * g + bl * bl;
+            }
+          }
+          if (d < best) best = d;
+        }
+      }
+      total += best;
+    }
+  }
+  return total / ((t.width - p + 1) * (t.height - p + 1));
+}
+
+async function qualityCase(wasm: PatchMatch, exe: string | null): Promise<BenchCase> {
+  const target = crop(load('chelsea-112x75.png'), 20, 10, 72, 56);
+  const source = load('coffee-150x100.png');
+  let exactMean: number;
+  const t0 = performance.now();
+  if (exe !== null) {
+    const input = join(buildDir, 'quality-input.bin');
+    writeNativeInput(input, target, source);
+    exactMean = runNative(exe, input, 'brute').meanDistance as number;
+  } else {
+    exactMean = bruteForceMean(target, source);
+  }
+  const bruteMs = performance.now() - t0;
+  const ratios: Record<string, number> = {};
+  for (const iterations of [1, 2, 3, 5, 8]) {
+    const nnf = wasm.nnf(target, source, { patchSize: PATCH, iterations, seed: SEED });
+    ratios[`mean / exact, ${iterations} it`] = meanDistance(nnf) / exactMean;
+  }
+  // Over several seeds, the 5-iteration ratio's spread.
+  const fiveIt = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => meanDistance(wasm.nnf(target, source, { patchSize: PATCH, iterations: ITERATIONS, seed })) / exactMean);
+  ratios['mean / exact, 5 it, worst of 8 seeds'] = Math.max(...fiveIt);
+  return {
+    case: `quality vs exact field: target ${target.width}x${target.height} -> source ${source.width}x${source.height}`,
+    timings: [timing(exe !== null ? 'brute force (native)' : 'brute force (js)', [bruteMs])],
+    ratios,
+  };
+}
+
+async function inpaintCase(wasm: PatchMatch, js: PatchMatch): Promise<BenchCase> {
+  const image = upscale(load('coffee-300x200.png'), 4); // 1200x800 = 0.96 megapixels
+  const { width: w, height: h } = image;
+  // A centred 380x253 rectangle: 10.0% of the pixels.
+  const hw = 380, hh = 253;
+  const data = new Uint8Array(w * h);
+  for (let y = (h - hh) >> 1; y < ((h - hh) >> 1) + hh; y++) data.fill(1, y * w + ((w - hw) >> 1), y * w + ((w - hw) >> 1) + hw);
+  const mask: Mask = { width: w, height: h, data };
+  const timings = await timeVariants(
+    [
+      { name: 'wasm simd inpaint', run: async () => void (await wasm.inpaint(image, mask, { patchSize: PATCH, seed: SEED })), repetitions: 3, warmup: 1 },
+      { name: 'js inpaint', run: async () => void (await js.inpaint(image, mask, { patchSize: PATCH, seed: SEED })), repetitions: 1, warmup: 0 },
+    ],
+    { repetitions: 3, warmup: 1 },
+  );
+  return {
+    case: `inpaint ${w}x${h} (${((w * h) / 1e6).toFixed(2)} MP), ${((100 * hw * hh) / (w * h)).toFixed(1)}% hole, ${PATCH}x${PATCH}, default levels/EM`,
+    timings,
+    ratios: { 'js / wasm': timings[1]!.medianMs / timings[0]!.medianMs },
+  };
+}
+
+const bench: Benchmark = {
+  name: 'patchmatch',
+  description: 'PatchMatch field (wasm SIMD vs js vs native C), quality vs brute force, ~1 MP inpainting',
+  async run(): Promise<BenchCase[]> {
+    const wasm = await createPatchMatch({ backend: 'wasm' });
+    const js = await createPatchMatch({ backend: 'js' });
+    if (wasm.backend !== 'wasm') throw new Error('patchmatch bench: WebAssembly SIMD is not available here');
+    const exe = buildNative();
+    // PATCHMATCH_BENCH=nnf,quality,inpaint (default: all) picks cases.
+    const only = (process.env.PATCHMATCH_BENCH ?? 'nnf,quality,inpaint').split(',');
+    const cases: BenchCase[] = [];
+    if (only.includes('nnf')) cases.push(await nnfCase(wasm, js, exe));
+    if (only.includes('quality')) cases.push(await qualityCase(wasm, exe));
+    if (only.includes('inpaint')) cases.push(await inpaintCase(wasm, js));
+    return cases;
+  },
+};
+
+export default bench;
+
+// Direct run (`npx tsx bench/patchmatch.bench.ts`): print a table and write the JSON result.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const started = new Date();
+  const cases = await bench.run();
+  const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+  console.log(`\n${bench.name}: ${bench.description}`);
+  for (const c of cases) {
+    console.log(`\n  ${c.case}`);
+    for (const t of c.timings) console.log(`    ${t.name.padEnd(36)} median ${fmt(t.medianMs).padStart(9)}  n=${t.repetitions}`);
+    for (const [k, v] of Object.entries(c.ratios)) console.log(`    ${k.padEnd(36)} ${v.toFixed(v >= 100 ? 0 : 3)}`);
+  }
+  const resultsDir = join(benchDir, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const report = {
+    name: bench.name,
+    description: bench.description,
+    startedAt: started.toISOString(),
+    durationS: (Date.now() - started.getTime()) / 1000,
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version },
+    cases,
+  };
+  writeFileSync(join(resultsDir, `${bench.name}.json`), JSON.stringify(report, null, 2) + '\n');
+  console.log(`\n  -> bench/results/${bench.name}.json`);
+}
