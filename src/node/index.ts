@@ -28,4 +28,4 @@ export type { AlignedDatasetOptions } from './aligned-dataset';
 export { unalignedDataset } from './unaligned-dataset';
 export type { UnalignedDatasetOptions } from './unaligned-dataset';
 export { createProgressBar } from './progress-bar';
-export type { ProgressBar, ProgressBarOptions } from './progress-bar';
+export type { ProgressBar, ProgressBarOptions, ProgressStream } from './progress-bar';

@@ -6,8 +6,8 @@ export interface ProgressBarOptions {
   total: number;
   /** Text in front of the bar. Default `'train'`. */
   label?: string;
-  /** Where to draw. Default `process.stdout`. */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where to draw (any writable stream, e.g. `process.stderr`). Default `process.stdout`. */
+  stream?: ProgressStream;
   /**
    * Draw an animated bar (`true`) or print plain lines (`false`). Default: whether `stream`
    * is a terminal, so CI logs get lines instead of control codes.
@@ -15,6 +15,13 @@ export interface ProgressBarOptions {
   tty?: boolean;
   /** In line mode, print a line every this many steps (and at the last step). Default `max(1, round(total / 20))`. */
   logEvery?: number;
+}
+
+/** The part of a Node writable stream the progress bar uses. */
+export interface ProgressStream {
+  write(chunk: string): unknown;
+  /** True for terminals (`process.stdout.isTTY`). */
+  isTTY?: boolean;
 }
 
 /** A progress display for a training loop; see {@link createProgressBar}. */
@@ -69,7 +76,7 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
     throw new Error(`createProgressBar: total must be a positive integer, got ${String(total)}.`);
   }
   const label = options.label ?? 'train';
-  const stream = options.stream ?? process.stdout;
+  const stream: ProgressStream = options.stream ?? process.stdout;
   const tty = options.tty ?? Boolean(stream.isTTY);
   const logEvery = options.logEvery ?? Math.max(1, Math.round(total / 20));
   if (!Number.isInteger(logEvery) || logEvery <= 0) {
@@ -90,7 +97,8 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
     ? new cliProgress.SingleBar(
         {
           format: `${label} [{bar}] {value}/{total} | {losses} | {speed} steps/s | eta {eta_formatted}`,
-          stream: stream as NodeJS.WritableStream,
+          // A real tty stream in practice (cli-progress also moves the cursor through it).
+          stream: stream as unknown as NodeJS.WritableStream,
           hideCursor: true,
           etaBuffer: 50,
           // Redraw on a timer, not on every update, so fast loops do not flood the terminal.
