@@ -93,7 +93,14 @@ class Arena {
   /** Grows memory to cover everything taken so far. */
   commit(): void {
     const have = this.ex.memory.buffer.byteLength;
-    if (this.top > have) this.ex.memory.grow(Math.ceil((this.top - have) / PAGE));
+    if (this.top <= have) return;
+    try {
+      this.ex.memory.grow(Math.ceil((this.top - have) / PAGE));
+    } catch (err) {
+      throw new Error(
+        `PatchMatch: could not grow WebAssembly memory from ${Math.round(have / 2 ** 20)} MiB to ${Math.ceil(this.top / 2 ** 20)} MiB (${String(err)}); use smaller images or the 'js' backend`,
+      );
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPatchMatch } from '../../src/patchmatch/index.js';
 import type { PatchMatch } from '../../src/patchmatch/index.js';
 import { randomImage } from './helpers.js';
@@ -25,5 +25,19 @@ describe('PatchMatch wasm memory', () => {
 
   it('reports 0 bytes on the js backend', async () => {
     expect((await createPatchMatch({ backend: 'js' })).memoryBytes).toBe(0);
+  });
+});
+
+describe('createPatchMatch backend choice', () => {
+  it("falls back to 'js' where WebAssembly SIMD is missing", async () => {
+    const spy = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    try {
+      const pm = await createPatchMatch();
+      expect(pm.backend).toBe('js');
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await createPatchMatch()).backend).toBe('wasm');
   });
 });
