@@ -23,7 +23,11 @@ export interface ImageGridOptions {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
  * import { imageGrid, writePng } from 'tfjs-synth/node';
+ * const realA = tf.randomUniform([1, 64, 64, 3], -1, 1);   // input
+ * const fakeB = tf.zeros([1, 64, 64, 3]);                 // generator output
+ * const realB = tf.ones([1, 64, 64, 3]);                  // target
  * await writePng('samples.png', imageGrid([[realA, fakeB, realB]], { padding: 4 }));
  * ```
  * @returns The grid as an RGBA image.

@@ -12,9 +12,10 @@ import { readFileOrThrow, resolveInside, toArrayBuffer } from './internal/weight
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
  * import { loadModel } from 'tfjs-synth/node';
  * const generator = await loadModel('checkpoints/run1/generator');
- * const fake = generator.predict(realA);
+ * const fake = generator.predict(tf.zeros([1, 256, 256, 3])) as tf.Tensor;
  * ```
  * @param dir Folder containing `model.json`.
  * @throws Error naming the file when `model.json` or a weight file is missing or malformed.

@@ -18,9 +18,12 @@ export interface LoadOptimizerOptions {
  *
  * @example
  * ```ts
- * import { loadOptimizer } from 'tfjs-synth/node';
- * const optG = await loadOptimizer('checkpoints/run1', 'optimizer_G', { varList: generatorVars });
- * optG.minimize(() => lossG(), true, generatorVars);
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { loadOptimizer, loadVariables } from 'tfjs-synth/node';
+ * const { w } = await loadVariables('checkpoints/run1', 'params');
+ * const vars = [tf.variable(w)];
+ * const opt = await loadOptimizer('checkpoints/run1', 'optimizer_G', { varList: vars });
+ * opt.minimize(() => tf.sum(tf.square(vars[0])), false, vars);   // continues where it stopped
  * ```
  * @param name File stem. Default `'optimizer'`.
  * @throws Error naming the file for missing/malformed files, an unknown optimizer class, or
