@@ -15,9 +15,13 @@ import { writeSafetensors } from './write-safetensors';
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
+ * import * as tfl from '@tensorflow/tfjs-layers';
  * import { io } from 'tfjs-synth';
- * writeFileSync('netG.safetensors', io.exportTorchStateDict(net));
- * // Python: net.load_state_dict(safetensors.torch.load_file('netG.safetensors'))
+ * const input = tfl.input({ shape: [32, 32, 3] });
+ * const conv = tfl.layers.conv2d({ name: '0', filters: 8, kernelSize: 3 });
+ * const net = tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor });
+ * writeFileSync('net.safetensors', io.exportTorchStateDict(net)); // keys '0.weight' [8, 3, 3, 3], '0.bias'
+ * // Python: nn.Sequential(nn.Conv2d(3, 8, 3)).load_state_dict(safetensors.torch.load_file('net.safetensors'))
  * ```
  */
 export function exportTorchStateDict(model: tfl.LayersModel): Uint8Array {

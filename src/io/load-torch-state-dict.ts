@@ -51,9 +51,13 @@ export interface LoadTorchStateDictReport {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
+ * import * as tfl from '@tensorflow/tfjs-layers';
  * import { io } from 'tfjs-synth';
- * const net = buildMyGenerator(); // layers named 'model.0', 'model.1', ... like the torch module
- * io.loadTorchStateDict(net, readFileSync('latest_net_G.pth'));
+ * // Python: net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()); torch.save(net.state_dict(), 'net.pth')
+ * const input = tfl.input({ shape: [32, 32, 3] });
+ * const conv = tfl.layers.conv2d({ name: '0', filters: 8, kernelSize: 3, activation: 'relu' });
+ * const net = tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor });
+ * const report = io.loadTorchStateDict(net, readFileSync('net.pth')); // report.loaded: ['0.weight', '0.bias']
  * ```
  */
 export function loadTorchStateDict(

@@ -7,7 +7,7 @@
  * layout both ways on plain arrays.
  * @internal
  */
-import { permuteData, toFloat32 } from './dtypes';
+import { permuteData } from './dtypes';
 
 /** A tensor as plain data. @internal */
 export interface PlainTensor {
@@ -119,9 +119,6 @@ const KERNEL_PERM: Readonly<Record<string, readonly number[]>> = {
   Dense: [1, 0],
 };
 
-/** Classes whose weights are those of a (possibly gated) convolution or a linear layer. */
-export const KERNEL_CLASSES: readonly string[] = Object.keys(KERNEL_PERM);
-
 const BATCH_NORM_RULES: LayerRules = {
   params: [
     identityRule('weight', 'gamma'),
@@ -140,8 +137,6 @@ export interface LayerLike {
   layer?: LayerLike;
   /** Optional declaration of a spectral-norm layer's v order; 'torch' when absent. */
   vOrder?: SpectralVOrder;
-  /** Weights of the layer, used to size v reordering. */
-  weights?: readonly { name: string; shape: readonly (number | null)[] }[];
 }
 
 /**
@@ -199,9 +194,4 @@ export function rulesFor(layer: LayerLike, kernelShape?: readonly number[]): Lay
     default:
       return undefined;
   }
-}
-
-/** Converts any state-dict array to a float PlainTensor. @internal */
-export function plain(data: Parameters<typeof toFloat32>[0], shape: readonly number[]): PlainTensor {
-  return { data: toFloat32(data), shape: [...shape] };
 }

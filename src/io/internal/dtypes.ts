@@ -144,6 +144,9 @@ export function gatherStrided(
   if (size.length !== stride.length) {
     throw new Error(`${owner}: size ${JSON.stringify(size)} and stride ${JSON.stringify(stride)} differ in rank.`);
   }
+  if (!size.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new Error(`${owner}: invalid size ${JSON.stringify(size)}.`);
+  }
   const n = numelOf(size);
   if (n === 0) return allocLike(storage, 0);
   // Bounds: the highest element the view touches must be inside the storage.
