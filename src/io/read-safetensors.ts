@@ -1,4 +1,4 @@
-import { decodeElements, DTYPE_BYTES, numelOf } from './internal/dtypes';
+import { decodeElements, DTYPE_BYTES, numelOf, plainBytes } from './internal/dtypes';
 import type { StateDict, TorchDType } from './state-dict';
 
 /** safetensors dtype codes this reader understands, with their PyTorch names. */
@@ -36,8 +36,10 @@ const MAX_HEADER_BYTES = 100_000_000;
  * console.log(sd.get('model.1.weight')?.shape); // e.g. [64, 3, 7, 7]
  * ```
  */
-export function readSafetensors(bytes: Uint8Array): StateDict {
+export function readSafetensors(input: Uint8Array): StateDict {
   const fn = 'readSafetensors';
+  if (!(input instanceof Uint8Array)) throw new Error(`${fn}: expected a Uint8Array (or Buffer), got ${String(input)}.`);
+  const bytes = plainBytes(input);
   if (bytes.byteLength < 8) {
     throw new Error(`${fn}: file is ${bytes.byteLength} bytes, too short for the 8-byte header length.`);
   }

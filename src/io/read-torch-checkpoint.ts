@@ -1,4 +1,4 @@
-import { decodeElements, DTYPE_BYTES, gatherStrided } from './internal/dtypes';
+import { decodeElements, DTYPE_BYTES, gatherStrided, plainBytes } from './internal/dtypes';
 import { PickledTensor, unpickle } from './internal/pickle';
 import { looksLikeZip, ZipArchive } from './internal/zip';
 import type { StateDict, StateDictData, TorchDType } from './state-dict';
@@ -40,7 +40,7 @@ const STORAGE_DTYPES: Readonly<Record<string, TorchDType>> = {
  * entry of `big` is honoured. Legacy (pre-1.6, non-zip) files and TorchScript archives are
  * refused with an Error saying so.
  *
- * @param bytes The file contents.
+ * @param input The file contents (a Uint8Array or a Node Buffer).
  * @param options See {@link ReadTorchCheckpointOptions}.
  * @example
  * ```ts
@@ -52,8 +52,10 @@ const STORAGE_DTYPES: Readonly<Record<string, TorchDType>> = {
  * const sd2 = io.readTorchCheckpoint(readFileSync('ckpt.pth'), { stateDictKey: 'model' });
  * ```
  */
-export function readTorchCheckpoint(bytes: Uint8Array, options: ReadTorchCheckpointOptions = {}): StateDict {
+export function readTorchCheckpoint(input: Uint8Array, options: ReadTorchCheckpointOptions = {}): StateDict {
   const fn = 'readTorchCheckpoint';
+  if (!(input instanceof Uint8Array)) throw new Error(`${fn}: expected a Uint8Array (or Buffer), got ${String(input)}.`);
+  const bytes = plainBytes(input);
   if (!looksLikeZip(bytes)) {
     if (bytes.byteLength >= 2 && bytes[0] === 0x80) {
       throw new Error(

@@ -20,3 +20,14 @@ export function parsePyFloat(s: string): number {
   if (s === 'nan') return NaN;
   return Number(s);
 }
+
+/**
+ * A fixture as Node's `readFileSync` returns it: a Buffer, here deliberately a view into the
+ * middle of a larger pool so that any code treating `.buffer` as the file would fail.
+ */
+export function fixtureBuffer(name: string): Buffer {
+  const file = readFileSync(new URL(`../fixtures/io/${name}`, import.meta.url));
+  const pool = Buffer.alloc(file.length + 64, 0xab);
+  file.copy(pool, 13);
+  return pool.subarray(13, 13 + file.length);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/io/read-safetensors';
 import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
-import { fixtureBytes, fixtureJson, parsePyFloat, type ExtrasFixture } from './fixtures';
+import { fixtureBuffer, fixtureBytes, fixtureJson, parsePyFloat, type ExtrasFixture } from './fixtures';
 
 /** A safetensors file from a header object and raw data bytes. */
 function makeSafetensors(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array {
@@ -36,6 +36,13 @@ describe('readSafetensors', () => {
     const st = readSafetensors(fixtureBytes('extras.safetensors'));
     const pth = readTorchCheckpoint(fixtureBytes('extras.pth'));
     for (const [name, t] of pth) expect(st.get(name), name).toEqual(t);
+  });
+
+  it('reads a Node Buffer that is a view into a larger pool, without aliasing it', () => {
+    const buf = fixtureBuffer('extras.safetensors');
+    const sd = readSafetensors(buf);
+    expect(sd).toEqual(readSafetensors(fixtureBytes('extras.safetensors')));
+    for (const t of sd.values()) expect(t.data.buffer).not.toBe(buf.buffer);
   });
 
   it('handles an unaligned input buffer view', () => {

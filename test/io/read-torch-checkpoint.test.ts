@@ -3,7 +3,7 @@ import { readSafetensors } from '../../src/io/read-safetensors';
 import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
 import type { StateDict } from '../../src/io/state-dict';
 import { ZipArchive } from '../../src/io/internal/zip';
-import { fixtureBytes, fixtureJson, parsePyFloat, type ExtrasFixture } from './fixtures';
+import { fixtureBuffer, fixtureBytes, fixtureJson, parsePyFloat, type ExtrasFixture } from './fixtures';
 
 const extras = fixtureJson<ExtrasFixture>('extras.json');
 
@@ -81,6 +81,14 @@ function pickle(src: string): Uint8Array {
 describe('readTorchCheckpoint', () => {
   it('reads non-contiguous views, storage offsets, shared storages and every supported dtype', () => {
     expectMatchesExtras(readTorchCheckpoint(fixtureBytes('extras.pth')));
+  });
+
+  it('reads a Node Buffer that is a view into a larger pool (readFileSync output)', () => {
+    expectMatchesExtras(readTorchCheckpoint(fixtureBuffer('extras.pth')));
+    const sd = readTorchCheckpoint(fixtureBuffer('tiny_net.pth'));
+    expect(sd).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')));
+    // Results own their memory: they do not alias the caller's buffer.
+    expect(sd.get('head.weight')!.data.buffer).not.toBe(fixtureBuffer('tiny_net.pth').buffer);
   });
 
   it('gives the same tensors as the hand-written safetensors of the tiny net', () => {

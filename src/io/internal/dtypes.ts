@@ -17,6 +17,18 @@ export const DTYPE_BYTES: Readonly<Record<TorchDType, number>> = {
 /** Whether typed arrays on this machine are little-endian (they are on every common platform). */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * A plain `Uint8Array` view of the same bytes. Node's `Buffer` (what `readFileSync` returns) is a
+ * Uint8Array subclass whose `slice` returns a view instead of a copy; normalising at the entry
+ * points keeps every later `slice` a real copy.
+ * @internal
+ */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Product of a shape (1 for a scalar). @internal */
 export function numelOf(shape: readonly number[]): number {
   let n = 1;
