@@ -14,3 +14,20 @@ export interface ImageRGBA {
   readonly height: number;
   readonly data: Uint8Array;
 }
+
+/**
+ * What functions that read an image accept: an {@link ImageRGBA}, a browser `ImageData`, or a
+ * PatchMatch image, whose `data` may be a `Uint8ClampedArray`.
+ *
+ * @example
+ * ```ts
+ * import { encodePng, type ImageRGBALike } from 'tfjs-synth/node';
+ * const clamped: ImageRGBALike = { width: 1, height: 1, data: new Uint8ClampedArray([0, 0, 0, 255]) };
+ * const png = encodePng(clamped);
+ * ```
+ */
+export interface ImageRGBALike {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array | Uint8ClampedArray;
+}

@@ -1,5 +1,5 @@
 // Public API of tfjs-synth/node (Node-only: file system, image codecs, progress bars).
-export type { ImageRGBA } from './image-rgba';
+export type { ImageRGBA, ImageRGBALike } from './image-rgba';
 export { decodeImage } from './decode-image';
 export type { ImageFormat } from './decode-image';
 export { encodePng } from './encode-png';

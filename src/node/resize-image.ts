@@ -1,4 +1,4 @@
-import type { ImageRGBA } from './image-rgba';
+import type { ImageRGBA, ImageRGBALike } from './image-rgba';
 import { checkImage } from './internal/check-image';
 
 /** Interpolation filters of {@link resizeImage}. */
@@ -105,7 +105,7 @@ function clip8(v: number): number {
  * @param height Output height in pixels (positive integer).
  * @throws Error naming the bad size, filter or image field.
  */
-export function resizeImage(image: ImageRGBA, width: number, height: number, options: ResizeImageOptions = {}): ImageRGBA {
+export function resizeImage(image: ImageRGBALike, width: number, height: number, options: ResizeImageOptions = {}): ImageRGBA {
   checkImage('resizeImage', 'image', image);
   for (const [name, v] of [['width', width], ['height', height]] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`resizeImage: ${name} must be a positive integer, got ${String(v)}.`);
@@ -119,7 +119,7 @@ export function resizeImage(image: ImageRGBA, width: number, height: number, opt
     return { width, height, data: Uint8Array.from(image.data) };
   }
   const half = 2 ** (PRECISION_BITS - 1);
-  let src = image.data;
+  let src: Uint8Array | Uint8ClampedArray = image.data;
   let srcW = image.width;
   if (width !== image.width) {
     const c = coefficients(image.width, width, filter);
@@ -157,5 +157,5 @@ export function resizeImage(image: ImageRGBA, width: number, height: number, opt
     }
     src = out;
   }
-  return { width, height, data: src };
+  return { width, height, data: src instanceof Uint8Array ? src : Uint8Array.from(src) };
 }

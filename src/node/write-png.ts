@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { encodePng } from './encode-png';
-import type { ImageRGBA } from './image-rgba';
+import type { ImageRGBALike } from './image-rgba';
 
 /**
  * Writes an RGBA image as a PNG file, creating the parent folder if needed.
@@ -14,7 +14,7 @@ import type { ImageRGBA } from './image-rgba';
  * @param path Destination file (conventionally ending in `.png`).
  * @param image `{ width, height, data }` with `width * height * 4` bytes.
  */
-export async function writePng(path: string, image: ImageRGBA): Promise<void> {
+export async function writePng(path: string, image: ImageRGBALike): Promise<void> {
   const bytes = encodePng(image);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, bytes);

@@ -32,6 +32,12 @@ describe('PNG', () => {
     expect(Array.from(back.data)).toEqual(Array.from(image.data));
   });
 
+  it('accepts Uint8ClampedArray data (browser ImageData, PatchMatch images)', () => {
+    const image = testImage(4, 3, 8);
+    const clamped = { width: 4, height: 3, data: new Uint8ClampedArray(image.data) };
+    expect(Array.from(decodeImage(encodePng(clamped)).data)).toEqual(Array.from(image.data));
+  });
+
   it('expands 8-bit gray to RGBA with alpha 255', () => {
     const samples = [0, 17, 128, 255, 1, 254];
     const image = decodeImage(makePng({ width: 3, height: 2, colorType: 0, bitDepth: 8, samples }));

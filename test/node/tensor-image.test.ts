@@ -124,6 +124,11 @@ describeBackends('image tensors', () => {
     expect(px(5, 1)).toEqual([0, 0, 0, 0]); // smaller image: rest of the cell is background
     expect(px(1, 3)).toEqual([0, 0, 255, 255]);
     expect(px(0, 0)).toEqual([0, 0, 0, 0]);
+    const clamped = imageGrid([[{ width: 1, height: 1, data: new Uint8ClampedArray([1, 2, 3, 4]) }]], { padding: 0 });
+    expect(Array.from(clamped.data)).toEqual([1, 2, 3, 4]);
+    const t = imageToTensor({ width: 1, height: 1, data: new Uint8ClampedArray([0, 255, 0, 255]) });
+    expect(Array.from(t.dataSync())).toEqual([-1, 1, -1]);
+    t.dispose();
     expect(() => imageGrid([])).toThrow(/imageGrid: rows must be a non-empty array/);
     expect(() => imageGrid([[red]], { padding: -1 })).toThrow(/imageGrid: padding must be a non-negative integer, got -1/);
     blue.dispose();

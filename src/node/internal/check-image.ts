@@ -1,10 +1,10 @@
-import type { ImageRGBA } from '../image-rgba';
+import type { ImageRGBA, ImageRGBALike } from '../image-rgba';
 
 /**
  * Throws a clear Error when `image` is not a well-formed {@link ImageRGBA}.
  * @internal
  */
-export function checkImage(fn: string, arg: string, image: ImageRGBA): void {
+export function checkImage(fn: string, arg: string, image: ImageRGBALike): void {
   if (image == null || typeof image !== 'object') {
     throw new Error(`${fn}: ${arg} must be an image { width, height, data }, got ${String(image)}.`);
   }
