@@ -72,6 +72,19 @@ function edit(sd: StateDict, fn: (k: string) => string | null): StateDict {
   return out;
 }
 
+const spectralFixture = fixtureJson<TinyNetFixture>('spectral_net.json');
+
+/** The fixture script's SpectralNet: spectral norm around a transposed convolution and a dense layer. */
+function spectralNet(): tfl.LayersModel {
+  const input = tfl.input({ shape: [4, 4, 3] });
+  const up = tfl.layers.conv2dTranspose({ filters: 4, kernelSize: 4, strides: 2, padding: 'same' });
+  let x = spectralNormalization({ name: 'up', layer: up }).apply(input) as tfl.SymbolicTensor;
+  const features = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.globalAveragePooling2d({}).apply(features) as tfl.SymbolicTensor;
+  const out = spectralNormalization({ name: 'fc', layer: tfl.layers.dense({ units: 3 }) }).apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: [features, out], name: 'spectral_net' });
+}
+
 describeBackends('loadTorchStateDict', () => {
   const maxDiffs: Record<string, number> = {};
 
@@ -100,6 +113,21 @@ describeBackends('loadTorchStateDict', () => {
     const { features, out } = predict(model);
     expect(maxAbsDiff(features, fixture.features_nhwc.data)).toBeLessThanOrEqual(1e-4);
     expect(maxAbsDiff(out, fixture.output.data)).toBeLessThanOrEqual(1e-4);
+    model.dispose();
+  });
+
+  it("spectral norm on ConvTranspose2d (torch's dim 1) and Linear: u, v load as is and the output matches", () => {
+    const model = spectralNet();
+    const report = loadTorchStateDict(model, fixtureBytes('spectral_net.pth'));
+    expect(report.loaded.sort()).toEqual(Object.keys(spectralFixture.keys).sort());
+    const x = tf.tensor(spectralFixture.input_nhwc.data, spectralFixture.input_nhwc.shape);
+    const [f, o] = model.predict(x) as tf.Tensor[];
+    expect(maxAbsDiff(f!.dataSync(), spectralFixture.features_nhwc.data)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(o!.dataSync(), spectralFixture.output.data)).toBeLessThanOrEqual(1e-4);
+    tf.dispose([x, f!, o!]);
+    // And back: the export equals the torch state dict.
+    const exported = readSafetensors(exportTorchStateDict(model));
+    for (const [k, t] of readTorchCheckpoint(fixtureBytes('spectral_net.pth'))) expect(exported.get(k), k).toEqual(t);
     model.dispose();
   });
 
