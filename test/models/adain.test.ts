@@ -50,7 +50,7 @@ async function maxAbsDiff(t: tf.Tensor, expected: Values): Promise<number> {
 }
 
 function countParams(model: tfl.LayersModel): number {
-  return model.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+  return model.weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 }
 
 describeBackends('AdaIN encoder/decoder structure', () => {
@@ -81,10 +81,10 @@ describeBackends('AdaIN encoder/decoder parity with pytorch-AdaIN', () => {
     for (const [i, key] of (['relu1_1', 'relu2_1', 'relu3_1'] as const).entries()) {
       const s = fixture[key];
       expect(feats[i]!.shape).toEqual([1, ...s.shape]);
-      const flat = await feats[i]!.data();
+      const flat = (await feats[i]!.data()) as Float32Array;
       const stride = Math.max(1, Math.floor(flat.length / 64));
       s.sample.forEach((v, k) => expect(Math.abs(flat[k * stride]! - v)).toBeLessThan(1e-4));
-      const sum = flat.reduce((a, b) => a + b, 0);
+      const sum = flat.reduce((a: number, b: number) => a + b, 0);
       expect(Math.abs(sum - s.sum) / Math.max(1, Math.abs(s.sum))).toBeLessThan(1e-5);
     }
     expect(await maxAbsDiff(feats[3]!, fixture.relu4_1)).toBeLessThan(1e-4);
