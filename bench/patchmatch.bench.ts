@@ -93,13 +93,20 @@ function writeNativeInput(file: string, t: RgbaImage, s: RgbaImage): void {
   writeFileSync(file, Buffer.concat([Buffer.from(header.buffer), Buffer.from(t.data), Buffer.from(s.data)]));
 }
 
-function runNative(exe: string, input: string, mode: string): Record<string, unknown> {
-  return JSON.parse(execFileSync(exe, [input, mode], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Record<string, unknown>;
+function runNative(exe: string, input: string, ...args: string[]): Record<string, unknown> {
+  return JSON.parse(execFileSync(exe, [input, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Record<string, unknown>;
 }
 
 function timing(name: string, samples: number[]): VariantTiming {
   return { name, repetitions: samples.length, medianMs: median(samples), minMs: Math.min(...samples), samplesMs: samples };
 }
+
+/** The native builds of the same loop: label and extra command-line argument. */
+const NATIVE_MODES: Array<[string, string[]]> = [
+  ['native C, 7x7 specialised', []],
+  ['native C, generic patch size', ['generic']],
+  ['native C, SSE (wasm SIMD ops)', ['simd']],
+];
 
 async function nnfCase(wasm: PatchMatch, js: PatchMatch, exe: string | null): Promise<BenchCase> {
   // One photograph cropped against another: a cat (target) matched into a cup of coffee (source).
@@ -108,34 +115,33 @@ async function nnfCase(wasm: PatchMatch, js: PatchMatch, exe: string | null): Pr
   const options = { patchSize: PATCH, iterations: ITERATIONS, seed: SEED };
   let wasmField: Nnf | undefined;
   let jsField: Nnf | undefined;
-  const nativeSamples: number[] = [];
-  let nativeResult: Record<string, unknown> | undefined;
   const input = join(buildDir, 'nnf-input.bin');
   if (exe !== null) writeNativeInput(input, target, source);
+  // Native runs are timed inside the C program (no process start or file reading): each variant
+  // collects those times; the wall-clock timings of the process calls are discarded.
+  const nativeModes = exe !== null && process.arch === 'x64' ? NATIVE_MODES : NATIVE_MODES.slice(0, exe !== null ? 2 : 0);
+  const nativeSamples = nativeModes.map(() => [] as number[]);
+  const nativeChecksums = nativeModes.map(() => 0);
   const timings = await timeVariants(
     [
       { name: 'wasm simd', run: () => void (wasmField = wasm.nnf(target, source, options)), repetitions: 9 },
       { name: 'js', run: () => void (jsField = js.nnf(target, source, options)), repetitions: 5, warmup: 1 },
-      ...(exe !== null
-        ? [
-            {
-              name: 'native (process)',
-              repetitions: 9,
-              warmup: 1,
-              // Timed inside the C program (without process start and file reading): see below.
-              run: () => {
-                nativeResult = runNative(exe, input, '1');
-                nativeSamples.push(...(nativeResult.timesMs as number[]));
-              },
-            },
-          ]
-        : []),
+      ...nativeModes.map(([label, args], k) => ({
+        name: `${label} (process)`,
+        repetitions: 9,
+        warmup: 1,
+        run: () => {
+          const r = runNative(exe!, input, '1', ...args);
+          nativeSamples[k]!.push(...(r.timesMs as number[]));
+          nativeChecksums[k] = r.checksum as number;
+        },
+      })),
     ],
     { repetitions: 9, warmup: 2 },
   );
   const result: BenchCase = {
     case: `nnf ${PATCH}x${PATCH}, ${ITERATIONS} iterations: target ${target.width}x${target.height} -> source ${source.width}x${source.height}`,
-    timings: timings.filter((t) => t.name !== 'native (process)'),
+    timings: timings.filter((t) => !t.name.endsWith('(process)')),
     ratios: {},
   };
   const wasmMs = timings[0]!.medianMs;
@@ -143,14 +149,14 @@ async function nnfCase(wasm: PatchMatch, js: PatchMatch, exe: string | null): Pr
   result.ratios['js / wasm'] = jsMs / wasmMs;
   result.ratios['wasm == js (bit-identical)'] = checksum(wasmField!) === checksum(jsField!) ? 1 : 0;
   result.ratios['mean distance'] = meanDistance(wasmField!);
-  if (exe !== null && nativeResult !== undefined) {
-    // Drop the warm-up sample (the first call).
-    const native = timing('native C -O3 -march=native', nativeSamples.slice(1));
-    result.timings.push(native);
-    result.ratios['wasm / native'] = wasmMs / native.medianMs;
-    result.ratios['js / native'] = jsMs / native.medianMs;
-    result.ratios['native == wasm (bit-identical)'] = nativeResult.checksum === checksum(wasmField!) ? 1 : 0;
-  }
+  nativeModes.forEach(([label], k) => {
+    // Drop the warm-up call's sample.
+    const t = timing(label, nativeSamples[k]!.slice(1));
+    result.timings.push(t);
+    result.ratios[`wasm / ${label}`] = wasmMs / t.medianMs;
+    result.ratios[`js / ${label}`] = jsMs / t.medianMs;
+    result.ratios[`${label} == wasm (bit-identical)`] = nativeChecksums[k] === checksum(wasmField!) ? 1 : 0;
+  });
   return result;
 }
 

@@ -8,7 +8,11 @@
  * target and source RGBA bytes. Output (stdout, one line of JSON): per-run times in ms, mean
  * distance and an FNV-1a checksum of the field (x, y, distance as int32/uint32 little-endian).
  *
- * Usage: patchmatch <input> <runs>            PatchMatch field, timed `runs` times
+ * Usage: patchmatch <input> <runs> [generic|simd]
+ *                                             PatchMatch field, timed `runs` times; `generic`
+ *                                             skips the 7x7 specialisation (row length unknown
+ *                                             at compile time, as in the WebAssembly kernel);
+ *                                             `simd` uses SSE with the WebAssembly kernel's ops
  *        patchmatch <input> brute             exact nearest-neighbour field by brute force
  */
 #include <stdint.h>
@@ -16,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
 
 static int tw, th, sw, sh, p, fw, fh, sfw, sfh;
 static uint8_t *T, *S; /* RGBA, alpha zeroed */
@@ -54,10 +61,55 @@ static inline __attribute__((always_inline)) uint32_t distance(int tx, int ty, i
   return sum;
 }
 
+#ifdef __SSE4_1__
+/*
+ * The WebAssembly kernel's SIMD row loop written with the matching SSE instructions (abs byte
+ * difference by two saturating subtractions, widen to 16 bits, pmaddwd), for a native baseline
+ * that vectorises exactly as the WebAssembly does.
+ */
+static inline __attribute__((always_inline)) uint32_t distance_sse(int tx, int ty, int sx, int sy, uint32_t bound, const int P) {
+  const uint8_t *tp = T + ((size_t)ty * tw + tx) * 4;
+  const uint8_t *sp = S + ((size_t)sy * sw + sx) * 4;
+  const int chunks = P >> 2, tail = P & 3;
+  const __m128i mask = _mm_set_epi32(0, tail > 2 ? -1 : 0, tail > 1 ? -1 : 0, tail > 0 ? -1 : 0);
+  const __m128i zero = _mm_setzero_si128();
+  uint32_t sum = 0;
+  for (int row = 0; row < P; row++) {
+    __m128i acc = zero;
+    int off = 0;
+    for (int k = 0; k <= chunks; k++, off += 16) {
+      __m128i a = _mm_loadu_si128((const __m128i *)(tp + off));
+      __m128i b = _mm_loadu_si128((const __m128i *)(sp + off));
+      if (k == chunks) {
+        if (tail == 0) break;
+        a = _mm_and_si128(a, mask);
+        b = _mm_and_si128(b, mask);
+      }
+      const __m128i d = _mm_or_si128(_mm_subs_epu8(a, b), _mm_subs_epu8(b, a));
+      const __m128i lo = _mm_unpacklo_epi8(d, zero), hi = _mm_unpackhi_epi8(d, zero);
+      acc = _mm_add_epi32(acc, _mm_add_epi32(_mm_madd_epi16(lo, lo), _mm_madd_epi16(hi, hi)));
+    }
+    acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4e));
+    acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xb1));
+    sum += (uint32_t)_mm_cvtsi128_si32(acc);
+    if (sum >= bound) return sum;
+    tp += (size_t)tw * 4;
+    sp += (size_t)sw * 4;
+  }
+  return sum;
+}
+#endif
+
+#ifdef __SSE4_1__
+#define DIST(tx, ty, sx, sy, bound) (use_sse ? distance_sse(tx, ty, sx, sy, bound, P) : distance(tx, ty, sx, sy, bound, P))
+#else
+#define DIST(tx, ty, sx, sy, bound) ((void)use_sse, distance(tx, ty, sx, sy, bound, P))
+#endif
+
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
-static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *ny, uint32_t *nd, int iterations, uint32_t seed, const int P) {
+static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *ny, uint32_t *nd, int iterations, uint32_t seed, const int P, const int use_sse) {
   const uint32_t n_valid = (uint32_t)(sfw * sfh);
   rng = seed ^ 0x9e3779b9u; /* Must match SEED_MIX */
   if (rng == 0) rng = 0x6d2b79f5u; /* Must match ZERO_STATE */
@@ -65,7 +117,7 @@ static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *
     int pick = (int)(next_random() % n_valid);
     nx[i] = pick % sfw;
     ny[i] = pick / sfw;
-    nd[i] = distance(i % fw, i / fw, nx[i], ny[i], 0xffffffffu, P);
+    nd[i] = DIST(i % fw, i / fw, nx[i], ny[i], 0xffffffffu);
   }
   const int start_radius = imax(sw, sh);
   for (int it = 0; it < iterations; it++) {
@@ -83,7 +135,7 @@ static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *
         if (qx >= 0 && qx < fw) {
           const int cx = nx[i - step] + step, cy = ny[i - step];
           if (cx >= 0 && cx < sfw && (cx != bx || cy != by)) {
-            uint32_t d = distance(x, y, cx, cy, bd, P);
+            uint32_t d = DIST(x, y, cx, cy, bd);
             if (d < bd) { bx = cx; by = cy; bd = d; }
           }
         }
@@ -92,7 +144,7 @@ static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *
           const int j = i - step * fw;
           const int cx = nx[j], cy = ny[j] + step;
           if (cy >= 0 && cy < sfh && (cx != bx || cy != by)) {
-            uint32_t d = distance(x, y, cx, cy, bd, P);
+            uint32_t d = DIST(x, y, cx, cy, bd);
             if (d < bd) { bx = cx; by = cy; bd = d; }
           }
         }
@@ -102,7 +154,7 @@ static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *
           const int cx = xmin + (int)(next_random() % (uint32_t)(xmax - xmin + 1));
           const int cy = ymin + (int)(next_random() % (uint32_t)(ymax - ymin + 1));
           if (cx != bx || cy != by) {
-            uint32_t d = distance(x, y, cx, cy, bd, P);
+            uint32_t d = DIST(x, y, cx, cy, bd);
             if (d < bd) { bx = cx; by = cy; bd = d; }
           }
         }
@@ -112,8 +164,9 @@ static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *
   }
 }
 
-static void field7(int32_t *nx, int32_t *ny, uint32_t *nd, int iterations, uint32_t seed) { field_p(nx, ny, nd, iterations, seed, 7); }
-static void field_any(int32_t *nx, int32_t *ny, uint32_t *nd, int iterations, uint32_t seed) { field_p(nx, ny, nd, iterations, seed, p); }
+static void field7(int32_t *nx, int32_t *ny, uint32_t *nd, int iterations, uint32_t seed) { field_p(nx, ny, nd, iterations, seed, 7, 0); }
+static void field_any(int32_t *nx, int32_t *ny, uint32_t *nd, int iterations, uint32_t seed) { field_p(nx, ny, nd, iterations, seed, p, 0); }
+static void field_simd(int32_t *nx, int32_t *ny, uint32_t *nd, int iterations, uint32_t seed) { field_p(nx, ny, nd, iterations, seed, p, 1); }
 
 static double now_ms(void) {
   struct timespec ts;
@@ -136,7 +189,12 @@ static uint8_t *read_rgba(FILE *f, int w, int h) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) { fprintf(stderr, "usage: %s <input> <runs|brute>\n", argv[0]); return 2; }
+  if (argc != 3 && argc != 4) { fprintf(stderr, "usage: %s <input> <runs|brute> [generic]\n", argv[0]); return 2; }
+  const int generic = argc == 4 && strcmp(argv[3], "generic") == 0;
+  const int simd = argc == 4 && strcmp(argv[3], "simd") == 0;
+#ifndef __SSE4_1__
+  if (simd) { fprintf(stderr, "built without SSE4.1\n"); return 3; }
+#endif
   FILE *f = fopen(argv[1], "rb");
   if (!f) { perror(argv[1]); return 1; }
   int32_t hdr[7];
@@ -172,7 +230,8 @@ int main(int argc, char **argv) {
   printf("{\"timesMs\":[");
   for (int r = 0; r < runs; r++) {
     double t0 = now_ms();
-    if (p == 7) field7(nx, ny, nd, iterations, seed);
+    if (simd) field_simd(nx, ny, nd, iterations, seed);
+    else if (p == 7 && !generic) field7(nx, ny, nd, iterations, seed);
     else field_any(nx, ny, nd, iterations, seed);
     printf("%s%.3f", r ? "," : "", now_ms() - t0);
   }
