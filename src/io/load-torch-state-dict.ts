@@ -44,7 +44,8 @@ export interface LoadTorchStateDictReport {
  * weight/bias/running_mean/running_var -> gamma/beta/moving_mean/moving_variance
  * (`num_batches_tracked` ignored); InstanceNormalization weight/bias -> gamma/beta (stale
  * running stats dropped); SpectralNormalization `weight_orig` (by the wrapped layer's rule),
- * `bias`, `weight_u` -> `u`, `weight_v` -> `v`. A leading `module.` (DataParallel) on every key is
+ * `bias`, `weight_u` -> `u`, `weight_v` -> `v` (or the `parametrizations.weight.original`,
+ * `parametrizations.weight.0._u`, `._v` names of `torch.nn.utils.parametrizations.spectral_norm`). A leading `module.` (DataParallel) on every key is
  * stripped. Values of integer dtypes are converted to float.
  *
  * @returns The report `{ loaded, missing, unexpected }` (all empty but `loaded` when strict).
@@ -95,12 +96,14 @@ export function loadTorchStateDict(
   const writes: { variable: tfl.LayerVariable; data: Float32Array }[] = [];
   const seen = new Set<string>();
   for (const [key, t] of entries) {
-    const target = plan.expected.get(key);
-    if (target === undefined) {
+    const canonical = plan.aliases.get(key) ?? key;
+    const target = plan.expected.get(canonical);
+    // A second key for an already matched weight (canonical name and alias both present) is extra.
+    if (target === undefined || seen.has(canonical)) {
       if (!plan.ignored.has(key)) unexpected.push(key);
       continue;
     }
-    seen.add(key);
+    seen.add(canonical);
     const tfShape = target.variable.shape as number[];
     const want = target.rule.torchShape(tfShape);
     const sameShape = want.length === t.shape.length && want.every((d, i) => d === t.shape[i]);

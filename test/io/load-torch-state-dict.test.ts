@@ -131,6 +131,23 @@ describeBackends('loadTorchStateDict', () => {
     model.dispose();
   });
 
+  it('accepts the key names of torch.nn.utils.parametrizations.spectral_norm', () => {
+    const pfix = fixtureJson<TinyNetFixture>('parametrized_spectral_net.json');
+    const model = spectralNet();
+    const report = loadTorchStateDict(model, fixtureBytes('parametrized_spectral_net.pth'));
+    expect(report.loaded.sort()).toEqual(Object.keys(pfix.keys).sort());
+    const x = tf.tensor(pfix.input_nhwc.data, pfix.input_nhwc.shape);
+    const [f, o] = model.predict(x) as tf.Tensor[];
+    expect(maxAbsDiff(f!.dataSync(), pfix.features_nhwc.data)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(o!.dataSync(), pfix.output.data)).toBeLessThanOrEqual(1e-4);
+    tf.dispose([x, f!, o!]);
+    // Both spellings of one weight: the second is unexpected.
+    const both = readTorchCheckpoint(fixtureBytes('parametrized_spectral_net.pth'));
+    both.set('fc.weight_u', both.get('fc.parametrizations.weight.0._u')!);
+    expect(() => loadTorchStateDict(model, both)).toThrow(/unexpected keys:\n {2}fc\.weight_u/);
+    model.dispose();
+  });
+
   it('loads the safetensors file to identical weights', () => {
     const a = tinyNet();
     const b = tinyNet();

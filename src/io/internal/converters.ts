@@ -21,6 +21,8 @@ export interface ParamRule {
   torch: string;
   /** tfjs weight short name, e.g. 'kernel'. */
   tfjs: string;
+  /** Other torch param names accepted on load for the same weight (export uses `torch`). */
+  aliases?: string[];
   /** The torch shape that corresponds to a tfjs weight shape. */
   torchShape(tfShape: readonly number[]): number[];
   /** torch data (already checked to have `torchShape(tfShape)`) to tfjs layout. */
@@ -180,12 +182,14 @@ export function rulesFor(layer: LayerLike, kernelShape?: readonly number[]): Lay
               : [kernelShape[2]!, kernelShape[0]!, kernelShape[1]!];
         reorder = (v, dir) => reorderSpectralV(v, dims, order, dir);
       }
+      // torch.nn.utils.parametrizations.spectral_norm (the newer API) stores the same tensors
+      // under other names; its eval-mode sigma is the same u^T W v.
       return {
         params: [
-          permuteRule('weight_orig', 'kernel', innerPerm),
+          { ...permuteRule('weight_orig', 'kernel', innerPerm), aliases: ['parametrizations.weight.original'] },
           identityRule('bias', 'bias'),
-          vectorRule('weight_u', 'u'),
-          vectorRule('weight_v', 'v', reorder),
+          { ...vectorRule('weight_u', 'u'), aliases: ['parametrizations.weight.0._u'] },
+          { ...vectorRule('weight_v', 'v', reorder), aliases: ['parametrizations.weight.0._v'] },
         ],
         ignored: [],
         exportCounters: [],

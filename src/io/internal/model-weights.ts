@@ -18,6 +18,8 @@ export interface ExpectedWeight {
 export interface ModelWeightPlan {
   /** torch key -> weight, in model order. */
   expected: Map<string, ExpectedWeight>;
+  /** Alternative torch key -> the key of `expected` it stands for. */
+  aliases: Map<string, string>;
   /** torch keys accepted and dropped (BatchNorm counters, InstanceNorm running stats). */
   ignored: Set<string>;
   /** torch keys to write as int64 zero scalars on export (`num_batches_tracked`). */
@@ -58,7 +60,7 @@ export function leafLayers(model: tfl.LayersModel | tfl.layers.Layer): tfl.layer
 
 /** Builds the key plan of a model. @internal */
 export function planModelWeights(model: tfl.LayersModel): ModelWeightPlan {
-  const plan: ModelWeightPlan = { expected: new Map(), ignored: new Set(), counters: [], problems: [] };
+  const plan: ModelWeightPlan = { expected: new Map(), aliases: new Map(), ignored: new Set(), counters: [], problems: [] };
   for (const layer of leafLayers(model)) {
     const weights = layer.weights;
     const like = layer as unknown as LayerLike;
@@ -90,6 +92,7 @@ export function planModelWeights(model: tfl.LayersModel): ModelWeightPlan {
         continue;
       }
       plan.expected.set(key, { key, layer, variable, rule });
+      for (const alias of rule.aliases ?? []) plan.aliases.set(`${layer.name}.${alias}`, key);
     }
   }
   return plan;
