@@ -136,6 +136,21 @@ describe('readTorchCheckpoint', () => {
     expect(() => readTorchCheckpoint(cut)).toThrow(/pickle ends early/);
   });
 
+  it('follows the ZIP64 end record torch writes when the classic one is saturated (> 4 GB archives)', () => {
+    const bytes = fixtureBytes('tiny_net.pth').slice();
+    const view = new DataView(bytes.buffer);
+    let eocd = bytes.length - 22;
+    while (view.getUint32(eocd, true) !== 0x06054b50) eocd--;
+    view.setUint16(8 + eocd, 0xffff, true);
+    view.setUint16(10 + eocd, 0xffff, true);
+    view.setUint32(12 + eocd, 0xffffffff, true);
+    view.setUint32(16 + eocd, 0xffffffff, true);
+    expect(readTorchCheckpoint(bytes)).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')));
+    // Without the ZIP64 locator the saturated record cannot be followed.
+    view.setUint32(eocd - 20, 0, true);
+    expect(() => readTorchCheckpoint(bytes)).toThrow(/ZIP64 locator missing/);
+  });
+
   it('refuses deflate-compressed entries and archives without data.pkl', () => {
     const deflated = makeZip([['a/data.pkl', pickle('\x80\x02}q\x00.')]], 8);
     expect(() => readTorchCheckpoint(deflated)).toThrow(/entry 'a\/data.pkl' is deflate-compressed/);
