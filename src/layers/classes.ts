@@ -8,6 +8,8 @@ import { AdaIN } from './adain';
 import { BatchNormalizationTorch } from './batch-normalization-torch';
 import { InstanceNormalization } from './instance-normalization';
 import { ReflectionPadding2D } from './reflection-padding2d';
+import { SpatialSizeCheck } from '../models/internal/spatial-size-check';
+import { Crop2D } from '../models/internal/crop2d';
 
 /**
  * Every serializable layer class of the library, registered by `registerLayers()`.
@@ -24,4 +26,6 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   InstanceNormalization,
   BatchNormalizationTorch,
   AdaIN,
+  SpatialSizeCheck,
+  Crop2D,
 ];

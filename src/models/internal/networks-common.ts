@@ -1,0 +1,140 @@
+/**
+ * Shared pieces of the pix2pix / CycleGAN builders (unetGenerator, resnetGenerator,
+ * patchGANDiscriminator, pixelDiscriminator): argument checks, the norm choice, PyTorch-style
+ * initialisation and layer helpers that name weight-owning layers by their PyTorch state-dict
+ * prefix (the naming contract of `io.loadTorchStateDict`).
+ * @internal
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormalizationTorch } from '../../layers/batch-normalization-torch';
+import { instanceNormalization } from '../../layers/instance-normalization';
+import { SpatialSizeCheck } from './spatial-size-check';
+
+/** Normalisation of the pix2pix / CycleGAN networks (upstream `--norm`). */
+export type NetworkNorm = 'batch' | 'instance' | 'none';
+
+const NORMS: readonly NetworkNorm[] = ['batch', 'instance', 'none'];
+
+export type Sym = tfl.SymbolicTensor;
+
+/** Throws unless `norm` is one of 'batch', 'instance', 'none'. */
+export function checkNorm(owner: string, norm: unknown): NetworkNorm {
+  if (!NORMS.includes(norm as NetworkNorm)) {
+    throw new Error(`${owner}: norm must be one of 'batch', 'instance', 'none', got ${JSON.stringify(norm)}.`);
+  }
+  return norm as NetworkNorm;
+}
+
+/** Throws unless `value` is an integer >= `min`. */
+export function checkInt(owner: string, arg: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new Error(`${owner}: ${arg} must be an integer >= ${min}, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+/** Throws unless `value` is a boolean. */
+export function checkBool(owner: string, arg: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new Error(`${owner}: ${arg} must be a boolean, got ${JSON.stringify(value)}.`);
+  return value;
+}
+
+/** Validates an optional `[height, width]` and returns the input dims (null = any). */
+export function checkInputShape(owner: string, inputShape: unknown): [number | null, number | null] {
+  if (inputShape === undefined) return [null, null];
+  if (
+    !Array.isArray(inputShape) ||
+    inputShape.length !== 2 ||
+    !inputShape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1)
+  ) {
+    throw new Error(`${owner}: inputShape must be [height, width] of positive integers, got ${JSON.stringify(inputShape)}.`);
+  }
+  return [inputShape[0] as number, inputShape[1] as number];
+}
+
+/**
+ * Upstream's rule: convolutions carry a bias only when the norm is InstanceNorm2d (BatchNorm has
+ * its own shift; 'none', an Identity, also gets no bias: a quirk kept for checkpoint parity).
+ */
+export function useBiasFor(norm: NetworkNorm): boolean {
+  return norm === 'instance';
+}
+
+/** upstream `init_weights('normal', 0.02)`: conv weights N(0, 0.02), biases 0, BN weight N(1, 0.02). */
+function kernelInit(): ReturnType<typeof tfl.initializers.randomNormal> {
+  return tfl.initializers.randomNormal({ mean: 0, stddev: 0.02 });
+}
+
+/** The model input followed by the spatial size check. */
+export function sizedInput(
+  owner: string,
+  channels: number,
+  dims: [number | null, number | null],
+  check: { multiple?: number; minSize?: number; reason?: string },
+): { input: Sym; x: Sym } {
+  const input = tfl.input({ shape: [dims[0], dims[1], channels], name: 'input' });
+  const x = new SpatialSizeCheck({ ...check, owner, name: 'input_size_check' }).apply(input) as Sym;
+  return { input, x };
+}
+
+/** Conv2D named by its PyTorch prefix. */
+export function conv(
+  x: Sym,
+  name: string,
+  filters: number,
+  kernelSize: number,
+  strides: number,
+  padding: 'valid' | 'same',
+  useBias: boolean,
+): Sym {
+  return tfl.layers
+    .conv2d({ name, filters, kernelSize, strides, padding, useBias, kernelInitializer: kernelInit(), biasInitializer: 'zeros' })
+    .apply(x) as Sym;
+}
+
+/** Conv2DTranspose named by its PyTorch prefix. */
+export function convTranspose(
+  x: Sym,
+  name: string,
+  filters: number,
+  kernelSize: number,
+  padding: 'valid' | 'same',
+  useBias: boolean,
+): Sym {
+  return tfl.layers
+    .conv2dTranspose({
+      name, filters, kernelSize, strides: 2, padding, useBias, kernelInitializer: kernelInit(), biasInitializer: 'zeros',
+    })
+    .apply(x) as Sym;
+}
+
+/** The norm layer at PyTorch prefix `name` ('none' = upstream's Identity: no layer). */
+export function norm(x: Sym, kind: NetworkNorm, name: string): Sym {
+  if (kind === 'batch') {
+    return batchNormalizationTorch({ name, gammaInitializer: tfl.initializers.randomNormal({ mean: 1, stddev: 0.02 }) }).apply(x) as Sym;
+  }
+  // InstanceNorm2d(affine=False) has no state-dict keys; the layer still takes the module's index.
+  if (kind === 'instance') return instanceNormalization({ name }).apply(x) as Sym;
+  return x;
+}
+
+export function leakyRelu(x: Sym, name: string): Sym {
+  return tfl.layers.leakyReLU({ alpha: 0.2, name }).apply(x) as Sym;
+}
+
+export function relu(x: Sym, name: string): Sym {
+  return tfl.layers.reLU({ name }).apply(x) as Sym;
+}
+
+export function tanh(x: Sym, name: string): Sym {
+  return tfl.layers.activation({ activation: 'tanh', name }).apply(x) as Sym;
+}
+
+export function dropout(x: Sym, name: string): Sym {
+  return tfl.layers.dropout({ rate: 0.5, name }).apply(x) as Sym;
+}
+
+/** PyTorch's zero padding `p` on each side (before a 'valid' convolution). */
+export function zeroPad(x: Sym, name: string, p: number): Sym {
+  return tfl.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name }).apply(x) as Sym;
+}
