@@ -1,5 +1,5 @@
 import { decodeElements, DTYPE_BYTES, gatherStrided, plainBytes } from './internal/dtypes';
-import { PickledTensor, unpickle } from './internal/pickle';
+import { PickledTensor, PyOpaque, unpickle } from './internal/pickle';
 import { looksLikeZip, ZipArchive } from './internal/zip';
 import type { StateDict, StateDictData, TorchDType } from './state-dict';
 
@@ -27,13 +27,24 @@ const STORAGE_DTYPES: Readonly<Record<string, TorchDType>> = {
   BoolStorage: 'bool',
 };
 
+/** A short description of an unpickled value for Error messages. */
+function describe(v: unknown): string {
+  if (v instanceof PyOpaque) return `a pickled '${v.global}' object`;
+  if (v instanceof Map) return 'a dict';
+  if (Array.isArray(v)) return 'a list or tuple';
+  if (v === null) return 'None';
+  return typeof v;
+}
+
 /**
  * Reads a PyTorch checkpoint written by `torch.save` (the zip format of torch >= 1.6) into a
  * {@link StateDict}, in TypeScript only: a small ZIP reader finds `<archive>/data.pkl` and the raw
  * storages `<archive>/data/<key>`, and a restricted pickle machine rebuilds the tensors (storage
  * offsets and non-contiguous strides honoured, so a saved transposed view reads as its logical
- * values). Nothing in the file is executed: any pickled global other than `OrderedDict`, torch's
- * tensor/parameter rebuild functions and storage classes is an Error.
+ * values). Nothing in the file is executed: only `OrderedDict`, torch's tensor/parameter rebuild
+ * functions and storage classes are interpreted; other pickled objects (an `argparse.Namespace`
+ * or numpy scalar saved beside the weights) are inert placeholders, accepted outside the state
+ * dict and an Error inside it.
  *
  * Supported storages: Float, Double, Half, BFloat16 (decoded to `Float32Array`), Long
  * (`BigInt64Array`), Int, Short, Char (`Int32Array`), Byte, Bool (`Uint8Array`). A `byteorder`
@@ -91,14 +102,17 @@ export function readTorchCheckpoint(input: Uint8Array, options: ReadTorchCheckpo
     root = root.get(options.stateDictKey);
   }
   if (!(root instanceof Map)) {
-    throw new Error(`${fn}: the checkpoint does not hold a dict of tensors (got ${Array.isArray(root) ? 'a list' : typeof root}).`);
+    throw new Error(`${fn}: the checkpoint does not hold a dict of tensors (got ${describe(root)}).`);
   }
-  const nonTensors = [...root.entries()].filter(([, v]) => !(v instanceof PickledTensor)).map(([k]) => String(k));
+  const nonTensors = [...root.entries()].filter(([, v]) => !(v instanceof PickledTensor));
   if (nonTensors.length > 0) {
-    const hint = nonTensors.filter((k) => root instanceof Map && root.get(k) instanceof Map);
+    // Suggest a nested dict that holds only tensors (not, say, the optimizer's state).
+    const hint = nonTensors.find(
+      ([, v]) => v instanceof Map && v.size > 0 && [...v.values()].every((t) => t instanceof PickledTensor),
+    );
     throw new Error(
-      `${fn}: entries ${nonTensors.map((k) => `'${k}'`).join(', ')} are not tensors` +
-        (hint.length > 0 ? `; if the state dict is nested, pass { stateDictKey: '${hint[0]}' }.` : '.'),
+      `${fn}: entries ${nonTensors.map(([k, v]) => `'${String(k)}' (${describe(v)})`).join(', ')} are not tensors` +
+        (hint !== undefined ? `; if the state dict is nested, pass { stateDictKey: '${String(hint[0])}' }.` : '.'),
     );
   }
 

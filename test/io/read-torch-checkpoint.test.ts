@@ -110,12 +110,25 @@ describe('readTorchCheckpoint', () => {
 
   it('takes a nested state dict only through stateDictKey, with a hint otherwise', () => {
     const bytes = fixtureBytes('tiny_net_nested.pth');
-    expect(() => readTorchCheckpoint(bytes)).toThrow(/'epoch', 'state_dict' are not tensors; .*stateDictKey: 'state_dict'/);
+    expect(() => readTorchCheckpoint(bytes)).toThrow(
+      /entries 'epoch' \(number\), 'state_dict' \(a dict\) are not tensors; .*stateDictKey: 'state_dict'/,
+    );
     const sd = readTorchCheckpoint(bytes, { stateDictKey: 'state_dict' });
     expect(sd.get('head.weight')!.data).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')).get('head.weight')!.data);
     expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'model' })).toThrow(
       /stateDictKey 'model' not found; the checkpoint's top-level keys are: epoch, state_dict/,
     );
+  });
+
+  it('reads the state dict of a training checkpoint holding a Namespace, a numpy scalar and optimizer state', () => {
+    const bytes = fixtureBytes('training_checkpoint.pth');
+    const sd = readTorchCheckpoint(bytes, { stateDictKey: 'state_dict' });
+    expect([...sd.keys()]).toEqual(['weight', 'bias']);
+    expect(sd.get('weight')!.shape).toEqual([2, 3]);
+    expect(() => readTorchCheckpoint(bytes)).toThrow(
+      /'args' \(a pickled 'argparse.Namespace' object\), 'best_score' \(a pickled 'numpy.core.multiarray.scalar' object\), 'epoch' \(number\), 'optimizer' \(a dict\), 'state_dict' \(a dict\) are not tensors; if the state dict is nested, pass \{ stateDictKey: 'state_dict' \}/,
+    );
+    expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'args' })).toThrow(/got a pickled 'argparse.Namespace' object/);
   });
 
   it('gives clear Errors for truncated and corrupt files', () => {
@@ -157,10 +170,22 @@ describe('readTorchCheckpoint', () => {
     expect(() => readTorchCheckpoint(makeZip([['a/constants.pkl', new Uint8Array(1)]]))).toThrow(/TorchScript/);
   });
 
-  it('never calls unknown globals', () => {
+  it('never calls unknown globals; their objects are inert and rejected where tensors are needed', () => {
     // pickle of os.system('echo hi'): GLOBAL, then REDUCE.
     const evil = makeZip([['a/data.pkl', pickle('\x80\x02cos\nsystem\nq\x00X\x07\x00\x00\x00echo hiq\x01\x85R.')]]);
-    expect(() => readTorchCheckpoint(evil)).toThrow(/global 'os.system', which is not allowed/);
+    expect(() => readTorchCheckpoint(evil)).toThrow(/does not hold a dict of tensors \(got a pickled 'os.system' object\)/);
+    // {'args': argparse.Namespace(lr=0.1) via NEWOBJ + BUILD, 'sd': {}}: the state dict still reads.
+    const withArgs = makeZip([
+      [
+        'a/data.pkl',
+        pickle(
+          '\x80\x02}(X\x04\x00\x00\x00argscargparse\nNamespace\n)\x81}X\x02\x00\x00\x00lrG\x3f\xb9\x99\x99\x99\x99\x99\x9asb' +
+            'X\x02\x00\x00\x00sd}u.',
+        ),
+      ],
+    ]);
+    expect(readTorchCheckpoint(withArgs, { stateDictKey: 'sd' }).size).toBe(0);
+    expect(() => readTorchCheckpoint(withArgs)).toThrow(/'args' \(a pickled 'argparse.Namespace' object\)/);
     // The tiny net's pickle with its storage class renamed to one we do not decode.
     const pkl = new TextDecoder('latin1').decode(new ZipArchive(fixtureBytes('tiny_net.pth'), 'test').read('tiny_net/data.pkl'));
     const renamed = pkl.replace('torch\nFloatStorage\n', 'torch\nComplexFloatStorage\n');

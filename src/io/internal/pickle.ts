@@ -1,7 +1,10 @@
 /**
  * A restricted pickle virtual machine for PyTorch checkpoints. It never executes anything: the
  * only "callables" are a fixed allow-list of globals (`collections.OrderedDict`, torch's tensor
- * rebuild functions and storage classes, ...) interpreted here; any other global is an Error.
+ * rebuild functions and storage classes, ...) interpreted here. Any other global (an
+ * `argparse.Namespace` saved beside the weights, a numpy scalar, ...) becomes an inert
+ * {@link PyOpaque} placeholder naming it, so a checkpoint whose *state dict* is readable still
+ * reads; the caller rejects placeholders wherever tensors are needed.
  *
  * Python values map to: None -> null, bool -> boolean, int -> number (bigint beyond 2^53),
  * float -> number, str -> string, bytes -> Uint8Array, list/tuple -> Array, dict/OrderedDict ->
@@ -17,6 +20,14 @@ export class PyGlobal {
   ) {}
   get fullName(): string {
     return `${this.module}.${this.name}`;
+  }
+}
+
+/** An object of a non-allow-listed class or call, kept only as its name; never constructed. @internal */
+export class PyOpaque {
+  constructor(readonly global: string) {}
+  toString(): string {
+    return `<pickled ${this.global}>`;
   }
 }
 
@@ -154,19 +165,13 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
     if (!Array.isArray(target)) fail(`APPEND(S) on a non-list ${String(target)}`);
     (target as unknown[]).push(...items);
   };
-  const global = (module: string, name: string): PyGlobal => {
-    const g = new PyGlobal(module, name);
-    if (!ALLOWED_GLOBALS.has(g.fullName) && !isStorageClass(g)) {
-      fail(
-        `refers to global '${g.fullName}', which is not allowed (only tensors, storages and ` +
-          `(Ordered)dicts are read; nothing is executed). Save a plain state_dict`,
-      );
-    }
-    return g;
-  };
+  const global = (module: string, name: string): PyGlobal => new PyGlobal(module, name);
+  const isAllowed = (g: PyGlobal): boolean => ALLOWED_GLOBALS.has(g.fullName) || isStorageClass(g);
   const call = (fnValue: unknown, args: unknown): unknown => {
     if (!(fnValue instanceof PyGlobal)) return fail(`REDUCE on a non-callable ${String(fnValue)}`);
     if (!Array.isArray(args)) return fail(`REDUCE arguments are not a tuple`);
+    // Not executed, not even looked at: the result is a named placeholder.
+    if (!isAllowed(fnValue)) return new PyOpaque(fnValue.fullName);
     switch (fnValue.fullName) {
       case 'collections.OrderedDict':
         return new Map();
@@ -394,20 +399,20 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         break;
       }
       case 0x81: {
-        // NEWOBJ: cls.__new__(cls, *args); only OrderedDict is constructible this way.
+        // NEWOBJ: cls.__new__(cls, *args); OrderedDict, or a placeholder for anything else.
         const args = pop();
         const cls = pop();
-        if (!(cls instanceof PyGlobal) || cls.fullName !== 'collections.OrderedDict') {
-          fail(`NEWOBJ of '${cls instanceof PyGlobal ? cls.fullName : String(cls)}' is not supported`);
-        }
-        stack.push(call(cls, args));
+        if (!(cls instanceof PyGlobal)) fail(`NEWOBJ of a non-class ${String(cls)}`);
+        const c = cls as PyGlobal;
+        stack.push(c.fullName === 'collections.OrderedDict' || !isAllowed(c) ? call(c, args) : fail(`NEWOBJ of '${c.fullName}'`));
         break;
       }
       case 0x62: {
-        // BUILD: OrderedDict attributes (torch's `_metadata`) and tensor state carry nothing we need.
+        // BUILD: OrderedDict attributes (torch's `_metadata`), tensor state and the state of
+        // placeholders carry nothing we need.
         pop();
         const target = top();
-        if (!(target instanceof Map) && !(target instanceof PickledTensor)) {
+        if (!(target instanceof Map) && !(target instanceof PickledTensor) && !(target instanceof PyOpaque)) {
           fail(`BUILD on an unsupported object ${String(target)}`);
         }
         break;
