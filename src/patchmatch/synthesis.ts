@@ -75,23 +75,75 @@ function upsampleNearest(coarse: RgbaImage, width: number, height: number): Uint
   return out;
 }
 
-/** Upsamples a field to a finer level: each fine patch takes its parent's match, scaled by 2 plus its own parity. */
-function upsampleField(coarse: Nnf, width: number, height: number, patchSize: number): Nnf {
+/** A rectangle of a level's pixels: [x0, x0 + width) x [y0, y0 + height). */
+interface Box {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Upsamples a field to a finer level: each fine patch takes its parent's match, scaled by 2 plus
+ * its own parity. Fields cover a box of their level (`coarseBox`, `fineBox` give the offsets).
+ */
+function upsampleField(coarse: Nnf, coarseBox: Box, fineBox: Box, patchSize: number): Nnf {
+  const width = fineBox.width - patchSize + 1;
+  const height = fineBox.height - patchSize + 1;
   const n = width * height;
   const x = new Int32Array(n);
   const y = new Int32Array(n);
   for (let fy = 0; fy < height; fy++) {
-    const cy = Math.min(fy >> 1, coarse.height - 1);
+    const ay = fy + fineBox.y0;
+    const cy = Math.min(Math.max((ay >> 1) - coarseBox.y0, 0), coarse.height - 1);
     for (let fx = 0; fx < width; fx++) {
-      const cx = Math.min(fx >> 1, coarse.width - 1);
+      const ax = fx + fineBox.x0;
+      const cx = Math.min(Math.max((ax >> 1) - coarseBox.x0, 0), coarse.width - 1);
       const c = cy * coarse.width + cx;
       const i = fy * width + fx;
       // Out-of-range or excluded results are replaced by random ones inside nnf().
-      x[i] = coarse.x[c]! < 0 ? -1 : 2 * coarse.x[c]! + (fx & 1);
-      y[i] = coarse.y[c]! < 0 ? -1 : 2 * coarse.y[c]! + (fy & 1);
+      x[i] = coarse.x[c]! < 0 ? -1 : 2 * coarse.x[c]! + (ax & 1);
+      y[i] = coarse.y[c]! < 0 ? -1 : 2 * coarse.y[c]! + (ay & 1);
     }
   }
   return { width, height, patchSize, x, y, distance: new Uint32Array(n) };
+}
+
+/** The hole's bounding box grown by patchSize - 1 (every patch touching the hole), clipped to the image. */
+function holeBox(mask: Mask, p: number): Box {
+  let x0 = mask.width, y0 = mask.height, x1 = -1, y1 = -1;
+  for (let y = 0; y < mask.height; y++) {
+    for (let x = 0; x < mask.width; x++) {
+      if (mask.data[y * mask.width + x] === 0) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  x0 = Math.max(0, x0 - p + 1);
+  y0 = Math.max(0, y0 - p + 1);
+  x1 = Math.min(mask.width - 1, x1 + p - 1);
+  y1 = Math.min(mask.height - 1, y1 + p - 1);
+  return { x0, y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+function cropImage(image: RgbaImage, box: Box): RgbaImage {
+  const data = new Uint8ClampedArray(box.width * box.height * 4);
+  for (let y = 0; y < box.height; y++) {
+    const start = 4 * ((box.y0 + y) * image.width + box.x0);
+    data.set(image.data.subarray(start, start + 4 * box.width), 4 * y * box.width);
+  }
+  return { width: box.width, height: box.height, data };
+}
+
+function cropMask(mask: Mask, box: Box): Mask {
+  const data = new Uint8Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    const start = (box.y0 + y) * mask.width + box.x0;
+    data.set(mask.data.subarray(start, start + box.width), y * box.width);
+  }
+  return { width: box.width, height: box.height, data };
 }
 
 /** Fills masked pixels from the outside in with the mean of already known 8-neighbours (coarsest-level start). */
@@ -176,14 +228,17 @@ function distanceToKnown(mask: Mask): Float64Array {
  * the searched patches' per-value mean squared error (Wexler et al.), times GAMMA^-depth of the
  * patch centre inside the hole when a depth map is given.
  */
-function voteWeights(nnf: Nnf, depth: Float64Array | null, imageWidth: number): Float64Array {
+function voteWeights(nnf: Nnf, depth: Float64Array | null, imageWidth: number, box: Box | null): Float64Array {
   const n = nnf.width * nnf.height;
   const p = nnf.patchSize;
   const scale = 1 / (3 * p * p);
-  const mses: number[] = [];
-  for (let i = 0; i < n; i++) if (nnf.x[i]! >= 0) mses.push(nnf.distance[i]! * scale);
-  mses.sort((a, b) => a - b);
-  const sigma2 = Math.max(1, mses.length > 0 ? mses[Math.floor(0.75 * (mses.length - 1))]! : 1);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (nnf.x[i]! >= 0) count++;
+  // A typed array sorts numerically without a comparator callback (fast on large fields).
+  const mses = new Float64Array(count);
+  for (let i = 0, k = 0; i < n; i++) if (nnf.x[i]! >= 0) mses[k++] = nnf.distance[i]! * scale;
+  mses.sort();
+  const sigma2 = Math.max(1, count > 0 ? mses[Math.floor(0.75 * (count - 1))]! : 1);
   const half = p >> 1;
   const w = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -191,8 +246,8 @@ function voteWeights(nnf: Nnf, depth: Float64Array | null, imageWidth: number): 
     // The floor keeps every searched patch contributing, so no pixel is left without a vote.
     let weight = Math.max(1e-6, Math.exp(-(nnf.distance[i]! * scale) / (2 * sigma2)));
     if (depth !== null) {
-      const cx = (i % nnf.width) + half;
-      const cy = Math.floor(i / nnf.width) + half;
+      const cx = (i % nnf.width) + half + (box?.x0 ?? 0);
+      const cy = Math.floor(i / nnf.width) + half + (box?.y0 ?? 0);
       weight *= Math.pow(GAMMA, -depth[cy * imageWidth + cx]!);
     }
     w[i] = weight;
@@ -256,11 +311,16 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
 
   let estimate = toRgbaCopy(images[0]!);
   onionPeelFill(estimate, masks[0]!);
+  // The field only covers the box of patches touching the hole: at 1 megapixel with a 10% hole
+  // this keeps every per-step buffer near the hole's size instead of the image's.
   let field: Nnf | undefined;
+  let fieldBox: Box | undefined;
   for (let level = 0; level < levels; level++) {
     const source = images[level]!;
     const hole = masks[level]!;
     const { width, height } = source;
+    const box = holeBox(hole, p);
+    const boxHole = cropMask(hole, box);
     if (level > 0) {
       const up = upsampleNearest(estimate, width, height);
       const next = toRgbaCopy(source);
@@ -268,23 +328,27 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
         if (hole.data[i] !== 0) next.data.set(up.subarray(4 * i, 4 * i + 3), 4 * i);
       }
       estimate = next;
-      field = field !== undefined ? upsampleField(field, width - p + 1, height - p + 1, p) : undefined;
+      field = field !== undefined && fieldBox !== undefined ? upsampleField(field, fieldBox, box, p) : undefined;
     }
+    fieldBox = box;
     const depth = distanceToKnown(hole);
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
       throwIfAborted(where, options.signal);
-      field = pm.nnf(estimate, source, {
+      field = pm.nnf(cropImage(estimate, box), source, {
         patchSize: p,
         iterations: nnfIterations,
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
-        targetMask: hole,
+        targetMask: boxHole,
         sourceMask: hole,
         ...(field !== undefined ? { initial: field } : {}),
       });
-      const voted = pm.vote(field, source, { weights: voteWeights(field, depth, width) });
-      for (let i = 0; i < width * height; i++) {
-        if (hole.data[i] !== 0) estimate.data.set(voted.data.subarray(4 * i, 4 * i + 3), 4 * i);
+      const voted = pm.vote(field, source, { weights: voteWeights(field, depth, width, box) });
+      for (let y = 0; y < box.height; y++) {
+        for (let x = 0; x < box.width; x++) {
+          const i = (box.y0 + y) * width + box.x0 + x;
+          if (hole.data[i] !== 0) estimate.data.set(voted.data.subarray(4 * (y * box.width + x), 4 * (y * box.width + x) + 3), 4 * i);
+        }
       }
       options.onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
     }
@@ -364,7 +428,9 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
     const [tw, th] = sizes[level]!;
     if (level > 0) {
       estimate = { width: tw, height: th, data: upsampleNearest(estimate, tw, th) };
-      field = field !== undefined ? upsampleField(field, tw - p + 1, th - p + 1, p) : undefined;
+      const box = { x0: 0, y0: 0, width: tw, height: th };
+      const [pw, ph] = sizes[level - 1]!;
+      field = field !== undefined ? upsampleField(field, { x0: 0, y0: 0, width: pw, height: ph }, box, p) : undefined;
     }
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
@@ -375,7 +441,7 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
         ...(field !== undefined ? { initial: field } : {}),
       });
-      const voted = pm.vote(field, source, { weights: voteWeights(field, null, tw) });
+      const voted = pm.vote(field, source, { weights: voteWeights(field, null, tw, null) });
       estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
       options.onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
     }
