@@ -68,6 +68,25 @@ const CASES: { name: string; build: (c: NetworkFixture['config'], size: number) 
 ];
 
 describeBackends('PyTorch pix2pix/CycleGAN checkpoints in the network builders', () => {
+  it('old CycleGAN checkpoints: running stats of the InstanceNorm2d layers are dropped, not unexpected', () => {
+    const fixture = fixtureJson<NetworkFixture>('resnet_generator.json');
+    const sd = readTorchCheckpoint(fixtureBytes('resnet_generator.pth'));
+    // Checkpoints from before pytorch-CycleGAN's __patch_instance_norm_state_dict carry these.
+    for (const prefix of ['model.2', 'model.5', 'model.10.conv_block.2', 'model.13']) {
+      sd.set(`${prefix}.running_mean`, { dtype: 'float32', shape: [4], data: new Float32Array(4) });
+      sd.set(`${prefix}.running_var`, { dtype: 'float32', shape: [4], data: new Float32Array(4).fill(1) });
+      sd.set(`${prefix}.num_batches_tracked`, { dtype: 'int64', shape: [], data: new BigInt64Array([10n]) });
+    }
+    const model = CASES[1]!.build(fixture.config, 16);
+    const report = loadTorchStateDict(model, sd);
+    expect(report.unexpected).toEqual([]);
+    expect(report.loaded).toHaveLength(Object.keys(fixture.keys).length);
+    // A key that matches no layer at all is still unexpected.
+    sd.set('model.99.running_mean', { dtype: 'float32', shape: [4], data: new Float32Array(4) });
+    expect(() => loadTorchStateDict(model, sd)).toThrow(/unexpected keys:\n {2}model\.99\.running_mean/);
+    model.dispose();
+  });
+
   for (const { name, build } of CASES) {
     it(`${name}: strict load of the .pth, output matches PyTorch (<= 1e-4), export gives the same state dict`, () => {
       const fixture = fixtureJson<NetworkFixture>(`${name}.json`);
