@@ -1,0 +1,267 @@
+// Real-browser tests of the demo page (examples/web): builds it with vite, serves the build on a
+// random localhost port, drives headless Chromium with playwright-core and checks the page against
+// the same code run in Node. Run with `npm run test:browser`; prints "N passed, N failed" last and
+// exits non-zero on any failure.
+//
+// Environment: CHROMIUM_PATH (default /usr/bin/chromium). Flag --screenshot writes
+// docs/images/browser-demo.png (otherwise the screenshot goes to a temporary folder).
+import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { cropValues, demoNetworkOutput } from '../../examples/web/src/demo-network';
+import { initBackend } from '../../src/backend/init-backend';
+import { readImage } from '../../src/node/index';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const webDir = join(root, 'examples/web');
+const distDir = join(webDir, 'dist');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const writeScreenshot = process.argv.includes('--screenshot');
+/** Browser wasm vs Node wasm: the same XNNPACK kernels on the same inputs. */
+const WASM_TOLERANCE = 1e-5;
+/** Browser cpu vs Node wasm: different kernels, float32 rounding only. */
+const CPU_TOLERANCE = 1e-4;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+/** A minimal static file server for `dir` on 127.0.0.1 and a free port. */
+async function serve(dir: string): Promise<{ server: Server; url: string }> {
+  const server = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+      const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
+      if (!file.startsWith(dir + sep) || !(await stat(file)).isFile()) throw new Error('not found');
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return Number.isNaN(m) ? Infinity : m;
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+/** The image canvas' RGBA bytes, read back in the page. */
+async function canvasPixels(page: Page): Promise<Uint8Array> {
+  const b64 = await page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#image')!;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let bin = '';
+    for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    return btoa(bin);
+  });
+  return new Uint8Array(Buffer.from(b64, 'base64'));
+}
+
+const results: { name: string; ok: boolean; detail: string }[] = [];
+async function test(name: string, body: () => Promise<string | void>): Promise<void> {
+  const t0 = performance.now();
+  try {
+    const detail = (await body()) ?? '';
+    results.push({ name, ok: true, detail });
+    console.log(`ok   ${name} (${(performance.now() - t0).toFixed(0)} ms)${detail ? `: ${detail}` : ''}`);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    results.push({ name, ok: false, detail });
+    console.log(`FAIL ${name}: ${detail}`);
+  }
+}
+
+async function main(): Promise<void> {
+  assert(existsSync(chromiumPath), `Chromium not found at ${chromiumPath} (set CHROMIUM_PATH)`);
+  // The PatchMatch module is generated (and gitignored); build it on a fresh clone.
+  if (!existsSync(join(root, 'src/patchmatch/generated/patchmatch-wasm.ts'))) {
+    const r = spawnSync(process.execPath, [join(root, 'scripts/build-wasm.mjs')], { stdio: 'inherit' });
+    assert(r.status === 0, 'build-wasm failed');
+  }
+  let t0 = performance.now();
+  await build({ root: webDir, configFile: join(webDir, 'vite.config.ts'), logLevel: 'warn' });
+  console.log(`built examples/web in ${(performance.now() - t0).toFixed(0)} ms`);
+
+  // Node's reference: the same network code and image on tfjs-backend-wasm.
+  await initBackend('wasm');
+  const coffee = await readImage(join(root, 'examples/assets/coffee.png'));
+  const nodeInput = cropValues(coffee);
+  const before = tf.memory().numTensors;
+  t0 = performance.now();
+  const nodeOutput = await demoNetworkOutput(coffee);
+  const nodeMs = performance.now() - t0;
+  assert(tf.memory().numTensors === before, 'the network leaked tensors in Node');
+
+  const { server, url } = await serve(distDir);
+  const userDataDir = await mkdtemp(join(tmpdir(), 'tfjs-synth-chromium-'));
+  // launchPersistentContext passes --user-data-dir (fresh folder) and, with headless, --headless.
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: { width: 1180, height: 700 },
+    // Keeps the committed screenshot small; layout and mouse coordinates stay in CSS pixels.
+    deviceScaleFactor: 0.65,
+  });
+  const consoleErrors: string[] = [];
+  const wasmResponses: { url: string; type: string }[] = [];
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (msg: ConsoleMessage) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
+    page.on('response', (res) => {
+      if (res.status() >= 400) consoleErrors.push(`HTTP ${res.status()} for ${res.url()}`);
+      if (res.url().endsWith('.wasm')) wasmResponses.push({ url: res.url(), type: res.headers()['content-type'] ?? '' });
+    });
+
+    await test('page loads without console errors', async () => {
+      const res = await page.goto(url);
+      assert(res?.ok(), `GET ${url} -> ${res?.status()}`);
+      await page.evaluate(() => window.__tfjsSynthDemo.ready);
+      const size = await page.evaluate(() => [document.querySelector<HTMLCanvasElement>('#image')!.width, document.querySelector<HTMLCanvasElement>('#image')!.height]);
+      assert(size[0] === coffee.width && size[1] === coffee.height, `image canvas is ${size.join('x')}, expected ${coffee.width}x${coffee.height}`);
+      assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
+    });
+
+    await test('PatchMatch runs on WebAssembly SIMD', async () => {
+      const backend = await page.evaluate(() => window.__tfjsSynthDemo.patchMatchBackend());
+      assert(backend === 'wasm', `pm.backend is ${backend}`);
+      const shown = await page.textContent('#pm-backend');
+      return `pm.backend = ${backend}, shown as "${shown}"`;
+    });
+
+    await test('network input decoded in the browser equals Node\'s', async () => {
+      const input = await page.evaluate(() => window.__tfjsSynthDemo.cropInput());
+      const d = maxAbsDiff(input, nodeInput);
+      assert(d === 0, `crop input differs by up to ${d}`);
+    });
+
+    await test(`gated convolutions on the browser's wasm backend match Node's wasm (<= ${WASM_TOLERANCE})`, async () => {
+      const out = await page.evaluate(() => window.__tfjsSynthDemo.runLayers('wasm'));
+      const d = maxAbsDiff(out, nodeOutput);
+      assert(d <= WASM_TOLERANCE, `max abs diff ${d}`);
+      // Served with the right MIME type, the wasm backend compiles by streaming, without fallbacks.
+      assert(wasmResponses.length > 0, 'no .wasm file was fetched');
+      const bad = wasmResponses.filter((r) => r.type !== 'application/wasm');
+      assert(bad.length === 0, `wrong content-type: ${JSON.stringify(bad)}`);
+      return `max abs diff ${d.toExponential(2)}; browser ${await page.textContent('#time-wasm')}, Node ${nodeMs.toFixed(1)} ms (first run, includes kernel set-up)`;
+    });
+
+    await test(`gated convolutions on the browser's cpu backend match Node's wasm (<= ${CPU_TOLERANCE})`, async () => {
+      const out = await page.evaluate(() => window.__tfjsSynthDemo.runLayers('cpu'));
+      const d = maxAbsDiff(out, nodeOutput);
+      assert(d <= CPU_TOLERANCE, `max abs diff ${d}`);
+      return `max abs diff ${d.toExponential(2)}; browser cpu ${await page.textContent('#time-cpu')}`;
+    });
+
+    await test('a mouse-painted stroke, then Fill, changes only the masked pixels', async () => {
+      const beforePixels = await canvasPixels(page);
+      const box = (await page.locator('#mask').boundingBox())!;
+      const w = coffee.width;
+      const h = coffee.height;
+      // A stroke across the cup's saucer, in image pixels, mapped to page coordinates.
+      const toPage = (x: number, y: number) => [box.x + (x * box.width) / w, box.y + (y * box.height) / h] as const;
+      await page.fill('#brush', '30');
+      await page.mouse.move(...toPage(120, 300));
+      await page.mouse.down();
+      await page.mouse.move(...toPage(250, 330), { steps: 12 });
+      await page.mouse.move(...toPage(330, 280), { steps: 12 });
+      await page.mouse.up();
+      const mask = await page.evaluate(() => window.__tfjsSynthDemo.mask());
+      const masked = mask.reduce((s, v) => s + v, 0);
+      // Two segments of about 136 and 94 px at a 30 px brush: roughly 7000 px.
+      assert(masked > 4000 && masked < 12000, `the stroke masked ${masked} px`);
+      assert(mask[330 * w + 250] === 1 && mask[100 * w + 100] === 0, 'the mask is not where the stroke went');
+      await page.click('#fill');
+      await page.waitForFunction(() => /^(Filled|Fill failed)/.test(document.querySelector('#fill-status')!.textContent ?? ''), null, { timeout: 60_000 });
+      const status = (await page.textContent('#fill-status'))!;
+      assert(status.startsWith('Filled'), status);
+      const afterPixels = await canvasPixels(page);
+      assert(afterPixels.length === w * h * 4, `canvas has ${afterPixels.length / 4} px after the fill`);
+      let changedOutside = 0;
+      let changedInside = 0;
+      for (let i = 0; i < w * h; i++) {
+        let same = true;
+        for (let c = 0; c < 4; c++) same &&= beforePixels[i * 4 + c] === afterPixels[i * 4 + c];
+        if (!same) {
+          if (mask[i]) changedInside++;
+          else changedOutside++;
+        }
+      }
+      assert(changedOutside === 0, `${changedOutside} unmasked pixels changed`);
+      assert(changedInside > masked / 2, `only ${changedInside} of ${masked} masked pixels changed`);
+      const progress = await page.evaluate(() => document.querySelector<HTMLProgressElement>('#progress')!.value);
+      assert(progress === 1, `progress bar at ${progress}`);
+      const shot = writeScreenshot ? join(root, 'docs/images/browser-demo.png') : join(userDataDir, 'browser-demo.png');
+      await page.screenshot({ path: shot });
+      return `${status}; ${changedInside}/${masked} masked px changed, 0 outside; screenshot ${(await stat(shot)).size} bytes${writeScreenshot ? ' -> docs/images/browser-demo.png' : ''}`;
+    });
+
+    await test('a hook fill of a rectangle is deterministic', async () => {
+      const rect = { x: 400, y: 60, width: 50, height: 40 };
+      await page.goto(url);
+      await page.evaluate(() => window.__tfjsSynthDemo.ready);
+      const first = await page.evaluate((r) => window.__tfjsSynthDemo.fill(r), rect);
+      const a = await canvasPixels(page);
+      await page.reload();
+      await page.evaluate(() => window.__tfjsSynthDemo.ready);
+      await page.evaluate((r) => window.__tfjsSynthDemo.fill(r), rect);
+      const b = await canvasPixels(page);
+      assert(first.maskedPixels === 2000, `masked ${first.maskedPixels} px`);
+      assert(maxAbsDiff(a, b) === 0, 'two fills of the same rectangle differ');
+      return `${first.maskedPixels} px filled in ${first.ms.toFixed(0)} ms on ${first.backend}`;
+    });
+
+    await test('no console errors during the run', async () => {
+      assert(consoleErrors.length === 0, consoleErrors.join(' | '));
+    });
+  } finally {
+    await context.close();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(userDataDir, { recursive: true, force: true });
+  }
+}
+
+const started = performance.now();
+try {
+  await main();
+} catch (err) {
+  results.push({ name: 'set-up', ok: false, detail: String(err) });
+  console.log(`FAIL set-up: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`browser tests took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
