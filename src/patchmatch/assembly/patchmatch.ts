@@ -96,24 +96,31 @@ export function setup(
  * candidate strictly below it), so the return value is exact whenever it is below `bound`.
  */
 @inline function distance(tx: i32, ty: i32, sx: i32, sy: i32, bound: u32): u32 {
-  let tp = tPtr + (<usize>(ty * tw + tx) << 2);
-  let sp = sPtr + (<usize>(sy * sw + sx) << 2);
-  const tStride = <usize>tw << 2;
-  const sStride = <usize>sw << 2;
-  const chunks = fullChunks;
+  return distanceWith(tPtr, tw, sPtr, sw, p, fullChunks, hasTail, tailMask, tx, ty, sx, sy, bound);
+}
+
+/**
+ * distance() with the field state passed in: iterate() reads the globals into locals once, so
+ * the inlined loop keeps them in registers instead of reloading globals at every candidate.
+ */
+@inline function distanceWith(
+  tBase: usize, tWidth: i32, sBase: usize, sWidth: i32, size: i32, chunks: i32, tail: bool, mask: v128,
+  tx: i32, ty: i32, sx: i32, sy: i32, bound: u32,
+): u32 {
+  let tp = tBase + (<usize>(ty * tWidth + tx) << 2);
+  let sp = sBase + (<usize>(sy * sWidth + sx) << 2);
+  const tStride = <usize>tWidth << 2;
+  const sStride = <usize>sWidth << 2;
   let sum: u32 = 0;
-  for (let row = 0; row < p; row++) {
+  for (let row = 0; row < size; row++) {
     let acc = i32x4.splat(0);
     let off: usize = 0;
     for (let k = 0; k < chunks; k++) {
       acc = i32x4.add(acc, squaredDiff(v128.load(tp + off), v128.load(sp + off)));
       off += 16;
     }
-    if (hasTail) {
-      acc = i32x4.add(acc, squaredDiff(
-        v128.and(v128.load(tp + off), tailMask),
-        v128.and(v128.load(sp + off), tailMask),
-      ));
+    if (tail) {
+      acc = i32x4.add(acc, squaredDiff(v128.and(v128.load(tp + off), mask), v128.and(v128.load(sp + off), mask)));
     }
     sum += <u32>(i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1)
       + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3));
@@ -171,39 +178,44 @@ export function iterate(reverse: bool): void {
   const y0: i32 = reverse ? fh - 1 : 0;
   const x0: i32 = reverse ? fw - 1 : 0;
   const startRadius: i32 = max(sw, sh);
-  for (let yy = 0; yy < fh; yy++) {
+  // Globals copied to locals once (see distanceWith).
+  const tBase = tPtr, tWidth = tw, sBase = sPtr, sWidth = sw, size = p, chunks = fullChunks, tail = hasTail, mask = tailMask;
+  const act = activePtr, xs = nxPtr, ys = nyPtr, ds = ndPtr, valid = validPtr;
+  const width = fw, height = fh, sWidthP = sfw, sHeightP = sfh;
+  let state = rng;
+  for (let yy = 0; yy < height; yy++) {
     const y = y0 + step * yy;
-    for (let xx = 0; xx < fw; xx++) {
+    for (let xx = 0; xx < width; xx++) {
       const x = x0 + step * xx;
-      const i = y * fw + x;
-      if (load<u8>(activePtr + i) == 0) continue;
+      const i = y * width + x;
+      if (load<u8>(act + i) == 0) continue;
       const o = <usize>i << 2;
-      let bx = load<i32>(nxPtr + o);
-      let by = load<i32>(nyPtr + o);
-      let bd = load<u32>(ndPtr + o);
+      let bx = load<i32>(xs + o);
+      let by = load<i32>(ys + o);
+      let bd = load<u32>(ds + o);
 
       // Propagation, horizontal neighbour: its match shifted by one pixel.
       const qx = x - step;
-      if (qx >= 0 && qx < fw) {
+      if (qx >= 0 && qx < width) {
         const j = <usize>(i - step);
-        if (load<u8>(activePtr + j) != 0) {
-          const cx = load<i32>(nxPtr + (j << 2)) + step;
-          const cy = load<i32>(nyPtr + (j << 2));
-          if (cx >= 0 && cx < sfw && (cx != bx || cy != by) && load<u8>(validPtr + cy * sfw + cx) != 0) {
-            const d = distance(x, y, cx, cy, bd);
+        if (load<u8>(act + j) != 0) {
+          const cx = load<i32>(xs + (j << 2)) + step;
+          const cy = load<i32>(ys + (j << 2));
+          if (cx >= 0 && cx < sWidthP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+            const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
             if (d < bd) { bx = cx; by = cy; bd = d; }
           }
         }
       }
       // Propagation, vertical neighbour.
       const qy = y - step;
-      if (qy >= 0 && qy < fh) {
-        const j = <usize>(i - step * fw);
-        if (load<u8>(activePtr + j) != 0) {
-          const cx = load<i32>(nxPtr + (j << 2));
-          const cy = load<i32>(nyPtr + (j << 2)) + step;
-          if (cy >= 0 && cy < sfh && (cx != bx || cy != by) && load<u8>(validPtr + cy * sfw + cx) != 0) {
-            const d = distance(x, y, cx, cy, bd);
+      if (qy >= 0 && qy < height) {
+        const j = <usize>(i - step * width);
+        if (load<u8>(act + j) != 0) {
+          const cx = load<i32>(xs + (j << 2));
+          const cy = load<i32>(ys + (j << 2)) + step;
+          if (cy >= 0 && cy < sHeightP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+            const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
             if (d < bd) { bx = cx; by = cy; bd = d; }
           }
         }
@@ -212,22 +224,25 @@ export function iterate(reverse: bool): void {
       let r = startRadius;
       while (r >= 1) {
         const xmin = max(bx - r, 0);
-        const xmax = min(bx + r, sfw - 1);
+        const xmax = min(bx + r, sWidthP - 1);
         const ymin = max(by - r, 0);
-        const ymax = min(by + r, sfh - 1);
-        const cx = xmin + <i32>(nextRandom() % <u32>(xmax - xmin + 1));
-        const cy = ymin + <i32>(nextRandom() % <u32>(ymax - ymin + 1));
-        if ((cx != bx || cy != by) && load<u8>(validPtr + cy * sfw + cx) != 0) {
-          const d = distance(x, y, cx, cy, bd);
+        const ymax = min(by + r, sHeightP - 1);
+        state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom()
+        const cx = xmin + <i32>(state % <u32>(xmax - xmin + 1));
+        state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom()
+        const cy = ymin + <i32>(state % <u32>(ymax - ymin + 1));
+        if ((cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+          const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
           if (d < bd) { bx = cx; by = cy; bd = d; }
         }
         r >>= 1;
       }
-      store<i32>(nxPtr + o, bx);
-      store<i32>(nyPtr + o, by);
-      store<u32>(ndPtr + o, bd);
+      store<i32>(xs + o, bx);
+      store<i32>(ys + o, by);
+      store<u32>(ds + o, bd);
     }
   }
+  rng = state;
 }
 
 /**
