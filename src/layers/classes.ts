@@ -9,6 +9,9 @@ import { BatchNormalizationTorch } from './batch-normalization-torch';
 import { InstanceNormalization } from './instance-normalization';
 import { ReflectionPadding2D } from './reflection-padding2d';
 import { SpatialSizeCheck } from '../models/internal/spatial-size-check';
+import { InpaintingInput } from '../models/internal/inpainting-input';
+import { MaskComposite } from '../models/internal/mask-composite';
+import { ResizeMaskLike } from '../models/internal/resize-mask-like';
 import { Crop2D } from '../models/internal/crop2d';
 
 /**
@@ -27,5 +30,8 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   BatchNormalizationTorch,
   AdaIN,
   SpatialSizeCheck,
+  InpaintingInput,
+  MaskComposite,
+  ResizeMaskLike,
   Crop2D,
 ];

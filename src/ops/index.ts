@@ -20,3 +20,5 @@ export { adaptiveInstanceNorm } from './adain';
 export type { AdaptiveInstanceNormOptions } from './adain';
 export { contextualAttention } from './contextual-attention';
 export type { ContextualAttentionOptions } from './contextual-attention';
+export { completeImage } from './complete-image';
+export { resizeNearestAlignCorners } from './resize-nearest-align-corners';

@@ -1,0 +1,177 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { contextualAttention } from '../layers/contextual-attention';
+import { gatedConv2d } from '../layers/gated-conv2d';
+import { gatedDeconv2d } from '../layers/gated-upsample2d';
+import type { GatedActivationName } from '../ops/gated-activation';
+import { InpaintingInput } from './internal/inpainting-input';
+import { MaskComposite } from './internal/mask-composite';
+import { ResizeMaskLike } from './internal/resize-mask-like';
+
+/** Arguments of {@link gatedInpaintingGenerator}. */
+export interface GatedInpaintingGeneratorArgs {
+  /**
+   * Base width: DeepFill's `cnum`, the convolution channels of the first layer (its gated output
+   * has cnum / 2). Default 48 (the published model). Must be a positive multiple of 4, since
+   * DeepFill's `conv16` has cnum / 2 convolution channels gated down to cnum / 4.
+   */
+  cnum?: number;
+  /**
+   * Run the contextual-attention layer in the refinement's attention branch. Default true.
+   * Without it the branch goes straight from `pmconv6` to `pmconv9`; the weights are the same
+   * (attention has none).
+   */
+  contextualAttention?: boolean;
+  /** `[height, width]` of the images, multiples of 8; omit to accept any such size. */
+  inputShape?: [number, number];
+}
+
+type Sym = tfl.SymbolicTensor;
+
+interface GenConvOptions {
+  strides?: number;
+  rate?: number;
+  activation?: GatedActivationName;
+}
+
+/**
+ * DeepFill v2's generator (Yu et al. 2019, "Free-Form Image Inpainting with Gated Convolution",
+ * https://arxiv.org/abs/1806.03589; `InpaintCAModel.build_inpaint_net` of generative_inpainting
+ * v2.0.0): a coarse network and a refinement network, both of gated convolutions
+ * ({@link gatedConv2d}, ELU features times sigmoid gates, TF 'same' padding), the refinement with
+ * a dilated-convolution branch and a contextual-attention branch ({@link contextualAttention}
+ * with kernel 3, rate 2, fuse 3, softmax scale 10, on the mask resized to 1/4 resolution,
+ * nearest with align_corners=True) whose outputs are concatenated.
+ *
+ * The model builds DeepFill's input itself: holes zeroed and two channels appended,
+ * `[image * (1 - mask), ones, ones * mask]` (5 channels), as `build_graph_with_losses` and
+ * `build_inpaint_net` do. The refinement's input is the coarse result pasted into the holes of
+ * that incomplete image. Layer names are the TF variable scopes (`conv1`, `conv2_downsample`,
+ * ..., `conv7_atrous`, ..., `xconv1`, ..., `pmconv1`, ..., `pmconv10`, `allconv11`, ...,
+ * `allconv17`), so TF checkpoint variables `inpaint_net/<name>/kernel|bias` map by name (the
+ * upsampling layers' TF variables sit one scope deeper, `inpaint_net/conv13_upsample/
+ * conv13_upsample_conv/kernel`). 4,052,478 parameters with cnum 48.
+ *
+ * Inputs: `[image [batch, h, w, 3] in [-1, 1], mask [batch, h, w, 1]]`, 1 = hole (binary),
+ * h and w multiples of 8 (two stride-2 downsamplings, then attention at rate 2).
+ * Outputs: `[x1, x2]`, the coarse and the refined image, each [batch, h, w, 3], tanh in [-1, 1].
+ * Paste the refined one into the holes with {@link completeImage} (`ops.completeImage`).
+ *
+ * Porting note: NHWC as in the TF original; convolutions use TF 'same' padding exactly. There is
+ * no PyTorch reference: the original is TensorFlow 1.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, models, ops } from 'tfjs-synth';
+ * await initBackend();
+ * const generator = models.gatedInpaintingGenerator({ cnum: 8 });
+ * const image = tf.randomUniform([1, 64, 64, 3], -1, 1);
+ * const mask = tf.pad(tf.ones([1, 32, 32, 1]), [[0, 0], [16, 16], [16, 16], [0, 0]]);
+ * const [coarse, refined] = generator.predict([image, mask]) as tf.Tensor[]; // [1, 64, 64, 3] each
+ * const completed = ops.completeImage(image as tf.Tensor4D, mask as tf.Tensor4D, refined as tf.Tensor4D);
+ * ```
+ * @throws Error naming the argument when cnum or inputShape is invalid, and when called on
+ *   images whose height or width is not a multiple of 8.
+ */
+export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}): tfl.LayersModel {
+  const owner = 'gatedInpaintingGenerator';
+  const cnum = args.cnum ?? 48;
+  if (!Number.isInteger(cnum) || cnum <= 0 || cnum % 4 !== 0) {
+    throw new Error(`${owner}: cnum must be a positive multiple of 4, got ${JSON.stringify(args.cnum)}.`);
+  }
+  const useAttention = args.contextualAttention ?? true;
+  if (typeof useAttention !== 'boolean') {
+    throw new Error(`${owner}: contextualAttention must be a boolean, got ${JSON.stringify(args.contextualAttention)}.`);
+  }
+  const [h, w] = args.inputShape ?? [null, null];
+  if (
+    args.inputShape !== undefined &&
+    (!Array.isArray(args.inputShape) ||
+      args.inputShape.length !== 2 ||
+      !args.inputShape.every((d) => Number.isInteger(d) && d > 0 && d % 8 === 0))
+  ) {
+    throw new Error(`${owner}: inputShape must be [height, width], positive multiples of 8, got ${JSON.stringify(args.inputShape)}.`);
+  }
+
+  // gen_conv(x, c, k, stride, rate): a TF conv with c channels; gated halves give c / 2 channels,
+  // except DeepFill's 3-channel output layers, which are raw (no gating, no activation).
+  const genConv = (x: Sym, name: string, c: number, k: number, o: GenConvOptions = {}): Sym =>
+    gatedConv2d({
+      name,
+      filters: c === 3 ? 3 : c / 2,
+      kernelSize: k,
+      strides: o.strides ?? 1,
+      dilationRate: o.rate ?? 1,
+      padding: 'same',
+      activation: c === 3 ? null : (o.activation ?? 'elu'),
+    }).apply(x) as Sym;
+  // gen_deconv: nearest x2, then a 3x3 gen_conv.
+  const genDeconv = (x: Sym, name: string, c: number): Sym =>
+    gatedDeconv2d({ name, filters: c / 2, kernelSize: 3, padding: 'same' }).apply(x) as Sym;
+  const tanh = (x: Sym, name: string): Sym => tfl.layers.activation({ activation: 'tanh', name }).apply(x) as Sym;
+
+  const image = tfl.input({ shape: [h, w, 3], name: 'image' });
+  const mask = tfl.input({ shape: [h, w, 1], name: 'mask' });
+  const xin = new InpaintingInput({ multiple: 8, owner, name: 'inpaint_input' }).apply([image, mask]) as Sym;
+
+  // Stage 1: coarse network.
+  let x = genConv(xin, 'conv1', cnum, 5);
+  x = genConv(x, 'conv2_downsample', 2 * cnum, 3, { strides: 2 });
+  x = genConv(x, 'conv3', 2 * cnum, 3);
+  x = genConv(x, 'conv4_downsample', 4 * cnum, 3, { strides: 2 });
+  x = genConv(x, 'conv5', 4 * cnum, 3);
+  x = genConv(x, 'conv6', 4 * cnum, 3);
+  const maskS = new ResizeMaskLike({ name: 'mask_s' }).apply([mask, x]) as Sym;
+  [2, 4, 8, 16].forEach((rate, i) => {
+    x = genConv(x, `conv${7 + i}_atrous`, 4 * cnum, 3, { rate });
+  });
+  x = genConv(x, 'conv11', 4 * cnum, 3);
+  x = genConv(x, 'conv12', 4 * cnum, 3);
+  x = genDeconv(x, 'conv13_upsample', 2 * cnum);
+  x = genConv(x, 'conv14', 2 * cnum, 3);
+  x = genDeconv(x, 'conv15_upsample', cnum);
+  x = genConv(x, 'conv16', cnum / 2, 3);
+  x = genConv(x, 'conv17', 3, 3);
+  const x1 = tanh(x, 'x1');
+
+  // Stage 2: refinement on the coarse result pasted into the incomplete image.
+  const xnow = new MaskComposite({ name: 'xnow' }).apply([x1, xin, mask]) as Sym;
+  // Dilated-convolution ("hallucination") branch.
+  x = genConv(xnow, 'xconv1', cnum, 5);
+  x = genConv(x, 'xconv2_downsample', cnum, 3, { strides: 2 });
+  x = genConv(x, 'xconv3', 2 * cnum, 3);
+  x = genConv(x, 'xconv4_downsample', 2 * cnum, 3, { strides: 2 });
+  x = genConv(x, 'xconv5', 4 * cnum, 3);
+  x = genConv(x, 'xconv6', 4 * cnum, 3);
+  [2, 4, 8, 16].forEach((rate, i) => {
+    x = genConv(x, `xconv${7 + i}_atrous`, 4 * cnum, 3, { rate });
+  });
+  const hallu = x;
+  // Contextual-attention branch; pmconv6 uses ReLU as in the reference.
+  x = genConv(xnow, 'pmconv1', cnum, 5);
+  x = genConv(x, 'pmconv2_downsample', cnum, 3, { strides: 2 });
+  x = genConv(x, 'pmconv3', 2 * cnum, 3);
+  x = genConv(x, 'pmconv4_downsample', 4 * cnum, 3, { strides: 2 });
+  x = genConv(x, 'pmconv5', 4 * cnum, 3);
+  x = genConv(x, 'pmconv6', 4 * cnum, 3, { activation: 'relu' });
+  if (useAttention) {
+    x = contextualAttention({ kernelSize: 3, rate: 2, fuseK: 3, softmaxScale: 10, fuse: true, name: 'contextual_attention' }).apply([
+      x,
+      x,
+      maskS,
+    ]) as Sym;
+  }
+  x = genConv(x, 'pmconv9', 4 * cnum, 3);
+  x = genConv(x, 'pmconv10', 4 * cnum, 3);
+  x = tfl.layers.concatenate({ axis: 3, name: 'concat' }).apply([hallu, x]) as Sym;
+  x = genConv(x, 'allconv11', 4 * cnum, 3);
+  x = genConv(x, 'allconv12', 4 * cnum, 3);
+  x = genDeconv(x, 'allconv13_upsample', 2 * cnum);
+  x = genConv(x, 'allconv14', 2 * cnum, 3);
+  x = genDeconv(x, 'allconv15_upsample', cnum);
+  x = genConv(x, 'allconv16', cnum / 2, 3);
+  x = genConv(x, 'allconv17', 3, 3);
+  const x2 = tanh(x, 'x2');
+
+  return tfl.model({ inputs: [image, mask], outputs: [x1, x2], name: 'inpaint_net' });
+}
