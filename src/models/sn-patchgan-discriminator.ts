@@ -1,35 +1,37 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { spectralNormalization } from '../layers/spectral-normalization';
-import { checkInputShape, checkInt, leakyRelu, type Sym } from './internal/networks-common';
 
 /** Arguments of {@link snPatchGANDiscriminator}. */
 export interface SNPatchGANDiscriminatorArgs {
-  /** Channels of the judged input (DeepFill v2: RGB + mask = 4). Default 4. */
+  /** Input channels. Default 4: RGB plus the mask, as DeepFill v2 trains it (`gan_with_mask`). */
   inputChannels?: number;
-  /** Filters of the first convolution (then 2, 4, 4, 4, 4 times as many). Default 64. */
+  /** Filters of the first convolution; the others have ndf * [2, 4, 4, 4, 4]. Default 64. */
   ndf?: number;
-  /** `[height, width]`; it fixes the length of the flattened output. Default [256, 256] (DeepFill's training size). */
+  /** `[height, width]` of the input; omit to accept any size. */
   inputShape?: [number, number];
 }
 
+/** Filter multipliers of the six convolutions. */
+const MULTIPLIERS = [1, 2, 4, 4, 4, 4];
+
 /**
- * The SN-PatchGAN discriminator of DeepFill v2: six spectrally normalised 5x5 stride-2 'same'
- * convolutions with `ndf * [1, 2, 4, 4, 4, 4]` filters and a bias, each followed by LeakyReLU 0.2
- * (the last one too), then flattened: every value judges one patch, and the hinge loss is taken
- * over all of them. There is no one-channel head.
+ * DeepFill v2's SN-PatchGAN discriminator (Yu et al. 2019, "Free-Form Image Inpainting with Gated
+ * Convolution", https://arxiv.org/abs/1806.03589; `build_sn_patch_gan_discriminator` of
+ * generative_inpainting v2.0.0): six spectral-normalised ({@link spectralNormalization}) 5x5
+ * stride-2 'same' convolutions with bias, filters ndf * [1, 2, 4, 4, 4, 4], each followed by
+ * LeakyReLU 0.2 (the last one too), then flattened: every value is the score of one patch, for
+ * the hinge loss. Layer names `conv1`..`conv6` are the TF scopes (`sn_patch_gan/conv1/kernel`).
+ * 5,946,816 trainable parameters with 4 input channels and ndf 64 (kernels and biases; the
+ * spectral norm's non-trainable u and v vectors come on top).
  *
- * Input: `[batch, h, w, inputChannels]` (DeepFill: image in [-1, 1] with the mask as 4th channel).
- * Output: `[batch, ceil(h / 64) * ceil(w / 64) * 4 * ndf]` (256x256, ndf 64: 4x4x256 = 4096).
- * Parameters: 5,946,816 trainable for 4 channels and ndf 64 (+ the spectral norm's u and v).
+ * Input: [batch, h, w, inputChannels], e.g. the image concatenated with its mask on the channel
+ * axis. Output: [batch, ceil(h / 64) * ceil(w / 64) * 4 * ndf] (4096 values for 256x256).
  *
- * Layers are named as DeepFill's variables (`conv1` ... `conv6`, the `SpectralNormalization`
- * wrappers). Spectral normalisation follows `torch.nn.utils.spectral_norm` (one power iteration
- * per training call, u and v stored), as our `SpectralNormalization`.
- *
- * Porting note: DeepFill's convolutions are TensorFlow 'SAME' (on even sizes 1 pixel before and 2
- * after for 5x5 stride 2), which tfjs 'same' reproduces exactly; a PyTorch port with padding 2
- * differs. neuralgym's own spectral norm stores only u, in the (kh*kw*in, out) matrix order, and
- * iterates in inference too; TF checkpoints need converting u, not a rename.
+ * Porting note: the spectral norm follows torch.nn.utils.spectral_norm (power iteration only when
+ * called with `training: true`; inference uses the stored u and v), whereas neuralgym's
+ * `conv2d_spectral_norm` iterates on every run and stores only u, in (kh*kw*in, out) order, so a
+ * TF checkpoint's u needs converting, not just renaming. Padding is TF 'same' exactly (1 before,
+ * 2 after for even sizes); a PyTorch port with padding 2 differs.
  *
  * Reference: J. Yu, Z. Lin, J. Yang, X. Shen, X. Lu, T. S. Huang, "Free-Form Image Inpainting with
  * Gated Convolution", ICCV 2019, https://arxiv.org/abs/1806.03589; spectral normalisation:
@@ -40,23 +42,39 @@ export interface SNPatchGANDiscriminatorArgs {
  * import * as tf from '@tensorflow/tfjs-core';
  * import { initBackend, models } from 'tfjs-synth';
  * await initBackend();
- * const d = models.snPatchGANDiscriminator({ ndf: 16, inputShape: [128, 128] });
- * const scores = d.predict(tf.zeros([2, 128, 128, 4])) as tf.Tensor; // [2, 2 * 2 * 64]
+ * const discriminator = models.snPatchGANDiscriminator({ ndf: 16 });
+ * const scores = discriminator.apply(tf.zeros([2, 64, 64, 4]), { training: true }) as tf.Tensor; // [2, 256]
  * ```
+ * @throws Error naming the argument when inputChannels, ndf or inputShape is invalid.
  */
 export function snPatchGANDiscriminator(args: SNPatchGANDiscriminatorArgs = {}): tfl.LayersModel {
-  const fn = 'snPatchGANDiscriminator';
-  const inputChannels = checkInt(fn, 'inputChannels', args.inputChannels ?? 4, 1);
-  const ndf = checkInt(fn, 'ndf', args.ndf ?? 64, 1);
-  // Flatten needs known sizes, so the input size is fixed (256x256 unless given).
-  const [h, w] = checkInputShape(fn, args.inputShape ?? [256, 256]);
+  const owner = 'snPatchGANDiscriminator';
+  const inputChannels = args.inputChannels ?? 4;
+  const ndf = args.ndf ?? 64;
+  for (const [name, v] of [
+    ['inputChannels', inputChannels],
+    ['ndf', ndf],
+  ] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`${owner}: ${name} must be a positive integer, got ${JSON.stringify(v)}.`);
+  }
+  if (
+    args.inputShape !== undefined &&
+    (!Array.isArray(args.inputShape) || args.inputShape.length !== 2 || !args.inputShape.every((d) => Number.isInteger(d) && d > 0))
+  ) {
+    throw new Error(`${owner}: inputShape must be [height, width], positive integers, got ${JSON.stringify(args.inputShape)}.`);
+  }
+  const [h, w] = args.inputShape ?? [null, null];
   const input = tfl.input({ shape: [h, w, inputChannels], name: 'input' });
-  let x: Sym = input;
-  [1, 2, 4, 4, 4, 4].forEach((mult, i) => {
-    const conv = tfl.layers.conv2d({ filters: ndf * mult, kernelSize: 5, strides: 2, padding: 'same', name: `conv${i + 1}_conv` });
-    x = spectralNormalization({ layer: conv, name: `conv${i + 1}` }).apply(x) as Sym;
-    x = leakyRelu(x, `conv${i + 1}_leaky_relu`);
+  let x: tfl.SymbolicTensor = input;
+  MULTIPLIERS.forEach((m, i) => {
+    const name = `conv${i + 1}`;
+    const conv = tfl.layers.conv2d({ filters: ndf * m, kernelSize: 5, strides: 2, padding: 'same', useBias: true, name: `${name}_conv` });
+    x = spectralNormalization({ layer: conv, name }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.leakyReLU({ alpha: 0.2, name: `${name}_lrelu` }).apply(x) as tfl.SymbolicTensor;
   });
-  x = tfl.layers.flatten({ name: 'flatten' }).apply(x) as Sym;
-  return tfl.model({ inputs: input, outputs: x, name: 'sn_patchgan_discriminator' });
+  // NHWC order, so the values come in TF's flatten order. tfjs' Flatten refuses unknown height and
+  // width, so then a reshape to [batch, -1] does the same.
+  const flatten = h === null ? tfl.layers.reshape({ targetShape: [-1], name: 'flatten' }) : tfl.layers.flatten({ name: 'flatten' });
+  x = flatten.apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: x, name: 'sn_patch_gan' });
 }
