@@ -147,15 +147,15 @@ async function nnfCase(wasm: PatchMatch, js: PatchMatch, exe: string | null): Pr
   const wasmMs = timings[0]!.medianMs;
   const jsMs = timings[1]!.medianMs;
   result.ratios['js / wasm'] = jsMs / wasmMs;
-  result.ratios['wasm == js (bit-identical)'] = checksum(wasmField!) === checksum(jsField!) ? 1 : 0;
-  result.ratios['mean distance'] = meanDistance(wasmField!);
+  result.ratios['wasm == js bit-identical (1 = yes)'] = checksum(wasmField!) === checksum(jsField!) ? 1 : 0;
+  result.ratios['mean distance (not a ratio)'] = meanDistance(wasmField!);
   nativeModes.forEach(([label], k) => {
     // Drop the warm-up call's sample.
     const t = timing(label, nativeSamples[k]!.slice(1));
     result.timings.push(t);
     result.ratios[`wasm / ${label}`] = wasmMs / t.medianMs;
     result.ratios[`js / ${label}`] = jsMs / t.medianMs;
-    result.ratios[`${label} == wasm (bit-identical)`] = nativeChecksums[k] === checksum(wasmField!) ? 1 : 0;
+    result.ratios[`${label} == wasm bit-identical (1 = yes)`] = nativeChecksums[k] === checksum(wasmField!) ? 1 : 0;
   });
   return result;
 }
