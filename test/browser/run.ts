@@ -264,6 +264,17 @@ async function main(): Promise<void> {
       return `${pm.backend} in Node and ${rect.width}x${rect.height} hole: median of 3 fills ${b.toFixed(0)} ms in Chromium, ${n.toFixed(0)} ms in Node (ratio ${(b / n).toFixed(2)})`;
     });
 
+    await test('the file input loads another image', async () => {
+      await page.setInputFiles('#file', join(root, 'examples/assets/chelsea.png'));
+      await page.waitForFunction(() => document.querySelector('#fill-status')!.textContent === 'Loaded chelsea.png', null, { timeout: 10_000 });
+      const size = await page.evaluate(() => [document.querySelector<HTMLCanvasElement>('#image')!.width, document.querySelector<HTMLCanvasElement>('#image')!.height]);
+      assert(size[0] === 451 && size[1] === 300, `image canvas is ${size.join('x')} after loading chelsea.png (451x300)`);
+      const masked = (await page.evaluate(() => window.__tfjsSynthDemo.mask())).length;
+      assert(masked === 451 * 300, `mask has ${masked} entries`);
+      await page.goto(url);
+      await page.evaluate(() => window.__tfjsSynthDemo.ready);
+    });
+
     // Timing only (no assertion): the network (weights set-up + forward + read-back), median of 5.
     const timing = await page.evaluate(async () => {
       const hook = window.__tfjsSynthDemo;

@@ -223,8 +223,13 @@ fillButton.addEventListener('click', () => {
 const results: Partial<Record<BackendName, Float32Array>> = {};
 
 function drawCrop(): void {
-  const [x0, y0] = cropOrigin(imageCanvas);
   const ctx = $<HTMLCanvasElement>('crop').getContext('2d')!;
+  if (imageCanvas.width < CROP_SIZE || imageCanvas.height < CROP_SIZE) {
+    ctx.clearRect(0, 0, CROP_SIZE, CROP_SIZE);
+    $('layers-status').textContent = `The network needs an image of at least ${CROP_SIZE}x${CROP_SIZE} pixels.`;
+    return;
+  }
+  const [x0, y0] = cropOrigin(imageCanvas);
   ctx.putImageData(imageCtx.getImageData(x0, y0, CROP_SIZE, CROP_SIZE), 0, 0);
 }
 
