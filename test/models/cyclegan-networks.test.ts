@@ -79,6 +79,22 @@ describeBackends('pix2pix/CycleGAN networks: structure', () => {
     model.dispose();
   });
 
+  it('puts Dropout(0.5) where upstream has it (numDowns - 5 U-Net levels, every residual block)', () => {
+    const u = unetGenerator({ numDowns: 8, ngf: 1, dropout: true });
+    const drops = u.layers.filter((l) => l.getClassName() === 'Dropout');
+    expect(drops.map((l) => l.name).sort()).toEqual([3, 4, 5].map((depth) => `model.model.1${'.model.3'.repeat(depth)}.model.7_dropout`).sort());
+    expect(drops.every((l) => (l.getConfig() as { rate: number }).rate === 0.5)).toBe(true);
+    const r = resnetGenerator({ ngf: 1, nBlocks: 2, dropout: true });
+    expect(r.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => l.name)).toEqual([
+      'model.10.conv_block.4_dropout',
+      'model.11.conv_block.4_dropout',
+    ]);
+    expect(r.getLayer('model.11.conv_block.6').getClassName()).toBe('Conv2D');
+    expect(unetGenerator({ ngf: 1 }).layers.some((l) => l.getClassName() === 'Dropout')).toBe(false);
+    u.dispose();
+    r.dispose();
+  });
+
   it('gives the reference output shapes (PatchGAN 256 -> 30x30x1, generators keep the size)', () => {
     const d = patchGANDiscriminator({ ndf: 2, inputShape: [256, 256] });
     expect(d.outputs[0]!.shape).toEqual([null, 30, 30, 1]);
