@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { reflectionPadding2d } from '../layers/reflection-padding2d';
-import { Crop2D } from './internal/crop2d';
+import { crop2d } from './internal/crop2d';
 import {
   checkBool, checkInputShape, checkInt, checkNorm, conv, convTranspose, dropout, norm, relu, sizedInput, tanh, useBiasFor,
   zeroPad, type NetworkNorm, type Sym,
@@ -108,7 +108,7 @@ export function resnetGenerator(args: ResnetGeneratorArgs = {}): tfl.LayersModel
     const index = up + 3 * i;
     h = convTranspose(h, `model.${index}`, ngf * 2 ** (1 - i), 3, 'valid', useBias);
     // Porting note: ConvTranspose2d(k3, s2, p1, output_padding 1) = 'valid' output [1 : 2n + 1].
-    h = new Crop2D({ cropping: [[1, 0], [1, 0]], name: `model.${index}_crop` }).apply(h) as Sym;
+    h = crop2d({ cropping: [[1, 0], [1, 0]], name: `model.${index}_crop` }).apply(h) as Sym;
     h = norm(h, kind, `model.${index + 1}`);
     h = relu(h, `model.${index + 2}_relu`);
   }

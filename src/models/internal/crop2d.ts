@@ -68,3 +68,18 @@ export class Crop2D extends tfl.layers.Layer {
     return { ...super.getConfig(), cropping: this.cropping };
   }
 }
+
+/**
+ * Creates a {@link Crop2D} layer (null-safe border crop).
+ *
+ * Input shape: [batch, h, w, c]. Output shape: [batch, h - top - bottom, w - left - right, c].
+ *
+ * @example
+ * ```ts
+ * const crop = crop2d({ cropping: [[1, 0], [1, 0]], name: 'model.19_crop' });
+ * ```
+ * @internal
+ */
+export function crop2d(args: Crop2DArgs): Crop2D {
+  return new Crop2D(args);
+}

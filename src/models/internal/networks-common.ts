@@ -8,7 +8,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormalizationTorch } from '../../layers/batch-normalization-torch';
 import { instanceNormalization } from '../../layers/instance-normalization';
-import { SpatialSizeCheck } from './spatial-size-check';
+import { spatialSizeCheck } from './spatial-size-check';
 
 /** Normalisation of the pix2pix / CycleGAN networks (upstream `--norm`). */
 export type NetworkNorm = 'batch' | 'instance' | 'none';
@@ -73,7 +73,7 @@ export function sizedInput(
   check: { multiple?: number; minSize?: number; reason?: string },
 ): { input: Sym; x: Sym } {
   const input = tfl.input({ shape: [dims[0], dims[1], channels], name: 'input' });
-  const x = new SpatialSizeCheck({ ...check, owner, name: 'input_size_check' }).apply(input) as Sym;
+  const x = spatialSizeCheck({ ...check, owner, name: 'input_size_check' }).apply(input) as Sym;
   return { input, x };
 }
 

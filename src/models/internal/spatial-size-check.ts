@@ -89,3 +89,18 @@ export class SpatialSizeCheck extends tfl.layers.Layer {
     throw new Error(`${this.owner}: input height and width must be ${rules.join(' and ')}, got ${String(h)}x${String(w)}.`);
   }
 }
+
+/**
+ * Creates a {@link SpatialSizeCheck} layer (identity that validates height and width).
+ *
+ * Input shape: [batch, h, w, c]. Output shape: the same.
+ *
+ * @example
+ * ```ts
+ * const check = spatialSizeCheck({ multiple: 256, owner: 'unetGenerator', reason: '2^numDowns' });
+ * ```
+ * @internal
+ */
+export function spatialSizeCheck(args: SpatialSizeCheckArgs = {}): SpatialSizeCheck {
+  return new SpatialSizeCheck(args);
+}
