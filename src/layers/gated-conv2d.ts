@@ -139,11 +139,11 @@ export class GatedConv2D extends tfl.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const owner = this.getClassName();
     if (shape.length !== 4) {
-      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.join(', ')}].`);
+      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.map(String).join(', ')}].`);
     }
     const inChannels = shape[3];
     if (inChannels === null || inChannels === undefined) {
-      throw new Error(`${owner}: the channel dimension of the input must be known, got shape [${shape.join(', ')}].`);
+      throw new Error(`${owner}: the channel dimension of the input must be known, got shape [${shape.map(String).join(', ')}].`);
     }
     this.kernel = this.addWeight(
       'kernel',
