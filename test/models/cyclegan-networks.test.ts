@@ -18,7 +18,14 @@ import { describeBackends } from '../harness/backends';
 const FIXTURES = new URL('../fixtures/models/', import.meta.url);
 const BUILDERS = { unetGenerator, resnetGenerator, patchGANDiscriminator, pixelDiscriminator } as const;
 type BuilderName = keyof typeof BUILDERS;
-interface Case { builder: BuilderName; args: Record<string, unknown>; trainCheck: string | null; params: number; keys: number }
+interface Case {
+  builder: BuilderName;
+  args: Record<string, unknown>;
+  trainCheck: string | null;
+  gradCheck: string[];
+  params: number;
+  keys: number;
+}
 const CASES = JSON.parse(readFileSync(new URL('cases.json', FIXTURES), 'utf8')) as Record<string, Case>;
 
 function readFixture(name: string): StateDict {
@@ -215,6 +222,45 @@ describeBackends('pix2pix/CycleGAN networks: parity with PyTorch', () => {
       const weight = (re: RegExp) => bn.weights.find((w) => re.test(w.name))!.read();
       expect(await maxAbsDiff(weight(/\/moving_mean/), io.get('running_mean')!)).toBeLessThanOrEqual(1e-5);
       expect(await maxAbsDiff(weight(/\/moving_variance/), io.get('running_var')!)).toBeLessThanOrEqual(1e-5);
+      model.dispose();
+    },
+  );
+
+  it.each(Object.keys(CASES).filter((n) => CASES[n]!.gradCheck.length > 0))(
+    '%s gives PyTorch\'s training-mode weight gradients (relative max diff <= 1e-4)',
+    async (name) => {
+      const c = CASES[name]!;
+      const model = build(c);
+      loadTorchStateDict(model, readFixture(`${name}.weights.safetensors`));
+      const io = readFixture(`${name}.io.safetensors`);
+      // torch key 'prefix.weight' / 'prefix.bias' -> the layer's variable (kernel/gamma, bias/beta).
+      const variables = c.gradCheck.map((key) => {
+        const cut = key.lastIndexOf('.');
+        const layer = model.getLayer(key.slice(0, cut));
+        const isWeight = key.slice(cut + 1) === 'weight';
+        const w = layer.weights.find((v) => (isWeight ? /\/(kernel|gamma)/ : /\/(bias|beta)/).test(v.name))!;
+        return w.read() as tf.Variable;
+      });
+      const before = tf.memory().numTensors;
+      const x = tensorOf(io, 'input');
+      const r = tensorOf(io, 'grad_weight');
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar,
+        variables,
+      );
+      for (const [i, key] of c.gradCheck.entries()) {
+        const g = grads[variables[i]!.name]!;
+        // Kernels to PyTorch's layout: Conv2D (kh, kw, in, out) -> (out, in, kh, kw); Conv2DTranspose
+        // (kh, kw, out, in) -> (in, out, kh, kw): the same permutation.
+        const torchLayout = g.rank === 4 ? tf.transpose(g, [3, 2, 0, 1]) : tf.clone(g);
+        const expected = io.get(`grad:${key}`)!;
+        const scale = (expected.data as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        expect(scale).toBeGreaterThan(0);
+        expect((await maxAbsDiff(torchLayout, expected)) / scale, key).toBeLessThanOrEqual(1e-4);
+        torchLayout.dispose();
+      }
+      tf.dispose([x, r, value, ...Object.values(grads)]);
+      expect(tf.memory().numTensors).toBe(before);
       model.dispose();
     },
   );
