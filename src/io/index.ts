@@ -1,5 +1,4 @@
 // Public API of src/io: one export line per unit.
-export {};
 export type { StateDict, StateDictTensor, StateDictData, TorchDType } from './state-dict';
 export { readSafetensors } from './read-safetensors';
 export { writeSafetensors } from './write-safetensors';

@@ -1,5 +1,4 @@
 // Public API of src/layers: one export line per unit.
-export {};
 export { GatedConv2D, gatedConv2d } from './gated-conv2d';
 export type { GatedConv2DArgs } from './gated-conv2d';
 export { GatedUpsample2D, gatedDeconv2d } from './gated-upsample2d';

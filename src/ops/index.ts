@@ -1,5 +1,4 @@
 // Public API of src/ops: one export line per unit.
-export {};
 export { gatedActivation, GATED_ACTIVATIONS } from './gated-activation';
 export type { GatedActivationName } from './gated-activation';
 export { gatedConvolution } from './gated-conv2d';
