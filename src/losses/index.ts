@@ -1,2 +1,21 @@
 // Public API of src/losses: one export line per unit.
 export {};
+export { ganLoss, GAN_MODES } from './gan-loss';
+export type { GanMode } from './gan-loss';
+export { discriminatorLoss } from './discriminator-loss';
+export type { DiscriminatorLossOptions } from './discriminator-loss';
+export { generatorLoss } from './generator-loss';
+export { gradientPenalty } from './gradient-penalty';
+export type { GradientPenaltyOptions } from './gradient-penalty';
+export { l1Loss } from './l1-loss';
+export { cycleConsistencyLoss } from './cycle-consistency-loss';
+export { identityLoss } from './identity-loss';
+export { gramMatrix, GRAM_NORMALIZATIONS } from './gram-matrix';
+export type { GramMatrixOptions, GramNormalization } from './gram-matrix';
+export { styleLoss } from './style-loss';
+export type { StyleLossOptions } from './style-loss';
+export { contentLoss, CONTENT_LOSS_REDUCTIONS } from './content-loss';
+export type { ContentLossOptions } from './content-loss';
+export { adainStyleLoss } from './adain-style-loss';
+export { totalVariationLoss, TOTAL_VARIATION_MODES, TOTAL_VARIATION_REDUCTIONS } from './total-variation-loss';
+export type { TotalVariationLossOptions } from './total-variation-loss';
