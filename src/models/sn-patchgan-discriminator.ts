@@ -43,7 +43,7 @@ const MULTIPLIERS = [1, 2, 4, 4, 4, 4];
  * import { initBackend, models } from 'tfjs-synth';
  * await initBackend();
  * const discriminator = models.snPatchGANDiscriminator({ ndf: 16 });
- * const scores = discriminator.apply(tf.zeros([2, 64, 64, 4]), { training: true }) as tf.Tensor; // [2, 256]
+ * const scores = discriminator.apply(tf.zeros([2, 64, 64, 4]), { training: true }) as tf.Tensor; // [2, 64]: 1x1 patch x 4 * ndf
  * ```
  * @throws Error naming the argument when inputChannels, ndf or inputShape is invalid.
  */
