@@ -95,6 +95,25 @@ describeBackends('gatedInpaintingGenerator structure', () => {
     g.dispose();
   });
 
+  it('contextualAttention: false drops only the attention layer: same weights give the same x1 and another x2', async () => {
+    const withCA = gatedInpaintingGenerator({ cnum: 4 });
+    const without = gatedInpaintingGenerator({ cnum: 4, contextualAttention: false });
+    expect(withCA.layers.some((l) => l.getClassName() === 'ContextualAttention')).toBe(true);
+    expect(without.layers.some((l) => l.getClassName() === 'ContextualAttention')).toBe(false);
+    seedWeights(withCA);
+    // By layer name: the two models order their layers differently.
+    for (const l of withCA.layers) if (l.weights.length > 0) without.getLayer(l.name).setWeights(l.getWeights());
+    const [image, mask] = inputs(1, 32, 32, 17);
+    const [a1, a2] = withCA.predict([image, mask]) as tf.Tensor[];
+    const [b1, b2] = without.predict([image, mask]) as tf.Tensor[];
+    expect(Array.from(await b1!.data())).toEqual(Array.from(await a1!.data()));
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a2!, b2!))).dataSync()[0]!);
+    expect(diff).toBeGreaterThan(1e-6);
+    tf.dispose([image, mask, a1!, a2!, b1!, b2!]);
+    withCA.dispose();
+    without.dispose();
+  });
+
   it('rejects bad arguments and sizes with Errors naming them', () => {
     expect(() => gatedInpaintingGenerator({ cnum: 6 })).toThrow(/gatedInpaintingGenerator: cnum must be a positive multiple of 4, got 6/);
     expect(() => gatedInpaintingGenerator({ inputShape: [60, 64] })).toThrow(
