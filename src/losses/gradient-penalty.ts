@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertFinite, assertSameShape, shapeString } from './internal/checks';
+import { ensureComparisonGradients } from './internal/comparison-gradients';
 
 /** Options of {@link gradientPenalty}. */
 export interface GradientPenaltyOptions {
@@ -27,6 +28,12 @@ export interface GradientPenaltyOptions {
  * `tf.variableGrads(() => tf.add(discriminatorLoss(...), gradientPenalty(...)), dVars)`.
  * `fake` should be detached from the generator (computed outside the gradient function or with
  * `ops.stopGradient`).
+ *
+ * Porting note: tfjs-core 4.22 has no gradient for the `Greater` kernel, which the gradient of
+ * `tf.leakyRelu` uses, so the second-order gradient through a LeakyReLU discriminator would fail
+ * ("gradient function not found for Greater"). The first call registers zero gradients for the
+ * comparison kernels that have none (Greater, Less, LessEqual, Equal, NotEqual); zero is their
+ * exact gradient almost everywhere, and gradients registered before are left alone.
  *
  * Input shapes: `real`, `fake` [b, h, w, c] (any rank >= 1 with the batch first, the same shape);
  * `discriminator` maps such a batch to any tensor. Output: a scalar.
@@ -65,6 +72,7 @@ export function gradientPenalty(
       throw new Error(`${owner}: alpha needs one value per sample (${batch}), got ${shown}.`);
     }
   }
+  ensureComparisonGradients();
   return tf.tidy(() => {
     const alpha =
       options.alpha === undefined
