@@ -1,2 +1,12 @@
 // Public API of src/training: one export line per unit.
 export {};
+export { ImagePool } from './image-pool';
+export type { ImagePoolOptions } from './image-pool';
+export { linearDecay, stepDecay, cosineDecay, setLearningRateFactor } from './lr-schedules';
+export type { LrSchedule, LinearDecayOptions, StepDecayOptions, CosineDecayOptions } from './lr-schedules';
+export { randomBoxMask, randomBrushStrokeMask, maskToTensor } from './mask-generators';
+export type { BinaryMask, RandomBoxMaskOptions, RandomBrushStrokeMaskOptions } from './mask-generators';
+export { Pix2PixTrainer } from './pix2pix-trainer';
+export type { Pix2PixTrainerArgs, Pix2PixLosses, TrainerProgress } from './pix2pix-trainer';
+export { disposeTrainerState } from './trainer-state';
+export type { TrainerState, TrainerNamedTensor } from './trainer-state';
