@@ -44,7 +44,9 @@ async function expectTranslation(generator: tfl.LayersModel, checkpoint: string,
   log.mockRestore();
   expect(code).toBe(0);
   const got = await readImage(out);
-  const expected = tf.tidy(() => tensorToImage(generator.predict(imageToTensor(testImage())) as tf.Tensor));
+  const prediction = tf.tidy(() => generator.predict(imageToTensor(testImage())) as tf.Tensor);
+  const expected = tensorToImage(prediction);
+  prediction.dispose();
   expect([got.width, got.height]).toEqual([16, 12]);
   let maxDiff = 0;
   for (let i = 0; i < got.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.data[i]! - expected.data[i]!));
