@@ -29,3 +29,5 @@ export { unalignedDataset } from './unaligned-dataset';
 export type { UnalignedDatasetOptions } from './unaligned-dataset';
 export { createProgressBar } from './progress-bar';
 export type { ProgressBar, ProgressBarOptions, ProgressStream } from './progress-bar';
+export { saveTrainer, loadTrainer } from './trainer-files';
+export type { ResumableTrainer } from './trainer-files';

@@ -1,0 +1,255 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ganLoss, l1Loss } from '../losses';
+import type { TrainerState } from './trainer-state';
+import {
+  REFERENCE_GAN_MODES,
+  TrainerAdam,
+  applyState,
+  applyTraining,
+  captureState,
+  checkGanMode,
+  checkImages,
+  checkPositive,
+  checkSameBatchAndSize,
+  cloneWeights,
+  disposeSnapshot,
+  readLosses,
+  restoreSnapshot,
+  restoreWeights,
+  takeSnapshot,
+  trainableVariables,
+  type ReferenceGanMode,
+} from './internal/trainer-core';
+
+/** Losses of one {@link Pix2PixTrainer} step (plain numbers, read after the step). */
+export interface Pix2PixLosses {
+  /** 0.5 * (lossDReal + lossDFake). */
+  lossD: number;
+  lossDReal: number;
+  lossDFake: number;
+  /** lossGGan + lambdaL1 * lossGL1. */
+  lossG: number;
+  lossGGan: number;
+  /** mean |G(A) - B| (before the lambdaL1 weight). */
+  lossGL1: number;
+}
+
+/** What `onProgress` receives after each successful step. */
+export interface TrainerProgress<L> {
+  /** Number of completed steps (1 after the first). */
+  step: number;
+  losses: L;
+}
+
+/** Arguments of {@link Pix2PixTrainer}. */
+export interface Pix2PixTrainerArgs {
+  /** Maps A images [n, h, w, cA] to B images [n, h, w, cB] (e.g. `models.unetGenerator()`). */
+  generator: tfl.LayersModel;
+  /** Conditional discriminator on concat(A, B) along channels, cA + cB inputs (e.g. `models.patchGANDiscriminator({ inputChannels: 6 })`). */
+  discriminator: tfl.LayersModel;
+  /** Weight of the L1 term in the generator loss. Default 100. */
+  lambdaL1?: number;
+  /** GAN objective: 'vanilla' (BCE with logits), 'lsgan' (MSE) or 'wgan'. Default 'vanilla'. */
+  ganMode?: ReferenceGanMode;
+  /** Adam learning rate of both networks. Default 2e-4. */
+  lr?: number;
+  /** Adam beta1. Default 0.5. */
+  beta1?: number;
+  /** Adam beta2. Default 0.999. */
+  beta2?: number;
+  /** Called after every successful step. */
+  onProgress?: (progress: TrainerProgress<Pix2PixLosses>) => void;
+}
+
+const FN = 'Pix2PixTrainer';
+
+/**
+ * Trains a pix2pix pair (Isola et al. 2017, "Image-to-Image Translation with Conditional
+ * Adversarial Networks") with the update order of the reference `Pix2PixModel`:
+ *
+ * 1. fakeB = G(A) in training mode;
+ * 2. D step: lossD = 0.5 * [GAN(D(cat(A, fakeB)) detached, fake) + GAN(D(cat(A, B)), real)];
+ * 3. G step, D fixed: lossG = GAN(D(cat(A, G(A))), real) + lambdaL1 * mean|G(A) - B|.
+ *
+ * Each step uses explicit variable lists: the D step differentiates D's trainable weights only,
+ * the G step G's only. Inputs are NHWC; D sees the input first, then the output, on the channel
+ * axis (like PyTorch's dim 1).
+ *
+ * Porting note: the reference computes fake_B once and reuses it for both updates. With tfjs the
+ * G gradient needs G's forward inside the gradient closure, so G runs twice per step; the second
+ * run's running-statistic updates (BatchNorm) are undone, so the running statistics get exactly
+ * one update per step, equal to the reference's. With dropout the two runs draw different masks
+ * (the reference's D and G steps share one).
+ *
+ * State and resuming: `getState()` / `setState()` hold everything in memory (browser-safe); in
+ * Node use `saveTrainer(trainer, dir)` / `loadTrainer(trainer, dir)` from `tfjs-synth/node`.
+ * A loss that is NaN or infinite makes `step` throw an Error naming the step and the loss, with
+ * the models and optimizers put back as they were before that step.
+ *
+ * Tensors: the trainer owns two Adam optimizers (their slots appear at the first step, after
+ * which the tensor count stays constant); `dispose()` releases them (not the models).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { models, training } from 'tfjs-synth';
+ * const generator = models.unetGenerator({ ngf: 8, numDowns: 6 });
+ * const discriminator = models.patchGANDiscriminator({ inputChannels: 6, ndf: 8 });
+ * const trainer = new training.Pix2PixTrainer({ generator, discriminator });
+ * const a = tf.randomUniform([1, 64, 64, 3], -1, 1) as tf.Tensor4D;
+ * const b = tf.randomUniform([1, 64, 64, 3], -1, 1) as tf.Tensor4D;
+ * const losses = await trainer.step(a, b); // { lossD, lossDReal, lossDFake, lossG, lossGGan, lossGL1 }
+ * ```
+ */
+export class Pix2PixTrainer {
+  readonly generator: tfl.LayersModel;
+  readonly discriminator: tfl.LayersModel;
+  readonly lambdaL1: number;
+  readonly ganMode: ReferenceGanMode;
+  readonly onProgress?: (progress: TrainerProgress<Pix2PixLosses>) => void;
+  private readonly optG: TrainerAdam;
+  private readonly optD: TrainerAdam;
+  private stepCount = 0;
+  private lrFactor = 1;
+
+  constructor(args: Pix2PixTrainerArgs) {
+    if (args == null || args.generator == null || args.discriminator == null) {
+      throw new Error(`${FN}: generator and discriminator are required.`);
+    }
+    this.generator = args.generator;
+    this.discriminator = args.discriminator;
+    this.lambdaL1 = checkPositive(FN, 'lambdaL1', args.lambdaL1 ?? 100, true);
+    this.ganMode = checkGanMode(FN, args.ganMode ?? 'vanilla', REFERENCE_GAN_MODES);
+    const lr = checkPositive(FN, 'lr', args.lr ?? 2e-4);
+    const beta1 = checkPositive(FN, 'beta1', args.beta1 ?? 0.5, true);
+    const beta2 = checkPositive(FN, 'beta2', args.beta2 ?? 0.999, true);
+    this.optG = new TrainerAdam(lr, beta1, beta2);
+    this.optD = new TrainerAdam(lr, beta1, beta2);
+    this.onProgress = args.onProgress;
+  }
+
+  /** Number of completed steps. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /**
+   * Multiplies both learning rates by `factor` from the next step on, e.g. the value of a
+   * schedule from `training.linearDecay()` at the start of each epoch like the reference:
+   * `trainer.setLearningRateFactor(schedule(epoch))`.
+   */
+  setLearningRateFactor(factor: number): void {
+    checkPositive(`${FN}.setLearningRateFactor`, 'factor', factor, true);
+    this.lrFactor = factor;
+    this.optG.setFactor(factor);
+    this.optD.setFactor(factor);
+  }
+
+  /**
+   * One training step on a batch of pairs.
+   * @param inputA A images [n, h, w, cA].
+   * @param targetB B images [n, h, w, cB], same n, h, w.
+   */
+  async step(inputA: tf.Tensor4D, targetB: tf.Tensor4D): Promise<Pix2PixLosses> {
+    const fn = `${FN}.step`;
+    const a = checkImages(fn, 'inputA', inputA);
+    const b = checkImages(fn, 'targetB', targetB);
+    checkSameBatchAndSize(fn, 'inputA', a, 'targetB', b);
+    const G = this.generator;
+    const D = this.discriminator;
+    const mode = this.ganMode;
+    const stepNo = this.stepCount + 1;
+    const snapshot = await takeSnapshot([G, D], [this.optG, this.optD]);
+    const kept: tf.Tensor[] = [];
+    let losses: Pix2PixLosses;
+    try {
+      // 1. fakeB = G(A), training mode: this is the one running-statistics update of G.
+      const fakeB = tf.tidy(() => applyTraining(G, a) as tf.Tensor4D);
+      kept.push(fakeB);
+      // 2. D step. fakeB was computed outside the closure and only D's variables are
+      // differentiated, which is PyTorch's fake_AB.detach(). Fake first, then real, like backward_D.
+      let lossDFake!: tf.Scalar;
+      let lossDReal!: tf.Scalar;
+      const dStep = tf.variableGrads(() => {
+        const predFake = applyTraining(D, tf.concat([a, fakeB], 3)) as tf.Tensor;
+        lossDFake = tf.keep(ganLoss(predFake, false, mode) as tf.Scalar);
+        const predReal = applyTraining(D, tf.concat([a, b], 3)) as tf.Tensor;
+        lossDReal = tf.keep(ganLoss(predReal, true, mode) as tf.Scalar);
+        return tf.mul(tf.add(lossDFake, lossDReal), 0.5) as tf.Scalar;
+      }, trainableVariables(D));
+      kept.push(lossDFake, lossDReal, dStep.value, ...Object.values(dStep.grads));
+      const dRead = await readLosses({ lossDFake, lossDReal, lossD: dStep.value });
+      if (dRead.bad) throw new Error(`${FN}.step: ${dRead.bad} is ${dRead.values[dRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      this.optD.apply(dStep.grads);
+
+      // 3. G step with the updated D (D's variables are not in the list, so D stays fixed).
+      const runningStats = cloneWeights(G, false);
+      let lossGGan!: tf.Scalar;
+      let lossGL1!: tf.Scalar;
+      let gStep: { value: tf.Scalar; grads: tf.NamedTensorMap };
+      try {
+        gStep = tf.variableGrads(() => {
+          const fake = applyTraining(G, a) as tf.Tensor4D;
+          const pred = applyTraining(D, tf.concat([a, fake], 3)) as tf.Tensor;
+          lossGGan = tf.keep(ganLoss(pred, true, mode) as tf.Scalar);
+          lossGL1 = tf.keep(l1Loss(fake, b) as tf.Scalar);
+          return tf.add(lossGGan, tf.mul(lossGL1, this.lambdaL1)) as tf.Scalar;
+        }, trainableVariables(G));
+      } finally {
+        // Undo this second forward's running-statistics update (see the porting note).
+        restoreWeights(G, runningStats, false);
+      }
+      kept.push(lossGGan, lossGL1, gStep.value, ...Object.values(gStep.grads));
+      const gRead = await readLosses({ lossGGan, lossGL1, lossG: gStep.value });
+      if (gRead.bad) throw new Error(`${FN}.step: ${gRead.bad} is ${gRead.values[gRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      this.optG.apply(gStep.grads);
+
+      losses = { ...dRead.values, ...gRead.values };
+    } catch (err) {
+      tf.dispose(kept);
+      await restoreSnapshot(snapshot, [G, D], [this.optG, this.optD]);
+      throw err;
+    }
+    tf.dispose(kept);
+    disposeSnapshot(snapshot);
+    this.stepCount = stepNo;
+    this.onProgress?.({ step: stepNo, losses });
+    return losses;
+  }
+
+  /** A copy of the full training state (see {@link TrainerState}); dispose it when done. */
+  async getState(): Promise<TrainerState> {
+    return {
+      format: 'tfjs-synth-trainer',
+      version: 1,
+      kind: FN,
+      step: this.stepCount,
+      learningRateFactor: this.lrFactor,
+      tensors: await captureState(
+        { generator: this.generator, discriminator: this.discriminator },
+        { optimizerG: this.optG, optimizerD: this.optD },
+      ),
+      extra: {},
+    };
+  }
+
+  /** Restores a state from {@link getState} (the state's tensors stay owned by the caller). */
+  async setState(state: TrainerState): Promise<void> {
+    await applyState(
+      `${FN}.setState`,
+      FN,
+      state,
+      { generator: this.generator, discriminator: this.discriminator },
+      { optimizerG: this.optG, optimizerD: this.optD },
+    );
+    this.stepCount = state.step;
+    this.setLearningRateFactor(state.learningRateFactor);
+  }
+
+  /** Releases the optimizers (the models stay with their owner). */
+  dispose(): void {
+    this.optG.dispose();
+    this.optD.dispose();
+  }
+}

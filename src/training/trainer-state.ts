@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A tensor with a name (tfjs-core's `NamedTensor`, which its index does not export). */
+export interface TrainerNamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+/**
+ * Everything a trainer needs to continue exactly where it stopped, held in memory so it works
+ * in browsers too: every model weight (trainable ones and running statistics / spectral-norm
+ * vectors), every optimizer slot (Adam's iteration count and moments), the step counter, the
+ * learning-rate factor and any RNG / image-pool state.
+ *
+ * The main entry stays browser-safe (nothing under `training` touches the file system); in Node,
+ * `saveTrainer(trainer, dir)` / `loadTrainer(trainer, dir)` from `tfjs-synth/node` write and read
+ * this state as one weights file plus JSON.
+ *
+ * The state owns its tensors (copies, never the live variables): release them with
+ * {@link disposeTrainerState} when done. Model topology is not stored: build the same models
+ * again and call `trainer.setState(state)`.
+ *
+ * @example
+ * ```ts
+ * import { training } from 'tfjs-synth';
+ * const state = await trainer.getState();       // after some trainer.step(...) calls
+ * await freshTrainer.setState(state);           // same architectures, fresh weights
+ * training.disposeTrainerState(state);
+ * ```
+ */
+export interface TrainerState {
+  format: 'tfjs-synth-trainer';
+  version: 1;
+  /** Class name of the trainer that wrote it (`'Pix2PixTrainer'`, ...); checked on `setState`. */
+  kind: string;
+  /** Number of completed steps. */
+  step: number;
+  /** Current learning-rate multiplier (see `setLearningRateFactor`). */
+  learningRateFactor: number;
+  /**
+   * Named tensors: `model/<key>/<index>` for model weights (in `model.weights` order) and
+   * `optimizer/<key>/<index>` for `optimizer.getWeights()` entries (index 0 is the iteration count).
+   */
+  tensors: TrainerNamedTensor[];
+  /** JSON-safe extra state (RNG state, image-pool bookkeeping). */
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Disposes the tensors held by a {@link TrainerState} (from `getState()` or `loadTrainer`).
+ *
+ * @example
+ * ```ts
+ * import { training } from 'tfjs-synth';
+ * const state = await trainer.getState();
+ * training.disposeTrainerState(state);
+ * ```
+ */
+export function disposeTrainerState(state: TrainerState): void {
+  for (const { tensor } of state.tensors) tensor.dispose();
+  state.tensors = [];
+}
