@@ -66,7 +66,9 @@ describeBackends('ImagePool', () => {
     expect(tf.memory().numTensors).toBe(before + size);
     pool.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => pool.query(batch([1]))).toThrow(/disposed/);
+    const late = batch([1]);
+    expect(() => pool.query(late)).toThrow(/disposed/);
+    late.dispose();
   });
 
   it('picks every slot 0..size-1 and is reproducible with a seed', () => {
@@ -92,9 +94,10 @@ describeBackends('ImagePool', () => {
     const pool = new ImagePool({ size: 2, seed: 3 });
     const out = tf.tidy(() => pool.query(tf.randomNormal([2, 4, 4, 3])));
     expect(pool.count).toBe(2);
-    const again = pool.query(tf.zeros([1, 4, 4, 3]) as tf.Tensor4D);
+    const zeros = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
+    const again = pool.query(zeros);
     expect(again.shape).toEqual([1, 4, 4, 3]);
-    tf.dispose([out, again]);
+    tf.dispose([out, again, zeros]);
     pool.dispose();
   });
 
@@ -105,8 +108,9 @@ describeBackends('ImagePool', () => {
     const b = tf.zeros([1, 4, 5, 3]) as tf.Tensor4D;
     tf.dispose(pool.query(a));
     expect(() => pool.query(b)).toThrow(/images \[1, 4, 5, 3\] do not match the stored images \[4, 4, 3\]/);
-    expect(() => pool.query(tf.zeros([4, 4, 3]) as unknown as tf.Tensor4D)).toThrow(/rank 4/);
-    tf.dispose([a, b]);
+    const rank3 = tf.zeros([4, 4, 3]);
+    expect(() => pool.query(rank3 as unknown as tf.Tensor4D)).toThrow(/rank 4/);
+    tf.dispose([a, b, rank3]);
     pool.dispose();
   });
 });
