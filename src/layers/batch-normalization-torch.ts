@@ -1,40 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormTorchInference, batchNormTorchTraining, runningAverageTorch } from '../ops/batch-norm-torch';
-import {
-  serializeInitializer,
-  toInitializer,
-  type Initializer,
-  type InitializerArg,
-} from './internal/initializers';
+import { ChannelNormalization, type ChannelNormalizationArgs } from './internal/channel-normalization';
+import { nhwcInput, singleInput, singleShape } from './internal/shapes';
 
 type Kwargs = Record<string, unknown>;
 
-/** Arguments of {@link BatchNormalizationTorch}. */
-export interface BatchNormalizationTorchArgs {
+/**
+ * Arguments of {@link BatchNormalizationTorch}: `epsilon` (default 1e-5), `gammaInitializer`
+ * (default 'ones'), `betaInitializer` (default 'zeros'), `name`, `inputShape`, `batchInputShape`
+ * and `trainable` (default true; the running statistics never are) as in
+ * {@link ChannelNormalizationArgs}, plus the following.
+ */
+export interface BatchNormalizationTorchArgs extends ChannelNormalizationArgs {
   /**
    * Weight of the *new* batch statistic in the running averages (PyTorch convention):
    * `running = (1 - momentum) * running + momentum * batch`. In (0, 1]. Default 0.1.
    */
   momentum?: number;
-  /** Added to the variance before the square root. Default 1e-5 (PyTorch). */
-  epsilon?: number;
   /** Add a learned per-channel offset `beta` (PyTorch `bias`). Default true (`affine=True`). */
   center?: boolean;
   /** Multiply by a learned per-channel scale `gamma` (PyTorch `weight`). Default true. */
   scale?: boolean;
-  /** Initializer of `gamma`. Default 'ones' (PyTorch). */
-  gammaInitializer?: InitializerArg;
-  /** Initializer of `beta`. Default 'zeros' (PyTorch). */
-  betaInitializer?: InitializerArg;
-  /** Layer name. Default: generated. */
-  name?: string;
-  /** Input shape without the batch dimension, for the first layer of a `tf.sequential` model. Default: none. */
-  inputShape?: (number | null)[];
-  /** Input shape including the batch dimension (instead of `inputShape`). Default: none. */
-  batchInputShape?: (number | null)[];
-  /** Whether `gamma`/`beta` are trainable. Default true. The running statistics never are. */
-  trainable?: boolean;
 }
 
 /**
@@ -70,117 +57,61 @@ export interface BatchNormalizationTorchArgs {
  * const yEval = bn.apply(x) as tf.Tensor; // uses them
  * ```
  */
-export class BatchNormalizationTorch extends tfl.layers.Layer {
+export class BatchNormalizationTorch extends ChannelNormalization {
   static className = 'BatchNormalizationTorch';
   readonly momentum: number;
-  readonly epsilon: number;
-  readonly center: boolean;
-  readonly scale: boolean;
-  readonly gammaInitializer: Initializer;
-  readonly betaInitializer: Initializer;
-  protected gamma: tfl.LayerVariable | null = null;
-  protected beta: tfl.LayerVariable | null = null;
   protected movingMean: tfl.LayerVariable | null = null;
   protected movingVariance: tfl.LayerVariable | null = null;
 
   constructor(args: BatchNormalizationTorchArgs = {}) {
-    super({
-      name: args.name,
-      trainable: args.trainable ?? true,
-      inputShape: args.inputShape,
-      batchInputShape: args.batchInputShape,
-    });
+    super(args, true);
     const owner = (this.constructor as typeof BatchNormalizationTorch).className;
     this.momentum = args.momentum ?? 0.1;
     if (typeof this.momentum !== 'number' || !(this.momentum > 0 && this.momentum <= 1)) {
       throw new Error(`${owner}: momentum must be in (0, 1] (PyTorch convention, default 0.1), got ${JSON.stringify(args.momentum)}.`);
     }
-    this.epsilon = args.epsilon ?? 1e-5;
-    if (typeof this.epsilon !== 'number' || !Number.isFinite(this.epsilon) || this.epsilon < 0) {
-      throw new Error(`${owner}: epsilon must be a finite number >= 0, got ${JSON.stringify(args.epsilon)}.`);
-    }
-    this.center = args.center ?? true;
-    this.scale = args.scale ?? true;
-    for (const [arg, v] of [
-      ['center', this.center],
-      ['scale', this.scale],
-    ] as const) {
-      if (typeof v !== 'boolean') throw new Error(`${owner}: ${arg} must be a boolean, got ${JSON.stringify(v)}.`);
-    }
-    this.gammaInitializer = toInitializer(args.gammaInitializer ?? 'ones', owner, 'gammaInitializer');
-    this.betaInitializer = toInitializer(args.betaInitializer ?? 'zeros', owner, 'betaInitializer');
   }
 
+  /** Adds `gamma` and `beta` (when enabled), then the running statistics. */
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const owner = this.getClassName();
-    if (shape.length !== 4) {
-      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.map(String).join(', ')}].`);
-    }
-    const channels = shape[3];
-    if (channels === null || channels === undefined) {
-      throw new Error(`${owner}: the channel dimension of the input must be known, got shape [${shape.map(String).join(', ')}].`);
-    }
-    if (this.scale) this.gamma = this.addWeight('gamma', [channels], 'float32', this.gammaInitializer);
-    if (this.center) this.beta = this.addWeight('beta', [channels], 'float32', this.betaInitializer);
+    super.build(inputShape);
+    const channels = singleShape(inputShape)[3] as number;
     // PyTorch's buffer initial values; the checkpoint importer finds them by these exact names.
     this.movingMean = this.addWeight('moving_mean', [channels], 'float32', tfl.initializers.zeros(), undefined, false);
     this.movingVariance = this.addWeight('moving_variance', [channels], 'float32', tfl.initializers.ones(), undefined, false);
-    this.built = true;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
-      if (x.rank !== 4) {
-        throw new Error(`${this.getClassName()}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
-      }
-      const affine = {
-        gamma: this.gamma ? (this.gamma.read() as tf.Tensor1D) : null,
-        beta: this.beta ? (this.beta.read() as tf.Tensor1D) : null,
-        epsilon: this.epsilon,
-      };
+      const x = nhwcInput(this.getClassName(), singleInput(inputs));
+      const affine = this.affineOptions();
       if (kwargs?.['training'] !== true) {
         return batchNormTorchInference(
-          x as tf.Tensor4D,
+          x,
           this.movingMean!.read() as tf.Tensor1D,
           this.movingVariance!.read() as tf.Tensor1D,
           affine,
         );
       }
-      const { y, mean, unbiasedVariance } = batchNormTorchTraining(x as tf.Tensor4D, affine);
+      const { y, mean, unbiasedVariance } = batchNormTorchTraining(x, affine);
       // As tfjs-layers' own BatchNormalization: the running averages are written imperatively
       // during the training call. That works the same under model.fit, optimizer.minimize and
       // tf.variableGrads, since variable writes are not recorded on the gradient tape (so no
       // gradient flows into the running statistics, as with PyTorch buffers).
-      this.updateRunningStatistics(mean, unbiasedVariance);
+      tf.tidy(() => {
+        this.movingMean!.write(runningAverageTorch(this.movingMean!.read() as tf.Tensor1D, mean, this.momentum));
+        this.movingVariance!.write(
+          runningAverageTorch(this.movingVariance!.read() as tf.Tensor1D, unbiasedVariance, this.momentum),
+        );
+      });
       return y;
     });
   }
 
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-  }
+  // computeOutputShape: the input shape (ChannelNormalization).
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      momentum: this.momentum,
-      epsilon: this.epsilon,
-      center: this.center,
-      scale: this.scale,
-      gammaInitializer: serializeInitializer(this.gammaInitializer),
-      betaInitializer: serializeInitializer(this.betaInitializer),
-    };
-  }
-
-  private updateRunningStatistics(mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D): void {
-    tf.tidy(() => {
-      this.movingMean!.write(runningAverageTorch(this.movingMean!.read() as tf.Tensor1D, mean, this.momentum));
-      this.movingVariance!.write(
-        runningAverageTorch(this.movingVariance!.read() as tf.Tensor1D, unbiasedVariance, this.momentum),
-      );
-    });
+    return { ...super.getConfig(), momentum: this.momentum };
   }
 }
 

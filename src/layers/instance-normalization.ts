@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { instanceNorm } from '../ops/instance-norm';
-import {
-  serializeInitializer,
-  toInitializer,
-  type Initializer,
-  type InitializerArg,
-} from './internal/initializers';
+import { ChannelNormalization, type ChannelNormalizationArgs } from './internal/channel-normalization';
+import { nhwcInput, singleInput } from './internal/shapes';
 
-/** Arguments of {@link InstanceNormalization}. */
-export interface InstanceNormalizationArgs {
+/**
+ * Arguments of {@link InstanceNormalization}: `epsilon` (default 1e-5), `gammaInitializer`
+ * (default 'ones'), `betaInitializer` (default 'zeros'), `name`, `inputShape`, `batchInputShape`
+ * and `trainable` (default true) as in {@link ChannelNormalizationArgs}, plus the following.
+ */
+export interface InstanceNormalizationArgs extends ChannelNormalizationArgs {
   /**
    * Add a learned per-channel offset `beta`. Default false, as pix2pix/CycleGAN's
    * `InstanceNorm2d(affine=False)`.
@@ -17,20 +16,6 @@ export interface InstanceNormalizationArgs {
   center?: boolean;
   /** Multiply by a learned per-channel scale `gamma`. Default false (as `affine=False`). */
   scale?: boolean;
-  /** Added to the variance before the square root. Default 1e-5 (PyTorch). */
-  epsilon?: number;
-  /** Initializer of `gamma`. Default 'ones' (PyTorch's affine init). */
-  gammaInitializer?: InitializerArg;
-  /** Initializer of `beta`. Default 'zeros'. */
-  betaInitializer?: InitializerArg;
-  /** Layer name. Default: generated. */
-  name?: string;
-  /** Input shape without the batch dimension, for the first layer of a `tf.sequential` model. Default: none. */
-  inputShape?: (number | null)[];
-  /** Input shape including the batch dimension (instead of `inputShape`). Default: none. */
-  batchInputShape?: (number | null)[];
-  /** Whether `gamma`/`beta` are trainable. Default true. */
-  trainable?: boolean;
 }
 
 /**
@@ -54,82 +39,17 @@ export interface InstanceNormalizationArgs {
  * const y = norm.apply(tf.randomNormal([1, 32, 32, 64])) as tf.Tensor; // [1, 32, 32, 64]
  * ```
  */
-export class InstanceNormalization extends tfl.layers.Layer {
+export class InstanceNormalization extends ChannelNormalization {
   static className = 'InstanceNormalization';
-  readonly center: boolean;
-  readonly scale: boolean;
-  readonly epsilon: number;
-  readonly gammaInitializer: Initializer;
-  readonly betaInitializer: Initializer;
-  protected gamma: tfl.LayerVariable | null = null;
-  protected beta: tfl.LayerVariable | null = null;
 
   constructor(args: InstanceNormalizationArgs = {}) {
-    super({
-      name: args.name,
-      trainable: args.trainable ?? true,
-      inputShape: args.inputShape,
-      batchInputShape: args.batchInputShape,
-    });
-    const owner = (this.constructor as typeof InstanceNormalization).className;
-    this.center = args.center ?? false;
-    this.scale = args.scale ?? false;
-    for (const [arg, v] of [
-      ['center', this.center],
-      ['scale', this.scale],
-    ] as const) {
-      if (typeof v !== 'boolean') throw new Error(`${owner}: ${arg} must be a boolean, got ${JSON.stringify(v)}.`);
-    }
-    this.epsilon = args.epsilon ?? 1e-5;
-    if (typeof this.epsilon !== 'number' || !Number.isFinite(this.epsilon) || this.epsilon < 0) {
-      throw new Error(`${owner}: epsilon must be a finite number >= 0, got ${JSON.stringify(args.epsilon)}.`);
-    }
-    this.gammaInitializer = toInitializer(args.gammaInitializer ?? 'ones', owner, 'gammaInitializer');
-    this.betaInitializer = toInitializer(args.betaInitializer ?? 'zeros', owner, 'betaInitializer');
+    super(args, false);
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const owner = this.getClassName();
-    if (shape.length !== 4) {
-      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.map(String).join(', ')}].`);
-    }
-    const channels = shape[3];
-    if (channels === null || channels === undefined) {
-      throw new Error(`${owner}: the channel dimension of the input must be known, got shape [${shape.map(String).join(', ')}].`);
-    }
-    if (this.scale) this.gamma = this.addWeight('gamma', [channels], 'float32', this.gammaInitializer);
-    if (this.center) this.beta = this.addWeight('beta', [channels], 'float32', this.betaInitializer);
-    this.built = true;
-  }
+  // build, computeOutputShape and getConfig: those of ChannelNormalization (gamma/beta only).
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
-      if (x.rank !== 4) {
-        throw new Error(`${this.getClassName()}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
-      }
-      return instanceNorm(x as tf.Tensor4D, {
-        gamma: this.gamma ? (this.gamma.read() as tf.Tensor1D) : null,
-        beta: this.beta ? (this.beta.read() as tf.Tensor1D) : null,
-        epsilon: this.epsilon,
-      });
-    });
-  }
-
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      center: this.center,
-      scale: this.scale,
-      epsilon: this.epsilon,
-      gammaInitializer: serializeInitializer(this.gammaInitializer),
-      betaInitializer: serializeInitializer(this.betaInitializer),
-    };
+    return tf.tidy(() => instanceNorm(nhwcInput(this.getClassName(), singleInput(inputs)), this.affineOptions()));
   }
 }
 
