@@ -4,7 +4,8 @@ import { extname, join } from 'node:path';
 import type { ImageDataset, ImageDatasetOptions, ImagePairSample } from '../image-dataset';
 import type { ImageRGBA } from '../image-rgba';
 import { resizeImage, type ResizeFilter } from '../resize-image';
-import { createRng, hashSeed, permutation, type Rng } from './random';
+import { createRandom, type Random } from '../../core/random';
+import { hashSeed, permutation } from './random';
 
 const SUPPORTED = new Set(['.png', '.jpg', '.jpeg']);
 // Image types the PyTorch loaders accept that we cannot decode: failing loudly beats
@@ -101,7 +102,7 @@ export interface CropParams {
 }
 
 /** Draws `x, y` in [0, loadSize - cropSize] and a coin flip, in the reference order. @internal */
-export function drawParams(rng: Rng, o: ResolvedOptions): CropParams {
+export function drawParams(rng: Random, o: ResolvedOptions): CropParams {
   const x = rng.int(0, o.loadSize - o.cropSize);
   const y = rng.int(0, o.loadSize - o.cropSize);
   const flip = o.flip && rng.next() > 0.5;
@@ -167,8 +168,8 @@ function toLuma(image: ImageRGBA): ImageRGBA {
 }
 
 /** The per-sample random stream for (seed, epoch, index). @internal */
-export function sampleRng(o: ResolvedOptions, epoch: number, index: number): Rng {
-  return createRng(hashSeed(o.seed, epoch, index, 1));
+export function sampleRng(o: ResolvedOptions, epoch: number, index: number): Random {
+  return createRandom(hashSeed(o.seed, epoch, index, 1));
 }
 
 /** Builds the dataset object around a sample loader. @internal */
@@ -190,7 +191,7 @@ export function makeDataset(
   };
   async function* iterate(epoch: number): AsyncIterableIterator<ImagePairSample> {
     const order = o.shuffle
-      ? permutation(length, createRng(hashSeed(o.seed, epoch, 0xffffffff, 2)))
+      ? permutation(length, createRandom(hashSeed(o.seed, epoch, 0xffffffff, 2)))
       : Array.from({ length }, (_, i) => i);
     for (const i of order) yield await get(i, epoch);
   }
