@@ -2,12 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GATED_ACTIVATIONS, type GatedActivationName } from '../ops/gated-activation';
 import { gatedConvolution } from '../ops/gated-conv2d';
-import {
-  serializeInitializer,
-  toInitializer,
-  type Initializer,
-  type InitializerArg,
-} from './internal/initializers';
+import { ConvLayer } from './internal/conv-layer';
+import type { InitializerArg } from './internal/initializers';
+import { checkNhwcShape, knownChannels, nhwcInput, singleInput, singleShape } from './internal/shapes';
 
 type Kwargs = Record<string, unknown>;
 
@@ -41,16 +38,8 @@ export interface GatedConv2DArgs {
   trainable?: boolean;
 }
 
-export function pair(v: number | [number, number], owner: string, arg: string): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new Error(`${owner}: ${arg} must be a positive integer or a pair of them, got ${JSON.stringify(v)}.`);
-  }
-  return p;
-}
-
 /** Output length of a TF-style convolution along one axis. */
-export function convOutputLength(
+function convOutputLength(
   n: number | null,
   kernel: number,
   stride: number,
@@ -86,30 +75,15 @@ export function convOutputLength(
  * const y = layer.apply(tf.zeros([1, 64, 64, 5])) as tf.Tensor; // [1, 64, 64, 24]
  * ```
  */
-export class GatedConv2D extends tfl.layers.Layer {
+export class GatedConv2D extends ConvLayer {
   static className = 'GatedConv2D';
-  readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
   readonly padding: 'same' | 'valid';
-  readonly dilationRate: [number, number];
   readonly activation: GatedActivationName | null;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  protected kernel: tfl.LayerVariable | null = null;
-  protected bias: tfl.LayerVariable | null = null;
 
   constructor(args: GatedConv2DArgs) {
-    super({ name: args.name, trainable: args.trainable ?? true });
+    // filters, kernelSize, strides, dilationRate, useBias and the initializers: ConvLayer.
+    super(args);
     const owner = (this.constructor as typeof GatedConv2D).className;
-    if (!Number.isInteger(args.filters) || args.filters <= 0) {
-      throw new Error(`${owner}: filters must be a positive integer, got ${JSON.stringify(args.filters)}.`);
-    }
-    this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize, owner, 'kernelSize');
-    this.strides = pair(args.strides ?? 1, owner, 'strides');
-    this.dilationRate = pair(args.dilationRate ?? 1, owner, 'dilationRate');
     this.padding = args.padding ?? 'same';
     if (this.padding !== 'same' && this.padding !== 'valid') {
       throw new Error(`${owner}: padding must be 'same' or 'valid', got ${JSON.stringify(args.padding)}.`);
@@ -125,9 +99,6 @@ export class GatedConv2D extends tfl.layers.Layer {
         `${owner}: unknown activation ${JSON.stringify(args.activation)}; valid: ${GATED_ACTIVATIONS.join(', ')} or null.`,
       );
     }
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = toInitializer(args.kernelInitializer ?? 'glorotUniform', owner, 'kernelInitializer');
-    this.biasInitializer = toInitializer(args.biasInitializer ?? 'zeros', owner, 'biasInitializer');
   }
 
   /** Output channels of the convolution itself: `2 * filters` when gated, else `filters`. */
@@ -136,42 +107,25 @@ export class GatedConv2D extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     const owner = this.getClassName();
-    if (shape.length !== 4) {
-      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.map(String).join(', ')}].`);
-    }
-    const inChannels = shape[3];
-    if (inChannels === null || inChannels === undefined) {
-      throw new Error(`${owner}: the channel dimension of the input must be known, got shape [${shape.map(String).join(', ')}].`);
-    }
-    this.kernel = this.addWeight(
-      'kernel',
-      [this.kernelSize[0], this.kernelSize[1], inChannels, this.convChannels],
-      'float32',
-      this.kernelInitializer,
-    );
-    if (this.useBias) this.bias = this.addWeight('bias', [this.convChannels], 'float32', this.biasInitializer);
-    this.built = true;
+    checkNhwcShape(owner, shape);
+    this.buildKernel(knownChannels(owner, shape), this.convChannels);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
-      if (x.rank !== 4) {
-        throw new Error(`${this.getClassName()}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
-      }
-      return gatedConvolution(
-        x as tf.Tensor4D,
+    return tf.tidy(() =>
+      gatedConvolution(
+        nhwcInput(this.getClassName(), singleInput(inputs)),
         this.kernel!.read() as tf.Tensor4D,
         this.bias ? (this.bias.read() as tf.Tensor1D) : null,
         { strides: this.strides, padding: this.padding, dilationRate: this.dilationRate, activation: this.activation },
-      );
-    });
+      ),
+    );
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const s = singleShape(inputShape);
     return [
       s[0] ?? null,
       convOutputLength(s[1] ?? null, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding),
@@ -181,18 +135,7 @@ export class GatedConv2D extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      dilationRate: this.dilationRate,
-      activation: this.activation,
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-    };
+    return { ...super.getConfig(), padding: this.padding, activation: this.activation };
   }
 }
 

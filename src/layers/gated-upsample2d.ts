@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { gatedConvolution } from '../ops/gated-conv2d';
 import { upsampleNearest2x } from '../ops/upsample-nearest2x';
 import { GatedConv2D, type GatedConv2DArgs } from './gated-conv2d';
+import { nhwcInput, singleInput, singleShape } from './internal/shapes';
 
 type Kwargs = Record<string, unknown>;
 
@@ -44,13 +45,10 @@ export class GatedUpsample2D extends GatedConv2D {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
-      if (x.rank !== 4) {
-        throw new Error(`GatedUpsample2D: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
-      }
+      const x = nhwcInput(this.getClassName(), singleInput(inputs));
       const kernel = this.kernel!.read() as tf.Tensor4D;
       const bias = this.bias ? (this.bias.read() as tf.Tensor1D) : null;
-      return gatedConvolution(upsampleNearest2x(x as tf.Tensor4D), kernel, bias, {
+      return gatedConvolution(upsampleNearest2x(x), kernel, bias, {
         strides: [1, 1],
         padding: this.padding,
         dilationRate: this.dilationRate,
@@ -60,7 +58,7 @@ export class GatedUpsample2D extends GatedConv2D {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const s = singleShape(inputShape);
     const up: tfl.Shape = [s[0] ?? null, s[1] == null ? null : 2 * s[1], s[2] == null ? null : 2 * s[2], s[3] ?? null];
     return super.computeOutputShape(up);
   }

@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { partialConvolution } from '../ops/partial-conv2d';
-import { pair } from './gated-conv2d';
-import {
-  serializeInitializer,
-  toInitializer,
-  type Initializer,
-  type InitializerArg,
-} from './internal/initializers';
+import { ConvLayer, nonNegativePair } from './internal/conv-layer';
+import type { InitializerArg } from './internal/initializers';
 
 type Kwargs = Record<string, unknown>;
 
@@ -43,14 +38,6 @@ export interface PartialConv2DArgs {
   trainable?: boolean;
 }
 
-function nonNegativePair(v: number | [number, number], owner: string, arg: string): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((n) => Number.isInteger(n) && n >= 0)) {
-    throw new Error(`${owner}: ${arg} must be a non-negative integer or a pair of them, got ${JSON.stringify(v)}.`);
-  }
-  return p;
-}
-
 function outLength(n: number | null, k: number, s: number, d: number, p: number): number | null {
   return n === null ? null : Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
@@ -79,35 +66,16 @@ function outLength(n: number | null, k: number, s: number, d: number, p: number)
  * // y [1, 32, 32, 64], m [1, 32, 32, 1]
  * ```
  */
-export class PartialConv2D extends tfl.layers.Layer {
+export class PartialConv2D extends ConvLayer {
   static className = 'PartialConv2D';
-  readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
   readonly padding: [number, number];
-  readonly dilationRate: [number, number];
   readonly multiChannel: boolean;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  private kernel: tfl.LayerVariable | null = null;
-  private bias: tfl.LayerVariable | null = null;
 
   constructor(args: PartialConv2DArgs) {
-    super({ name: args.name, trainable: args.trainable ?? true });
-    const owner = 'PartialConv2D';
-    if (!Number.isInteger(args.filters) || args.filters <= 0) {
-      throw new Error(`${owner}: filters must be a positive integer, got ${JSON.stringify(args.filters)}.`);
-    }
-    this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize, owner, 'kernelSize');
-    this.strides = pair(args.strides ?? 1, owner, 'strides');
-    this.dilationRate = pair(args.dilationRate ?? 1, owner, 'dilationRate');
-    this.padding = nonNegativePair(args.padding ?? 0, owner, 'padding');
+    // filters, kernelSize, strides, dilationRate, useBias and the initializers: ConvLayer.
+    super(args);
+    this.padding = nonNegativePair(args.padding ?? 0, 'PartialConv2D', 'padding');
     this.multiChannel = args.multiChannel ?? false;
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = toInitializer(args.kernelInitializer ?? 'glorotUniform', owner, 'kernelInitializer');
-    this.biasInitializer = toInitializer(args.biasInitializer ?? 'zeros', owner, 'biasInitializer');
   }
 
   private shapes(inputShape: tfl.Shape | tfl.Shape[]): [tfl.Shape, tfl.Shape] {
@@ -135,14 +103,7 @@ export class PartialConv2D extends tfl.layers.Layer {
         `PartialConv2D: mask must have ${expectedMaskChannels} channel(s) (multiChannel ${this.multiChannel}), got ${mask[3]}.`,
       );
     }
-    this.kernel = this.addWeight(
-      'kernel',
-      [this.kernelSize[0], this.kernelSize[1], inChannels, this.filters],
-      'float32',
-      this.kernelInitializer,
-    );
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', this.biasInitializer);
-    this.built = true;
+    this.buildKernel(inChannels, this.filters);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor[] {
@@ -189,18 +150,7 @@ export class PartialConv2D extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      dilationRate: this.dilationRate,
-      multiChannel: this.multiChannel,
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-    };
+    return { ...super.getConfig(), padding: this.padding, multiChannel: this.multiChannel };
   }
 }
 
