@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { adaptiveInstanceNorm, checkAdaINOptions, checkAdaINShapes } from '../ops/adain';
+import { formatShape } from './internal/shapes';
 
 /** Arguments of {@link AdaIN}. */
 export interface AdaINArgs {
@@ -52,6 +53,16 @@ export class AdaIN extends tfl.layers.Layer {
     checkAdaINOptions(owner, this.alpha, this.unbiased, this.epsilon);
   }
 
+  /** The [content, style] shapes; a single shape is an error. */
+  private twoShapes(inputShape: tfl.Shape | tfl.Shape[]): [tfl.Shape, tfl.Shape] {
+    if (!Array.isArray(inputShape[0]) || inputShape.length !== 2) {
+      throw new Error(
+        `${this.getClassName()}: expected two inputs [content, style], got input shape ${JSON.stringify(inputShape)}.`,
+      );
+    }
+    return inputShape as [tfl.Shape, tfl.Shape];
+  }
+
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const owner = this.getClassName();
     const shapes = this.twoShapes(inputShape);
@@ -59,7 +70,7 @@ export class AdaIN extends tfl.layers.Layer {
       ['content', shapes[0]],
       ['style', shapes[1]],
     ] as const) {
-      if (s.length !== 4) throw new Error(`${owner}: expected a rank-4 NHWC ${arg}, got shape [${s.map(String).join(', ')}].`);
+      if (s.length !== 4) throw new Error(`${owner}: expected a rank-4 NHWC ${arg}, got shape ${formatShape(s)}.`);
     }
     checkAdaINShapes(owner, shapes[0], shapes[1]);
     this.built = true;
@@ -76,7 +87,7 @@ export class AdaIN extends tfl.layers.Layer {
         ['content', content],
         ['style', style],
       ] as const) {
-        if (t.rank !== 4) throw new Error(`${owner}: expected a rank-4 NHWC ${arg}, got shape [${t.shape.join(', ')}].`);
+        if (t.rank !== 4) throw new Error(`${owner}: expected a rank-4 NHWC ${arg}, got shape ${formatShape(t.shape)}.`);
       }
       // Checked here with the layer's name (the op would name itself).
       checkAdaINShapes(owner, content.shape, style.shape);
@@ -94,15 +105,6 @@ export class AdaIN extends tfl.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), alpha: this.alpha, unbiased: this.unbiased, epsilon: this.epsilon };
-  }
-
-  private twoShapes(inputShape: tfl.Shape | tfl.Shape[]): [tfl.Shape, tfl.Shape] {
-    if (!Array.isArray(inputShape[0]) || inputShape.length !== 2) {
-      throw new Error(
-        `${this.getClassName()}: expected two inputs [content, style], got input shape ${JSON.stringify(inputShape)}.`,
-      );
-    }
-    return inputShape as [tfl.Shape, tfl.Shape];
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type Padding2D,
   type Padding2DArg,
 } from '../ops/reflection-pad';
+import { checkNhwcShape, nhwcInput, singleInput, singleShape } from './internal/shapes';
 
 /** Arguments of {@link ReflectionPadding2D}. */
 export interface ReflectionPadding2DArgs {
@@ -54,30 +55,25 @@ export class ReflectionPadding2D extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     const owner = this.getClassName();
-    if (shape.length !== 4) {
-      throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${shape.map(String).join(', ')}].`);
-    }
+    checkNhwcShape(owner, shape);
     checkReflectionPadding(this.padding, shape[1], shape[2], owner);
     this.built = true;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
       const owner = this.getClassName();
-      if (x.rank !== 4) {
-        throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${x.shape.map(String).join(', ')}].`);
-      }
+      const x = nhwcInput(owner, singleInput(inputs));
       // Re-checked here: with an unknown spatial size at build time only the call sees the size.
       checkReflectionPadding(this.padding, x.shape[1], x.shape[2], owner);
-      return reflectionPad2d(x as tf.Tensor4D, this.padding);
+      return reflectionPad2d(x, this.padding);
     });
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const s = singleShape(inputShape);
     const [[top, bottom], [left, right]] = this.padding;
     const grow = (n: number | null | undefined, by: number): number | null =>
       n === null || n === undefined ? null : n + by;
