@@ -1,0 +1,304 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { cycleConsistencyLoss, ganLoss, identityLoss } from '../losses';
+import { ImagePool } from './image-pool';
+import type { TrainerProgress } from './pix2pix-trainer';
+import type { TrainerState } from './trainer-state';
+import {
+  REFERENCE_GAN_MODES,
+  TrainerAdam,
+  applyState,
+  applyTraining,
+  captureState,
+  checkGanMode,
+  checkImages,
+  checkPositive,
+  disposeSnapshot,
+  readLosses,
+  restoreSnapshot,
+  takeSnapshot,
+  trainableVariables,
+  type ReferenceGanMode,
+} from './internal/trainer-core';
+
+/** Losses of one {@link CycleGANTrainer} step (plain numbers; names as the reference's). */
+export interface CycleGANLosses {
+  /** Sum of the six generator terms below. */
+  lossG: number;
+  /** GAN(dA(gA(A)), real). */
+  lossGA: number;
+  /** GAN(dB(gB(B)), real). */
+  lossGB: number;
+  /** lambdaA * mean|gB(gA(A)) - A|. */
+  lossCycleA: number;
+  /** lambdaB * mean|gA(gB(B)) - B|. */
+  lossCycleB: number;
+  /** lambdaB * lambdaIdentity * mean|gA(B) - B| (0 when lambdaIdentity is 0). */
+  lossIdtA: number;
+  /** lambdaA * lambdaIdentity * mean|gB(A) - A| (0 when lambdaIdentity is 0). */
+  lossIdtB: number;
+  /** 0.5 * (GAN(dA(B), real) + GAN(dA(pooled fake B), fake)). */
+  lossDA: number;
+  /** 0.5 * (GAN(dB(A), real) + GAN(dB(pooled fake A), fake)). */
+  lossDB: number;
+}
+
+/** Arguments of {@link CycleGANTrainer}. */
+export interface CycleGANTrainerArgs {
+  /** Generator A -> B (e.g. `models.resnetGenerator()`). */
+  gA: tfl.LayersModel;
+  /** Generator B -> A. */
+  gB: tfl.LayersModel;
+  /** Discriminator of the B domain (judges real B vs gA(A)). */
+  dA: tfl.LayersModel;
+  /** Discriminator of the A domain (judges real A vs gB(B)). */
+  dB: tfl.LayersModel;
+  /** Cycle weight A -> B -> A. Default 10. */
+  lambdaA?: number;
+  /** Cycle weight B -> A -> B. Default 10. */
+  lambdaB?: number;
+  /** Identity weight, relative to lambdaA/lambdaB; 0 skips the identity terms. Default 0.5. */
+  lambdaIdentity?: number;
+  /** GAN objective: 'lsgan' (MSE), 'vanilla' (BCE with logits) or 'wgan'. Default 'lsgan'. */
+  ganMode?: ReferenceGanMode;
+  /** Size of each fake-image history pool (0 = use the newest fakes). Default 50. */
+  poolSize?: number;
+  /** Adam learning rate. Default 2e-4. */
+  lr?: number;
+  /** Adam beta1. Default 0.5. */
+  beta1?: number;
+  /** Adam beta2. Default 0.999. */
+  beta2?: number;
+  /** Seed of the image pools' random choices. Default: unseeded. */
+  seed?: number;
+  /** Called after every successful step. */
+  onProgress?: (progress: TrainerProgress<CycleGANLosses>) => void;
+}
+
+const FN = 'CycleGANTrainer';
+
+/**
+ * Trains CycleGAN (Zhu et al. 2017, "Unpaired Image-to-Image Translation using Cycle-Consistent
+ * Adversarial Networks") with the update order of the reference `CycleGANModel.optimize_parameters`:
+ *
+ * 1. forward: fakeB = gA(A), recA = gB(fakeB), fakeA = gB(B), recB = gA(fakeA) (+ identity gA(B), gB(A));
+ * 2. G step (one Adam over gA and gB; the discriminators are not in the variable list):
+ *    lossG = GAN(dA(fakeB), real) + GAN(dB(fakeA), real) + cycle terms + identity terms;
+ * 3. D step (one Adam over dA and dB): fakes from the two image pools (fakeB into poolB for dA,
+ *    fakeA into poolA for dB), each D loss = 0.5 * (GAN(real, real) + GAN(pooled fake, fake)).
+ *
+ * The fakes used by the D step are the ones of step 1 (before the G update), as in the reference.
+ * All networks run in training mode. Inputs are NHWC.
+ *
+ * State and resuming: `getState()` / `setState()` hold weights, optimizer slots, step and
+ * learning-rate factor in memory (browser-safe); in Node use `saveTrainer` / `loadTrainer` from
+ * `tfjs-synth/node`. Limitation: `training.ImagePool` exposes neither its stored images nor its
+ * RNG state, so the pools restart empty after `setState`; resuming is exact with `poolSize: 0`
+ * and statistically equivalent otherwise.
+ * A NaN/infinite loss throws an Error naming the step and the loss, with models and optimizers
+ * as before the step (the pools keep the images of the failed step).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { models, training } from 'tfjs-synth';
+ * const trainer = new training.CycleGANTrainer({
+ *   gA: models.resnetGenerator({ ngf: 8, nBlocks: 2 }),
+ *   gB: models.resnetGenerator({ ngf: 8, nBlocks: 2 }),
+ *   dA: models.patchGANDiscriminator({ ndf: 8, norm: 'instance' }),
+ *   dB: models.patchGANDiscriminator({ ndf: 8, norm: 'instance' }),
+ *   seed: 1,
+ * });
+ * const a = tf.randomUniform([1, 64, 64, 3], -1, 1) as tf.Tensor4D;
+ * const b = tf.randomUniform([1, 64, 64, 3], -1, 1) as tf.Tensor4D;
+ * const losses = await trainer.step(a, b); // { lossG, lossGA, ..., lossDA, lossDB }
+ * ```
+ */
+export class CycleGANTrainer {
+  readonly gA: tfl.LayersModel;
+  readonly gB: tfl.LayersModel;
+  readonly dA: tfl.LayersModel;
+  readonly dB: tfl.LayersModel;
+  readonly lambdaA: number;
+  readonly lambdaB: number;
+  readonly lambdaIdentity: number;
+  readonly ganMode: ReferenceGanMode;
+  readonly poolSize: number;
+  readonly onProgress?: (progress: TrainerProgress<CycleGANLosses>) => void;
+  private readonly seed?: number;
+  private readonly optG: TrainerAdam;
+  private readonly optD: TrainerAdam;
+  private poolA: ImagePool;
+  private poolB: ImagePool;
+  private stepCount = 0;
+  private lrFactor = 1;
+
+  constructor(args: CycleGANTrainerArgs) {
+    if (args == null || args.gA == null || args.gB == null || args.dA == null || args.dB == null) {
+      throw new Error(`${FN}: gA, gB, dA and dB are required.`);
+    }
+    this.gA = args.gA;
+    this.gB = args.gB;
+    this.dA = args.dA;
+    this.dB = args.dB;
+    this.lambdaA = checkPositive(FN, 'lambdaA', args.lambdaA ?? 10, true);
+    this.lambdaB = checkPositive(FN, 'lambdaB', args.lambdaB ?? 10, true);
+    this.lambdaIdentity = checkPositive(FN, 'lambdaIdentity', args.lambdaIdentity ?? 0.5, true);
+    this.ganMode = checkGanMode(FN, args.ganMode ?? 'lsgan', REFERENCE_GAN_MODES);
+    const poolSize = args.poolSize ?? 50;
+    if (!Number.isInteger(poolSize) || poolSize < 0) throw new Error(`${FN}: poolSize must be an integer >= 0, got ${String(poolSize)}.`);
+    this.poolSize = poolSize;
+    const lr = checkPositive(FN, 'lr', args.lr ?? 2e-4);
+    const beta1 = checkPositive(FN, 'beta1', args.beta1 ?? 0.5, true);
+    const beta2 = checkPositive(FN, 'beta2', args.beta2 ?? 0.999, true);
+    this.optG = new TrainerAdam(lr, beta1, beta2);
+    this.optD = new TrainerAdam(lr, beta1, beta2);
+    this.seed = args.seed;
+    this.poolA = this.makePool(0);
+    this.poolB = this.makePool(1);
+    this.onProgress = args.onProgress;
+  }
+
+  private makePool(which: number): ImagePool {
+    // Two pools, two streams: derived seeds keep them independent but reproducible.
+    return new ImagePool({ size: this.poolSize, ...(this.seed === undefined ? {} : { seed: (this.seed * 2 + which) >>> 0 }) });
+  }
+
+  /** Number of completed steps. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Multiplies both learning rates by `factor` from the next step on (see `training.linearDecay`). */
+  setLearningRateFactor(factor: number): void {
+    checkPositive(`${FN}.setLearningRateFactor`, 'factor', factor, true);
+    this.lrFactor = factor;
+    this.optG.setFactor(factor);
+    this.optD.setFactor(factor);
+  }
+
+  /**
+   * One training step on unpaired batches.
+   * @param realA images of domain A [n, h, w, cA].
+   * @param realB images of domain B [m, h', w', cB] (their own batch size and size are allowed:
+   * the domains are unpaired).
+   */
+  async step(realA: tf.Tensor4D, realB: tf.Tensor4D): Promise<CycleGANLosses> {
+    const fn = `${FN}.step`;
+    const a = checkImages(fn, 'realA', realA);
+    const b = checkImages(fn, 'realB', realB);
+    const { gA, gB, dA, dB, ganMode: mode } = this;
+    const stepNo = this.stepCount + 1;
+    const snapshot = await takeSnapshot([gA, gB, dA, dB], [this.optG, this.optD]);
+    const kept: tf.Tensor[] = [];
+    const keep = <T extends tf.Tensor>(t: T): T => {
+      kept.push(tf.keep(t));
+      return t;
+    };
+    let losses: CycleGANLosses;
+    try {
+      // 1 + 2: forward and G step (dA, dB run but are not differentiated).
+      let fakeB!: tf.Tensor4D;
+      let fakeA!: tf.Tensor4D;
+      const parts: Record<string, tf.Scalar> = {};
+      const gStep = tf.variableGrads(() => {
+        fakeB = keep(applyTraining(gA, a) as tf.Tensor4D);
+        const recA = applyTraining(gB, fakeB) as tf.Tensor4D;
+        fakeA = keep(applyTraining(gB, b) as tf.Tensor4D);
+        const recB = applyTraining(gA, fakeA) as tf.Tensor4D;
+        const terms: tf.Scalar[] = [];
+        if (this.lambdaIdentity > 0) {
+          parts['lossIdtA'] = keep(identityLoss(applyTraining(gA, b) as tf.Tensor, b, this.lambdaB, this.lambdaIdentity));
+          parts['lossIdtB'] = keep(identityLoss(applyTraining(gB, a) as tf.Tensor, a, this.lambdaA, this.lambdaIdentity));
+          terms.push(parts['lossIdtA'], parts['lossIdtB']);
+        }
+        parts['lossGA'] = keep(ganLoss(applyTraining(dA, fakeB) as tf.Tensor, true, mode));
+        parts['lossGB'] = keep(ganLoss(applyTraining(dB, fakeA) as tf.Tensor, true, mode));
+        parts['lossCycleA'] = keep(cycleConsistencyLoss(recA, a, this.lambdaA));
+        parts['lossCycleB'] = keep(cycleConsistencyLoss(recB, b, this.lambdaB));
+        terms.push(parts['lossGA'], parts['lossGB'], parts['lossCycleA'], parts['lossCycleB']);
+        return tf.addN(terms) as tf.Scalar;
+      }, trainableVariables(gA, gB));
+      kept.push(gStep.value, ...Object.values(gStep.grads));
+      const gRead = await readLosses({ ...parts, lossG: gStep.value });
+      if (gRead.bad) throw new Error(`${FN}.step: ${gRead.bad} is ${gRead.values[gRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      this.optG.apply(gStep.grads);
+
+      // 3. D step on pooled fakes (the pools store copies; the queried batches are ours).
+      const poolFakeB = keep(this.poolB.query(fakeB));
+      const poolFakeA = keep(this.poolA.query(fakeA));
+      let lossDA!: tf.Scalar;
+      let lossDB!: tf.Scalar;
+      const dStep = tf.variableGrads(() => {
+        const realTermA = ganLoss(applyTraining(dA, b) as tf.Tensor, true, mode);
+        const fakeTermA = ganLoss(applyTraining(dA, poolFakeB) as tf.Tensor, false, mode);
+        lossDA = keep(tf.mul(tf.add(realTermA, fakeTermA), 0.5) as tf.Scalar);
+        const realTermB = ganLoss(applyTraining(dB, a) as tf.Tensor, true, mode);
+        const fakeTermB = ganLoss(applyTraining(dB, poolFakeA) as tf.Tensor, false, mode);
+        lossDB = keep(tf.mul(tf.add(realTermB, fakeTermB), 0.5) as tf.Scalar);
+        // One optimizer over both: the gradient of the sum is the two backward passes accumulated.
+        return tf.add(lossDA, lossDB) as tf.Scalar;
+      }, trainableVariables(dA, dB));
+      kept.push(dStep.value, ...Object.values(dStep.grads));
+      const dRead = await readLosses({ lossDA, lossDB });
+      if (dRead.bad) throw new Error(`${FN}.step: ${dRead.bad} is ${dRead.values[dRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      this.optD.apply(dStep.grads);
+      const g = gRead.values as Record<string, number>;
+      losses = {
+        lossG: g['lossG']!,
+        lossGA: g['lossGA']!,
+        lossGB: g['lossGB']!,
+        lossCycleA: g['lossCycleA']!,
+        lossCycleB: g['lossCycleB']!,
+        lossIdtA: g['lossIdtA'] ?? 0,
+        lossIdtB: g['lossIdtB'] ?? 0,
+        ...dRead.values,
+      };
+    } catch (err) {
+      tf.dispose(kept);
+      await restoreSnapshot(snapshot, [gA, gB, dA, dB], [this.optG, this.optD]);
+      throw err;
+    }
+    tf.dispose(kept);
+    disposeSnapshot(snapshot);
+    this.stepCount = stepNo;
+    this.onProgress?.({ step: stepNo, losses });
+    return losses;
+  }
+
+  private models(): Record<string, tfl.LayersModel> {
+    return { gA: this.gA, gB: this.gB, dA: this.dA, dB: this.dB };
+  }
+
+  /** A copy of the training state (see {@link TrainerState} and the pool limitation above). */
+  async getState(): Promise<TrainerState> {
+    return {
+      format: 'tfjs-synth-trainer',
+      version: 1,
+      kind: FN,
+      step: this.stepCount,
+      learningRateFactor: this.lrFactor,
+      tensors: await captureState(this.models(), { optimizerG: this.optG, optimizerD: this.optD }),
+      extra: { poolSize: this.poolSize },
+    };
+  }
+
+  /** Restores a state from {@link getState}; the image pools restart empty. */
+  async setState(state: TrainerState): Promise<void> {
+    await applyState(`${FN}.setState`, FN, state, this.models(), { optimizerG: this.optG, optimizerD: this.optD });
+    this.stepCount = state.step;
+    this.setLearningRateFactor(state.learningRateFactor);
+    this.poolA.dispose();
+    this.poolB.dispose();
+    this.poolA = this.makePool(0);
+    this.poolB = this.makePool(1);
+  }
+
+  /** Releases the optimizers and pools (the models stay with their owner). */
+  dispose(): void {
+    this.optG.dispose();
+    this.optD.dispose();
+    this.poolA.dispose();
+    this.poolB.dispose();
+  }
+}
