@@ -3,15 +3,25 @@
  * folder (default `demo-output/`).
  *
  *   npm run demo                      # every part
- *   npm run demo -- patchmatch        # one part: patchmatch | texture
+ *   npm run demo -- patchmatch        # one part: patchmatch | texture | pix2pix | inpainting
  *   npm run demo -- --out my-folder   # another output folder
+ *   npm run demo -- --quick           # tiny models and 3 training steps (a smoke test)
  *
  * Parts:
  * - patchmatch: removes the spoon from a CC0 photograph with PatchMatch inpainting (WebAssembly SIMD).
  * - texture: grows a 128x128 crop of a CC0 brick texture into a 320x320 texture.
+ * - pix2pix: trains a small U-Net + PatchGAN pair on procedurally drawn outlines -> filled
+ *   shapes (wasm backend); writes a loss curve (SVG) and an input | output | target grid.
+ * - inpainting: trains a small gated-convolution (DeepFill v2) generator on random free-form and
+ *   box holes in brick and gravel crops; writes a loss curve and a masked | output | original grid.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../src/index';
+import { runInpainting } from './demo/inpainting-part';
+import { runPix2Pix } from './demo/pix2pix-part';
+import { FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './demo/settings';
 import { createPatchMatch, type Mask, type PatchMatch } from '../src/patchmatch/index';
 import { createProgressBar, imageGrid, readImage, writePng, type ImageRGBA } from '../src/node/index';
 
@@ -19,7 +29,7 @@ const assets = new URL('./assets/', import.meta.url);
 
 interface Part {
   describe: string;
-  run: (out: string) => Promise<string[]>;
+  run: (out: string, settings: DemoSettings) => Promise<string[]>;
 }
 
 /** A hole shaped like the spoon in coffee.png: its handle (a thick segment) and its bowl (a disc). */
@@ -107,28 +117,74 @@ const parts: Record<string, Part> = {
       return files;
     },
   },
+  pix2pix: {
+    describe: 'pix2pix training on generated outlines -> filled shapes (U-Net + PatchGAN, wasm)',
+    async run(out, settings) {
+      await initBackend('wasm');
+      return runPix2Pix(out, settings);
+    },
+  },
+  inpainting: {
+    describe: 'gated-convolution inpainting trained on free-form holes in brick and gravel crops (wasm)',
+    async run(out, settings) {
+      await initBackend('wasm');
+      return runInpainting(out, settings);
+    },
+  },
 };
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+/** What the command line asks for: the parts in order, the output folder and the training sizes. */
+export interface DemoOptions {
+  parts: string[];
+  out: string;
+  settings: DemoSettings;
+}
+
+/**
+ * Reads the demo's arguments: part names (default all), `--out <folder>` (default
+ * `demo-output`), `--quick` (tiny training settings).
+ * @throws Error listing the valid parts for an unknown part or option.
+ */
+export function parseDemoArgs(args: readonly string[]): DemoOptions {
   const outIndex = args.indexOf('--out');
-  const out = resolve(outIndex >= 0 ? args[outIndex + 1] ?? 'demo-output' : 'demo-output');
+  if (outIndex >= 0 && (args[outIndex + 1] == null || args[outIndex + 1]!.startsWith('--'))) {
+    throw new Error('demo: --out needs a folder.');
+  }
+  const out = resolve(outIndex >= 0 ? args[outIndex + 1]! : 'demo-output');
+  const options = args.filter((a) => a.startsWith('--'));
+  const badOption = options.find((o) => o !== '--out' && o !== '--quick');
+  if (badOption) throw new Error(`demo: unknown option ${badOption}; valid options are --out <folder> and --quick.`);
   const wanted = args.filter((a, i) => !a.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
-  const unknown = wanted.filter((w) => !(w in parts));
+  const unknown = wanted.filter((w) => !Object.hasOwn(parts, w));
   if (unknown.length) {
     throw new Error(`demo: unknown part(s) ${unknown.join(', ')}; valid parts are ${Object.keys(parts).join(', ')}.`);
   }
-  await mkdir(out, { recursive: true });
-  for (const name of wanted.length ? wanted : Object.keys(parts)) {
-    const part = parts[name]!;
-    console.log(`\n== ${name}: ${part.describe}`);
-    const files = await part.run(out);
-    for (const f of files) console.log(`  wrote ${f}`);
-  }
-  console.log(`\nAll pictures are in ${out}`);
+  return { parts: wanted.length ? wanted : Object.keys(parts), out, settings: options.includes('--quick') ? QUICK_SETTINGS : FULL_SETTINGS };
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+/** Runs the demo for the given command-line arguments; returns the files written. */
+export async function runDemo(args: readonly string[]): Promise<string[]> {
+  const { parts: names, out, settings } = parseDemoArgs(args);
+  await mkdir(out, { recursive: true });
+  const written: string[] = [];
+  const t0 = performance.now();
+  for (const name of names) {
+    const part = parts[name]!;
+    console.log(`\n== ${name}: ${part.describe}`);
+    const t = performance.now();
+    const files = await part.run(out, settings);
+    for (const f of files) console.log(`  wrote ${f}`);
+    console.log(`  ${name} took ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    written.push(...files);
+  }
+  console.log(`\nAll pictures are in ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s in all)`);
+  return written;
+}
+
+// Run only when started as a script (the test imports parseDemoArgs and runDemo).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runDemo(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
