@@ -1,5 +1,6 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterWasmConfig } from './kernels/conv2d-backprop-filter';
+import { conv2DBackpropInputWasmConfig, rememberStockConv2DBackpropInput } from './kernels/conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwise-conv2d-native-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
@@ -8,6 +9,7 @@ import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum';
 /** The kernels {@link registerWasmTrainingKernels} installs for 'wasm'. */
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterWasmConfig,
+  conv2DBackpropInputWasmConfig,
   depthwiseConv2dNativeBackpropFilterWasmConfig,
   depthwiseConv2dNativeBackpropInputWasmConfig,
   unsortedSegmentSumWasmConfig,
@@ -20,6 +22,9 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  *
  * - `Conv2DBackpropFilter` (missing): the filter gradient of `conv2d` and `conv2dTranspose`,
  *   computed by the backend's XNNPACK `Conv2D` kernel over transposed inputs.
+ * - `Conv2DBackpropInput` (slow): the input gradient of `conv2d` and the forward pass of
+ *   `conv2dTranspose`, through XNNPACK on a zero-dilated `dy` where that is faster than the
+ *   stock loop (which stays in use for thin layers).
  * - `DepthwiseConv2dNativeBackpropFilter` / `DepthwiseConv2dNativeBackpropInput` (missing):
  *   the gradients of `depthwiseConv2d` (and so `separableConv2d`), in JavaScript.
  * - `UnsortedSegmentSum` (missing): needed by the gradient of `gather`, in JavaScript.
@@ -45,6 +50,7 @@ export function registerWasmTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) {
     const existing = getKernel(config.kernelName, 'wasm');
     if (existing === config) continue;
+    if (config.kernelName === conv2DBackpropInputWasmConfig.kernelName) rememberStockConv2DBackpropInput(existing);
     // tfjs warns and keeps going when a kernel is registered twice; unregister first so
     // replacing a stock kernel is silent and deliberate.
     if (existing != null) unregisterKernel(config.kernelName, 'wasm');

@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useXnnpackPath } from '../../../src/backend/kernels/conv2d-backprop-input';
+import { initBothBackends, onBothBackends, relativeError, seeded } from './compare-backends';
+
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
+interface Case {
+  /** The forward conv's input shape, i.e. dx's shape. */
+  x: [number, number, number, number];
+  k: [number, number];
+  /** The forward conv's output channels (dy's channels). */
+  outC: number;
+  stride: number | [number, number];
+  pad: Pad;
+}
+
+// Strides 1-3 (and mixed), every padding kind, odd and even sizes, batch 1 and 2, square and
+// oblong kernels; channel counts on both sides of the XNNPACK / stock threshold (16).
+const CASES: Case[] = [
+  { x: [1, 8, 8, 16], k: [3, 3], outC: 16, stride: 1, pad: 'same' },
+  { x: [2, 7, 9, 16], k: [3, 2], outC: 24, stride: 1, pad: 'valid' },
+  { x: [1, 9, 9, 20], k: [5, 5], outC: 16, stride: 1, pad: 2 },
+  { x: [1, 16, 16, 16], k: [4, 4], outC: 32, stride: 2, pad: 'same' },
+  { x: [1, 16, 16, 32], k: [4, 4], outC: 16, stride: 2, pad: 1 },
+  { x: [2, 11, 13, 16], k: [3, 3], outC: 16, stride: 2, pad: 'valid' },
+  { x: [1, 15, 14, 16], k: [4, 3], outC: 20, stride: 2, pad: 'same' },
+  { x: [1, 10, 12, 16], k: [3, 3], outC: 16, stride: 3, pad: 'same' },
+  { x: [2, 13, 11, 18], k: [4, 4], outC: 16, stride: 3, pad: 'valid' },
+  { x: [1, 12, 10, 16], k: [3, 4], outC: 17, stride: [2, 3], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { x: [1, 9, 9, 16], k: [3, 3], outC: 16, stride: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
+  // Thin layers: the stock kernel (fallback) must still be what runs, and right.
+  { x: [1, 16, 16, 3], k: [4, 4], outC: 32, stride: 2, pad: 1 },
+  { x: [2, 9, 8, 32], k: [4, 4], outC: 1, stride: 2, pad: 'same' },
+  // Top padding larger than KH - 1: not expressible as a padded convolution, stock kernel.
+  { x: [1, 8, 8, 16], k: [2, 2], outC: 16, stride: 1, pad: [[0, 0], [3, 0], [0, 0], [0, 0]] },
+];
+const TOLERANCE = 1e-4;
+const label = (c: Case) => `x [${c.x}] k ${c.k.join('x')}->${c.outC} stride ${c.stride} pad ${JSON.stringify(c.pad)}`;
+
+function filterShape(c: Case): [number, number, number, number] {
+  return [...c.k, c.x[3], c.outC];
+}
+
+describe('Conv2DBackpropInput on wasm equals cpu', () => {
+  beforeAll(initBothBackends);
+
+  it.each(CASES)('kernel directly, $x $k -> $outC stride $stride pad $pad', async (c) => {
+    const fwd = tf.backend_util.computeConv2DInfo(c.x, filterShape(c), c.stride, 1, c.pad);
+    const { cpu, wasm } = await onBothBackends(() => {
+      const dy = seeded(fwd.outShape, 1);
+      const w = seeded(filterShape(c), 2);
+      return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
+        strides: c.stride,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        inputShape: c.x,
+      } as never) as tf.Tensor;
+    });
+    expect(wasm[0]!.length).toBe(c.x.reduce((a, b) => a * b, 1));
+    expect(relativeError(wasm[0]!, cpu[0]!), label(c)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each(CASES)('conv2dTranspose forward and gradients, $x $k -> $outC stride $stride pad $pad', async (c) => {
+    // conv2dTranspose(x', w) maps dy-shaped x' to c.x: its forward is this kernel, its input
+    // gradient is a Conv2D and its filter gradient a Conv2DBackpropFilter.
+    const fwd = tf.backend_util.computeConv2DInfo(c.x, filterShape(c), c.stride, 1, c.pad);
+    const { cpu, wasm } = await onBothBackends(() => {
+      const a = seeded(fwd.outShape, 4) as tf.Tensor4D;
+      const w = seeded(filterShape(c), 5) as tf.Tensor4D;
+      const f = (p: tf.Tensor, q: tf.Tensor) =>
+        tf.conv2dTranspose(p as tf.Tensor4D, q as tf.Tensor4D, c.x, c.stride as never, c.pad as never);
+      const y = f(a, w);
+      const grads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(f(p, q), seeded(c.x, 6))))([a, w]);
+      return [y, ...grads];
+    });
+    for (const [i, what] of ['forward', 'dx', 'dW'].entries()) {
+      expect(relativeError(wasm[i]!, cpu[i]!), `${what} ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
+  it('conv2d input gradient through the engine (tf.grad) matches cpu', async () => {
+    const { cpu, wasm } = await onBothBackends(() => {
+      const x = seeded([1, 17, 15, 24], 7) as tf.Tensor4D;
+      const w = seeded([4, 4, 24, 32], 8) as tf.Tensor4D;
+      return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(p as tf.Tensor4D, w, 2, 'same'), seeded([1, 9, 8, 32], 9))))(x);
+    });
+    expect(relativeError(wasm[0]!, cpu[0]!)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('frees every temporary on both paths (numDataIds and tf.memory unchanged)', async () => {
+    await tf.setBackend('wasm');
+    for (const c of [CASES[3]!, CASES[9]!, CASES[11]!]) {
+      const fwd = tf.backend_util.computeConv2DInfo(c.x, filterShape(c), c.stride, 1, c.pad);
+      const dy = seeded(fwd.outShape, 1);
+      const w = seeded(filterShape(c), 2);
+      const ids = tf.backend().numDataIds();
+      const tensors = tf.memory().numTensors;
+      const out = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
+        strides: c.stride,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        inputShape: c.x,
+      } as never) as tf.Tensor;
+      out.dataSync();
+      out.dispose();
+      expect(tf.backend().numDataIds(), label(c)).toBe(ids);
+      expect(tf.memory().numTensors, label(c)).toBe(tensors);
+      tf.dispose([dy, w]);
+    }
+  });
+
+  it('uses XNNPACK for stride 1 and for wide stride > 1 layers, the stock loop for thin ones', () => {
+    expect(useXnnpackPath(1, 3, 3)).toBe(true);
+    expect(useXnnpackPath(2, 64, 128)).toBe(true);
+    expect(useXnnpackPath(2, 3, 64)).toBe(false);
+    expect(useXnnpackPath(2, 64, 1)).toBe(false);
+  });
+
+  it('rejects NCHW with an error naming the kernel', async () => {
+    await tf.setBackend('wasm');
+    const dy = tf.zeros([1, 4, 4, 16]);
+    const w = tf.zeros([3, 3, 16, 16]);
+    expect(() =>
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
+        strides: 1,
+        pad: 'same',
+        dataFormat: 'NCHW',
+        inputShape: [1, 16, 4, 4],
+      } as never),
+    ).toThrow(/Conv2DBackpropInput \(wasm\).*NCHW/);
+    tf.dispose([dy, w]);
+  });
+});
