@@ -13,7 +13,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
-import { createPatchMatch } from '../src/patchmatch/index';
+import { createParallelPatchMatch, createPatchMatch } from '../src/patchmatch/index';
 import type { Mask, Nnf, PatchMatch, RgbaImage } from '../src/patchmatch/index';
 import { median, timeVariants, type VariantTiming } from './timing';
 import type { Benchmark, BenchCase } from './types';
@@ -214,6 +214,37 @@ async function qualityCase(wasm: PatchMatch, exe: string | null): Promise<BenchC
   };
 }
 
+/** Worker-thread scaling on a ~1 megapixel field: single-threaded vs 1 and 2 band workers. */
+async function parallelCase(wasm: PatchMatch): Promise<BenchCase> {
+  const target = upscale(load('coffee-300x200.png'), 4); // 1200x800
+  const source = upscale(load('chelsea-225x150.png'), 2); // 450x300
+  const options = { patchSize: PATCH, iterations: ITERATIONS, seed: SEED };
+  const one = await createParallelPatchMatch({ workers: 1 });
+  const two = await createParallelPatchMatch({ workers: 2 });
+  const means: number[] = [0, 0, 0];
+  try {
+    const timings = await timeVariants(
+      [
+        { name: 'wasm single-threaded', run: () => void (means[0] = meanDistance(wasm.nnf(target, source, options))) },
+        { name: 'wasm 1 worker', run: async () => void (means[1] = meanDistance(await one.nnf(target, source, options))) },
+        { name: 'wasm 2 workers', run: async () => void (means[2] = meanDistance(await two.nnf(target, source, options))) },
+      ],
+      { repetitions: 5, warmup: 1 },
+    );
+    return {
+      case: `nnf ${PATCH}x${PATCH}, ${ITERATIONS} iterations, worker threads: target ${target.width}x${target.height} (${((target.width * target.height) / 1e6).toFixed(2)} MP) -> source ${source.width}x${source.height}, ${availableParallelism()} cores`,
+      timings,
+      ratios: {
+        '1 worker / 2 workers (speed-up)': timings[1]!.medianMs / timings[2]!.medianMs,
+        'single-threaded / 2 workers': timings[0]!.medianMs / timings[2]!.medianMs,
+        'mean distance, 2 workers / single-threaded': means[2]! / means[0]!,
+      },
+    };
+  } finally {
+    await Promise.all([one.terminate(), two.terminate()]);
+  }
+}
+
 async function inpaintCase(wasm: PatchMatch, js: PatchMatch): Promise<BenchCase> {
   const image = upscale(load('coffee-300x200.png'), 4); // 1200x800 = 0.96 megapixels
   const { width: w, height: h } = image;
@@ -244,11 +275,12 @@ const bench: Benchmark = {
     const js = await createPatchMatch({ backend: 'js' });
     if (wasm.backend !== 'wasm') throw new Error('patchmatch bench: WebAssembly SIMD is not available here');
     const exe = buildNative();
-    // PATCHMATCH_BENCH=nnf,quality,inpaint (default: all) picks cases.
-    const only = (process.env.PATCHMATCH_BENCH ?? 'nnf,quality,inpaint').split(',');
+    // PATCHMATCH_BENCH=nnf,quality,parallel,inpaint (default: all) picks cases.
+    const only = (process.env.PATCHMATCH_BENCH ?? 'nnf,quality,parallel,inpaint').split(',');
     const cases: BenchCase[] = [];
     if (only.includes('nnf')) cases.push(await nnfCase(wasm, js, exe));
     if (only.includes('quality')) cases.push(await qualityCase(wasm, exe));
+    if (only.includes('parallel')) cases.push(await parallelCase(wasm));
     if (only.includes('inpaint')) cases.push(await inpaintCase(wasm, js));
     return cases;
   },

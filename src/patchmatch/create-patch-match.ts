@@ -1,5 +1,5 @@
 import { jsKernel } from './js-kernel.js';
-import type { Kernel } from './kernel.js';
+import type { FieldJob, IterationHook, Kernel } from './kernel.js';
 import { inpaintImage, synthesizeTextureImage } from './synthesis.js';
 import type { CreatePatchMatchOptions, Mask, Nnf, NnfOptions, PatchMatch, RgbaImage, VoteOptions } from './types.js';
 import { checkImage, checkInteger, checkMask, checkPatchSize, patchesTouchingMask } from './validate.js';
@@ -58,93 +58,14 @@ class PatchMatchEngine implements PatchMatch {
   }
 
   private checkMemory(where: string, bytes: number): void {
-    if (bytes > this.maxMemoryBytes) {
-      throw new Error(
-        `${where}: the images need about ${Math.ceil(bytes / 2 ** 20)} MiB of working memory, more than the configured limit of ${Math.floor(this.maxMemoryBytes / 2 ** 20)} MiB (createPatchMatch({ maxMemoryBytes }))`,
-      );
-    }
+    checkMemory(where, this.maxMemoryBytes, bytes);
   }
 
   nnf(target: RgbaImage, source: RgbaImage, options: NnfOptions = {}): Nnf {
-    const where = 'PatchMatch.nnf';
-    checkImage(where, 'target', target);
-    checkImage(where, 'source', source);
-    const p = checkPatchSize(
-      where,
-      options.patchSize ?? 7,
-      { ...dims(target), name: 'target' },
-      { ...dims(source), name: 'source' },
-    );
-    const iterations = checkInteger(where, 'iterations', options.iterations ?? 5, 0);
-    const seed = checkInteger(where, 'seed', options.seed ?? 1, 0);
-    if (seed > 0xffffffff) throw new Error(`${where}: seed must be below 2^32, got ${seed}`);
-    const fw = target.width - p + 1;
-    const fh = target.height - p + 1;
-    const sfw = source.width - p + 1;
-    const sfh = source.height - p + 1;
-
-    let valid: Uint8Array;
-    if (options.sourceMask !== undefined) {
-      checkMask(where, 'sourceMask', options.sourceMask, source.width, source.height);
-      valid = patchesTouchingMask(options.sourceMask, p);
-      for (let i = 0; i < valid.length; i++) valid[i] = valid[i] === 0 ? 1 : 0;
-    } else {
-      valid = new Uint8Array(sfw * sfh).fill(1);
-    }
-    let nValid = 0;
-    for (let i = 0; i < valid.length; i++) nValid += valid[i]!;
-    if (nValid === 0) {
-      throw new Error(`${where}: every ${p}x${p} source patch touches a masked pixel of sourceMask; nothing can be matched`);
-    }
-    const validList = new Int32Array(nValid);
-    for (let i = 0, k = 0; i < valid.length; i++) if (valid[i] !== 0) validList[k++] = i;
-
-    let active: Uint8Array;
-    if (options.targetMask !== undefined) {
-      checkMask(where, 'targetMask', options.targetMask, target.width, target.height);
-      active = patchesTouchingMask(options.targetMask, p);
-    } else {
-      active = new Uint8Array(fw * fh).fill(1);
-    }
-
-    const initial = options.initial;
-    if (initial !== undefined) {
-      if (
-        initial === null || typeof initial !== 'object' || initial.width !== fw || initial.height !== fh ||
-        !(initial.x instanceof Int32Array) || !(initial.y instanceof Int32Array) ||
-        initial.x.length !== fw * fh || initial.y.length !== fw * fh
-      ) {
-        throw new Error(
-          `${where}: initial must be a field of ${fw}x${fh} entries (Int32Array x and y) for these images and patchSize ${p}`,
-        );
-      }
-    }
-    this.checkMemory(where, fieldBytes(target.width, target.height, source.width, source.height, p, nValid, initial !== undefined));
-
-    const onProgress = options.onProgress;
-    const hook =
-      onProgress === undefined
-        ? null
-        : (iteration: number, distance: Uint32Array) => {
-            let sum = 0;
-            let count = 0;
-            for (let i = 0; i < distance.length; i++) {
-              if (active[i] !== 0) {
-                sum += distance[i]!;
-                count++;
-              }
-            }
-            onProgress({ iteration, iterations, meanDistance: count > 0 ? sum / count : 0 });
-          };
-    const result = this.kernel.field(
-      {
-        target, source, patchSize: p, seed, valid, validList, active, iterations,
-        initialX: initial?.x ?? null,
-        initialY: initial?.y ?? null,
-      },
-      hook,
-    );
-    return { width: fw, height: fh, patchSize: p, ...result };
+    const job = prepareFieldJob('PatchMatch.nnf', target, source, options, this.maxMemoryBytes);
+    const result = this.kernel.field(job, progressHook(job, options));
+    const p = job.patchSize;
+    return { width: target.width - p + 1, height: target.height - p + 1, patchSize: p, ...result };
   }
 
   vote(nnf: Nnf, source: RgbaImage, options: VoteOptions = {}): RgbaImage {
@@ -203,4 +124,97 @@ class PatchMatchEngine implements PatchMatch {
 
 function dims(im: RgbaImage): { width: number; height: number } {
   return { width: im.width, height: im.height };
+}
+
+/**
+ * Validates the arguments of an nnf call and prepares the kernel job (shared by the single- and
+ * multi-threaded engines). Throws Errors naming `where`.
+ */
+export function prepareFieldJob(where: string, target: RgbaImage, source: RgbaImage, options: NnfOptions, maxMemoryBytes: number): FieldJob {
+  checkImage(where, 'target', target);
+  checkImage(where, 'source', source);
+  const p = checkPatchSize(
+    where,
+    options.patchSize ?? 7,
+    { ...dims(target), name: 'target' },
+    { ...dims(source), name: 'source' },
+  );
+  const iterations = checkInteger(where, 'iterations', options.iterations ?? 5, 0);
+  const seed = checkInteger(where, 'seed', options.seed ?? 1, 0);
+  if (seed > 0xffffffff) throw new Error(`${where}: seed must be below 2^32, got ${seed}`);
+  const fw = target.width - p + 1;
+  const fh = target.height - p + 1;
+  const sfw = source.width - p + 1;
+  const sfh = source.height - p + 1;
+
+  let valid: Uint8Array;
+  if (options.sourceMask !== undefined) {
+    checkMask(where, 'sourceMask', options.sourceMask, source.width, source.height);
+    valid = patchesTouchingMask(options.sourceMask, p);
+    for (let i = 0; i < valid.length; i++) valid[i] = valid[i] === 0 ? 1 : 0;
+  } else {
+    valid = new Uint8Array(sfw * sfh).fill(1);
+  }
+  let nValid = 0;
+  for (let i = 0; i < valid.length; i++) nValid += valid[i]!;
+  if (nValid === 0) {
+    throw new Error(`${where}: every ${p}x${p} source patch touches a masked pixel of sourceMask; nothing can be matched`);
+  }
+  const validList = new Int32Array(nValid);
+  for (let i = 0, k = 0; i < valid.length; i++) if (valid[i] !== 0) validList[k++] = i;
+
+  let active: Uint8Array;
+  if (options.targetMask !== undefined) {
+    checkMask(where, 'targetMask', options.targetMask, target.width, target.height);
+    active = patchesTouchingMask(options.targetMask, p);
+  } else {
+    active = new Uint8Array(fw * fh).fill(1);
+  }
+
+  const initial = options.initial;
+  if (initial !== undefined) {
+    if (
+      initial === null || typeof initial !== 'object' || initial.width !== fw || initial.height !== fh ||
+      !(initial.x instanceof Int32Array) || !(initial.y instanceof Int32Array) ||
+      initial.x.length !== fw * fh || initial.y.length !== fw * fh
+    ) {
+      throw new Error(
+        `${where}: initial must be a field of ${fw}x${fh} entries (Int32Array x and y) for these images and patchSize ${p}`,
+      );
+    }
+  }
+  checkMemory(where, maxMemoryBytes, fieldBytes(target.width, target.height, source.width, source.height, p, nValid, initial !== undefined));
+
+  return {
+    target, source, patchSize: p, seed, valid, validList, active, iterations,
+    initialX: initial?.x ?? null,
+    initialY: initial?.y ?? null,
+  };
+}
+
+/** The onProgress option turned into a kernel hook (mean over the searched patches). */
+export function progressHook(job: FieldJob, options: NnfOptions): IterationHook | null {
+  const onProgress = options.onProgress;
+  if (onProgress === undefined) return null;
+  const { active, iterations } = job;
+  return (iteration: number, distance: Uint32Array) => {
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < distance.length; i++) {
+      if (active[i] !== 0) {
+        sum += distance[i]!;
+        count++;
+      }
+    }
+    onProgress({ iteration, iterations, meanDistance: count > 0 ? sum / count : 0 });
+  };
+}
+
+/** Throws when a call needs more working memory than the configured limit. */
+export function checkMemory(where: string, maxMemoryBytes: number, bytes: number): void {
+  if (bytes > maxMemoryBytes) {
+    throw new Error(
+      `${where}: the images need about ${Math.ceil(bytes / 2 ** 20)} MiB of working memory, more than the configured limit of ${Math.floor(maxMemoryBytes / 2 ** 20)} MiB (createPatchMatch({ maxMemoryBytes }))`,
+    );
+  }
 }

@@ -1,6 +1,8 @@
 // tfjs-synth/patchmatch: PatchMatch in WebAssembly SIMD with a plain TypeScript fallback.
 // This entry point imports nothing from TensorFlow.js.
 export { createPatchMatch } from './create-patch-match.js';
+export { createParallelPatchMatch } from './create-parallel-patch-match.js';
+export type { CreateParallelPatchMatchOptions, ParallelPatchMatch } from './create-parallel-patch-match.js';
 export { hasWasmSimd } from './wasm-kernel.js';
 export type {
   CreatePatchMatchOptions,

@@ -16,8 +16,8 @@ interface PatchMatchExports {
     seed: number,
   ): void;
   patchDistance(tx: number, ty: number, sx: number, sy: number): number;
-  initialise(initialXPtr: number, initialYPtr: number, hasInitial: number): void;
-  iterate(reverse: number): void;
+  initialise(initialXPtr: number, initialYPtr: number, hasInitial: number, rowStart: number, rowEnd: number): void;
+  iterate(reverse: number, rowStart: number, rowEnd: number): void;
   vote(
     fieldXPtr: number, fieldYPtr: number, fieldWidth: number, fieldHeight: number, patchSize: number,
     sourcePtr: number, sourceWidth: number,
@@ -151,11 +151,11 @@ export async function createWasmKernel(): Promise<Kernel> {
       tPtr, target.width, target.height, sPtr, source.width, source.height, p,
       validPtr, listPtr, job.validList.length, activePtr, xPtr, yPtr, dPtr, job.seed >>> 0,
     );
-    ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0);
+    ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, 0, fh);
     const distanceView = () => new Uint32Array(ex.memory.buffer, dPtr, n);
     hook?.(0, distanceView());
     for (let it = 0; it < job.iterations; it++) {
-      ex.iterate(it & 1);
+      ex.iterate(it & 1, 0, fh);
       hook?.(it + 1, distanceView());
     }
     return {

@@ -143,9 +143,9 @@ export function patchDistance(tx: i32, ty: i32, sx: i32, sy: i32): u32 {
  * made even when `initialX`/`initialY` supply a usable start, so the random sequence does not
  * depend on the seed field). Must match initialise() in ../js-kernel.ts.
  */
-export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool): void {
-  const n = fw * fh;
-  for (let i = 0; i < n; i++) {
+export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, rowStart: i32, rowEnd: i32): void {
+  const n = rowEnd * fw;
+  for (let i = rowStart * fw; i < n; i++) {
     const o = <usize>i << 2;
     if (load<u8>(activePtr + i) == 0) {
       store<i32>(nxPtr + o, -1);
@@ -173,19 +173,22 @@ export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: b
 /**
  * One PatchMatch iteration: propagation from the two already-visited neighbours, then random
  * search with a window halving from the larger source dimension down to 1 pixel. `reverse`
- * scans bottom-right to top-left (the odd iterations). Must match iterate() in ../js-kernel.ts.
+ * scans bottom-right to top-left (the odd iterations). Only field rows rowStart..rowEnd-1 are
+ * updated (a band, for the worker-thread variant; 0..fh for the whole field); the rows just
+ * outside the band are read as they are. Must match iterate() in ../js-kernel.ts.
  */
-export function iterate(reverse: bool): void {
+export function iterate(reverse: bool, rowStart: i32, rowEnd: i32): void {
   const step: i32 = reverse ? -1 : 1;
-  const y0: i32 = reverse ? fh - 1 : 0;
+  const y0: i32 = reverse ? rowEnd - 1 : rowStart;
   const x0: i32 = reverse ? fw - 1 : 0;
   const startRadius: i32 = max(sw, sh);
   // Globals copied to locals once (see distanceWith).
   const tBase = tPtr, tWidth = tw, sBase = sPtr, sWidth = sw, size = p, chunks = fullChunks, tail = hasTail, mask = tailMask;
   const act = activePtr, xs = nxPtr, ys = nyPtr, ds = ndPtr, valid = validPtr;
   const width = fw, height = fh, sWidthP = sfw, sHeightP = sfh;
+  const rows = rowEnd - rowStart;
   let state = rng;
-  for (let yy = 0; yy < height; yy++) {
+  for (let yy = 0; yy < rows; yy++) {
     const y = y0 + step * yy;
     for (let xx = 0; xx < width; xx++) {
       const x = x0 + step * xx;

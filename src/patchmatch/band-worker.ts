@@ -1,0 +1,165 @@
+/** A message from the host to a band worker. */
+export type BandRequest =
+  | {
+      readonly type: 'field';
+      /** The compiled assembly/patchmatch.ts module; sent with the first job only. */
+      readonly module?: WebAssembly.Module;
+      readonly targetWidth: number;
+      readonly targetHeight: number;
+      readonly target: Uint8Array | Uint8ClampedArray;
+      readonly sourceWidth: number;
+      readonly sourceHeight: number;
+      readonly source: Uint8Array | Uint8ClampedArray;
+      readonly patchSize: number;
+      readonly valid: Uint8Array;
+      readonly validList: Int32Array;
+      readonly active: Uint8Array;
+      readonly initialX: Int32Array | null;
+      readonly initialY: Int32Array | null;
+      /** This band's seed. */
+      readonly seed: number;
+      readonly rowStart: number;
+      readonly rowEnd: number;
+      /**
+       * The shared field (x, y as Int32, distance as Uint32, fw * fh entries each), twice: step k
+       * (0 = initialisation, k = iteration k) writes copy k % 2 and reads the border rows from the
+       * other one, so a band never reads a neighbour's row while that neighbour rewrites it.
+       */
+      readonly x: readonly [SharedArrayBuffer, SharedArrayBuffer];
+      readonly y: readonly [SharedArrayBuffer, SharedArrayBuffer];
+      readonly d: readonly [SharedArrayBuffer, SharedArrayBuffer];
+    }
+  | { readonly type: 'iterate'; readonly reverse: boolean };
+
+/** A worker's reply: the step is done (its band is in the shared field) or failed. */
+export type BandReply = { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
+
+/**
+ * The body of a band worker, run inside a Node worker thread or a Web Worker. It is sent to the
+ * worker as source text (`bandWorkerMain.toString()`), so it must not use anything from its
+ * module scope: every name it needs is a parameter or a global.
+ *
+ * Each worker owns one instance of the PatchMatch module with a full copy of the images and of
+ * the field. It updates only its rows (rowStart..rowEnd-1) and publishes them to the shared
+ * field after every step; before each iteration it reads back the two rows bordering its band,
+ * as the neighbouring bands left them after the previous step (double-buffered, see BandRequest).
+ */
+export function bandWorkerMain(listen: (handler: (message: unknown) => void) => void, reply: (message: unknown) => void): void {
+  interface Exports {
+    readonly memory: WebAssembly.Memory;
+    heapBase(): number;
+    setup(...args: number[]): void;
+    initialise(ixPtr: number, iyPtr: number, hasInitial: number, rowStart: number, rowEnd: number): void;
+    iterate(reverse: number, rowStart: number, rowEnd: number): void;
+  }
+  let ex: Exports | null = null;
+  let state: {
+    rowStart: number; rowEnd: number; fw: number; fh: number;
+    xPtr: number; yPtr: number; dPtr: number;
+    x: Int32Array[]; y: Int32Array[]; d: Uint32Array[];
+    step: number;
+  } | null = null;
+
+  // Copies field rows [r0, r1) from the module's memory to the shared field or back.
+  const copyRows = (r0: number, r1: number, toShared: boolean, copy: number): void => {
+    const s = state!;
+    const x = s.x[copy]!;
+    const y = s.y[copy]!;
+    const d = s.d[copy]!;
+    if (r0 < 0) r0 = 0;
+    if (r1 > s.fh) r1 = s.fh;
+    if (r1 <= r0) return;
+    const a = r0 * s.fw;
+    const b = r1 * s.fw;
+    const buf = ex!.memory.buffer;
+    const wx = new Int32Array(buf, s.xPtr, s.fw * s.fh);
+    const wy = new Int32Array(buf, s.yPtr, s.fw * s.fh);
+    const wd = new Uint32Array(buf, s.dPtr, s.fw * s.fh);
+    if (toShared) {
+      x.set(wx.subarray(a, b), a);
+      y.set(wy.subarray(a, b), a);
+      d.set(wd.subarray(a, b), a);
+    } else {
+      wx.set(x.subarray(a, b), a);
+      wy.set(y.subarray(a, b), a);
+      wd.set(d.subarray(a, b), a);
+    }
+  };
+
+  const field = (job: Extract<BandRequest, { type: 'field' }>): void => {
+    if (job.module !== undefined) {
+      ex = new WebAssembly.Instance(job.module, {}).exports as unknown as Exports;
+    }
+    if (ex === null) throw new Error('PatchMatch worker: no WebAssembly module');
+    const p = job.patchSize;
+    const fw = job.targetWidth - p + 1;
+    const fh = job.targetHeight - p + 1;
+    const n = fw * fh;
+    // Same layout rules as the single-threaded kernel: 16-byte aligned, 16 readable bytes after each buffer.
+    let top = (ex.heapBase() + 15) & ~15;
+    const take = (bytes: number): number => {
+      const ptr = top;
+      top = ptr + Math.ceil((bytes + 16) / 16) * 16;
+      return ptr;
+    };
+    const tPtr = take(job.target.length);
+    const sPtr = take(job.source.length);
+    const validPtr = take(job.valid.length);
+    const listPtr = take(job.validList.length * 4);
+    const activePtr = take(n);
+    const xPtr = take(n * 4);
+    const yPtr = take(n * 4);
+    const dPtr = take(n * 4);
+    const hasInitial = job.initialX !== null && job.initialY !== null;
+    const ixPtr = hasInitial ? take(n * 4) : 0;
+    const iyPtr = hasInitial ? take(n * 4) : 0;
+    const have = ex.memory.buffer.byteLength;
+    if (top > have) ex.memory.grow(Math.ceil((top - have) / 65536));
+    const buf = ex.memory.buffer;
+    const mem = new Uint8Array(buf);
+    mem.set(job.target, tPtr);
+    for (let i = tPtr + 3, end = tPtr + job.target.length; i < end; i += 4) mem[i] = 0;
+    mem.set(job.source, sPtr);
+    for (let i = sPtr + 3, end = sPtr + job.source.length; i < end; i += 4) mem[i] = 0;
+    mem.set(job.valid, validPtr);
+    new Int32Array(buf, listPtr, job.validList.length).set(job.validList);
+    mem.set(job.active, activePtr);
+    if (hasInitial) {
+      new Int32Array(buf, ixPtr, n).set(job.initialX!);
+      new Int32Array(buf, iyPtr, n).set(job.initialY!);
+    }
+    ex.setup(
+      tPtr, job.targetWidth, job.targetHeight, sPtr, job.sourceWidth, job.sourceHeight, p,
+      validPtr, listPtr, job.validList.length, activePtr, xPtr, yPtr, dPtr, job.seed >>> 0,
+    );
+    state = {
+      rowStart: job.rowStart, rowEnd: job.rowEnd, fw, fh, xPtr, yPtr, dPtr,
+      x: job.x.map((b) => new Int32Array(b)), y: job.y.map((b) => new Int32Array(b)), d: job.d.map((b) => new Uint32Array(b)),
+      step: 0,
+    };
+    ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, job.rowStart, job.rowEnd);
+    copyRows(job.rowStart, job.rowEnd, true, 0);
+  };
+
+  const iterate = (reverse: boolean): void => {
+    const s = state;
+    if (ex === null || s === null) throw new Error('PatchMatch worker: iterate before field');
+    const previous = s.step & 1;
+    s.step++;
+    copyRows(s.rowStart - 1, s.rowStart, false, previous);
+    copyRows(s.rowEnd, s.rowEnd + 1, false, previous);
+    ex.iterate(reverse ? 1 : 0, s.rowStart, s.rowEnd);
+    copyRows(s.rowStart, s.rowEnd, true, s.step & 1);
+  };
+
+  listen((message) => {
+    const m = message as BandRequest;
+    try {
+      if (m.type === 'field') field(m);
+      else iterate(m.reverse);
+      reply({ type: 'done' });
+    } catch (err) {
+      reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    }
+  });
+}
