@@ -10,3 +10,7 @@ export { Pix2PixTrainer } from './pix2pix-trainer';
 export type { Pix2PixTrainerArgs, Pix2PixLosses, TrainerProgress } from './pix2pix-trainer';
 export { disposeTrainerState } from './trainer-state';
 export type { TrainerState, TrainerNamedTensor } from './trainer-state';
+export { CycleGANTrainer } from './cyclegan-trainer';
+export type { CycleGANTrainerArgs, CycleGANLosses } from './cyclegan-trainer';
+export { InpaintingTrainer } from './inpainting-trainer';
+export type { InpaintingTrainerArgs, InpaintingLosses } from './inpainting-trainer';

@@ -1,0 +1,246 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { discriminatorLoss, generatorLoss, l1Loss } from '../losses';
+import type { TrainerProgress } from './pix2pix-trainer';
+import type { TrainerState } from './trainer-state';
+import {
+  TrainerAdam,
+  applyState,
+  applyTraining,
+  captureState,
+  checkImages,
+  checkPositive,
+  checkSameBatchAndSize,
+  disposeSnapshot,
+  readLosses,
+  restoreSnapshot,
+  takeSnapshot,
+  trainableVariables,
+} from './internal/trainer-core';
+
+/** Losses of one {@link InpaintingTrainer} step (plain numbers). */
+export interface InpaintingLosses {
+  /** 0.5 * mean(relu(1 - D(real))) + 0.5 * mean(relu(1 + D(completed))). */
+  lossD: number;
+  /** ganAlpha * lossGGan + l1Alpha * (lossL1Coarse + lossL1Fine). */
+  lossG: number;
+  /** -mean(D(completed)) (hinge generator loss). */
+  lossGGan: number;
+  /** mean |image - x1| over the whole image. */
+  lossL1Coarse: number;
+  /** mean |image - x2| over the whole image. */
+  lossL1Fine: number;
+}
+
+/** Arguments of {@link InpaintingTrainer}. */
+export interface InpaintingTrainerArgs {
+  /**
+   * Inputs `[image with holes zeroed [n, h, w, c], mask [n, h, w, 1]]`, outputs `[x1, x2]`
+   * (coarse and refined images [n, h, w, c]), e.g. `models.gatedInpaintingGenerator()`.
+   */
+  generator: tfl.LayersModel;
+  /**
+   * Scores concat(image, mask) on the channel axis (c + 1 channels), any output shape, e.g.
+   * `models.snPatchGANDiscriminator()`; its spectral-norm vectors update in training mode.
+   */
+  discriminator: tfl.LayersModel;
+  /** Adam learning rate of both networks. Default 1e-4. */
+  lr?: number;
+  /** Adam beta1. Default 0.5. */
+  beta1?: number;
+  /** Adam beta2. Default 0.999. */
+  beta2?: number;
+  /** Weight of each L1 term (coarse and fine). Default 1. */
+  l1Alpha?: number;
+  /** Weight of the GAN term in the generator loss. Default 1. */
+  ganAlpha?: number;
+  /** Called after every successful step. */
+  onProgress?: (progress: TrainerProgress<InpaintingLosses>) => void;
+}
+
+const FN = 'InpaintingTrainer';
+
+/**
+ * Trains a DeepFill v2 style inpainting network (Yu et al. 2019, "Free-Form Image Inpainting
+ * with Gated Convolution") with SN-PatchGAN hinge losses, like `generative_inpainting` v2:
+ *
+ * - the generator sees `[image * (1 - mask), mask]` (mask 1 = hole) and returns `[x1, x2]`;
+ * - completed = x2 * mask + image * (1 - mask);
+ * - D sees concat(image, mask) (real) and concat(completed, mask) (fake), stacked on the batch
+ *   axis in one call like the reference;
+ * - D step first: lossD = 0.5 * mean(relu(1 - real)) + 0.5 * mean(relu(1 + fake)), fake detached;
+ * - then the G step with the updated D: lossG = ganAlpha * -mean(fake) + l1Alpha * (mean|image - x1| + mean|image - x2|).
+ *
+ * Each step runs the generator and the discriminator once per update, as each `sess.run` of the
+ * reference re-runs the graph: D's spectral-norm `u` advances once in the D step and once in the
+ * G step.
+ *
+ * State, resuming (`getState`/`setState`, `saveTrainer`/`loadTrainer` in Node), NaN handling
+ * and tensor ownership: as {@link Pix2PixTrainer}.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { models, training } from 'tfjs-synth';
+ * const trainer = new training.InpaintingTrainer({
+ *   generator: models.gatedInpaintingGenerator({ cnum: 8 }),
+ *   discriminator: models.snPatchGANDiscriminator({ ndf: 8 }),
+ * });
+ * const images = tf.randomUniform([2, 64, 64, 3], -1, 1) as tf.Tensor4D;
+ * const masks = tf.pad(tf.ones([2, 32, 32, 1]), [[0, 0], [16, 16], [16, 16], [0, 0]]) as tf.Tensor4D;
+ * const losses = await trainer.step(images, masks); // { lossD, lossG, lossGGan, lossL1Coarse, lossL1Fine }
+ * ```
+ */
+export class InpaintingTrainer {
+  readonly generator: tfl.LayersModel;
+  readonly discriminator: tfl.LayersModel;
+  readonly l1Alpha: number;
+  readonly ganAlpha: number;
+  readonly onProgress?: (progress: TrainerProgress<InpaintingLosses>) => void;
+  private readonly optG: TrainerAdam;
+  private readonly optD: TrainerAdam;
+  private stepCount = 0;
+  private lrFactor = 1;
+
+  constructor(args: InpaintingTrainerArgs) {
+    if (args == null || args.generator == null || args.discriminator == null) {
+      throw new Error(`${FN}: generator and discriminator are required.`);
+    }
+    this.generator = args.generator;
+    this.discriminator = args.discriminator;
+    this.l1Alpha = checkPositive(FN, 'l1Alpha', args.l1Alpha ?? 1, true);
+    this.ganAlpha = checkPositive(FN, 'ganAlpha', args.ganAlpha ?? 1, true);
+    const lr = checkPositive(FN, 'lr', args.lr ?? 1e-4);
+    const beta1 = checkPositive(FN, 'beta1', args.beta1 ?? 0.5, true);
+    const beta2 = checkPositive(FN, 'beta2', args.beta2 ?? 0.999, true);
+    this.optG = new TrainerAdam(lr, beta1, beta2);
+    this.optD = new TrainerAdam(lr, beta1, beta2);
+    this.onProgress = args.onProgress;
+  }
+
+  /** Number of completed steps. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Multiplies both learning rates by `factor` from the next step on. */
+  setLearningRateFactor(factor: number): void {
+    checkPositive(`${FN}.setLearningRateFactor`, 'factor', factor, true);
+    this.lrFactor = factor;
+    this.optG.setFactor(factor);
+    this.optD.setFactor(factor);
+  }
+
+  /**
+   * One training step.
+   * @param images ground truth [n, h, w, c] (DeepFill: RGB in [-1, 1]).
+   * @param masks holes [n, h, w, 1], exactly 0 or 1 (1 = hole).
+   */
+  async step(images: tf.Tensor4D, masks: tf.Tensor4D): Promise<InpaintingLosses> {
+    const fn = `${FN}.step`;
+    const gt = checkImages(fn, 'images', images);
+    const mask = checkImages(fn, 'masks', masks);
+    checkSameBatchAndSize(fn, 'images', gt, 'masks', mask);
+    if (mask.shape[3] !== 1) throw new Error(`${fn}: masks must have 1 channel, got shape [${mask.shape.join(', ')}].`);
+    const nonBinary = tf.tidy(() => tf.sum(tf.abs(tf.mul(mask, tf.sub(mask, 1)))));
+    const nb = (await nonBinary.data())[0]!;
+    nonBinary.dispose();
+    if (nb !== 0) throw new Error(`${fn}: masks must contain only 0 (known) and 1 (hole) values.`);
+
+    const G = this.generator;
+    const D = this.discriminator;
+    const stepNo = this.stepCount + 1;
+    const snapshot = await takeSnapshot([G, D], [this.optG, this.optD]);
+    const kept: tf.Tensor[] = [];
+    const n = gt.shape[0];
+    // x1, x2 and the completed image from one generator run.
+    const forward = () => {
+      const incomplete = tf.mul(gt, tf.sub(1, mask));
+      const [x1, x2] = applyTraining(G, [incomplete, mask]) as tf.Tensor4D[];
+      const completed = tf.add(tf.mul(x2!, mask), incomplete) as tf.Tensor4D;
+      return { x1: x1!, x2: x2!, completed };
+    };
+    // One D call on [real; completed] (with the mask as an extra channel), split into halves.
+    const judge = (completed: tf.Tensor4D) => {
+      const both = tf.concat([tf.concat([gt, mask], 3), tf.concat([completed, mask], 3)], 0);
+      const scores = applyTraining(D, both) as tf.Tensor;
+      const [pos, neg] = tf.split(scores, [n, n], 0);
+      return { pos: pos!, neg: neg! };
+    };
+    let losses: InpaintingLosses;
+    try {
+      // D step: the generator output is computed outside the closure (detached).
+      const completedForD = tf.tidy(() => forward().completed);
+      kept.push(completedForD);
+      const dStep = tf.variableGrads(() => {
+        const { pos, neg } = judge(completedForD);
+        return discriminatorLoss(pos, neg, 'hinge', { scale: 0.5 });
+      }, trainableVariables(D));
+      kept.push(dStep.value, ...Object.values(dStep.grads));
+      const dRead = await readLosses({ lossD: dStep.value });
+      if (dRead.bad) throw new Error(`${FN}.step: ${dRead.bad} is ${dRead.values[dRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      this.optD.apply(dStep.grads);
+
+      // G step against the updated D.
+      let lossGGan!: tf.Scalar;
+      let lossL1Coarse!: tf.Scalar;
+      let lossL1Fine!: tf.Scalar;
+      const gStep = tf.variableGrads(() => {
+        const { x1, x2, completed } = forward();
+        lossGGan = tf.keep(generatorLoss(judge(completed).neg, 'hinge'));
+        lossL1Coarse = tf.keep(l1Loss(gt, x1));
+        lossL1Fine = tf.keep(l1Loss(gt, x2));
+        return tf.add(tf.mul(lossGGan, this.ganAlpha), tf.mul(tf.add(lossL1Coarse, lossL1Fine), this.l1Alpha)) as tf.Scalar;
+      }, trainableVariables(G));
+      kept.push(lossGGan, lossL1Coarse, lossL1Fine, gStep.value, ...Object.values(gStep.grads));
+      const gRead = await readLosses({ lossGGan, lossL1Coarse, lossL1Fine, lossG: gStep.value });
+      if (gRead.bad) throw new Error(`${FN}.step: ${gRead.bad} is ${gRead.values[gRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      this.optG.apply(gStep.grads);
+      losses = { ...dRead.values, ...gRead.values };
+    } catch (err) {
+      tf.dispose(kept);
+      await restoreSnapshot(snapshot, [G, D], [this.optG, this.optD]);
+      throw err;
+    }
+    tf.dispose(kept);
+    disposeSnapshot(snapshot);
+    this.stepCount = stepNo;
+    this.onProgress?.({ step: stepNo, losses });
+    return losses;
+  }
+
+  /** A copy of the full training state (see {@link TrainerState}); dispose it when done. */
+  async getState(): Promise<TrainerState> {
+    return {
+      format: 'tfjs-synth-trainer',
+      version: 1,
+      kind: FN,
+      step: this.stepCount,
+      learningRateFactor: this.lrFactor,
+      tensors: await captureState(
+        { generator: this.generator, discriminator: this.discriminator },
+        { optimizerG: this.optG, optimizerD: this.optD },
+      ),
+      extra: {},
+    };
+  }
+
+  /** Restores a state from {@link getState} (the state's tensors stay owned by the caller). */
+  async setState(state: TrainerState): Promise<void> {
+    await applyState(
+      `${FN}.setState`,
+      FN,
+      state,
+      { generator: this.generator, discriminator: this.discriminator },
+      { optimizerG: this.optG, optimizerD: this.optD },
+    );
+    this.stepCount = state.step;
+    this.setLearningRateFactor(state.learningRateFactor);
+  }
+
+  /** Releases the optimizers (the models stay with their owner). */
+  dispose(): void {
+    this.optG.dispose();
+    this.optD.dispose();
+  }
+}
