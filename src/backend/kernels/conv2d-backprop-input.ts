@@ -11,6 +11,7 @@ import {
   type Conv2DBackpropInputInputs,
   type KernelConfig,
   type KernelFunc,
+  type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -108,7 +109,7 @@ export function conv2DBackpropInputWasm(args: {
     if (stock == null) {
       throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
     }
-    return stock.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+    return stock.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
   }
 
   const temps: TensorInfo[] = [];
