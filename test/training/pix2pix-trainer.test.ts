@@ -89,6 +89,13 @@ describeBackends('Pix2PixTrainer', (backend) => {
     expect(got.lossGL1).toBeCloseTo(want.lossGL1, 5);
     expect(got.lossGGan).toBeCloseTo(want.lossGGan, 5);
     expect(got.lossG).toBeCloseTo(want.lossGGan + 100 * want.lossGL1, 3);
+    // BatchNorm running statistics of G: exactly one update per step, as the reference's single
+    // forward (the reference model above ran G once in training mode).
+    const stats = (m: tfl.LayersModel) => m.weights.filter((w) => !w.trainable).map((w) => Array.from(w.read().dataSync()));
+    const gotStats = stats(nets.generator);
+    const wantStats = stats(G);
+    expect(gotStats.length).toBeGreaterThan(0);
+    gotStats.forEach((v, i) => v.forEach((x, j) => expect(Math.abs(x - wantStats[i]![j]!)).toBeLessThanOrEqual(1e-6)));
     // The order matters: against the D before its update, G's GAN loss differs.
     expect(Math.abs(got.lossGGan - gGanOldD.dataSync()[0]!)).toBeGreaterThan(1e-4);
     tf.dispose([fakeB, dFake, dReal, gGan, gL1, gGanOldD]);
