@@ -125,7 +125,9 @@ export async function main(argv: string[]): Promise<number> {
 
   // Load at 9/8 of the crop, as the reference's 286 -> 256 resize_and_crop.
   const data = await alignedDataset(dir, { loadSize: Math.round(size * 1.125), cropSize: size, seed, direction: values.direction });
-  const generator = models.unetGenerator({ ngf, numDowns: Math.min(8, numDowns) });
+  // Instance norm (the reference's --norm instance): with batch size 1 it is what batch norm
+  // computes in training mode, and the sample grids (inference) then need no running statistics.
+  const generator = models.unetGenerator({ ngf, numDowns: Math.min(8, numDowns), norm: 'instance' });
   const discriminator = models.patchGANDiscriminator({ inputChannels: 6, ndf });
   const trainer = new training.Pix2PixTrainer({ generator, discriminator });
   const checkpoint = join(values.out, 'checkpoint');
