@@ -30,15 +30,22 @@ export function rememberStockConv2DBackpropInput(config: KernelConfig | undefine
   if (config != null && config.kernelFunc !== (conv2DBackpropInputWasm as unknown as KernelFunc)) stock = config;
 }
 
+/** Smallest dx area (H * W) for which the XNNPACK route is used. */
+export const XNNPACK_MIN_AREA = 32 * 32;
+/** Smallest dx channel count for which the XNNPACK route is used. */
+export const XNNPACK_MIN_CHANNELS = 4;
+
 /**
- * Whether the XNNPACK route beats the stock loop for this shape. Measured rule (see
- * docs/training-on-wasm.md, "Speed"): the zero-dilated route does stride^2 times the multiply-adds
- * of the stock loop but runs them through XNNPACK's packed GEMM, which only pays off when both
- * channel counts are wide enough to fill its micro-kernels.
+ * Whether the XNNPACK route beats the stock loop for a dx of `height` x `width` x `inChannels`.
+ * Measured rule (see docs/training-on-wasm.md, "Speed"): the backend's `Conv2D` packs the
+ * (here freshly flipped) filter on every call, a cost proportional to the filter size that the
+ * arithmetic only amortises over a large enough image: at 16x16 and below with 512-1024
+ * channels the stock loop is 2x to 250x faster, from 32x32 up XNNPACK is 1.25x to 3.8x faster
+ * even after the stride^2 extra multiply-adds of the zero-dilated dy. With 3 output channels
+ * (an RGB image) the two are even.
  */
-export function useXnnpackPath(stride: number, inChannels: number, outChannels: number): boolean {
-  if (stride === 1) return true;
-  return Math.min(inChannels, outChannels) >= 16;
+export function useXnnpackPath(height: number, width: number, inChannels: number): boolean {
+  return height * width >= XNNPACK_MIN_AREA && inChannels >= XNNPACK_MIN_CHANNELS;
 }
 
 /**
@@ -59,7 +66,8 @@ export function useXnnpackPath(stride: number, inChannels: number, outChannels: 
  * whose in/out channels are swapped ([KH, KW, Co, Ci]); likewise along the width. The zeros are
  * inserted by reshaping dy to [B, OH, 1, OW, 1, Co] and padding the unit axes to s.
  *
- * The stock kernel stays in use where it is faster ({@link useXnnpackPath}) and for paddings the
+ * The stock kernel stays in use where it is faster ({@link useXnnpackPath}: small images, RGB
+ * outputs) and for paddings the
  * formula above cannot express (top/left padding larger than KH - 1).
  *
  * @example
@@ -104,7 +112,7 @@ export function conv2DBackpropInputWasm(args: {
   const sW = info.strideWidth;
   const top = kH - 1 - info.padInfo.top;
   const left = kW - 1 - info.padInfo.left;
-  const fast = top >= 0 && left >= 0 && useXnnpackPath(Math.max(sH, sW), inC, outC);
+  const fast = top >= 0 && left >= 0 && useXnnpackPath(inH, inW, inC);
   if (!fast) {
     if (stock == null) {
       throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);

@@ -15,24 +15,25 @@ interface Case {
 }
 
 // Strides 1-3 (and mixed), every padding kind, odd and even sizes, batch 1 and 2, square and
-// oblong kernels; channel counts on both sides of the XNNPACK / stock threshold (16).
+// oblong kernels; sizes and channel counts on both sides of the XNNPACK / stock rule
+// (dx area >= 32x32 and >= 4 dx channels).
 const CASES: Case[] = [
-  { x: [1, 8, 8, 16], k: [3, 3], outC: 16, stride: 1, pad: 'same' },
-  { x: [2, 7, 9, 16], k: [3, 2], outC: 24, stride: 1, pad: 'valid' },
-  { x: [1, 9, 9, 20], k: [5, 5], outC: 16, stride: 1, pad: 2 },
-  { x: [1, 16, 16, 16], k: [4, 4], outC: 32, stride: 2, pad: 'same' },
-  { x: [1, 16, 16, 32], k: [4, 4], outC: 16, stride: 2, pad: 1 },
-  { x: [2, 11, 13, 16], k: [3, 3], outC: 16, stride: 2, pad: 'valid' },
-  { x: [1, 15, 14, 16], k: [4, 3], outC: 20, stride: 2, pad: 'same' },
-  { x: [1, 10, 12, 16], k: [3, 3], outC: 16, stride: 3, pad: 'same' },
-  { x: [2, 13, 11, 18], k: [4, 4], outC: 16, stride: 3, pad: 'valid' },
-  { x: [1, 12, 10, 16], k: [3, 4], outC: 17, stride: [2, 3], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  { x: [1, 9, 9, 16], k: [3, 3], outC: 16, stride: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
-  // Thin layers: the stock kernel (fallback) must still be what runs, and right.
-  { x: [1, 16, 16, 3], k: [4, 4], outC: 32, stride: 2, pad: 1 },
-  { x: [2, 9, 8, 32], k: [4, 4], outC: 1, stride: 2, pad: 'same' },
+  { x: [1, 32, 32, 4], k: [3, 3], outC: 6, stride: 1, pad: 'same' },
+  { x: [2, 33, 35, 5], k: [3, 2], outC: 4, stride: 1, pad: 'valid' },
+  { x: [1, 36, 33, 4], k: [5, 5], outC: 8, stride: 1, pad: 2 },
+  { x: [1, 32, 32, 8], k: [4, 4], outC: 16, stride: 2, pad: 'same' },
+  { x: [1, 32, 32, 16], k: [4, 4], outC: 8, stride: 2, pad: 1 },
+  { x: [2, 35, 37, 4], k: [3, 3], outC: 5, stride: 2, pad: 'valid' },
+  { x: [1, 39, 34, 6], k: [4, 3], outC: 4, stride: 2, pad: 'same' },
+  { x: [1, 34, 36, 4], k: [3, 3], outC: 7, stride: 3, pad: 'same' },
+  { x: [2, 37, 35, 5], k: [4, 4], outC: 4, stride: 3, pad: 'valid' },
+  { x: [1, 36, 34, 4], k: [3, 4], outC: 5, stride: [2, 3], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { x: [1, 33, 33, 4], k: [3, 3], outC: 4, stride: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
+  // Stock kernel by the rule: RGB output, small image.
+  { x: [1, 32, 32, 3], k: [4, 4], outC: 8, stride: 2, pad: 1 },
+  { x: [2, 9, 8, 32], k: [4, 4], outC: 16, stride: 2, pad: 'same' },
   // Top padding larger than KH - 1: not expressible as a padded convolution, stock kernel.
-  { x: [1, 8, 8, 16], k: [2, 2], outC: 16, stride: 1, pad: [[0, 0], [3, 0], [0, 0], [0, 0]] },
+  { x: [1, 32, 32, 4], k: [2, 2], outC: 4, stride: 1, pad: [[0, 0], [3, 0], [0, 0], [0, 0]] },
 ];
 const TOLERANCE = 1e-4;
 const label = (c: Case) => `x [${c.x}] k ${c.k.join('x')}->${c.outC} stride ${c.stride} pad ${JSON.stringify(c.pad)}`;
@@ -80,9 +81,9 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
 
   it('conv2d input gradient through the engine (tf.grad) matches cpu', async () => {
     const { cpu, wasm } = await onBothBackends(() => {
-      const x = seeded([1, 17, 15, 24], 7) as tf.Tensor4D;
-      const w = seeded([4, 4, 24, 32], 8) as tf.Tensor4D;
-      return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(p as tf.Tensor4D, w, 2, 'same'), seeded([1, 9, 8, 32], 9))))(x);
+      const x = seeded([1, 33, 31, 8], 7) as tf.Tensor4D;
+      const w = seeded([4, 4, 8, 16], 8) as tf.Tensor4D;
+      return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(p as tf.Tensor4D, w, 2, 'same'), seeded([1, 17, 16, 16], 9))))(x);
     });
     expect(relativeError(wasm[0]!, cpu[0]!)).toBeLessThanOrEqual(TOLERANCE);
   });
@@ -109,11 +110,11 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
     }
   });
 
-  it('uses XNNPACK for stride 1 and for wide stride > 1 layers, the stock loop for thin ones', () => {
-    expect(useXnnpackPath(1, 3, 3)).toBe(true);
-    expect(useXnnpackPath(2, 64, 128)).toBe(true);
-    expect(useXnnpackPath(2, 3, 64)).toBe(false);
-    expect(useXnnpackPath(2, 64, 1)).toBe(false);
+  it('uses XNNPACK from 32x32 and 4 channels up, the stock loop for small images and RGB outputs', () => {
+    expect(useXnnpackPath(32, 32, 4)).toBe(true);
+    expect(useXnnpackPath(256, 256, 64)).toBe(true);
+    expect(useXnnpackPath(16, 16, 512)).toBe(false);
+    expect(useXnnpackPath(256, 256, 3)).toBe(false);
   });
 
   it('rejects NCHW with an error naming the kernel', async () => {
