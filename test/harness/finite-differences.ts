@@ -11,6 +11,8 @@
  * float32 supports; choose the loss so that |L| stays moderate (tens, not millions).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { expect } from 'vitest';
 
 export interface FiniteDifferenceOptions {
   /** Number of sampled coordinates. Default 6. */
@@ -93,4 +95,30 @@ export async function finiteDifferenceCheck(
   target.assign(original);
   original.dispose();
   return { indices, analytic, numeric, maxRelError };
+}
+
+/**
+ * Runs {@link finiteDifferenceCheck} for each target and expects its `maxRelError` below
+ * `tolerance`; the failure message names the target and holds the sampled values. Returns the
+ * results for further checks.
+ */
+export async function expectFiniteDifferences(
+  loss: () => tf.Scalar,
+  targets: tf.Variable[],
+  tolerance: number,
+  options: FiniteDifferenceOptions = {},
+  label = '',
+): Promise<FiniteDifferenceResult[]> {
+  const results: FiniteDifferenceResult[] = [];
+  for (const target of targets) {
+    const r = await finiteDifferenceCheck(loss, target, options);
+    expect(r.maxRelError, `${label}${target.name}: ${JSON.stringify(r)}`).toBeLessThan(tolerance);
+    results.push(r);
+  }
+  return results;
+}
+
+/** The variables behind a built layer's trainable weights, for gradient checks and variable lists. */
+export function trainableVariables(layer: tfl.layers.Layer): tf.Variable[] {
+  return layer.trainableWeights.map((w) => w.read() as tf.Variable);
 }

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { BatchNormalizationTorch, batchNormalizationTorch } from '../../src/layers/batch-normalization-torch';
 import { batchNormTorchInference, batchNormTorchTraining } from '../../src/ops/batch-norm-torch';
-import { registerLayers } from '../../src/register';
 import { describeBackends } from '../harness/backends';
-import { finiteDifferenceCheck } from '../harness/finite-differences';
-import { runLayerConformance } from '../harness/layer-conformance';
+import { maxAbsDiff } from '../harness/compare';
+import { expectFiniteDifferences, trainableVariables } from '../harness/finite-differences';
+import { expectSequentialSaveLoad, runLayerConformance } from '../harness/layer-conformance';
 
 interface BnStep {
   x: number[];
@@ -38,14 +38,6 @@ const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/layers/batch_normalization_torch.json', import.meta.url), 'utf8'),
 ) as { cases: BnCase[] };
 
-async function maxAbs(a: tf.Tensor, b: tf.Tensor | number[]): Promise<number> {
-  const bt = Array.isArray(b) ? tf.tensor(b, a.shape) : b;
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, bt))));
-  const v = (await d.data())[0]!;
-  tf.dispose(Array.isArray(b) ? [d, bt] : d);
-  return v;
-}
-
 function layerArgs(c: BnCase) {
   return { center: c.center, scale: c.scale, momentum: c.momentum, epsilon: c.epsilon };
 }
@@ -62,8 +54,8 @@ function setAffine(layer: BatchNormalizationTorch, c: BnCase): void {
 async function expectRunningStats(layer: BatchNormalizationTorch, step: BnStep, label: string, tol = 1e-5): Promise<void> {
   const mean = layer.nonTrainableWeights[0]!.read();
   const variance = layer.nonTrainableWeights[1]!.read();
-  expect(await maxAbs(mean, step.movingMean), `${label} moving_mean`).toBeLessThanOrEqual(tol);
-  expect(await maxAbs(variance, step.movingVariance), `${label} moving_variance`).toBeLessThanOrEqual(tol);
+  expect(await maxAbsDiff(mean, step.movingMean), `${label} moving_mean`).toBeLessThanOrEqual(tol);
+  expect(await maxAbsDiff(variance, step.movingVariance), `${label} moving_variance`).toBeLessThanOrEqual(tol);
 }
 
 describeBackends('BatchNormalizationTorch', () => {
@@ -111,13 +103,13 @@ describeBackends('BatchNormalizationTorch', () => {
       for (const [i, step] of c.train.entries()) {
         const x = tf.tensor(step.x, c.xShape);
         const y = layer.apply(x, { training: true }) as tf.Tensor;
-        expect(await maxAbs(y, step.y), `${c.name} step ${i} y`).toBeLessThanOrEqual(1e-5);
+        expect(await maxAbsDiff(y, step.y), `${c.name} step ${i} y`).toBeLessThanOrEqual(1e-5);
         await expectRunningStats(layer, step, `${c.name} step ${i}`);
         tf.dispose([x, y]);
       }
       const xe = tf.tensor(c.evalX, c.xShape);
       const ye = layer.apply(xe) as tf.Tensor; // inference is the default
-      expect(await maxAbs(ye, c.evalY), `${c.name} eval`).toBeLessThanOrEqual(1e-5);
+      expect(await maxAbsDiff(ye, c.evalY), `${c.name} eval`).toBeLessThanOrEqual(1e-5);
       // Inference must not touch the running statistics.
       await expectRunningStats(layer, c.train[c.train.length - 1]!, `${c.name} after eval`);
       tf.dispose([xe, ye]);
@@ -137,15 +129,15 @@ describeBackends('BatchNormalizationTorch', () => {
       setAffine(layer, c);
       const x = tf.variable(tf.tensor(step.x, c.xShape));
       const r = tf.tensor(step.r!, c.xShape);
-      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const vars = trainableVariables(layer);
       const { value, grads } = tf.variableGrads(
         () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar,
         [x, ...vars],
       );
-      expect(await maxAbs(grads[x.name]!, step.dx!), `${c.name} dx`).toBeLessThanOrEqual(1e-4);
+      expect(await maxAbsDiff(grads[x.name]!, step.dx!), `${c.name} dx`).toBeLessThanOrEqual(1e-4);
       const expectedWeightGrads = [...(c.scale ? [step.dgamma!] : []), ...(c.center ? [step.dbeta!] : [])];
       for (const [i, v] of vars.entries()) {
-        expect(await maxAbs(grads[v.name]!, expectedWeightGrads[i]!), `${c.name} ${v.name}`).toBeLessThanOrEqual(1e-4);
+        expect(await maxAbsDiff(grads[v.name]!, expectedWeightGrads[i]!), `${c.name} ${v.name}`).toBeLessThanOrEqual(1e-4);
       }
       // The gradient pass is a training call too: the running statistics moved exactly once.
       await expectRunningStats(layer, step, `${c.name} after variableGrads`);
@@ -173,10 +165,7 @@ describeBackends('BatchNormalizationTorch', () => {
       tf.ones([2]),
     ]);
     const loss = (): tf.Scalar => tf.sum(tf.mul(tf.square(layer.apply(x, { training: true }) as tf.Tensor), r));
-    for (const target of [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)]) {
-      const res = await finiteDifferenceCheck(loss, target, { samples: 8, h: 1e-2 });
-      expect(res.maxRelError, `${target.name}: ${JSON.stringify(res)}`).toBeLessThan(2e-2);
-    }
+    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 8, h: 1e-2 });
     tf.dispose([x, r]);
     layer.dispose();
   });
@@ -188,7 +177,7 @@ describeBackends('BatchNormalizationTorch', () => {
     const model = tfl.model({ inputs: input, outputs: bn.apply(input) as tfl.SymbolicTensor });
     setAffine(bn, c);
     const opt = tf.train.sgd(0.01);
-    const vars = bn.trainableWeights.map((w) => w.read() as tf.Variable);
+    const vars = trainableVariables(bn);
     const before = tf.memory().numTensors;
     for (const step of c.train) {
       const x = tf.tensor(step.x, c.xShape);
@@ -223,30 +212,16 @@ describeBackends('BatchNormalizationTorch', () => {
     await expectRunningStats(bn, c.train[c.train.length - 1]!, 'model.fit');
     const xe = tf.tensor(c.evalX, c.xShape);
     const ye = model.predict(xe) as tf.Tensor;
-    expect(await maxAbs(ye, c.evalY), 'eval after fit').toBeLessThanOrEqual(1e-5);
+    expect(await maxAbsDiff(ye, c.evalY), 'eval after fit').toBeLessThanOrEqual(1e-5);
     tf.dispose([xs, ys, xe, ye]);
     model.dispose();
   });
 
   it('works as the first layer of tf.sequential (inputShape) and survives save/load', async () => {
-    registerLayers();
-    const model = tfl.sequential({ layers: [batchNormalizationTorch({ gammaInitializer: 'glorotUniform', inputShape: [5, 6, 3] })] });
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
+    await expectSequentialSaveLoad(
+      () => batchNormalizationTorch({ gammaInitializer: 'glorotUniform', inputShape: [5, 6, 3] }),
+      [5, 6, 3],
     );
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(JSON.parse(JSON.stringify(artifacts!.modelTopology)), artifacts!.weightSpecs, artifacts!.weightData));
-    expect(loaded.inputs[0]!.shape).toEqual(model.inputs[0]!.shape);
-    const x = tf.randomNormal([2, ...[5, 6, 3]], 0, 1, 'float32', 61);
-    const y1 = model.predict(x) as tf.Tensor;
-    const y2 = loaded.predict(x) as tf.Tensor;
-    expect(Array.from(await y2.data())).toEqual(Array.from(await y1.data()));
-    tf.dispose([x, y1, y2]);
-    model.dispose();
-    loaded.dispose();
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {

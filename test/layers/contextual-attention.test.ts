@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { ContextualAttention, contextualAttention } from '../../src/layers/contextual-attention';
 import { describeBackends } from '../harness/backends';
-import { finiteDifferenceCheck } from '../harness/finite-differences';
+import { expectScaledClose, maxAbsDiff } from '../harness/compare';
+import { expectFiniteDifferences } from '../harness/finite-differences';
 import { runLayerConformance } from '../harness/layer-conformance';
 
 interface CaCase {
@@ -30,14 +31,6 @@ function lossWeights(shape: number[]): tf.Tensor {
     Array.from({ length: size }, (_, i) => 0.5 + ((i * 37) % 101) / 101),
     shape,
   );
-}
-
-async function maxAbsDiff(a: tf.Tensor, expected: number[]): Promise<number> {
-  const e = tf.tensor(expected, a.shape);
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, e))));
-  const v = (await d.data())[0]!;
-  tf.dispose([d, e]);
-  return v;
 }
 
 function boxMask(n: number, h: number, w: number): tf.Tensor {
@@ -91,9 +84,7 @@ describeBackends('ContextualAttention', () => {
       for (let i = 0; i < vars.length; i++) {
         // The gradient passes through softmax(10 * scores) and sums over all patches that use a
         // pixel; float32 accumulation: compare with 1e-5 relative to the largest entry.
-        const scale = Math.max(1, ...expected[i]!.map(Math.abs));
-        const diff = await maxAbsDiff(grads[vars[i]!.name]!, expected[i]!);
-        expect(diff, `${c.name} grad ${i} (scale ${scale})`).toBeLessThanOrEqual(1e-5 * scale);
+        await expectScaledClose(grads[vars[i]!.name]!, expected[i]!, 1e-5, `${c.name} grad ${i}`);
       }
       tf.dispose([value, ...Object.values(grads), y, lw, mask, f, ...(c.sameInput ? [] : [b])]);
       layer.dispose();
@@ -122,10 +113,10 @@ describeBackends('ContextualAttention', () => {
     const mask = boxMask(1, 16, 16); // an 8x8 central hole; the border patches stay valid
     const w = tf.randomUniform([1, 16, 16, 2], 0.5, 1.5, 'float32', 23);
     const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply([f, b, mask]) as tf.Tensor, w)) as tf.Scalar);
-    for (const target of [f, b]) {
-      const r = await finiteDifferenceCheck(loss, target, { samples: 8, h: 1e-2 });
-      expect(r.maxRelError, `${target.name}: ${JSON.stringify(r)}`).toBeLessThan(2e-2);
-      expect(Math.max(...r.analytic.map(Math.abs)), `${target.name}: some sampled gradient is non-zero`).toBeGreaterThan(1e-3);
+    const results = await expectFiniteDifferences(loss, [f, b], 2e-2, { samples: 8, h: 1e-2 });
+    for (const [i, r] of results.entries()) {
+      const name = [f, b][i]!.name;
+      expect(Math.max(...r.analytic.map(Math.abs)), `${name}: some sampled gradient is non-zero`).toBeGreaterThan(1e-3);
     }
     tf.dispose([f, b, mask, w]);
   });

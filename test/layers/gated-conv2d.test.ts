@@ -4,7 +4,8 @@ import { expect, it } from 'vitest';
 import { GatedConv2D, gatedConv2d } from '../../src/layers/gated-conv2d';
 import { GatedUpsample2D, gatedDeconv2d } from '../../src/layers/gated-upsample2d';
 import { describeBackends } from '../harness/backends';
-import { finiteDifferenceCheck } from '../harness/finite-differences';
+import { maxAbsDiff } from '../harness/compare';
+import { expectFiniteDifferences, trainableVariables } from '../harness/finite-differences';
 import { runLayerConformance } from '../harness/layer-conformance';
 
 interface GatedCase {
@@ -42,11 +43,24 @@ function makeFromCase(c: GatedCase): GatedConv2D {
   return c.upsample ? gatedDeconv2d(common) : gatedConv2d({ ...common, strides: c.strides });
 }
 
-async function maxAbs(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const v = (await d.data())[0]!;
-  d.dispose();
-  return v;
+/** Loads each fixture case's weights into a fresh layer and compares the output with PyTorch's. */
+async function expectGoldenCases(upsample: boolean): Promise<void> {
+  const cases = fixture.cases.filter((k) => k.upsample === upsample);
+  expect(cases.length).toBeGreaterThan(0);
+  for (const c of cases) {
+    const layer = makeFromCase(c);
+    expect(layer).toBeInstanceOf(upsample ? GatedUpsample2D : GatedConv2D);
+    const x = tf.tensor(c.x, c.xShape);
+    tf.dispose(layer.apply(x) as tf.Tensor); // build
+    const weights = [tf.tensor(c.kernel, c.kernelShape), ...(c.bias ? [tf.tensor1d(c.bias)] : [])];
+    layer.setWeights(weights);
+    const y = layer.apply(x) as tf.Tensor;
+    expect(y.shape, c.name).toEqual(c.yShape);
+    expect(layer.computeOutputShape(c.xShape).slice(1), c.name).toEqual(c.yShape.slice(1));
+    expect(await maxAbsDiff(y, c.y, c.yShape), c.name).toBeLessThanOrEqual(1e-5);
+    tf.dispose([x, y, ...weights]);
+    layer.dispose();
+  }
 }
 
 describeBackends('GatedConv2D', () => {
@@ -58,20 +72,7 @@ describeBackends('GatedConv2D', () => {
   });
 
   it('matches PyTorch golden values (max abs diff <= 1e-5)', async () => {
-    for (const c of fixture.cases.filter((k) => !k.upsample)) {
-      const layer = makeFromCase(c);
-      const x = tf.tensor(c.x, c.xShape);
-      layer.apply(x); // build
-      const weights = [tf.tensor(c.kernel, c.kernelShape), ...(c.bias ? [tf.tensor1d(c.bias)] : [])];
-      layer.setWeights(weights);
-      const y = layer.apply(x) as tf.Tensor;
-      const expected = tf.tensor(c.y, c.yShape);
-      expect(y.shape, c.name).toEqual(c.yShape);
-      expect(layer.computeOutputShape(c.xShape).slice(1), c.name).toEqual(c.yShape.slice(1));
-      expect(await maxAbs(y, expected), c.name).toBeLessThanOrEqual(1e-5);
-      tf.dispose([x, y, expected, ...weights]);
-      layer.dispose();
-    }
+    await expectGoldenCases(false);
   });
 
   it('weights have DeepFill layout: kernel [kh, kw, in, 2 * filters], bias [2 * filters]; raw layer has filters', () => {
@@ -100,10 +101,7 @@ describeBackends('GatedConv2D', () => {
     tf.dispose(layer.apply(x) as tf.Tensor);
     const w = tf.randomUniform([1, 3, 3, 2], 0.5, 1.5, 'float32', 4);
     const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
-    for (const target of [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)]) {
-      const r = await finiteDifferenceCheck(loss, target, { samples: 6, h: 1e-2 });
-      expect(r.maxRelError, `${target.name}: ${JSON.stringify(r)}`).toBeLessThan(2e-2);
-    }
+    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
     tf.dispose([x, w]);
     layer.dispose();
   });
@@ -115,10 +113,7 @@ describeBackends('GatedConv2D', () => {
     tf.dispose(layer.apply(x) as tf.Tensor);
     const w = tf.randomUniform([1, 9, 10, 2], 0.5, 1.5, 'float32', 9);
     const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
-    for (const target of [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)]) {
-      const r = await finiteDifferenceCheck(loss, target, { samples: 6, h: 1e-2 });
-      expect(r.maxRelError, `${target.name}: ${JSON.stringify(r)}`).toBeLessThan(2e-2);
-    }
+    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
     tf.dispose([x, w]);
     layer.dispose();
   });
@@ -149,22 +144,7 @@ describeBackends('GatedUpsample2D', () => {
   });
 
   it('matches PyTorch golden values (max abs diff <= 1e-5)', async () => {
-    const cases = fixture.cases.filter((k) => k.upsample);
-    expect(cases.length).toBeGreaterThan(0);
-    for (const c of cases) {
-      const layer = makeFromCase(c);
-      expect(layer).toBeInstanceOf(GatedUpsample2D);
-      const x = tf.tensor(c.x, c.xShape);
-      layer.apply(x);
-      const weights = [tf.tensor(c.kernel, c.kernelShape), ...(c.bias ? [tf.tensor1d(c.bias)] : [])];
-      layer.setWeights(weights);
-      const y = layer.apply(x) as tf.Tensor;
-      const expected = tf.tensor(c.y, c.yShape);
-      expect(y.shape).toEqual(c.yShape);
-      expect(await maxAbs(y, expected), c.name).toBeLessThanOrEqual(1e-5);
-      tf.dispose([x, y, expected, ...weights]);
-      layer.dispose();
-    }
+    await expectGoldenCases(true);
   });
 
   it('gradients match central finite differences (input and weights)', async () => {
@@ -173,10 +153,7 @@ describeBackends('GatedUpsample2D', () => {
     tf.dispose(layer.apply(x) as tf.Tensor);
     const w = tf.randomUniform([1, 6, 6, 2], 0.5, 1.5, 'float32', 6);
     const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
-    for (const target of [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)]) {
-      const r = await finiteDifferenceCheck(loss, target, { samples: 6, h: 1e-2 });
-      expect(r.maxRelError, `${target.name}: ${JSON.stringify(r)}`).toBeLessThan(2e-2);
-    }
+    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
     tf.dispose([x, w]);
     layer.dispose();
   });

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { InstanceNormalization, instanceNormalization } from '../../src/layers/instance-normalization';
 import { instanceNorm } from '../../src/ops/instance-norm';
-import { registerLayers } from '../../src/register';
 import { describeBackends } from '../harness/backends';
-import { finiteDifferenceCheck } from '../harness/finite-differences';
-import { runLayerConformance } from '../harness/layer-conformance';
+import { maxAbsDiff } from '../harness/compare';
+import { expectFiniteDifferences, trainableVariables } from '../harness/finite-differences';
+import { expectSequentialSaveLoad, runLayerConformance } from '../harness/layer-conformance';
 
 interface InCase {
   name: string;
@@ -27,13 +27,6 @@ interface InCase {
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/layers/instance_normalization.json', import.meta.url), 'utf8'),
 ) as { cases: InCase[] };
-
-async function maxAbs(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const v = (await d.data())[0]!;
-  d.dispose();
-  return v;
-}
 
 function makeFromCase(c: InCase): InstanceNormalization {
   const layer = instanceNormalization({ center: c.affine, scale: c.affine, epsilon: c.epsilon });
@@ -56,7 +49,7 @@ describeBackends('InstanceNormalization', () => {
       // Same in training and inference: there are no running statistics.
       for (const training of [false, true]) {
         const y = layer.apply(x, { training }) as tf.Tensor;
-        expect(await maxAbs(y, expected), `${c.name} training=${training}`).toBeLessThanOrEqual(1e-5);
+        expect(await maxAbsDiff(y, expected), `${c.name} training=${training}`).toBeLessThanOrEqual(1e-5);
         y.dispose();
       }
       tf.dispose([x, expected]);
@@ -72,18 +65,18 @@ describeBackends('InstanceNormalization', () => {
       const layer = makeFromCase(c);
       const x = tf.variable(tf.tensor(c.x, c.xShape));
       const r = tf.tensor(c.r, c.xShape);
-      const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const weights = trainableVariables(layer);
       const { value, grads } = tf.variableGrads(
         () => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, r)) as tf.Scalar,
         [x, ...weights],
       );
       const dx = tf.tensor(c.dx, c.xShape);
-      expect(await maxAbs(grads[x.name]!, dx), `${c.name} dx`).toBeLessThanOrEqual(1e-4);
+      expect(await maxAbsDiff(grads[x.name]!, dx), `${c.name} dx`).toBeLessThanOrEqual(1e-4);
       if (c.affine) {
         const dg = tf.tensor1d(c.dgamma!);
         const db = tf.tensor1d(c.dbeta!);
-        expect(await maxAbs(grads[weights[0]!.name]!, dg), `${c.name} dgamma`).toBeLessThanOrEqual(1e-4);
-        expect(await maxAbs(grads[weights[1]!.name]!, db), `${c.name} dbeta`).toBeLessThanOrEqual(1e-4);
+        expect(await maxAbsDiff(grads[weights[0]!.name]!, dg), `${c.name} dgamma`).toBeLessThanOrEqual(1e-4);
+        expect(await maxAbsDiff(grads[weights[1]!.name]!, db), `${c.name} dbeta`).toBeLessThanOrEqual(1e-4);
         tf.dispose([dg, db]);
       }
       tf.dispose([x, r, dx, value, ...Object.values(grads)]);
@@ -103,10 +96,7 @@ describeBackends('InstanceNormalization', () => {
     layer.setWeights([tf.randomUniform([3], 0.5, 1.5, 'float32', 13), tf.randomUniform([3], -1, 1, 'float32', 14)]);
     // A non-linear loss in y: with sum(y * r) the beta gradient would be trivially constant.
     const loss = (): tf.Scalar => tf.sum(tf.mul(tf.square(layer.apply(x) as tf.Tensor), r));
-    for (const target of [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)]) {
-      const res = await finiteDifferenceCheck(loss, target, { samples: 8, h: 1e-2 });
-      expect(res.maxRelError, `${target.name}: ${JSON.stringify(res)}`).toBeLessThan(2e-2);
-    }
+    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 8, h: 1e-2 });
     tf.dispose([x, r]);
     layer.dispose();
   });
@@ -118,7 +108,7 @@ describeBackends('InstanceNormalization', () => {
     const x = tf.randomNormal([2, 4, 4, 2], 0, 1, 'float32', 21);
     // Target: a rescaled, shifted normalisation, reachable exactly by gamma = 2, beta = -1.
     const target = tf.tidy(() => tf.add(tf.mul(instanceNorm(x as tf.Tensor4D), 2), -1));
-    const vars = norm.trainableWeights.map((w) => w.read() as tf.Variable);
+    const vars = trainableVariables(norm);
     const opt = tf.train.sgd(0.05);
     const lossFn = (): tf.Scalar =>
       tf.mean(tf.square(tf.sub(model.apply(x, { training: true }) as tf.Tensor, target))) as tf.Scalar;
@@ -139,24 +129,10 @@ describeBackends('InstanceNormalization', () => {
   });
 
   it('works as the first layer of tf.sequential (inputShape) and survives save/load', async () => {
-    registerLayers();
-    const model = tfl.sequential({ layers: [instanceNormalization({ center: true, scale: true, gammaInitializer: 'glorotUniform', inputShape: [5, 6, 3] })] });
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
+    await expectSequentialSaveLoad(
+      () => instanceNormalization({ center: true, scale: true, gammaInitializer: 'glorotUniform', inputShape: [5, 6, 3] }),
+      [5, 6, 3],
     );
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(JSON.parse(JSON.stringify(artifacts!.modelTopology)), artifacts!.weightSpecs, artifacts!.weightData));
-    expect(loaded.inputs[0]!.shape).toEqual(model.inputs[0]!.shape);
-    const x = tf.randomNormal([2, ...[5, 6, 3]], 0, 1, 'float32', 61);
-    const y1 = model.predict(x) as tf.Tensor;
-    const y2 = loaded.predict(x) as tf.Tensor;
-    expect(Array.from(await y2.data())).toEqual(Array.from(await y1.data()));
-    tf.dispose([x, y1, y2]);
-    model.dispose();
-    loaded.dispose();
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {

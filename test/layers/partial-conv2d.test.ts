@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { partialConv2d } from '../../src/layers/partial-conv2d';
 import { describeBackends } from '../harness/backends';
-import { finiteDifferenceCheck } from '../harness/finite-differences';
+import { expectScaledClose, maxAbsDiff } from '../harness/compare';
+import { expectFiniteDifferences, trainableVariables } from '../harness/finite-differences';
 import { runLayerConformance } from '../harness/layer-conformance';
 
 interface PconvCase {
@@ -35,15 +36,6 @@ interface PconvCase {
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/layers/partial_conv2d.json', import.meta.url), 'utf8'),
 ) as { cases: PconvCase[] };
-
-async function maxAbsDiff(a: tf.Tensor, expected: number[], shape = a.shape): Promise<number> {
-  expect(a.shape).toEqual(shape);
-  const e = tf.tensor(expected, shape);
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, e))));
-  const v = (await d.data())[0]!;
-  tf.dispose([d, e]);
-  return v;
-}
 
 /** A binary mask (1 valid, 0 hole) with a hole, seeded. */
 function holeMask(shape: number[]): tf.Tensor {
@@ -103,7 +95,7 @@ describeBackends('PartialConv2D', () => {
         c.maskOutShape.slice(1),
       ]);
       const lossW = tf.tensor(c.lossWeights, c.yShape);
-      const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+      const vars = [x, ...trainableVariables(layer)];
       const { value, grads } = tf.variableGrads(
         () => tf.sum(tf.mul((layer.apply([x, mask]) as tf.Tensor[])[0]!, lossW)) as tf.Scalar,
         vars,
@@ -112,8 +104,7 @@ describeBackends('PartialConv2D', () => {
       for (let i = 0; i < vars.length; i++) {
         // Gradients are sums over up to N*H'*W'*C float32 products (|g| up to ~30): compare with
         // 1e-5 relative to the largest entry.
-        const scale = Math.max(1, ...expected[i]!.map(Math.abs));
-        expect(await maxAbsDiff(grads[vars[i]!.name]!, expected[i]!), `${c.name} grad ${i}`).toBeLessThanOrEqual(1e-5 * scale);
+        await expectScaledClose(grads[vars[i]!.name]!, expected[i]!, 1e-5, `${c.name} grad ${i}`);
       }
       tf.dispose([x, mask, y!, m!, lossW, value, ...Object.values(grads), ...weights]);
       layer.dispose();
@@ -141,10 +132,7 @@ describeBackends('PartialConv2D', () => {
     const w = tf.randomUniform([1, 3, 3, 2], 0.5, 1.5, 'float32', 5);
     const loss = () =>
       tf.tidy(() => tf.sum(tf.mul((layer.apply([x, mask]) as tf.Tensor[])[0]!, w)) as tf.Scalar);
-    for (const target of [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)]) {
-      const r = await finiteDifferenceCheck(loss, target, { samples: 6, h: 1e-2 });
-      expect(r.maxRelError, `${target.name}: ${JSON.stringify(r)}`).toBeLessThan(2e-2);
-    }
+    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
     tf.dispose([x, mask, w]);
     layer.dispose();
   });

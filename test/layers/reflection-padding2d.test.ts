@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { ReflectionPadding2D, reflectionPadding2d } from '../../src/layers/reflection-padding2d';
 import { normalizePadding2d, reflectionPad2d } from '../../src/ops/reflection-pad';
-import { registerLayers } from '../../src/register';
 import { describeBackends } from '../harness/backends';
-import { finiteDifferenceCheck } from '../harness/finite-differences';
-import { runLayerConformance } from '../harness/layer-conformance';
+import { maxAbsDiff } from '../harness/compare';
+import { expectFiniteDifferences } from '../harness/finite-differences';
+import { expectSequentialSaveLoad, runLayerConformance } from '../harness/layer-conformance';
 
 interface PadCase {
   name: string;
@@ -21,13 +21,6 @@ interface PadCase {
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/layers/reflection_padding2d.json', import.meta.url), 'utf8'),
 ) as { cases: PadCase[] };
-
-async function maxAbs(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const v = (await d.data())[0]!;
-  d.dispose();
-  return v;
-}
 
 describeBackends('ReflectionPadding2D', () => {
   runLayerConformance({
@@ -46,7 +39,7 @@ describeBackends('ReflectionPadding2D', () => {
       const y = layer.apply(x) as tf.Tensor;
       expect(y.shape, c.name).toEqual(c.yShape);
       // A pure copy of values: no rounding at all.
-      expect(await maxAbs(y, expected), c.name).toBe(0);
+      expect(await maxAbsDiff(y, expected), c.name).toBe(0);
       tf.dispose([x, expected, y]);
     }
   });
@@ -81,8 +74,7 @@ describeBackends('ReflectionPadding2D', () => {
     const x = tf.variable(tf.randomUniform([1, 4, 5, 2], -1, 1, 'float32', 3));
     const wts = tf.randomUniform([1, 7, 9, 2], 0.5, 1.5, 'float32', 4);
     const loss = (): tf.Scalar => tf.sum(tf.mul(tf.square(layer.apply(x) as tf.Tensor), wts));
-    const r = await finiteDifferenceCheck(loss, x, { samples: 8, h: 1e-2 });
-    expect(r.maxRelError, JSON.stringify(r)).toBeLessThan(1e-2);
+    await expectFiniteDifferences(loss, [x], 1e-2, { samples: 8, h: 1e-2 });
     tf.dispose([x, wts]);
   });
 
@@ -106,24 +98,7 @@ describeBackends('ReflectionPadding2D', () => {
   });
 
   it('works as the first layer of tf.sequential (inputShape) and survives save/load', async () => {
-    registerLayers();
-    const model = tfl.sequential({ layers: [reflectionPadding2d({ padding: 2, inputShape: [5, 6, 3] })] });
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(JSON.parse(JSON.stringify(artifacts!.modelTopology)), artifacts!.weightSpecs, artifacts!.weightData));
-    expect(loaded.inputs[0]!.shape).toEqual(model.inputs[0]!.shape);
-    const x = tf.randomNormal([2, ...[5, 6, 3]], 0, 1, 'float32', 61);
-    const y1 = model.predict(x) as tf.Tensor;
-    const y2 = loaded.predict(x) as tf.Tensor;
-    expect(Array.from(await y2.data())).toEqual(Array.from(await y1.data()));
-    tf.dispose([x, y1, y2]);
-    model.dispose();
-    loaded.dispose();
+    await expectSequentialSaveLoad(() => reflectionPadding2d({ padding: 2, inputShape: [5, 6, 3] }), [5, 6, 3]);
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {

@@ -2,15 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { dilatedConv2d } from '../../src/ops/dilated-conv2d';
 import { describeBackends } from '../harness/backends';
-import { finiteDifferenceCheck } from '../harness/finite-differences';
-
-async function maxAbs(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  expect(a.shape).toEqual(b.shape);
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const v = (await d.data())[0]!;
-  d.dispose();
-  return v;
-}
+import { maxAbsDiff } from '../harness/compare';
+import { expectFiniteDifferences } from '../harness/finite-differences';
 
 describeBackends('dilatedConv2d', () => {
   it("equals tf.conv2d's forward for dilation 2..4, 'same' / 'valid', odd and even sizes", async () => {
@@ -26,7 +19,7 @@ describeBackends('dilatedConv2d', () => {
       const k = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', w);
       const ours = dilatedConv2d(x as tf.Tensor4D, k as tf.Tensor4D, [1, 1], padding, [d, d]);
       const ref = tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, padding, 'NHWC', d);
-      expect(await maxAbs(ours, ref), `${h}x${w} d${d} ${padding}`).toBeLessThanOrEqual(1e-5);
+      expect(await maxAbsDiff(ours, ref), `${h}x${w} d${d} ${padding}`).toBeLessThanOrEqual(1e-5);
       tf.dispose([x, k, ours, ref]);
     }
   });
@@ -36,7 +29,7 @@ describeBackends('dilatedConv2d', () => {
     const k = tf.randomNormal([3, 3, 2, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
     const ours = dilatedConv2d(x, k, [1, 1], [[2, 2], [2, 2]], [2, 2]);
     const ref = tf.conv2d(tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]), k, 1, 'valid', 'NHWC', 2);
-    expect(await maxAbs(ours, ref)).toBeLessThanOrEqual(1e-5);
+    expect(await maxAbsDiff(ours, ref)).toBeLessThanOrEqual(1e-5);
     tf.dispose([x, k, ours, ref]);
   });
 
@@ -46,10 +39,7 @@ describeBackends('dilatedConv2d', () => {
     const w = tf.randomUniform([1, 9, 8, 2], 0.5, 1.5, 'float32', 5);
     const loss = () =>
       tf.tidy(() => tf.sum(tf.mul(dilatedConv2d(x as tf.Tensor4D, k as tf.Tensor4D, [1, 1], 'same', [2, 2]), w)) as tf.Scalar);
-    for (const target of [x, k]) {
-      const r = await finiteDifferenceCheck(loss, target);
-      expect(r.maxRelError, JSON.stringify(r)).toBeLessThan(2e-2);
-    }
+    await expectFiniteDifferences(loss, [x, k], 2e-2);
     tf.dispose([x, k, w]);
   });
 
