@@ -6,6 +6,7 @@
  *   npm run demo -- patchmatch        # one part: patchmatch | texture | pix2pix | inpainting
  *   npm run demo -- --out my-folder   # another output folder
  *   npm run demo -- --quick           # tiny models and 3 training steps (a smoke test)
+ *   npm run demo -- --backend cpu     # train on tfjs-backend-cpu instead of wasm
  *
  * Parts:
  * - patchmatch: removes the spoon from a CC0 photograph with PatchMatch inpainting (WebAssembly SIMD).
@@ -18,7 +19,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../src/index';
+import { BACKEND_NAMES, initBackend, type BackendName } from '../src/index';
 import { runInpainting } from './demo/inpainting-part';
 import { runPix2Pix } from './demo/pix2pix-part';
 import { FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './demo/settings';
@@ -29,7 +30,7 @@ const assets = new URL('./assets/', import.meta.url);
 
 interface Part {
   describe: string;
-  run: (out: string, settings: DemoSettings) => Promise<string[]>;
+  run: (out: string, settings: DemoSettings, backend: BackendName) => Promise<string[]>;
 }
 
 /** A hole shaped like the spoon in coffee.png: its handle (a thick segment) and its bowl (a disc). */
@@ -118,16 +119,16 @@ const parts: Record<string, Part> = {
     },
   },
   pix2pix: {
-    describe: 'pix2pix training on generated outlines -> filled shapes (U-Net + PatchGAN, wasm)',
-    async run(out, settings) {
-      await initBackend('wasm');
+    describe: 'pix2pix training on generated outlines -> filled shapes (U-Net + PatchGAN)',
+    async run(out, settings, backend) {
+      await initBackend(backend);
       return runPix2Pix(out, settings);
     },
   },
   inpainting: {
-    describe: 'gated-convolution inpainting trained on free-form holes in brick and gravel crops (wasm)',
-    async run(out, settings) {
-      await initBackend('wasm');
+    describe: 'gated-convolution inpainting trained on free-form holes in brick and gravel crops',
+    async run(out, settings, backend) {
+      await initBackend(backend);
       return runInpainting(out, settings);
     },
   },
@@ -138,46 +139,59 @@ export interface DemoOptions {
   parts: string[];
   out: string;
   settings: DemoSettings;
+  /** tfjs backend of the training parts. */
+  backend: BackendName;
 }
 
 /**
  * Reads the demo's arguments: part names (default all), `--out <folder>` (default
- * `demo-output`), `--quick` (tiny training settings).
+ * `demo-output`), `--quick` (tiny training settings), `--backend wasm|cpu` (default wasm).
  * @throws Error listing the valid parts for an unknown part or option.
  */
 export function parseDemoArgs(args: readonly string[]): DemoOptions {
-  const outIndex = args.indexOf('--out');
-  if (outIndex >= 0 && (args[outIndex + 1] == null || args[outIndex + 1]!.startsWith('--'))) {
-    throw new Error('demo: --out needs a folder.');
-  }
-  const out = resolve(outIndex >= 0 ? args[outIndex + 1]! : 'demo-output');
+  const valueOf = (option: string): string | undefined => {
+    const i = args.indexOf(option);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    if (v == null || v.startsWith('--')) throw new Error(`demo: ${option} needs a value.`);
+    return v;
+  };
+  const out = resolve(valueOf('--out') ?? 'demo-output');
+  const backend = (valueOf('--backend') ?? 'wasm') as BackendName;
+  if (!BACKEND_NAMES.includes(backend)) throw new Error(`demo: unknown backend ${backend}; valid backends are ${BACKEND_NAMES.join(', ')}.`);
   const options = args.filter((a) => a.startsWith('--'));
-  const badOption = options.find((o) => o !== '--out' && o !== '--quick');
-  if (badOption) throw new Error(`demo: unknown option ${badOption}; valid options are --out <folder> and --quick.`);
-  const wanted = args.filter((a, i) => !a.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
+  const badOption = options.find((o) => !['--out', '--backend', '--quick'].includes(o));
+  if (badOption) throw new Error(`demo: unknown option ${badOption}; valid options are --out <folder>, --backend <wasm|cpu> and --quick.`);
+  const values = new Set(['--out', '--backend'].map((o) => args.indexOf(o) + 1).filter((i) => i > 0));
+  const wanted = args.filter((a, i) => !a.startsWith('--') && !values.has(i));
   const unknown = wanted.filter((w) => !Object.hasOwn(parts, w));
   if (unknown.length) {
     throw new Error(`demo: unknown part(s) ${unknown.join(', ')}; valid parts are ${Object.keys(parts).join(', ')}.`);
   }
-  return { parts: wanted.length ? wanted : Object.keys(parts), out, settings: options.includes('--quick') ? QUICK_SETTINGS : FULL_SETTINGS };
+  return { parts: wanted.length ? wanted : Object.keys(parts), out, settings: options.includes('--quick') ? QUICK_SETTINGS : FULL_SETTINGS, backend };
 }
 
 /** Runs the demo for the given command-line arguments; returns the files written. */
 export async function runDemo(args: readonly string[]): Promise<string[]> {
-  const { parts: names, out, settings } = parseDemoArgs(args);
+  const { parts: names, out, settings, backend } = parseDemoArgs(args);
   await mkdir(out, { recursive: true });
   const written: string[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const name of names) {
     const part = parts[name]!;
     console.log(`\n== ${name}: ${part.describe}`);
     const t = performance.now();
-    const files = await part.run(out, settings);
+    const cpu = process.cpuUsage();
+    const files = await part.run(out, settings, backend);
     for (const f of files) console.log(`  wrote ${f}`);
-    console.log(`  ${name} took ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    // CPU time too: on a busy machine the wall time says little about the work done.
+    const used = process.cpuUsage(cpu);
+    console.log(`  ${name} took ${((performance.now() - t) / 1000).toFixed(1)} s (${((used.user + used.system) / 1e6).toFixed(1)} s of CPU time)`);
     written.push(...files);
   }
-  console.log(`\nAll pictures are in ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s in all)`);
+  const used = process.cpuUsage(cpu0);
+  console.log(`\nAll pictures are in ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s in all, ${((used.user + used.system) / 1e6).toFixed(1)} s of CPU time)`);
   return written;
 }
 

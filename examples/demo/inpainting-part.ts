@@ -38,7 +38,10 @@ function cropBatch(textures: tf.Tensor4D[], size: number, count: number, y0: num
 
 /** Mean |completed - original| inside the holes (images in [-1, 1]). */
 function holeL1(completed: tf.Tensor4D, image: tf.Tensor4D, mask: tf.Tensor4D): number {
-  return tf.tidy(() => tf.div(tf.sum(tf.mul(tf.abs(tf.sub(completed, image)), mask)), tf.mul(tf.sum(mask), 3))).dataSync()[0]!;
+  const l1 = tf.tidy(() => tf.div(tf.sum(tf.mul(tf.abs(tf.sub(completed, image)), mask)), tf.mul(tf.sum(mask), 3)));
+  const value = l1.dataSync()[0]!;
+  l1.dispose();
+  return value;
 }
 
 /** Baseline: every hole filled with the mean of its image's known pixels. */

@@ -8,7 +8,10 @@ import { mulberry32, shapeBatch } from './shapes-dataset';
 
 /** Mean |G(A) - B| over held-out pairs, with the generator in inference mode (running statistics). */
 function heldOutL1(generator: { predict: (x: tf.Tensor) => tf.Tensor | tf.Tensor[] }, a: tf.Tensor4D, b: tf.Tensor4D): number {
-  return tf.tidy(() => tf.mean(tf.abs(tf.sub(generator.predict(a) as tf.Tensor, b)))).dataSync()[0]!;
+  const l1 = tf.tidy(() => tf.mean(tf.abs(tf.sub(generator.predict(a) as tf.Tensor, b))));
+  const value = l1.dataSync()[0]!;
+  l1.dispose();
+  return value;
 }
 
 /**

@@ -7,8 +7,8 @@ export interface DemoSettings {
 
 export const FULL_SETTINGS: DemoSettings = {
   quick: false,
-  pix2pix: { size: 64, numDowns: 6, ngf: 16, ndf: 16, batch: 4, steps: 300, heldOut: 8 },
-  inpainting: { size: 64, cnum: 16, batch: 4, steps: 300, lr: 1e-3, heldOut: 8 },
+  pix2pix: { size: 64, numDowns: 6, ngf: 8, ndf: 8, batch: 4, steps: 150, heldOut: 8 },
+  inpainting: { size: 64, cnum: 8, batch: 2, steps: 100, lr: 1e-3, heldOut: 8 },
 };
 
 export const QUICK_SETTINGS: DemoSettings = {
