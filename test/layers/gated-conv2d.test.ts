@@ -63,6 +63,26 @@ async function expectGoldenCases(upsample: boolean): Promise<void> {
   }
 }
 
+/**
+ * Central finite differences (h = 1e-2, 6 coordinates, relative tolerance 2e-2) of
+ * sum(layer(x) * w) with respect to x and every weight; x ~ N(0, 1) with `seed`, w ~ U(0.5, 1.5)
+ * with `seed + 1`.
+ */
+async function expectGradientsMatchFiniteDifferences(
+  layer: GatedConv2D,
+  xShape: number[],
+  yShape: number[],
+  seed: number,
+): Promise<void> {
+  const x = tf.variable(tf.randomNormal(xShape, 0, 1, 'float32', seed));
+  tf.dispose(layer.apply(x) as tf.Tensor);
+  const w = tf.randomUniform(yShape, 0.5, 1.5, 'float32', seed + 1);
+  const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
+  await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
+  tf.dispose([x, w]);
+  layer.dispose();
+}
+
 describeBackends('GatedConv2D', () => {
   runLayerConformance({
     make: () => gatedConv2d({ filters: 4, kernelSize: 3 }),
@@ -96,26 +116,12 @@ describeBackends('GatedConv2D', () => {
   it('gradients match central finite differences (input and weights)', async () => {
     // Central differences, h = 1e-2, float32: relative error 2e-2 leaves room for float32
     // rounding of the loss (~1e-7 |L| / h) and the O(h^2) truncation of ELU/sigmoid curvature.
-    const layer = gatedConv2d({ filters: 2, kernelSize: 3, strides: 2 });
-    const x = tf.variable(tf.randomNormal([1, 6, 5, 3], 0, 1, 'float32', 3));
-    tf.dispose(layer.apply(x) as tf.Tensor);
-    const w = tf.randomUniform([1, 3, 3, 2], 0.5, 1.5, 'float32', 4);
-    const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
-    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
-    tf.dispose([x, w]);
-    layer.dispose();
+    await expectGradientsMatchFiniteDifferences(gatedConv2d({ filters: 2, kernelSize: 3, strides: 2 }), [1, 6, 5, 3], [1, 3, 3, 2], 3);
   });
 
   it('atrous (dilation 4) gradients match central finite differences', async () => {
     // tf.conv2d has no gradient for dilation > 1; the layer goes through dilatedConv2d.
-    const layer = gatedConv2d({ filters: 2, kernelSize: 3, dilationRate: 4 });
-    const x = tf.variable(tf.randomNormal([1, 9, 10, 2], 0, 1, 'float32', 8));
-    tf.dispose(layer.apply(x) as tf.Tensor);
-    const w = tf.randomUniform([1, 9, 10, 2], 0.5, 1.5, 'float32', 9);
-    const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
-    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
-    tf.dispose([x, w]);
-    layer.dispose();
+    await expectGradientsMatchFiniteDifferences(gatedConv2d({ filters: 2, kernelSize: 3, dilationRate: 4 }), [1, 9, 10, 2], [1, 9, 10, 2], 8);
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {
@@ -148,14 +154,7 @@ describeBackends('GatedUpsample2D', () => {
   });
 
   it('gradients match central finite differences (input and weights)', async () => {
-    const layer = gatedDeconv2d({ filters: 2 });
-    const x = tf.variable(tf.randomNormal([1, 3, 3, 2], 0, 1, 'float32', 5));
-    tf.dispose(layer.apply(x) as tf.Tensor);
-    const w = tf.randomUniform([1, 6, 6, 2], 0.5, 1.5, 'float32', 6);
-    const loss = () => tf.tidy(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, w)) as tf.Scalar);
-    await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
-    tf.dispose([x, w]);
-    layer.dispose();
+    await expectGradientsMatchFiniteDifferences(gatedDeconv2d({ filters: 2 }), [1, 3, 3, 2], [1, 6, 6, 2], 5);
   });
 
   it('rejects strides other than 1', () => {
