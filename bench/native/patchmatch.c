@@ -118,6 +118,11 @@ static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *
     nx[i] = pick % sfw;
     ny[i] = pick / sfw;
     nd[i] = DIST(i % fw, i / fw, nx[i], ny[i], 0xffffffffu);
+    for (int k = 1; k < 4; k++) { /* Must match INIT_CANDIDATES */
+      const int other = (int)(next_random() % n_valid);
+      const uint32_t d = DIST(i % fw, i / fw, other % sfw, other / sfw, nd[i]);
+      if (d < nd[i]) { nx[i] = other % sfw; ny[i] = other / sfw; nd[i] = d; }
+    }
   }
   const int start_radius = imax(sw, sh);
   for (int it = 0; it < iterations; it++) {
@@ -148,7 +153,8 @@ static inline __attribute__((always_inline)) void field_p(int32_t *nx, int32_t *
             if (d < bd) { bx = cx; by = cy; bd = d; }
           }
         }
-        for (int r = start_radius; r >= 1; r >>= 1) {
+        /* The widest window gets two draws. */
+        for (int r = start_radius, draw = 0; r >= 1; r = draw++ > 0 ? r >> 1 : r) {
           const int xmin = imax(bx - r, 0), xmax = imin(bx + r, sfw - 1);
           const int ymin = imax(by - r, 0), ymax = imin(by + r, sfh - 1);
           const int cx = xmin + (int)(next_random() % (uint32_t)(xmax - xmin + 1));

@@ -184,7 +184,9 @@ interface NodeThreads {
 
 /** Starts one band worker: a Node worker thread, or a Web Worker from a Blob URL in browsers. */
 async function startWorker(): Promise<BandWorker> {
-  const body = `(${bandWorkerMain.toString()})`;
+  // Bundlers that keep function names (esbuild's keepNames, used by tsx) wrap inner functions in
+  // a `__name(fn, name)` helper that lives outside the function's text: give the worker its own.
+  const body = `var __name = (fn, _name) => fn;\n(${bandWorkerMain.toString()})`;
   const replies: BandReply[] = [];
   const waiting: ((r: BandReply) => void)[] = [];
   const deliver = (r: BandReply) => {
@@ -199,7 +201,7 @@ async function startWorker(): Promise<BandWorker> {
   });
   const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
   if (!isNode && typeof Worker === 'function' && typeof Blob === 'function' && typeof URL === 'function') {
-    const code = `${body}((h) => { self.onmessage = (e) => h(e.data); }, (m) => self.postMessage(m));`;
+    const code = `${body}\n((h) => { self.onmessage = (e) => h(e.data); }, (m) => self.postMessage(m));`;
     const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
     const worker = new Worker(url);
     URL.revokeObjectURL(url);

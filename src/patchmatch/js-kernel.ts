@@ -4,6 +4,8 @@ import type { FieldJob, FieldResult, IterationHook, Kernel, VoteJob } from './ke
 const SEED_MIX = 0x9e3779b9;
 const ZERO_STATE = 0x6d2b79f5;
 const NONE = 0xffffffff;
+// Must match INIT_CANDIDATES in assembly/patchmatch.ts.
+const INIT_CANDIDATES = 4;
 
 /**
  * The PatchMatch kernels in plain TypeScript: the fallback where WebAssembly SIMD is missing and
@@ -92,9 +94,23 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
         y = cy;
       }
     }
+    const tx = i % fw;
+    const ty = (i / fw) | 0;
+    let d = distance(tx, ty, x, y, NONE);
+    for (let k = 1; k < INIT_CANDIDATES; k++) {
+      const other = validList[nextRandom() % nValid]!;
+      const cx = other % sfw;
+      const cy = (other / sfw) | 0;
+      const c = distance(tx, ty, cx, cy, d);
+      if (c < d) {
+        x = cx;
+        y = cy;
+        d = c;
+      }
+    }
     nx[i] = x;
     ny[i] = y;
-    nd[i] = distance(i % fw, (i / fw) | 0, x, y, NONE);
+    nd[i] = d;
   }
   hook?.(0, nd);
 
@@ -147,7 +163,9 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
             }
           }
         }
+        // The widest window gets two draws (see iterate() in assembly/patchmatch.ts).
         let r = startRadius;
+        let draw = 0;
         while (r >= 1) {
           const xmin = Math.max(bx - r, 0);
           const xmax = Math.min(bx + r, sfw - 1);
@@ -163,7 +181,7 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
               bd = d;
             }
           }
-          r >>= 1;
+          if (draw++ > 0) r >>= 1;
         }
         nx[i] = bx;
         ny[i] = by;

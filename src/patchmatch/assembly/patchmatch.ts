@@ -39,6 +39,8 @@ let rng: u32 = 0;
 const SEED_MIX: u32 = 0x9e3779b9;
 const ZERO_STATE: u32 = 0x6d2b79f5;
 const NONE: u32 = 0xffffffff;
+// Random source patches drawn per target patch at initialisation. Must match ../js-kernel.ts.
+const INIT_CANDIDATES: i32 = 4;
 
 /** Start of the region the host may use (everything below belongs to static data). */
 export function heapBase(): usize {
@@ -139,9 +141,12 @@ export function patchDistance(tx: i32, ty: i32, sx: i32, sy: i32): u32 {
 }
 
 /**
- * Random initialisation. Every searched patch draws one random usable source patch (the draw is
- * made even when `initialX`/`initialY` supply a usable start, so the random sequence does not
- * depend on the seed field). Must match initialise() in ../js-kernel.ts.
+ * Random initialisation. Every searched patch draws INIT_CANDIDATES random usable source patches
+ * and keeps the closest (the first draw is replaced by `initialX`/`initialY` when they supply a
+ * usable start; all draws are made anyway, so the random sequence does not depend on the seed
+ * field). Several draws cost little once and leave fewer very bad starting matches, which a
+ * small target (short propagation runs) otherwise only repairs after many iterations. Only field
+ * rows rowStart..rowEnd-1 are initialised. Must match initialise() in ../js-kernel.ts.
  */
 export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, rowStart: i32, rowEnd: i32): void {
   const n = rowEnd * fw;
@@ -164,9 +169,19 @@ export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: b
         y = iy;
       }
     }
+    const tx = i % fw;
+    const ty = i / fw;
+    let d = distance(tx, ty, x, y, NONE);
+    for (let k = 1; k < INIT_CANDIDATES; k++) {
+      const other = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
+      const cx = other % sfw;
+      const cy = other / sfw;
+      const c = distance(tx, ty, cx, cy, d);
+      if (c < d) { x = cx; y = cy; d = c; }
+    }
     store<i32>(nxPtr + o, x);
     store<i32>(nyPtr + o, y);
-    store<u32>(ndPtr + o, distance(i % fw, i / fw, x, y, NONE));
+    store<u32>(ndPtr + o, d);
   }
 }
 
@@ -225,8 +240,10 @@ export function iterate(reverse: bool, rowStart: i32, rowEnd: i32): void {
           }
         }
       }
-      // Random search around the current best, window clipped to the source.
+      // Random search around the current best, window clipped to the source. The widest window
+      // (the whole source) gets two draws: it is where a bad match finds a good region at all.
       let r = startRadius;
+      let draw = 0;
       while (r >= 1) {
         const xmin = max(bx - r, 0);
         const xmax = min(bx + r, sWidthP - 1);
@@ -240,7 +257,7 @@ export function iterate(reverse: bool, rowStart: i32, rowEnd: i32): void {
           const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
           if (d < bd) { bx = cx; by = cy; bd = d; }
         }
-        r >>= 1;
+        if (draw++ > 0) r >>= 1;
       }
       store<i32>(xs + o, bx);
       store<i32>(ys + o, by);
