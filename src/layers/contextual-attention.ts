@@ -97,7 +97,9 @@ export class ContextualAttention extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       if (!Array.isArray(inputs) || inputs.length !== 3) {
-        throw new Error('ContextualAttention: expected three inputs [f, b, mask].');
+        throw new Error(
+          `ContextualAttention: expected three inputs [f, b, mask], got ${Array.isArray(inputs) ? inputs.length : 1}.`,
+        );
       }
       const [f, b, mask] = inputs as tf.Tensor4D[];
       try {

@@ -109,7 +109,9 @@ export class PartialConv2D extends ConvLayer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor[] {
     return tf.tidy(() => {
       if (!Array.isArray(inputs) || inputs.length !== 2) {
-        throw new Error('PartialConv2D: expected two inputs [image, mask].');
+        throw new Error(
+          `PartialConv2D: expected two inputs [image, mask], got ${Array.isArray(inputs) ? inputs.length : 1}.`,
+        );
       }
       const [x, mask] = inputs as [tf.Tensor, tf.Tensor];
       if (x.rank !== 4 || mask.rank !== 4) {

@@ -1,6 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** `x / max(||x||_2, eps)`, PyTorch's `F.normalize(x, dim=0, eps=eps)` for a vector. */
+/**
+ * `x / max(||x||_2, eps)`, PyTorch's `F.normalize(x, dim=0, eps=eps)` for a vector: the
+ * normalisation step of the power iteration in spectral normalisation (Miyato et al. 2018,
+ * https://arxiv.org/abs/1802.05957).
+ *
+ * Input shape: [n]. Output shape: [n].
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { ops } from 'tfjs-synth';
+ * ops.normalizeVector(tf.tensor1d([3, 4])).print(); // [0.6, 0.8]
+ * ```
+ */
 export function normalizeVector(x: tf.Tensor1D, eps = 1e-12): tf.Tensor1D {
   return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x), eps)));
 }
