@@ -110,13 +110,17 @@ export async function runInpainting(out: string, settings: DemoSettings): Promis
 
   const files = [join(out, 'inpainting-loss.svg'), join(out, 'inpainting-grid.png')];
   await writeLossCurve(files[0]!, [{ name: 'L1 (coarse + refined)', values: history, color: '#1f77b4' }], {
-    title: `gated-convolution inpainting, ${s.steps} steps (smoothed over 15)`,
+    title: `gated-convolution inpainting, ${s.steps} steps${settings.quick ? '' : ' (smoothed over 15)'}`,
     smooth: settings.quick ? 1 : 15,
   });
   const completed = complete(testImages, testMasks);
   // Holes shown in white in the input column.
   const shown = tf.tidy(() => ops.completeImage(testImages, testMasks, tf.onesLike(testImages)));
-  const rows = Array.from({ length: Math.min(4, s.heldOut) }, (_, n) => [shown, completed, testImages].map((t) => tf.slice(t, [n, 0, 0, 0], [1, -1, -1, -1])));
+  const rows = Array.from({ length: Math.min(4, s.heldOut) }, (_, n) =>
+    [shown, completed, testImages].map((t) =>
+      tf.tidy(() => tf.image.resizeNearestNeighbor(tf.slice(t, [n, 0, 0, 0], [1, -1, -1, -1]), [s.size * settings.gridScale, s.size * settings.gridScale])),
+    ),
+  );
   await writePng(files[1]!, imageGrid(rows, { padding: 4 }));
   tf.dispose([...rows.flat(), completed, shown, testImages, testMasks, ...textures]);
   optimizer.dispose();

@@ -60,7 +60,7 @@ export function lossCurveSvg(series: readonly LossSeries[], options: LossCurveOp
   const width = options.width ?? 640;
   const height = options.height ?? 360;
   const smooth = options.smooth ?? 1;
-  const [left, right, top, bottom] = [56, 16, options.title ? 34 : 14, 40];
+  const [left, right, top, bottom] = [56, 16, options.title ? 34 : 14, 58];
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const steps = Math.max(...series.map((s) => s.values.length));
@@ -73,7 +73,7 @@ export function lossCurveSvg(series: readonly LossSeries[], options: LossCurveOp
   // Log axis: whole decades around the positive values.
   const d0 = Math.floor(Math.log10(Math.max(1e-6, Math.min(...(positive.length ? positive : [1e-6])))));
   const d1 = Math.max(d0 + 1, Math.ceil(Math.log10(Math.max(1e-6, ...positive))));
-  const xStep = niceStep(Math.max(1, steps - 1), 6);
+  const xStep = Math.max(1, Math.round(niceStep(Math.max(1, steps - 1), 6)));
   const x = (i: number) => left + (steps <= 1 ? 0 : (i / (steps - 1)) * plotW);
   const y = (v: number) =>
     logY
@@ -81,7 +81,9 @@ export function lossCurveSvg(series: readonly LossSeries[], options: LossCurveOp
       : top + plotH - (Math.min(Math.max(v, 0), yTop) / yTop) * plotH;
   const yTicks: number[] = [];
   if (logY) {
-    for (let d = d0; d <= d1; d++) for (const m of [1, 2, 5]) if (d < d1 || m === 1) yTicks.push(m * 10 ** d);
+    // 1-2-5 ticks over up to two decades; only powers of ten over more (the labels would overlap).
+    const mantissas = d1 - d0 > 2 ? [1] : [1, 2, 5];
+    for (let d = d0; d <= d1; d++) for (const m of mantissas) if (d < d1 || m === 1) yTicks.push(m * 10 ** d);
   } else {
     for (let v = 0; v <= yTop + 1e-9; v += yStep) yTicks.push(v);
   }
@@ -100,14 +102,15 @@ export function lossCurveSvg(series: readonly LossSeries[], options: LossCurveOp
   for (let i = 0; i <= steps - 1; i += xStep) {
     out.push(`<text x="${x(i).toFixed(1)}" y="${top + plotH + 16}" text-anchor="middle" fill="#444">${i + 1}</text>`);
   }
-  out.push(`<text x="${left + plotW / 2}" y="${height - 6}" text-anchor="middle" fill="#444">step</text>`);
+  out.push(`<text x="${left + plotW / 2}" y="${top + plotH + 32}" text-anchor="middle" fill="#444">step</text>`);
   out.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888"/>`);
   series.forEach((s, k) => {
     const smoothed = movingAverage(s.values, smooth);
     if (smooth > 1) out.push(`<path d="${path(s.values)}" fill="none" stroke="${s.color}" stroke-opacity="0.25" stroke-width="1"/>`);
     out.push(`<path d="${path(smoothed)}" fill="none" stroke="${s.color}" stroke-width="1.8"/>`);
-    const ly = top + 14 + 18 * k;
-    const lx = left + plotW - 170;
+    // Legend in one row under the axis, so it never hides a line.
+    const ly = height - 8;
+    const lx = left + (k * plotW) / series.length;
     out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"/>`);
     out.push(`<text x="${lx + 28}" y="${ly}" fill="#222">${s.name} (last ${fmt(smoothed[smoothed.length - 1]!)})</text>`);
   });

@@ -59,10 +59,14 @@ export async function runPix2Pix(out: string, settings: DemoSettings): Promise<s
       { name: 'lossG', values: history.lossG, color: '#1f77b4' },
       { name: 'lossGL1', values: history.lossGL1, color: '#2ca02c' },
     ],
-    { title: `pix2pix on outlines -> shapes, ${s.steps} steps (smoothed over 15)`, smooth: settings.quick ? 1 : 15, logY: true },
+    { title: `pix2pix on outlines -> shapes, ${s.steps} steps${settings.quick ? '' : ' (smoothed over 15)'}`, smooth: settings.quick ? 1 : 15, logY: true },
   );
   const fake = generator.predict(testA) as tf.Tensor4D;
-  const rows = Array.from({ length: Math.min(4, s.heldOut) }, (_, n) => [testA, fake, testB].map((t) => tf.slice(t, [n, 0, 0, 0], [1, -1, -1, -1])));
+  const rows = Array.from({ length: Math.min(4, s.heldOut) }, (_, n) =>
+    [testA, fake, testB].map((t) =>
+      tf.tidy(() => tf.image.resizeNearestNeighbor(tf.slice(t, [n, 0, 0, 0], [1, -1, -1, -1]), [s.size * settings.gridScale, s.size * settings.gridScale])),
+    ),
+  );
   await writePng(files[1]!, imageGrid(rows, { padding: 4 }));
   tf.dispose([...rows.flat(), fake, testA, testB]);
   trainer.dispose();
