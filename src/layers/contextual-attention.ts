@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { contextualAttention as contextualAttentionOp } from '../ops/contextual-attention';
+import { checkContextualAttentionOptions, contextualAttention as contextualAttentionOp } from '../ops/contextual-attention';
 
 type Kwargs = Record<string, unknown>;
 
@@ -59,20 +59,7 @@ export class ContextualAttention extends tfl.layers.Layer {
     this.fuseK = args.fuseK ?? 3;
     this.softmaxScale = args.softmaxScale ?? 10;
     this.fuse = args.fuse ?? true;
-    for (const [name, v] of [
-      ['kernelSize', this.kernelSize],
-      ['fuseK', this.fuseK],
-    ] as const) {
-      if (!Number.isInteger(v) || v <= 0 || v % 2 === 0) {
-        throw new Error(`${owner}: ${name} must be a positive odd integer, got ${JSON.stringify(v)}.`);
-      }
-    }
-    if (!Number.isInteger(this.rate) || this.rate <= 0) {
-      throw new Error(`${owner}: rate must be a positive integer, got ${JSON.stringify(args.rate)}.`);
-    }
-    if (!(this.softmaxScale > 0)) {
-      throw new Error(`${owner}: softmaxScale must be positive, got ${JSON.stringify(args.softmaxScale)}.`);
-    }
+    checkContextualAttentionOptions(owner, this.kernelSize, this.rate, this.fuseK, this.softmaxScale);
   }
 
   private shapes(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {

@@ -111,18 +111,7 @@ export function contextualAttention(
   const scale = options.softmaxScale ?? 10;
   const fuse = options.fuse ?? true;
   const owner = 'contextualAttention';
-  for (const [name, v] of [
-    ['kernelSize', k],
-    ['fuseK', fuseK],
-  ] as const) {
-    if (!Number.isInteger(v) || v <= 0 || v % 2 === 0) {
-      throw new Error(`${owner}: ${name} must be a positive odd integer, got ${JSON.stringify(v)}.`);
-    }
-  }
-  if (!Number.isInteger(rate) || rate <= 0) {
-    throw new Error(`${owner}: rate must be a positive integer, got ${JSON.stringify(rate)}.`);
-  }
-  if (!(scale > 0)) throw new Error(`${owner}: softmaxScale must be positive, got ${JSON.stringify(scale)}.`);
+  checkContextualAttentionOptions(owner, k, rate, fuseK, scale);
   if (f.rank !== 4 || b.rank !== 4 || mask.rank !== 4) {
     throw new Error(
       `${owner}: f, b and mask must be rank 4 (NHWC), got f [${f.shape.join(', ')}], b [${b.shape.join(', ')}], mask [${mask.shape.join(', ')}].`,
@@ -180,4 +169,28 @@ export function contextualAttention(
     }
     return (n === 1 ? outs[0]! : tf.concat(outs, 0)) as tf.Tensor4D;
   });
+}
+
+/** @internal Validates the contextual attention options; shared by the op and the layer. */
+export function checkContextualAttentionOptions(
+  owner: string,
+  kernelSize: number,
+  rate: number,
+  fuseK: number,
+  softmaxScale: number,
+): void {
+  for (const [name, v] of [
+    ['kernelSize', kernelSize],
+    ['fuseK', fuseK],
+  ] as const) {
+    if (!Number.isInteger(v) || v <= 0 || v % 2 === 0) {
+      throw new Error(`${owner}: ${name} must be a positive odd integer, got ${JSON.stringify(v)}.`);
+    }
+  }
+  if (!Number.isInteger(rate) || rate <= 0) {
+    throw new Error(`${owner}: rate must be a positive integer, got ${JSON.stringify(rate)}.`);
+  }
+  if (!(softmaxScale > 0)) {
+    throw new Error(`${owner}: softmaxScale must be positive, got ${JSON.stringify(softmaxScale)}.`);
+  }
 }

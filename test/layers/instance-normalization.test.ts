@@ -38,7 +38,19 @@ function makeFromCase(c: InCase): InstanceNormalization {
 }
 
 describeBackends('InstanceNormalization', () => {
-  describe_conformance();
+  runLayerConformance({
+    make: () => instanceNormalization(),
+    inputShape: [2, 5, 4, 3],
+    expectedOutputShape: [2, 5, 4, 3],
+    trainableWeights: 0,
+  });
+  runLayerConformance({
+    make: () => instanceNormalization({ center: true, scale: true, gammaInitializer: 'glorotUniform' }),
+    inputShape: [2, 5, 4, 3],
+    expectedOutputShape: [2, 5, 4, 3],
+    trainableWeights: 2,
+    trainingInGradientCheck: true,
+  });
 
   it('matches torch.nn.InstanceNorm2d outputs (max abs diff <= 1e-5)', async () => {
     expect(fixture.cases.length).toBeGreaterThan(0);
@@ -151,19 +163,3 @@ describeBackends('InstanceNormalization', () => {
     tf.dispose([x3, x, g]);
   });
 });
-
-function describe_conformance(): void {
-  runLayerConformance({
-    make: () => instanceNormalization(),
-    inputShape: [2, 5, 4, 3],
-    expectedOutputShape: [2, 5, 4, 3],
-    trainableWeights: 0,
-  });
-  runLayerConformance({
-    make: () => instanceNormalization({ center: true, scale: true, gammaInitializer: 'glorotUniform' }),
-    inputShape: [2, 5, 4, 3],
-    expectedOutputShape: [2, 5, 4, 3],
-    trainableWeights: 2,
-    trainingInGradientCheck: true,
-  });
-}
