@@ -51,27 +51,11 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
   };
 
   // SSD over R, G, B that stops after the first row reaching `bound` (see distance() in the
-  // AssemblyScript source: the result is exact whenever it is below the bound).
-  const distance = (tx: number, ty: number, sx: number, sy: number, bound: number): number => {
-    let sum = 0;
-    let ti = ty * tw + tx;
-    let si = sy * sw + sx;
-    for (let row = 0; row < p; row++) {
-      const tEnd = ti + p;
-      for (let a = ti, b = si; a < tEnd; a++, b++) {
-        const u = t[a]!;
-        const v = s[b]!;
-        const dr = (u & 255) - (v & 255);
-        const dg = ((u >>> 8) & 255) - ((v >>> 8) & 255);
-        const db = ((u >>> 16) & 255) - ((v >>> 16) & 255);
-        sum += dr * dr + dg * dg + db * db;
-      }
-      if (sum >= bound) return sum;
-      ti += tw;
-      si += sw;
-    }
-    return sum;
-  };
+  // AssemblyScript source: the result is exact whenever it is below the bound). A module-level
+  // function with everything passed in (not a closure): V8 keeps the arguments in registers
+  // instead of loading them from a context object at every candidate.
+  const distance = (tx: number, ty: number, sx: number, sy: number, bound: number): number =>
+    patchSsd(t, tw, s, sw, p, tx, ty, sx, sy, bound);
 
   // Initialisation. Must match initialise() in assembly/patchmatch.ts.
   const ix = job.initialX;
@@ -121,6 +105,7 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
     const step = reverse ? -1 : 1;
     const y0 = reverse ? fh - 1 : 0;
     const x0 = reverse ? fw - 1 : 0;
+    let state = rng | 0;
     for (let yy = 0; yy < fh; yy++) {
       const y = y0 + step * yy;
       for (let xx = 0; xx < fw; xx++) {
@@ -138,7 +123,7 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
             const cx = nx[j]! + step;
             const cy = ny[j]!;
             if (cx >= 0 && cx < sfw && (cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
-              const d = distance(x, y, cx, cy, bd);
+              const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
               if (d < bd) {
                 bx = cx;
                 by = cy;
@@ -154,7 +139,7 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
             const cx = nx[j]!;
             const cy = ny[j]! + step;
             if (cy >= 0 && cy < sfh && (cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
-              const d = distance(x, y, cx, cy, bd);
+              const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
               if (d < bd) {
                 bx = cx;
                 by = cy;
@@ -171,10 +156,17 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
           const xmax = Math.min(bx + r, sfw - 1);
           const ymin = Math.max(by - r, 0);
           const ymax = Math.min(by + r, sfh - 1);
-          const cx = xmin + (nextRandom() % (xmax - xmin + 1));
-          const cy = ymin + (nextRandom() % (ymax - ymin + 1));
+          // nextRandom() twice, on a local copy of the state (kept in a register, not a closure slot).
+          state ^= state << 13;
+          state ^= state >>> 17;
+          state ^= state << 5;
+          const cx = xmin + ((state >>> 0) % (xmax - xmin + 1));
+          state ^= state << 13;
+          state ^= state >>> 17;
+          state ^= state << 5;
+          const cy = ymin + ((state >>> 0) % (ymax - ymin + 1));
           if ((cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
-            const d = distance(x, y, cx, cy, bd);
+            const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
             if (d < bd) {
               bx = cx;
               by = cy;
@@ -188,9 +180,39 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
         nd[i] = bd;
       }
     }
+    rng = state >>> 0;
     hook?.(it + 1, nd);
   }
   return { x: nx, y: ny, distance: nd };
+}
+
+/** Sum of squared R, G, B differences of two p x p patches, stopping after the row that reaches `bound`. */
+function patchSsd(
+  t: Int32Array, tw: number, s: Int32Array, sw: number, p: number,
+  tx: number, ty: number, sx: number, sy: number, bound: number,
+): number {
+  let sum = 0;
+  let ti = ty * tw + tx;
+  let si = sy * sw + sx;
+  for (let row = 0; row < p; row++) {
+    const tEnd = ti + p;
+    // 32-bit integers throughout (V8 keeps them untagged); a row sum stays below 2^31 for any
+    // patch narrower than 11000 pixels.
+    let rowSum = 0;
+    for (let a = ti, b = si; a < tEnd; a++, b++) {
+      const u = t[a]!;
+      const v = s[b]!;
+      const dr = (u & 255) - (v & 255);
+      const dg = ((u >> 8) & 255) - ((v >> 8) & 255);
+      const db = (u >> 16) - (v >> 16);
+      rowSum = (rowSum + dr * dr + dg * dg + db * db) | 0;
+    }
+    sum += rowSum;
+    if (sum >= bound) return sum;
+    ti += tw;
+    si += sw;
+  }
+  return sum;
 }
 
 /** Packs RGBA bytes into one word per pixel (explicit shifts, so independent of endianness). */
