@@ -62,6 +62,15 @@ export abstract class ChannelNormalization extends tfl.layers.Layer {
     this.betaInitializer = toInitializer(args.betaInitializer ?? 'zeros', owner, 'betaInitializer');
   }
 
+  /** The current affine weights (null where disabled) and epsilon, as the normalisation ops take them. */
+  protected affineOptions(): { gamma: tf.Tensor1D | null; beta: tf.Tensor1D | null; epsilon: number } {
+    return {
+      gamma: this.gamma ? (this.gamma.read() as tf.Tensor1D) : null,
+      beta: this.beta ? (this.beta.read() as tf.Tensor1D) : null,
+      epsilon: this.epsilon,
+    };
+  }
+
   /** Adds `gamma` and `beta` (those enabled, in that order) for the input's channels. */
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = singleShape(inputShape);
@@ -85,15 +94,6 @@ export abstract class ChannelNormalization extends tfl.layers.Layer {
       epsilon: this.epsilon,
       gammaInitializer: serializeInitializer(this.gammaInitializer),
       betaInitializer: serializeInitializer(this.betaInitializer),
-    };
-  }
-
-  /** The current affine weights (null where disabled) and epsilon, as the normalisation ops take them. */
-  protected affineOptions(): { gamma: tf.Tensor1D | null; beta: tf.Tensor1D | null; epsilon: number } {
-    return {
-      gamma: this.gamma ? (this.gamma.read() as tf.Tensor1D) : null,
-      beta: this.beta ? (this.beta.read() as tf.Tensor1D) : null,
-      epsilon: this.epsilon,
     };
   }
 }
