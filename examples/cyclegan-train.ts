@@ -96,8 +96,9 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  if (size % 4 !== 0 || size < 16) {
-    console.error(`cyclegan-train: --size must be a multiple of 4, at least 16, got ${size}.`);
+  if (size % 4 !== 0 || size < 24) {
+    // 24: the smallest input of the 3-layer PatchGAN (3 * 2^3).
+    console.error(`cyclegan-train: --size must be a multiple of 4, at least 24, got ${size}.`);
     return 1;
   }
   const dir = values['demo-data'] ? await makeDemoData(size) : positionals[0];

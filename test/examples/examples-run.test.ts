@@ -1,0 +1,143 @@
+// Every example program runs end to end on tiny inputs (its main() with CLI arguments), on the
+// wasm backend the examples default to; outputs are checked for the properties each one promises.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main as adain } from '../../examples/adain-style-transfer';
+import { main as cycleganFromPytorch } from '../../examples/cyclegan-from-pytorch';
+import { main as cycleganTrain } from '../../examples/cyclegan-train';
+import { main as gatys } from '../../examples/gatys-texture';
+import { main as inpaint } from '../../examples/patchmatch-inpaint';
+import { main as pix2pixTrain } from '../../examples/pix2pix-train';
+import { main as snPatchGAN } from '../../examples/sn-patchgan-hinge';
+import { initBackend } from '../../src/backend/init-backend';
+import { exportTorchStateDict } from '../../src/io/export-torch-state-dict';
+import { adainDecoder } from '../../src/models/adain-decoder';
+import { adainEncoder } from '../../src/models/adain-encoder';
+import { readImage, writePng, type ImageRGBA } from '../../src/node/index';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tfjs-synth-examples-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs an example's main with console output captured. */
+async function run(main: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+function gradientImage(width: number, height: number): ImageRGBA {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([(x * 255) / width, (y * 255) / height, ((x ^ y) & 7) * 30, 255], 4 * (y * width + x));
+  return { width, height, data };
+}
+
+const ALL = { adain, cycleganFromPytorch, cycleganTrain, gatys, inpaint, pix2pixTrain, snPatchGAN };
+
+describe('example programs', () => {
+  for (const [name, main] of Object.entries(ALL)) {
+    it(`${name} --help prints a usage line and returns 0`, async () => {
+      const { code, out } = await run(main, ['--help']);
+      expect(code).toBe(0);
+      expect(out).toMatch(/^Usage: npx tsx examples\//);
+    });
+  }
+
+  it('patchmatch-inpaint fills the mask and leaves every other pixel unchanged', async () => {
+    const image = gradientImage(48, 36);
+    const maskImage = { width: 48, height: 36, data: new Uint8Array(48 * 36 * 4).fill(255) };
+    for (let i = 0; i < 48 * 36; i++) {
+      const [x, y] = [i % 48, Math.floor(i / 48)];
+      if (!(x >= 20 && x < 28 && y >= 14 && y < 22)) maskImage.data.fill(0, 4 * i, 4 * i + 3);
+    }
+    await writePng(join(dir, 'in.png'), image);
+    await writePng(join(dir, 'mask.png'), maskImage);
+    const { code } = await run(inpaint, [join(dir, 'in.png'), join(dir, 'mask.png'), '-o', join(dir, 'filled.png'), '--patch-size', '5']);
+    expect(code).toBe(0);
+    const filled = await readImage(join(dir, 'filled.png'));
+    let changedOutside = 0;
+    let changedInside = 0;
+    for (let i = 0; i < 48 * 36; i++) {
+      const same = [0, 1, 2].every((c) => filled.data[4 * i + c] === image.data[4 * i + c]);
+      if (maskImage.data[4 * i]) changedInside += same ? 0 : 1;
+      else changedOutside += same ? 0 : 1;
+    }
+    expect(changedOutside).toBe(0);
+    expect(changedInside).toBeGreaterThan(0);
+  });
+
+  it('adain-style-transfer runs with exported weights at alpha 1 and 0; missing weights say where to get them', async () => {
+    await initBackend('wasm');
+    const vgg = join(dir, 'vgg.safetensors');
+    const decoder = join(dir, 'decoder.safetensors');
+    const [e, d] = [adainEncoder(), adainDecoder()];
+    await writeFile(vgg, exportTorchStateDict(e));
+    await writeFile(decoder, exportTorchStateDict(d));
+    e.dispose();
+    d.dispose();
+    await writePng(join(dir, 'content.png'), gradientImage(24, 16));
+    await writePng(join(dir, 'style.png'), gradientImage(16, 16));
+    const outputs: ImageRGBA[] = [];
+    for (const alpha of ['1', '0']) {
+      const out = join(dir, `stylised-${alpha}.png`);
+      const r = await run(adain, [join(dir, 'content.png'), join(dir, 'style.png'), '--vgg', vgg, '--decoder', decoder, '--size', '16', '--alpha', alpha, '-o', out]);
+      expect(r.code).toBe(0);
+      outputs.push(await readImage(out));
+    }
+    // Random decoder weights clip most pixels to 0 or 1, so only the geometry is checked here.
+    for (const o of outputs) expect([o.width, o.height]).toEqual([24, 16]);
+    const missing = await run(adain, ['--vgg', join(dir, 'nope.pth')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('naoto0804/pytorch-AdaIN');
+  });
+
+  it('sn-patchgan-hinge prints losses and the spectral norms of all six layers', async () => {
+    const { code, out } = await run(snPatchGAN, ['--steps', '2', '--size', '32', '--ndf', '4', '--batch', '1']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/step +2 +hinge D loss \d/);
+    expect(out.match(/sigma\(u,v\)/g)).toHaveLength(12);
+  });
+
+  it('gatys-texture writes sample | result', async () => {
+    const out = join(dir, 'texture.png');
+    const { code } = await run(gatys, ['gravel.png', '--size', '48', '--steps', '3', '--filters', '4', '-o', out]);
+    expect(code).toBe(0);
+    const image = await readImage(out);
+    expect(image.width).toBeGreaterThanOrEqual(96);
+    expect(image.height).toBeGreaterThanOrEqual(48);
+  });
+
+  it('pix2pix-train trains on --demo-data, writes checkpoint and samples, and resumes', async () => {
+    const out = join(dir, 'pix2pix');
+    const args = ['--demo-data', '--size', '32', '--ngf', '4', '--ndf', '4', '--save-every', '1', '--out', out];
+    expect((await run(pix2pixTrain, [...args, '--steps', '2'])).code).toBe(0);
+    expect(existsSync(join(out, 'checkpoint', 'trainer.json'))).toBe(true);
+    expect(existsSync(join(out, 'sample-000002.png'))).toBe(true);
+    const resumed = await run(pix2pixTrain, [...args, '--steps', '3', '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain('resumed at step 2');
+    expect(existsSync(join(out, 'sample-000003.png'))).toBe(true);
+  });
+
+  it('cyclegan-train trains on --demo-data and writes a sample grid', async () => {
+    const out = join(dir, 'cyclegan');
+    const { code } = await run(cycleganTrain, ['--demo-data', '--steps', '1', '--size', '24', '--ngf', '4', '--ndf', '4', '--blocks', '1', '--out', out]);
+    expect(code).toBe(0);
+    expect(existsSync(join(out, 'sample-000001.png'))).toBe(true);
+    expect(existsSync(join(out, 'checkpoint', 'trainer.json'))).toBe(true);
+  });
+});
