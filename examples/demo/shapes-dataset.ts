@@ -12,7 +12,8 @@ const KINDS = [
   { name: 'box', rgb: [40, 110, 210] },
   { name: 'triangle', rgb: [40, 170, 80] },
 ] as const;
-const BACKGROUND = [245, 240, 225];
+/** Background colour of the filled images (8-bit RGB). */
+export const BACKGROUND = [245, 240, 225] as const;
 
 /** Small seeded generator (mulberry32) so every run draws the same dataset. */
 export function mulberry32(seed: number): () => number {
