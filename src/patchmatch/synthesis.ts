@@ -395,8 +395,13 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
   const levels = samples.length;
   const fraction = progressFractions(sizes.map(([w, h]) => w * h), emIterations);
 
-  // Coarsest start: a patchwork of whole sample blocks of the patch size at random places
-  // (xorshift32 on the seed). Random single pixels would average to a flat grey under EM.
+  // Coarsest start: a patchwork of large sample tiles at random places (xorshift32 on the seed).
+  // Random single pixels would average to a flat grey under EM, and tiles of only the patch size
+  // keep the dominant direction of a structure but lose the shorter one (brick rows kept their
+  // long mortar lines and lost most joints between bricks): EM preserves structure it starts
+  // with far better than it creates it. Tiles of three quarters of the coarsest sample's smaller
+  // side carry whole structural units, while leaving enough freedom in their placement that the
+  // output does not become a visible grid of copies (whole-sample tiles do).
   const [cw, ch] = sizes[0]!;
   const coarse = samples[0]!;
   let rng = (seed ^ 0x9e3779b9) >>> 0 || 0x6d2b79f5;
@@ -408,12 +413,13 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
     return rng % n;
   };
   let estimate: { width: number; height: number; data: Uint8ClampedArray } = { width: cw, height: ch, data: new Uint8ClampedArray(cw * ch * 4) };
-  for (let by = 0; by < ch; by += p) {
-    for (let bx = 0; bx < cw; bx += p) {
-      const sx = next(coarse.width - p + 1);
-      const sy = next(coarse.height - p + 1);
-      for (let y = by; y < Math.min(ch, by + p); y++) {
-        for (let x = bx; x < Math.min(cw, bx + p); x++) {
+  const tile = Math.max(p, Math.floor((3 * Math.min(coarse.width, coarse.height)) / 4));
+  for (let by = 0; by < ch; by += tile) {
+    for (let bx = 0; bx < cw; bx += tile) {
+      const sx = next(coarse.width - tile + 1);
+      const sy = next(coarse.height - tile + 1);
+      for (let y = by; y < Math.min(ch, by + tile); y++) {
+        for (let x = bx; x < Math.min(cw, bx + tile); x++) {
           const k = 4 * ((sy + y - by) * coarse.width + sx + x - bx);
           estimate.data.set(coarse.data.subarray(k, k + 3), 4 * (y * cw + x));
           estimate.data[4 * (y * cw + x) + 3] = 255;
