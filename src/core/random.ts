@@ -16,6 +16,10 @@ export interface Random {
   int(lo: number, hi: number): number;
   /** Uniform in [lo, hi). */
   uniform(lo: number, hi: number): number;
+  /** The generator's 32-bit state, to resume the same stream later with `setState`. */
+  getState(): number;
+  /** Restores a state from `getState`. */
+  setState(state: number): void;
 }
 
 /**
@@ -42,5 +46,10 @@ export function createRandom(seed?: number): Random {
     next,
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
     uniform: (lo, hi) => lo + (hi - lo) * next(),
+    getState: () => state,
+    setState: (s) => {
+      if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new Error(`Random.setState: state must be a 32-bit unsigned integer, got ${String(s)}.`);
+      state = s >>> 0;
+    },
   };
 }

@@ -91,10 +91,9 @@ const FN = 'CycleGANTrainer';
  * All networks run in training mode. Inputs are NHWC.
  *
  * State and resuming: `getState()` / `setState()` hold weights, optimizer slots, step and
- * learning-rate factor in memory (browser-safe); in Node use `saveTrainer` / `loadTrainer` from
- * `tfjs-synth/node`. Limitation: `training.ImagePool` exposes neither its stored images nor its
- * RNG state, so the pools restart empty after `setState`; resuming is exact with `poolSize: 0`
- * and statistically equivalent otherwise.
+ * learning-rate factor in memory (browser-safe), and both image pools (stored images and random
+ * state), so a resumed run continues exactly; in Node use `saveTrainer` / `loadTrainer` from
+ * `tfjs-synth/node`.
  * A NaN/infinite loss throws an Error naming the step and the loss, with models and optimizers
  * as before the step (the pools keep the images of the failed step).
  *
@@ -270,28 +269,39 @@ export class CycleGANTrainer {
     return { gA: this.gA, gB: this.gB, dA: this.dA, dB: this.dB };
   }
 
-  /** A copy of the training state (see {@link TrainerState} and the pool limitation above). */
+  /** A copy of the training state (see {@link TrainerState}), image pools included. */
   async getState(): Promise<TrainerState> {
+    const pools = { A: this.poolA.getState(), B: this.poolB.getState() };
+    const poolTensors = Object.entries(pools).flatMap(([key, p]) =>
+      p.images.map((tensor, i) => ({ name: `pool/${key}/${i}`, tensor })),
+    );
     return {
       format: 'tfjs-synth-trainer',
       version: 1,
       kind: FN,
       step: this.stepCount,
       learningRateFactor: this.lrFactor,
-      tensors: await captureState(this.models(), { optimizerG: this.optG, optimizerD: this.optD }),
-      extra: { poolSize: this.poolSize },
+      tensors: [...(await captureState(this.models(), { optimizerG: this.optG, optimizerD: this.optD })), ...poolTensors],
+      extra: { poolSize: this.poolSize, poolRngState: { A: pools.A.rngState, B: pools.B.rngState } },
     };
   }
 
-  /** Restores a state from {@link getState}; the image pools restart empty. */
+  /** Restores a state from {@link getState}, image pools included. */
   async setState(state: TrainerState): Promise<void> {
+    const rng = state.extra?.['poolRngState'] as { A: number; B: number } | undefined;
+    if (state.extra?.['poolSize'] !== this.poolSize || rng == null) {
+      throw new Error(`${FN}.setState: the state was written with poolSize ${String(state.extra?.['poolSize'])}, this trainer has ${this.poolSize}.`);
+    }
     await applyState(`${FN}.setState`, FN, state, this.models(), { optimizerG: this.optG, optimizerD: this.optD });
     this.stepCount = state.step;
     this.setLearningRateFactor(state.learningRateFactor);
-    this.poolA.dispose();
-    this.poolB.dispose();
-    this.poolA = this.makePool(0);
-    this.poolB = this.makePool(1);
+    const poolImages = (key: 'A' | 'B') =>
+      state.tensors
+        .filter((t) => t.name.startsWith(`pool/${key}/`))
+        .sort((a, b) => Number(a.name.split('/')[2]) - Number(b.name.split('/')[2]))
+        .map((t) => t.tensor as tf.Tensor3D);
+    this.poolA.setState({ images: poolImages('A'), rngState: rng.A });
+    this.poolB.setState({ images: poolImages('B'), rngState: rng.B });
   }
 
   /** Releases the optimizers and pools (the models stay with their owner). */

@@ -9,6 +9,14 @@ export interface ImagePoolOptions {
   seed?: number;
 }
 
+/** What {@link ImagePool.getState} returns: enough to resume the pool exactly. */
+export interface ImagePoolState {
+  /** Copies of the stored images, [h, w, c] each, in slot order (the caller owns them). */
+  images: tf.Tensor3D[];
+  /** State of the pool's random generator. */
+  rngState: number;
+}
+
 /**
  * The image history buffer of CycleGAN (Zhu et al. 2017, section 4, after Shrivastava et al.
  * 2017): the discriminator is trained on a mix of the newest generated images and older ones,
@@ -83,6 +91,28 @@ export class ImagePool {
     const batch = tf.stack(out) as tf.Tensor4D;
     tf.dispose(out.concat(parts).filter((t) => !this.images.includes(t)));
     return batch;
+  }
+
+  /** Copies of the stored images and the random state, so a resumed run makes the same choices. */
+  getState(): ImagePoolState {
+    if (this.disposed) throw new Error('ImagePool.getState: the pool has been disposed.');
+    return { images: this.images.map((t) => tf.clone(t)), rngState: this.rng.getState() };
+  }
+
+  /** Restores a state from {@link getState}: the pool stores copies of `state.images`. */
+  setState(state: ImagePoolState): void {
+    if (this.disposed) throw new Error('ImagePool.setState: the pool has been disposed.');
+    if (state.images.length > this.size) {
+      throw new Error(`ImagePool.setState: the state holds ${state.images.length} images but the pool's size is ${this.size}.`);
+    }
+    const shape = state.images[0]?.shape;
+    if (state.images.some((t) => t.rank !== 3 || !tf.util.arraysEqual(t.shape, shape!))) {
+      throw new Error('ImagePool.setState: the images must all be rank 3 [h, w, c] with one shape.');
+    }
+    this.rng.setState(state.rngState);
+    tf.dispose(this.images);
+    this.images.length = 0;
+    for (const t of state.images) this.images.push(tf.keep(tf.clone(t)));
   }
 
   /** Frees the stored images; the pool cannot be queried afterwards. */

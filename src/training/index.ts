@@ -1,7 +1,7 @@
 // Public API of src/training: one export line per unit.
 export {};
 export { ImagePool } from './image-pool';
-export type { ImagePoolOptions } from './image-pool';
+export type { ImagePoolOptions, ImagePoolState } from './image-pool';
 export { linearDecay, stepDecay, cosineDecay, setLearningRateFactor } from './lr-schedules';
 export type { LrSchedule, LinearDecayOptions, StepDecayOptions, CosineDecayOptions } from './lr-schedules';
 export { randomBoxMask, randomBrushStrokeMask, maskToTensor } from './mask-generators';

@@ -106,33 +106,48 @@ describeBackends('CycleGANTrainer', (backend) => {
     tf.dispose([a, b]);
   });
 
-  it('resumes exactly with poolSize 0 (getState and saveTrainer/loadTrainer into fresh models)', async () => {
-    const batches = [1, 2, 3].map((i) => [images(10 + i), images(20 + i)] as const);
-    const nets = buildNets();
-    const trainer = new CycleGANTrainer({ ...nets, poolSize: 0 });
-    await trainer.step(...batches[0]!);
-    const dir = await mkdtemp(join(tmpdir(), 'cyclegan-trainer-'));
-    await saveTrainer(trainer, dir);
-    const cont = [await trainer.step(...batches[1]!), await trainer.step(...batches[2]!)];
-    const freshNets = buildNets();
-    const fresh = new CycleGANTrainer({ ...freshNets, poolSize: 0 });
-    await loadTrainer(fresh, dir);
-    await rm(dir, { recursive: true, force: true });
-    const next = [await fresh.step(...batches[1]!), await fresh.step(...batches[2]!)];
-    let maxDiff = 0;
-    for (let s = 0; s < 2; s++) {
-      for (const k of KEYS) {
-        maxDiff = Math.max(maxDiff, Math.abs(next[s]![k] - cont[s]![k]));
-        // Up to float32 rounding of Adam's bias correction (pow() on load vs repeated products).
-        expect(Math.abs(next[s]![k] - cont[s]![k])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(cont[s]![k])));
+  for (const opts of [{ poolSize: 0 }, { poolSize: 2, seed: 5 }]) {
+    it(`resumes exactly with poolSize ${opts.poolSize} (getState and saveTrainer/loadTrainer into fresh models)`, async () => {
+      // Three steps before saving fill a pool of 2, so the steps after it swap stored images.
+      const batches = [1, 2, 3, 4, 5].map((i) => [images(10 + i), images(20 + i)] as const);
+      const nets = buildNets();
+      const trainer = new CycleGANTrainer({ ...nets, ...opts });
+      for (const batch of batches.slice(0, 3)) await trainer.step(...batch);
+      const dir = await mkdtemp(join(tmpdir(), 'cyclegan-trainer-'));
+      await saveTrainer(trainer, dir);
+      const cont = [await trainer.step(...batches[3]!), await trainer.step(...batches[4]!)];
+      const freshNets = buildNets();
+      const fresh = new CycleGANTrainer({ ...freshNets, ...opts, seed: 99 }); // the pools' RNG state comes from the file
+      await loadTrainer(fresh, dir);
+      await rm(dir, { recursive: true, force: true });
+      const next = [await fresh.step(...batches[3]!), await fresh.step(...batches[4]!)];
+      let maxDiff = 0;
+      for (let s = 0; s < 2; s++) {
+        for (const k of KEYS) {
+          maxDiff = Math.max(maxDiff, Math.abs(next[s]![k] - cont[s]![k]));
+          // Up to float32 rounding of Adam's bias correction (pow() on load vs repeated products).
+          expect(Math.abs(next[s]![k] - cont[s]![k])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(cont[s]![k])));
+        }
       }
-    }
-    console.log(`[${backend}] CycleGAN resumed vs uninterrupted: max abs loss diff ${maxDiff}`);
+      console.log(`[${backend}] CycleGAN (poolSize ${opts.poolSize}) resumed vs uninterrupted: max abs loss diff ${maxDiff}`);
+      trainer.dispose();
+      fresh.dispose();
+      disposeNets(nets);
+      disposeNets(freshNets);
+      for (const [x, y] of batches) tf.dispose([x, y]);
+    });
+  }
+
+  it('a state written with another pool size is refused', async () => {
+    const nets = buildNets();
+    const trainer = new CycleGANTrainer({ ...nets, poolSize: 2, seed: 1 });
+    const other = new CycleGANTrainer({ ...nets, poolSize: 3, seed: 1 });
+    const state = await trainer.getState();
+    await expect(other.setState(state)).rejects.toThrow(/CycleGANTrainer\.setState: the state was written with poolSize 2, this trainer has 3/);
+    tf.dispose(state.tensors.map((t) => t.tensor));
     trainer.dispose();
-    fresh.dispose();
+    other.dispose();
     disposeNets(nets);
-    disposeNets(freshNets);
-    for (const [x, y] of batches) tf.dispose([x, y]);
   });
 
   it('NaN loss: throws naming step and loss, weights unchanged; bad options rejected', async () => {
