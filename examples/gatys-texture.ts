@@ -113,11 +113,9 @@ export async function main(argv: string[]): Promise<number> {
   // Targets: the sample's Gram matrices, computed once.
   const targets = tf.tidy(() => features(sample, net));
   // Start from noise around the sample's mean colour.
-  const pixels = tf.variable(
-    tf.tidy(() => tf.add(tf.mean(sample, [1, 2], true), tf.randomUniform([1, size, size, 3], -0.2, 0.2, 'float32', seed + 100))),
-    true,
-    'pixels',
-  );
+  const start = tf.tidy(() => tf.add(tf.mean(sample, [1, 2], true), tf.randomUniform([1, size, size, 3], -0.2, 0.2, 'float32', seed + 100)));
+  const pixels = tf.variable(start, true, 'pixels');
+  start.dispose(); // the variable holds its own reference to the data
   const tvWeight = Number(values.tv);
   const optimizer = tf.train.adam(Number(values.lr));
   console.log(`${basename(path)}: ${side}x${side} crop at ${size}x${size}, ${SCALES} scales x ${filters} random filters, ${tf.getBackend()} backend`);

@@ -40,9 +40,11 @@ async function expectTranslation(generator: tfl.LayersModel, checkpoint: string,
   const out = join(dir, `out-${backend}.png`);
   await writePng(input, testImage());
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const tensorsBefore = tf.memory().numTensors;
   const code = await main([checkpoint, input, '-o', out, '--size', '16', '--backend', backend]);
   log.mockRestore();
   expect(code).toBe(0);
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
   const got = await readImage(out);
   const prediction = tf.tidy(() => generator.predict(imageToTensor(testImage())) as tf.Tensor);
   const expected = tensorToImage(prediction);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main as adain } from '../../examples/adain-style-transfer';
 import { main as cycleganFromPytorch } from '../../examples/cyclegan-from-pytorch';
@@ -26,18 +27,23 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs an example's main with console output captured. */
+/** Runs an example's main with console output captured; fails when it leaves tensors behind. */
 async function run(main: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  await initBackend('wasm');
+  const tensorsBefore = tf.memory().numTensors;
   const out: string[] = [];
   const err: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
   const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  let code: number;
   try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
+    code = await main(argv);
   } finally {
     log.mockRestore();
     error.mockRestore();
   }
+  expect(tf.memory().numTensors, `tensors left by ${argv.join(' ')}`).toBe(tensorsBefore);
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 function gradientImage(width: number, height: number): ImageRGBA {
