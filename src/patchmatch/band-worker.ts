@@ -35,43 +35,32 @@ export type BandRequest =
 export type BandReply = { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
 
 /**
- * The body of a band worker, run inside a Node worker thread or a Web Worker. It is sent to the
- * worker as source text (`bandWorkerMain.toString()`), so it must not use anything from its
- * module scope: every name it needs is a parameter or a global.
+ * The body of a band worker, run inside a Node worker thread or a Web Worker. It is kept as plain
+ * JavaScript source text, not as a function of this module turned into text with toString():
+ * bundlers rewrite functions (esbuild's keepNames wraps them in a renamed helper that does not
+ * exist inside the worker), but leave a string alone. Called as
+ * `bandWorkerMain(listen, reply)`, with `listen(handler)` delivering messages (BandRequest) and
+ * `reply(message)` posting BandReply objects back.
  *
  * Each worker owns one instance of the PatchMatch module with a full copy of the images and of
  * the field. It updates only its rows (rowStart..rowEnd-1) and publishes them to the shared
  * field after every step; before each iteration it reads back the two rows bordering its band,
  * as the neighbouring bands left them after the previous step (double-buffered, see BandRequest).
  */
-export function bandWorkerMain(listen: (handler: (message: unknown) => void) => void, reply: (message: unknown) => void): void {
-  interface Exports {
-    readonly memory: WebAssembly.Memory;
-    heapBase(): number;
-    setup(...args: number[]): void;
-    initialise(ixPtr: number, iyPtr: number, hasInitial: number, rowStart: number, rowEnd: number): void;
-    iterate(reverse: number, rowStart: number, rowEnd: number): void;
-  }
-  let ex: Exports | null = null;
-  let state: {
-    rowStart: number; rowEnd: number; fw: number; fh: number;
-    xPtr: number; yPtr: number; dPtr: number;
-    x: Int32Array[]; y: Int32Array[]; d: Uint32Array[];
-    step: number;
-  } | null = null;
-
-  // Copies field rows [r0, r1) from the module's memory to the shared field or back.
-  const copyRows = (r0: number, r1: number, toShared: boolean, copy: number): void => {
-    const s = state!;
-    const x = s.x[copy]!;
-    const y = s.y[copy]!;
-    const d = s.d[copy]!;
+export const BAND_WORKER_SOURCE = `function bandWorkerMain(listen, reply) {
+  let ex = null;
+  let state = null;
+  const copyRows = (r0, r1, toShared, copy) => {
+    const s = state;
+    const x = s.x[copy];
+    const y = s.y[copy];
+    const d = s.d[copy];
     if (r0 < 0) r0 = 0;
     if (r1 > s.fh) r1 = s.fh;
     if (r1 <= r0) return;
     const a = r0 * s.fw;
     const b = r1 * s.fw;
-    const buf = ex!.memory.buffer;
+    const buf = ex.memory.buffer;
     const wx = new Int32Array(buf, s.xPtr, s.fw * s.fh);
     const wy = new Int32Array(buf, s.yPtr, s.fw * s.fh);
     const wd = new Uint32Array(buf, s.dPtr, s.fw * s.fh);
@@ -85,19 +74,17 @@ export function bandWorkerMain(listen: (handler: (message: unknown) => void) => 
       wd.set(d.subarray(a, b), a);
     }
   };
-
-  const field = (job: Extract<BandRequest, { type: 'field' }>): void => {
-    if (job.module !== undefined) {
-      ex = new WebAssembly.Instance(job.module, {}).exports as unknown as Exports;
+  const field = (job) => {
+    if (job.module !== void 0) {
+      ex = new WebAssembly.Instance(job.module, {}).exports;
     }
-    if (ex === null) throw new Error('PatchMatch worker: no WebAssembly module');
+    if (ex === null) throw new Error("PatchMatch worker: no WebAssembly module");
     const p = job.patchSize;
     const fw = job.targetWidth - p + 1;
     const fh = job.targetHeight - p + 1;
     const n = fw * fh;
-    // Same layout rules as the single-threaded kernel: 16-byte aligned, 16 readable bytes after each buffer.
-    let top = (ex.heapBase() + 15) & ~15;
-    const take = (bytes: number): number => {
+    let top = ex.heapBase() + 15 & ~15;
+    const take = (bytes) => {
       const ptr = top;
       top = ptr + Math.ceil((bytes + 16) / 16) * 16;
       return ptr;
@@ -125,25 +112,45 @@ export function bandWorkerMain(listen: (handler: (message: unknown) => void) => 
     new Int32Array(buf, listPtr, job.validList.length).set(job.validList);
     mem.set(job.active, activePtr);
     if (hasInitial) {
-      new Int32Array(buf, ixPtr, n).set(job.initialX!);
-      new Int32Array(buf, iyPtr, n).set(job.initialY!);
+      new Int32Array(buf, ixPtr, n).set(job.initialX);
+      new Int32Array(buf, iyPtr, n).set(job.initialY);
     }
     ex.setup(
-      tPtr, job.targetWidth, job.targetHeight, sPtr, job.sourceWidth, job.sourceHeight, p,
-      validPtr, listPtr, job.validList.length, activePtr, xPtr, yPtr, dPtr, job.seed >>> 0,
+      tPtr,
+      job.targetWidth,
+      job.targetHeight,
+      sPtr,
+      job.sourceWidth,
+      job.sourceHeight,
+      p,
+      validPtr,
+      listPtr,
+      job.validList.length,
+      activePtr,
+      xPtr,
+      yPtr,
+      dPtr,
+      job.seed >>> 0
     );
     state = {
-      rowStart: job.rowStart, rowEnd: job.rowEnd, fw, fh, xPtr, yPtr, dPtr,
-      x: job.x.map((b) => new Int32Array(b)), y: job.y.map((b) => new Int32Array(b)), d: job.d.map((b) => new Uint32Array(b)),
-      step: 0,
+      rowStart: job.rowStart,
+      rowEnd: job.rowEnd,
+      fw,
+      fh,
+      xPtr,
+      yPtr,
+      dPtr,
+      x: job.x.map((b) => new Int32Array(b)),
+      y: job.y.map((b) => new Int32Array(b)),
+      d: job.d.map((b) => new Uint32Array(b)),
+      step: 0
     };
     ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, job.rowStart, job.rowEnd);
     copyRows(job.rowStart, job.rowEnd, true, 0);
   };
-
-  const iterate = (reverse: boolean): void => {
+  const iterate = (reverse) => {
     const s = state;
-    if (ex === null || s === null) throw new Error('PatchMatch worker: iterate before field');
+    if (ex === null || s === null) throw new Error("PatchMatch worker: iterate before field");
     const previous = s.step & 1;
     s.step++;
     copyRows(s.rowStart - 1, s.rowStart, false, previous);
@@ -151,15 +158,14 @@ export function bandWorkerMain(listen: (handler: (message: unknown) => void) => 
     ex.iterate(reverse ? 1 : 0, s.rowStart, s.rowEnd);
     copyRows(s.rowStart, s.rowEnd, true, s.step & 1);
   };
-
   listen((message) => {
-    const m = message as BandRequest;
+    const m = message;
     try {
-      if (m.type === 'field') field(m);
+      if (m.type === "field") field(m);
       else iterate(m.reverse);
-      reply({ type: 'done' });
+      reply({ type: "done" });
     } catch (err) {
-      reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      reply({ type: "error", message: err instanceof Error ? err.message : String(err) });
     }
   });
-}
+}`;

@@ -1,4 +1,4 @@
-import { bandWorkerMain } from './band-worker.js';
+import { BAND_WORKER_SOURCE } from './band-worker.js';
 import type { BandReply, BandRequest } from './band-worker.js';
 import { prepareFieldJob, progressHook } from './create-patch-match.js';
 import type { Nnf, NnfOptions, RgbaImage } from './types.js';
@@ -184,9 +184,7 @@ interface NodeThreads {
 
 /** Starts one band worker: a Node worker thread, or a Web Worker from a Blob URL in browsers. */
 async function startWorker(): Promise<BandWorker> {
-  // Bundlers that keep function names (esbuild's keepNames, used by tsx) wrap inner functions in
-  // a `__name(fn, name)` helper that lives outside the function's text: give the worker its own.
-  const body = `var __name = (fn, _name) => fn;\n(${bandWorkerMain.toString()})`;
+  const body = `${BAND_WORKER_SOURCE}\nbandWorkerMain`;
   const replies: BandReply[] = [];
   const waiting: ((r: BandReply) => void)[] = [];
   const deliver = (r: BandReply) => {
