@@ -3,20 +3,20 @@ export interface DemoSettings {
   quick: boolean;
   /** Result grids show every image enlarged this many times (nearest neighbour). */
   gridScale: number;
-  pix2pix: { size: number; numDowns: number; ngf: number; ndf: number; batch: number; steps: number; heldOut: number };
+  pix2pix: { size: number; numDowns: number; ngf: number; ndf: number; batch: number; steps: number; lr: number; heldOut: number };
   inpainting: { size: number; cnum: number; ndf: number; batch: number; steps: number; lr: number; ganAlpha: number; heldOut: number };
 }
 
 export const FULL_SETTINGS: DemoSettings = {
   quick: false,
   gridScale: 2,
-  pix2pix: { size: 64, numDowns: 6, ngf: 8, ndf: 8, batch: 4, steps: 300, heldOut: 8 },
-  inpainting: { size: 64, cnum: 8, ndf: 8, batch: 2, steps: 150, lr: 5e-4, ganAlpha: 0.1, heldOut: 8 },
+  pix2pix: { size: 64, numDowns: 6, ngf: 8, ndf: 8, batch: 4, steps: 300, lr: 1e-3, heldOut: 8 },
+  inpainting: { size: 64, cnum: 8, ndf: 8, batch: 2, steps: 150, lr: 1e-3, ganAlpha: 0.01, heldOut: 8 },
 };
 
 export const QUICK_SETTINGS: DemoSettings = {
   quick: true,
   gridScale: 1,
-  pix2pix: { size: 32, numDowns: 5, ngf: 4, ndf: 4, batch: 1, steps: 3, heldOut: 2 },
+  pix2pix: { size: 32, numDowns: 5, ngf: 4, ndf: 4, batch: 1, steps: 3, lr: 1e-3, heldOut: 2 },
   inpainting: { size: 32, cnum: 4, ndf: 4, batch: 1, steps: 3, lr: 5e-4, ganAlpha: 0.1, heldOut: 2 },
 };
