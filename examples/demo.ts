@@ -146,6 +146,10 @@ export interface DemoOptions {
 /**
  * Reads the demo's arguments: part names (default all), `--out <folder>` (default
  * `demo-output`), `--quick` (tiny training settings), `--backend wasm|cpu` (default wasm).
+ * @example
+ * ```ts
+ * parseDemoArgs(['pix2pix', '--quick']); // { parts: ['pix2pix'], out: '<cwd>/demo-output', settings: QUICK_SETTINGS, backend: 'wasm' }
+ * ```
  * @throws Error listing the valid parts for an unknown part or option.
  */
 export function parseDemoArgs(args: readonly string[]): DemoOptions {
@@ -171,7 +175,14 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
   return { parts: wanted.length ? wanted : Object.keys(parts), out, settings: options.includes('--quick') ? QUICK_SETTINGS : FULL_SETTINGS, backend };
 }
 
-/** Runs the demo for the given command-line arguments; returns the files written. */
+/**
+ * Runs the demo for the given command-line arguments; returns the files written.
+ *
+ * @example
+ * ```ts
+ * const files = await runDemo(['inpainting', '--quick', '--out', 'tmp-demo']);
+ * ```
+ */
 export async function runDemo(args: readonly string[]): Promise<string[]> {
   const { parts: names, out, settings, backend } = parseDemoArgs(args);
   await mkdir(out, { recursive: true });

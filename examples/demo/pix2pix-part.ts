@@ -26,7 +26,13 @@ function heldOutL1(generator: { predict: (x: tf.Tensor) => tf.Tensor | tf.Tensor
 /**
  * pix2pix on procedurally drawn outlines -> filled shapes: a U-Net generator and a PatchGAN
  * discriminator trained with {@link training.Pix2PixTrainer}; writes a loss curve (SVG) and an
- * input | output | target grid of held-out pairs.
+ * input | output | target grid of held-out pairs. Returns the files written.
+ *
+ * @example
+ * ```ts
+ * await initBackend('wasm');
+ * const files = await runPix2Pix('demo-output', QUICK_SETTINGS); // [pix2pix-loss.svg, pix2pix-grid.png]
+ * ```
  */
 export async function runPix2Pix(out: string, settings: DemoSettings): Promise<string[]> {
   const s = settings.pix2pix;

@@ -15,7 +15,15 @@ const KINDS = [
 /** Background colour of the filled images (8-bit RGB). */
 export const BACKGROUND = [245, 240, 225] as const;
 
-/** Small seeded generator (mulberry32) so every run draws the same dataset. */
+/**
+ * Small seeded generator (mulberry32) so every run draws the same dataset.
+ *
+ * @example
+ * ```ts
+ * const rand = mulberry32(7);
+ * rand(); // a number in [0, 1), the same for every run
+ * ```
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -64,6 +72,12 @@ function drawLabels(size: number, rand: () => number): Uint8Array {
  * green on a cream background; A is B's outline, black one-pixel edges wherever a pixel's label
  * differs from its right or lower neighbour, on white. The generator must recognise each outline's
  * shape to colour it, a small version of pix2pix's edges -> photo task.
+ * Output: two `size * size * 3` arrays, RGB in [-1, 1], row-major.
+ *
+ * @example
+ * ```ts
+ * const { edges, filled } = drawShapePair(64, mulberry32(1));
+ * ```
  */
 export function drawShapePair(size: number, rand: () => number): ShapePair {
   const labels = drawLabels(size, rand);
@@ -82,7 +96,14 @@ export function drawShapePair(size: number, rand: () => number): ShapePair {
   return { edges, filled };
 }
 
-/** `count` pairs stacked as tensors `[edges, filled]`, each [count, size, size, 3] in [-1, 1]. */
+/**
+ * `count` pairs stacked as tensors `[edges, filled]`, each [count, size, size, 3] in [-1, 1].
+ *
+ * @example
+ * ```ts
+ * const [a, b] = shapeBatch(64, 4, mulberry32(7)); // the pix2pix trainer's inputA and targetB
+ * ```
+ */
 export function shapeBatch(size: number, count: number, rand: () => number): [tf.Tensor4D, tf.Tensor4D] {
   const a = new Float32Array(count * size * size * 3);
   const b = new Float32Array(count * size * size * 3);
