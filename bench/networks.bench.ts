@@ -95,8 +95,8 @@ function memorySample(): MemorySample {
  * A pix2pix step written out (D then G, vanilla GAN + 100 * L1, Adam 2e-4/0.5/0.999) whose Adam
  * update runs one variable at a time inside its own tidy. tfjs's AdamOptimizer applies every
  * variable inside one tidy, so ~14 weight-sized temporaries per variable stay alive until the end
- * of the update; for unet_256 (54M parameters) that peak alone is ~3 GB and the step aborts at
- * the 4 GB wasm memory limit (this is what happens with Pix2PixTrainer, which uses it).
+ * of the update; for unet_256 (54M parameters) that peak alone is ~3 GB, and the 256x256 steps
+ * of Pix2PixTrainer, which uses it, abort at the 4 GB wasm memory limit (unet and resnet).
  */
 class LeanPix2PixStep {
   private t = 0;
@@ -193,9 +193,9 @@ async function forwardCase(kind: GenKind, withTorch: boolean): Promise<NetworkCa
 async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkCase> {
   let G: tfl.LayersModel | undefined;
   let D: tfl.LayersModel | undefined;
-  // Pix2PixTrainer where it fits in wasm memory; the lean written-out step for unet_256
-  // (NETWORKS_STEP=trainer|lean overrides).
-  const stepKind = process.env.NETWORKS_STEP ?? (kind === 'unet' && SIZE >= 256 ? 'lean' : 'trainer');
+  // Pix2PixTrainer where it fits in wasm memory; at 256x256 it aborts at the 4 GB limit for
+  // both generators, so the lean written-out step is used there (NETWORKS_STEP=trainer|lean).
+  const stepKind = process.env.NETWORKS_STEP ?? (SIZE >= 256 ? 'lean' : 'trainer');
   let trainer: { step(a: tf.Tensor4D, b: tf.Tensor4D): Promise<unknown>; dispose(): void } | undefined;
   let a: tf.Tensor4D | undefined;
   let b: tf.Tensor4D | undefined;
