@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { createRandom } from './random';
  * const rng = createRandom(42);
  * rng.next();       // uniform in [0, 1)
  * rng.int(0, 49);   // integer in [0, 49], both inclusive, like Python's random.randint
@@ -28,6 +29,7 @@ export interface Random {
  *
  * @example
  * ```ts
+ * import { createRandom } from './random';
  * const a = createRandom(7), b = createRandom(7);
  * a.next() === b.next(); // true
  * ```

@@ -28,8 +28,8 @@ export interface StyleLossOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { losses } from 'tfjs-synth';
- * const gen = [tf.randomNormal([1, 64, 64, 64]), tf.randomNormal([1, 32, 32, 128])];
- * const sty = [tf.randomNormal([1, 64, 64, 64]), tf.randomNormal([1, 32, 32, 128])];
+ * const gen = [tf.randomNormal<tf.Rank.R4>([1, 64, 64, 64]), tf.randomNormal<tf.Rank.R4>([1, 32, 32, 128])];
+ * const sty = [tf.randomNormal<tf.Rank.R4>([1, 64, 64, 64]), tf.randomNormal<tf.Rank.R4>([1, 32, 32, 128])];
  * const l = losses.styleLoss(gen, sty, { normalize: 'paper', weights: [0.5, 0.5] });
  * ```
  */

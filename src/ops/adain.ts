@@ -50,8 +50,8 @@ function statistics(x: tf.Tensor4D, unbiased: boolean): { mean: tf.Tensor4D; var
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { ops } from 'tfjs-synth';
- * const content = tf.randomNormal([1, 32, 32, 512]);
- * const style = tf.randomNormal([1, 24, 40, 512], 2, 3);
+ * const content = tf.randomNormal<tf.Rank.R4>([1, 32, 32, 512]);
+ * const style = tf.randomNormal<tf.Rank.R4>([1, 24, 40, 512], 2, 3);
  * const t = ops.adaptiveInstanceNorm(content, style, { alpha: 0.8 }); // [1, 32, 32, 512]
  * ```
  */

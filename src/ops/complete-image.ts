@@ -13,9 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { ops } from 'tfjs-synth';
- * const image = tf.zeros([1, 8, 8, 3]);
- * const mask = tf.pad(tf.ones([1, 4, 4, 1]), [[0, 0], [2, 2], [2, 2], [0, 0]]);
- * const completed = ops.completeImage(image, mask, tf.ones([1, 8, 8, 3])); // ones inside the hole
+ * const image = tf.zeros<tf.Rank.R4>([1, 8, 8, 3]);
+ * const mask = tf.pad(tf.ones<tf.Rank.R4>([1, 4, 4, 1]), [[0, 0], [2, 2], [2, 2], [0, 0]]);
+ * const completed = ops.completeImage(image, mask, tf.ones<tf.Rank.R4>([1, 8, 8, 3])); // ones inside the hole
  * ```
  * @throws Error naming the argument when shapes do not match.
  */

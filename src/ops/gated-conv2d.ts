@@ -27,8 +27,8 @@ export interface GatedConvolutionOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { ops } from 'tfjs-synth';
- * const x = tf.randomNormal([1, 8, 8, 3]);
- * const kernel = tf.randomNormal([3, 3, 3, 8]);
+ * const x = tf.randomNormal<tf.Rank.R4>([1, 8, 8, 3]);
+ * const kernel = tf.randomNormal<tf.Rank.R4>([3, 3, 3, 8]);
  * const y = ops.gatedConvolution(x, kernel, null); // [1, 8, 8, 4]
  * ```
  */

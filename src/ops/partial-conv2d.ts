@@ -35,9 +35,9 @@ export interface PartialConvolutionOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { ops } from 'tfjs-synth';
- * const x = tf.randomNormal([1, 8, 8, 3]);
- * const mask = tf.ones([1, 8, 8, 1]);
- * const { output, updatedMask } = ops.partialConvolution(x, mask, tf.randomNormal([3, 3, 3, 4]), null, { padding: [1, 1] });
+ * const x = tf.randomNormal<tf.Rank.R4>([1, 8, 8, 3]);
+ * const mask = tf.ones<tf.Rank.R4>([1, 8, 8, 1]);
+ * const { output, updatedMask } = ops.partialConvolution(x, mask, tf.randomNormal<tf.Rank.R4>([3, 3, 3, 4]), null, { padding: [1, 1] });
  * // output [1, 8, 8, 4], updatedMask [1, 8, 8, 1]
  * ```
  * @throws Error when shapes are inconsistent.

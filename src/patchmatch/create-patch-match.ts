@@ -27,7 +27,7 @@ const WASM_MEMORY_LIMIT = 65535 * 65536;
  * const nnf = pm.nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
  * // nnf.width = target.width - 6; (nnf.x[i], nnf.y[i]) is the matched source patch corner
  * const rebuilt = pm.vote(nnf, source); // target-sized RGBA image
- * const filled = await pm.inpaint(image, holeMask, { patchSize: 7 });
+ * const filled = await pm.inpaint(imageData, mask, { patchSize: 7 }); // mask: nonzero = hole
  * ```
  */
 export async function createPatchMatch(options: CreatePatchMatchOptions = {}): Promise<PatchMatch> {

@@ -23,6 +23,7 @@ export interface TrainerNamedTensor {
  * @example
  * ```ts
  * import { training } from 'tfjs-synth';
+ * declare const trainer: training.Pix2PixTrainer, freshTrainer: training.Pix2PixTrainer;
  * const state = await trainer.getState();       // after some trainer.step(...) calls
  * await freshTrainer.setState(state);           // same architectures, fresh weights
  * training.disposeTrainerState(state);
@@ -52,6 +53,7 @@ export interface TrainerState {
  * @example
  * ```ts
  * import { training } from 'tfjs-synth';
+ * declare const trainer: training.Pix2PixTrainer; // any trainer after some steps
  * const state = await trainer.getState();
  * training.disposeTrainerState(state);
  * ```

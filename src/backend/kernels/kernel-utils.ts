@@ -15,7 +15,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * kernel's own output.
  *
  * @example
- * ```ts
+ * ```ts no-check (a fragment of a kernel body: `x` and `backend` are the kernel's inputs)
  * const xT = runWasmKernel('Transpose', { x }, { perm: [3, 1, 2, 0] }, backend);
  * // ... use xT ...
  * disposeInfo(backend, xT);

@@ -76,6 +76,7 @@ export class Crop2D extends tfl.layers.Layer {
  *
  * @example
  * ```ts
+ * import { crop2d } from './crop2d';
  * const crop = crop2d({ cropping: [[1, 0], [1, 0]], name: 'model.19_crop' });
  * ```
  * @internal

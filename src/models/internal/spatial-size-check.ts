@@ -97,6 +97,7 @@ export class SpatialSizeCheck extends tfl.layers.Layer {
  *
  * @example
  * ```ts
+ * import { spatialSizeCheck } from './spatial-size-check';
  * const check = spatialSizeCheck({ multiple: 256, owner: 'unetGenerator', reason: '2^numDowns' });
  * ```
  * @internal
