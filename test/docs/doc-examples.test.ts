@@ -154,11 +154,9 @@ function undocumentedExports(program: ts.Program): { missingDoc: string[]; missi
         missingDoc.push(where);
         continue;
       }
-      const isClass = ts.isClassDeclaration(decl);
-      const isFactory = ts.isFunctionDeclaration(decl) && /^(create|[a-z]\w*)$/.test(exp.getName()) &&
-        needsExample.test(decl.getSourceFile().fileName) &&
-        sym.declarations!.some(() => true);
-      if ((isClass || isFactory) && needsExample.test(decl.getSourceFile().fileName) && !/```(ts|typescript)/.test(docs)) {
+      // Classes and camelCase factories of layers, models, losses and trainers need an example.
+      const isClassOrFactory = ts.isClassDeclaration(decl) || /^[a-z]/.test(exp.getName());
+      if (isClassOrFactory && needsExample.test(decl.getSourceFile().fileName) && !/```(ts|typescript)/.test(docs)) {
         missingExample.push(where);
       }
     }
