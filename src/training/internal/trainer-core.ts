@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { setLearningRateFactor } from '../lr-schedules';
 import type { TrainerNamedTensor, TrainerState } from '../trainer-state';
+import { LeanAdamOptimizer } from './lean-adam';
 
 /** GAN objectives the pix2pix / CycleGAN recipes accept (the reference GANLoss modes). @internal */
 export const REFERENCE_GAN_MODES = ['vanilla', 'lsgan', 'wgan'] as const;
@@ -79,7 +80,7 @@ export class TrainerAdam {
     readonly beta1: number,
     readonly beta2: number,
   ) {
-    this.optimizer = tf.train.adam(lr, beta1, beta2, 1e-8);
+    this.optimizer = new LeanAdamOptimizer(lr, beta1, beta2, 1e-8);
   }
 
   setFactor(factor: number): void {
@@ -104,7 +105,7 @@ export class TrainerAdam {
 
   /** Replaces the optimizer by one holding `weights` (not consumed: the caller still disposes them). */
   async restore(weights: TrainerNamedTensor[]): Promise<void> {
-    const next = tf.train.adam(this.lr, this.beta1, this.beta2, 1e-8);
+    const next = new LeanAdamOptimizer(this.lr, this.beta1, this.beta2, 1e-8);
     // setWeights turns each tensor into a new variable sharing its data; the caller keeps ownership
     // of the tensors passed in.
     await next.setWeights(weights);

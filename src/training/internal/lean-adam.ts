@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * tfjs's Adam with the same update and the same saved state (`getWeights()` / `setWeights()`,
+ * class name 'Adam'), but each variable is updated inside its own `tidy`.
+ *
+ * Why: `tf.AdamOptimizer.applyGradients` updates every variable inside one `tidy`, so about a
+ * dozen weight-sized temporaries per variable stay alive until the whole update ends. For
+ * unet_256 (54M parameters) that alone passes the 4 GB limit of WebAssembly memory on the wasm
+ * backend; here the temporaries of one variable are freed before the next is updated.
+ *
+ * Update (Kingma and Ba 2015), per variable w with gradient g, at step t:
+ * m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;
+ * w <- w - lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon).
+ * @internal
+ */
+export class LeanAdamOptimizer extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const [oneMinusAccBeta1, oneMinusAccBeta2] = tf.tidy(() => [tf.sub(1, this.accBeta1), tf.sub(1, this.accBeta2)]);
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name];
+      if (value == null) throw new Error(`Adam.applyGradients: no variable named ${JSON.stringify(name)}.`);
+      // Slots are created on first use, named and ordered as tfjs's Adam does, so saved optimizer
+      // state stays interchangeable with tf.train.adam's.
+      this.accumulatedFirstMoment[i] ??= {
+        originalName: `${name}/m`,
+        variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)),
+      };
+      this.accumulatedSecondMoment[i] ??= {
+        originalName: `${name}/v`,
+        variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)),
+      };
+      const gradient = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
+      if (gradient == null) return;
+      const m = this.accumulatedFirstMoment[i]!.variable;
+      const v = this.accumulatedSecondMoment[i]!.variable;
+      tf.tidy(() => {
+        const newM = tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1));
+        const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
+        m.assign(newM);
+        v.assign(newV);
+        const step = tf.div(tf.div(newM, oneMinusAccBeta1), tf.add(tf.sqrt(tf.div(newV, oneMinusAccBeta2)), this.epsilon));
+        value.assign(tf.add(tf.mul(step, -this.learningRate), value));
+      });
+    });
+    tf.dispose([oneMinusAccBeta1, oneMinusAccBeta2]);
+    tf.tidy(() => {
+      this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1));
+      this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));
+    });
+    this.incrementIterations();
+  }
+}
