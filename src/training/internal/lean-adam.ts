@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/** The fields of tfjs-core 4.x's `AdamOptimizer` that its declarations mark private. */
+interface AdamInternals {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+}
+
 /**
  * tfjs's Adam with the same update and the same saved state (`getWeights()` / `setWeights()`,
  * class name 'Adam'), but each variable is updated inside its own `tidy`.
@@ -15,26 +23,29 @@ import * as tf from '@tensorflow/tfjs-core';
  * @internal
  */
 export class LeanAdamOptimizer extends tf.AdamOptimizer {
-  override applyGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
+  override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+    // The slots and beta powers are private in tfjs's declarations; reusing them keeps the saved
+    // state (getWeights/setWeights, serialization) exactly that of tf.train.adam.
+    const self = this as unknown as AdamInternals;
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
-    const [oneMinusAccBeta1, oneMinusAccBeta2] = tf.tidy(() => [tf.sub(1, this.accBeta1), tf.sub(1, this.accBeta2)]);
+    const [oneMinusAccBeta1, oneMinusAccBeta2] = tf.tidy(() => [tf.sub(1, self.accBeta1), tf.sub(1, self.accBeta2)]);
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
       if (value == null) throw new Error(`Adam.applyGradients: no variable named ${JSON.stringify(name)}.`);
       // Slots are created on first use, named and ordered as tfjs's Adam does, so saved optimizer
       // state stays interchangeable with tf.train.adam's.
-      this.accumulatedFirstMoment[i] ??= {
+      self.accumulatedFirstMoment[i] ??= {
         originalName: `${name}/m`,
         variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)),
       };
-      this.accumulatedSecondMoment[i] ??= {
+      self.accumulatedSecondMoment[i] ??= {
         originalName: `${name}/v`,
         variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)),
       };
       const gradient = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
       if (gradient == null) return;
-      const m = this.accumulatedFirstMoment[i]!.variable;
-      const v = this.accumulatedSecondMoment[i]!.variable;
+      const m = self.accumulatedFirstMoment[i]!.variable;
+      const v = self.accumulatedSecondMoment[i]!.variable;
       tf.tidy(() => {
         const newM = tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1));
         const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
@@ -46,8 +57,8 @@ export class LeanAdamOptimizer extends tf.AdamOptimizer {
     });
     tf.dispose([oneMinusAccBeta1, oneMinusAccBeta2]);
     tf.tidy(() => {
-      this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1));
-      this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));
+      self.accBeta1.assign(tf.mul(self.accBeta1, this.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, this.beta2));
     });
     this.incrementIterations();
   }
