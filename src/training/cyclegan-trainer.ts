@@ -6,10 +6,7 @@ import type { TrainerProgress } from './pix2pix-trainer';
 import type { TrainerState } from './trainer-state';
 import {
   REFERENCE_GAN_MODES,
-  TrainerAdam,
-  applyState,
   applyTraining,
-  captureState,
   checkGanMode,
   checkImages,
   checkPositive,
@@ -20,6 +17,7 @@ import {
   trainableVariables,
   type ReferenceGanMode,
 } from './internal/trainer-core';
+import { TrainerBase } from './internal/trainer-base';
 
 /** Losses of one {@link CycleGANTrainer} step (plain numbers; names as the reference's). */
 export interface CycleGANLosses {
@@ -113,7 +111,7 @@ const FN = 'CycleGANTrainer';
  * const losses = await trainer.step(a, b); // { lossG, lossGA, ..., lossDA, lossDB }
  * ```
  */
-export class CycleGANTrainer {
+export class CycleGANTrainer extends TrainerBase {
   readonly gA: tfl.LayersModel;
   readonly gB: tfl.LayersModel;
   readonly dA: tfl.LayersModel;
@@ -125,17 +123,14 @@ export class CycleGANTrainer {
   readonly poolSize: number;
   readonly onProgress?: (progress: TrainerProgress<CycleGANLosses>) => void;
   private readonly seed?: number;
-  private readonly optG: TrainerAdam;
-  private readonly optD: TrainerAdam;
-  private poolA: ImagePool;
-  private poolB: ImagePool;
-  private stepCount = 0;
-  private lrFactor = 1;
+  private readonly poolA: ImagePool;
+  private readonly poolB: ImagePool;
 
   constructor(args: CycleGANTrainerArgs) {
     if (args == null || args.gA == null || args.gB == null || args.dA == null || args.dB == null) {
       throw new Error(`${FN}: gA, gB, dA and dB are required.`);
     }
+    super(FN, { lr: args.lr ?? 2e-4, beta1: args.beta1 ?? 0.5, beta2: args.beta2 ?? 0.999 });
     this.gA = args.gA;
     this.gB = args.gB;
     this.dA = args.dA;
@@ -147,11 +142,6 @@ export class CycleGANTrainer {
     const poolSize = args.poolSize ?? 50;
     if (!Number.isInteger(poolSize) || poolSize < 0) throw new Error(`${FN}: poolSize must be an integer >= 0, got ${String(poolSize)}.`);
     this.poolSize = poolSize;
-    const lr = checkPositive(FN, 'lr', args.lr ?? 2e-4);
-    const beta1 = checkPositive(FN, 'beta1', args.beta1 ?? 0.5, true);
-    const beta2 = checkPositive(FN, 'beta2', args.beta2 ?? 0.999, true);
-    this.optG = new TrainerAdam(lr, beta1, beta2);
-    this.optD = new TrainerAdam(lr, beta1, beta2);
     this.seed = args.seed;
     this.poolA = this.makePool(0);
     this.poolB = this.makePool(1);
@@ -161,19 +151,6 @@ export class CycleGANTrainer {
   private makePool(which: number): ImagePool {
     // Two pools, two streams: derived seeds keep them independent but reproducible.
     return new ImagePool({ size: this.poolSize, ...(this.seed === undefined ? {} : { seed: (this.seed * 2 + which) >>> 0 }) });
-  }
-
-  /** Number of completed steps. */
-  get steps(): number {
-    return this.stepCount;
-  }
-
-  /** Multiplies both learning rates by `factor` from the next step on (see `training.linearDecay`). */
-  setLearningRateFactor(factor: number): void {
-    checkPositive(`${FN}.setLearningRateFactor`, 'factor', factor, true);
-    this.lrFactor = factor;
-    this.optG.setFactor(factor);
-    this.optD.setFactor(factor);
   }
 
   /**
@@ -265,36 +242,26 @@ export class CycleGANTrainer {
     return losses;
   }
 
-  private models(): Record<string, tfl.LayersModel> {
+  protected stateModels(): Record<string, tfl.LayersModel> {
     return { gA: this.gA, gB: this.gB, dA: this.dA, dB: this.dB };
   }
 
   /** A copy of the training state (see {@link TrainerState}), image pools included. */
-  async getState(): Promise<TrainerState> {
+  override async getState(): Promise<TrainerState> {
     const pools = { A: this.poolA.getState(), B: this.poolB.getState() };
     const poolTensors = Object.entries(pools).flatMap(([key, p]) =>
       p.images.map((tensor, i) => ({ name: `pool/${key}/${i}`, tensor })),
     );
-    return {
-      format: 'tfjs-synth-trainer',
-      version: 1,
-      kind: FN,
-      step: this.stepCount,
-      learningRateFactor: this.lrFactor,
-      tensors: [...(await captureState(this.models(), { optimizerG: this.optG, optimizerD: this.optD })), ...poolTensors],
-      extra: { poolSize: this.poolSize, poolRngState: { A: pools.A.rngState, B: pools.B.rngState } },
-    };
+    return this.buildState(poolTensors, { poolSize: this.poolSize, poolRngState: { A: pools.A.rngState, B: pools.B.rngState } });
   }
 
   /** Restores a state from {@link getState}, image pools included. */
-  async setState(state: TrainerState): Promise<void> {
+  override async setState(state: TrainerState): Promise<void> {
     const rng = state.extra?.['poolRngState'] as { A: number; B: number } | undefined;
     if (state.extra?.['poolSize'] !== this.poolSize || rng == null) {
       throw new Error(`${FN}.setState: the state was written with poolSize ${String(state.extra?.['poolSize'])}, this trainer has ${this.poolSize}.`);
     }
-    await applyState(`${FN}.setState`, FN, state, this.models(), { optimizerG: this.optG, optimizerD: this.optD });
-    this.stepCount = state.step;
-    this.setLearningRateFactor(state.learningRateFactor);
+    await super.setState(state);
     const poolImages = (key: 'A' | 'B') =>
       state.tensors
         .filter((t) => t.name.startsWith(`pool/${key}/`))
@@ -305,9 +272,8 @@ export class CycleGANTrainer {
   }
 
   /** Releases the optimizers and pools (the models stay with their owner). */
-  dispose(): void {
-    this.optG.dispose();
-    this.optD.dispose();
+  override dispose(): void {
+    super.dispose();
     this.poolA.dispose();
     this.poolB.dispose();
   }

@@ -2,12 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { discriminatorLoss, generatorLoss, l1Loss } from '../losses';
 import type { TrainerProgress } from './pix2pix-trainer';
-import type { TrainerState } from './trainer-state';
 import {
-  TrainerAdam,
-  applyState,
   applyTraining,
-  captureState,
   checkImages,
   checkPositive,
   checkSameBatchAndSize,
@@ -17,6 +13,7 @@ import {
   takeSnapshot,
   trainableVariables,
 } from './internal/trainer-core';
+import { TrainerBase } from './internal/trainer-base';
 
 /** Losses of one {@link InpaintingTrainer} step (plain numbers). */
 export interface InpaintingLosses {
@@ -91,44 +88,27 @@ const FN = 'InpaintingTrainer';
  * const losses = await trainer.step(images, masks); // { lossD, lossG, lossGGan, lossL1Coarse, lossL1Fine }
  * ```
  */
-export class InpaintingTrainer {
+export class InpaintingTrainer extends TrainerBase {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
   readonly l1Alpha: number;
   readonly ganAlpha: number;
   readonly onProgress?: (progress: TrainerProgress<InpaintingLosses>) => void;
-  private readonly optG: TrainerAdam;
-  private readonly optD: TrainerAdam;
-  private stepCount = 0;
-  private lrFactor = 1;
 
   constructor(args: InpaintingTrainerArgs) {
     if (args == null || args.generator == null || args.discriminator == null) {
       throw new Error(`${FN}: generator and discriminator are required.`);
     }
+    super(FN, { lr: args.lr ?? 1e-4, beta1: args.beta1 ?? 0.5, beta2: args.beta2 ?? 0.999 });
     this.generator = args.generator;
     this.discriminator = args.discriminator;
     this.l1Alpha = checkPositive(FN, 'l1Alpha', args.l1Alpha ?? 1, true);
     this.ganAlpha = checkPositive(FN, 'ganAlpha', args.ganAlpha ?? 1, true);
-    const lr = checkPositive(FN, 'lr', args.lr ?? 1e-4);
-    const beta1 = checkPositive(FN, 'beta1', args.beta1 ?? 0.5, true);
-    const beta2 = checkPositive(FN, 'beta2', args.beta2 ?? 0.999, true);
-    this.optG = new TrainerAdam(lr, beta1, beta2);
-    this.optD = new TrainerAdam(lr, beta1, beta2);
     this.onProgress = args.onProgress;
   }
 
-  /** Number of completed steps. */
-  get steps(): number {
-    return this.stepCount;
-  }
-
-  /** Multiplies both learning rates by `factor` from the next step on. */
-  setLearningRateFactor(factor: number): void {
-    checkPositive(`${FN}.setLearningRateFactor`, 'factor', factor, true);
-    this.lrFactor = factor;
-    this.optG.setFactor(factor);
-    this.optD.setFactor(factor);
+  protected stateModels(): Record<string, tfl.LayersModel> {
+    return { generator: this.generator, discriminator: this.discriminator };
   }
 
   /**
@@ -207,40 +187,5 @@ export class InpaintingTrainer {
     this.stepCount = stepNo;
     this.onProgress?.({ step: stepNo, losses });
     return losses;
-  }
-
-  /** A copy of the full training state (see {@link TrainerState}); dispose it when done. */
-  async getState(): Promise<TrainerState> {
-    return {
-      format: 'tfjs-synth-trainer',
-      version: 1,
-      kind: FN,
-      step: this.stepCount,
-      learningRateFactor: this.lrFactor,
-      tensors: await captureState(
-        { generator: this.generator, discriminator: this.discriminator },
-        { optimizerG: this.optG, optimizerD: this.optD },
-      ),
-      extra: {},
-    };
-  }
-
-  /** Restores a state from {@link getState} (the state's tensors stay owned by the caller). */
-  async setState(state: TrainerState): Promise<void> {
-    await applyState(
-      `${FN}.setState`,
-      FN,
-      state,
-      { generator: this.generator, discriminator: this.discriminator },
-      { optimizerG: this.optG, optimizerD: this.optD },
-    );
-    this.stepCount = state.step;
-    this.setLearningRateFactor(state.learningRateFactor);
-  }
-
-  /** Releases the optimizers (the models stay with their owner). */
-  dispose(): void {
-    this.optG.dispose();
-    this.optD.dispose();
   }
 }

@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ganLoss, l1Loss } from '../losses';
-import type { TrainerState } from './trainer-state';
 import {
   REFERENCE_GAN_MODES,
-  TrainerAdam,
-  applyState,
   applyTraining,
-  captureState,
   checkGanMode,
   checkImages,
   checkPositive,
@@ -21,6 +17,7 @@ import {
   trainableVariables,
   type ReferenceGanMode,
 } from './internal/trainer-core';
+import { TrainerBase } from './internal/trainer-base';
 
 /** Losses of one {@link Pix2PixTrainer} step (plain numbers, read after the step). */
 export interface Pix2PixLosses {
@@ -102,48 +99,27 @@ const FN = 'Pix2PixTrainer';
  * const losses = await trainer.step(a, b); // { lossD, lossDReal, lossDFake, lossG, lossGGan, lossGL1 }
  * ```
  */
-export class Pix2PixTrainer {
+export class Pix2PixTrainer extends TrainerBase {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
   readonly lambdaL1: number;
   readonly ganMode: ReferenceGanMode;
   readonly onProgress?: (progress: TrainerProgress<Pix2PixLosses>) => void;
-  private readonly optG: TrainerAdam;
-  private readonly optD: TrainerAdam;
-  private stepCount = 0;
-  private lrFactor = 1;
 
   constructor(args: Pix2PixTrainerArgs) {
     if (args == null || args.generator == null || args.discriminator == null) {
       throw new Error(`${FN}: generator and discriminator are required.`);
     }
+    super(FN, { lr: args.lr ?? 2e-4, beta1: args.beta1 ?? 0.5, beta2: args.beta2 ?? 0.999 });
     this.generator = args.generator;
     this.discriminator = args.discriminator;
     this.lambdaL1 = checkPositive(FN, 'lambdaL1', args.lambdaL1 ?? 100, true);
     this.ganMode = checkGanMode(FN, args.ganMode ?? 'vanilla', REFERENCE_GAN_MODES);
-    const lr = checkPositive(FN, 'lr', args.lr ?? 2e-4);
-    const beta1 = checkPositive(FN, 'beta1', args.beta1 ?? 0.5, true);
-    const beta2 = checkPositive(FN, 'beta2', args.beta2 ?? 0.999, true);
-    this.optG = new TrainerAdam(lr, beta1, beta2);
-    this.optD = new TrainerAdam(lr, beta1, beta2);
     this.onProgress = args.onProgress;
   }
 
-  /** Number of completed steps. */
-  get steps(): number {
-    return this.stepCount;
-  }
-
-  /**
-   * Multiplies both learning rates by `factor` from the next step on, e.g. the value of a
-   * schedule from `training.linearDecay()` at the start of each epoch like the reference:
-   * `trainer.setLearningRateFactor(schedule(epoch))`.
-   */
-  setLearningRateFactor(factor: number): void {
-    checkPositive(`${FN}.setLearningRateFactor`, 'factor', factor, true);
-    this.lrFactor = factor;
-    this.optG.setFactor(factor);
-    this.optD.setFactor(factor);
+  protected stateModels(): Record<string, tfl.LayersModel> {
+    return { generator: this.generator, discriminator: this.discriminator };
   }
 
   /**
@@ -216,40 +192,5 @@ export class Pix2PixTrainer {
     this.stepCount = stepNo;
     this.onProgress?.({ step: stepNo, losses });
     return losses;
-  }
-
-  /** A copy of the full training state (see {@link TrainerState}); dispose it when done. */
-  async getState(): Promise<TrainerState> {
-    return {
-      format: 'tfjs-synth-trainer',
-      version: 1,
-      kind: FN,
-      step: this.stepCount,
-      learningRateFactor: this.lrFactor,
-      tensors: await captureState(
-        { generator: this.generator, discriminator: this.discriminator },
-        { optimizerG: this.optG, optimizerD: this.optD },
-      ),
-      extra: {},
-    };
-  }
-
-  /** Restores a state from {@link getState} (the state's tensors stay owned by the caller). */
-  async setState(state: TrainerState): Promise<void> {
-    await applyState(
-      `${FN}.setState`,
-      FN,
-      state,
-      { generator: this.generator, discriminator: this.discriminator },
-      { optimizerG: this.optG, optimizerD: this.optD },
-    );
-    this.stepCount = state.step;
-    this.setLearningRateFactor(state.learningRateFactor);
-  }
-
-  /** Releases the optimizers (the models stay with their owner). */
-  dispose(): void {
-    this.optG.dispose();
-    this.optD.dispose();
   }
 }
