@@ -54,7 +54,7 @@ interface GenConvOptions {
  * Inputs: `[image [batch, h, w, 3] in [-1, 1], mask [batch, h, w, 1]]`, 1 = hole (binary),
  * h and w multiples of 8 (two stride-2 downsamplings, then attention at rate 2).
  * Outputs: `[x1, x2]`, the coarse and the refined image, each [batch, h, w, 3], tanh in [-1, 1].
- * Paste the refined one into the holes with {@link completeImage} (`ops.completeImage`).
+ * Paste the refined one into the holes with `ops.completeImage`.
  *
  * Porting note: NHWC as in the TF original; convolutions use TF 'same' padding exactly. There is
  * no PyTorch reference: the original is TensorFlow 1.
