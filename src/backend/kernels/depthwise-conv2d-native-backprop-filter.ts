@@ -8,7 +8,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { makeOutputFrom, readValues } from './kernel-utils';
+import { forEachDepthwiseTap, makeOutputFrom, readValues } from './kernel-utils';
 
 const NAME = 'DepthwiseConv2dNativeBackpropFilter';
 
@@ -56,8 +56,7 @@ export function depthwiseConv2dNativeBackpropFilterWasm(args: {
     dimRoundingMode,
     true,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { inChannels, outChannels, filterHeight, filterWidth } = info;
   if (dy.shape.join() !== info.outShape.join()) {
     throw new Error(`${NAME} (wasm): dy has shape [${dy.shape}], expected [${info.outShape}] for x [${x.shape}].`);
   }
@@ -65,30 +64,13 @@ export function depthwiseConv2dNativeBackpropFilterWasm(args: {
   const xs = readValues(backend, x);
   const g = readValues(backend, dy);
   const dW = new Float64Array(filterHeight * filterWidth * outChannels);
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight - top + kh * dilationHeight;
-          if (ih < 0 || ih >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const iw = ow * strideWidth - left + kw * dilationWidth;
-            if (iw < 0 || iw >= inWidth) continue;
-            const xBase = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            const wBase = (kh * filterWidth + kw) * outChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const xv = xs[xBase + c]!;
-              const o = c * mult;
-              for (let m = 0; m < mult; m++) dW[wBase + o + m]! += xv * g[dyBase + o + m]!;
-            }
-          }
-        }
-      }
+  forEachDepthwiseTap(info, (dyBase, xBase, wBase) => {
+    for (let c = 0; c < inChannels; c++) {
+      const xv = xs[xBase + c]!;
+      const o = c * mult;
+      for (let m = 0; m < mult; m++) dW[wBase + o + m]! += xv * g[dyBase + o + m]!;
     }
-  }
+  });
   return makeOutputFrom(backend, [...filterShape], 'float32', dW);
 }
 

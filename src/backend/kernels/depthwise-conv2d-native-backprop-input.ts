@@ -8,7 +8,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { makeOutputFrom, readValues } from './kernel-utils';
+import { forEachDepthwiseTap, makeOutputFrom, readValues } from './kernel-utils';
 
 const NAME = 'DepthwiseConv2dNativeBackpropInput';
 
@@ -56,8 +56,7 @@ export function depthwiseConv2dNativeBackpropInputWasm(args: {
     dimRoundingMode,
     true,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { batchSize, inHeight, inWidth, inChannels, outChannels } = info;
   if (dy.shape.join() !== info.outShape.join()) {
     throw new Error(
       `${NAME} (wasm): dy has shape [${dy.shape}], expected [${info.outShape}] for inputShape [${inputShape}].`,
@@ -67,31 +66,14 @@ export function depthwiseConv2dNativeBackpropInputWasm(args: {
   const g = readValues(backend, dy);
   const w = readValues(backend, filter);
   const dx = new Float64Array(batchSize * inHeight * inWidth * inChannels);
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const dyBase = ((b * outHeight + oh) * outWidth + ow) * outChannels;
-        for (let kh = 0; kh < filterHeight; kh++) {
-          const ih = oh * strideHeight - top + kh * dilationHeight;
-          if (ih < 0 || ih >= inHeight) continue;
-          for (let kw = 0; kw < filterWidth; kw++) {
-            const iw = ow * strideWidth - left + kw * dilationWidth;
-            if (iw < 0 || iw >= inWidth) continue;
-            const xBase = ((b * inHeight + ih) * inWidth + iw) * inChannels;
-            const wBase = (kh * filterWidth + kw) * outChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const o = c * mult;
-              let sum = 0;
-              for (let m = 0; m < mult; m++) sum += g[dyBase + o + m]! * w[wBase + o + m]!;
-              dx[xBase + c]! += sum;
-            }
-          }
-        }
-      }
+  forEachDepthwiseTap(info, (dyBase, xBase, wBase) => {
+    for (let c = 0; c < inChannels; c++) {
+      const o = c * mult;
+      let sum = 0;
+      for (let m = 0; m < mult; m++) sum += g[dyBase + o + m]! * w[wBase + o + m]!;
+      dx[xBase + c]! += sum;
     }
-  }
+  });
   return makeOutputFrom(backend, [...inputShape], 'float32', dx);
 }
 

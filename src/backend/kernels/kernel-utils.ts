@@ -1,4 +1,5 @@
 import {
+  backend_util,
   getKernel,
   util,
   type DataType,
@@ -70,4 +71,36 @@ export function readValues(backend: BackendWasm, info: TensorInfo): Float32Array
   if (values instanceof Float32Array || values instanceof Int32Array) return values;
   // bool tensors come back as Uint8Array; widen so callers handle one numeric type.
   return Int32Array.from(values as Uint8Array);
+}
+
+/**
+ * Visits every (output pixel, filter tap) pair of a depthwise convolution whose input pixel lies
+ * inside the image (taps in the padding contribute nothing), passing the flat NHWC offsets of
+ * the dy pixel, the x pixel and the filter tap. Both depthwise gradient kernels accumulate over
+ * exactly these pairs; only what they accumulate differs.
+ * @internal
+ */
+export function forEachDepthwiseTap(
+  info: backend_util.Conv2DInfo,
+  visit: (dyBase: number, xBase: number, wBase: number) => void,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * outChannels;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight - top + kh * dilationHeight;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth - left + kw * dilationWidth;
+            if (iw < 0 || iw >= inWidth) continue;
+            visit(dyBase, ((b * inHeight + ih) * inWidth + iw) * inChannels, (kh * filterWidth + kw) * outChannels);
+          }
+        }
+      }
+    }
+  }
 }
