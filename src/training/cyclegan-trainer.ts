@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { cycleConsistencyLoss, ganLoss, identityLoss } from '../losses';
 import { ImagePool } from './image-pool';
-import type { TrainerProgress } from './pix2pix-trainer';
+import type { TrainerCommonArgs, TrainerProgress } from './trainer-args';
 import type { TrainerState } from './trainer-state';
 import {
   REFERENCE_GAN_MODES,
@@ -42,7 +42,7 @@ export interface CycleGANLosses {
 }
 
 /** Arguments of {@link CycleGANTrainer}. */
-export interface CycleGANTrainerArgs {
+export interface CycleGANTrainerArgs extends TrainerCommonArgs<CycleGANLosses> {
   /** Generator A -> B (e.g. `models.resnetGenerator()`). */
   gA: tfl.LayersModel;
   /** Generator B -> A. */
@@ -61,16 +61,8 @@ export interface CycleGANTrainerArgs {
   ganMode?: ReferenceGanMode;
   /** Size of each fake-image history pool (0 = use the newest fakes). Default 50. */
   poolSize?: number;
-  /** Adam learning rate. Default 2e-4. */
-  lr?: number;
-  /** Adam beta1. Default 0.5. */
-  beta1?: number;
-  /** Adam beta2. Default 0.999. */
-  beta2?: number;
   /** Seed of the image pools' random choices. Default: unseeded. */
   seed?: number;
-  /** Called after every successful step. */
-  onProgress?: (progress: TrainerProgress<CycleGANLosses>) => void;
 }
 
 const FN = 'CycleGANTrainer';

@@ -7,7 +7,8 @@ export type { LrSchedule, LinearDecayOptions, StepDecayOptions, CosineDecayOptio
 export { randomBoxMask, randomBrushStrokeMask, maskToTensor } from './mask-generators';
 export type { BinaryMask, RandomBoxMaskOptions, RandomBrushStrokeMaskOptions } from './mask-generators';
 export { Pix2PixTrainer } from './pix2pix-trainer';
-export type { Pix2PixTrainerArgs, Pix2PixLosses, TrainerProgress } from './pix2pix-trainer';
+export type { Pix2PixTrainerArgs, Pix2PixLosses } from './pix2pix-trainer';
+export type { TrainerCommonArgs, TrainerProgress } from './trainer-args';
 export { disposeTrainerState } from './trainer-state';
 export type { TrainerState, TrainerNamedTensor } from './trainer-state';
 export { CycleGANTrainer } from './cyclegan-trainer';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { discriminatorLoss, generatorLoss, l1Loss } from '../losses';
-import type { TrainerProgress } from './pix2pix-trainer';
+import type { TrainerCommonArgs, TrainerProgress } from './trainer-args';
 import {
   applyTraining,
   checkImages,
@@ -30,7 +30,7 @@ export interface InpaintingLosses {
 }
 
 /** Arguments of {@link InpaintingTrainer}. */
-export interface InpaintingTrainerArgs {
+export interface InpaintingTrainerArgs extends TrainerCommonArgs<InpaintingLosses> {
   /**
    * Inputs `[image with holes zeroed [n, h, w, c], mask [n, h, w, 1]]`, outputs `[x1, x2]`
    * (coarse and refined images [n, h, w, c]), e.g. `models.gatedInpaintingGenerator()`.
@@ -41,18 +41,10 @@ export interface InpaintingTrainerArgs {
    * `models.snPatchGANDiscriminator()`; its spectral-norm vectors update in training mode.
    */
   discriminator: tfl.LayersModel;
-  /** Adam learning rate of both networks. Default 1e-4. */
-  lr?: number;
-  /** Adam beta1. Default 0.5. */
-  beta1?: number;
-  /** Adam beta2. Default 0.999. */
-  beta2?: number;
   /** Weight of each L1 term (coarse and fine). Default 1. */
   l1Alpha?: number;
   /** Weight of the GAN term in the generator loss. Default 1. */
   ganAlpha?: number;
-  /** Called after every successful step. */
-  onProgress?: (progress: TrainerProgress<InpaintingLosses>) => void;
 }
 
 const FN = 'InpaintingTrainer';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ganLoss, l1Loss } from '../losses';
+import type { TrainerCommonArgs, TrainerProgress } from './trainer-args';
 import {
   REFERENCE_GAN_MODES,
   applyTraining,
@@ -32,15 +33,8 @@ export interface Pix2PixLosses {
   lossGL1: number;
 }
 
-/** What `onProgress` receives after each successful step. */
-export interface TrainerProgress<L> {
-  /** Number of completed steps (1 after the first). */
-  step: number;
-  losses: L;
-}
-
 /** Arguments of {@link Pix2PixTrainer}. */
-export interface Pix2PixTrainerArgs {
+export interface Pix2PixTrainerArgs extends TrainerCommonArgs<Pix2PixLosses> {
   /** Maps A images [n, h, w, cA] to B images [n, h, w, cB] (e.g. `models.unetGenerator()`). */
   generator: tfl.LayersModel;
   /** Conditional discriminator on concat(A, B) along channels, cA + cB inputs (e.g. `models.patchGANDiscriminator({ inputChannels: 6 })`). */
@@ -49,14 +43,6 @@ export interface Pix2PixTrainerArgs {
   lambdaL1?: number;
   /** GAN objective: 'vanilla' (BCE with logits), 'lsgan' (MSE) or 'wgan'. Default 'vanilla'. */
   ganMode?: ReferenceGanMode;
-  /** Adam learning rate of both networks. Default 2e-4. */
-  lr?: number;
-  /** Adam beta1. Default 0.5. */
-  beta1?: number;
-  /** Adam beta2. Default 0.999. */
-  beta2?: number;
-  /** Called after every successful step. */
-  onProgress?: (progress: TrainerProgress<Pix2PixLosses>) => void;
 }
 
 const FN = 'Pix2PixTrainer';
