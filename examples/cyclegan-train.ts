@@ -36,7 +36,7 @@ Options:
   --blocks <n>          residual blocks per generator (default 3; the paper uses 9 at 256)
   --save-every <n>      checkpoint and sample grid every n steps (default 50)
   --resume              continue from <out>/checkpoint
-  --seed <n>            data and image-pool seed (default 1)
+  --seed <n>            data, image-pool and weight initialisation seed (default 1)
   --demo-data           make a tiny unpaired set (cat crops vs coffee crops) in the temp folder and train on it
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
@@ -109,10 +109,10 @@ export async function main(argv: string[]): Promise<number> {
   await initBackend(values.backend as BackendName);
 
   const data = await unalignedDataset(dir, { loadSize: Math.round(size * 1.125), cropSize: size, seed });
-  const gA = models.resnetGenerator({ ngf, nBlocks: blocks });
-  const gB = models.resnetGenerator({ ngf, nBlocks: blocks });
-  const dA = models.patchGANDiscriminator({ inputChannels: 3, ndf, norm: 'instance' });
-  const dB = models.patchGANDiscriminator({ inputChannels: 3, ndf, norm: 'instance' });
+  const gA = models.resnetGenerator({ ngf, nBlocks: blocks, seed });
+  const gB = models.resnetGenerator({ ngf, nBlocks: blocks, seed: seed + 1 });
+  const dA = models.patchGANDiscriminator({ inputChannels: 3, ndf, norm: 'instance', seed: seed + 2 });
+  const dB = models.patchGANDiscriminator({ inputChannels: 3, ndf, norm: 'instance', seed: seed + 3 });
   const trainer = new training.CycleGANTrainer({ gA, gB, dA, dB, seed });
   const checkpoint = join(values.out, 'checkpoint');
   await mkdir(values.out, { recursive: true });

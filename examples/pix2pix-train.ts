@@ -46,7 +46,7 @@ Options:
   --save-every <n>      checkpoint and sample grid every n steps (default 100)
   --direction <AtoB|BtoA>  (default AtoB)
   --resume              continue from <out>/checkpoint
-  --seed <n>            data augmentation seed (default 1)
+  --seed <n>            data augmentation and weight initialisation seed (default 1)
   --demo-data           make a tiny dataset (grey -> colour crops of examples/assets) in the temp folder and train on it
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
@@ -127,8 +127,8 @@ export async function main(argv: string[]): Promise<number> {
   const data = await alignedDataset(dir, { loadSize: Math.round(size * 1.125), cropSize: size, seed, direction: values.direction });
   // Instance norm (the reference's --norm instance): with batch size 1 it is what batch norm
   // computes in training mode, and the sample grids (inference) then need no running statistics.
-  const generator = models.unetGenerator({ ngf, numDowns: Math.min(8, numDowns), norm: 'instance' });
-  const discriminator = models.patchGANDiscriminator({ inputChannels: 6, ndf });
+  const generator = models.unetGenerator({ ngf, numDowns: Math.min(8, numDowns), norm: 'instance', seed });
+  const discriminator = models.patchGANDiscriminator({ inputChannels: 6, ndf, seed: seed + 1 });
   const trainer = new training.Pix2PixTrainer({ generator, discriminator });
   const checkpoint = join(values.out, 'checkpoint');
   await mkdir(values.out, { recursive: true });

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  checkInputShape, checkInt, checkNorm, conv, leakyRelu, norm, sizedInput, useBiasFor, zeroPad, type NetworkNorm,
+  checkInputShape, checkSeed, checkInt, checkNorm, conv, leakyRelu, norm, sizedInput, useBiasFor, zeroPad, type NetworkNorm,
+  WeightInit,
 } from './internal/networks-common';
 
 /** Arguments of {@link patchGANDiscriminator}. */
@@ -15,6 +16,11 @@ export interface PatchGANDiscriminatorArgs {
   norm?: NetworkNorm;
   /** Fixed `[height, width]` (at least 3 * 2^nLayers). Default: any size from 3 * 2^nLayers. */
   inputShape?: [number, number];
+  /**
+   * Seed of the weight initialisation (an integer, taken modulo 2^32): the same seed and
+   * arguments give the same weights. Default: unseeded (fresh random weights on every call).
+   */
+  seed?: number;
 }
 
 /**
@@ -57,23 +63,24 @@ export function patchGANDiscriminator(args: PatchGANDiscriminatorArgs = {}): tfl
   const kind = checkNorm(fn, args.norm ?? 'batch');
   const dims = checkInputShape(fn, args.inputShape);
   const useBias = useBiasFor(kind);
+  const init = new WeightInit(checkSeed(fn, args.seed));
 
   // Sizes shrink floor(n / 2) per stride-2 conv and by 1 per stride-1 conv; the logit map needs
   // at least 1 pixel.
   const { input, x } = sizedInput(fn, inputChannels, dims, { minSize: 3 * 2 ** nLayers, reason: '3 * 2^nLayers' });
   let h = zeroPad(x, 'model.0_zero_pad', 1);
-  h = conv(h, 'model.0', ndf, 4, 2, 'valid', true);
+  h = conv(h, 'model.0', ndf, 4, 2, 'valid', true, init);
   h = leakyRelu(h, 'model.1_leaky_relu');
   let index = 2;
   for (let n = 1; n <= nLayers; n++) {
     const stride = n < nLayers ? 2 : 1;
     h = zeroPad(h, `model.${index}_zero_pad`, 1);
-    h = conv(h, `model.${index}`, ndf * Math.min(2 ** n, 8), 4, stride, 'valid', useBias);
-    h = norm(h, kind, `model.${index + 1}`);
+    h = conv(h, `model.${index}`, ndf * Math.min(2 ** n, 8), 4, stride, 'valid', useBias, init);
+    h = norm(h, kind, `model.${index + 1}`, init);
     h = leakyRelu(h, `model.${index + 2}_leaky_relu`);
     index += 3;
   }
   h = zeroPad(h, `model.${index}_zero_pad`, 1);
-  h = conv(h, `model.${index}`, 1, 4, 1, 'valid', true);
+  h = conv(h, `model.${index}`, 1, 4, 1, 'valid', true, init);
   return tfl.model({ inputs: input, outputs: h, name: 'patchgan_discriminator' });
 }

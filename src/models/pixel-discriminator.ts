@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  checkInputShape, checkInt, checkNorm, conv, leakyRelu, norm, useBiasFor, type NetworkNorm, type Sym,
+  checkInputShape, checkSeed, checkInt, checkNorm, conv, leakyRelu, norm, useBiasFor, type NetworkNorm, type Sym,
+  WeightInit,
 } from './internal/networks-common';
 
 /** Arguments of {@link pixelDiscriminator}. */
@@ -13,6 +14,11 @@ export interface PixelDiscriminatorArgs {
   norm?: NetworkNorm;
   /** Fixed `[height, width]`. Default: any size. */
   inputShape?: [number, number];
+  /**
+   * Seed of the weight initialisation (an integer, taken modulo 2^32): the same seed and
+   * arguments give the same weights. Default: unseeded (fresh random weights on every call).
+   */
+  seed?: number;
 }
 
 /**
@@ -46,12 +52,13 @@ export function pixelDiscriminator(args: PixelDiscriminatorArgs = {}): tfl.Layer
   const kind = checkNorm(fn, args.norm ?? 'batch');
   const [h0, w0] = checkInputShape(fn, args.inputShape);
   const useBias = useBiasFor(kind);
+  const init = new WeightInit(checkSeed(fn, args.seed));
   const input = tfl.input({ shape: [h0, w0, inputChannels], name: 'input' });
-  let h: Sym = conv(input, 'net.0', ndf, 1, 1, 'valid', true);
+  let h: Sym = conv(input, 'net.0', ndf, 1, 1, 'valid', true, init);
   h = leakyRelu(h, 'net.1_leaky_relu');
-  h = conv(h, 'net.2', ndf * 2, 1, 1, 'valid', useBias);
-  h = norm(h, kind, 'net.3');
+  h = conv(h, 'net.2', ndf * 2, 1, 1, 'valid', useBias, init);
+  h = norm(h, kind, 'net.3', init);
   h = leakyRelu(h, 'net.4_leaky_relu');
-  h = conv(h, 'net.5', 1, 1, 1, 'valid', useBias);
+  h = conv(h, 'net.5', 1, 1, 1, 'valid', useBias, init);
   return tfl.model({ inputs: input, outputs: h, name: 'pixel_discriminator' });
 }

@@ -2,8 +2,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { reflectionPadding2d } from '../layers/reflection-padding2d';
 import { crop2d } from './internal/crop2d';
 import {
-  checkBool, checkInputShape, checkInt, checkNorm, conv, convTranspose, dropout, norm, relu, sizedInput, tanh, useBiasFor,
+  checkBool, checkInputShape, checkSeed, checkInt, checkNorm, conv, convTranspose, dropout, norm, relu, sizedInput, tanh, useBiasFor,
   zeroPad, type NetworkNorm, type Sym,
+  WeightInit,
 } from './internal/networks-common';
 
 /** Arguments of {@link resnetGenerator}. */
@@ -22,6 +23,11 @@ export interface ResnetGeneratorArgs {
   dropout?: boolean;
   /** Fixed `[height, width]` (multiples of 4, at least 8). Default: any such size. */
   inputShape?: [number, number];
+  /**
+   * Seed of the weight initialisation (an integer, taken modulo 2^32): the same seed and
+   * arguments give the same weights. Default: unseeded (fresh random weights on every call).
+   */
+  seed?: number;
 }
 
 /**
@@ -72,20 +78,21 @@ export function resnetGenerator(args: ResnetGeneratorArgs = {}): tfl.LayersModel
   const useDropout = checkBool(fn, 'dropout', args.dropout ?? false);
   const dims = checkInputShape(fn, args.inputShape);
   const useBias = useBiasFor(kind);
+  const init = new WeightInit(checkSeed(fn, args.seed));
   const reflect = (x: Sym, name: string, padding: number): Sym => reflectionPadding2d({ padding, name }).apply(x) as Sym;
 
   // Multiples of 4: two exact halvings. At least 8: the blocks' reflection padding of 1 needs
   // 2 pixels at 1/4 resolution (PyTorch requires padding < size too).
   const { input, x } = sizedInput(fn, inputChannels, dims, { multiple: 4, minSize: 8 });
   let h = reflect(x, 'model.0_reflection_pad', 3);
-  h = conv(h, 'model.1', ngf, 7, 1, 'valid', useBias);
-  h = norm(h, kind, 'model.2');
+  h = conv(h, 'model.1', ngf, 7, 1, 'valid', useBias, init);
+  h = norm(h, kind, 'model.2', init);
   h = relu(h, 'model.3_relu');
   for (let i = 0; i < 2; i++) {
     const index = 4 + 3 * i;
     h = zeroPad(h, `model.${index}_zero_pad`, 1);
-    h = conv(h, `model.${index}`, ngf * 2 ** (i + 1), 3, 2, 'valid', useBias);
-    h = norm(h, kind, `model.${index + 1}`);
+    h = conv(h, `model.${index}`, ngf * 2 ** (i + 1), 3, 2, 'valid', useBias, init);
+    h = norm(h, kind, `model.${index + 1}`, init);
     h = relu(h, `model.${index + 2}_relu`);
   }
   const dim = ngf * 4;
@@ -94,27 +101,27 @@ export function resnetGenerator(args: ResnetGeneratorArgs = {}): tfl.LayersModel
     // With dropout, nn.Dropout takes index 4 and shifts the second half by one.
     const o = useDropout ? 1 : 0;
     let r = reflect(h, `${s}.0_reflection_pad`, 1);
-    r = conv(r, `${s}.1`, dim, 3, 1, 'valid', useBias);
-    r = norm(r, kind, `${s}.2`);
+    r = conv(r, `${s}.1`, dim, 3, 1, 'valid', useBias, init);
+    r = norm(r, kind, `${s}.2`, init);
     r = relu(r, `${s}.3_relu`);
     if (useDropout) r = dropout(r, `${s}.4_dropout`);
     r = reflect(r, `${s}.${4 + o}_reflection_pad`, 1);
-    r = conv(r, `${s}.${5 + o}`, dim, 3, 1, 'valid', useBias);
-    r = norm(r, kind, `${s}.${6 + o}`);
+    r = conv(r, `${s}.${5 + o}`, dim, 3, 1, 'valid', useBias, init);
+    r = norm(r, kind, `${s}.${6 + o}`, init);
     h = tfl.layers.add({ name: `model.${10 + b}_add` }).apply([h, r]) as Sym;
   }
   const up = 10 + nBlocks;
   for (let i = 0; i < 2; i++) {
     const index = up + 3 * i;
-    h = convTranspose(h, `model.${index}`, ngf * 2 ** (1 - i), 3, 'valid', useBias);
+    h = convTranspose(h, `model.${index}`, ngf * 2 ** (1 - i), 3, 'valid', useBias, init);
     // Porting note: ConvTranspose2d(k3, s2, p1, output_padding 1) = 'valid' output [1 : 2n + 1].
     h = crop2d({ cropping: [[1, 0], [1, 0]], name: `model.${index}_crop` }).apply(h) as Sym;
-    h = norm(h, kind, `model.${index + 1}`);
+    h = norm(h, kind, `model.${index + 1}`, init);
     h = relu(h, `model.${index + 2}_relu`);
   }
   h = reflect(h, `model.${up + 6}_reflection_pad`, 3);
   // The last convolution always has a bias.
-  h = conv(h, `model.${up + 7}`, outputChannels, 7, 1, 'valid', true);
+  h = conv(h, `model.${up + 7}`, outputChannels, 7, 1, 'valid', true, init);
   h = tanh(h, `model.${up + 8}_tanh`);
   return tfl.model({ inputs: input, outputs: h, name: 'resnet_generator' });
 }

@@ -1,7 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  checkBool, checkInputShape, checkInt, checkNorm, conv, convTranspose, dropout, leakyRelu, norm, relu, sizedInput, tanh,
+  checkBool, checkInputShape, checkSeed, checkInt, checkNorm, conv, convTranspose, dropout, leakyRelu, norm, relu, sizedInput, tanh,
   useBiasFor, type NetworkNorm, type Sym,
+  WeightInit,
 } from './internal/networks-common';
 
 /** Arguments of {@link unetGenerator}. */
@@ -20,6 +21,11 @@ export interface UnetGeneratorArgs {
   dropout?: boolean;
   /** Fixed `[height, width]` (multiples of 2^numDowns). Default: any height and width that are multiples of 2^numDowns. */
   inputShape?: [number, number];
+  /**
+   * Seed of the weight initialisation (an integer, taken modulo 2^32): the same seed and
+   * arguments give the same weights. Default: unseeded (fresh random weights on every call).
+   */
+  seed?: number;
 }
 
 /**
@@ -68,6 +74,7 @@ export function unetGenerator(args: UnetGeneratorArgs = {}): tfl.LayersModel {
   const useDropout = checkBool(fn, 'dropout', args.dropout ?? false);
   const dims = checkInputShape(fn, args.inputShape);
   const useBias = useBiasFor(kind);
+  const init = new WeightInit(checkSeed(fn, args.seed));
 
   // (outer, inner) channels of the levels below the outermost, outermost-first, as upstream
   // builds them inside-out: ngf->2ngf, 2ngf->4ngf, 4ngf->8ngf, then 8ngf->8ngf (numDowns - 5
@@ -86,18 +93,18 @@ export function unetGenerator(args: UnetGeneratorArgs = {}): tfl.LayersModel {
     const { outer, inner, dropout: drop } = levels[level]!;
     const s = `${block}.model`;
     let h = leakyRelu(x, `${s}.0_leaky_relu`);
-    h = conv(h, `${s}.1`, inner, 4, 2, 'same', useBias);
+    h = conv(h, `${s}.1`, inner, 4, 2, 'same', useBias, init);
     if (level === levels.length - 1) {
       // Innermost: no norm on the 1x1 bottleneck.
       h = relu(h, `${s}.2_relu`);
-      h = convTranspose(h, `${s}.3`, outer, 4, 'same', useBias);
-      h = norm(h, kind, `${s}.4`);
+      h = convTranspose(h, `${s}.3`, outer, 4, 'same', useBias, init);
+      h = norm(h, kind, `${s}.4`, init);
     } else {
-      h = norm(h, kind, `${s}.2`);
+      h = norm(h, kind, `${s}.2`, init);
       h = skipBlock(h, level + 1, `${s}.3`);
       h = relu(h, `${s}.4_relu`);
-      h = convTranspose(h, `${s}.5`, outer, 4, 'same', useBias);
-      h = norm(h, kind, `${s}.6`);
+      h = convTranspose(h, `${s}.5`, outer, 4, 'same', useBias, init);
+      h = norm(h, kind, `${s}.6`, init);
       if (drop) h = dropout(h, `${s}.7_dropout`);
     }
     // Skip first, then the up path (torch.cat([x, model(x)], 1)).
@@ -105,11 +112,11 @@ export function unetGenerator(args: UnetGeneratorArgs = {}): tfl.LayersModel {
   };
 
   const { input, x } = sizedInput(fn, inputChannels, dims, { multiple: 2 ** numDowns, reason: '2^numDowns' });
-  let h = conv(x, 'model.model.0', ngf, 4, 2, 'same', useBias);
+  let h = conv(x, 'model.model.0', ngf, 4, 2, 'same', useBias, init);
   h = skipBlock(h, 0, 'model.model.1');
   h = relu(h, 'model.model.2_relu');
   // The outermost transposed convolution always has a bias.
-  h = convTranspose(h, 'model.model.3', outputChannels, 4, 'same', true);
+  h = convTranspose(h, 'model.model.3', outputChannels, 4, 'same', true, init);
   h = tanh(h, 'model.model.4_tanh');
   return tfl.model({ inputs: input, outputs: h, name: 'unet_generator' });
 }

@@ -21,8 +21,8 @@ let SIZE = 64;
 
 function buildPair(): { generator: tfl.LayersModel; discriminator: tfl.LayersModel } {
   return {
-    generator: unetGenerator({ ngf: 8, numDowns: SIZE === 64 ? 6 : 5, norm: 'batch' }),
-    discriminator: patchGANDiscriminator({ inputChannels: 6, ndf: 8, nLayers: SIZE === 64 ? 3 : 2, norm: 'batch' }),
+    generator: unetGenerator({ ngf: 8, numDowns: SIZE === 64 ? 6 : 5, norm: 'batch', seed: 11 }),
+    discriminator: patchGANDiscriminator({ inputChannels: 6, ndf: 8, nLayers: SIZE === 64 ? 3 : 2, norm: 'batch', seed: 12 }),
   };
 }
 

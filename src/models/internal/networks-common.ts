@@ -6,6 +6,7 @@
  * @internal
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { createRandom, type Random } from '../../core/random';
 import { batchNormalizationTorch } from '../../layers/batch-normalization-torch';
 import { instanceNormalization } from '../../layers/instance-normalization';
 import { spatialSizeCheck } from './spatial-size-check';
@@ -60,9 +61,42 @@ export function useBiasFor(norm: NetworkNorm): boolean {
   return norm === 'instance';
 }
 
-/** upstream `init_weights('normal', 0.02)`: conv weights N(0, 0.02), biases 0, BN weight N(1, 0.02). */
-function kernelInit(): ReturnType<typeof tfl.initializers.randomNormal> {
-  return tfl.initializers.randomNormal({ mean: 0, stddev: 0.02 });
+/** Throws unless `value` is undefined or a safe integer (a seed). */
+export function checkSeed(owner: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new Error(`${owner}: seed must be an integer, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * The initializers of one build, as upstream's `init_weights('normal', 0.02)`: conv weights
+ * N(0, 0.02), biases 0, BN weight N(1, 0.02). With a seed, each initializer handed out gets its
+ * own seed drawn from a generator seeded by it (seeds are taken modulo 2^32), so the same seed
+ * and arguments give the same weights and two models built with nearby seeds share no draws;
+ * without one, tfjs draws fresh random numbers.
+ */
+export class WeightInit {
+  private readonly random: Random | undefined;
+
+  constructor(seed: number | undefined) {
+    this.random = seed === undefined ? undefined : createRandom(seed);
+  }
+
+  /** Conv / transposed-conv kernels: N(0, 0.02). */
+  kernel(): ReturnType<typeof tfl.initializers.randomNormal> {
+    return tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: this.next() });
+  }
+
+  /** BatchNorm weight (gamma): N(1, 0.02). */
+  gamma(): ReturnType<typeof tfl.initializers.randomNormal> {
+    return tfl.initializers.randomNormal({ mean: 1, stddev: 0.02, seed: this.next() });
+  }
+
+  private next(): number | undefined {
+    return this.random?.int(0, 4294967295);
+  }
 }
 
 /** The model input followed by the spatial size check. */
@@ -86,9 +120,10 @@ export function conv(
   strides: number,
   padding: 'valid' | 'same',
   useBias: boolean,
+  init: WeightInit,
 ): Sym {
   return tfl.layers
-    .conv2d({ name, filters, kernelSize, strides, padding, useBias, kernelInitializer: kernelInit(), biasInitializer: 'zeros' })
+    .conv2d({ name, filters, kernelSize, strides, padding, useBias, kernelInitializer: init.kernel(), biasInitializer: 'zeros' })
     .apply(x) as Sym;
 }
 
@@ -100,18 +135,19 @@ export function convTranspose(
   kernelSize: number,
   padding: 'valid' | 'same',
   useBias: boolean,
+  init: WeightInit,
 ): Sym {
   return tfl.layers
     .conv2dTranspose({
-      name, filters, kernelSize, strides: 2, padding, useBias, kernelInitializer: kernelInit(), biasInitializer: 'zeros',
+      name, filters, kernelSize, strides: 2, padding, useBias, kernelInitializer: init.kernel(), biasInitializer: 'zeros',
     })
     .apply(x) as Sym;
 }
 
 /** The norm layer at PyTorch prefix `name` ('none' = upstream's Identity: no layer). */
-export function norm(x: Sym, kind: NetworkNorm, name: string): Sym {
+export function norm(x: Sym, kind: NetworkNorm, name: string, init: WeightInit): Sym {
   if (kind === 'batch') {
-    return batchNormalizationTorch({ name, gammaInitializer: tfl.initializers.randomNormal({ mean: 1, stddev: 0.02 }) }).apply(x) as Sym;
+    return batchNormalizationTorch({ name, gammaInitializer: init.gamma() }).apply(x) as Sym;
   }
   // InstanceNorm2d(affine=False) has no state-dict keys; the layer still takes the module's index.
   if (kind === 'instance') return instanceNormalization({ name }).apply(x) as Sym;
