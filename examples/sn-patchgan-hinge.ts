@@ -33,7 +33,7 @@ Options:
   --batch <n>           real and fake images per step (default 4)
   --ndf <n>             discriminator width (default 16; DeepFill v2 uses 64)
   --lr <x>              Adam learning rate (default 1e-3; DeepFill v2 uses 1e-4), beta1 0.5, beta2 0.999
-  --seed <n>            seed of crops and masks (default 1)
+  --seed <n>            seed of crops, masks and weight initialisation (default 1)
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
 
@@ -132,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
   const assets = (name: string) => fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
   const photos = [imageToTensor(await readImage(assets('chelsea.png'))), imageToTensor(await readImage(assets('coffee.png')))];
 
-  const d = models.snPatchGANDiscriminator({ ndf, inputShape: [size, size] });
+  const d = models.snPatchGANDiscriminator({ ndf, inputShape: [size, size], seed });
   const optimizer = tf.train.adam(Number(values.lr), 0.5, 0.999);
   const vars = d.trainableWeights.map((w) => w.read() as tf.Variable);
   console.log(`SN-PatchGAN: ${d.countParams().toLocaleString('en')} parameters, input ${size}x${size}x4, output ${JSON.stringify(d.outputs[0]!.shape)} on ${tf.getBackend()}`);

@@ -72,8 +72,8 @@ export async function runInpainting(out: string, settings: DemoSettings): Promis
   );
   const rand = mulberry32(11);
   const [testImages, testMasks] = cropBatch(textures, s.size, s.heldOut, TRAIN_ROWS, textures[0]!.shape[1], mulberry32(99));
-  const generator = models.gatedInpaintingGenerator({ cnum: s.cnum, contextualAttention: false, inputShape: [s.size, s.size] });
-  const discriminator = models.snPatchGANDiscriminator({ inputChannels: 4, ndf: s.ndf, inputShape: [s.size, s.size] });
+  const generator = models.gatedInpaintingGenerator({ cnum: s.cnum, contextualAttention: false, inputShape: [s.size, s.size], seed: 21 });
+  const discriminator = models.snPatchGANDiscriminator({ inputChannels: 4, ndf: s.ndf, inputShape: [s.size, s.size], seed: 22 });
   const trainer = new training.InpaintingTrainer({ generator, discriminator, lr: s.lr, ganAlpha: s.ganAlpha });
   console.log(`  ${s.size}x${s.size} crops of brick.png and gravel.png, brush-stroke and box holes, batch ${s.batch}, ${s.steps} steps, backend ${tf.getBackend()}`);
   console.log(

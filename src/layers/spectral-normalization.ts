@@ -13,6 +13,8 @@ export interface SpectralNormalizationArgs {
   powerIterations?: number;
   /** Floor of the vector norm in normalize(x) = x / max(||x||, eps). Default 1e-12 (torch). */
   epsilon?: number;
+  /** Seed of the random initial `u` and `v` (an integer; `v` uses seed + 1). Default: unseeded. */
+  seed?: number;
   /** Layer name. Default: generated. */
   name?: string;
 }
@@ -74,6 +76,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
   readonly layer: tfl.layers.Layer;
   readonly powerIterations: number;
   readonly epsilon: number;
+  readonly seed: number | undefined;
   private u: tfl.LayerVariable | null = null;
   private v: tfl.LayerVariable | null = null;
 
@@ -102,9 +105,13 @@ export class SpectralNormalization extends tfl.layers.Layer {
     if (!(epsilon > 0)) {
       throw new Error(`${owner}: epsilon must be positive, got ${JSON.stringify(args.epsilon)}.`);
     }
+    if (args.seed !== undefined && !Number.isSafeInteger(args.seed)) {
+      throw new Error(`${owner}: seed must be an integer, got ${JSON.stringify(args.seed)}.`);
+    }
     this.layer = args.layer;
     this.powerIterations = iterations;
     this.epsilon = epsilon;
+    this.seed = args.seed;
   }
 
   /** The wrapped layer's kernel variable (after build). */
@@ -131,8 +138,9 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const h = kernelShape[perm[0]!]!;
     const w = kernelShape.reduce((a, b) => a * b, 1) / h;
     // Random normal then normalised, like torch's registration (no power iteration yet).
-    this.u = this.addWeight('u', [h], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1 }), undefined, false);
-    this.v = this.addWeight('v', [w], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1 }), undefined, false);
+    const seedV = this.seed === undefined ? undefined : this.seed + 1;
+    this.u = this.addWeight('u', [h], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: this.seed }), undefined, false);
+    this.v = this.addWeight('v', [w], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: seedV }), undefined, false);
     tf.tidy(() => {
       this.u!.write(normalizeVector(this.u!.read() as tf.Tensor1D, this.epsilon));
       this.v!.write(normalizeVector(this.v!.read() as tf.Tensor1D, this.epsilon));
@@ -206,6 +214,8 @@ export class SpectralNormalization extends tfl.layers.Layer {
       layer: { className: this.layer.getClassName(), config: this.layer.getConfig() },
       powerIterations: this.powerIterations,
       epsilon: this.epsilon,
+      // Omitted when unset: a JSON round trip would turn undefined into null.
+      ...(this.seed !== undefined ? { seed: this.seed } : {}),
     };
   }
 

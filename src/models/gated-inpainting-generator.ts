@@ -4,6 +4,7 @@ import { gatedConv2d } from '../layers/gated-conv2d';
 import { gatedDeconv2d } from '../layers/gated-upsample2d';
 import type { GatedActivationName } from '../ops/gated-activation';
 import { InpaintingInput } from './internal/inpainting-input';
+import { checkSeed, WeightInit } from './internal/networks-common';
 import { MaskComposite } from './internal/mask-composite';
 import { ResizeMaskLike } from './internal/resize-mask-like';
 
@@ -23,6 +24,11 @@ export interface GatedInpaintingGeneratorArgs {
   contextualAttention?: boolean;
   /** `[height, width]` of the images, multiples of 8; omit to accept any such size. */
   inputShape?: [number, number];
+  /**
+   * Seed of the weight initialisation (an integer, taken modulo 2^32): the same seed and
+   * arguments give the same weights. Default: unseeded (fresh random weights on every call).
+   */
+  seed?: number;
 }
 
 type Sym = tfl.SymbolicTensor;
@@ -93,6 +99,10 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
     throw new Error(`${owner}: inputShape must be [height, width], positive multiples of 8, got ${JSON.stringify(args.inputShape)}.`);
   }
 
+  const init = new WeightInit(checkSeed(owner, args.seed));
+  // TF's default for tf.layers.conv2d, as the reference: Glorot uniform, biases 0.
+  const kernelInitializer = () => tfl.initializers.glorotUniform({ seed: init.nextSeed() });
+
   // gen_conv(x, c, k, stride, rate): a TF conv with c channels; gated halves give c / 2 channels,
   // except DeepFill's 3-channel output layers, which are raw (no gating, no activation).
   const genConv = (x: Sym, name: string, c: number, k: number, o: GenConvOptions = {}): Sym =>
@@ -104,10 +114,11 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
       dilationRate: o.rate ?? 1,
       padding: 'same',
       activation: c === 3 ? null : (o.activation ?? 'elu'),
+      kernelInitializer: kernelInitializer(),
     }).apply(x) as Sym;
   // gen_deconv: nearest x2, then a 3x3 gen_conv.
   const genDeconv = (x: Sym, name: string, c: number): Sym =>
-    gatedDeconv2d({ name, filters: c / 2, kernelSize: 3, padding: 'same' }).apply(x) as Sym;
+    gatedDeconv2d({ name, filters: c / 2, kernelSize: 3, padding: 'same', kernelInitializer: kernelInitializer() }).apply(x) as Sym;
   const tanh = (x: Sym, name: string): Sym => tfl.layers.activation({ activation: 'tanh', name }).apply(x) as Sym;
 
   const image = tfl.input({ shape: [h, w, 3], name: 'image' });

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { spectralNormalization } from '../layers/spectral-normalization';
+import { checkSeed, WeightInit } from './internal/networks-common';
 
 /** Arguments of {@link snPatchGANDiscriminator}. */
 export interface SNPatchGANDiscriminatorArgs {
@@ -9,6 +10,11 @@ export interface SNPatchGANDiscriminatorArgs {
   ndf?: number;
   /** `[height, width]` of the input; omit to accept any size. */
   inputShape?: [number, number];
+  /**
+   * Seed of the weight initialisation and of the spectral norms' u and v (an integer, taken modulo 2^32): the same seed and
+   * arguments give the same weights. Default: unseeded (fresh random weights on every call).
+   */
+  seed?: number;
 }
 
 /** Filter multipliers of the six convolutions. */
@@ -65,11 +71,15 @@ export function snPatchGANDiscriminator(args: SNPatchGANDiscriminatorArgs = {}):
   }
   const [h, w] = args.inputShape ?? [null, null];
   const input = tfl.input({ shape: [h, w, inputChannels], name: 'input' });
+  const init = new WeightInit(checkSeed(owner, args.seed));
   let x: tfl.SymbolicTensor = input;
   MULTIPLIERS.forEach((m, i) => {
     const name = `conv${i + 1}`;
-    const conv = tfl.layers.conv2d({ filters: ndf * m, kernelSize: 5, strides: 2, padding: 'same', useBias: true, name: `${name}_conv` });
-    x = spectralNormalization({ layer: conv, name }).apply(x) as tfl.SymbolicTensor;
+    const conv = tfl.layers.conv2d({
+      filters: ndf * m, kernelSize: 5, strides: 2, padding: 'same', useBias: true, name: `${name}_conv`,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: init.nextSeed() }),
+    });
+    x = spectralNormalization({ layer: conv, name, seed: init.nextSeed() }).apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.leakyReLU({ alpha: 0.2, name: `${name}_lrelu` }).apply(x) as tfl.SymbolicTensor;
   });
   // NHWC order, so the values come in TF's flatten order. tfjs' Flatten refuses unknown height and

@@ -141,7 +141,43 @@ describeBackends('SpectralNormalization', () => {
     tf.dispose([x, gx]);
   });
 
+  runLayerConformance({
+    make: () => spectralNormalization({ layer: tfl.layers.dense({ units: 3 }), seed: 5 }),
+    inputShape: [2, 4],
+    expectedOutputShape: [2, 3],
+    trainableWeights: 2,
+    nonTrainableWeights: 2,
+  });
+
+  it('seed: the same seed gives the same initial u and v, another seed others; the config keeps it', () => {
+    const uv = (seed?: number) => {
+      const sn = spectralNormalization({ layer: tfl.layers.conv2d({ filters: 4, kernelSize: 3 }), seed });
+      // An inference call builds the layer and leaves u and v as initialised.
+      const x = tf.zeros([1, 8, 8, 2]);
+      tf.dispose([x, sn.apply(x) as tf.Tensor]);
+      const out = sn.nonTrainableWeights.map((w) => Array.from(w.read().dataSync()));
+      const config = sn.getConfig();
+      sn.dispose();
+      return { out, config };
+    };
+    const a = uv(3);
+    const b = uv(3);
+    const c = uv(4);
+    expect(a.out).toHaveLength(2);
+    expect(a.out).toEqual(b.out);
+    expect(a.out[0]).not.toEqual(c.out[0]);
+    expect(a.out[1]).not.toEqual(c.out[1]);
+    // u and v are unit vectors (torch normalises them at registration).
+    for (const v of a.out) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+    expect(a.config.seed).toBe(3);
+    expect('seed' in uv().config).toBe(false);
+    expect(uv().out[0]).not.toEqual(uv().out[0]);
+  });
+
   it('rejects layers without a kernel and bad arguments', () => {
+    expect(() => spectralNormalization({ layer: tfl.layers.dense({ units: 2 }), seed: 0.5 })).toThrow(
+      /SpectralNormalization: seed must be an integer, got 0.5/,
+    );
     expect(() => spectralNormalization({ layer: tfl.layers.batchNormalization({}) })).toThrow(
       /SpectralNormalization: cannot wrap layer '.*' of class BatchNormalization: it has no supported kernel/,
     );

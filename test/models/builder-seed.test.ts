@@ -1,12 +1,14 @@
-// The `seed` option of the pix2pix / CycleGAN builders: the same seed gives the same weights
+// The `seed` option of the network builders: the same seed gives the same weights
 // (trainable and running statistics), another seed or none gives others, the distribution is
 // still upstream's N(0, 0.02) / N(1, 0.02), and a bad seed is a clear Error.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
+import { gatedInpaintingGenerator } from '../../src/models/gated-inpainting-generator';
 import { patchGANDiscriminator } from '../../src/models/patchgan-discriminator';
 import { pixelDiscriminator } from '../../src/models/pixel-discriminator';
 import { resnetGenerator } from '../../src/models/resnet-generator';
+import { snPatchGANDiscriminator } from '../../src/models/sn-patchgan-discriminator';
 import { unetGenerator } from '../../src/models/unet-generator';
 import { describeBackends } from '../harness/backends';
 
@@ -15,6 +17,9 @@ const BUILDERS: [string, (seed?: unknown) => tfl.LayersModel][] = [
   ['resnetGenerator', (seed) => resnetGenerator({ ngf: 4, nBlocks: 2, norm: 'batch', seed: seed as number })],
   ['patchGANDiscriminator', (seed) => patchGANDiscriminator({ ndf: 4, nLayers: 2, seed: seed as number })],
   ['pixelDiscriminator', (seed) => pixelDiscriminator({ ndf: 4, seed: seed as number })],
+  ['gatedInpaintingGenerator', (seed) => gatedInpaintingGenerator({ cnum: 4, seed: seed as number })],
+  // Built at a fixed size: the spectral norms' u and v exist only after build.
+  ['snPatchGANDiscriminator', (seed) => snPatchGANDiscriminator({ ndf: 4, inputShape: [64, 64], seed: seed as number })],
 ];
 
 /** Whether a weight is a `kind` ('kernel', 'gamma', 'bias'); tfjs suffixes repeated names with _N. */
@@ -43,6 +48,8 @@ describeBackends('model builders: seed', () => {
       const kernels = a.weights.filter((w) => isWeight(w, 'kernel')).map((w) => w.read().dataSync());
       expect(kernels.length).toBeGreaterThan(2);
       for (let i = 1; i < kernels.length; i++) expect(kernels[i]![0]).not.toBe(kernels[i - 1]![0]);
+      // Spectral norms: u and v are seeded too (the builder is built at a fixed size).
+      if (name === 'snPatchGANDiscriminator') expect(a.weights.filter((w) => isWeight(w, 'u')).length).toBe(6);
       for (const m of [a, b, c, d, e]) m.dispose();
       expect(tf.memory().numTensors).toBe(before);
     });

@@ -94,8 +94,13 @@ export class WeightInit {
     return tfl.initializers.randomNormal({ mean: 1, stddev: 0.02, seed: this.next() });
   }
 
-  private next(): number | undefined {
+  /** A seed for one more initializer (undefined when the build is unseeded). */
+  nextSeed(): number | undefined {
     return this.random?.int(0, 4294967295);
+  }
+
+  private next(): number | undefined {
+    return this.nextSeed();
   }
 }
 
