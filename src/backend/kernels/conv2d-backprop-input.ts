@@ -2,6 +2,7 @@ import {
   backend_util,
   Conv2D,
   Conv2DBackpropInput,
+  DepthToSpace,
   PadV2,
   Reshape,
   Slice,
@@ -46,6 +47,49 @@ export function useXnnpackPath(height: number, width: number, inChannels: number
   return height * width >= XNNPACK_MIN_AREA && inChannels >= XNNPACK_MIN_CHANNELS;
 }
 
+/** How dx is computed: see {@link conv2DBackpropInputPath}. */
+export type Conv2DBackpropInputPath = 'subpixel' | 'dilated' | 'stock';
+
+/**
+ * The route for a dx of `height` x `width` x `inChannels` from a dy with `outChannels`, a
+ * `kH` x `kW` filter and strides `sH`, `sW`: 'subpixel' (one stride-1 XNNPACK convolution on dy
+ * with the combined sub-pixel filter), 'dilated' (XNNPACK on the zero-dilated dy; at stride 1
+ * nothing is inserted) or 'stock' (the backend's loop).
+ *
+ * @example
+ * ```ts
+ * import { conv2DBackpropInputPath } from './conv2d-backprop-input';
+ * conv2DBackpropInputPath(128, 128, 64, 256, 4, 4, 2, 2); // 'subpixel'
+ * ```
+ */
+export function conv2DBackpropInputPath(
+  height: number,
+  width: number,
+  inChannels: number,
+  outChannels: number,
+  kH: number,
+  kW: number,
+  sH: number,
+  sW: number,
+): Conv2DBackpropInputPath {
+  void outChannels;
+  void kH;
+  void kW;
+  if (!useXnnpackPath(height, width, inChannels)) return 'stock';
+  return sH > 1 || sW > 1 ? 'subpixel' : 'dilated';
+}
+
+let forcedPath: Conv2DBackpropInputPath | undefined;
+
+/**
+ * Makes every later call take `path` (where the shape allows it; `undefined` restores the rule),
+ * so benchmarks and tests can compare the routes on the same shapes.
+ * @internal
+ */
+export function forceConv2DBackpropInputPath(path: Conv2DBackpropInputPath | undefined): void {
+  forcedPath = path;
+}
+
 /**
  * The filter [KH, KW, Ci, Co] flipped in both spatial axes with its channel axes swapped:
  * out[KH-1-kh, KW-1-kw, co, ci] = w[kh, kw, ci, co]. One JavaScript pass: the backend's
@@ -66,6 +110,82 @@ function flipAndSwapChannels(backend: BackendWasm, filter: TensorInfo): TensorIn
     for (let i = 0; i < ci; i++) {
       const si = s0 + i * co;
       for (let o = 0; o < co; o++) dst[d0 + o * ci + i] = src[si + o]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * The combined sub-pixel filter [JH, JW, Co, sH * sW * Ci] (J = ceil(K / s)) of a stride-(sH, sW)
+ * transposed convolution:
+ *
+ *   F[th, tw, co, (rh * sW + rw) * Ci + ci] = w[sH * (JH-1-th) + rh, sW * (JW-1-tw) + rw, ci, co]
+ *
+ * and zero where a tap index reaches K or beyond (K not a multiple of s, e.g. 3x3 stride 2).
+ * Output channel block (rh, rw) holds the sub-filter of the dx pixels whose row is rh and column
+ * rw modulo the stride. One JavaScript pass, like {@link flipAndSwapChannels}.
+ */
+function subPixelFilter(backend: BackendWasm, filter: TensorInfo, sH: number, sW: number): TensorInfo {
+  const [kH, kW, ci, co] = filter.shape as [number, number, number, number];
+  const jH = Math.ceil(kH / sH);
+  const jW = Math.ceil(kW / sW);
+  const depth = sH * sW * ci;
+  const out = backend.makeOutput([jH, jW, co, depth], 'float32');
+  const src = backend.typedArrayFromHeap(filter) as Float32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  // The allocation is not zeroed; the missing taps must read as zeros.
+  dst.fill(0);
+  for (let th = 0; th < jH; th++) {
+    for (let rh = 0; rh < sH; rh++) {
+      const kh = sH * (jH - 1 - th) + rh;
+      if (kh >= kH) continue;
+      for (let tw = 0; tw < jW; tw++) {
+        for (let rw = 0; rw < sW; rw++) {
+          const kw = sW * (jW - 1 - tw) + rw;
+          if (kw >= kW) continue;
+          const s0 = (kh * kW + kw) * ci * co;
+          const d0 = (th * jW + tw) * co * depth + (rh * sW + rw) * ci;
+          for (let i = 0; i < ci; i++) {
+            const si = s0 + i * co;
+            for (let o = 0; o < co; o++) dst[d0 + o * depth + i] = src[si + o]!;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Pixel shuffle and crop for unequal strides, where `DepthToSpace` (one block size) does not
+ * apply: dx[b, h, w, ci] = sub[b, (h + pt) / sH, (w + pl) / sW, (rh * sW + rw) * Ci + ci] with
+ * rh = (h + pt) mod sH, rw = (w + pl) mod sW (integer division).
+ */
+function shuffleAndCrop(
+  backend: BackendWasm,
+  sub: TensorInfo,
+  dxShape: [number, number, number, number],
+  sH: number,
+  sW: number,
+  pt: number,
+  pl: number,
+): TensorInfo {
+  const [batch, inH, inW, inC] = dxShape;
+  const [, qH, qW, depth] = sub.shape as [number, number, number, number];
+  const out = backend.makeOutput(dxShape, 'float32');
+  const src = backend.typedArrayFromHeap(sub) as Float32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  let d = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < inH; h++) {
+      const q = Math.floor((h + pt) / sH);
+      const rh = (h + pt) % sH;
+      for (let w = 0; w < inW; w++) {
+        const p = Math.floor((w + pl) / sW);
+        const rw = (w + pl) % sW;
+        const s0 = ((b * qH + q) * qW + p) * depth + (rh * sW + rw) * inC;
+        for (let c = 0; c < inC; c++) dst[d++] = src[s0 + c]!;
+      }
     }
   }
   return out;
@@ -130,19 +250,127 @@ export function conv2DBackpropInputWasm(args: {
   );
   const [batch, inH, inW, inC] = info.inShape;
   const [kH, kW, , outC] = filter.shape as [number, number, number, number];
-  const [, outH, outW] = dy.shape as [number, number, number, number];
   const sH = info.strideHeight;
   const sW = info.strideWidth;
+  const path = forcedPath ?? conv2DBackpropInputPath(inH, inW, inC, outC, kH, kW, sH, sW);
+  const dxShape: [number, number, number, number] = [batch, inH, inW, inC];
   const top = kH - 1 - info.padInfo.top;
   const left = kW - 1 - info.padInfo.left;
-  const fast = top >= 0 && left >= 0 && useXnnpackPath(inH, inW, inC);
-  if (!fast) {
-    if (stock == null) {
-      throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
-    }
-    return stock.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
+  if (path === 'subpixel' && (sH > 1 || sW > 1)) {
+    return subPixelPath(backend, dy, filter, dxShape, sH, sW, info.padInfo.top, info.padInfo.left);
   }
+  // Stride 1 has no zeros to skip: the sub-pixel filter would be the flipped one, so a forced
+  // sub-pixel call takes the zero-dilated route, which then inserts nothing.
+  if (path !== 'stock' && top >= 0 && left >= 0) {
+    return dilatedPath(backend, dy, filter, dxShape, sH, sW, info.padInfo.top, info.padInfo.left);
+  }
+  if (stock == null) {
+    throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
+  }
+  return stock.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
+}
 
+/** Fails loudly on a wrong internal size, which would otherwise surface far from its cause. */
+function checkShape(backend: BackendWasm, dx: TensorInfo, expected: number[]): TensorInfo {
+  if (dx.shape.join() !== expected.join()) {
+    disposeInfo(backend, dx);
+    throw new Error(`${NAME} (wasm): internal convolution gave [${dx.shape}], expected [${expected}].`);
+  }
+  return dx;
+}
+
+/**
+ * dx as ONE stride-1 XNNPACK `Conv2D` of dy with the {@link subPixelFilter}, then a pixel
+ * shuffle (`DepthToSpace` when sH = sW) and a crop of the top/left padding. See
+ * {@link conv2DBackpropInputWasm} for the algebra.
+ */
+function subPixelPath(
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  dxShape: [number, number, number, number],
+  sH: number,
+  sW: number,
+  pt: number,
+  pl: number,
+): TensorInfo {
+  const [batch, inH, inW, inC] = dxShape;
+  const [kH, kW] = filter.shape as [number, number, number, number];
+  const [, outH, outW, outC] = dy.shape as [number, number, number, number];
+  const jH = Math.ceil(kH / sH);
+  const jW = Math.ceil(kW / sW);
+  // Rows q of the sub-pixel grid that hold dx rows: h + pt = sH * q + r for h < H.
+  const qH = Math.ceil((inH + pt) / sH);
+  const qW = Math.ceil((inW + pl) / sW);
+  const temps: TensorInfo[] = [];
+  try {
+    // dy rows at or beyond Q only reach dx rows the forward pass never read: crop them.
+    let src = dy;
+    if (qH < outH || qW < outW) {
+      src = runWasmKernel(NAME, Slice, { x: dy }, { begin: [0, 0, 0, 0], size: [batch, Math.min(qH, outH), Math.min(qW, outW), outC] }, backend);
+      temps.push(src);
+    }
+    const f = subPixelFilter(backend, filter, sH, sW); // [JH, JW, Co, sH*sW*Ci]
+    temps.push(f);
+    // Top/left J - 1 so that output row q sees dy[q - J + 1 .. q]; bottom/right so that Q rows come out.
+    const sub = runWasmKernel(
+      NAME,
+      Conv2D,
+      { x: src, filter: f },
+      {
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: [
+          [0, 0],
+          [jH - 1, Math.max(0, qH - outH)],
+          [jW - 1, Math.max(0, qW - outW)],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+      },
+      backend,
+    );
+    temps.push(sub);
+    checkShapeOnly(sub, [batch, qH, qW, sH * sW * inC]);
+    if (sH !== sW) return shuffleAndCrop(backend, sub, dxShape, sH, sW, pt, pl);
+    // DepthToSpace (NHWC) puts channel (rh * s + rw) * C + c of pixel (q, p) at (s*q + rh, s*p + rw),
+    // the order of subPixelFilter's output channels.
+    const full = runWasmKernel(NAME, DepthToSpace, { x: sub }, { blockSize: sH, dataFormat: 'NHWC' }, backend);
+    if (pt === 0 && pl === 0 && qH * sH === inH && qW * sW === inW) return checkShape(backend, full, dxShape);
+    temps.push(full);
+    const dx = runWasmKernel(NAME, Slice, { x: full }, { begin: [0, pt, pl, 0], size: dxShape }, backend);
+    return checkShape(backend, dx, dxShape);
+  } finally {
+    for (const t of temps) if (t !== dy) disposeInfo(backend, t);
+  }
+}
+
+/** Throws when an intermediate has the wrong shape (its caller frees it). */
+function checkShapeOnly(info: TensorInfo, expected: number[]): void {
+  if (info.shape.join() !== expected.join()) {
+    throw new Error(`${NAME} (wasm): internal convolution gave [${info.shape}], expected [${expected}].`);
+  }
+}
+
+/**
+ * dx as a stride-1 XNNPACK `Conv2D` of the zero-dilated dy with the flipped, channel-swapped
+ * filter. Needs pt <= KH - 1 and pl <= KW - 1.
+ */
+function dilatedPath(
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  dxShape: [number, number, number, number],
+  sH: number,
+  sW: number,
+  pt: number,
+  pl: number,
+): TensorInfo {
+  const [batch, inH, inW] = dxShape;
+  const [kH, kW] = filter.shape as [number, number, number, number];
+  const [, outH, outW, outC] = dy.shape as [number, number, number, number];
+  const top = kH - 1 - pt;
+  const left = kW - 1 - pl;
   const temps: TensorInfo[] = [];
   try {
     // dy with s - 1 zeros after every pixel along each strided axis: [B, OH*sH, OW*sW, Co].
@@ -163,8 +391,8 @@ export function conv2DBackpropInputWasm(args: {
     }
     // Bottom/right padding that yields exactly H x W outputs; when negative, the trailing rows
     // are never read (zeros, or a remainder the forward pass skipped): crop instead.
-    const bottom = inH + info.padInfo.top - outH * sH;
-    const right = inW + info.padInfo.left - outW * sW;
+    const bottom = inH + pt - outH * sH;
+    const right = inW + pl - outW * sW;
     if (bottom < 0 || right < 0) {
       const cropped = runWasmKernel(
         NAME,
@@ -195,12 +423,7 @@ export function conv2DBackpropInputWasm(args: {
       },
       backend,
     );
-    // Guard the padding arithmetic: a wrong size would otherwise surface far from its cause.
-    if (dx.shape.join() !== [batch, inH, inW, inC].join()) {
-      disposeInfo(backend, dx);
-      throw new Error(`${NAME} (wasm): internal convolution gave [${dx.shape}], expected [${[batch, inH, inW, inC]}].`);
-    }
-    return dx;
+    return checkShape(backend, dx, dxShape);
   } finally {
     for (const t of temps) if (t !== dy) disposeInfo(backend, t);
   }

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useXnnpackPath } from '../../../src/backend/kernels/conv2d-backprop-input';
-import { initBothBackends, onBothBackends, relativeError, seeded } from './compare-backends';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  conv2DBackpropInputPath,
+  forceConv2DBackpropInputPath,
+  useXnnpackPath,
+  type Conv2DBackpropInputPath,
+} from '../../../src/backend/kernels/conv2d-backprop-input';
+import { initBothBackends, onBackend, onBothBackends, relativeError, seeded } from './compare-backends';
 
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 interface Case {
@@ -34,6 +39,20 @@ const CASES: Case[] = [
   { x: [2, 9, 8, 32], k: [4, 4], outC: 16, stride: 2, pad: 'same' },
   // Top padding larger than KH - 1: not expressible as a padded convolution, stock kernel.
   { x: [1, 32, 32, 4], k: [2, 2], outC: 4, stride: 1, pad: [[0, 0], [3, 0], [0, 0], [0, 0]] },
+];
+// Sub-pixel cases: k not a multiple of s (3x3 s2, 5x5 s3), padding beyond the kernel the
+// zero-dilated route cannot express, one stride 1 axis, dy rows the forward pass skipped (valid
+// with a remainder), outputs that need no crop, the U-Net and ResNet up-conv settings.
+const SUBPIXEL_CASES: Case[] = [
+  { x: [1, 16, 16, 8], k: [4, 4], outC: 16, stride: 2, pad: 1 },
+  { x: [2, 16, 16, 8], k: [3, 3], outC: 6, stride: 2, pad: 1 },
+  { x: [1, 15, 17, 5], k: [3, 3], outC: 4, stride: 2, pad: 'same' },
+  { x: [1, 14, 13, 3], k: [5, 5], outC: 4, stride: 3, pad: 'same' },
+  { x: [1, 13, 11, 4], k: [5, 3], outC: 3, stride: [3, 2], pad: 'valid' },
+  { x: [2, 12, 10, 3], k: [4, 4], outC: 5, stride: [1, 2], pad: 'same' },
+  { x: [1, 12, 12, 4], k: [2, 2], outC: 4, stride: 2, pad: [[0, 0], [3, 1], [2, 4], [0, 0]] },
+  { x: [1, 8, 8, 4], k: [2, 2], outC: 4, stride: 2, pad: 'valid' },
+  { x: [1, 2, 2, 16], k: [4, 4], outC: 8, stride: 2, pad: 1 },
 ];
 const TOLERANCE = 1e-4;
 const label = (c: Case) => `x [${c.x}] k ${c.k.join('x')}->${c.outC} stride ${c.stride} pad ${JSON.stringify(c.pad)}`;
@@ -79,6 +98,27 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
     }
   });
 
+  describe('with every call forced onto each route', () => {
+    afterEach(() => forceConv2DBackpropInputPath(undefined));
+    const routes: Conv2DBackpropInputPath[] = ['subpixel', 'dilated', 'stock'];
+    const table = routes.flatMap((route) => [...CASES, ...SUBPIXEL_CASES].map((c) => ({ route, ...c })));
+
+    it.each(table)('$route: $x $k -> $outC stride $stride pad $pad', async ({ route, ...c }) => {
+      const fwd = tf.backend_util.computeConv2DInfo(c.x, filterShape(c), c.stride, 1, c.pad);
+      const run = () =>
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: seeded(fwd.outShape, 11), filter: seeded(filterShape(c), 12) }, {
+          strides: c.stride,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          inputShape: c.x,
+        } as never) as tf.Tensor;
+      const cpu = await onBackend('cpu', run);
+      forceConv2DBackpropInputPath(route);
+      const wasm = await onBackend('wasm', run);
+      expect(relativeError(wasm[0]!, cpu[0]!), `${route} ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+    });
+  });
+
   it('conv2d input gradient through the engine (tf.grad) matches cpu', async () => {
     const { cpu, wasm } = await onBothBackends(() => {
       const x = seeded([1, 33, 31, 8], 7) as tf.Tensor4D;
@@ -90,7 +130,12 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
 
   it('frees every temporary on both paths (numDataIds and tf.memory unchanged)', async () => {
     await tf.setBackend('wasm');
-    for (const c of [CASES[3]!, CASES[9]!, CASES[11]!]) {
+    const subpixel = [SUBPIXEL_CASES[1]!, SUBPIXEL_CASES[4]!, SUBPIXEL_CASES[6]!, SUBPIXEL_CASES[7]!];
+    for (const [c, route] of [
+      ...[CASES[3]!, CASES[9]!, CASES[11]!].map((c) => [c, undefined] as const),
+      ...subpixel.map((c) => [c, 'subpixel'] as const),
+    ]) {
+      forceConv2DBackpropInputPath(route);
       const fwd = tf.backend_util.computeConv2DInfo(c.x, filterShape(c), c.stride, 1, c.pad);
       const dy = seeded(fwd.outShape, 1);
       const w = seeded(filterShape(c), 2);
@@ -108,6 +153,7 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
       expect(tf.memory().numTensors, label(c)).toBe(tensors);
       tf.dispose([dy, w]);
     }
+    forceConv2DBackpropInputPath(undefined);
   });
 
   it('uses XNNPACK from 32x32 and 4 channels up, the stock loop for small images and RGB outputs', () => {
