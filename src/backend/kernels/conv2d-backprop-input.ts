@@ -2,7 +2,6 @@ import {
   backend_util,
   Conv2D,
   Conv2DBackpropInput,
-  DepthToSpace,
   PadV2,
   Reshape,
   Slice,
@@ -35,8 +34,9 @@ export const XNNPACK_MIN_AREA = 32 * 32;
 export const XNNPACK_MIN_CHANNELS = 4;
 
 /**
- * Whether the XNNPACK route beats the stock loop for a dx of `height` x `width` x `inChannels`.
- * Measured rule (see docs/training-on-wasm.md, "Speed"): the backend's `Conv2D` packs the
+ * Whether XNNPACK beats the stock loop for a stride-1 dx of `height` x `width` x `inChannels`
+ * (strided calls: {@link conv2DBackpropInputPath}). Measured rule, on strided shapes before the
+ * sub-pixel route existed (see docs/training-on-wasm.md, "Speed"): the backend's `Conv2D` packs the
  * (here freshly flipped) filter on every call, a cost proportional to the filter size that the
  * arithmetic only amortises over a large enough image: at 16x16 and below with 512-1024
  * channels the stock loop is 2x to 250x faster, from 32x32 up XNNPACK is 1.25x to 3.8x faster
@@ -50,33 +50,37 @@ export function useXnnpackPath(height: number, width: number, inChannels: number
 /** How dx is computed: see {@link conv2DBackpropInputPath}. */
 export type Conv2DBackpropInputPath = 'subpixel' | 'dilated' | 'stock';
 
+/** Smallest dx area (H * W) for which a strided call takes the sub-pixel route. */
+export const SUBPIXEL_MIN_AREA = 16 * 16;
+
 /**
- * The route for a dx of `height` x `width` x `inChannels` from a dy with `outChannels`, a
- * `kH` x `kW` filter and strides `sH`, `sW`: 'subpixel' (one stride-1 XNNPACK convolution on dy
- * with the combined sub-pixel filter), 'dilated' (XNNPACK on the zero-dilated dy; at stride 1
- * nothing is inserted) or 'stock' (the backend's loop).
+ * The route for a dx of `height` x `width` x `inChannels` with strides `sH`, `sW`: 'subpixel'
+ * (one stride-1 XNNPACK convolution on dy with the combined sub-pixel filter), 'dilated'
+ * (XNNPACK on dy; used at stride 1, where there are no zeros to insert) or 'stock' (the
+ * backend's loop).
+ *
+ * Measured rule (`npm run bench -- conv-transpose`, docs/training-on-wasm.md, "Speed"): with a
+ * stride, sub-pixel from a 16x16 dx up, whatever the channels (2x to 8x faster than the stock
+ * loop, 1.3x to 6x faster than the zero-dilated route, RGB outputs included); below, the
+ * backend's packing of the fresh filter on every call dominates and the stock loop wins (8x8 with
+ * 512 channels: 1.7x; 2x2: 60x). Stride 1: {@link useXnnpackPath}.
  *
  * @example
  * ```ts
  * import { conv2DBackpropInputPath } from './conv2d-backprop-input';
- * conv2DBackpropInputPath(128, 128, 64, 256, 4, 4, 2, 2); // 'subpixel'
+ * conv2DBackpropInputPath(128, 128, 64, 2, 2); // 'subpixel'
+ * conv2DBackpropInputPath(8, 8, 512, 2, 2); // 'stock'
  * ```
  */
 export function conv2DBackpropInputPath(
   height: number,
   width: number,
   inChannels: number,
-  outChannels: number,
-  kH: number,
-  kW: number,
   sH: number,
   sW: number,
 ): Conv2DBackpropInputPath {
-  void outChannels;
-  void kH;
-  void kW;
-  if (!useXnnpackPath(height, width, inChannels)) return 'stock';
-  return sH > 1 || sW > 1 ? 'subpixel' : 'dilated';
+  if (sH > 1 || sW > 1) return height * width >= SUBPIXEL_MIN_AREA ? 'subpixel' : 'stock';
+  return useXnnpackPath(height, width, inChannels) ? 'dilated' : 'stock';
 }
 
 let forcedPath: Conv2DBackpropInputPath | undefined;
@@ -157,9 +161,13 @@ function subPixelFilter(backend: BackendWasm, filter: TensorInfo, sH: number, sW
 }
 
 /**
- * Pixel shuffle and crop for unequal strides, where `DepthToSpace` (one block size) does not
- * apply: dx[b, h, w, ci] = sub[b, (h + pt) / sH, (w + pl) / sW, (rh * sW + rw) * Ci + ci] with
- * rh = (h + pt) mod sH, rw = (w + pl) mod sW (integer division).
+ * Pixel shuffle and crop in one JavaScript pass: dx[b, h, w, ci] =
+ * sub[b, (h + pt) / sH, (w + pl) / sW, (rh * sW + rw) * Ci + ci] with rh = (h + pt) mod sH,
+ * rw = (w + pl) mod sW (integer division). For sH = sW this is the backend's `DepthToSpace`
+ * (NHWC, channel (rh * s + rw) * C + c to pixel (s*q + rh, s*p + rw)) followed by a `Slice`,
+ * but those two took 140 + 20 ms on a 128x128x256 -> 256x256x64 shuffle where this pass takes
+ * a fraction of that (the 256x256x64 sub-pixel call fell from 300 to 160 ms); it also serves
+ * unequal strides, which `DepthToSpace` (one block size) cannot.
  */
 function shuffleAndCrop(
   backend: BackendWasm,
@@ -200,18 +208,35 @@ function shuffleAndCrop(
  *
  * The forward convolution with stride s and top/left padding (pt, pl) reads x[oh*s - pt + kh],
  * so dx[h] = sum_{kh} dy[(h + pt - kh) / s] * w[kh] over the kh where the division is exact.
- * Inserting s - 1 zeros between the pixels of dy (dy_s[oh*s] = dy[oh], zero elsewhere) makes
- * every kh valid:
+ * Three routes compute it, chosen per shape by {@link conv2DBackpropInputPath}:
+ *
+ * Sub-pixel (strided calls from a 16x16 dx up). Write h + pt = s*q + r with 0 <= r < s. The
+ * exact divisions are kh = s*j + r, so with J = ceil(KH / s)
+ *
+ *   dx[s*q + r - pt] = sum_{j=0}^{J-1} dy[q - j] * w[s*j + r]    (w[kh] = 0 for kh >= KH)
+ *
+ * For each phase r this is a stride-1 convolution of dy, padded J - 1 on top, with the J taps
+ * w[s*(J-1-t) + r] (t = J-1-j); all s (by s along the width) phases share the input, so they
+ * are ONE XNNPACK `Conv2D` of dy with the combined filter [JH, JW, Co, sH*sW*Ci] of
+ * {@link subPixelFilter}, giving Q = ceil((H + pt) / s) rows (dy padded or cropped at the
+ * bottom to Q), then a pixel shuffle that puts channel block (rh, rw) of pixel (q, p) at
+ * (s*q + rh, s*p + rw) and drops the first pt rows and pl columns. It does J^2 s^2 / K^2 times
+ * the forward pass's multiply-adds (1x for 4x4 stride 2, 16/9 for 3x3 stride 2), against s^2
+ * (4x) for the zero-dilated route; any padding works.
+ *
+ * Zero-dilated (stride 1 from 32x32 and 4 channels up). Inserting s - 1 zeros between the
+ * pixels of dy (dy_s[oh*s] = dy[oh], zero elsewhere) makes every kh valid:
  *
  *   dx[h] = sum_{kh'} dy_s[h - (KH - 1 - pt) + kh'] * w[KH - 1 - kh']
  *
  * a stride-1 convolution of dy_s, padded by KH - 1 - pt on top, with the spatially flipped filter
  * whose in/out channels are swapped ([KH, KW, Co, Ci]); likewise along the width. The zeros are
- * inserted by reshaping dy to [B, OH, 1, OW, 1, Co] and padding the unit axes to s.
+ * inserted by reshaping dy to [B, OH, 1, OW, 1, Co] and padding the unit axes to s. At stride 1
+ * nothing is inserted and this is the sub-pixel route with s = 1.
  *
- * The stock kernel stays in use where it is faster ({@link useXnnpackPath}: small images, RGB
- * outputs) and for paddings the
- * formula above cannot express (top/left padding larger than KH - 1).
+ * Stock: the backend's own loop, for small images (the backend packs the fresh filter on every
+ * `Conv2D` call, which the arithmetic does not amortise there), stride-1 RGB outputs, and
+ * stride-1 paddings larger than KH - 1, which the zero-dilated formula cannot express.
  *
  * @example
  * ```ts
@@ -249,10 +274,10 @@ export function conv2DBackpropInputWasm(args: {
     'channelsLast',
   );
   const [batch, inH, inW, inC] = info.inShape;
-  const [kH, kW, , outC] = filter.shape as [number, number, number, number];
+  const [kH, kW] = filter.shape as [number, number, number, number];
   const sH = info.strideHeight;
   const sW = info.strideWidth;
-  const path = forcedPath ?? conv2DBackpropInputPath(inH, inW, inC, outC, kH, kW, sH, sW);
+  const path = forcedPath ?? conv2DBackpropInputPath(inH, inW, inC, sH, sW);
   const dxShape: [number, number, number, number] = [batch, inH, inW, inC];
   const top = kH - 1 - info.padInfo.top;
   const left = kW - 1 - info.padInfo.left;
@@ -281,7 +306,7 @@ function checkShape(backend: BackendWasm, dx: TensorInfo, expected: number[]): T
 
 /**
  * dx as ONE stride-1 XNNPACK `Conv2D` of dy with the {@link subPixelFilter}, then a pixel
- * shuffle (`DepthToSpace` when sH = sW) and a crop of the top/left padding. See
+ * shuffle that also crops the top/left padding ({@link shuffleAndCrop}). See
  * {@link conv2DBackpropInputWasm} for the algebra.
  */
 function subPixelPath(
@@ -332,14 +357,7 @@ function subPixelPath(
     );
     temps.push(sub);
     checkShapeOnly(sub, [batch, qH, qW, sH * sW * inC]);
-    if (sH !== sW) return shuffleAndCrop(backend, sub, dxShape, sH, sW, pt, pl);
-    // DepthToSpace (NHWC) puts channel (rh * s + rw) * C + c of pixel (q, p) at (s*q + rh, s*p + rw),
-    // the order of subPixelFilter's output channels.
-    const full = runWasmKernel(NAME, DepthToSpace, { x: sub }, { blockSize: sH, dataFormat: 'NHWC' }, backend);
-    if (pt === 0 && pl === 0 && qH * sH === inH && qW * sW === inW) return checkShape(backend, full, dxShape);
-    temps.push(full);
-    const dx = runWasmKernel(NAME, Slice, { x: full }, { begin: [0, pt, pl, 0], size: dxShape }, backend);
-    return checkShape(backend, dx, dxShape);
+    return shuffleAndCrop(backend, sub, dxShape, sH, sW, pt, pl);
   } finally {
     for (const t of temps) if (t !== dy) disposeInfo(backend, t);
   }

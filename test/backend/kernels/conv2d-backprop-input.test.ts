@@ -20,8 +20,8 @@ interface Case {
 }
 
 // Strides 1-3 (and mixed), every padding kind, odd and even sizes, batch 1 and 2, square and
-// oblong kernels; sizes and channel counts on both sides of the XNNPACK / stock rule
-// (dx area >= 32x32 and >= 4 dx channels).
+// oblong kernels; sizes and channel counts on both sides of the route rule (stride 1: XNNPACK
+// from a 32x32 dx with >= 4 channels; strided: sub-pixel from a 16x16 dx).
 const CASES: Case[] = [
   { x: [1, 32, 32, 4], k: [3, 3], outC: 6, stride: 1, pad: 'same' },
   { x: [2, 33, 35, 5], k: [3, 2], outC: 4, stride: 1, pad: 'valid' },
@@ -34,7 +34,7 @@ const CASES: Case[] = [
   { x: [2, 37, 35, 5], k: [4, 4], outC: 4, stride: 3, pad: 'valid' },
   { x: [1, 36, 34, 4], k: [3, 4], outC: 5, stride: [2, 3], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { x: [1, 33, 33, 4], k: [3, 3], outC: 4, stride: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
-  // Stock kernel by the rule: RGB output, small image.
+  // RGB output (sub-pixel by the rule), small strided image (stock).
   { x: [1, 32, 32, 3], k: [4, 4], outC: 8, stride: 2, pad: 1 },
   { x: [2, 9, 8, 32], k: [4, 4], outC: 16, stride: 2, pad: 'same' },
   // Top padding larger than KH - 1: not expressible as a padded convolution, stock kernel.
@@ -156,11 +156,21 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
     forceConv2DBackpropInputPath(undefined);
   });
 
-  it('uses XNNPACK from 32x32 and 4 channels up, the stock loop for small images and RGB outputs', () => {
+  it('stride 1: XNNPACK from 32x32 and 4 channels up, the stock loop for small images and RGB outputs', () => {
     expect(useXnnpackPath(32, 32, 4)).toBe(true);
     expect(useXnnpackPath(256, 256, 64)).toBe(true);
     expect(useXnnpackPath(16, 16, 512)).toBe(false);
     expect(useXnnpackPath(256, 256, 3)).toBe(false);
+    expect(conv2DBackpropInputPath(64, 64, 64, 1, 1)).toBe('dilated');
+    expect(conv2DBackpropInputPath(256, 256, 3, 1, 1)).toBe('stock');
+  });
+
+  it('strided: sub-pixel from a 16x16 dx up (RGB outputs included), the stock loop below', () => {
+    expect(conv2DBackpropInputPath(16, 16, 512, 2, 2)).toBe('subpixel');
+    expect(conv2DBackpropInputPath(256, 256, 3, 2, 2)).toBe('subpixel');
+    expect(conv2DBackpropInputPath(128, 128, 64, 2, 1)).toBe('subpixel');
+    expect(conv2DBackpropInputPath(8, 8, 512, 2, 2)).toBe('stock');
+    expect(conv2DBackpropInputPath(2, 2, 512, 2, 2)).toBe('stock');
   });
 
   it('rejects NCHW with an error naming the kernel', async () => {

@@ -1,0 +1,121 @@
+/**
+ * Conv2DBackpropInput on wasm (the forward pass of every conv2dTranspose and the input gradient
+ * of every conv2d) by each of its three routes on the shapes of the pix2pix U-Net, the 70x70
+ * PatchGAN and the CycleGAN ResNet generator at 256x256: the sub-pixel decomposition, XNNPACK on
+ * the zero-dilated dy, and the backend's own loop. The routes are forced in turn and their calls
+ * interleaved, so each case's ratios come from the same stretch of a noisy machine.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/init-backend';
+import {
+  conv2DBackpropInputPath,
+  forceConv2DBackpropInputPath,
+  type Conv2DBackpropInputPath,
+} from '../src/backend/kernels/conv2d-backprop-input';
+import { timeVariants, type Variant } from './timing';
+import { medianRatio, type Benchmark, type BenchCase } from './types';
+
+type Pad = number | [[0, 0], [number, number], [number, number], [0, 0]];
+interface Case {
+  label: string;
+  /** dx (the forward conv's input, the transposed conv's output) [B, H, W, Ci]. */
+  dx: [number, number, number, number];
+  /** dy channels (the forward conv's output channels). */
+  outC: number;
+  k: number;
+  pad: Pad;
+}
+
+// PyTorch ConvTranspose2d(k3, s2, padding 1, output_padding 1) is a forward conv padded 1 on
+// top/left and 0 on bottom/right.
+const RESNET: Pad = [[0, 0], [1, 0], [1, 0], [0, 0]];
+const CASES: Case[] = [
+  { label: 'U-Net up 1->2 (512 <- 512)', dx: [1, 2, 2, 512], outC: 512, k: 4, pad: 1 },
+  { label: 'U-Net up 2->4 (512 <- 1024)', dx: [1, 4, 4, 512], outC: 1024, k: 4, pad: 1 },
+  { label: 'U-Net up 4->8 (512 <- 1024)', dx: [1, 8, 8, 512], outC: 1024, k: 4, pad: 1 },
+  { label: 'U-Net up 8->16 (512 <- 1024)', dx: [1, 16, 16, 512], outC: 1024, k: 4, pad: 1 },
+  { label: 'U-Net up 16->32 (256 <- 1024)', dx: [1, 32, 32, 256], outC: 1024, k: 4, pad: 1 },
+  { label: 'U-Net up 32->64 (128 <- 512)', dx: [1, 64, 64, 128], outC: 512, k: 4, pad: 1 },
+  { label: 'U-Net up 64->128 (64 <- 256)', dx: [1, 128, 128, 64], outC: 256, k: 4, pad: 1 },
+  { label: 'U-Net up 128->256 (3 <- 128)', dx: [1, 256, 256, 3], outC: 128, k: 4, pad: 1 },
+  { label: 'ResNet up 64->128 (128 <- 256) / down-conv dx', dx: [1, 128, 128, 128], outC: 256, k: 3, pad: RESNET },
+  { label: 'ResNet up 128->256 (64 <- 128) / down-conv dx', dx: [1, 256, 256, 64], outC: 128, k: 3, pad: RESNET },
+  { label: 'conv dx 256 (3 -> 64), U-Net down 1', dx: [1, 256, 256, 3], outC: 64, k: 4, pad: 1 },
+  { label: 'conv dx 256 (6 -> 64), PatchGAN 1', dx: [1, 256, 256, 6], outC: 64, k: 4, pad: 1 },
+  { label: 'conv dx 128 (64 -> 128)', dx: [1, 128, 128, 64], outC: 128, k: 4, pad: 1 },
+  { label: 'conv dx 64 (128 -> 256)', dx: [1, 64, 64, 128], outC: 256, k: 4, pad: 1 },
+  { label: 'conv dx 32 (256 -> 512)', dx: [1, 32, 32, 256], outC: 512, k: 4, pad: 1 },
+  { label: 'conv dx 16 (512 -> 512)', dx: [1, 16, 16, 512], outC: 512, k: 4, pad: 1 },
+  { label: 'conv dx 8 (512 -> 512)', dx: [1, 8, 8, 512], outC: 512, k: 4, pad: 1 },
+  { label: 'conv dx 4 (512 -> 512)', dx: [1, 4, 4, 512], outC: 512, k: 4, pad: 1 },
+];
+const ROUTES: Conv2DBackpropInputPath[] = ['stock', 'dilated', 'subpixel'];
+
+/** Multiply-adds the forward convolution does (what the stock loop does). */
+function usefulMacs(c: Case): number {
+  return (c.dx[0] * c.dx[1] * c.dx[2] * c.k * c.k * c.dx[3] * c.outC) / 4;
+}
+
+function variant(route: Conv2DBackpropInputPath, c: Case): Variant {
+  const filterShape: [number, number, number, number] = [c.k, c.k, c.dx[3], c.outC];
+  const fwd = tf.backend_util.computeConv2DInfo(c.dx, filterShape, 2, 1, c.pad);
+  let dy: tf.Tensor | undefined;
+  let w: tf.Tensor | undefined;
+  // The stock loop takes seconds on the large shapes: one timed call there.
+  const slow = route === 'stock' && usefulMacs(c) > 3e8;
+  return {
+    name: route,
+    repetitions: slow ? 1 : 5,
+    warmup: slow ? 0 : 1,
+    setup: () => {
+      dy = tf.randomNormal(fwd.outShape, 0, 1, 'float32', 1);
+      w = tf.randomNormal(filterShape, 0, 0.1, 'float32', 2);
+    },
+    before: () => forceConv2DBackpropInputPath(route),
+    run: () => {
+      const out = tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: w! }, {
+        strides: 2,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        inputShape: c.dx,
+      } as never) as tf.Tensor;
+      out.dataSync();
+      out.dispose();
+    },
+    teardown: () => {
+      tf.dispose([dy!, w!]);
+    },
+  };
+}
+
+const bench: Benchmark = {
+  name: 'conv-transpose',
+  description: 'wasm Conv2DBackpropInput at stride 2: sub-pixel vs zero-dilated XNNPACK vs the stock loop',
+  async run(): Promise<BenchCase[]> {
+    await initBackend('wasm');
+    const only = process.env.CONV_TRANSPOSE_CASES;
+    const cases: BenchCase[] = [];
+    try {
+      for (const [i, c] of CASES.entries()) {
+        if (only != null && !only.split(',').includes(String(i))) continue;
+        const timings = await timeVariants(ROUTES.map((r) => variant(r, c)));
+        const [, h, w, ci] = c.dx;
+        const rule = conv2DBackpropInputPath(h, w, ci, 2, 2);
+        const chosen = timings.find((t) => t.name === rule)!;
+        cases.push({
+          case: `${c.label}: dx ${h}x${w}x${ci}, k${c.k} s2 (rule: ${rule}, ${chosen.medianMs.toFixed(1)} ms)`,
+          timings,
+          ratios: {
+            'stock / subpixel': medianRatio(timings, 'stock', 'subpixel'),
+            'dilated / subpixel': medianRatio(timings, 'dilated', 'subpixel'),
+          },
+        });
+      }
+    } finally {
+      forceConv2DBackpropInputPath(undefined);
+    }
+    return cases;
+  },
+};
+
+export default bench;
