@@ -10,6 +10,7 @@ import { initBackend } from '../src/backend/init-backend';
 import {
   conv2DBackpropInputPath,
   forceConv2DBackpropInputPath,
+  useXnnpackPath,
   type Conv2DBackpropInputPath,
 } from '../src/backend/kernels/conv2d-backprop-input';
 import { timeVariants, type Variant } from './timing';
@@ -101,11 +102,13 @@ const bench: Benchmark = {
         const timings = await timeVariants(ROUTES.map((r) => variant(r, c)));
         const [, h, w, ci] = c.dx;
         const rule = conv2DBackpropInputPath(h, w, ci, 2, 2);
-        const chosen = timings.find((t) => t.name === rule)!;
+        // The rule before the sub-pixel route: zero-dilated from 32x32 and 4 channels, else stock.
+        const oldRule = useXnnpackPath(h, w, ci) ? 'dilated' : 'stock';
         cases.push({
-          case: `${c.label}: dx ${h}x${w}x${ci}, k${c.k} s2 (rule: ${rule}, ${chosen.medianMs.toFixed(1)} ms)`,
+          case: `${c.label}: dx ${h}x${w}x${ci}, k${c.k} s2 (old rule: ${oldRule}, new rule: ${rule})`,
           timings,
           ratios: {
+            'old rule / new rule': medianRatio(timings, oldRule, rule),
             'stock / subpixel': medianRatio(timings, 'stock', 'subpixel'),
             'dilated / subpixel': medianRatio(timings, 'dilated', 'subpixel'),
           },
