@@ -1,5 +1,7 @@
 import {
   backend_util,
+  BatchMatMul,
+  Concat,
   Conv2D,
   Conv2DBackpropFilter,
   Slice,
@@ -11,9 +13,51 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { fillIm2col } from './im2col';
 import { disposeInfo, makeOutputFrom, runWasmKernel } from './kernel-utils';
 
 const NAME = 'Conv2DBackpropFilter';
+
+/** The two formulations: 'gemm' (im2col + one XNNPACK GEMM) and 'conv' (transposed Conv2D). */
+export type Conv2DBackpropFilterPath = 'gemm' | 'conv';
+
+/**
+ * Most floats the 'gemm' route's im2col matrix may hold at once (64 MB). Larger matrices are
+ * cut into groups of taps, one GEMM per group, so wasm memory stays bounded.
+ */
+export const IM2COL_MAX_FLOATS = 16 * 1024 * 1024;
+
+let forcedPath: Conv2DBackpropFilterPath | undefined;
+let im2colMaxFloats = IM2COL_MAX_FLOATS;
+
+/**
+ * Sets the im2col budget (floats; `undefined` restores {@link IM2COL_MAX_FLOATS}), so tests
+ * can make the 'gemm' route split its taps into several groups on small shapes.
+ * @internal
+ */
+export function setIm2colMaxFloats(floats: number | undefined): void {
+  if (floats !== undefined && !(floats >= 1)) {
+    throw new Error(`setIm2colMaxFloats: floats must be >= 1, got ${floats}.`);
+  }
+  im2colMaxFloats = floats ?? IM2COL_MAX_FLOATS;
+}
+
+/**
+ * Forces every later call onto one route (`undefined` restores the measured rule), so tests and
+ * benchmarks can compare both routes on the same shapes.
+ * @internal
+ */
+export function forceConv2DBackpropFilterPath(path: Conv2DBackpropFilterPath | undefined): void {
+  forcedPath = path;
+}
+
+/**
+ * The route for a call; see docs/training-on-wasm.md, "Speed" for the measurements behind it.
+ * @internal
+ */
+export function conv2DBackpropFilterPath(): Conv2DBackpropFilterPath {
+  return forcedPath ?? 'gemm';
+}
 
 /**
  * Attributes of the kernel. tfjs-core never passes `dilations` (its conv2d gradient rejects
@@ -122,6 +166,87 @@ export function conv2DBackpropFilterWasm(args: {
     return makeOutputFrom(backend, [...filterShape], 'float32', new Float32Array(kH * kW * inC * outC));
   }
 
+  const geometry: Geometry = { info, kH, kW, top, left, bottom, right, usedH, usedW, outH, outW };
+  return conv2DBackpropFilterPath() === 'gemm'
+    ? gemmRoute(backend, x, dy, geometry)
+    : convRoute(backend, x, dy, geometry);
+}
+
+/** What both routes need of the call's geometry (computed and checked once, above). */
+interface Geometry {
+  info: backend_util.Conv2DInfo;
+  kH: number;
+  kW: number;
+  /** Top/left padding of the forward convolution. */
+  top: number;
+  left: number;
+  /** Rows/columns x would need below/right of it so every tap window fits; negative: x has spare ones. */
+  bottom: number;
+  right: number;
+  /** Rows/columns of x some tap reads. */
+  usedH: number;
+  usedW: number;
+  /** dy's actual spatial size (may exceed info's by one, see above). */
+  outH: number;
+  outW: number;
+}
+
+/**
+ * The 'gemm' route: an im2col matrix of x times dy, one dense XNNPACK GEMM per group of taps.
+ * Rows of the im2col matrix are ordered (kh, kw, ci), so the GEMM's [KH*KW*Ci, Co] output
+ * already is dW in [KH, KW, Ci, Co] order.
+ */
+function gemmRoute(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: Geometry): TensorInfo {
+  const { info, kH, kW, outH, outW } = g;
+  const [batch, , , inC] = x.shape as [number, number, number, number];
+  const outC = dy.shape[3]!;
+  const p = batch * outH * outW;
+  const temps: TensorInfo[] = [];
+  // Concat takes its inputs as an array, as tfjs-core passes them.
+  const run = (kernelName: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: object) => {
+    const out = runWasmKernel(NAME, kernelName, inputs as never, attrs as never, backend);
+    temps.push(out);
+    return out;
+  };
+  try {
+    // x as [Ci, B, H, W]: each im2col row is then a (strided) run of one of its rows.
+    const xT = run(Transpose, { x }, { perm: [3, 0, 1, 2] });
+    // The GEMM's packed operand (its "weights") is dy as [P, Co]. A private copy of dy, freed
+    // below, gets a fresh tensor id: XNNPACK's operator cache is keyed by that id, so packing
+    // is shared by the groups of this call but nothing stays cached on the caller's dy.
+    const dyCopy = backend.makeOutput([1, p, outC], 'float32');
+    temps.push(dyCopy);
+    backend.typedArrayFromHeap(dyCopy).set(backend.typedArrayFromHeap(dy));
+
+    const taps = kH * kW;
+    const tapsPerGroup = Math.max(1, Math.min(taps, Math.floor(im2colMaxFloats / (inC * p))));
+    const products: TensorInfo[] = [];
+    for (let first = 0; first < taps; first += tapsPerGroup) {
+      const numTaps = Math.min(tapsPerGroup, taps - first);
+      const im2col = backend.makeOutput([1, numTaps * inC, p], 'float32');
+      temps.push(im2col);
+      // Heap views only after the allocation: growing wasm memory detaches older views.
+      const xView = backend.typedArrayFromHeap(xT) as Float32Array;
+      fillIm2col(backend.typedArrayFromHeap(im2col) as Float32Array, xView, info, outH, outW, first, numTaps);
+      products.push(run(BatchMatMul, { a: im2col, b: dyCopy }, { transposeA: false, transposeB: false }));
+      // Free each group's matrix before the next one is made, so at most one exists at a time.
+      disposeInfo(backend, im2col);
+      temps.splice(temps.indexOf(im2col), 1);
+    }
+    const all = products.length === 1 ? products[0]! : run(Concat, products, { axis: 1 });
+    // The result is the kernel's output: keep it out of the disposal below.
+    temps.splice(temps.indexOf(all), 1);
+    return { dataId: all.dataId, shape: [kH, kW, inC, outC], dtype: 'float32' };
+  } finally {
+    for (const t of temps) disposeInfo(backend, t);
+  }
+}
+
+/** The 'conv' route: XNNPACK `Conv2D` of x as [Ci, H, W, B] by dy as [OH, OW, B, Co]. */
+function convRoute(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: Geometry): TensorInfo {
+  const { info, kH, kW, top, left, bottom, right, usedH, usedW } = g;
+  const [batch, inH, inW, inC] = x.shape as [number, number, number, number];
+  const outC = dy.shape[3]!;
   const temps: TensorInfo[] = [];
   try {
     let xUsed = x;

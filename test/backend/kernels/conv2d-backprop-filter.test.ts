@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  forceConv2DBackpropFilterPath,
+  setIm2colMaxFloats,
+  type Conv2DBackpropFilterPath,
+} from '../../../src/backend/kernels/conv2d-backprop-filter';
+import { fillIm2col } from '../../../src/backend/kernels/im2col';
 import { initBothBackends, onBackend, onBothBackends, relativeError, seeded } from './compare-backends';
 
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -155,5 +161,104 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
         filterShape: [1, 1, 2, 2],
       } as never),
     ).toThrow(/Conv2DBackpropFilter \(wasm\): dataFormat 'NCHW'/);
+  });
+});
+
+// Shapes for the im2col GEMM route: batch 1 and 2, stride 1 and 2, kernels 3/4/7, 'same', 'valid'
+// and explicit pads, odd sizes, plus one channel count that is not a multiple of 4.
+const GEMM_CASES: Case[] = [
+  { x: [1, 9, 11, 3], k: [3, 3], outC: 5, stride: 1, pad: 'same' },
+  { x: [2, 9, 11, 3], k: [3, 3], outC: 5, stride: 2, pad: 'same' },
+  { x: [1, 13, 12, 6], k: [4, 4], outC: 7, stride: 2, pad: 1 },
+  { x: [2, 11, 13, 5], k: [4, 4], outC: 4, stride: 1, pad: 'valid' },
+  { x: [1, 17, 15, 3], k: [7, 7], outC: 8, stride: 1, pad: 'valid' },
+  { x: [2, 15, 17, 2], k: [7, 7], outC: 3, stride: 2, pad: 'same' },
+  { x: [1, 10, 9, 4], k: [3, 4], outC: 6, stride: 2, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+  { x: [2, 12, 12, 8], k: [4, 3], outC: 9, stride: 1, pad: [[0, 0], [0, 2], [3, 1], [0, 0]] },
+];
+
+describe('Conv2DBackpropFilter on wasm, every route', () => {
+  beforeAll(initBothBackends);
+  afterEach(() => {
+    forceConv2DBackpropFilterPath(undefined);
+    setIm2colMaxFloats(undefined);
+  });
+
+  const routes: Conv2DBackpropFilterPath[] = ['gemm', 'conv'];
+  const table = routes.flatMap((route) => [...CASES, ...GEMM_CASES].map((c) => ({ route, ...c })));
+  it.each(table)('$route: $x $k -> $outC stride $stride pad $pad', async ({ route, ...c }) => {
+    const filterShape: [number, number, number, number] = [...c.k, c.x[3], c.outC];
+    const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, 1, c.pad);
+    const dW = () =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 11), dy: seeded(info.outShape, 12) }, {
+        strides: c.stride,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        filterShape,
+      } as never) as tf.Tensor;
+    const [reference] = await onBackend('cpu', dW);
+    forceConv2DBackpropFilterPath(route);
+    const [wasm] = await onBackend('wasm', dW);
+    expect(relativeError(wasm!, reference!), `${route} ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  // A budget of one tap's rows makes the route run one GEMM per tap and concatenate them; a
+  // budget of 2.5 taps leaves a shorter last group.
+  it.each([1, 2.5])('gemm in groups of %s taps equals cpu', async (tapsPerGroup) => {
+    const c = GEMM_CASES[5]!;
+    const filterShape: [number, number, number, number] = [...c.k, c.x[3], c.outC];
+    const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, 1, c.pad);
+    const dW = () =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 13), dy: seeded(info.outShape, 14) }, {
+        strides: c.stride,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        filterShape,
+      } as never) as tf.Tensor;
+    const [reference] = await onBackend('cpu', dW);
+    forceConv2DBackpropFilterPath('gemm');
+    setIm2colMaxFloats(Math.floor(tapsPerGroup * c.x[3] * info.batchSize * info.outHeight * info.outWidth));
+    const [wasm] = await onBackend('wasm', dW);
+    expect(relativeError(wasm!, reference!)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each(routes)('%s: repeated calls leave no wasm data behind', async (route) => {
+    await tf.setBackend('wasm');
+    forceConv2DBackpropFilterPath(route);
+    setIm2colMaxFloats(3 * 4 * 6 * 6); // several groups on the gemm route
+    const backend = tf.backend();
+    const x = seeded([2, 12, 12, 4], 15);
+    const dy = seeded([2, 6, 6, 5], 16);
+    const call = () =>
+      tf.dispose(
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          strides: 2,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: [3, 3, 4, 5],
+        } as never) as tf.Tensor,
+      );
+    call();
+    const ids = backend.numDataIds();
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) call();
+    expect(backend.numDataIds()).toBe(ids);
+    expect(tf.memory().numTensors).toBe(tensors);
+    tf.dispose([x, dy]);
+  });
+
+  it('fillIm2col: the centre tap of a 3x3 same conv is x, border taps carry zeros', () => {
+    const info = tf.backend_util.computeConv2DInfo([1, 4, 4, 1], [3, 3, 1, 1], 1, 1, 'same');
+    const xT = Float32Array.from({ length: 16 }, (_, i) => i + 1);
+    const dst = new Float32Array(9 * 16).fill(NaN);
+    fillIm2col(dst, xT, info, 4, 4, 0, 9);
+    expect(Array.from(dst.subarray(4 * 16, 5 * 16))).toEqual(Array.from(xT));
+    // Tap (0, 0) reads x shifted down-right by one: first row and column are padding.
+    expect(Array.from(dst.subarray(0, 16))).toEqual([0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11]);
+    expect(() => fillIm2col(new Float32Array(10), xT, info, 4, 4, 0, 9)).toThrow(/fillIm2col: dst holds 10 floats/);
+  });
+
+  it('setIm2colMaxFloats names the bad value', () => {
+    expect(() => setIm2colMaxFloats(0)).toThrow(/setIm2colMaxFloats: floats must be >= 1, got 0/);
   });
 });
