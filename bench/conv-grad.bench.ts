@@ -49,7 +49,13 @@ const CASES: ConvCase[] = [
   { label: 'U up 4x4 s2 128->64, 64->128 (convT)', x: [1, 128, 128, 64], k: 4, stride: 2, pad: 'same', outC: 128 },
   { label: 'U up 4x4 s2 512->256, 16->32 (convT)', x: [1, 32, 32, 256], k: 4, stride: 2, pad: 'same', outC: 512 },
   // Batch 2 and a small shape where cpu can be repeated.
+  // Larger batches: the 'conv' route sums over B in its channel axis, so it gains with B.
   { label: 'batch 2: 3x3 s1 same 64x64x64 -> 64', x: [2, 64, 64, 64], k: 3, stride: 1, pad: 'same', outC: 64 },
+  { label: 'batch 4: 4x4 s2 pad 1 64x64x32 -> 64', x: [4, 64, 64, 32], k: 4, stride: 2, pad: 1, outC: 64 },
+  { label: 'batch 8: 3x3 s1 same 32x32x64 -> 64', x: [8, 32, 32, 64], k: 3, stride: 1, pad: 'same', outC: 64 },
+  { label: 'batch 16: 3x3 s1 same 16x16x32 -> 32', x: [16, 16, 16, 32], k: 3, stride: 1, pad: 'same', outC: 32 },
+  { label: 'batch 1: 3x3 s1 same 16x16x8 -> 8', x: [1, 16, 16, 8], k: 3, stride: 1, pad: 'same', outC: 8 },
+  { label: 'batch 1: 1x1 s1 64x64x64 -> 64', x: [1, 64, 64, 64], k: 1, stride: 1, pad: 'valid', outC: 64 },
   { label: '3x3 s1 same 32x32x16 -> 16', x: [1, 32, 32, 16], k: 3, stride: 1, pad: 'same', outC: 16, cpuRepetitions: 5 },
 ];
 const WASM_REPETITIONS = 9;

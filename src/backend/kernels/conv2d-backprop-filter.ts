@@ -51,12 +51,22 @@ export function forceConv2DBackpropFilterPath(path: Conv2DBackpropFilterPath | u
   forcedPath = path;
 }
 
+/** Smallest batch for which the 'conv' route is used: it sums over B in XNNPACK's channel loop. */
+export const CONV_ROUTE_MIN_BATCH = 4;
+/** Below this many multiply-adds (P * KH * KW * Ci * Co) the 'conv' route is used. */
+export const GEMM_MIN_MACS = 1 << 20;
+
 /**
- * The route for a call; see docs/training-on-wasm.md, "Speed" for the measurements behind it.
+ * The route for a call with batch `batch` and `macs` = B * OH * OW * KH * KW * Ci * Co
+ * multiply-adds. Measured (docs/training-on-wasm.md, "Speed"): 'gemm' is 1.2x to 2.5x faster
+ * at batch 1 and 2 on every layer of the ResNet/PatchGAN/U-Net networks; 'conv' wins from batch
+ * 4 on most shapes (its XNNPACK microkernel then loads B floats per indirection pointer) and on
+ * tiny calls, where the im2col loop and extra allocations cost more than the arithmetic.
  * @internal
  */
-export function conv2DBackpropFilterPath(): Conv2DBackpropFilterPath {
-  return forcedPath ?? 'gemm';
+export function conv2DBackpropFilterPath(batch: number, macs: number): Conv2DBackpropFilterPath {
+  if (forcedPath !== undefined) return forcedPath;
+  return batch >= CONV_ROUTE_MIN_BATCH || macs < GEMM_MIN_MACS ? 'conv' : 'gemm';
 }
 
 /**
@@ -167,7 +177,8 @@ export function conv2DBackpropFilterWasm(args: {
   }
 
   const geometry: Geometry = { info, kH, kW, top, left, bottom, right, usedH, usedW, outH, outW };
-  return conv2DBackpropFilterPath() === 'gemm'
+  const macs = batch * outH * outW * kH * kW * inC * outC;
+  return conv2DBackpropFilterPath(batch, macs) === 'gemm'
     ? gemmRoute(backend, x, dy, geometry)
     : convRoute(backend, x, dy, geometry);
 }

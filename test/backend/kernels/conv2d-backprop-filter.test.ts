@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  conv2DBackpropFilterPath,
   forceConv2DBackpropFilterPath,
   setIm2colMaxFloats,
   type Conv2DBackpropFilterPath,
@@ -86,13 +87,21 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
     const dense: [number, number, number, number] = [(c.k[0] - 1) * d + 1, (c.k[1] - 1) * d + 1, c.x[3], c.outC];
     const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, d, c.pad);
     const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
-    const [dilated] = await onBackend('wasm', () =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 7), dy: seeded(info.outShape, 8) }, {
-        ...attrs,
-        filterShape,
-        dilations: d,
-      } as never) as tf.Tensor,
-    );
+    const dilatedOn = async (route: 'gemm' | 'conv') => {
+      forceConv2DBackpropFilterPath(route);
+      try {
+        const [values] = await onBackend('wasm', () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 7), dy: seeded(info.outShape, 8) }, {
+            ...attrs,
+            filterShape,
+            dilations: d,
+          } as never) as tf.Tensor,
+        );
+        return values!;
+      } finally {
+        forceConv2DBackpropFilterPath(undefined);
+      }
+    };
     const [reference] = await onBackend('cpu', () => {
       const full = tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 7), dy: seeded(info.outShape, 8) }, {
         ...attrs,
@@ -100,7 +109,9 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
       } as never) as tf.Tensor4D;
       return tf.stridedSlice(full, [0, 0, 0, 0], dense, [d, d, 1, 1]);
     });
-    expect(relativeError(dilated!, reference!)).toBeLessThanOrEqual(TOLERANCE);
+    for (const route of ['gemm', 'conv'] as const) {
+      expect(relativeError(await dilatedOn(route), reference!), route).toBeLessThanOrEqual(TOLERANCE);
+    }
   });
 
   // With a numeric pad, dimRoundingMode 'ceil' (and here 'round') adds an output row whose
@@ -119,11 +130,15 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
         const y = f(x(), k as tf.Tensor4D);
         return tf.sum(tf.mul(y, seeded(y.shape, 43)));
       })(w());
-    const [rounded] = await onBackend('wasm', () => dW((a, k) => tf.conv2d(a, k, 2, 1, 'NHWC', 1, mode)));
     const [explicit] = await onBackend('cpu', () =>
       dW((a, k) => tf.conv2d(a, k, 2, [[0, 0], [1, bottom], [1, 1], [0, 0]])),
     );
-    expect(relativeError(rounded!, explicit!)).toBeLessThanOrEqual(TOLERANCE);
+    for (const route of ['gemm', 'conv'] as const) {
+      forceConv2DBackpropFilterPath(route);
+      const [rounded] = await onBackend('wasm', () => dW((a, k) => tf.conv2d(a, k, 2, 1, 'NHWC', 1, mode)));
+      forceConv2DBackpropFilterPath(undefined);
+      expect(relativeError(rounded!, explicit!), route).toBeLessThanOrEqual(TOLERANCE);
+    }
   });
 
   it('gradients of dilated conv2d are rejected by tfjs-core on both backends alike', async () => {
@@ -256,6 +271,15 @@ describe('Conv2DBackpropFilter on wasm, every route', () => {
     // Tap (0, 0) reads x shifted down-right by one: first row and column are padding.
     expect(Array.from(dst.subarray(0, 16))).toEqual([0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11]);
     expect(() => fillIm2col(new Float32Array(10), xT, info, 4, 4, 0, 9)).toThrow(/fillIm2col: dst holds 10 floats/);
+  });
+
+  it('the measured rule: gemm at batch 1-2 unless tiny, conv from batch 4', () => {
+    expect(conv2DBackpropFilterPath(1, 128 * 128 * 9 * 64 * 128)).toBe('gemm');
+    expect(conv2DBackpropFilterPath(2, 2 * 32 * 32 * 9 * 16 * 16)).toBe('gemm');
+    expect(conv2DBackpropFilterPath(1, 16 * 16 * 9 * 8 * 8)).toBe('conv');
+    expect(conv2DBackpropFilterPath(4, 4 * 32 * 32 * 16 * 32 * 64)).toBe('conv');
+    forceConv2DBackpropFilterPath('gemm');
+    expect(conv2DBackpropFilterPath(16, 1)).toBe('gemm');
   });
 
   it('setIm2colMaxFloats names the bad value', () => {
