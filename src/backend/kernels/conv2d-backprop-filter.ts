@@ -79,7 +79,7 @@ export type Conv2DBackpropFilterWasmAttrs = Conv2DBackpropFilterAttrs & {
 
 /**
  * Gradient of a 2-D convolution with respect to its filter, on the wasm backend, computed by
- * the backend's own XNNPACK `Conv2D` kernel.
+ * the backend's own XNNPACK kernels (`BatchMatMul` or `Conv2D`, see the two routes below).
  *
  * Shapes (NHWC only): `x` [B, H, W, Ci], `dy` [B, OH, OW, Co] -> dW [KH, KW, Ci, Co].
  *
@@ -91,8 +91,27 @@ export type Conv2DBackpropFilterWasmAttrs = Conv2DBackpropFilterAttrs & {
  *
  *   dW[kh, kw, ci, co] = sum_{b, oh, ow} x[b, kh*d - pt + oh*s, kw*d - pl + ow*s, ci] * dy[b, oh, ow, co].
  *
- * That is itself a convolution once the axes are renamed: take x' = transpose(x) [Ci, H, W, B]
- * (the input channels become the batch, the batch becomes the channels) and the filter
+ * Two routes compute it, chosen per call by {@link conv2DBackpropFilterPath} (measured rule:
+ * 'gemm' below batch 4 unless the call is tiny, 'conv' otherwise).
+ *
+ * **'gemm'** (im2col): for each filter tap t = (kh, kw), the x values that tap reads form a
+ * matrix X_t [Ci, P] over the P = B * OH * OW output pixels (zeros where the window lies in the
+ * padding), and dW[kh, kw] (Ci x Co) = X_t . dy, with dy flattened to [P, Co]. Stacking the X_t
+ * of all taps row-wise gives the im2col matrix A [KH*KW*Ci, P], and
+ *
+ *   dW (as [KH*KW*Ci, Co]) = A . dy
+ *
+ * is one dense GEMM whose output already has dW's [KH, KW, Ci, Co] order. x is transposed once
+ * to [Ci, B, H, W] so every row of A is a (strided) run of one row of x, copied by
+ * {@link fillIm2col}. The GEMM is the backend's `BatchMatMul` without transposes, which is
+ * XNNPACK's fully-connected operator with dy as its packed "weights": dy is packed once per call
+ * and its K = P inner dimension is read at full GEMM speed. When A would exceed
+ * {@link IM2COL_MAX_FLOATS}, the taps are split into groups, one GEMM each, and the [rows, Co]
+ * products are concatenated.
+ *
+ * **'conv'**: the sum above is itself a convolution once the axes are renamed: take
+ * x' = transpose(x) [Ci, H, W, B] (the input channels become the batch, the batch becomes the
+ * channels) and the filter
  * f' = transpose(dy) [OH, OW, B, Co]; then
  *
  *   out[ci, kh, kw, co] = sum_{oh, ow, b} x'[ci, kh*d - pt + oh*s, kw*d - pl + ow*s, b] * f'[oh, ow, b, co]
