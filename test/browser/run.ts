@@ -17,9 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { cropValues, demoNetworkOutput } from '../../examples/web/src/demo-network';
+import { PARALLEL_CASE, cropImage, meanFieldDistance } from '../../examples/web/src/parallel-field';
 import { initBackend } from '../../src/backend/init-backend';
 import { readImage } from '../../src/node/index';
-import { createPatchMatch } from '../../src/patchmatch/index';
+import { createParallelPatchMatch, createPatchMatch } from '../../src/patchmatch/index';
+import type { Nnf } from '../../src/patchmatch/index';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const webDir = join(root, 'examples/web');
@@ -30,6 +32,13 @@ const writeScreenshot = process.argv.includes('--screenshot');
 const WASM_TOLERANCE = 1e-5;
 /** Browser cpu vs Node wasm: different kernels, float32 rounding only. */
 const CPU_TOLERANCE = 1e-4;
+/**
+ * Two-band field vs the single-threaded one: different random draws (band 1 has its own seed) and
+ * borders a step behind, so not equal; its mean patch distance may be at most this much larger.
+ */
+const PARALLEL_MEAN_RATIO = 1.05;
+/** What makes a page cross-origin isolated (SharedArrayBuffer, createParallelPatchMatch). */
+const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -42,18 +51,25 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
 };
 
-/** A minimal static file server for `dir` on 127.0.0.1 and a free port. */
-async function serve(dir: string): Promise<{ server: Server; url: string }> {
+/**
+ * A minimal static file server for `dir` on 127.0.0.1 and a free port; with `isolated`, every
+ * response carries the COOP/COEP headers.
+ */
+async function serve(dir: string, isolated: boolean): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
       const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
       if (!file.startsWith(dir + sep) || !(await stat(file)).isFile()) throw new Error('not found');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+        ...(isolated ? ISOLATION_HEADERS : {}),
+      });
       res.end(body);
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.writeHead(404, { 'content-type': 'text/plain', ...(isolated ? ISOLATION_HEADERS : {}) });
       res.end('not found');
     }
   });
@@ -66,6 +82,16 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return Number.isNaN(m) ? Infinity : m;
+}
+
+type Field = Record<'x' | 'y' | 'distance', ArrayLike<number>>;
+
+/** What differs between two fields (empty when x, y and distance are all equal). */
+function fieldDiff(name: string, a: Field, b: Field): string[] {
+  return (['x', 'y', 'distance'] as const).flatMap((k) => {
+    const d = maxAbsDiff(a[k], b[k]);
+    return d === 0 ? [] : [`${name} ${k} differs by up to ${d}`];
+  });
 }
 
 function median(values: readonly number[]): number {
@@ -125,7 +151,36 @@ async function main(): Promise<void> {
   const nodeMs = performance.now() - t0;
   assert(tf.memory().numTensors === before, 'the network leaked tensors in Node');
 
-  const { server, url } = await serve(distDir);
+  // Node's reference fields for the multi-threaded case: the same crops and options.
+  const chelsea = await readImage(join(root, 'examples/assets/chelsea.png'));
+  const fieldTarget = cropImage(coffee, PARALLEL_CASE.target);
+  const fieldSource = cropImage(chelsea, PARALLEL_CASE.source);
+  const singleTimes: number[] = [];
+  let single: Nnf | undefined;
+  const pmSingle = await createPatchMatch({ backend: 'wasm' });
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    single = pmSingle.nnf(fieldTarget, fieldSource, PARALLEL_CASE.options);
+    singleTimes.push(performance.now() - t);
+  }
+  const nodeTwoTimes: number[] = [];
+  let nodeTwo: Nnf | undefined;
+  const ppmNode = await createParallelPatchMatch({ workers: 2 });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      nodeTwo = await ppmNode.nnf(fieldTarget, fieldSource, PARALLEL_CASE.options);
+      nodeTwoTimes.push(performance.now() - t);
+    }
+  } finally {
+    await ppmNode.terminate();
+  }
+  assert(single !== undefined && nodeTwo !== undefined, 'no reference fields');
+
+  // The demo is served cross-origin isolated, as the multi-threaded engine needs; a second server
+  // without the headers checks the engine's error on a page that is not isolated.
+  const { server, url } = await serve(distDir, true);
+  const plain = await serve(distDir, false);
   const userDataDir = await mkdtemp(join(tmpdir(), 'tfjs-synth-chromium-'));
   // launchPersistentContext passes --user-data-dir (fresh folder) and, with headless, --headless.
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -159,6 +214,13 @@ async function main(): Promise<void> {
       const size = await page.evaluate(() => [document.querySelector<HTMLCanvasElement>('#image')!.width, document.querySelector<HTMLCanvasElement>('#image')!.height]);
       assert(size[0] === coffee.width && size[1] === coffee.height, `image canvas is ${size.join('x')}, expected ${coffee.width}x${coffee.height}`);
       assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
+    });
+
+    await test('the page is cross-origin isolated (COOP/COEP headers: crossOriginIsolated, SharedArrayBuffer)', async () => {
+      const isolated = await page.evaluate(() => [self.crossOriginIsolated, typeof SharedArrayBuffer === 'function', window.__tfjsSynthDemo.crossOriginIsolated()]);
+      assert(isolated.every((v) => v === true), `crossOriginIsolated, SharedArrayBuffer, hook: ${isolated.join(', ')}`);
+      const shown = await page.textContent('#isolated');
+      assert(shown === 'yes', `page shows isolated = "${shown}"`);
     });
 
     await test('PatchMatch runs on WebAssembly SIMD', async () => {
@@ -301,12 +363,80 @@ async function main(): Promise<void> {
       `timing  network on the 96x96 crop, median of 5: Chromium wasm ${bw.toFixed(1)} ms, Chromium cpu ${bc.toFixed(1)} ms (cpu/wasm ${(bc / bw).toFixed(1)}x), Node wasm ${nw.toFixed(1)} ms`,
     );
 
+    // createParallelPatchMatch is deterministic for a seed and worker count (each band has its own
+    // seeded generator, border rows are double-buffered so thread timing cannot matter, distances are
+    // integer sums), so the browser's field must equal Node's for the same worker count exactly, and
+    // with one worker it must equal the single-threaded createPatchMatch field exactly. Two bands do
+    // not reproduce the single-threaded field, so against that only the mean distance is bounded.
+    const workerEvents: { url: string; closed: boolean }[] = [];
+    page.on('worker', (w) => {
+      const entry = { url: w.url(), closed: false };
+      workerEvents.push(entry);
+      w.on('close', () => {
+        entry.closed = true;
+      });
+    });
+    const workersClosed = async (from: number): Promise<{ started: number; open: number }> => {
+      const mine = () => workerEvents.slice(from).filter((e) => e.url.startsWith('blob:'));
+      // 'close' arrives asynchronously after terminate(); give it up to 2 s.
+      for (let i = 0; i < 40 && mine().some((e) => !e.closed); i++) await new Promise((r) => setTimeout(r, 50));
+      return { started: mine().length, open: mine().filter((e) => !e.closed).length };
+    };
+
+    await test('createParallelPatchMatch({ workers: 2 }) in Chromium equals Node\'s two-worker field exactly, and terminates its workers', async () => {
+      const from = workerEvents.length;
+      const r = await page.evaluate(() => window.__tfjsSynthDemo.parallelField(2, 3));
+      const problems = fieldDiff('browser vs Node (2 workers)', r, nodeTwo);
+      assert(r.workers === 2 && r.width === nodeTwo.width && r.height === nodeTwo.height, `field ${r.width}x${r.height}, ${r.workers} workers`);
+      assert(problems.length === 0, problems.join('; '));
+      assert(r.sameEachRun, 'three runs in the page gave different fields');
+      const w = await workersClosed(from);
+      assert(w.started === 2 && w.open === 0, `${w.started} blob: workers started, ${w.open} still open after terminate()`);
+      assert(/ParallelPatchMatch\.nnf: the engine was terminated/.test(r.afterTerminate), `nnf after terminate(): "${r.afterTerminate}"`);
+      const [mb, mn, ms] = [meanFieldDistance(r.distance), meanFieldDistance(nodeTwo.distance), meanFieldDistance(single.distance)];
+      assert(mb <= ms * PARALLEL_MEAN_RATIO, `mean distance ${mb.toFixed(1)} vs single-threaded ${ms.toFixed(1)} (limit x${PARALLEL_MEAN_RATIO})`);
+      const [b, n, s1] = [median(r.ms), median(nodeTwoTimes), median(singleTimes)];
+      return (
+        `${r.width}x${r.height} field equal (max abs diff 0, mean distance ${mb.toFixed(1)}, Node ${mn.toFixed(1)}; single-threaded ${ms.toFixed(1)}, ratio ${(mb / ms).toFixed(4)}); ` +
+        `2 workers started and closed; median of 3: Chromium ${b.toFixed(0)} ms, Node 2 workers ${n.toFixed(0)} ms, Node single-threaded ${s1.toFixed(0)} ms`
+      );
+    });
+
+    await test('createParallelPatchMatch({ workers: 1 }) in Chromium equals Node\'s single-threaded createPatchMatch field exactly', async () => {
+      const from = workerEvents.length;
+      const r = await page.evaluate(() => window.__tfjsSynthDemo.parallelField(1, 1));
+      const problems = fieldDiff('browser 1 worker vs Node single-threaded', r, single);
+      assert(problems.length === 0, problems.join('; '));
+      const w = await workersClosed(from);
+      assert(w.started === 1 && w.open === 0, `${w.started} blob: workers started, ${w.open} still open after terminate()`);
+    });
+
+    await test('without COOP/COEP, createParallelPatchMatch rejects with a clear error and starts no worker', async () => {
+      const plainPage = await context.newPage();
+      const plainWorkers: string[] = [];
+      plainPage.on('worker', (w) => plainWorkers.push(w.url()));
+      try {
+        const res = await plainPage.goto(plain.url);
+        assert(res?.ok(), `GET ${plain.url} -> ${res?.status()}`);
+        await plainPage.evaluate(() => window.__tfjsSynthDemo.ready);
+        const isolated = await plainPage.evaluate(() => [self.crossOriginIsolated, typeof SharedArrayBuffer]);
+        assert(isolated[0] === false && isolated[1] === 'undefined', `plain page: crossOriginIsolated ${isolated[0]}, SharedArrayBuffer ${isolated[1]}`);
+        const message = await plainPage.evaluate(() => window.__tfjsSynthDemo.parallelField(2, 1).then(() => '', (e: Error) => e.message));
+        assert(/^createParallelPatchMatch: needs SharedArrayBuffer \(in browsers, a cross-origin-isolated page\)$/.test(message), `error: "${message}"`);
+        assert(plainWorkers.length === 0, `workers started: ${plainWorkers.join(', ')}`);
+        return `"${message}"`;
+      } finally {
+        await plainPage.close();
+      }
+    });
+
     await test('no console errors during the run', async () => {
       assert(consoleErrors.length === 0, consoleErrors.join(' | '));
     });
   } finally {
     await context.close();
     await new Promise((resolve) => server.close(resolve));
+    await new Promise((resolve) => plain.server.close(resolve));
     await rm(userDataDir, { recursive: true, force: true });
   }
 }

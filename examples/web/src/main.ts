@@ -1,13 +1,16 @@
 // The browser demo: PatchMatch inpainting of a painted mask, and a small gated-convolution network
 // on the wasm and cpu TensorFlow.js backends. Plain DOM, no framework.
+import { env } from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { initBackend, type BackendName } from '../../../src/backend/init-backend';
-import { createPatchMatch, type PatchMatch } from '../../../src/patchmatch/index';
+import { createParallelPatchMatch, createPatchMatch, type PatchMatch } from '../../../src/patchmatch/index';
+import chelseaUrl from '../../assets/chelsea.png?url';
 import coffeeUrl from '../../assets/coffee.png?url';
 import { CROP_SIZE, cropOrigin, cropValues, demoNetworkOutput } from './demo-network';
+import { PARALLEL_CASE, cropImage } from './parallel-field';
 
 // tfjs-backend-wasm fetches its .wasm by file name; point each name at the file vite emitted.
 setWasmPaths({
@@ -15,6 +18,10 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
 });
+// The page is served cross-origin isolated (for createParallelPatchMatch), which makes tfjs pick
+// its threaded binary; in this vite build that backend never finishes starting (its pthread
+// workers do not come up), so the page keeps the single-threaded SIMD binary, as Node uses.
+env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 /** Larger images are scaled down on load so a fill stays interactive. */
 const MAX_SIDE = 800;
@@ -34,6 +41,22 @@ export interface FillResult {
   maskedPixels: number;
 }
 
+/** Result of {@link DemoHook.parallelField}: the field of the first run, row-major. */
+export interface ParallelFieldResult {
+  workers: number;
+  width: number;
+  height: number;
+  x: number[];
+  y: number[];
+  distance: number[];
+  /** Whether every run gave exactly the first run's field. */
+  sameEachRun: boolean;
+  /** Milliseconds per `nnf` call. */
+  ms: number[];
+  /** The error of an `nnf` call after `terminate()` ('' if it did not reject). */
+  afterTerminate: string;
+}
+
 /** The hook the browser tests drive the page with (`window.__tfjsSynthDemo`). */
 export interface DemoHook {
   /** Resolves once the default image and the PatchMatch engine are loaded. */
@@ -50,6 +73,14 @@ export interface DemoHook {
   cropInput(): number[];
   /** Runs the network on `backend` and returns its output values (h, w, c order). */
   runLayers(backend: BackendName): Promise<number[]>;
+  /** `self.crossOriginIsolated`: SharedArrayBuffer (and so createParallelPatchMatch) needs it. */
+  crossOriginIsolated(): boolean;
+  /**
+   * Runs createParallelPatchMatch({ workers }) `runs` times on PARALLEL_CASE (crops of the bundled
+   * coffee and cat images, decoded here), then terminates it. Rejects with the engine's error on a
+   * page that is not cross-origin isolated.
+   */
+  parallelField(workers: number, runs: number): Promise<ParallelFieldResult>;
 }
 
 declare global {
@@ -284,12 +315,59 @@ $('run-cpu').addEventListener('click', () => {
   runLayers('cpu').catch(() => undefined);
 });
 
+// ---- multi-threaded PatchMatch field ----
+
+async function decodeUrl(url: string): Promise<ImageData> {
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(img, 0, 0);
+  return ctx.getImageData(0, 0, canvas.width, canvas.height);
+}
+
+async function parallelField(workers: number, runs: number): Promise<ParallelFieldResult> {
+  const [coffee, chelsea] = await Promise.all([decodeUrl(coffeeUrl), decodeUrl(chelseaUrl)]);
+  const target = cropImage(coffee, PARALLEL_CASE.target);
+  const source = cropImage(chelsea, PARALLEL_CASE.source);
+  const ppm = await createParallelPatchMatch({ workers });
+  const ms: number[] = [];
+  let first: Awaited<ReturnType<typeof ppm.nnf>> | undefined;
+  let sameEachRun = true;
+  try {
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const nnf = await ppm.nnf(target, source, PARALLEL_CASE.options);
+      ms.push(performance.now() - t0);
+      if (first === undefined) first = nnf;
+      else sameEachRun &&= ['x', 'y', 'distance'].every((k) => nnf[k as 'x'].every((v, j) => v === first![k as 'x'][j]));
+    }
+  } finally {
+    await ppm.terminate();
+  }
+  const afterTerminate = await ppm.nnf(target, source, PARALLEL_CASE.options).then(
+    () => '',
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
+  if (first === undefined) throw new Error(`demo: parallelField needs runs >= 1, got ${runs}`);
+  return {
+    workers: ppm.workers, width: first.width, height: first.height,
+    x: Array.from(first.x), y: Array.from(first.y), distance: Array.from(first.distance),
+    sameEachRun, ms, afterTerminate,
+  };
+}
+
 // ---- start-up and test hook ----
 
 const ready = (async () => {
   await loadUrl(coffeeUrl);
   pm = await createPatchMatch();
   $('pm-backend').textContent = pm.backend === 'wasm' ? 'wasm (SIMD)' : 'js (no WebAssembly SIMD here)';
+  // Multi-threaded PatchMatch (createParallelPatchMatch) needs SharedArrayBuffer, i.e. COOP/COEP headers.
+  $('isolated').textContent = self.crossOriginIsolated ? 'yes' : 'no';
 })();
 ready.catch((err) => {
   fillStatus.textContent = `Start-up failed: ${String(err)}`;
@@ -313,4 +391,6 @@ window.__tfjsSynthDemo = {
   },
   cropInput: () => Array.from(cropValues(currentImage())),
   runLayers,
+  crossOriginIsolated: () => self.crossOriginIsolated,
+  parallelField,
 };
