@@ -17,6 +17,7 @@ import type { backend_util } from '@tensorflow/tfjs-core';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
+ * import { fillIm2col } from './im2col';
  * const info = tf.backend_util.computeConv2DInfo([1, 4, 4, 1], [3, 3, 1, 1], 1, 1, 'same');
  * const xT = Float32Array.from({ length: 16 }, (_, i) => i); // [Ci=1, B=1, 4, 4]
  * const dst = new Float32Array(9 * 16); // 9 taps x P = 16
