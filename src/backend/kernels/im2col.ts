@@ -66,7 +66,7 @@ export function fillIm2col(
           if (sW === 1) {
             dst.set(xT.subarray(src + owLo, src + owHi), out + owLo);
           } else {
-            for (let ow = owLo; ow < owHi; ow++) dst[out + ow] = xT[src + ow * sW]!;
+            for (let o = out + owLo, i = src + owLo * sW, end = out + owHi; o < end; o++, i += sW) dst[o] = xT[i]!;
           }
         }
       }
