@@ -31,6 +31,7 @@ interface ConvCase {
 const CASES: ConvCase[] = [
   // CycleGAN ResNet generator (reflection padding is a separate op, so its convs are 'valid').
   { label: 'G 7x7 s1 3->64 at 256 (reflect-padded, valid)', x: [1, 262, 262, 3], k: 7, stride: 1, pad: 'valid', outC: 64 },
+  { label: 'G 7x7 s1 64->3 at 256 (output layer)', x: [1, 262, 262, 64], k: 7, stride: 1, pad: 'valid', outC: 3 },
   { label: 'G 3x3 s2 64->128 at 256', x: [1, 256, 256, 64], k: 3, stride: 2, pad: 1, outC: 128 },
   { label: 'G 3x3 s2 128->256 at 128', x: [1, 128, 128, 128], k: 3, stride: 2, pad: 1, outC: 256 },
   { label: 'G 3x3 s1 256->256 at 64 (resnet block)', x: [1, 66, 66, 256], k: 3, stride: 1, pad: 'valid', outC: 256 },
@@ -45,9 +46,19 @@ const CASES: ConvCase[] = [
   { label: 'D/U 4x4 s2 128->256 at 64', x: [1, 64, 64, 128], k: 4, stride: 2, pad: 1, outC: 256 },
   { label: 'D 4x4 s1 256->512 at 32', x: [1, 32, 32, 256], k: 4, stride: 1, pad: 1, outC: 512 },
   // U-Net encoder and decoder.
+  { label: 'D 4x4 s1 512->1 at 31 (output layer)', x: [1, 31, 31, 512], k: 4, stride: 1, pad: 1, outC: 1 },
   { label: 'U 4x4 s2 256->512 at 32', x: [1, 32, 32, 256], k: 4, stride: 2, pad: 1, outC: 512 },
   { label: 'U up 4x4 s2 128->64, 64->128 (convT)', x: [1, 128, 128, 64], k: 4, stride: 2, pad: 'same', outC: 128 },
   { label: 'U up 4x4 s2 512->256, 16->32 (convT)', x: [1, 32, 32, 256], k: 4, stride: 2, pad: 'same', outC: 512 },
+  // Few output channels: the im2col copy costs the same, the GEMM Co times less.
+  ...[4, 8, 16, 32].map((outC) => ({
+    label: `sweep Co: 3x3 s1 same 64->${outC} at 128`,
+    x: [1, 128, 128, 64] as [number, number, number, number],
+    k: 3,
+    stride: 1,
+    pad: 'same' as const,
+    outC,
+  })),
   // Batch 2 and a small shape where cpu can be repeated.
   // Larger batches: the 'conv' route sums over B in its channel axis, so it gains with B.
   { label: 'batch 2: 3x3 s1 same 64x64x64 -> 64', x: [2, 64, 64, 64], k: 3, stride: 1, pad: 'same', outC: 64 },

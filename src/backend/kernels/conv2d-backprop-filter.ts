@@ -55,18 +55,26 @@ export function forceConv2DBackpropFilterPath(path: Conv2DBackpropFilterPath | u
 export const CONV_ROUTE_MIN_BATCH = 4;
 /** Below this many multiply-adds (P * KH * KW * Ci * Co) the 'conv' route is used. */
 export const GEMM_MIN_MACS = 1 << 20;
+/**
+ * Fewest output channels for which the 'gemm' route is used: the im2col copy costs the same for
+ * any Co, the GEMM Co times less, so with 1-3 channels (output layers) the copy dominates.
+ */
+export const GEMM_MIN_OUT_CHANNELS = 8;
 
 /**
- * The route for a call with batch `batch` and `macs` = B * OH * OW * KH * KW * Ci * Co
- * multiply-adds. Measured (docs/training-on-wasm.md, "Speed"): 'gemm' is 1.2x to 2.5x faster
- * at batch 1 and 2 on every layer of the ResNet/PatchGAN/U-Net networks; 'conv' wins from batch
- * 4 on most shapes (its XNNPACK microkernel then loads B floats per indirection pointer) and on
- * tiny calls, where the im2col loop and extra allocations cost more than the arithmetic.
+ * The route for a call with batch `batch`, `outC` output channels and `macs` =
+ * B * OH * OW * KH * KW * Ci * Co multiply-adds. Measured (docs/training-on-wasm.md, the
+ * `Conv2DBackpropFilter` section): 'gemm' is 1.1x to 2.4x faster at batch 1 and 2 on the
+ * ResNet/PatchGAN/U-Net layers with 8 or more output channels; 'conv' wins from batch 4 on most
+ * shapes (its XNNPACK microkernel then loads B floats per indirection pointer), on output layers
+ * with 1-3 channels, and on tiny calls, where the im2col copy and extra allocations cost more
+ * than the arithmetic.
  * @internal
  */
-export function conv2DBackpropFilterPath(batch: number, macs: number): Conv2DBackpropFilterPath {
+export function conv2DBackpropFilterPath(batch: number, outC: number, macs: number): Conv2DBackpropFilterPath {
   if (forcedPath !== undefined) return forcedPath;
-  return batch >= CONV_ROUTE_MIN_BATCH || macs < GEMM_MIN_MACS ? 'conv' : 'gemm';
+  const gemm = batch < CONV_ROUTE_MIN_BATCH && outC >= GEMM_MIN_OUT_CHANNELS && macs >= GEMM_MIN_MACS;
+  return gemm ? 'gemm' : 'conv';
 }
 
 /**
@@ -92,7 +100,8 @@ export type Conv2DBackpropFilterWasmAttrs = Conv2DBackpropFilterAttrs & {
  *   dW[kh, kw, ci, co] = sum_{b, oh, ow} x[b, kh*d - pt + oh*s, kw*d - pl + ow*s, ci] * dy[b, oh, ow, co].
  *
  * Two routes compute it, chosen per call by {@link conv2DBackpropFilterPath} (measured rule:
- * 'gemm' below batch 4 unless the call is tiny, 'conv' otherwise).
+ * 'gemm' below batch 4 with at least 8 output channels unless the call is tiny, 'conv'
+ * otherwise).
  *
  * **'gemm'** (im2col): for each filter tap t = (kh, kw), the x values that tap reads form a
  * matrix X_t [Ci, P] over the P = B * OH * OW output pixels (zeros where the window lies in the
@@ -197,7 +206,7 @@ export function conv2DBackpropFilterWasm(args: {
 
   const geometry: Geometry = { info, kH, kW, top, left, bottom, right, usedH, usedW, outH, outW };
   const macs = batch * outH * outW * kH * kW * inC * outC;
-  return conv2DBackpropFilterPath(batch, macs) === 'gemm'
+  return conv2DBackpropFilterPath(batch, outC, macs) === 'gemm'
     ? gemmRoute(backend, x, dy, geometry)
     : convRoute(backend, x, dy, geometry);
 }

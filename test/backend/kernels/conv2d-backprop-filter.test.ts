@@ -273,13 +273,14 @@ describe('Conv2DBackpropFilter on wasm, every route', () => {
     expect(() => fillIm2col(new Float32Array(10), xT, info, 4, 4, 0, 9)).toThrow(/fillIm2col: dst holds 10 floats/);
   });
 
-  it('the measured rule: gemm at batch 1-2 unless tiny, conv from batch 4', () => {
-    expect(conv2DBackpropFilterPath(1, 128 * 128 * 9 * 64 * 128)).toBe('gemm');
-    expect(conv2DBackpropFilterPath(2, 2 * 32 * 32 * 9 * 16 * 16)).toBe('gemm');
-    expect(conv2DBackpropFilterPath(1, 16 * 16 * 9 * 8 * 8)).toBe('conv');
-    expect(conv2DBackpropFilterPath(4, 4 * 32 * 32 * 16 * 32 * 64)).toBe('conv');
+  it('the measured rule: gemm at batch 1-2 from 8 output channels unless tiny, else conv', () => {
+    expect(conv2DBackpropFilterPath(1, 128, 128 * 128 * 9 * 64 * 128)).toBe('gemm');
+    expect(conv2DBackpropFilterPath(2, 16, 2 * 32 * 32 * 9 * 16 * 16)).toBe('gemm');
+    expect(conv2DBackpropFilterPath(1, 8, 16 * 16 * 9 * 8 * 8)).toBe('conv');
+    expect(conv2DBackpropFilterPath(4, 64, 4 * 32 * 32 * 16 * 32 * 64)).toBe('conv');
+    expect(conv2DBackpropFilterPath(1, 3, 256 * 256 * 49 * 64 * 3)).toBe('conv');
     forceConv2DBackpropFilterPath('gemm');
-    expect(conv2DBackpropFilterPath(16, 1)).toBe('gemm');
+    expect(conv2DBackpropFilterPath(16, 1, 1)).toBe('gemm');
   });
 
   it('setIm2colMaxFloats names the bad value', () => {
