@@ -46,7 +46,13 @@ export function cropImage(image: RgbaImage, rect: CropRect): RgbaImage {
   return { width, height, data };
 }
 
-/** The mean of a field's patch distances (sum of squared RGB differences per patch). */
+/**
+ * The mean of a field's patch distances (sum of squared RGB differences per patch).
+ *
+ * ```ts
+ * meanFieldDistance(new Uint32Array([10, 20])); // 15
+ * ```
+ */
 export function meanFieldDistance(distance: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < distance.length; i++) sum += distance[i]!;
