@@ -2,15 +2,16 @@
  * Conv2DBackpropInput on wasm (the forward pass of every conv2dTranspose and the input gradient
  * of every conv2d) by each of its three routes on the shapes of the pix2pix U-Net, the 70x70
  * PatchGAN and the CycleGAN ResNet generator at 256x256: the sub-pixel decomposition, XNNPACK on
- * the zero-dilated dy, and the backend's own loop. The routes are forced in turn and their calls
- * interleaved, so each case's ratios come from the same stretch of a noisy machine.
+ * the zero-dilated dy, and the backend's own loop; and at stride 1 (ResNet blocks, 7x7 head and
+ * tail), where only XNNPACK ('dilated', nothing to insert) and the stock loop compete. The routes
+ * are forced in turn and their calls interleaved, so each case's ratios come from the same
+ * stretch of a noisy machine. `CONV_TRANSPOSE_CASES=0,3,...` picks cases by index.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init-backend';
 import {
   conv2DBackpropInputPath,
   forceConv2DBackpropInputPath,
-  useXnnpackPath,
   type Conv2DBackpropInputPath,
 } from '../src/backend/kernels/conv2d-backprop-input';
 import { timeVariants, type Variant } from './timing';
@@ -25,6 +26,8 @@ interface Case {
   outC: number;
   k: number;
   pad: Pad;
+  /** Stride of the forward conv. Default 2. */
+  stride?: 1 | 2;
 }
 
 // PyTorch ConvTranspose2d(k3, s2, padding 1, output_padding 1) is a forward conv padded 1 on
@@ -49,17 +52,32 @@ const CASES: Case[] = [
   { label: 'conv dx 16 (512 -> 512)', dx: [1, 16, 16, 512], outC: 512, k: 4, pad: 1 },
   { label: 'conv dx 8 (512 -> 512)', dx: [1, 8, 8, 512], outC: 512, k: 4, pad: 1 },
   { label: 'conv dx 4 (512 -> 512)', dx: [1, 4, 4, 512], outC: 512, k: 4, pad: 1 },
+  // Stride 1, 'same': small images around the threshold, the ResNet blocks at 64 and 128 input,
+  // thin layers (RGB dx of the 7x7 head, a small first layer).
+  ...([
+    [2, 256, 256, 3], [3, 256, 256, 3], [4, 512, 512, 3], [4, 256, 256, 3], [6, 256, 256, 3], [8, 512, 512, 3],
+    [8, 1024, 1024, 3], [16, 256, 256, 3], [32, 256, 256, 3], [64, 64, 64, 3], [64, 3, 64, 7], [256, 3, 64, 7],
+    [128, 3, 8, 3],
+  ] as const).map(([size, ci, co, k]): Case => ({
+    label: `stride 1, ${k}x${k}, ${size}x${size} (${ci} <- ${co})`,
+    dx: [1, size, size, ci],
+    outC: co,
+    k,
+    pad: 'same' as unknown as Pad,
+    stride: 1,
+  })),
 ];
 const ROUTES: Conv2DBackpropInputPath[] = ['stock', 'dilated', 'subpixel'];
 
 /** Multiply-adds the forward convolution does (what the stock loop does). */
 function usefulMacs(c: Case): number {
-  return (c.dx[0] * c.dx[1] * c.dx[2] * c.k * c.k * c.dx[3] * c.outC) / 4;
+  const s = c.stride ?? 2;
+  return (c.dx[0] * c.dx[1] * c.dx[2] * c.k * c.k * c.dx[3] * c.outC) / (s * s);
 }
 
 function variant(route: Conv2DBackpropInputPath, c: Case): Variant {
   const filterShape: [number, number, number, number] = [c.k, c.k, c.dx[3], c.outC];
-  const fwd = tf.backend_util.computeConv2DInfo(c.dx, filterShape, 2, 1, c.pad);
+  const fwd = tf.backend_util.computeConv2DInfo(c.dx, filterShape, c.stride ?? 2, 1, c.pad);
   let dy: tf.Tensor | undefined;
   let w: tf.Tensor | undefined;
   // The stock loop takes seconds on the large shapes: one timed call there.
@@ -75,7 +93,7 @@ function variant(route: Conv2DBackpropInputPath, c: Case): Variant {
     before: () => forceConv2DBackpropInputPath(route),
     run: () => {
       const out = tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: w! }, {
-        strides: 2,
+        strides: c.stride ?? 2,
         pad: c.pad,
         dataFormat: 'NHWC',
         inputShape: c.dx,
@@ -91,7 +109,7 @@ function variant(route: Conv2DBackpropInputPath, c: Case): Variant {
 
 const bench: Benchmark = {
   name: 'conv-transpose',
-  description: 'wasm Conv2DBackpropInput at stride 2: sub-pixel vs zero-dilated XNNPACK vs the stock loop',
+  description: 'wasm Conv2DBackpropInput: sub-pixel vs zero-dilated XNNPACK vs the stock loop (stride 2), XNNPACK vs the stock loop (stride 1)',
   async run(): Promise<BenchCase[]> {
     await initBackend('wasm');
     const only = process.env.CONV_TRANSPOSE_CASES;
@@ -99,18 +117,21 @@ const bench: Benchmark = {
     try {
       for (const [i, c] of CASES.entries()) {
         if (only != null && !only.split(',').includes(String(i))) continue;
-        const timings = await timeVariants(ROUTES.map((r) => variant(r, c)));
+        const s = c.stride ?? 2;
+        const routes = s === 1 ? ROUTES.filter((r) => r !== 'subpixel') : ROUTES;
+        const timings = await timeVariants(routes.map((r) => variant(r, c)));
         const [, h, w, ci] = c.dx;
-        const rule = conv2DBackpropInputPath(h, w, ci, 2, 2);
-        // The rule before the sub-pixel route: zero-dilated from 32x32 and 4 channels, else stock.
-        const oldRule = useXnnpackPath(h, w, ci) ? 'dilated' : 'stock';
+        const rule = conv2DBackpropInputPath(h, w, s, s);
+        // The rule before this file's measurements: zero-dilated from 32x32 and 4 channels, else stock.
+        const oldRule = h * w >= 32 * 32 && ci >= 4 ? 'dilated' : 'stock';
+        const best = s === 1 ? 'dilated' : 'subpixel';
         cases.push({
-          case: `${c.label}: dx ${h}x${w}x${ci}, k${c.k} s2 (old rule: ${oldRule}, new rule: ${rule})`,
+          case: `${c.label}: dx ${h}x${w}x${ci}, k${c.k} s${s} (old rule: ${oldRule}, new rule: ${rule})`,
           timings,
           ratios: {
             'old rule / new rule': medianRatio(timings, oldRule, rule),
-            'stock / subpixel': medianRatio(timings, 'stock', 'subpixel'),
-            'dilated / subpixel': medianRatio(timings, 'dilated', 'subpixel'),
+            [`stock / ${best}`]: medianRatio(timings, 'stock', best),
+            ...(s === 1 ? {} : { 'dilated / subpixel': medianRatio(timings, 'dilated', 'subpixel') }),
           },
         });
       }

@@ -28,23 +28,20 @@ export function rememberStockConv2DBackpropInput(config: KernelConfig | undefine
   if (config != null && config.kernelFunc !== (conv2DBackpropInputWasm as unknown as KernelFunc)) stock = config;
 }
 
-/** Smallest dx area (H * W) for which the XNNPACK route is used. */
-export const XNNPACK_MIN_AREA = 32 * 32;
-/** Smallest dx channel count for which the XNNPACK route is used. */
-export const XNNPACK_MIN_CHANNELS = 4;
+/** Smallest dx area (H * W) for which a stride-1 call takes the XNNPACK route. */
+export const XNNPACK_MIN_AREA = 6 * 6;
 
 /**
- * Whether XNNPACK beats the stock loop for a stride-1 dx of `height` x `width` x `inChannels`
- * (strided calls: {@link conv2DBackpropInputPath}). Measured rule, on strided shapes before the
- * sub-pixel route existed (see docs/training-on-wasm.md, "Speed"): the backend's `Conv2D` packs the
- * (here freshly flipped) filter on every call, a cost proportional to the filter size that the
- * arithmetic only amortises over a large enough image: at 16x16 and below with 512-1024
- * channels the stock loop is 2x to 250x faster, from 32x32 up XNNPACK is 1.25x to 3.8x faster
- * even after the stride^2 extra multiply-adds of the zero-dilated dy. With 3 output channels
- * (an RGB image) the two are even.
+ * Whether XNNPACK beats the stock loop for a stride-1 dx of `height` x `width` (strided calls:
+ * {@link conv2DBackpropInputPath}). Measured rule (docs/training-on-wasm.md, "Speed"): the
+ * backend's `Conv2D` packs the freshly flipped filter on every call, a cost proportional to the
+ * filter size that only a large enough image amortises. With 3x3 filters of 256-1024 channels
+ * XNNPACK is 2.0x-3.2x faster from 6x6 and 7.7x-12x from 16x16 up; at 4x4 the two are even
+ * (0.85x-1.04x) and at 2x2-3x3 the stock loop is 1.9x-4.3x faster. Thin layers follow the same
+ * rule: XNNPACK is 3.3x-4.5x faster on RGB dx (7x7 and 3x3 filters) from 64x64 up.
  */
-export function useXnnpackPath(height: number, width: number, inChannels: number): boolean {
-  return height * width >= XNNPACK_MIN_AREA && inChannels >= XNNPACK_MIN_CHANNELS;
+export function useXnnpackPath(height: number, width: number): boolean {
+  return height * width >= XNNPACK_MIN_AREA;
 }
 
 /** How dx is computed: see {@link conv2DBackpropInputPath}. */
@@ -54,7 +51,7 @@ export type Conv2DBackpropInputPath = 'subpixel' | 'dilated' | 'stock';
 export const SUBPIXEL_MIN_AREA = 16 * 16;
 
 /**
- * The route for a dx of `height` x `width` x `inChannels` with strides `sH`, `sW`: 'subpixel'
+ * The route for a dx of `height` x `width` with strides `sH`, `sW`: 'subpixel'
  * (one stride-1 XNNPACK convolution on dy with the combined sub-pixel filter), 'dilated'
  * (XNNPACK on dy; used at stride 1, where there are no zeros to insert) or 'stock' (the
  * backend's loop).
@@ -68,19 +65,19 @@ export const SUBPIXEL_MIN_AREA = 16 * 16;
  * @example
  * ```ts
  * import { conv2DBackpropInputPath } from './conv2d-backprop-input';
- * conv2DBackpropInputPath(128, 128, 64, 2, 2); // 'subpixel'
- * conv2DBackpropInputPath(8, 8, 512, 2, 2); // 'stock'
+ * conv2DBackpropInputPath(128, 128, 2, 2); // 'subpixel'
+ * conv2DBackpropInputPath(8, 8, 2, 2); // 'stock'
+ * conv2DBackpropInputPath(8, 8, 1, 1); // 'dilated'
  * ```
  */
 export function conv2DBackpropInputPath(
   height: number,
   width: number,
-  inChannels: number,
   sH: number,
   sW: number,
 ): Conv2DBackpropInputPath {
   if (sH > 1 || sW > 1) return height * width >= SUBPIXEL_MIN_AREA ? 'subpixel' : 'stock';
-  return useXnnpackPath(height, width, inChannels) ? 'dilated' : 'stock';
+  return useXnnpackPath(height, width) ? 'dilated' : 'stock';
 }
 
 let forcedPath: Conv2DBackpropInputPath | undefined;
@@ -277,7 +274,7 @@ export function conv2DBackpropInputWasm(args: {
   const [kH, kW] = filter.shape as [number, number, number, number];
   const sH = info.strideHeight;
   const sW = info.strideWidth;
-  const path = forcedPath ?? conv2DBackpropInputPath(inH, inW, inC, sH, sW);
+  const path = forcedPath ?? conv2DBackpropInputPath(inH, inW, sH, sW);
   const dxShape: [number, number, number, number] = [batch, inH, inW, inC];
   const top = kH - 1 - info.padInfo.top;
   const left = kW - 1 - info.padInfo.left;
