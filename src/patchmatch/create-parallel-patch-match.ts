@@ -47,8 +47,10 @@ interface BandWorker {
  * synthesis stay on {@link createPatchMatch}.
  *
  * Runs in Node (worker_threads). In browsers it uses Web Workers started from a Blob URL, which
- * needs SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP headers); that path is
- * untested. Requires WebAssembly SIMD (there is no multi-threaded 'js' backend).
+ * needs SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP headers; see
+ * docs/browser.md); the browser tests run it in Chromium and get Node's field exactly. Without
+ * isolation it rejects with an Error. Requires WebAssembly SIMD (there is no multi-threaded 'js'
+ * backend).
  *
  * Input/output: as `PatchMatch.nnf` (RGBA images in, a field of (tw - p + 1) x (th - p + 1) out).
  *
