@@ -91,71 +91,6 @@ function memorySample(): MemorySample {
   };
 }
 
-/**
- * A pix2pix step written out (D then G, vanilla GAN + 100 * L1, Adam 2e-4/0.5/0.999) whose Adam
- * update runs one variable at a time inside its own tidy. tfjs's AdamOptimizer applies every
- * variable inside one tidy, so ~14 weight-sized temporaries per variable stay alive until the end
- * of the update; for unet_256 (54M parameters) that peak alone is ~3 GB, and the 256x256 steps
- * of Pix2PixTrainer, which uses it, abort at the 4 GB wasm memory limit (unet and resnet).
- */
-class LeanPix2PixStep {
-  private t = 0;
-  private readonly slots = new Map<tf.Variable, [tf.Variable, tf.Variable]>();
-  constructor(
-    private readonly G: tfl.LayersModel,
-    private readonly D: tfl.LayersModel,
-  ) {}
-  private adam(vars: tf.Variable[], grads: tf.NamedTensorMap): void {
-    const [lr, b1, b2, eps] = [2e-4, 0.5, 0.999, 1e-8];
-    for (const v of vars) {
-      let slot = this.slots.get(v);
-      if (slot == null) {
-        slot = [tf.variable(tf.zerosLike(v), false), tf.variable(tf.zerosLike(v), false)];
-        this.slots.set(v, slot);
-      }
-      const [m, s2] = slot;
-      const g = grads[v.name]!;
-      tf.tidy(() => {
-        m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
-        s2.assign(tf.add(tf.mul(s2, b2), tf.mul(tf.square(g), 1 - b2)));
-        const mHat = tf.div(m, 1 - b1 ** this.t);
-        const vHat = tf.div(s2, 1 - b2 ** this.t);
-        v.assign(tf.sub(v, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), lr)));
-      });
-    }
-    tf.dispose(grads);
-  }
-  async step(a: tf.Tensor4D, b: tf.Tensor4D): Promise<void> {
-    const { G, D } = this;
-    this.t++;
-    const bce = (logits: tf.Tensor, real: boolean) =>
-      tf.losses.sigmoidCrossEntropy(real ? tf.onesLike(logits) : tf.zerosLike(logits), logits);
-    const dVars = D.trainableWeights.map((w) => w.read() as tf.Variable);
-    const gVars = G.trainableWeights.map((w) => w.read() as tf.Variable);
-    const fake = tf.tidy(() => G.apply(a, { training: true }) as tf.Tensor4D);
-    const dStep = tf.variableGrads(() => {
-      const pf = D.apply(tf.concat([a, fake], 3), { training: true }) as tf.Tensor;
-      const pr = D.apply(tf.concat([a, b], 3), { training: true }) as tf.Tensor;
-      return tf.mul(tf.add(bce(pf, false), bce(pr, true)), 0.5) as tf.Scalar;
-    }, dVars);
-    fake.dispose();
-    await dStep.value.data();
-    dStep.value.dispose();
-    this.adam(dVars, dStep.grads);
-    const gStep = tf.variableGrads(() => {
-      const f = G.apply(a, { training: true }) as tf.Tensor;
-      const pf = D.apply(tf.concat([a, f], 3), { training: true }) as tf.Tensor;
-      return tf.add(bce(pf, true), tf.mul(tf.mean(tf.abs(tf.sub(f, b))), 100)) as tf.Scalar;
-    }, gVars);
-    await gStep.value.data();
-    gStep.value.dispose();
-    this.adam(gVars, gStep.grads);
-  }
-  dispose(): void {
-    for (const [m, v] of this.slots.values()) tf.dispose([m, v]);
-  }
-}
-
 type NetworkCase = BenchCase & { memoryPerStep?: MemorySample[] };
 
 async function forwardCase(kind: GenKind, withTorch: boolean): Promise<NetworkCase> {
@@ -193,10 +128,7 @@ async function forwardCase(kind: GenKind, withTorch: boolean): Promise<NetworkCa
 async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkCase> {
   let G: tfl.LayersModel | undefined;
   let D: tfl.LayersModel | undefined;
-  // Pix2PixTrainer where it fits in wasm memory; at 256x256 it aborts at the 4 GB limit for
-  // both generators, so the lean written-out step is used there (NETWORKS_STEP=trainer|lean).
-  const stepKind = process.env.NETWORKS_STEP ?? (SIZE >= 256 ? 'lean' : 'trainer');
-  let trainer: { step(a: tf.Tensor4D, b: tf.Tensor4D): Promise<unknown>; dispose(): void } | undefined;
+  let trainer: Pix2PixTrainer | undefined;
   let a: tf.Tensor4D | undefined;
   let b: tf.Tensor4D | undefined;
   let gVars: tf.Variable[] = [];
@@ -209,7 +141,7 @@ async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkC
         setup: () => {
           G = makeGenerator(kind);
           D = patchGANDiscriminator({ inputChannels: 6, ndf: 64, nLayers: 3, norm: 'batch' });
-          trainer = stepKind === 'lean' ? new LeanPix2PixStep(G!, D!) : new Pix2PixTrainer({ generator: G, discriminator: D });
+          trainer = new Pix2PixTrainer({ generator: G, discriminator: D });
           a = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
           b = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
           gVars = G.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -260,7 +192,7 @@ async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkC
   const ratios: Record<string, number> = { 'G (bwd+update) / fwd': (full - fwd) / fwd };
   if (withTorch) ratios['wasm step / pytorch step'] = medianRatio(timings, 'wasm step', 'pytorch');
   return {
-    case: `pix2pix step ${kind} + PatchGAN 1x${SIZE}x${SIZE} (${stepKind === 'lean' ? 'written-out step, per-variable Adam' : 'Pix2PixTrainer'})`,
+    case: `pix2pix step ${kind} + PatchGAN 1x${SIZE}x${SIZE} (Pix2PixTrainer)`,
     timings,
     ratios,
     memoryPerStep,
