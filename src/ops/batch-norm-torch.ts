@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { normalizeByMoments } from './internal/normalize-moments';
 
 /** Options of {@link batchNormTorchTraining} and {@link batchNormTorchInference}. */
 export interface BatchNormTorchOptions {
@@ -74,12 +75,14 @@ export function batchNormTorchTraining(x: tf.Tensor4D, options: BatchNormTorchOp
     );
   }
   return tf.tidy(() => {
-    const moments = tf.moments(x, [0, 1, 2]);
-    const mean = moments.mean as tf.Tensor1D;
-    const variance = moments.variance as tf.Tensor1D;
-    const y = affine(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), options);
+    // One op with a hand-written gradient: the composed ops kept ~10 activation-sized tensors per
+    // layer alive through the backward pass (see ops/internal/normalize-moments).
+    const stats = normalizeByMoments(x, [0, 1, 2], epsilon, options.gamma, options.beta);
+    const channels = x.shape[3];
+    const mean = tf.reshape(stats.mean, [channels]) as tf.Tensor1D;
+    const variance = tf.reshape(stats.variance, [channels]) as tf.Tensor1D;
     const unbiasedVariance = tf.mul(variance, count / (count - 1)) as tf.Tensor1D;
-    return { y, mean, variance, unbiasedVariance };
+    return { y: stats.y, mean, variance, unbiasedVariance };
   });
 }
 

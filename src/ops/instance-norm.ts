@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { normalizeByMoments } from './internal/normalize-moments';
 
 /** Options of {@link instanceNorm}. */
 export interface InstanceNormOptions {
@@ -44,11 +45,7 @@ export function instanceNorm(x: tf.Tensor4D, options: InstanceNormOptions = {}):
       throw new Error(`${owner}: ${arg} must have shape [${channels}], got [${t.shape.join(', ')}].`);
     }
   }
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, [1, 2], true);
-    let y: tf.Tensor4D = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
-    if (options.gamma) y = tf.mul(y, options.gamma);
-    if (options.beta) y = tf.add(y, options.beta);
-    return y;
-  });
+  // One op with a hand-written gradient: the composed ops kept ~10 activation-sized tensors per
+  // layer alive through the backward pass (see ops/internal/normalize-moments).
+  return tf.tidy(() => normalizeByMoments(x, [1, 2], epsilon, options.gamma, options.beta).y);
 }
