@@ -91,6 +91,18 @@ export function forceConv2DBackpropInputPath(path: Conv2DBackpropInputPath | und
   forcedPath = path;
 }
 
+/** The backend's XNNPACK `Conv2D` at stride 1 with explicit [before, after] paddings. */
+function stride1Conv(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  padH: [number, number],
+  padW: [number, number],
+): TensorInfo {
+  const attrs = { strides: [1, 1], dilations: [1, 1], pad: [[0, 0], padH, padW, [0, 0]], dataFormat: 'NHWC' };
+  return runWasmKernel(NAME, Conv2D, { x, filter }, attrs as unknown as NamedAttrMap, backend);
+}
+
 /**
  * The filter [KH, KW, Ci, Co] flipped in both spatial axes with its channel axes swapped:
  * out[KH-1-kh, KW-1-kw, co, ci] = w[kh, kw, ci, co]. One JavaScript pass: the backend's
@@ -335,23 +347,7 @@ function subPixelPath(
     const f = subPixelFilter(backend, filter, sH, sW); // [JH, JW, Co, sH*sW*Ci]
     temps.push(f);
     // Top/left J - 1 so that output row q sees dy[q - J + 1 .. q]; bottom/right so that Q rows come out.
-    const sub = runWasmKernel(
-      NAME,
-      Conv2D,
-      { x: src, filter: f },
-      {
-        strides: [1, 1],
-        dilations: [1, 1],
-        pad: [
-          [0, 0],
-          [jH - 1, Math.max(0, qH - outH)],
-          [jW - 1, Math.max(0, qW - outW)],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-      },
-      backend,
-    );
+    const sub = stride1Conv(backend, src, f, [jH - 1, Math.max(0, qH - outH)], [jW - 1, Math.max(0, qW - outW)]);
     temps.push(sub);
     checkShapeOnly(sub, [batch, qH, qW, sH * sW * inC]);
     return shuffleAndCrop(backend, sub, dxShape, sH, sW, pt, pl);
@@ -421,23 +417,7 @@ function dilatedPath(
     }
     const wT = flipAndSwapChannels(backend, filter); // [KH, KW, Co, Ci]
     temps.push(wT);
-    const dx = runWasmKernel(
-      NAME,
-      Conv2D,
-      { x: dyS, filter: wT },
-      {
-        strides: [1, 1],
-        dilations: [1, 1],
-        pad: [
-          [0, 0],
-          [top, Math.max(0, bottom)],
-          [left, Math.max(0, right)],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-      },
-      backend,
-    );
+    const dx = stride1Conv(backend, dyS, wT, [top, Math.max(0, bottom)], [left, Math.max(0, right)]);
     return checkShape(backend, dx, dxShape);
   } finally {
     for (const t of temps) if (t !== dy) disposeInfo(backend, t);

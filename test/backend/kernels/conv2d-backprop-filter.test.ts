@@ -201,16 +201,22 @@ describe('Conv2DBackpropFilter on wasm, every route', () => {
 
   const routes: Conv2DBackpropFilterPath[] = ['gemm', 'conv'];
   const table = routes.flatMap((route) => [...CASES, ...GEMM_CASES].map((c) => ({ route, ...c })));
-  it.each(table)('$route: $x $k -> $outC stride $stride pad $pad', async ({ route, ...c }) => {
+  /** The case's filter gradient on seeded inputs, and the forward conv's geometry. */
+  const dWOf = (c: (typeof GEMM_CASES)[number], seed: number) => {
     const filterShape: [number, number, number, number] = [...c.k, c.x[3], c.outC];
     const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, 1, c.pad);
     const dW = () =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 11), dy: seeded(info.outShape, 12) }, {
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, seed), dy: seeded(info.outShape, seed + 1) }, {
         strides: c.stride,
         pad: c.pad,
         dataFormat: 'NHWC',
         filterShape,
       } as never) as tf.Tensor;
+    return { dW, info };
+  };
+
+  it.each(table)('$route: $x $k -> $outC stride $stride pad $pad', async ({ route, ...c }) => {
+    const { dW } = dWOf(c, 11);
     const [reference] = await onBackend('cpu', dW);
     forceConv2DBackpropFilterPath(route);
     const [wasm] = await onBackend('wasm', dW);
@@ -221,15 +227,7 @@ describe('Conv2DBackpropFilter on wasm, every route', () => {
   // budget of 2.5 taps leaves a shorter last group.
   it.each([1, 2.5])('gemm in groups of %s taps equals cpu', async (tapsPerGroup) => {
     const c = GEMM_CASES[5]!;
-    const filterShape: [number, number, number, number] = [...c.k, c.x[3], c.outC];
-    const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, 1, c.pad);
-    const dW = () =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 13), dy: seeded(info.outShape, 14) }, {
-        strides: c.stride,
-        pad: c.pad,
-        dataFormat: 'NHWC',
-        filterShape,
-      } as never) as tf.Tensor;
+    const { dW, info } = dWOf(c, 13);
     const [reference] = await onBackend('cpu', dW);
     forceConv2DBackpropFilterPath('gemm');
     setIm2colMaxFloats(Math.floor(tapsPerGroup * c.x[3] * info.batchSize * info.outHeight * info.outWidth));

@@ -34,9 +34,9 @@ describeBackends('normalizeByMoments', () => {
       const loss = (f: (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor4D) =>
         tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D), w)));
       const ours = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) =>
-        affine ? normalizeByMoments(a, axes, 1e-5, g, b).y : tf.add(tf.add(normalizeByMoments(a, axes, 1e-5).y, tf.mul(g, 0)), tf.mul(b, 0));
+        (affine ? normalizeByMoments(a, axes, 1e-5, g, b).y : tf.add(tf.add(normalizeByMoments(a, axes, 1e-5).y, tf.mul(g, 0)), tf.mul(b, 0))) as tf.Tensor4D;
       const ref = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) =>
-        affine ? composed(a, axes, 1e-5, g, b) : tf.add(tf.add(composed(a, axes, 1e-5), tf.mul(g, 0)), tf.mul(b, 0));
+        (affine ? composed(a, axes, 1e-5, g, b) : tf.add(tf.add(composed(a, axes, 1e-5), tf.mul(g, 0)), tf.mul(b, 0))) as tf.Tensor4D;
       const gotY = tf.tidy(() => ours(x, gamma, beta));
       const wantY = tf.tidy(() => ref(x, gamma, beta));
       expect(await maxAbsDiff(gotY, wantY)).toBeLessThanOrEqual(1e-5);
