@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { cycleConsistencyLoss, ganLoss, identityLoss } from '../losses';
 import { ImagePool } from './image-pool';
-import type { TrainerCommonArgs, TrainerProgress } from './trainer-args';
+import type { TrainerCommonArgs } from './trainer-args';
 import type { TrainerState } from './trainer-state';
 import {
   REFERENCE_GAN_MODES,
@@ -103,7 +103,7 @@ const FN = 'CycleGANTrainer';
  * const losses = await trainer.step(a, b); // { lossG, lossGA, ..., lossDA, lossDB }
  * ```
  */
-export class CycleGANTrainer extends TrainerBase {
+export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
   readonly gA: tfl.LayersModel;
   readonly gB: tfl.LayersModel;
   readonly dA: tfl.LayersModel;
@@ -113,7 +113,6 @@ export class CycleGANTrainer extends TrainerBase {
   readonly lambdaIdentity: number;
   readonly ganMode: ReferenceGanMode;
   readonly poolSize: number;
-  readonly onProgress?: (progress: TrainerProgress<CycleGANLosses>) => void;
   private readonly seed?: number;
   private readonly poolA: ImagePool;
   private readonly poolB: ImagePool;
@@ -122,7 +121,7 @@ export class CycleGANTrainer extends TrainerBase {
     if (args == null || args.gA == null || args.gB == null || args.dA == null || args.dB == null) {
       throw new Error(`${FN}: gA, gB, dA and dB are required.`);
     }
-    super(FN, { lr: args.lr ?? 2e-4, beta1: args.beta1 ?? 0.5, beta2: args.beta2 ?? 0.999 });
+    super(FN, args, 2e-4);
     this.gA = args.gA;
     this.gB = args.gB;
     this.dA = args.dA;
@@ -137,7 +136,6 @@ export class CycleGANTrainer extends TrainerBase {
     this.seed = args.seed;
     this.poolA = this.makePool(0);
     this.poolB = this.makePool(1);
-    this.onProgress = args.onProgress;
   }
 
   private makePool(which: number): ImagePool {

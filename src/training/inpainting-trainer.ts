@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { discriminatorLoss, generatorLoss, l1Loss } from '../losses';
-import type { TrainerCommonArgs, TrainerProgress } from './trainer-args';
+import type { TrainerCommonArgs } from './trainer-args';
 import {
   applyTraining,
   checkImages,
@@ -80,23 +80,21 @@ const FN = 'InpaintingTrainer';
  * const losses = await trainer.step(images, masks); // { lossD, lossG, lossGGan, lossL1Coarse, lossL1Fine }
  * ```
  */
-export class InpaintingTrainer extends TrainerBase {
+export class InpaintingTrainer extends TrainerBase<InpaintingLosses> {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
   readonly l1Alpha: number;
   readonly ganAlpha: number;
-  readonly onProgress?: (progress: TrainerProgress<InpaintingLosses>) => void;
 
   constructor(args: InpaintingTrainerArgs) {
     if (args == null || args.generator == null || args.discriminator == null) {
       throw new Error(`${FN}: generator and discriminator are required.`);
     }
-    super(FN, { lr: args.lr ?? 1e-4, beta1: args.beta1 ?? 0.5, beta2: args.beta2 ?? 0.999 });
+    super(FN, args, 1e-4);
     this.generator = args.generator;
     this.discriminator = args.discriminator;
     this.l1Alpha = checkPositive(FN, 'l1Alpha', args.l1Alpha ?? 1, true);
     this.ganAlpha = checkPositive(FN, 'ganAlpha', args.ganAlpha ?? 1, true);
-    this.onProgress = args.onProgress;
   }
 
   protected stateModels(): Record<string, tfl.LayersModel> {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ganLoss, l1Loss } from '../losses';
-import type { TrainerCommonArgs, TrainerProgress } from './trainer-args';
+import type { TrainerCommonArgs } from './trainer-args';
 import {
   REFERENCE_GAN_MODES,
   applyTraining,
@@ -85,23 +85,21 @@ const FN = 'Pix2PixTrainer';
  * const losses = await trainer.step(a, b); // { lossD, lossDReal, lossDFake, lossG, lossGGan, lossGL1 }
  * ```
  */
-export class Pix2PixTrainer extends TrainerBase {
+export class Pix2PixTrainer extends TrainerBase<Pix2PixLosses> {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
   readonly lambdaL1: number;
   readonly ganMode: ReferenceGanMode;
-  readonly onProgress?: (progress: TrainerProgress<Pix2PixLosses>) => void;
 
   constructor(args: Pix2PixTrainerArgs) {
     if (args == null || args.generator == null || args.discriminator == null) {
       throw new Error(`${FN}: generator and discriminator are required.`);
     }
-    super(FN, { lr: args.lr ?? 2e-4, beta1: args.beta1 ?? 0.5, beta2: args.beta2 ?? 0.999 });
+    super(FN, args, 2e-4);
     this.generator = args.generator;
     this.discriminator = args.discriminator;
     this.lambdaL1 = checkPositive(FN, 'lambdaL1', args.lambdaL1 ?? 100, true);
     this.ganMode = checkGanMode(FN, args.ganMode ?? 'vanilla', REFERENCE_GAN_MODES);
-    this.onProgress = args.onProgress;
   }
 
   protected stateModels(): Record<string, tfl.LayersModel> {

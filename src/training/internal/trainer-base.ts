@@ -1,13 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { TrainerCommonArgs, TrainerProgress } from '../trainer-args';
 import type { TrainerNamedTensor, TrainerState } from '../trainer-state';
 import { TrainerAdam, applyState, captureState, checkPositive } from './trainer-core';
-
-/** Adam settings shared by a trainer's two optimizers. @internal */
-export interface AdamSettings {
-  lr: number;
-  beta1: number;
-  beta2: number;
-}
 
 /**
  * What the GAN trainers share: one Adam for the generator side and one for the discriminator
@@ -15,21 +9,29 @@ export interface AdamSettings {
  * optimizer slots, step, factor). Subclasses name their models in {@link stateModels}.
  * @internal
  */
-export abstract class TrainerBase {
+export abstract class TrainerBase<L> {
   protected readonly optG: TrainerAdam;
   protected readonly optD: TrainerAdam;
   protected stepCount = 0;
   private lrFactor = 1;
+  /** Called after every successful step (from the constructor's args). */
+  readonly onProgress?: (progress: TrainerProgress<L>) => void;
 
+  /**
+   * Reads the arguments every trainer shares: Adam's lr (default `defaultLr`, the reference's),
+   * beta1 (0.5) and beta2 (0.999), and `onProgress`.
+   */
   protected constructor(
     private readonly kind: string,
-    adam: AdamSettings,
+    args: TrainerCommonArgs<L>,
+    defaultLr: number,
   ) {
-    const lr = checkPositive(kind, 'lr', adam.lr);
-    const beta1 = checkPositive(kind, 'beta1', adam.beta1, true);
-    const beta2 = checkPositive(kind, 'beta2', adam.beta2, true);
+    const lr = checkPositive(kind, 'lr', args.lr ?? defaultLr);
+    const beta1 = checkPositive(kind, 'beta1', args.beta1 ?? 0.5, true);
+    const beta2 = checkPositive(kind, 'beta2', args.beta2 ?? 0.999, true);
     this.optG = new TrainerAdam(lr, beta1, beta2);
     this.optD = new TrainerAdam(lr, beta1, beta2);
+    this.onProgress = args.onProgress;
   }
 
   /** The models whose weights the state holds, by key (the keys name them in the state). */
