@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, io, models, ops, type BackendName } from '../src/index';
 import { imageToTensor, readImage, resizeImage, tensorToImage, writePng, type ImageRGBA } from '../src/node/index';
+import { readIntegers } from './cli-args';
 
 const WHERE = `The weights are the two files of https://github.com/naoto0804/pytorch-AdaIN linked from its README
 (release assets): download decoder.pth and vgg_normalised.pth into models/, or pass --vgg and --decoder.`;
@@ -78,11 +79,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`adain-style-transfer: --alpha must be in [0, 1], got ${JSON.stringify(values.alpha)}.`);
     return 1;
   }
-  const size = Number(values.size);
-  if (!Number.isInteger(size) || size < 8) {
-    console.error(`adain-style-transfer: --size must be an integer >= 8, got ${JSON.stringify(values.size)}.`);
-    return 1;
-  }
+  const ints = readIntegers('adain-style-transfer', values, { size: 8 });
+  if (ints === null) return 1;
+  const { size } = ints;
   await initBackend(values.backend as BackendName);
 
   const encoder = models.adainEncoder();

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, io, models, type BackendName } from '../src/index';
 import { imageToTensor, readImage, resizeImage, tensorToImage, writePng } from '../src/node/index';
+import { readIntegers } from './cli-args';
 
 const WHERE = `Get a checkpoint: clone https://github.com/junyanz/pytorch-CycleGAN-and-pix2pix and run
   bash ./scripts/download_cyclegan_model.sh horse2zebra
@@ -81,11 +82,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`cyclegan-from-pytorch: --norm must be instance, batch or none, got ${JSON.stringify(norm)}.`);
     return 1;
   }
-  const size = Number(values.size);
-  if (!Number.isInteger(size) || size < 8) {
-    console.error(`cyclegan-from-pytorch: --size must be an integer >= 8, got ${JSON.stringify(values.size)}.`);
-    return 1;
-  }
+  const ints = readIntegers('cyclegan-from-pytorch', values, { size: 8 });
+  if (ints === null) return 1;
+  const { size } = ints;
   await initBackend(values.backend as BackendName);
 
   const bytes = new Uint8Array(await readFile(checkpointPath));

@@ -23,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, models, training, type BackendName } from '../src/index';
 import { createProgressBar, imageGrid, loadTrainer, readImage, resizeImage, saveTrainer, unalignedDataset, writePng, type ImageRGBA } from '../src/node/index';
+import { readIntegers } from './cli-args';
 
 const HELP = `Usage: npx tsx examples/cyclegan-train.ts <dataset-dir> [options]
        npx tsx examples/cyclegan-train.ts --demo-data [options]
@@ -87,15 +88,9 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const keys = ['steps', 'size', 'ngf', 'ndf', 'blocks', 'save-every', 'seed'] as const;
-  const [steps, size, ngf, ndf, blocks, saveEvery, seed] = keys.map((k) => Number(values[k])) as [number, number, number, number, number, number, number];
-  for (const k of keys) {
-    const v = Number(values[k]);
-    if (!Number.isInteger(v) || v < (k === 'seed' || k === 'blocks' ? 0 : 1)) {
-      console.error(`cyclegan-train: --${k} must be a ${k === 'seed' || k === 'blocks' ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(values[k])}.`);
-      return 1;
-    }
-  }
+  const ints = readIntegers('cyclegan-train', values, { steps: 1, size: 1, ngf: 1, ndf: 1, blocks: 0, 'save-every': 1, seed: 0 });
+  if (ints === null) return 1;
+  const { steps, size, ngf, ndf, blocks, 'save-every': saveEvery, seed } = ints;
   if (size % 4 !== 0 || size < 24) {
     // 24: the smallest input of the 3-layer PatchGAN (3 * 2^3).
     console.error(`cyclegan-train: --size must be a multiple of 4, at least 24, got ${size}.`);

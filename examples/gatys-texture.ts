@@ -25,6 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, losses, type BackendName } from '../src/index';
 import { createProgressBar, imageGrid, imageToTensor, readImage, resizeImage, tensorToImage, writePng } from '../src/node/index';
+import { readIntegers } from './cli-args';
 
 const HELP = `Usage: npx tsx examples/gatys-texture.ts [sample.png] [options]
 
@@ -87,13 +88,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const [size, crop, steps, filters, seed] = [values.size, values.crop, values.steps, values.filters, values.seed].map(Number) as [number, number, number, number, number];
-  for (const [name, v] of [['size', size], ['crop', crop], ['steps', steps], ['filters', filters]] as const) {
-    if (!Number.isInteger(v) || v <= 0) {
-      console.error(`gatys-texture: --${name} must be a positive integer, got ${JSON.stringify(values[name])}.`);
-      return 1;
-    }
-  }
+  const ints = readIntegers('gatys-texture', values, { size: 1, crop: 1, steps: 1, filters: 1 });
+  if (ints === null) return 1;
+  const { size, crop, steps, filters } = ints;
+  const seed = Number(values.seed);
   if (size < 48) {
     console.error(`gatys-texture: --size must be at least 48 (the coarsest of ${SCALES} scales needs 5 pixels), got ${size}.`);
     return 1;

@@ -33,6 +33,7 @@ import {
   writePng,
   type ImageRGBA,
 } from '../src/node/index';
+import { readIntegers } from './cli-args';
 
 const HELP = `Usage: npx tsx examples/pix2pix-train.ts <dataset-dir> [options]
        npx tsx examples/pix2pix-train.ts --demo-data [options]
@@ -100,13 +101,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const [steps, size, ngf, ndf, saveEvery, seed] = [values.steps, values.size, values.ngf, values.ndf, values['save-every'], values.seed].map(Number) as number[] as [number, number, number, number, number, number];
-  for (const [name, v] of [['steps', steps], ['ngf', ngf], ['ndf', ndf], ['save-every', saveEvery]] as const) {
-    if (!Number.isInteger(v) || v <= 0) {
-      console.error(`pix2pix-train: --${name} must be a positive integer, got ${JSON.stringify(values[name])}.`);
-      return 1;
-    }
-  }
+  const ints = readIntegers('pix2pix-train', values, { steps: 1, ngf: 1, ndf: 1, 'save-every': 1 });
+  if (ints === null) return 1;
+  const { steps, ngf, ndf, 'save-every': saveEvery } = ints;
+  const [size, seed] = [Number(values.size), Number(values.seed)];
   const numDowns = Math.log2(size);
   if (!Number.isInteger(numDowns) || size < 32) {
     console.error(`pix2pix-train: --size must be a power of two >= 32 (the U-Net halves it numDowns times), got ${JSON.stringify(values.size)}.`);

@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, losses, models, ops, training, type BackendName } from '../src/index';
 import { imageToTensor, readImage } from '../src/node/index';
+import { readIntegers } from './cli-args';
 
 const HELP = `Usage: npx tsx examples/sn-patchgan-hinge.ts [options]
 
@@ -117,13 +118,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const [steps, size, batch, ndf, seed] = [values.steps, values.size, values.batch, values.ndf, values.seed].map(Number) as [number, number, number, number, number];
-  for (const [name, v] of [['steps', steps], ['size', size], ['batch', batch], ['ndf', ndf]] as const) {
-    if (!Number.isInteger(v) || v <= 0) {
-      console.error(`sn-patchgan-hinge: --${name} must be a positive integer, got ${JSON.stringify(values[name])}.`);
-      return 1;
-    }
-  }
+  const ints = readIntegers('sn-patchgan-hinge', values, { steps: 1, size: 1, batch: 1, ndf: 1 });
+  if (ints === null) return 1;
+  const { steps, size, batch, ndf } = ints;
+  const seed = Number(values.seed);
   if (size < 32 || size > 300) {
     console.error(`sn-patchgan-hinge: --size must be between 32 and 300 (the crops come from 451x300 and 600x400 photos), got ${size}.`);
     return 1;
