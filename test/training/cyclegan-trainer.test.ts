@@ -20,9 +20,10 @@ let SIZE = 32;
 interface Nets { gA: tfl.LayersModel; gB: tfl.LayersModel; dA: tfl.LayersModel; dB: tfl.LayersModel }
 
 function buildNets(): Nets {
-  const g = () => resnetGenerator({ ngf: 4, nBlocks: 1 });
-  const d = () => patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' });
-  return { gA: g(), gB: g(), dA: d(), dB: d() };
+  // Seeded: the same initial weights every run, so the checks on learning are reproducible.
+  const g = (seed: number) => resnetGenerator({ ngf: 4, nBlocks: 1, seed });
+  const d = (seed: number) => patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance', seed });
+  return { gA: g(1), gB: g(2), dA: d(3), dB: d(4) };
 }
 
 function copyNets(src: Nets): Nets {
