@@ -1,11 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { dilatedConv2d } from '../../src/ops/dilated-conv2d';
+import { dilatedConv2d } from '../../src/ops';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
 import { expectFiniteDifferences } from '../harness/finite-differences';
+import { loadOpFixture, runOpGoldens } from '../harness/op-conformance';
+
+type Padding = Parameters<typeof dilatedConv2d>[3];
 
 describeBackends('dilatedConv2d', () => {
+  // torch conv2d with TF 'SAME' / 'valid' / explicit padding spelled out as F.pad: dilations 2-4
+  // (one anisotropic), an even kernel side, and dilation 1 with stride 2; autograd gradients for
+  // x and the kernel (tf.conv2d has none for dilation > 1).
+  runOpGoldens({
+    op: 'dilatedConv2d',
+    cases: loadOpFixture('dilated-conv2d.json').cases,
+    call: (i, c) =>
+      dilatedConv2d(
+        i.x as tf.Tensor4D,
+        i.kernel as tf.Tensor4D,
+        c.options.strides as [number, number],
+        c.options.padding as Padding,
+        c.options.dilation as [number, number],
+      ),
+    tolerance: 1e-5,
+  });
+
   it("equals tf.conv2d's forward for dilation 2..4, 'same' / 'valid', odd and even sizes", async () => {
     const cases: [number, number, number, 'same' | 'valid'][] = [
       [9, 8, 2, 'same'],
