@@ -3,7 +3,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { AdaIN, adaIN } from '../../src/layers/adain';
-import { adaptiveInstanceNorm } from '../../src/ops/adain';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
 import { expectFiniteDifferences } from '../harness/finite-differences';
@@ -95,17 +94,12 @@ describeBackends('AdaIN', () => {
     }
   });
 
-  it('transfers the style statistics and alpha = 0 returns the content', async () => {
+  it('alpha = 0 returns the content (the op test checks the style statistics)', async () => {
     const content = tf.randomNormal([1, 6, 6, 2], 0, 1, 'float32', 51);
     const style = tf.randomNormal([1, 8, 8, 2], 3, 2, 'float32', 52);
-    const t = adaptiveInstanceNorm(content as tf.Tensor4D, style as tf.Tensor4D, { unbiased: false, epsilon: 0 });
-    const mt = tf.moments(t, [1, 2]);
-    const ms = tf.moments(style, [1, 2]);
-    expect(await maxAbsDiff(mt.mean, Array.from(await ms.mean.data()))).toBeLessThan(1e-4);
-    expect(await maxAbsDiff(mt.variance, Array.from(await ms.variance.data()))).toBeLessThan(1e-3);
     const same = adaIN({ alpha: 0 }).apply([content, style]) as tf.Tensor;
     expect(await maxAbsDiff(same, Array.from(await content.data()))).toBeLessThan(1e-6);
-    tf.dispose([content, style, t, mt.mean, mt.variance, ms.mean, ms.variance, same]);
+    tf.dispose([content, style, same]);
   });
 
   it('works symbolically inside a two-input model', () => {
@@ -137,10 +131,6 @@ describeBackends('AdaIN', () => {
     );
     const flat = tf.zeros([2, 4, 3]);
     expect(() => adaIN().apply([c, flat])).toThrow(/AdaIN: expected a rank-4 NHWC style, got shape \[2, 4, 3\]/);
-    const pixel = tf.zeros([2, 1, 1, 3]);
-    expect(() => adaptiveInstanceNorm(c as tf.Tensor4D, pixel as tf.Tensor4D)).toThrow(
-      /adaptiveInstanceNorm: the unbiased variance needs at least 2 pixels per channel, got style shape \[2, 1, 1, 3\]/,
-    );
-    tf.dispose([c, s4, s3b, flat, pixel]);
+    tf.dispose([c, s4, s3b, flat]);
   });
 });

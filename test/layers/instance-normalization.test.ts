@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { InstanceNormalization, instanceNormalization } from '../../src/layers/instance-normalization';
-import { instanceNorm } from '../../src/ops/instance-norm';
+import { instanceNorm } from '../../src/ops';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
 import { expectFiniteDifferences, trainableVariables } from '../harness/finite-differences';
@@ -156,10 +156,6 @@ describeBackends('InstanceNormalization', () => {
     expect(() => instanceNormalization().apply(tfl.input({ shape: [4, 3] }))).toThrow(
       /InstanceNormalization: expected a rank-4 NHWC input, got shape \[null, 4, 3\]/,
     );
-    expect(() => instanceNorm(x3 as never)).toThrow(/instanceNorm: expected a rank-4 NHWC input, got shape \[2, 4, 3\]/);
-    const x = tf.zeros([1, 2, 2, 3]);
-    const g = tf.ones([4]);
-    expect(() => instanceNorm(x as tf.Tensor4D, { gamma: g as tf.Tensor1D })).toThrow(/instanceNorm: gamma must have shape \[3\], got \[4\]/);
-    tf.dispose([x3, x, g]);
+    tf.dispose(x3);
   });
 });

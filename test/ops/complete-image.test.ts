@@ -1,8 +1,13 @@
+// completeImage: DeepFill's `predicted * mask + incomplete * (1 - mask)`, checked by its defining
+// properties (bit-exact outside the hole, the prediction inside, a linear blend for soft mask
+// values), its gradients with respect to all three inputs, no leaks, and shape errors.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { completeImage } from '../../src/ops/complete-image';
+import { completeImage } from '../../src/ops';
 import { seededValues } from '../backend/kernels/compare-backends';
 import { describeBackends } from '../harness/backends';
+import { maxAbsDiff } from '../harness/compare';
+import { expectOnlyOutputsRemain, lossWeights } from '../harness/op-conformance';
 
 describeBackends('completeImage', () => {
   it('keeps unmasked pixels bit-exact, takes the prediction in the holes, blends soft mask values', async () => {
@@ -34,6 +39,27 @@ describeBackends('completeImage', () => {
     const row = [1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1];
     expect(Array.from(await y.data())).toEqual([...row, ...row, ...row]);
     tf.dispose([image, prediction, mask, y]);
+  });
+
+  it('gradients: w * mask for the prediction, w * (1 - mask) for the image, w * (prediction - image) for the mask', async () => {
+    const shape = [2, 3, 4, 2];
+    const image = tf.tensor4d(seededValues(48, 3), shape as [number, number, number, number]);
+    const prediction = tf.tensor4d(seededValues(48, 4), shape as [number, number, number, number]);
+    const mask = tf.tensor4d(Float32Array.from({ length: 12 }, (_, i) => [0, 1, 0.25][i % 3]!), [1, 3, 4, 1]);
+    const w = lossWeights(shape);
+    const [dImage, dMask, dPrediction] = tf.grads((a: tf.Tensor, m: tf.Tensor, p: tf.Tensor) =>
+      tf.sum(tf.mul(completeImage(a as tf.Tensor4D, m as tf.Tensor4D, p as tf.Tensor4D), w)),
+    )([image, mask, prediction]);
+    const expected = tf.tidy(() => [
+      tf.mul(w, tf.sub(1, mask)),
+      tf.sum(tf.mul(w, tf.sub(prediction, image)), [0, 3], true),
+      tf.mul(w, mask),
+    ]);
+    expect(await maxAbsDiff(dImage!, expected[0]!)).toBeLessThanOrEqual(1e-6);
+    expect(await maxAbsDiff(dMask!, expected[1]!)).toBeLessThanOrEqual(1e-5);
+    expect(await maxAbsDiff(dPrediction!, expected[2]!)).toBeLessThanOrEqual(1e-6);
+    expectOnlyOutputsRemain(() => completeImage(image, mask, prediction));
+    tf.dispose([image, prediction, mask, w, dImage!, dMask!, dPrediction!, ...expected]);
   });
 
   it('rejects mismatched shapes with Errors naming the argument', () => {

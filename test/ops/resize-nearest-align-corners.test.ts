@@ -1,7 +1,11 @@
+// resizeNearestAlignCorners: TF 1.x resize_nearest_neighbor(align_corners=True), the reference
+// DeepFill's neuralgym uses (torch's nearest mode has no align_corners): the hand-derived picks,
+// tfjs' own resizeNearestNeighbor(alignCorners = true) as reference, the gradient, errors.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { resizeNearestAlignCorners } from '../../src/ops/resize-nearest-align-corners';
+import { resizeNearestAlignCorners } from '../../src/ops';
 import { describeBackends } from '../harness/backends';
+import { expectOnlyOutputsRemain } from '../harness/op-conformance';
 
 /** A [1, h, w, 1] tensor whose value is its flat index, so the output names its source pixels. */
 function indexImage(h: number, w: number): tf.Tensor4D {
@@ -11,10 +15,9 @@ function indexImage(h: number, w: number): tf.Tensor4D {
 describeBackends('resizeNearestAlignCorners', () => {
   it('64 -> 32 picks rows and columns 0, 2, ..., 30, 33, ..., 63 (TF 1.x align_corners=True)', async () => {
     const x = indexImage(64, 64);
-    const before = tf.memory().numTensors;
-    const y = resizeNearestAlignCorners(x, [32, 32]);
     // Only the output survives (the index tensors of the gathers are freed).
-    expect(tf.memory().numTensors).toBe(before + 1);
+    expectOnlyOutputsRemain(() => resizeNearestAlignCorners(x, [32, 32]));
+    const y = resizeNearestAlignCorners(x, [32, 32]);
     const picks = [...Array.from({ length: 16 }, (_, i) => 2 * i), ...Array.from({ length: 16 }, (_, i) => 33 + 2 * i)];
     const expected = picks.flatMap((r) => picks.map((c) => r * 64 + c));
     expect(Array.from(await y.data())).toEqual(expected);
