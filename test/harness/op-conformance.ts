@@ -132,35 +132,41 @@ function buildInputs(c: OpFixtureCase, asVariables: readonly string[]): Record<s
 }
 
 /**
- * Defines one `it` per case: outputs against the golden values, the leak check, and the
- * gradients against torch autograd when the case holds them. Use inside `describeBackends`.
+ * Defines one `it` per case, running {@link checkOpGolden}. Use inside `describeBackends`.
  */
 export function runOpGoldens(spec: OpGoldenSpec): void {
   it(`${spec.op}: the fixture has cases`, () => {
     expect(spec.cases.length).toBeGreaterThan(0);
   });
   for (const c of spec.cases) {
-    it(`${spec.op} golden '${c.name}': outputs, no leaks${c.grads ? ', gradients' : ''}`, async () => {
-      const outputNames = Object.keys(c.outputs);
-      const inputs = buildInputs(c, []);
-      const before = tf.memory().numTensors;
-      const result = spec.call(inputs, c);
-      const outputs = namedOutputs(result, outputNames);
-      expect(Object.keys(outputs).sort(), `${c.name}: output names`).toEqual([...outputNames].sort());
-      for (const name of outputNames) {
-        const expected = c.outputs[name]!;
-        const err = await maxAbsDiff(outputs[name]!, expected.values, expected.shape);
-        logError(spec.op, c.name, name, err);
-        expect(err, `${spec.op} '${c.name}' output ${name}`).toBeLessThanOrEqual(spec.tolerance);
-      }
-      const distinct = new Set(resultTensors(result));
-      expect(tf.memory().numTensors - before, `${c.name}: tensors left besides the outputs`).toBe(distinct.size);
-      tf.dispose([...distinct]);
-      expect(tf.memory().numTensors, `${c.name}: tensors after disposing the outputs`).toBe(before);
-      tf.dispose(Object.values(inputs).filter((t): t is tf.Tensor => t !== null));
-      if (c.grads) await expectGoldenGradients(spec, c, outputNames[0]!);
-    });
+    it(`${spec.op} golden '${c.name}': outputs, no leaks${c.grads ? ', gradients' : ''}`, () => checkOpGolden(spec, c));
   }
+}
+
+/**
+ * Checks one case: every output against the golden values, that the call leaves only its
+ * outputs, and the gradients against torch autograd when the case holds them (the gradient pass
+ * must leave no tensor either). Rejects with the failed expectation.
+ */
+export async function checkOpGolden(spec: OpGoldenSpec, c: OpFixtureCase): Promise<void> {
+  const outputNames = Object.keys(c.outputs);
+  const inputs = buildInputs(c, []);
+  const before = tf.memory().numTensors;
+  const result = spec.call(inputs, c);
+  const outputs = namedOutputs(result, outputNames);
+  expect(Object.keys(outputs).sort(), `${c.name}: output names`).toEqual([...outputNames].sort());
+  for (const name of outputNames) {
+    const expected = c.outputs[name]!;
+    const err = await maxAbsDiff(outputs[name]!, expected.values, expected.shape);
+    logError(spec.op, c.name, name, err);
+    expect(err, `${spec.op} '${c.name}' output ${name}`).toBeLessThanOrEqual(spec.tolerance);
+  }
+  const distinct = new Set(resultTensors(result));
+  expect(tf.memory().numTensors - before, `${c.name}: tensors left besides the outputs`).toBe(distinct.size);
+  tf.dispose([...distinct]);
+  expect(tf.memory().numTensors, `${c.name}: tensors after disposing the outputs`).toBe(before);
+  tf.dispose(Object.values(inputs).filter((t): t is tf.Tensor => t !== null));
+  if (c.grads) await expectGoldenGradients(spec, c, outputNames[0]!);
 }
 
 async function expectGoldenGradients(spec: OpGoldenSpec, c: OpFixtureCase, first: string): Promise<void> {
@@ -211,6 +217,6 @@ export async function expectOpFiniteDifferences(
   const before = tf.memory().numTensors;
   const results = await expectFiniteDifferences(loss, vars, tolerance, options, `${op} `);
   expect(tf.memory().numTensors, `${op}: tensors left by the finite-difference check`).toBe(before);
-  for (const [i, r] of results.entries()) logError(op, 'finite differences', `d/dtarget${i} (relative)`, r.maxRelError);
+  for (const [i, r] of results.entries()) logError(op, 'finite-differences', `d/dtarget${i} (relative)`, r.maxRelError);
   tf.dispose([w, ...vars]);
 }

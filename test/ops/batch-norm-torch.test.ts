@@ -23,8 +23,6 @@ describeBackends('batchNormTorch', () => {
       return { y: r.y, mean: r.mean, variance: r.variance, unbiasedVariance: r.unbiasedVariance };
     },
     tolerance: 1e-5,
-    // As for instance norm: the backward pass costs float32 about one digit.
-    gradientTolerance: 1e-4,
   });
 
   runOpGoldens({
@@ -72,8 +70,12 @@ describeBackends('batchNormTorch', () => {
     expect(() => batchNormTorchTraining(tf.zeros([2, 1, 1, 3]) as tf.Tensor4D, { gamma: rm })).toThrow(
       /batchNormTorchTraining: gamma must have shape \[3\], got \[4\]/,
     );
-    expect(() => batchNormTorchInference(single, rm, rm)).toThrow(/batchNormTorchInference: runningMean must have shape \[3\], got \[4\]/);
-    expect(() => batchNormTorchInference(single, r3, rm)).toThrow(/batchNormTorchInference: runningVariance must have shape \[3\], got \[4\]/);
+    expect(() => batchNormTorchInference(single, rm, rm)).toThrow(
+      /batchNormTorchInference: runningMean must have shape \[3\], got \[4\]/,
+    );
+    expect(() => batchNormTorchInference(single, r3, rm)).toThrow(
+      /batchNormTorchInference: runningVariance must have shape \[3\], got \[4\]/,
+    );
     expect(() => batchNormTorchInference(single, r3, r3, { epsilon: -1 })).toThrow(
       /batchNormTorchInference: epsilon must be a finite number >= 0, got -1/,
     );

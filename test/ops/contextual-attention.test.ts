@@ -10,7 +10,13 @@ import { expect, it } from 'vitest';
 import { contextualAttention } from '../../src/ops';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
-import { expectOnlyOutputsRemain, logError, runOpGoldens, type FixtureTensor, type OpFixtureCase } from '../harness/op-conformance';
+import {
+  expectOnlyOutputsRemain,
+  logError,
+  runOpGoldens,
+  type FixtureTensor,
+  type OpFixtureCase,
+} from '../harness/op-conformance';
 
 interface LayerFixtureCase {
   name: string;
@@ -44,7 +50,14 @@ function layerFixtureAsOpCases(): OpFixtureCase[] {
 
 /** A [n, h, w, 1] mask with a centred h/2 x w/2 hole. */
 function boxMask(n: number, h: number, w: number): tf.Tensor4D {
-  return tf.tidy(() => tf.pad(tf.ones([n, h / 2, w / 2, 1]), [[0, 0], [h / 4, h / 4], [w / 4, w / 4], [0, 0]])) as tf.Tensor4D;
+  return tf.tidy(() =>
+    tf.pad(tf.ones([n, h / 2, w / 2, 1]), [
+      [0, 0],
+      [h / 4, h / 4],
+      [w / 4, w / 4],
+      [0, 0],
+    ]),
+  ) as tf.Tensor4D;
 }
 
 describeBackends('contextualAttention', () => {
@@ -108,19 +121,35 @@ describeBackends('contextualAttention', () => {
   it('rejects bad options and inputs with Errors naming the argument', () => {
     const x = tf.zeros([1, 8, 8, 2]) as tf.Tensor4D;
     const m = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
-    expect(() => contextualAttention(x, x, m, { kernelSize: 4 })).toThrow(/contextualAttention: kernelSize must be a positive odd integer, got 4/);
-    expect(() => contextualAttention(x, x, m, { fuseK: 0 })).toThrow(/contextualAttention: fuseK must be a positive odd integer, got 0/);
-    expect(() => contextualAttention(x, x, m, { rate: 1.5 })).toThrow(/contextualAttention: rate must be a positive integer, got 1.5/);
-    expect(() => contextualAttention(x, x, m, { softmaxScale: NaN })).toThrow(/contextualAttention: softmaxScale must be positive, got null/);
+    expect(() => contextualAttention(x, x, m, { kernelSize: 4 })).toThrow(
+      /contextualAttention: kernelSize must be a positive odd integer, got 4/,
+    );
+    expect(() => contextualAttention(x, x, m, { fuseK: 0 })).toThrow(
+      /contextualAttention: fuseK must be a positive odd integer, got 0/,
+    );
+    expect(() => contextualAttention(x, x, m, { rate: 1.5 })).toThrow(
+      /contextualAttention: rate must be a positive integer, got 1.5/,
+    );
+    expect(() => contextualAttention(x, x, m, { softmaxScale: NaN })).toThrow(
+      /contextualAttention: softmaxScale must be positive, got null/,
+    );
     const badMask = tf.zeros([1, 6, 8, 1]) as tf.Tensor4D;
-    expect(() => contextualAttention(x, x, badMask)).toThrow(/contextualAttention: mask must be \[1 or 1, 8, 8, 1\].*got \[1, 6, 8, 1\]/);
+    expect(() => contextualAttention(x, x, badMask)).toThrow(
+      /contextualAttention: mask must be \[1 or 1, 8, 8, 1\].*got \[1, 6, 8, 1\]/,
+    );
     const odd = tf.zeros([1, 7, 8, 2]) as tf.Tensor4D;
     const oddMask = tf.zeros([1, 7, 8, 1]) as tf.Tensor4D;
-    expect(() => contextualAttention(odd, odd, oddMask)).toThrow(/contextualAttention: f height 7 must be a multiple of rate 2/);
+    expect(() => contextualAttention(odd, odd, oddMask)).toThrow(
+      /contextualAttention: f height 7 must be a multiple of rate 2/,
+    );
     const b3 = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
-    expect(() => contextualAttention(x, b3, m)).toThrow(/contextualAttention: b \[1, 8, 8, 3\] must have the batch size and channels of f \[1, 8, 8, 2\]/);
+    expect(() => contextualAttention(x, b3, m)).toThrow(
+      /contextualAttention: b \[1, 8, 8, 3\] must have the batch size and channels of f \[1, 8, 8, 2\]/,
+    );
     const flat = tf.zeros([8, 8, 2]);
-    expect(() => contextualAttention(flat as never, x, m)).toThrow(/contextualAttention: f, b and mask must be rank 4 \(NHWC\)/);
+    expect(() => contextualAttention(flat as never, x, m)).toThrow(
+      /contextualAttention: f, b and mask must be rank 4 \(NHWC\)/,
+    );
     tf.dispose([x, m, badMask, odd, oddMask, b3, flat]);
   });
 });

@@ -32,7 +32,9 @@ describeBackends('gatedActivation', () => {
   it('rejects an odd last axis and unknown activations with Errors naming the argument', () => {
     const odd = tf.zeros([2, 3]);
     const even = tf.zeros([2, 4]);
-    expect(() => gatedActivation(odd)).toThrow(/gatedActivation: the last axis of x must have an even size, got shape \[2, 3\]/);
+    expect(() => gatedActivation(odd)).toThrow(
+      /gatedActivation: the last axis of x must have an even size, got shape \[2, 3\]/,
+    );
     expect(() => gatedActivation(even, 'gelu' as GatedActivationName)).toThrow(
       /gatedActivation: unknown activation "gelu"; valid: elu, relu, leakyRelu, tanh, sigmoid, linear/,
     );

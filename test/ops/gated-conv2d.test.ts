@@ -12,7 +12,12 @@ describeBackends('gatedConvolution', () => {
     op: 'gatedConvolution',
     cases: loadOpFixture('gated-conv2d.json').cases,
     call: (i, c) =>
-      gatedConvolution(i.x as tf.Tensor4D, i.kernel as tf.Tensor4D, i.bias as tf.Tensor1D | null, c.options as GatedConvolutionOptions),
+      gatedConvolution(
+        i.x as tf.Tensor4D,
+        i.kernel as tf.Tensor4D,
+        i.bias as tf.Tensor1D | null,
+        c.options as GatedConvolutionOptions,
+      ),
     tolerance: 1e-5,
   });
 
@@ -20,7 +25,12 @@ describeBackends('gatedConvolution', () => {
     const x = tf.randomNormal([1, 5, 4, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
     const k = tf.randomNormal([3, 3, 2, 4], 0, 0.5, 'float32', 2) as tf.Tensor4D;
     const a = gatedConvolution(x, k, null);
-    const b = gatedConvolution(x, k, null, { strides: [1, 1], padding: 'same', dilationRate: [1, 1], activation: 'elu' });
+    const b = gatedConvolution(x, k, null, {
+      strides: [1, 1],
+      padding: 'same',
+      dilationRate: [1, 1],
+      activation: 'elu',
+    });
     expect(a.shape).toEqual([1, 5, 4, 2]);
     expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
     expectOnlyOutputsRemain(() => gatedConvolution(x, k, null, { dilationRate: [2, 2] }), 'atrous');

@@ -66,8 +66,12 @@ describeBackends('partialConvolution', () => {
     expect(() => partialConvolution(x, m5, k, null)).toThrow(
       /partialConvolution: mask \[1, 5, 6, 1\] must have the batch and spatial size of x \[1, 6, 6, 3\]/,
     );
-    expect(() => partialConvolution(x, m2, k, null)).toThrow(/partialConvolution: mask must have 1 channel or the 3 channels of x, got 2/);
-    expect(() => partialConvolution(x, flat as never, k, null)).toThrow(/partialConvolution: x and mask must be rank 4 \(NHWC\)/);
+    expect(() => partialConvolution(x, m2, k, null)).toThrow(
+      /partialConvolution: mask must have 1 channel or the 3 channels of x, got 2/,
+    );
+    expect(() => partialConvolution(x, flat as never, k, null)).toThrow(
+      /partialConvolution: x and mask must be rank 4 \(NHWC\)/,
+    );
     tf.dispose([x, k, m5, m2, flat]);
   });
 });

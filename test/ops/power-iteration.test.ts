@@ -27,7 +27,9 @@ describeBackends('powerIteration', () => {
     call: (i, c) => {
       const w = i.w as tf.Tensor2D;
       // u and v carry no gradient (torch iterates under no_grad): sigma's gradient is u v^T.
-      const { u, v } = tf.tidy(() => powerIteration(stopGradient(w), i.u as tf.Tensor1D, c.options.iterations as number));
+      const { u, v } = tf.tidy(() =>
+        powerIteration(stopGradient(w), i.u as tf.Tensor1D, c.options.iterations as number),
+      );
       const sigma = spectralNormEstimate(w, u, v);
       return { sigma, u, v };
     },
@@ -79,7 +81,12 @@ describeBackends('powerIteration', () => {
     // The fixture's gradient is that of sigma * w[0], w[0] = 0.5 (the loss weights of make_ops.py).
     const g2 = tf.mul(g, 0.5);
     expect(await maxAbsDiff(g2, c.grads!.w!.values, [h, wd])).toBeLessThanOrEqual(1e-6);
-    await expectOpFiniteDifferences('spectralNormEstimate', [w], ([x]) => spectralNormEstimate(x as tf.Tensor2D, u, v), 2e-2);
+    await expectOpFiniteDifferences(
+      'spectralNormEstimate',
+      [w],
+      ([x]) => spectralNormEstimate(x as tf.Tensor2D, u, v),
+      2e-2,
+    );
     tf.dispose([w, u, v, g, g2]);
   });
 
@@ -105,7 +112,9 @@ describeBackends('powerIteration', () => {
       expect(() => powerIteration(w, u, bad)).toThrow(/powerIteration: iterations must be a positive integer/);
     }
     const u2 = tf.zeros([2]) as tf.Tensor1D;
-    expect(() => powerIteration(w, u2)).toThrow(/powerIteration: expected w \[h, w\] and u \[h\], got w \[3, 2\] and u \[2\]/);
+    expect(() => powerIteration(w, u2)).toThrow(
+      /powerIteration: expected w \[h, w\] and u \[h\], got w \[3, 2\] and u \[2\]/,
+    );
     tf.dispose([w, u, u2]);
   });
 });

@@ -18,7 +18,9 @@ describeBackends('upsampleNearest2x', () => {
 
   it('rejects a tensor that is not rank 4', () => {
     const x = tf.zeros([2, 2, 1]);
-    expect(() => upsampleNearest2x(x as never)).toThrow(/upsampleNearest2x: expected a rank-4 NHWC tensor, got shape \[2, 2, 1\]/);
+    expect(() => upsampleNearest2x(x as never)).toThrow(
+      /upsampleNearest2x: expected a rank-4 NHWC tensor, got shape \[2, 2, 1\]/,
+    );
     x.dispose();
   });
 });
