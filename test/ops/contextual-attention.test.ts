@@ -18,18 +18,9 @@ import {
   type OpFixtureCase,
 } from '../harness/op-conformance';
 
-interface LayerFixtureCase {
-  name: string;
-  sameInput: boolean;
-  fShape: number[];
-  f: number[];
-  b: number[];
-  maskShape: number[];
-  mask: number[];
-  y: number[];
-  gradF: number[];
-  gradB: number[] | null;
-}
+/** A case of the layer fixture: flat NHWC values, shaped by fShape (mask: maskShape). */
+type LayerFixtureCase = Record<'f' | 'b' | 'mask' | 'y' | 'gradF', number[]> &
+  Record<'fShape' | 'maskShape', number[]> & { name: string; sameInput: boolean; gradB: number[] | null };
 
 /** The layer fixture's cases as op cases (same loss weights: 0.5 + ((37 i) mod 101) / 101). */
 function layerFixtureAsOpCases(): OpFixtureCase[] {
@@ -46,18 +37,6 @@ function layerFixtureAsOpCases(): OpFixtureCase[] {
       grads: { f: t(c.gradF), ...(c.sameInput ? {} : { b: t(c.gradB!) }) },
     };
   });
-}
-
-/** A [n, h, w, 1] mask with a centred h/2 x w/2 hole. */
-function boxMask(n: number, h: number, w: number): tf.Tensor4D {
-  return tf.tidy(() =>
-    tf.pad(tf.ones([n, h / 2, w / 2, 1]), [
-      [0, 0],
-      [h / 4, h / 4],
-      [w / 4, w / 4],
-      [0, 0],
-    ]),
-  ) as tf.Tensor4D;
 }
 
 describeBackends('contextualAttention', () => {
@@ -103,7 +82,13 @@ describeBackends('contextualAttention', () => {
   it('a per-item mask batch equals calls item by item; b may differ in size from f', async () => {
     const f = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const b = tf.randomNormal([2, 12, 16, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const masks = tf.concat([boxMask(1, 12, 16), tf.zeros([1, 12, 16, 1])]) as tf.Tensor4D;
+    // Item 0: a 6x8 hole at rows 3..8, columns 4..11; item 1: no hole.
+    const hole = (k: number) =>
+      Number(k < 192 && Math.floor(k / 16) >= 3 && Math.floor(k / 16) < 9 && k % 16 >= 4 && k % 16 < 12);
+    const masks = tf.tensor4d(
+      Float32Array.from({ length: 2 * 12 * 16 }, (_, k) => hole(k)),
+      [2, 12, 16, 1],
+    );
     const options = { softmaxScale: 5, kernelSize: 3, fuseK: 5 };
     const both = contextualAttention(f, b, masks, options);
     expect(both.shape).toEqual([2, 8, 8, 3]);
