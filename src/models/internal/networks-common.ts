@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, type Random } from '../../core/random';
 import { batchNormalizationTorch } from '../../layers/batch-normalization-torch';
 import { instanceNormalization } from '../../layers/instance-normalization';
-import { spatialSizeCheck } from './spatial-size-check';
+import { spatialSizeCheck } from '../../layers/internal/spatial-size-check';
 
 /** Normalisation of the pix2pix / CycleGAN networks (upstream `--norm`). */
 export type NetworkNorm = 'batch' | 'instance' | 'none';
