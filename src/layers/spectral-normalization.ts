@@ -8,7 +8,10 @@ type Kwargs = Record<string, unknown>;
 
 /** Arguments of {@link SpectralNormalization}. */
 export interface SpectralNormalizationArgs {
-  /** The wrapped layer: a Conv2D, Conv2DTranspose, Dense, GatedConv2D or GatedUpsample2D. Required. */
+  /**
+   * The wrapped layer, of a class in {@link SPECTRAL_NORM_SUPPORTED} (Conv2D, Conv2DTranspose,
+   * Dense, GatedConv2D, GatedUpsample2D). Required.
+   */
   layer: tfl.layers.Layer;
   /** Power iterations per training call (torch's `n_power_iterations`). Default 1; must be > 0. */
   powerIterations?: number;
@@ -20,7 +23,10 @@ export interface SpectralNormalizationArgs {
   name?: string;
 }
 
-/** Class names {@link SpectralNormalization} can wrap (those with a spectral-norm dimension in core/torch-layout.ts). */
+/**
+ * Class names {@link SpectralNormalization} can wrap: those with a spectral-norm dimension in the
+ * PyTorch layout table (core/torch-layout.ts).
+ */
 export const SPECTRAL_NORM_SUPPORTED: readonly string[] = SPECTRAL_NORM_CLASSES;
 
 interface WithKernel {

@@ -127,7 +127,10 @@ export function rulesFor(layer: LayerLike): LayerRules | undefined {
       // under other names; its eval-mode sigma is the same u^T W v.
       return {
         params: [
-          { ...permuteRule('weight_orig', 'kernel', innerLayout.torchToTfjs), aliases: ['parametrizations.weight.original'] },
+          {
+            ...permuteRule('weight_orig', 'kernel', innerLayout.torchToTfjs),
+            aliases: ['parametrizations.weight.original'],
+          },
           identityRule('bias', 'bias'),
           { ...vectorRule('weight_u', 'u'), aliases: ['parametrizations.weight.0._u'] },
           { ...vectorRule('weight_v', 'v'), aliases: ['parametrizations.weight.0._v'] },
