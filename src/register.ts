@@ -1,5 +1,41 @@
 import { serialization } from '@tensorflow/tfjs-core';
-import { layerClasses } from './layers/classes';
+import { AdaIN } from './layers/adain';
+import { BatchNormalizationTorch } from './layers/batch-normalization-torch';
+import { ContextualAttention } from './layers/contextual-attention';
+import { GatedConv2D } from './layers/gated-conv2d';
+import { GatedUpsample2D } from './layers/gated-upsample2d';
+import { InstanceNormalization } from './layers/instance-normalization';
+import { PartialConv2D } from './layers/partial-conv2d';
+import { ReflectionPadding2D } from './layers/reflection-padding2d';
+import { SpectralNormalization } from './layers/spectral-normalization';
+import { Crop2D } from './layers/internal/crop2d';
+import { InpaintingInput } from './layers/internal/inpainting-input';
+import { MaskComposite } from './layers/internal/mask-composite';
+import { ResizeMaskLike } from './layers/internal/resize-mask-like';
+import { SpatialSizeCheck } from './layers/internal/spatial-size-check';
+
+/**
+ * Every serializable layer class of the library: the public layers, then the helper layers the
+ * network builders insert. Kept by hand; `test/registration.test.ts` fails when a layer class
+ * with a `className` is missing here.
+ * @internal
+ */
+export const layerClasses: serialization.SerializableConstructor<serialization.Serializable>[] = [
+  GatedConv2D,
+  GatedUpsample2D,
+  SpectralNormalization,
+  PartialConv2D,
+  ContextualAttention,
+  ReflectionPadding2D,
+  InstanceNormalization,
+  BatchNormalizationTorch,
+  AdaIN,
+  SpatialSizeCheck,
+  InpaintingInput,
+  MaskComposite,
+  ResizeMaskLike,
+  Crop2D,
+];
 
 let registered = false;
 

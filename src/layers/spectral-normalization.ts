@@ -2,12 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { normalizeVector, powerIteration, spectralNormEstimate } from '../ops/power-iteration';
 import { stopGradient } from '../ops/stop-gradient';
+import { SPECTRAL_NORM_CLASSES, spectralNormMatrixPerm } from '../core/torch-layout';
 
 type Kwargs = Record<string, unknown>;
 
 /** Arguments of {@link SpectralNormalization}. */
 export interface SpectralNormalizationArgs {
-  /** The wrapped layer: a Conv2D, Conv2DTranspose, Dense, GatedConv2D or GatedUpsample2D. Required. */
+  /**
+   * The wrapped layer, of a class in {@link SPECTRAL_NORM_SUPPORTED} (Conv2D, Conv2DTranspose,
+   * Dense, GatedConv2D, GatedUpsample2D). Required.
+   */
   layer: tfl.layers.Layer;
   /** Power iterations per training call (torch's `n_power_iterations`). Default 1; must be > 0. */
   powerIterations?: number;
@@ -20,23 +24,10 @@ export interface SpectralNormalizationArgs {
 }
 
 /**
- * How each supported kernel becomes PyTorch's weight matrix (out, -1):
- * the permutation from the tfjs kernel layout to torch's weight layout with the normalised
- * dimension first.
+ * Class names {@link SpectralNormalization} can wrap: those with a spectral-norm dimension in the
+ * PyTorch layout table (core/torch-layout.ts).
  */
-const KERNEL_TO_TORCH_MATRIX: Record<string, number[]> = {
-  // [kh, kw, in, out] -> OIHW (out, in, kh, kw)
-  Conv2D: [3, 2, 0, 1],
-  GatedConv2D: [3, 2, 0, 1],
-  GatedUpsample2D: [3, 2, 0, 1],
-  // [kh, kw, out, in] -> torch (in, out, kh, kw) with dim 1 first: (out, in, kh, kw)
-  Conv2DTranspose: [2, 3, 0, 1],
-  // [in, out] -> (out, in)
-  Dense: [1, 0],
-};
-
-/** Class names {@link SpectralNormalization} can wrap. */
-export const SPECTRAL_NORM_SUPPORTED: readonly string[] = Object.keys(KERNEL_TO_TORCH_MATRIX);
+export const SPECTRAL_NORM_SUPPORTED: readonly string[] = SPECTRAL_NORM_CLASSES;
 
 interface WithKernel {
   kernel: tfl.LayerVariable | null;
@@ -87,7 +78,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       throw new Error(`${owner}: layer must be a tfjs-layers Layer, got ${String(args.layer)}.`);
     }
     const className = args.layer.getClassName();
-    if (!(className in KERNEL_TO_TORCH_MATRIX)) {
+    if (spectralNormMatrixPerm(className) === undefined) {
       throw new Error(
         `${owner}: cannot wrap layer '${args.layer.name}' of class ${className}: it has no supported kernel; ` +
           `supported classes: ${SPECTRAL_NORM_SUPPORTED.join(', ')}.`,
@@ -121,9 +112,14 @@ export class SpectralNormalization extends tfl.layers.Layer {
     return k;
   }
 
+  /** The wrapped kernel's permutation into torch's weight, normalised dimension first. */
+  private get matrixPerm(): number[] {
+    return spectralNormMatrixPerm(this.layer.getClassName())!;
+  }
+
   /** Reshapes a kernel (tfjs layout) to torch's weight matrix (out, -1). */
   private toMatrix(kernel: tf.Tensor): tf.Tensor2D {
-    const perm = KERNEL_TO_TORCH_MATRIX[this.layer.getClassName()]!;
+    const perm = this.matrixPerm;
     const t = tf.transpose(kernel, perm);
     return tf.reshape(t, [t.shape[0]!, -1]);
   }
@@ -134,7 +130,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       this.layer.built = true;
     }
     const kernelShape = this.kernelVariable.shape as number[];
-    const perm = KERNEL_TO_TORCH_MATRIX[this.layer.getClassName()]!;
+    const perm = this.matrixPerm;
     const h = kernelShape[perm[0]!]!;
     const w = kernelShape.reduce((a, b) => a * b, 1) / h;
     // Random normal then normalised, like torch's registration (no power iteration yet).

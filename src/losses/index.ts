@@ -1,5 +1,4 @@
 // Public API of src/losses: one export line per unit.
-export {};
 export { ganLoss, GAN_MODES } from './gan-loss';
 export type { GanMode } from './gan-loss';
 export { discriminatorLoss } from './discriminator-loss';

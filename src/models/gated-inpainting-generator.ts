@@ -3,10 +3,10 @@ import { contextualAttention } from '../layers/contextual-attention';
 import { gatedConv2d } from '../layers/gated-conv2d';
 import { gatedDeconv2d } from '../layers/gated-upsample2d';
 import type { GatedActivationName } from '../ops/gated-activation';
-import { InpaintingInput } from './internal/inpainting-input';
+import { InpaintingInput } from '../layers/internal/inpainting-input';
 import { checkSeed, WeightInit } from './internal/networks-common';
-import { MaskComposite } from './internal/mask-composite';
-import { ResizeMaskLike } from './internal/resize-mask-like';
+import { MaskComposite } from '../layers/internal/mask-composite';
+import { ResizeMaskLike } from '../layers/internal/resize-mask-like';
 
 /** Arguments of {@link gatedInpaintingGenerator}. */
 export interface GatedInpaintingGeneratorArgs {

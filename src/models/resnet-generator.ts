@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { reflectionPadding2d } from '../layers/reflection-padding2d';
-import { crop2d } from './internal/crop2d';
+import { crop2d } from '../layers/internal/crop2d';
 import {
   checkBool, checkInputShape, checkSeed, checkInt, checkNorm, conv, convTranspose, dropout, norm, relu, sizedInput, tanh, useBiasFor,
   zeroPad, type NetworkNorm, type Sym,

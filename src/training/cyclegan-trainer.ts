@@ -10,10 +10,6 @@ import {
   checkGanMode,
   checkImages,
   checkPositive,
-  disposeSnapshot,
-  readLosses,
-  restoreSnapshot,
-  takeSnapshot,
   trainableVariables,
   type ReferenceGanMode,
 } from './internal/trainer-core';
@@ -154,20 +150,12 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
     const a = checkImages(fn, 'realA', realA);
     const b = checkImages(fn, 'realB', realB);
     const { gA, gB, dA, dB, ganMode: mode } = this;
-    const stepNo = this.stepCount + 1;
-    const snapshot = await takeSnapshot([gA, gB, dA, dB], [this.optG, this.optD]);
-    const kept: tf.Tensor[] = [];
-    const keep = <T extends tf.Tensor>(t: T): T => {
-      kept.push(tf.keep(t));
-      return t;
-    };
-    let losses: CycleGANLosses;
-    try {
+    return this.runStep(async ({ keep, variableGrads, readFinite }) => {
       // 1 + 2: forward and G step (dA, dB run but are not differentiated).
       let fakeB!: tf.Tensor4D;
       let fakeA!: tf.Tensor4D;
       const parts: Record<string, tf.Scalar> = {};
-      const gStep = tf.variableGrads(() => {
+      const gStep = variableGrads(() => {
         fakeB = keep(applyTraining(gA, a) as tf.Tensor4D);
         const recA = applyTraining(gB, fakeB) as tf.Tensor4D;
         fakeA = keep(applyTraining(gB, b) as tf.Tensor4D);
@@ -185,9 +173,7 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
         terms.push(parts['lossGA'], parts['lossGB'], parts['lossCycleA'], parts['lossCycleB']);
         return tf.addN(terms) as tf.Scalar;
       }, trainableVariables(gA, gB));
-      kept.push(gStep.value, ...Object.values(gStep.grads));
-      const gRead = await readLosses({ ...parts, lossG: gStep.value });
-      if (gRead.bad) throw new Error(`${FN}.step: ${gRead.bad} is ${gRead.values[gRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      const g: Record<string, number> = await readFinite({ ...parts, lossG: gStep.value });
       this.optG.apply(gStep.grads);
 
       // 3. D step on pooled fakes (the pools store copies; the queried batches are ours).
@@ -195,7 +181,7 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
       const poolFakeA = keep(this.poolA.query(fakeA));
       let lossDA!: tf.Scalar;
       let lossDB!: tf.Scalar;
-      const dStep = tf.variableGrads(() => {
+      const dStep = variableGrads(() => {
         const realTermA = ganLoss(applyTraining(dA, b) as tf.Tensor, true, mode);
         const fakeTermA = ganLoss(applyTraining(dA, poolFakeB) as tf.Tensor, false, mode);
         lossDA = keep(tf.mul(tf.add(realTermA, fakeTermA), 0.5) as tf.Scalar);
@@ -205,12 +191,9 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
         // One optimizer over both: the gradient of the sum is the two backward passes accumulated.
         return tf.add(lossDA, lossDB) as tf.Scalar;
       }, trainableVariables(dA, dB));
-      kept.push(dStep.value, ...Object.values(dStep.grads));
-      const dRead = await readLosses({ lossDA, lossDB });
-      if (dRead.bad) throw new Error(`${FN}.step: ${dRead.bad} is ${dRead.values[dRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      const dLosses = await readFinite({ lossDA, lossDB });
       this.optD.apply(dStep.grads);
-      const g = gRead.values as Record<string, number>;
-      losses = {
+      return {
         lossG: g['lossG']!,
         lossGA: g['lossGA']!,
         lossGB: g['lossGB']!,
@@ -218,18 +201,9 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
         lossCycleB: g['lossCycleB']!,
         lossIdtA: g['lossIdtA'] ?? 0,
         lossIdtB: g['lossIdtB'] ?? 0,
-        ...dRead.values,
+        ...dLosses,
       };
-    } catch (err) {
-      tf.dispose(kept);
-      await restoreSnapshot(snapshot, [gA, gB, dA, dB], [this.optG, this.optD]);
-      throw err;
-    }
-    tf.dispose(kept);
-    disposeSnapshot(snapshot);
-    this.stepCount = stepNo;
-    this.onProgress?.({ step: stepNo, losses });
-    return losses;
+    });
   }
 
   protected stateModels(): Record<string, tfl.LayersModel> {

@@ -1,5 +1,4 @@
 // Public API of src/training: one export line per unit.
-export {};
 export { ImagePool } from './image-pool';
 export type { ImagePoolOptions, ImagePoolState } from './image-pool';
 export { linearDecay, stepDecay, cosineDecay, setLearningRateFactor } from './lr-schedules';

@@ -7,10 +7,6 @@ import {
   checkImages,
   checkPositive,
   checkSameBatchAndSize,
-  disposeSnapshot,
-  readLosses,
-  restoreSnapshot,
-  takeSnapshot,
   trainableVariables,
 } from './internal/trainer-core';
 import { TrainerBase } from './internal/trainer-base';
@@ -119,9 +115,6 @@ export class InpaintingTrainer extends TrainerBase<InpaintingLosses> {
 
     const G = this.generator;
     const D = this.discriminator;
-    const stepNo = this.stepCount + 1;
-    const snapshot = await takeSnapshot([G, D], [this.optG, this.optD]);
-    const kept: tf.Tensor[] = [];
     const n = gt.shape[0];
     // x1, x2 and the completed image from one generator run.
     const forward = () => {
@@ -137,45 +130,30 @@ export class InpaintingTrainer extends TrainerBase<InpaintingLosses> {
       const [pos, neg] = tf.split(scores, [n, n], 0);
       return { pos: pos!, neg: neg! };
     };
-    let losses: InpaintingLosses;
-    try {
+    return this.runStep(async ({ keep, variableGrads, readFinite }) => {
       // D step: the generator output is computed outside the closure (detached).
-      const completedForD = tf.tidy(() => forward().completed);
-      kept.push(completedForD);
-      const dStep = tf.variableGrads(() => {
+      const completedForD = keep(tf.tidy(() => forward().completed));
+      const dStep = variableGrads(() => {
         const { pos, neg } = judge(completedForD);
         return discriminatorLoss(pos, neg, 'hinge', { scale: 0.5 });
       }, trainableVariables(D));
-      kept.push(dStep.value, ...Object.values(dStep.grads));
-      const dRead = await readLosses({ lossD: dStep.value });
-      if (dRead.bad) throw new Error(`${FN}.step: ${dRead.bad} is ${dRead.values[dRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      const dLosses = await readFinite({ lossD: dStep.value });
       this.optD.apply(dStep.grads);
 
       // G step against the updated D.
       let lossGGan!: tf.Scalar;
       let lossL1Coarse!: tf.Scalar;
       let lossL1Fine!: tf.Scalar;
-      const gStep = tf.variableGrads(() => {
+      const gStep = variableGrads(() => {
         const { x1, x2, completed } = forward();
-        lossGGan = tf.keep(generatorLoss(judge(completed).neg, 'hinge'));
-        lossL1Coarse = tf.keep(l1Loss(gt, x1));
-        lossL1Fine = tf.keep(l1Loss(gt, x2));
+        lossGGan = keep(generatorLoss(judge(completed).neg, 'hinge'));
+        lossL1Coarse = keep(l1Loss(gt, x1));
+        lossL1Fine = keep(l1Loss(gt, x2));
         return tf.add(tf.mul(lossGGan, this.ganAlpha), tf.mul(tf.add(lossL1Coarse, lossL1Fine), this.l1Alpha)) as tf.Scalar;
       }, trainableVariables(G));
-      kept.push(lossGGan, lossL1Coarse, lossL1Fine, gStep.value, ...Object.values(gStep.grads));
-      const gRead = await readLosses({ lossGGan, lossL1Coarse, lossL1Fine, lossG: gStep.value });
-      if (gRead.bad) throw new Error(`${FN}.step: ${gRead.bad} is ${gRead.values[gRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      const gLosses = await readFinite({ lossGGan, lossL1Coarse, lossL1Fine, lossG: gStep.value });
       this.optG.apply(gStep.grads);
-      losses = { ...dRead.values, ...gRead.values };
-    } catch (err) {
-      tf.dispose(kept);
-      await restoreSnapshot(snapshot, [G, D], [this.optG, this.optD]);
-      throw err;
-    }
-    tf.dispose(kept);
-    disposeSnapshot(snapshot);
-    this.stepCount = stepNo;
-    this.onProgress?.({ step: stepNo, losses });
-    return losses;
+      return { ...dLosses, ...gLosses };
+    });
   }
 }

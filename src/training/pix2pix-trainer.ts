@@ -10,11 +10,7 @@ import {
   checkPositive,
   checkSameBatchAndSize,
   cloneWeights,
-  disposeSnapshot,
-  readLosses,
-  restoreSnapshot,
   restoreWeights,
-  takeSnapshot,
   trainableVariables,
   type ReferenceGanMode,
 } from './internal/trainer-core';
@@ -119,28 +115,21 @@ export class Pix2PixTrainer extends TrainerBase<Pix2PixLosses> {
     const G = this.generator;
     const D = this.discriminator;
     const mode = this.ganMode;
-    const stepNo = this.stepCount + 1;
-    const snapshot = await takeSnapshot([G, D], [this.optG, this.optD]);
-    const kept: tf.Tensor[] = [];
-    let losses: Pix2PixLosses;
-    try {
+    return this.runStep(async ({ keep, variableGrads, readFinite }) => {
       // 1. fakeB = G(A), training mode: this is the one running-statistics update of G.
-      const fakeB = tf.tidy(() => applyTraining(G, a) as tf.Tensor4D);
-      kept.push(fakeB);
+      const fakeB = keep(tf.tidy(() => applyTraining(G, a) as tf.Tensor4D));
       // 2. D step. fakeB was computed outside the closure and only D's variables are
       // differentiated, which is PyTorch's fake_AB.detach(). Fake first, then real, like backward_D.
       let lossDFake!: tf.Scalar;
       let lossDReal!: tf.Scalar;
-      const dStep = tf.variableGrads(() => {
+      const dStep = variableGrads(() => {
         const predFake = applyTraining(D, tf.concat([a, fakeB], 3)) as tf.Tensor;
-        lossDFake = tf.keep(ganLoss(predFake, false, mode) as tf.Scalar);
+        lossDFake = keep(ganLoss(predFake, false, mode) as tf.Scalar);
         const predReal = applyTraining(D, tf.concat([a, b], 3)) as tf.Tensor;
-        lossDReal = tf.keep(ganLoss(predReal, true, mode) as tf.Scalar);
+        lossDReal = keep(ganLoss(predReal, true, mode) as tf.Scalar);
         return tf.mul(tf.add(lossDFake, lossDReal), 0.5) as tf.Scalar;
       }, trainableVariables(D));
-      kept.push(lossDFake, lossDReal, dStep.value, ...Object.values(dStep.grads));
-      const dRead = await readLosses({ lossDFake, lossDReal, lossD: dStep.value });
-      if (dRead.bad) throw new Error(`${FN}.step: ${dRead.bad} is ${dRead.values[dRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      const dLosses = await readFinite({ lossDFake, lossDReal, lossD: dStep.value });
       this.optD.apply(dStep.grads);
 
       // 3. G step with the updated D (D's variables are not in the list, so D stays fixed).
@@ -149,32 +138,20 @@ export class Pix2PixTrainer extends TrainerBase<Pix2PixLosses> {
       let lossGL1!: tf.Scalar;
       let gStep: { value: tf.Scalar; grads: tf.NamedTensorMap };
       try {
-        gStep = tf.variableGrads(() => {
+        gStep = variableGrads(() => {
           const fake = applyTraining(G, a) as tf.Tensor4D;
           const pred = applyTraining(D, tf.concat([a, fake], 3)) as tf.Tensor;
-          lossGGan = tf.keep(ganLoss(pred, true, mode) as tf.Scalar);
-          lossGL1 = tf.keep(l1Loss(fake, b) as tf.Scalar);
+          lossGGan = keep(ganLoss(pred, true, mode) as tf.Scalar);
+          lossGL1 = keep(l1Loss(fake, b) as tf.Scalar);
           return tf.add(lossGGan, tf.mul(lossGL1, this.lambdaL1)) as tf.Scalar;
         }, trainableVariables(G));
       } finally {
         // Undo this second forward's running-statistics update (see the porting note).
         restoreWeights(G, runningStats, false);
       }
-      kept.push(lossGGan, lossGL1, gStep.value, ...Object.values(gStep.grads));
-      const gRead = await readLosses({ lossGGan, lossGL1, lossG: gStep.value });
-      if (gRead.bad) throw new Error(`${FN}.step: ${gRead.bad} is ${gRead.values[gRead.bad]} at step ${stepNo}; the models were left as before the step.`);
+      const gLosses = await readFinite({ lossGGan, lossGL1, lossG: gStep.value });
       this.optG.apply(gStep.grads);
-
-      losses = { ...dRead.values, ...gRead.values };
-    } catch (err) {
-      tf.dispose(kept);
-      await restoreSnapshot(snapshot, [G, D], [this.optG, this.optD]);
-      throw err;
-    }
-    tf.dispose(kept);
-    disposeSnapshot(snapshot);
-    this.stepCount = stepNo;
-    this.onProgress?.({ step: stepNo, losses });
-    return losses;
+      return { ...dLosses, ...gLosses };
+    });
   }
 }

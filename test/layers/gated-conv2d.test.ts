@@ -137,6 +137,9 @@ describeBackends('GatedConv2D', () => {
   it('rejects bad arguments and inputs with clear errors', () => {
     expect(() => gatedConv2d({ filters: 0, kernelSize: 3 })).toThrow(/GatedConv2D: filters must be a positive integer, got 0/);
     expect(() => gatedConv2d({ filters: 2, kernelSize: -1 })).toThrow(/GatedConv2D: kernelSize .* got -1/);
+    // Not a number or a pair: named in the Error (null and three numbers used to slip through the pair check).
+    expect(() => gatedConv2d({ filters: 2, kernelSize: null as never })).toThrow(/GatedConv2D: kernelSize must be a positive integer or a pair of them, got null\./);
+    expect(() => gatedConv2d({ filters: 2, kernelSize: [3, 3, 3] as never })).toThrow(/GatedConv2D: kernelSize .* got \[3,3,3\]/);
     expect(() => gatedConv2d({ filters: 2, kernelSize: 3, padding: 'full' as 'same' })).toThrow(
       /GatedConv2D: padding must be 'same' or 'valid', got "full"/,
     );

@@ -36,11 +36,6 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
-/** Whether a dtype is decoded to `Float32Array`. @internal */
-export function isFloatDType(dtype: TorchDType): boolean {
-  return dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float64';
-}
-
 /** IEEE 754 binary16 bits to a number (subnormals, infinities and NaN included). @internal */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;

@@ -64,8 +64,7 @@ export function planModelWeights(model: tfl.LayersModel): ModelWeightPlan {
   for (const layer of leafLayers(model)) {
     const weights = layer.weights;
     const like = layer as unknown as LayerLike;
-    const kernel = weights.find((w) => shortNames(w).includes('kernel'));
-    const rules = rulesFor(like, kernel?.shape as number[] | undefined);
+    const rules = rulesFor(like);
     if (rules === undefined) {
       if (weights.length > 0) {
         plan.problems.push(

@@ -22,22 +22,23 @@ export interface ConvLayerArgs {
   trainable?: boolean;
 }
 
+/** An integer >= `min` or a pair of them, as [a, b]; `what` names the rule in the Error. */
+function intPair(v: unknown, min: number, what: string, owner: string, arg: string): [number, number] {
+  const p: unknown[] = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : [];
+  if (p.length !== 2 || !p.every((n) => Number.isInteger(n) && (n as number) >= min)) {
+    throw new Error(`${owner}: ${arg} must be ${what} or a pair of them, got ${JSON.stringify(v)}.`);
+  }
+  return [p[0] as number, p[1] as number];
+}
+
 /** A positive integer or a pair of them, as [a, b]. */
 export function positivePair(v: number | [number, number], owner: string, arg: string): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new Error(`${owner}: ${arg} must be a positive integer or a pair of them, got ${JSON.stringify(v)}.`);
-  }
-  return p;
+  return intPair(v, 1, 'a positive integer', owner, arg);
 }
 
 /** A non-negative integer or a pair of them, as [a, b]. */
 export function nonNegativePair(v: number | [number, number], owner: string, arg: string): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((n) => Number.isInteger(n) && n >= 0)) {
-    throw new Error(`${owner}: ${arg} must be a non-negative integer or a pair of them, got ${JSON.stringify(v)}.`);
-  }
-  return p;
+  return intPair(v, 0, 'a non-negative integer', owner, arg);
 }
 
 /** A 2D convolution layer with `kernel` [kh, kw, in, out] and an optional `bias` [out]. */

@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, type Random } from '../../core/random';
 import { batchNormalizationTorch } from '../../layers/batch-normalization-torch';
 import { instanceNormalization } from '../../layers/instance-normalization';
-import { spatialSizeCheck } from './spatial-size-check';
+import { spatialSizeCheck } from '../../layers/internal/spatial-size-check';
 
 /** Normalisation of the pix2pix / CycleGAN networks (upstream `--norm`). */
 export type NetworkNorm = 'batch' | 'instance' | 'none';
@@ -86,21 +86,17 @@ export class WeightInit {
 
   /** Conv / transposed-conv kernels: N(0, 0.02). */
   kernel(): ReturnType<typeof tfl.initializers.randomNormal> {
-    return tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: this.next() });
+    return tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: this.nextSeed() });
   }
 
   /** BatchNorm weight (gamma): N(1, 0.02). */
   gamma(): ReturnType<typeof tfl.initializers.randomNormal> {
-    return tfl.initializers.randomNormal({ mean: 1, stddev: 0.02, seed: this.next() });
+    return tfl.initializers.randomNormal({ mean: 1, stddev: 0.02, seed: this.nextSeed() });
   }
 
   /** A seed for one more initializer (undefined when the build is unseeded). */
   nextSeed(): number | undefined {
     return this.random?.int(0, 4294967295);
-  }
-
-  private next(): number | undefined {
-    return this.nextSeed();
   }
 }
 

@@ -1,7 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { TrainerCommonArgs, TrainerProgress } from '../trainer-args';
 import type { TrainerNamedTensor, TrainerState } from '../trainer-state';
-import { TrainerAdam, applyState, captureState, checkPositive } from './trainer-core';
+import {
+  TrainerAdam,
+  applyState,
+  captureState,
+  checkPositive,
+  disposeSnapshot,
+  readLosses,
+  restoreSnapshot,
+  takeSnapshot,
+} from './trainer-core';
+
+/**
+ * What the body of one training step gets from {@link TrainerBase.runStep}: tensors it keeps
+ * until the step ends, gradients over explicit variable lists, and the finite check of losses.
+ * @internal
+ */
+export interface StepFrame {
+  /** Number of this step once it succeeds (1 for the first). */
+  readonly step: number;
+  /** Keeps `t` (also out of an enclosing tidy) until the step ends, then disposes it; returns `t`. */
+  keep<T extends tf.Tensor>(t: T): T;
+  /** `tf.variableGrads(f, vars)`; the loss and the gradients are kept like {@link keep}. */
+  variableGrads(f: () => tf.Scalar, vars: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap };
+  /**
+   * Reads scalar losses as numbers. Throws when one is NaN or infinite, which ends the step with
+   * the models and optimizers put back.
+   */
+  readFinite<K extends string>(losses: Record<K, tf.Tensor>): Promise<Record<K, number>>;
+}
 
 /**
  * What the GAN trainers share: one Adam for the generator side and one for the discriminator
@@ -36,6 +65,54 @@ export abstract class TrainerBase<L> {
 
   /** The models whose weights the state holds, by key (the keys name them in the state). */
   protected abstract stateModels(): Record<string, tfl.LayersModel>;
+
+  /**
+   * Runs one training step as a transaction. `body` does the updates in the trainer's order and
+   * returns the losses. Before it, the weights of {@link stateModels} and both optimizers are
+   * snapshotted; if it throws (a non-finite loss included), every kept tensor is disposed, the
+   * snapshot is put back and the error rethrown, so a failed step changes nothing. On success
+   * the kept tensors and the snapshot are disposed, the step is counted and `onProgress` called.
+   */
+  protected async runStep(body: (frame: StepFrame) => Promise<L>): Promise<L> {
+    const step = this.stepCount + 1;
+    const models = Object.values(this.stateModels());
+    const optimizers = [this.optG, this.optD];
+    const snapshot = await takeSnapshot(models, optimizers);
+    const kept: tf.Tensor[] = [];
+    const keep = <T extends tf.Tensor>(t: T): T => {
+      kept.push(tf.keep(t));
+      return t;
+    };
+    const frame: StepFrame = {
+      step,
+      keep,
+      variableGrads: (f, vars) => {
+        const result = tf.variableGrads(f, vars);
+        kept.push(result.value, ...Object.values(result.grads));
+        return result;
+      },
+      readFinite: async (losses) => {
+        const { values, bad } = await readLosses(losses);
+        if (bad !== null) {
+          throw new Error(`${this.kind}.step: ${bad} is ${values[bad]} at step ${step}; the models were left as before the step.`);
+        }
+        return values;
+      },
+    };
+    let losses: L;
+    try {
+      losses = await body(frame);
+    } catch (err) {
+      tf.dispose(kept);
+      await restoreSnapshot(snapshot, models, optimizers);
+      throw err;
+    }
+    tf.dispose(kept);
+    disposeSnapshot(snapshot);
+    this.stepCount = step;
+    this.onProgress?.({ step, losses });
+    return losses;
+  }
 
   /** Number of completed steps. */
   get steps(): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reorderSpectralV, rulesFor, type LayerLike, type ParamRule } from '../../../src/io/internal/converters';
+import { rulesFor, type LayerLike, type ParamRule } from '../../../src/io/internal/converters';
 
 /** A row-major index -> value array where the value encodes the multi-index (digits). */
 function indexed(shape: number[]): Float32Array {
@@ -30,8 +30,8 @@ function layer(cls: string, extra: Partial<LayerLike> = {}): LayerLike {
   return { getClassName: () => cls, ...extra };
 }
 
-function rule(l: LayerLike, torch: string, kernelShape?: number[]): ParamRule {
-  const r = rulesFor(l, kernelShape)!.params.find((p) => p.torch === torch);
+function rule(l: LayerLike, torch: string): ParamRule {
+  const r = rulesFor(l)!.params.find((p) => p.torch === torch);
   if (!r) throw new Error(`no rule ${torch}`);
   return r;
 }
@@ -111,20 +111,5 @@ describe('layer converters', () => {
     // A layer storing u as [1, out] still takes torch's [out].
     expect(rule(sn, 'weight_u').torchShape([1, 8])).toEqual([8]);
     expect(rulesFor(layer('SpectralNormalization', { layer: layer('Conv1D') }))).toBeUndefined();
-  });
-
-  it("reorders v between torch's (in,kh,kw) and an (kh,kw,in) layer order", () => {
-    const dims: [number, number, number] = [3, 2, 4];
-    const v = indexed(dims); // value = in*100 + kh*10 + kw
-    const hwi = reorderSpectralV(v, dims, 'hwi', 'fromTorch');
-    expect(at(hwi, [2, 4, 3], [1, 3, 2])).toBe(213);
-    expect(at(hwi, [2, 4, 3], [0, 2, 1])).toBe(102);
-    expect(reorderSpectralV(hwi, dims, 'hwi', 'toTorch')).toEqual(v);
-    expect(reorderSpectralV(v, dims, 'torch', 'fromTorch')).toBe(v);
-    // Through the rules of a conv layer declaring 'hwi' storage (kernel [kh, kw, in, out]).
-    const sn = layer('SpectralNormalization', { layer: layer('Conv2D'), vOrder: 'hwi' });
-    const r = rule(sn, 'weight_v', [2, 4, 3, 5]);
-    expect(r.toTfjs({ data: v, shape: [24] }, [24])).toEqual(hwi);
-    expect(() => reorderSpectralV(new Float32Array(5), dims, 'hwi', 'toTorch')).toThrow(/reorderSpectralV: v has 5 elements, expected 3\*2\*4 = 24/);
   });
 });
