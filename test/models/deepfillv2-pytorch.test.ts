@@ -6,11 +6,16 @@
 // test/fixtures/models/deepfillv2_pytorch/.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import ts from 'typescript';
 import { expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/init-backend';
+import * as ioApi from '../../src/io/index';
 import { loadTorchStateDict } from '../../src/io/load-torch-state-dict';
 import { readSafetensors } from '../../src/io/read-safetensors';
 import type { StateDict } from '../../src/io/state-dict';
 import { gatedInpaintingGenerator, type GatedInpaintingAttentionArgs } from '../../src/models/gated-inpainting-generator';
+import * as models from '../../src/models/index';
+import * as ops from '../../src/ops/index';
 import { contextualAttention } from '../../src/ops/contextual-attention';
 import { alignCornersSourceIndices, resizeNearestAlignCorners } from '../../src/ops/resize-nearest-align-corners';
 import { describeBackends } from '../harness/backends';
@@ -190,3 +195,32 @@ describeBackends('gatedInpaintingGenerator contextualAttention argument', () => 
     direct.dispose();
   });
 }, ['cpu']);
+
+it('the loading snippet of docs/networks.md runs on the fixture checkpoint (cnum 8 for 48)', async () => {
+  const doc = readFileSync(new URL('../../docs/networks.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## The public trained weights'));
+  const snippet = /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+  expect(snippet).toContain("readFileSync('states_tf_places2.pth')");
+  // The snippet as written, but reading the fixture (the same layout at cnum 8); its imports are
+  // passed in as the package's modules.
+  const body = snippet
+    .replace(/^import .*$/gm, '')
+    .replace('cnum: 48', 'cnum: 8')
+    .replace("'states_tf_places2.pth'", 'checkpointPath');
+  const js = ts.transpileModule(`${body}\nreturn { report, coarse, refined, completed };`, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None },
+  }).outputText;
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
+  const run = new AsyncFunction('readFileSync', 'tf', 'initBackend', 'io', 'models', 'ops', 'checkpointPath', js);
+  const path = new URL('../fixtures/models/deepfillv2_pytorch/generator_cnum8.pth', import.meta.url);
+  const out = (await run(readFileSync, tf, initBackend, ioApi, models, ops, path)) as Record<string, tf.Tensor> & {
+    report: ioApi.LoadTorchStateDictReport;
+  };
+  expect(tf.getBackend()).toBe('wasm');
+  expect(out.report.unexpected).toEqual([]);
+  expect(out.report.missing).toEqual([]);
+  expect(out.report.loaded.length).toBe(84);
+  expect(out.completed!.shape).toEqual([1, 256, 256, 3]);
+  expect(Number.isFinite(tf.tidy(() => tf.sum(out.completed!).dataSync()[0]!))).toBe(true);
+  tf.dispose([out.coarse!, out.refined!, out.completed!]);
+});
