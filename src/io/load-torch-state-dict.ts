@@ -23,7 +23,7 @@ export interface LoadTorchStateDictOptions {
   stateDictKey?: string;
   /**
    * Renames the state dict's keys (after `module.` stripping) before they are matched to the
-   * model: a preset name ({@link TorchKeyMapPreset}, e.g. 'deepfillv2-pytorch-tf') or a function
+   * model: a preset name (`TorchKeyMapPreset`, e.g. 'deepfillv2-pytorch-tf') or a function
    * returning the model's key, or null to skip the key. Default none (keys as they are).
    */
   keyMap?: TorchKeyMap;

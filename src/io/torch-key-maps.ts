@@ -1,10 +1,10 @@
 /**
- * Key mappings for {@link loadTorchStateDict}: checkpoints whose module layout differs from a
+ * Key mappings for `loadTorchStateDict`: checkpoints whose module layout differs from a
  * model's layer names only by naming, renamed before they are matched.
  */
 
 /**
- * Named key mappings of {@link loadTorchStateDict}'s `keyMap` option:
+ * Named key mappings of `loadTorchStateDict`'s `keyMap` option:
  *
  * - `'deepfillv2-pytorch-tf'`: the `Generator` of nipponjo/deepfillv2-pytorch's
  *   `model/networks_tf.py`, whose checkpoints `states_tf_places2.pth` and
@@ -17,7 +17,7 @@
 export type TorchKeyMapPreset = 'deepfillv2-pytorch-tf';
 
 /**
- * How {@link loadTorchStateDict} renames the state dict's keys before matching them to the
+ * How `loadTorchStateDict` renames the state dict's keys before matching them to the
  * model: a preset name, or a function from a key (after `module.` stripping) to the model's
  * key, or to null to skip that key (neither loaded nor reported as unexpected).
  */

@@ -71,7 +71,7 @@ function diagonalSum(y: tf.Tensor4D, k: number): tf.Tensor4D {
  *
  * - raw patches: 2*rate x 2*rate patches of full-resolution b with stride rate (TF SAME);
  * - matching: f and b downscaled by 1/rate, the mask to the same size (nearest,
- *   align_corners=True, {@link resizeNearestAlignCorners}'s indices);
+ *   align_corners=True, `resizeNearestAlignCorners`'s indices);
  *   kernelSize patches of b, each divided by max(||p||, 1e-4), convolved with f ('SAME');
  * - fuse: an identity fuseK x fuseK convolution over the flattened score map, twice with a
  *   transpose in between (favours coherent shifts);
