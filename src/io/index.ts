@@ -9,3 +9,4 @@ export {
   type LoadTorchStateDictReport,
 } from './load-torch-state-dict';
 export { exportTorchStateDict } from './export-torch-state-dict';
+export { TORCH_KEY_MAP_PRESETS, type TorchKeyMap, type TorchKeyMapPreset } from './torch-key-maps';

@@ -6,6 +6,7 @@ import { looksLikeZip } from './internal/zip';
 import { readSafetensors } from './read-safetensors';
 import { readTorchCheckpoint } from './read-torch-checkpoint';
 import type { StateDict } from './state-dict';
+import { resolveTorchKeyMap, type TorchKeyMap } from './torch-key-maps';
 
 /** Options of {@link loadTorchStateDict}. */
 export interface LoadTorchStateDictOptions {
@@ -20,9 +21,18 @@ export interface LoadTorchStateDictOptions {
   format?: 'auto' | 'safetensors' | 'pth';
   /** For a .pth holding the state dict inside a dict: its key (see readTorchCheckpoint). Default none. */
   stateDictKey?: string;
+  /**
+   * Renames the state dict's keys (after `module.` stripping) before they are matched to the
+   * model: a preset name (`TorchKeyMapPreset`, e.g. 'deepfillv2-pytorch-tf') or a function
+   * returning the model's key, or null to skip the key. Default none (keys as they are).
+   */
+  keyMap?: TorchKeyMap;
 }
 
-/** What {@link loadTorchStateDict} did, as torch keys (after `module.` stripping). */
+/**
+ * What {@link loadTorchStateDict} did, as torch keys (after `module.` stripping): `loaded` and
+ * `missing` with the model's names (after `keyMap`), `unexpected` as the state dict has them.
+ */
 export interface LoadTorchStateDictReport {
   /** Keys assigned to model weights. */
   loaded: string[];
@@ -46,7 +56,9 @@ export interface LoadTorchStateDictReport {
  * running stats dropped); SpectralNormalization `weight_orig` (by the wrapped layer's rule),
  * `bias`, `weight_u` -> `u`, `weight_v` -> `v` (or the `parametrizations.weight.original`,
  * `parametrizations.weight.0._u`, `._v` names of `torch.nn.utils.parametrizations.spectral_norm`). A leading `module.` (DataParallel) on every key is
- * stripped. Values of integer dtypes are converted to float.
+ * stripped; `keyMap` then renames keys of modules laid out differently (for example the preset
+ * 'deepfillv2-pytorch-tf' for DeepFill v2's public weights, docs/networks.md). Values of integer
+ * dtypes are converted to float.
  *
  * @returns The report `{ loaded, missing, unexpected }` (all empty but `loaded` when strict).
  * @example
@@ -72,6 +84,7 @@ export function loadTorchStateDict(
   if (format !== 'auto' && format !== 'safetensors' && format !== 'pth') {
     throw new Error(`${fn}: format must be 'auto', 'safetensors' or 'pth', got ${JSON.stringify(format)}.`);
   }
+  const mapKey = resolveTorchKeyMap(fn, options.keyMap);
   let dict: StateDict;
   if (bytes instanceof Map) {
     dict = bytes;
@@ -95,12 +108,15 @@ export function loadTorchStateDict(
   const mismatched: string[] = [];
   const writes: { variable: tfl.LayerVariable; data: Float32Array }[] = [];
   const seen = new Set<string>();
-  for (const [key, t] of entries) {
+  for (const [fileKey, t] of entries) {
+    const key = mapKey(fileKey);
+    if (key === null) continue;
     const canonical = plan.aliases.get(key) ?? key;
     const target = plan.expected.get(canonical);
-    // A second key for an already matched weight (canonical name and alias both present) is extra.
+    // A second key for an already matched weight (canonical name and alias both present, or two
+    // keys mapped to one name) is extra.
     if (target === undefined || seen.has(canonical)) {
-      if (!plan.ignored.has(key)) unexpected.push(key);
+      if (!plan.ignored.has(key)) unexpected.push(fileKey);
       continue;
     }
     seen.add(canonical);

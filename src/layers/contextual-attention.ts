@@ -28,7 +28,9 @@ export interface ContextualAttentionArgs {
  * No weights. See {@link contextualAttention} (the op) for the exact computation.
  *
  * Inputs: `[f, b, mask]` — foreground f [n, h, w, c], background b [n, hb, wb, c] (DeepFill
- * passes the same tensor twice), mask [1 or n, hb, wb, 1] with 1 = hole; sizes multiples of rate.
+ * passes the same tensor twice), mask [1 or n, hb, wb, 1] with 1 = hole (or any whole multiple
+ * of the matching size [hb / rate, wb / rate], resized in one step, see the op); sizes multiples
+ * of rate.
  * Output shape: [n, h, w, c].
  *
  * Porting note: the TF original also returns an offset flow for visualisation; this layer returns

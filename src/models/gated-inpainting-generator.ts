@@ -17,11 +17,14 @@ export interface GatedInpaintingGeneratorArgs {
    */
   cnum?: number;
   /**
-   * Run the contextual-attention layer in the refinement's attention branch. Default true.
-   * Without it the branch goes straight from `pmconv6` to `pmconv9`; the weights are the same
-   * (attention has none).
+   * The contextual-attention layer of the refinement's attention branch. Default true: the TF
+   * original's settings (`{ fuse: true, maskResize: 'two-step' }`). An object runs it with
+   * those settings overridden; false leaves it out, the branch then goes straight from `pmconv6`
+   * to `pmconv9`. The weights are the same either way (attention has none).
+   * deepfillv2-pytorch's `networks_tf.py` Generator, whose converted checkpoints are the public
+   * trained weights, needs `{ fuse: false, maskResize: 'direct' }` (see docs/networks.md).
    */
-  contextualAttention?: boolean;
+  contextualAttention?: boolean | GatedInpaintingAttentionArgs;
   /** `[height, width]` of the images, multiples of 8; omit to accept any such size. */
   inputShape?: [number, number];
   /**
@@ -31,7 +34,56 @@ export interface GatedInpaintingGeneratorArgs {
   seed?: number;
 }
 
+/** Settings of the contextual attention in {@link gatedInpaintingGenerator}. */
+export interface GatedInpaintingAttentionArgs {
+  /**
+   * Fuse neighbouring attention scores (`ContextualAttention`'s `fuse`). Default true, as the TF
+   * original; deepfillv2-pytorch's `networks_tf.py` Generator runs with false.
+   */
+  fuse?: boolean;
+  /**
+   * How the mask reaches the attention's matching resolution (1/8). Default 'two-step', as the
+   * TF original: resized to the features' 1/4 (`resize_mask_like`, layer `mask_s`), then by 1/2
+   * inside the attention. 'direct', as deepfillv2-pytorch: the full-resolution mask resized to
+   * 1/8 at once. Both are nearest with align_corners=True, but pick different mask pixels
+   * (64 -> 8 takes rows 0, 8, 17, 25, 38, 46, 55, 63 in two steps, 0, 9, 18, ..., 63 directly).
+   */
+  maskResize?: 'two-step' | 'direct';
+}
+
 type Sym = tfl.SymbolicTensor;
+
+/** Validates the contextualAttention argument into settings, or null when attention is off. */
+function attentionSettings(owner: string, value: unknown): Required<GatedInpaintingAttentionArgs> | null {
+  const defaults: Required<GatedInpaintingAttentionArgs> = { fuse: true, maskResize: 'two-step' };
+  if (value === undefined || value === true) return defaults;
+  if (value === false) return null;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`${owner}: contextualAttention must be a boolean or an object { fuse?, maskResize? }, got ${describe(value)}.`);
+  }
+  const args = value as Record<string, unknown>;
+  for (const key of Object.keys(args)) {
+    if (key !== 'fuse' && key !== 'maskResize') {
+      throw new Error(`${owner}: contextualAttention has no option ${JSON.stringify(key.slice(0, 40))} (fuse, maskResize).`);
+    }
+  }
+  const fuse = args.fuse === undefined ? defaults.fuse : args.fuse;
+  if (typeof fuse !== 'boolean') {
+    throw new Error(`${owner}: contextualAttention.fuse must be a boolean, got ${describe(args.fuse)}.`);
+  }
+  const maskResize = args.maskResize === undefined ? defaults.maskResize : args.maskResize;
+  if (maskResize !== 'two-step' && maskResize !== 'direct') {
+    throw new Error(`${owner}: contextualAttention.maskResize must be 'two-step' or 'direct', got ${describe(args.maskResize)}.`);
+  }
+  return { fuse, maskResize };
+}
+
+/** A short description of an argument for an error message. */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? `an array` : 'an object';
+}
 
 interface GenConvOptions {
   strides?: number;
@@ -46,7 +98,8 @@ interface GenConvOptions {
  * ({@link gatedConv2d}, ELU features times sigmoid gates, TF 'same' padding), the refinement with
  * a dilated-convolution branch and a contextual-attention branch ({@link contextualAttention}
  * with kernel 3, rate 2, fuse 3, softmax scale 10, on the mask resized to 1/4 resolution,
- * nearest with align_corners=True) whose outputs are concatenated.
+ * nearest with align_corners=True; see the `contextualAttention` argument) whose outputs are
+ * concatenated.
  *
  * The model builds DeepFill's input itself: holes zeroed and two channels appended,
  * `[image * (1 - mask), ones, ones * mask]` (5 channels), as `build_graph_with_losses` and
@@ -62,8 +115,11 @@ interface GenConvOptions {
  * Outputs: `[x1, x2]`, the coarse and the refined image, each [batch, h, w, 3], tanh in [-1, 1].
  * Paste the refined one into the holes with `ops.completeImage`.
  *
- * Porting note: NHWC as in the TF original; convolutions use TF 'same' padding exactly. There is
- * no PyTorch reference: the original is TensorFlow 1.
+ * Porting note: NHWC as in the TF original; convolutions use TF 'same' padding exactly. The
+ * original is TensorFlow 1; its trained weights exist as PyTorch checkpoints of the port
+ * deepfillv2-pytorch (`model/networks_tf.py`), which this model reproduces within 1e-4 when
+ * built with `contextualAttention: { fuse: false, maskResize: 'direct' }` and loaded with
+ * `io.loadTorchStateDict(model, bytes, { stateDictKey: 'G', keyMap: 'deepfillv2-pytorch-tf' })`.
  *
  * @example
  * ```ts
@@ -76,7 +132,7 @@ interface GenConvOptions {
  * const [coarse, refined] = generator.predict([image, mask]) as tf.Tensor[]; // [1, 64, 64, 3] each
  * const completed = ops.completeImage(image as tf.Tensor4D, mask as tf.Tensor4D, refined as tf.Tensor4D);
  * ```
- * @throws Error naming the argument when cnum or inputShape is invalid, and when called on
+ * @throws Error naming the argument when cnum, contextualAttention or inputShape is invalid, and when called on
  *   images whose height or width is not a multiple of 8.
  */
 export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}): tfl.LayersModel {
@@ -85,10 +141,7 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
   if (!Number.isInteger(cnum) || cnum <= 0 || cnum % 4 !== 0) {
     throw new Error(`${owner}: cnum must be a positive multiple of 4, got ${JSON.stringify(args.cnum)}.`);
   }
-  const useAttention = args.contextualAttention ?? true;
-  if (typeof useAttention !== 'boolean') {
-    throw new Error(`${owner}: contextualAttention must be a boolean, got ${JSON.stringify(args.contextualAttention)}.`);
-  }
+  const attention = attentionSettings(owner, args.contextualAttention);
   const [h, w] = args.inputShape ?? [null, null];
   if (
     args.inputShape !== undefined &&
@@ -132,7 +185,10 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
   x = genConv(x, 'conv4_downsample', 4 * cnum, 3, { strides: 2 });
   x = genConv(x, 'conv5', 4 * cnum, 3);
   x = genConv(x, 'conv6', 4 * cnum, 3);
-  const maskS = new ResizeMaskLike({ name: 'mask_s' }).apply([mask, x]) as Sym;
+  // The attention's mask: at feature resolution (TF), or the input mask itself ('direct', the
+  // attention then resizes it by 8 in one step).
+  const maskS =
+    attention?.maskResize === 'direct' ? mask : (new ResizeMaskLike({ name: 'mask_s' }).apply([mask, x]) as Sym);
   [2, 4, 8, 16].forEach((rate, i) => {
     x = genConv(x, `conv${7 + i}_atrous`, 4 * cnum, 3, { rate });
   });
@@ -165,12 +221,15 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
   x = genConv(x, 'pmconv4_downsample', 4 * cnum, 3, { strides: 2 });
   x = genConv(x, 'pmconv5', 4 * cnum, 3);
   x = genConv(x, 'pmconv6', 4 * cnum, 3, { activation: 'relu' });
-  if (useAttention) {
-    x = contextualAttention({ kernelSize: 3, rate: 2, fuseK: 3, softmaxScale: 10, fuse: true, name: 'contextual_attention' }).apply([
-      x,
-      x,
-      maskS,
-    ]) as Sym;
+  if (attention !== null) {
+    x = contextualAttention({
+      kernelSize: 3,
+      rate: 2,
+      fuseK: 3,
+      softmaxScale: 10,
+      fuse: attention.fuse,
+      name: 'contextual_attention',
+    }).apply([x, x, maskS]) as Sym;
   }
   x = genConv(x, 'pmconv9', 4 * cnum, 3);
   x = genConv(x, 'pmconv10', 4 * cnum, 3);

@@ -13,6 +13,6 @@ export { pixelDiscriminator } from './pixel-discriminator';
 export type { PixelDiscriminatorArgs } from './pixel-discriminator';
 export type { NetworkNorm } from './internal/networks-common';
 export { gatedInpaintingGenerator } from './gated-inpainting-generator';
-export type { GatedInpaintingGeneratorArgs } from './gated-inpainting-generator';
+export type { GatedInpaintingGeneratorArgs, GatedInpaintingAttentionArgs } from './gated-inpainting-generator';
 export { snPatchGANDiscriminator } from './sn-patchgan-discriminator';
 export type { SNPatchGANDiscriminatorArgs } from './sn-patchgan-discriminator';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { alignCornersSourceIndices } from './resize-nearest-align-corners';
 
 /** Options of {@link contextualAttention}; defaults are DeepFill's. */
 export interface ContextualAttentionOptions {
@@ -20,18 +21,11 @@ function samePads(n: number, k: number, s: number): [number, number] {
   return [Math.floor(t / 2), t - Math.floor(t / 2)];
 }
 
-/** TF resize_nearest_neighbor(align_corners=True) indices, as neuralgym's `resize` uses. */
-function alignCornersIndices(inSize: number, outSize: number): number[] {
-  return Array.from({ length: outSize }, (_, i) =>
-    outSize > 1 ? Math.min(inSize - 1, Math.round((i * (inSize - 1)) / (outSize - 1))) : 0,
-  );
-}
-
 /** Nearest downscale with align_corners=True, as gathers (differentiable on every backend). */
 function downscale(x: tf.Tensor4D, oh: number, ow: number): tf.Tensor4D {
   const [, h, w] = x.shape;
-  const rows = tf.gather(x, alignCornersIndices(h, oh), 1);
-  return tf.gather(rows, alignCornersIndices(w, ow), 2) as tf.Tensor4D;
+  const rows = tf.gather(x, alignCornersSourceIndices(h, oh), 1);
+  return tf.gather(rows, alignCornersSourceIndices(w, ow), 2) as tf.Tensor4D;
 }
 
 /**
@@ -76,7 +70,8 @@ function diagonalSum(y: tf.Tensor4D, k: number): tf.Tensor4D {
  * position is rebuilt as a softmax-weighted sum of background patches.
  *
  * - raw patches: 2*rate x 2*rate patches of full-resolution b with stride rate (TF SAME);
- * - matching: f, b and the mask downscaled by 1/rate (nearest, align_corners=True);
+ * - matching: f and b downscaled by 1/rate, the mask to the same size (nearest,
+ *   align_corners=True, `resizeNearestAlignCorners`'s indices);
  *   kernelSize patches of b, each divided by max(||p||, 1e-4), convolved with f ('SAME');
  * - fuse: an identity fuseK x fuseK convolution over the flattened score map, twice with a
  *   transpose in between (favours coherent shifts);
@@ -84,9 +79,13 @@ function diagonalSum(y: tf.Tensor4D, k: number): tf.Tensor4D {
  *   softmax(softmaxScale * scores * mm) over background positions, times mm;
  * - paste: conv2dTranspose of the attention map with the raw patches (stride rate) / 4.
  *
- * Input shape: f [n, h, w, c]; b [n, hb, wb, c]; mask [1 or n, hb, wb, 1] (1 = hole), with
- * h, w, hb, wb multiples of `rate`. DeepFill calls it with f = b and a [1, h, w, 1] mask; a
- * per-item mask [n, ...] is an extension (the TF code only handles one mask for the batch).
+ * Input shape: f [n, h, w, c]; b [n, hb, wb, c]; mask [1 or n, k hb / rate, k wb / rate, 1]
+ * (1 = hole) for a positive integer k, with h, w, hb, wb multiples of `rate`. The mask is
+ * resized to the matching size [hb / rate, wb / rate] in one step: the TF original passes it at
+ * b's size (k = rate); deepfillv2-pytorch's port passes DeepFill's full-resolution mask (k = 8
+ * there), which picks different mask pixels than resizing to b's size first. DeepFill calls it
+ * with f = b and a [1, h, w, 1] mask; a per-item mask [n, ...] is an extension (the TF code
+ * only handles one mask for the batch).
  * Output shape: [n, h, w, c].
  *
  * @example
@@ -122,11 +121,6 @@ export function contextualAttention(
   if (nb !== n || cb !== c) {
     throw new Error(`${owner}: b [${b.shape.join(', ')}] must have the batch size and channels of f [${f.shape.join(', ')}].`);
   }
-  if (mask.shape[1] !== bh0 || mask.shape[2] !== bw0 || mask.shape[3] !== 1 || (mask.shape[0] !== 1 && mask.shape[0] !== n)) {
-    throw new Error(
-      `${owner}: mask must be [1 or ${n}, ${bh0}, ${bw0}, 1] (the background's spatial size), got [${mask.shape.join(', ')}].`,
-    );
-  }
   for (const [name, v] of [
     ['f height', fh0],
     ['f width', fw0],
@@ -139,6 +133,14 @@ export function contextualAttention(
   const fw = fw0 / rate;
   const bh = bh0 / rate;
   const bw = bw0 / rate;
+  const [mn, mh, mw, mc] = mask.shape;
+  const maskScale = mh / bh;
+  if (mc !== 1 || (mn !== 1 && mn !== n) || !Number.isInteger(maskScale) || maskScale < 1 || mw !== maskScale * bw) {
+    throw new Error(
+      `${owner}: mask must be [1 or ${n}, ${bh0}, ${bw0}, 1] (the background's spatial size) or another whole multiple ` +
+        `of the matching size [${bh}, ${bw}], got [${mask.shape.join(', ')}].`,
+    );
+  }
   const L = bh * bw;
   return tf.tidy(() => {
     const fd = downscale(f, fh, fw);

@@ -1,9 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Source index of each output index: TF 1.x resize_nearest_neighbor with align_corners=True. */
-function sourceIndices(inSize: number, outSize: number): number[] {
-  const scale = outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
-  return Array.from({ length: outSize }, (_, i) => Math.min(inSize - 1, Math.round(i * scale)));
+/**
+ * Source index of each output index of a nearest resize with align_corners=True:
+ * round(i * (in - 1) / (out - 1)), exact .5 ties rounded up, in integer arithmetic (exact for any
+ * size a tensor can have), so every caller gets the same indices.
+ *
+ * Porting note: TF 1.x (`roundf` of a float32 product) and deepfillv2-pytorch's
+ * `downsampling_nn_tf` (float32 `torch.linspace`, + 0.5, floor) mean the same rounding but compute
+ * it in float32, which puts a few exact ties just below .5: the port rounds 65 of them down
+ * for in / out = 2 and 21 for in / out = 8 among all sizes up to 2048 (the first, 198 -> 99 at
+ * i = 49: 98.5 -> 98, here 99). Every other index agrees (test/fixtures/models/deepfillv2_pytorch).
+ * @internal
+ */
+export function alignCornersSourceIndices(inSize: number, outSize: number): number[] {
+  if (outSize <= 1) return Array.from({ length: outSize }, () => 0);
+  const num = inSize - 1;
+  const den = outSize - 1;
+  // floor(i * num / den + 1/2) = floor((2 i num + den) / (2 den)); operands stay far below 2^53.
+  return Array.from({ length: outSize }, (_, i) => Math.min(inSize - 1, Math.floor((2 * i * num + den) / (2 * den))));
 }
 
 /**
@@ -31,7 +45,7 @@ export function resizeNearestAlignCorners(x: tf.Tensor4D, size: [number, number]
   }
   const [, h, w] = x.shape;
   return tf.tidy(() => {
-    const rows = tf.gather(x, sourceIndices(h, size[0]), 1);
-    return tf.gather(rows, sourceIndices(w, size[1]), 2) as tf.Tensor4D;
+    const rows = tf.gather(x, alignCornersSourceIndices(h, size[0]), 1);
+    return tf.gather(rows, alignCornersSourceIndices(w, size[1]), 2) as tf.Tensor4D;
   });
 }

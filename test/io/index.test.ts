@@ -4,7 +4,7 @@ import { io } from '../../src/index';
 describe('io namespace', () => {
   it('exports the readers, writers, loader and exporter from the package root', () => {
     expect(Object.keys(io).sort()).toEqual(
-      ['exportTorchStateDict', 'loadTorchStateDict', 'readSafetensors', 'readTorchCheckpoint', 'writeSafetensors'].sort(),
+      ['TORCH_KEY_MAP_PRESETS', 'exportTorchStateDict', 'loadTorchStateDict', 'readSafetensors', 'readTorchCheckpoint', 'writeSafetensors'].sort(),
     );
   });
 
