@@ -1,5 +1,11 @@
-import type { InpaintOptions, Mask, Nnf, PatchMatch, RgbaImage, SynthesisProgress, TextureOptions } from './types.js';
-import { checkImage, checkInteger, checkMask, checkPatchSize, patchesTouchingMask, throwIfAborted } from './validate.js';
+import type { SynthesisEngine } from './create-patch-match.js';
+import { inpaintWorkingBytes, textureWorkingBytes } from './layout.js';
+import { yieldToEventLoop } from './scheduler.js';
+import type { InpaintOptions, Mask, Nnf, RgbaImage, SynthesisOptions, SynthesisProgress, TextureOptions } from './types.js';
+import {
+  MAX_EM_ITERATIONS, MAX_ITERATIONS, MAX_LEVELS, checkCallback, checkImage, checkInteger, checkMask, checkMemory, checkOptions,
+  checkPatchSize, checkSeed, checkSignal, describe, optionalInteger, patchesTouchingMask, throwIfAborted,
+} from './validate.js';
 
 // Multi-scale EM completion (Wexler, Shechtman and Irani, "Space-Time Completion of Video",
 // PAMI 2007): at each pyramid level, alternate a PatchMatch field (seeded from the previous one)
@@ -8,10 +14,28 @@ import { checkImage, checkInteger, checkMask, checkPatchSize, patchesTouchingMas
 /** Spatial weight base: patches whose centre lies d pixels inside the hole weigh GAMMA^-d (Wexler et al. use 1.3). */
 const GAMMA = 1.3;
 
-type Engine = Pick<PatchMatch, 'nnf' | 'vote'>;
+type Engine = SynthesisEngine;
 
-/** Lets timers (and so AbortSignal.timeout and user clicks) run between EM steps. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** The options both syntheses share, validated (every count bounded; see validate.ts). */
+interface CheckedSynthesisOptions {
+  readonly emIterations: number;
+  readonly nnfIterations: number;
+  readonly seed: number;
+  readonly levels: number | undefined;
+  readonly onProgress: SynthesisOptions['onProgress'];
+  readonly signal: AbortSignal | undefined;
+}
+
+function checkSynthesisOptions(where: string, o: Partial<SynthesisOptions>): CheckedSynthesisOptions {
+  return {
+    emIterations: optionalInteger(where, 'emIterations', o.emIterations, 4, 1, MAX_EM_ITERATIONS),
+    nnfIterations: optionalInteger(where, 'nnfIterations', o.nnfIterations, 2, 1, MAX_ITERATIONS),
+    seed: checkSeed(where, o.seed),
+    levels: o.levels === undefined ? undefined : checkInteger(where, 'levels', o.levels, 1, MAX_LEVELS),
+    onProgress: checkCallback(where, 'onProgress', o.onProgress),
+    signal: checkSignal(where, o.signal),
+  };
+}
 
 function toRgbaCopy(image: RgbaImage): { width: number; height: number; data: Uint8ClampedArray } {
   return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
@@ -271,30 +295,37 @@ function progressFractions(pixelsPerLevel: number[], emIterations: number): (lev
   };
 }
 
-/** Implements PatchMatch.inpaint; see createPatchMatch. */
-export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, options: InpaintOptions): Promise<RgbaImage> {
+/**
+ * Implements PatchMatch.inpaint; see createPatchMatch. Everything up to the first `await` runs
+ * synchronously at the call: validation, the memory check, and the copies of image and mask.
+ */
+export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, options: InpaintOptions | undefined): Promise<RgbaImage> {
   const where = 'PatchMatch.inpaint';
+  const o = checkOptions(where, options);
   checkImage(where, 'image', image);
   checkMask(where, 'mask', mask, image.width, image.height);
-  const p = checkPatchSize(where, options.patchSize ?? 7, { width: image.width, height: image.height, name: 'image' });
-  const emIterations = checkInteger(where, 'emIterations', options.emIterations ?? 4, 1);
-  const nnfIterations = checkInteger(where, 'nnfIterations', options.nnfIterations ?? 2, 1);
-  const seed = checkInteger(where, 'seed', options.seed ?? 1, 0);
-  throwIfAborted(where, options.signal);
+  const p = checkPatchSize(where, o.patchSize, { width: image.width, height: image.height, name: 'image' });
+  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(where, o);
+  throwIfAborted(where, signal);
+  // The hole's box is found by a scan, so the memory check comes before any allocation.
+  const fullBox = holeBox(mask, p);
+  checkMemory(where, pm.maxMemoryBytes, inpaintWorkingBytes(image.width, image.height, Math.max(fullBox.width, 0), Math.max(fullBox.height, 0), p), 'the image and hole');
 
+  // Snapshots: nothing below reads the caller's arrays again.
+  const input = toRgbaCopy(image);
+  const inputMask: Mask = { width: mask.width, height: mask.height, data: new Uint8Array(mask.data) };
   let holePixels = 0;
-  for (let i = 0; i < mask.data.length; i++) if (mask.data[i] !== 0) holePixels++;
-  if (holePixels === 0) return toRgbaCopy(image);
-  if (holePixels === mask.data.length) throw new Error(`${where}: the mask covers the whole image; there is nothing to fill from`);
-  if (patchesTouchingMask(mask, p).every((v) => v !== 0)) {
-    throw new Error(`${where}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole`);
+  for (let i = 0; i < inputMask.data.length; i++) if (inputMask.data[i] !== 0) holePixels++;
+  if (holePixels === 0) return input;
+  if (holePixels === inputMask.data.length) throw new Error(`${where}: the mask covers the whole image; there is nothing to fill from.`);
+  if (patchesTouchingMask(inputMask, p).every((v) => v !== 0)) {
+    throw new Error(`${where}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole.`);
   }
 
   // Pyramid, finest first; stop where the hole would swallow every source patch.
-  const maxLevels =
-    options.levels !== undefined ? checkInteger(where, 'levels', options.levels, 1) : defaultLevels(4 * p, image.width, image.height);
-  const images: RgbaImage[] = [image];
-  const masks: Mask[] = [mask];
+  const maxLevels = levelsOption ?? defaultLevels(4 * p, image.width, image.height);
+  const images: RgbaImage[] = [input];
+  const masks: Mask[] = [inputMask];
   while (images.length < maxLevels) {
     const last = images[images.length - 1]!;
     if (Math.ceil(last.width / 2) < p || Math.ceil(last.height / 2) < p) break;
@@ -334,52 +365,55 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
     const depth = distanceToKnown(hole);
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
-      throwIfAborted(where, options.signal);
-      field = pm.nnf(cropImage(estimate, box), source, {
+      throwIfAborted(where, signal);
+      field = await pm.fieldOwned(where, cropImage(estimate, box), source, {
         patchSize: p,
         iterations: nnfIterations,
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
         targetMask: boxHole,
         sourceMask: hole,
         ...(field !== undefined ? { initial: field } : {}),
+        ...(signal !== undefined ? { signal } : {}),
       });
-      const voted = pm.vote(field, source, { weights: voteWeights(field, depth, width, box) });
+      const voted = pm.voteAs(where, field, source, { weights: voteWeights(field, depth, width, box) });
       for (let y = 0; y < box.height; y++) {
         for (let x = 0; x < box.width; x++) {
           const i = (box.y0 + y) * width + box.x0 + x;
           if (hole.data[i] !== 0) estimate.data.set(voted.data.subarray(4 * (y * box.width + x), 4 * (y * box.width + x) + 3), 4 * i);
         }
       }
-      options.onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
+      onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
     }
   }
   // Unmasked pixels (and every alpha byte) come from the input unchanged.
   return estimate;
 }
 
-/** Implements PatchMatch.synthesizeTexture; see createPatchMatch. */
+/**
+ * Implements PatchMatch.synthesizeTexture; see createPatchMatch. Everything up to the first
+ * `await` runs synchronously at the call: validation, the memory check and the copy of the sample.
+ */
 export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, options: TextureOptions): Promise<RgbaImage> {
   const where = 'PatchMatch.synthesizeTexture';
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`${where}: options { width, height } are required, got ${describe(options)}.`);
+  }
   checkImage(where, 'sample', sample);
-  if (options === null || typeof options !== 'object') throw new Error(`${where}: options { width, height } are required`);
   const width = checkInteger(where, 'width', options.width, 1);
   const height = checkInteger(where, 'height', options.height, 1);
   const p = checkPatchSize(
     where,
-    options.patchSize ?? 7,
+    options.patchSize,
     { width: sample.width, height: sample.height, name: 'sample' },
     { width, height, name: 'output' },
   );
-  const emIterations = checkInteger(where, 'emIterations', options.emIterations ?? 4, 1);
-  const nnfIterations = checkInteger(where, 'nnfIterations', options.nnfIterations ?? 2, 1);
-  const seed = checkInteger(where, 'seed', options.seed ?? 1, 0);
-  throwIfAborted(where, options.signal);
+  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(where, options);
+  throwIfAborted(where, signal);
+  checkMemory(where, pm.maxMemoryBytes, textureWorkingBytes(width, height, sample.width, sample.height, p), `width x height (${width}x${height}) and the sample`);
 
-  const maxLevels =
-    options.levels !== undefined
-      ? checkInteger(where, 'levels', options.levels, 1)
-      : defaultLevels(2 * p, sample.width, sample.height, width, height);
-  const samples: RgbaImage[] = [sample];
+  const maxLevels = levelsOption ?? defaultLevels(2 * p, sample.width, sample.height, width, height);
+  // Snapshot: nothing below reads the caller's array again.
+  const samples: RgbaImage[] = [toRgbaCopy(sample)];
   const sizes: Array<[number, number]> = [[width, height]];
   while (samples.length < maxLevels) {
     const last = samples[samples.length - 1]!;
@@ -440,16 +474,17 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
     }
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
-      throwIfAborted(where, options.signal);
-      field = pm.nnf(estimate, source, {
+      throwIfAborted(where, signal);
+      field = await pm.fieldOwned(where, estimate, source, {
         patchSize: p,
         iterations: nnfIterations,
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
         ...(field !== undefined ? { initial: field } : {}),
+        ...(signal !== undefined ? { signal } : {}),
       });
-      const voted = pm.vote(field, source, { weights: voteWeights(field, null, tw, null) });
+      const voted = pm.voteAs(where, field, source, { weights: voteWeights(field, null, tw, null) });
       estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
-      options.onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
+      onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
     }
   }
   return estimate;
