@@ -11,7 +11,7 @@ import { throwIfAborted } from './validate.js';
 const YIELD_MS = 16;
 /** Target duration of one range; the range length adapts to it. */
 const SLICE_MS = 4;
-const FIRST_SLICE = 1024;
+const FIRST_SLICE = 256;
 
 type Global = {
   setImmediate?: (callback: () => void) => unknown;
@@ -93,12 +93,16 @@ export async function runField(
   hook: IterationHook | null,
   signal: AbortSignal | undefined,
 ): Promise<FieldResult> {
+  // The call itself validated and copied the inputs synchronously (linear in their size): let
+  // the event loop run once before the kernel copies them again.
+  await yieldToEventLoop();
   throwIfAborted(where, signal);
   const p = job.patchSize;
   const n = (job.target.width - p + 1) * (job.target.height - p + 1);
   const slicer = new Slicer(where, signal);
   const run: FieldRun = kernel.startField(job);
   try {
+    await slicer.checkpoint();
     await slicer.cover(n, false, (a, b) => run.initialise(a, b));
     hook?.(0, run.distances());
     for (let it = 0; it < job.iterations; it++) {

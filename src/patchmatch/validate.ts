@@ -181,7 +181,7 @@ export function throwIfAborted(where: string, signal: AbortSignal | undefined): 
 /** Throws when a call needs more working memory than the configured limit; `what` names the arguments that size it. */
 export function checkMemory(where: string, maxMemoryBytes: number, bytes: number, what = 'the images'): void {
   if (!(bytes <= maxMemoryBytes)) {
-    const need = Number.isFinite(bytes) ? `about ${Math.ceil(bytes / 2 ** 20)} MiB` : 'more memory than exists';
+    const need = bytes < 2 ** 53 ? `about ${Math.ceil(bytes / 2 ** 20)} MiB` : 'more than 2^53 bytes';
     throw new Error(
       `${where}: ${what} need ${need} of working memory, more than the configured limit of ${Math.floor(maxMemoryBytes / 2 ** 20)} MiB (createPatchMatch({ maxMemoryBytes })).`,
     );
