@@ -63,10 +63,15 @@ interface BandWorker {
  *
  * Input/output: as `PatchMatch.nnf` (RGBA images in, a field of (tw - p + 1) x (th - p + 1) out).
  *
+ * Options are validated as in createPatchMatch (the same memory limit, at most 4 GiB - 64 KiB;
+ * workers 1..64; `null` rejected), and `nnf` copies its inputs before it returns the promise.
+ *
  * ```ts
  * import { createParallelPatchMatch } from 'tfjs-synth/patchmatch';
+ * const noise = (w: number, h: number) => ({ width: w, height: h, data: Uint8Array.from({ length: w * h * 4 }, (_, i) => (i * 2654435761) >>> 24) });
  * const ppm = await createParallelPatchMatch({ workers: 2 });
- * const nnf = await ppm.nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
+ * const nnf = await ppm.nnf(noise(64, 48), noise(80, 60), { patchSize: 7, iterations: 5, seed: 1 });
+ * console.log(nnf.width, nnf.height); // 58 42
  * await ppm.terminate();
  * ```
  */

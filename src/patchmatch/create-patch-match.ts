@@ -23,15 +23,27 @@ import { createWasmKernel, hasWasmSimd } from './wasm-kernel.js';
  * return bit-identical results. `pm.backend` says which one runs.
  *
  * Images are RGBA `{ width, height, data }` (a browser `ImageData` works); masks are
- * `{ width, height, data: Uint8Array }` with nonzero = masked.
+ * `{ width, height, data }` (Uint8Array or Uint8ClampedArray) with nonzero = masked.
+ *
+ * Every method validates all arguments and options, and the memory the call needs, before it
+ * allocates anything, and copies its inputs synchronously, before its first `await` (changing them
+ * afterwards does not change the result). Options left out take their defaults; `null` is
+ * rejected. Counts are bounded (iterations 0..1000, emIterations 1..100, levels 1..32, patchSize
+ * 3..127, seeds 0..2^32 - 1; the reasons are in docs/patchmatch.md), and `signal` stops a field
+ * within a few milliseconds of firing. Errors name the function and the argument.
  *
  * ```ts
  * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+ * const image = (w: number, h: number, seed: number) =>
+ *   ({ width: w, height: h, data: Uint8Array.from({ length: w * h * 4 }, (_, i) => ((i + seed) * 2654435761) >>> 24) });
+ * const [target, source] = [image(40, 30, 1), image(48, 40, 2)];
  * const pm = await createPatchMatch();
- * const nnf = pm.nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
+ * const nnf = await pm.nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
  * // nnf.width = target.width - 6; (nnf.x[i], nnf.y[i]) is the matched source patch corner
  * const rebuilt = pm.vote(nnf, source); // target-sized RGBA image
- * const filled = await pm.inpaint(imageData, mask, { patchSize: 7 }); // mask: nonzero = hole
+ * const mask = { width: 48, height: 40, data: new Uint8Array(48 * 40).fill(1, 48 * 18, 48 * 22) }; // nonzero = hole
+ * const filled = await pm.inpaint(source, mask, { patchSize: 7, signal: AbortSignal.timeout(10_000) });
+ * console.log(nnf.width, rebuilt.width, filled.height); // 34 40 40
  * ```
  */
 export async function createPatchMatch(options?: CreatePatchMatchOptions): Promise<PatchMatch> {
