@@ -1,8 +1,6 @@
 import type { FieldJob, FieldRun, Kernel, VoteJob } from './kernel.js';
+import { seedState, xorshift32 } from './prng.js';
 
-// Must match SEED_MIX and ZERO_STATE in assembly/patchmatch.ts.
-const SEED_MIX = 0x9e3779b9;
-const ZERO_STATE = 0x6d2b79f5;
 const NONE = 0xffffffff;
 // Must match INIT_CANDIDATES in assembly/patchmatch.ts.
 const INIT_CANDIDATES = 4;
@@ -45,9 +43,7 @@ function startField(job: FieldJob): FieldRun {
   const { target, source, patchSize: p } = job;
   const fw = target.width - p + 1;
   const n = fw * (target.height - p + 1);
-  // Must match the seeding in assembly/patchmatch.ts.
-  let rng = (job.seed ^ SEED_MIX) >>> 0;
-  if (rng === 0) rng = ZERO_STATE;
+  const rng = seedState(job.seed);
   const f: JsField = {
     // One 32-bit word per pixel (R | G << 8 | B << 16, alpha dropped): one load per pixel
     // instead of three, and one element kind whatever array type the caller passed.
@@ -79,13 +75,9 @@ function startField(job: FieldJob): FieldRun {
   };
 }
 
-/** xorshift32 (Marsaglia 2003) step. Must match nextRandom() in assembly/patchmatch.ts. */
+/** The next draw of the field's generator (prng.ts). */
 function nextRandom(f: JsField): number {
-  let x = f.rng;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  f.rng = x >>> 0;
+  f.rng = xorshift32(f.rng);
   return f.rng;
 }
 
@@ -147,8 +139,8 @@ function iterate(f: JsField, reverse: boolean, start: number, end: number): void
   let i = reverse ? end - 1 : start;
   let y = (i / fw) | 0;
   let x = i - y * fw;
-  // nextRandom(), on a local copy of the state (kept in a register, not an object slot).
-  let state = f.rng | 0;
+  // The generator's state in a local (kept in a register, not an object slot).
+  let state = f.rng;
   for (let k = 0; k < count; k++, i += step, x += step) {
     // Row wrap of the running (x, y).
     if (x === fw) {
@@ -203,14 +195,10 @@ function iterate(f: JsField, reverse: boolean, start: number, end: number): void
       const xmax = Math.min(bx + r, sfw - 1);
       const ymin = Math.max(by - r, 0);
       const ymax = Math.min(by + r, sfh - 1);
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      const cx = xmin + ((state >>> 0) % (xmax - xmin + 1));
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      const cy = ymin + ((state >>> 0) % (ymax - ymin + 1));
+      state = xorshift32(state);
+      const cx = xmin + (state % (xmax - xmin + 1));
+      state = xorshift32(state);
+      const cy = ymin + (state % (ymax - ymin + 1));
       if ((cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
         const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
         if (d < bd) {
@@ -225,7 +213,7 @@ function iterate(f: JsField, reverse: boolean, start: number, end: number): void
     ny[i] = by;
     nd[i] = bd;
   }
-  f.rng = state >>> 0;
+  f.rng = state;
 }
 
 /** Sum of squared R, G, B differences of two p x p patches, stopping after the row that reaches `bound`. */

@@ -92,9 +92,13 @@ const expectImage = (im: RgbaImage, w: number, h: number) => {
 const optionsOrNot = (arb: fc.Arbitrary<Record<string, unknown>>) =>
   fc.oneof({ weight: 8, arbitrary: arb }, { weight: 1, arbitrary: hostile() });
 
-/** An abort signal that fires soon, so accepted calls with large counts end in bounded time. */
-const soon = () => AbortSignal.timeout(300);
-const goodSignal = fc.constantFrom(0, 1).map((k) => (k === 0 ? AbortSignal.timeout(200) : AbortSignal.abort()));
+/**
+ * A safety net for calls that draw no signal: accepted counts here are small, so it never fires
+ * on a working engine (the outcome would still be a clear AbortError).
+ */
+const soon = () => AbortSignal.timeout(10_000);
+/** A signal that never fires, or one that already has. */
+const goodSignal = fc.constantFrom(0, 1).map((k) => (k === 0 ? new AbortController().signal : AbortSignal.abort()));
 const goodMask = (w: number, h: number): Mask => {
   const data = new Uint8Array(w * h);
   for (let y = 2; y < 6; y++) data.fill(1, y * w + 3, y * w + 7);
@@ -116,7 +120,7 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
       fc.asyncProperty(
         optionsOrNot(optionsArb({
           patchSize: fc.constantFrom(3, 5, 7, 9, 11),
-          iterations: fc.integer({ min: 0, max: 1000 }),
+          iterations: fc.integer({ min: 0, max: 20 }),
           seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
           targetMask: fc.constant(goodMask(14, 12)),
           sourceMask: fc.constant(goodMask(16, 15)),
@@ -169,8 +173,8 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
         optionsOrNot(optionsArb({
           patchSize: fc.constantFrom(3, 5, 7),
           levels: fc.integer({ min: 1, max: 32 }),
-          emIterations: fc.integer({ min: 1, max: 100 }),
-          nnfIterations: fc.integer({ min: 1, max: 1000 }),
+          emIterations: fc.integer({ min: 1, max: 4 }),
+          nnfIterations: fc.integer({ min: 1, max: 8 }),
           seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
           onProgress: fc.constant(() => undefined),
           signal: goodSignal,
@@ -196,8 +200,8 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
           { weight: 8, arbitrary: fc.tuple(optionsArb({
             patchSize: fc.constantFrom(3, 5, 7),
             levels: fc.integer({ min: 1, max: 32 }),
-            emIterations: fc.integer({ min: 1, max: 100 }),
-            nnfIterations: fc.integer({ min: 1, max: 1000 }),
+            emIterations: fc.integer({ min: 1, max: 4 }),
+            nnfIterations: fc.integer({ min: 1, max: 8 }),
             seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
             onProgress: fc.constant(() => undefined),
             signal: goodSignal,
@@ -280,7 +284,7 @@ describe('createParallelPatchMatch options fuzz', () => {
       fc.asyncProperty(
         optionsOrNot(optionsArb({
           patchSize: fc.constantFrom(3, 5, 7),
-          iterations: fc.integer({ min: 0, max: 1000 }),
+          iterations: fc.integer({ min: 0, max: 20 }),
           seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
           onProgress: fc.constant(() => undefined),
           signal: goodSignal,

@@ -35,7 +35,7 @@ let hasTail: bool = false;
 let tailMask: v128 = i32x4.splat(0);
 let rng: u32 = 0;
 
-// Must match SEED_MIX and ZERO_STATE in ../js-kernel.ts.
+// Must match SEED_MIX and ZERO_STATE in ../prng.ts.
 const SEED_MIX: u32 = 0x9e3779b9;
 const ZERO_STATE: u32 = 0x6d2b79f5;
 const NONE: u32 = 0xffffffff;
@@ -47,7 +47,7 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 
-/** xorshift32 (Marsaglia 2003). Must match nextRandom() in ../js-kernel.ts. */
+/** xorshift32 (Marsaglia 2003). Must match xorshift32() in ../prng.ts. */
 @inline function nextRandom(): u32 {
   let x = rng;
   x ^= x << 13;
@@ -79,7 +79,7 @@ export function setup(
   hasTail = tail != 0;
   // Keep the first `tail` pixels (4 bytes each) of the last load of a row.
   tailMask = i32x4(tail > 0 ? -1 : 0, tail > 1 ? -1 : 0, tail > 2 ? -1 : 0, 0);
-  // Must match the seeding in ../js-kernel.ts.
+  // Must match seedState() in ../prng.ts.
   rng = seed ^ SEED_MIX;
   if (rng == 0) rng = ZERO_STATE;
 }
@@ -251,9 +251,9 @@ export function iterate(reverse: bool, start: i32, end: i32): void {
       const xmax = min(bx + r, sWidthP - 1);
       const ymin = max(by - r, 0);
       const ymax = min(by + r, sHeightP - 1);
-      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom()
+      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
       const cx = xmin + <i32>(state % <u32>(xmax - xmin + 1));
-      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom()
+      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
       const cy = ymin + <i32>(state % <u32>(ymax - ymin + 1));
       if ((cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
         const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
