@@ -1,7 +1,6 @@
 import { BAND_WORKER_SOURCE } from './band-worker.js';
 import type { BandReply, BandRequest } from './band-worker.js';
-import { prepareFieldJob, progressHook } from './create-patch-match.js';
-import type { FieldJob, IterationHook } from './kernel.js';
+import { type FieldCall, buildFieldJob, progressHook, snapshotFieldCall } from './field-call.js';
 import { fieldLayout } from './layout.js';
 import type { Nnf, NnfOptions, RgbaImage } from './types.js';
 import { MAX_WORKERS, checkMaxMemory, checkOptions, optionalInteger, throwIfAborted } from './validate.js';
@@ -115,10 +114,8 @@ class ParallelEngine implements ParallelPatchMatch {
     let run: Promise<Nnf>;
     try {
       // Synchronous: everything is validated and the inputs copied before this returns.
-      const o = checkOptions(where, options);
-      const { job, signal } = prepareFieldJob(where, target, source, o, this.maxMemoryBytes);
-      const hook = progressHook(job, o.onProgress);
-      run = this.queue.then(() => this.run(where, job, hook, signal));
+      const call = snapshotFieldCall(where, target, source, checkOptions(where, options), this.maxMemoryBytes);
+      run = this.queue.then(() => this.run(call));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -126,8 +123,11 @@ class ParallelEngine implements ParallelPatchMatch {
     return run;
   }
 
-  private async run(where: string, job: FieldJob, hook: IterationHook | null, signal: AbortSignal | undefined): Promise<Nnf> {
+  private async run(call: FieldCall): Promise<Nnf> {
+    const { where, signal } = call;
     throwIfAborted(where, signal);
+    const job = buildFieldJob(call);
+    const hook = progressHook(job, call.onProgress);
     const p = job.patchSize;
     const fw = job.target.width - p + 1;
     const fh = job.target.height - p + 1;

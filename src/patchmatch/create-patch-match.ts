@@ -1,15 +1,15 @@
 import { jsKernel } from './js-kernel.js';
-import type { FieldJob, IterationHook, Kernel, OwnedImage } from './kernel.js';
-import { fieldWorkingBytes, voteWorkingBytes } from './layout.js';
+import { type FieldCall, snapshotFieldCall } from './field-call.js';
+import type { Kernel } from './kernel.js';
+import { voteWorkingBytes } from './layout.js';
 import { runField } from './scheduler.js';
 import { inpaintImage, synthesizeTextureImage } from './synthesis.js';
 import type {
-  CreatePatchMatchOptions, InpaintOptions, Mask, Nnf, NnfOptions, NnfProgress, PatchMatch, PatchMatchBackend, RgbaImage,
-  TextureOptions, VoteOptions,
+  CreatePatchMatchOptions, InpaintOptions, Mask, Nnf, NnfOptions, PatchMatch, PatchMatchBackend, RgbaImage, TextureOptions,
+  VoteOptions,
 } from './types.js';
 import {
-  MAX_ITERATIONS, checkCallback, checkImage, checkInteger, checkMask, checkMaxMemory, checkMemory, checkOptions, checkPatchSize,
-  checkSeed, checkSignal, describe, optionalInteger, patchesTouchingMask,
+  checkImage, checkInteger, checkMaxMemory, checkMemory, checkOptions, checkPatchSize, describe, optionalInteger,
 } from './validate.js';
 import { createWasmKernel, hasWasmSimd } from './wasm-kernel.js';
 
@@ -92,21 +92,17 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
   }
 
   private field(where: string, target: RgbaImage, source: RgbaImage, options: NnfOptions | undefined, snapshot: boolean): Promise<Nnf> {
-    let job: FieldJob;
-    let hook: IterationHook | null;
-    let signal: AbortSignal | undefined;
+    let call: FieldCall;
     try {
       // Synchronous: everything is validated and the inputs copied before this returns.
-      const o = checkOptions(where, options);
-      ({ job, signal } = prepareFieldJob(where, target, source, o, this.maxMemoryBytes, snapshot));
-      hook = progressHook(job, o.onProgress);
+      call = snapshotFieldCall(where, target, source, checkOptions(where, options), this.maxMemoryBytes, snapshot);
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.queue.then(() => runField(where, this.kernel, job, hook, signal));
+    const run = this.queue.then(() => runField(this.kernel, call));
     this.queue = run.catch(() => undefined);
-    const p = job.patchSize;
-    return run.then((r) => ({ width: job.target.width - p + 1, height: job.target.height - p + 1, patchSize: p, ...r }));
+    const p = call.patchSize;
+    return run.then((r) => ({ width: call.target.width - p + 1, height: call.target.height - p + 1, patchSize: p, ...r }));
   }
 
   vote(nnf: Nnf, source: RgbaImage, options?: VoteOptions): RgbaImage {
@@ -119,7 +115,7 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     if (nnf === null || typeof nnf !== 'object') throw new Error(`${where}: nnf must be a field from PatchMatch.nnf, got ${describe(nnf)}.`);
     const fw = checkInteger(where, 'nnf.width', nnf.width, 1);
     const fh = checkInteger(where, 'nnf.height', nnf.height, 1);
-    const p = checkPatchSize(where, nnf.patchSize, { ...dims(source), name: 'source' });
+    const p = checkPatchSize(where, nnf.patchSize, { width: source.width, height: source.height, name: 'source' });
     const n = fw * fh;
     if (!(nnf.x instanceof Int32Array) || !(nnf.y instanceof Int32Array) || nnf.x.length !== n || nnf.y.length !== n) {
       throw new Error(`${where}: nnf.x and nnf.y must be Int32Arrays of nnf.width * nnf.height = ${n} entries.`);
@@ -170,93 +166,4 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
   synthesizeTexture(sample: RgbaImage, options: TextureOptions): Promise<RgbaImage> {
     return synthesizeTextureImage(this, sample, options);
   }
-}
-
-function dims(im: RgbaImage): { width: number; height: number } {
-  return { width: im.width, height: im.height };
-}
-
-/** A copy of an image's bytes the engine owns (the caller may change or reuse the original). */
-function own(image: RgbaImage, snapshot: boolean): OwnedImage {
-  return { width: image.width, height: image.height, data: snapshot ? new Uint8Array(image.data) : image.data };
-}
-
-/**
- * Validates the arguments of an nnf call and prepares the kernel job (shared by the single- and
- * multi-threaded engines): every option is checked, then the memory the call needs, and only
- * then is anything allocated. With `snapshot`, the images and the initial field are copied, so
- * the job never reads the caller's arrays again. Throws Errors naming `where`.
- */
-export function prepareFieldJob(
-  where: string, target: RgbaImage, source: RgbaImage, options: Partial<NnfOptions>, maxMemoryBytes: number, snapshot = true,
-): { job: FieldJob; signal: AbortSignal | undefined } {
-  checkImage(where, 'target', target);
-  checkImage(where, 'source', source);
-  const p = checkPatchSize(where, options.patchSize, { ...dims(target), name: 'target' }, { ...dims(source), name: 'source' });
-  const iterations = optionalInteger(where, 'iterations', options.iterations, 5, 0, MAX_ITERATIONS);
-  const seed = checkSeed(where, options.seed);
-  checkCallback(where, 'onProgress', options.onProgress);
-  const signal = checkSignal(where, options.signal);
-  const fw = target.width - p + 1;
-  const fh = target.height - p + 1;
-  const sfw = source.width - p + 1;
-  const sfh = source.height - p + 1;
-  const { sourceMask, targetMask, initial } = options;
-  if (sourceMask !== undefined) checkMask(where, 'sourceMask', sourceMask, source.width, source.height);
-  if (targetMask !== undefined) checkMask(where, 'targetMask', targetMask, target.width, target.height);
-  if (initial !== undefined) {
-    if (
-      initial === null || typeof initial !== 'object' || initial.width !== fw || initial.height !== fh ||
-      !(initial.x instanceof Int32Array) || !(initial.y instanceof Int32Array) ||
-      initial.x.length !== fw * fh || initial.y.length !== fw * fh
-    ) {
-      throw new Error(
-        `${where}: initial must be a field of ${fw}x${fh} entries (Int32Array x and y) for these images and patchSize ${p}.`,
-      );
-    }
-  }
-  const shape = {
-    targetWidth: target.width, targetHeight: target.height, sourceWidth: source.width, sourceHeight: source.height,
-    patchSize: p, validCount: sfw * sfh, withInitial: initial !== undefined,
-  };
-  checkMemory(where, maxMemoryBytes, fieldWorkingBytes(shape, sourceMask !== undefined || targetMask !== undefined));
-
-  let valid: Uint8Array;
-  if (sourceMask !== undefined) {
-    valid = patchesTouchingMask(sourceMask, p);
-    for (let i = 0; i < valid.length; i++) valid[i] = valid[i] === 0 ? 1 : 0;
-  } else {
-    valid = new Uint8Array(sfw * sfh).fill(1);
-  }
-  let nValid = 0;
-  for (let i = 0; i < valid.length; i++) nValid += valid[i]!;
-  if (nValid === 0) {
-    throw new Error(`${where}: every ${p}x${p} source patch touches a masked pixel of sourceMask; nothing can be matched.`);
-  }
-  const validList = new Int32Array(nValid);
-  for (let i = 0, k = 0; i < valid.length; i++) if (valid[i] !== 0) validList[k++] = i;
-  const active = targetMask !== undefined ? patchesTouchingMask(targetMask, p) : new Uint8Array(fw * fh).fill(1);
-  const job: FieldJob = {
-    target: own(target, snapshot), source: own(source, snapshot), patchSize: p, seed, valid, validList, active, iterations,
-    initialX: initial === undefined ? null : snapshot ? initial.x.slice() : initial.x,
-    initialY: initial === undefined ? null : snapshot ? initial.y.slice() : initial.y,
-  };
-  return { job, signal };
-}
-
-/** The onProgress option turned into a kernel hook (mean over the searched patches). */
-export function progressHook(job: FieldJob, onProgress: ((progress: NnfProgress) => void) | undefined): IterationHook | null {
-  if (onProgress === undefined) return null;
-  const { active, iterations } = job;
-  return (iteration: number, distance: Uint32Array) => {
-    let sum = 0;
-    let count = 0;
-    for (let i = 0; i < distance.length; i++) {
-      if (active[i] !== 0) {
-        sum += distance[i]!;
-        count++;
-      }
-    }
-    onProgress({ iteration, iterations, meanDistance: count > 0 ? sum / count : 0 });
-  };
 }

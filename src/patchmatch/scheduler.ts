@@ -1,4 +1,5 @@
-import type { FieldJob, FieldResult, FieldRun, IterationHook, Kernel } from './kernel.js';
+import { type FieldCall, buildFieldJob, progressHook } from './field-call.js';
+import type { FieldJob, FieldResult, FieldRun, Kernel } from './kernel.js';
 import { throwIfAborted } from './validate.js';
 
 // Runs a field computation in slices so that the caller's event loop (timers, AbortSignal.timeout,
@@ -82,24 +83,23 @@ class Slicer {
 }
 
 /**
- * Computes a field on `kernel` (initialisation, then `job.iterations` passes), calling `hook`
- * after the initialisation and every pass. Rejects with an AbortError naming `where` soon after
- * `signal` fires; the run is released in every case.
+ * Computes the field of a validated call on `kernel` (initialisation, then `iterations` passes),
+ * calling its onProgress after the initialisation and every pass. Rejects with an AbortError
+ * naming the call's function soon after its signal fires; the run is released in every case.
  */
-export async function runField(
-  where: string,
-  kernel: Kernel,
-  job: FieldJob,
-  hook: IterationHook | null,
-  signal: AbortSignal | undefined,
-): Promise<FieldResult> {
-  // The call itself validated and copied the inputs synchronously (linear in their size): let
-  // the event loop run once before the kernel copies them again.
+export async function runField(kernel: Kernel, call: FieldCall): Promise<FieldResult> {
+  const { where, signal } = call;
+  // The call validated and copied its inputs synchronously (linear in their size): let the event
+  // loop run before the maps of usable and searched patches are built and the kernel copies the
+  // images in, and between the two.
   await yieldToEventLoop();
   throwIfAborted(where, signal);
+  const slicer = new Slicer(where, signal);
+  const job = buildFieldJob(call);
+  const hook = progressHook(job, call.onProgress);
+  await slicer.checkpoint();
   const p = job.patchSize;
   const n = (job.target.width - p + 1) * (job.target.height - p + 1);
-  const slicer = new Slicer(where, signal);
   const run: FieldRun = kernel.startField(job);
   try {
     await slicer.checkpoint();

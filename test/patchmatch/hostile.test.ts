@@ -4,7 +4,7 @@
 // masks), the input snapshots every call takes, and the sliced field runs behind the signal.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareFieldJob } from '../../src/patchmatch/create-patch-match.js';
+import { prepareFieldJob, snapshotFieldCall } from '../../src/patchmatch/field-call.js';
 import { createParallelPatchMatch, createPatchMatch } from '../../src/patchmatch/index.js';
 import type { Mask, Nnf, ParallelPatchMatch, PatchMatch } from '../../src/patchmatch/index.js';
 import { jsKernel } from '../../src/patchmatch/js-kernel.js';
@@ -316,7 +316,6 @@ describe('sliced field runs', () => {
 
   it('check the signal after every range of a pass, not only between passes', async () => {
     const t = randomImage(60, 60, 1);
-    const { job } = prepareFieldJob('test', t, t, { patchSize: 3, iterations: 4, seed: 1 }, 2 ** 30);
     const controller = new AbortController();
     let ranges = 0;
     const hooks: number[] = [];
@@ -343,7 +342,10 @@ describe('sliced field runs', () => {
         };
       },
     };
-    const err = await failure(() => runField('test', slow, job, (it) => hooks.push(it), controller.signal));
+    const call = snapshotFieldCall('test', t, t, {
+      patchSize: 3, iterations: 4, seed: 1, signal: controller.signal, onProgress: (p) => void hooks.push(p.iteration),
+    }, 2 ** 30);
+    const err = await failure(() => runField(slow, call));
     expect(err.name).toBe('AbortError');
     expect(ranges).toBe(3);
     expect(hooks).toEqual([0]);
