@@ -150,7 +150,7 @@ class ParallelEngine implements ParallelPatchMatch {
       active.forEach((w, b) => w.post(messages[b]!));
       const replies = await Promise.all(active.map((w) => w.next()));
       const failed = replies.find((r) => r.type === 'error');
-      if (failed !== undefined && failed.type === 'error') throw new Error(`${where}: a worker failed: ${failed.message}`);
+      if (failed !== undefined && failed.type === 'error') throw new Error(`${where}: a worker failed: ${failed.message.slice(0, 200).replace(/\.?$/, '.')}`);
     };
     active.forEach((w) => w.hold(true));
     try {

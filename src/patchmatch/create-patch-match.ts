@@ -153,7 +153,7 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       }
     }
     const data = this.kernel.vote({
-      fieldX: nnf.x, fieldY: nnf.y, fieldWidth: fw, fieldHeight: fh, patchSize: p,
+      where, fieldX: nnf.x, fieldY: nnf.y, fieldWidth: fw, fieldHeight: fh, patchSize: p,
       source, weights, targetWidth: width, targetHeight: height,
     });
     return { width, height, data };

@@ -108,7 +108,7 @@ export function buildFieldJob(call: FieldCall): FieldJob {
   for (let i = 0, k = 0; i < valid.length; i++) if (valid[i] !== 0) validList[k++] = i;
   const active = targetMask !== undefined ? patchesTouchingMask(targetMask, p) : new Uint8Array(fw * fh).fill(1);
   return {
-    target, source, patchSize: p, seed: call.seed, valid, validList, active, iterations: call.iterations,
+    where, target, source, patchSize: p, seed: call.seed, valid, validList, active, iterations: call.iterations,
     initialX: call.initialX, initialY: call.initialY,
   };
 }
