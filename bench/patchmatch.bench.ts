@@ -124,8 +124,8 @@ async function nnfCase(wasm: PatchMatch, js: PatchMatch, exe: string | null): Pr
   const nativeChecksums = nativeModes.map(() => 0);
   const timings = await timeVariants(
     [
-      { name: 'wasm simd', run: () => void (wasmField = wasm.nnf(target, source, options)), repetitions: 9 },
-      { name: 'js', run: () => void (jsField = js.nnf(target, source, options)), repetitions: 5, warmup: 1 },
+      { name: 'wasm simd', run: async () => void (wasmField = await wasm.nnf(target, source, options)), repetitions: 9 },
+      { name: 'js', run: async () => void (jsField = await js.nnf(target, source, options)), repetitions: 5, warmup: 1 },
       ...nativeModes.map(([label, args], k) => ({
         name: `${label} (process)`,
         repetitions: 9,
@@ -201,11 +201,14 @@ async function qualityCase(wasm: PatchMatch, exe: string | null): Promise<BenchC
   const bruteMs = performance.now() - t0;
   const ratios: Record<string, number> = {};
   for (const iterations of [1, 2, 3, 5, 8]) {
-    const nnf = wasm.nnf(target, source, { patchSize: PATCH, iterations, seed: SEED });
+    const nnf = await wasm.nnf(target, source, { patchSize: PATCH, iterations, seed: SEED });
     ratios[`mean / exact, ${iterations} it`] = meanDistance(nnf) / exactMean;
   }
   // Over several seeds, the 5-iteration ratio's spread.
-  const fiveIt = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => meanDistance(wasm.nnf(target, source, { patchSize: PATCH, iterations: ITERATIONS, seed })) / exactMean);
+  const fiveIt: number[] = [];
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    fiveIt.push(meanDistance(await wasm.nnf(target, source, { patchSize: PATCH, iterations: ITERATIONS, seed })) / exactMean);
+  }
   ratios['mean / exact, 5 it, worst of 8 seeds'] = Math.max(...fiveIt);
   return {
     case: `quality vs exact field: target ${target.width}x${target.height} -> source ${source.width}x${source.height}`,
@@ -225,7 +228,7 @@ async function parallelCase(wasm: PatchMatch): Promise<BenchCase> {
   try {
     const timings = await timeVariants(
       [
-        { name: 'wasm single-threaded', run: () => void (means[0] = meanDistance(wasm.nnf(target, source, options))) },
+        { name: 'wasm single-threaded', run: async () => void (means[0] = meanDistance(await wasm.nnf(target, source, options))) },
         { name: 'wasm 1 worker', run: async () => void (means[1] = meanDistance(await one.nnf(target, source, options))) },
         { name: 'wasm 2 workers', run: async () => void (means[2] = meanDistance(await two.nnf(target, source, options))) },
       ],

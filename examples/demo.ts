@@ -88,7 +88,7 @@ const parts: Record<string, Part> = {
       const pm = await getPatchMatch();
       const image = await readImage(new URL('coffee.png', assets).pathname);
       const mask = spoonMask(image.width, image.height);
-      const holePercent = (100 * mask.data.reduce((n, v) => n + v, 0)) / mask.data.length;
+      const holePercent = (100 * Uint8Array.from(mask.data).reduce((n, v) => n + v, 0)) / mask.data.length;
       console.log(`  ${image.width}x${image.height} image, ${holePercent.toFixed(1)}% masked, backend ${pm.backend}`);
       const progress = progressReporter('inpaint');
       const filled = await timed('inpaint (7x7 patches)', () => pm.inpaint(image, mask, { patchSize: 7, seed: 1, onProgress: (p) => progress.update(p.fraction) }));

@@ -83,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const pm = await createPatchMatch({ backend: values.backend });
-  const holes = mask.data.reduce((n, v) => n + v, 0);
+  let holes = 0;
+  for (const v of mask.data) holes += v;
   console.log(`${image.width}x${image.height} image, ${((100 * holes) / mask.data.length).toFixed(1)}% masked, ${pm.backend} kernels`);
   const bar = createProgressBar({ total: 100, label: 'inpaint' });
   const t0 = performance.now();

@@ -1,3 +1,5 @@
+import type { FieldLayout } from './layout.js';
+
 /** A message from the host to a band worker. */
 export type BandRequest =
   | {
@@ -16,6 +18,8 @@ export type BandRequest =
       readonly active: Uint8Array;
       readonly initialX: Int32Array | null;
       readonly initialY: Int32Array | null;
+      /** Buffer offsets from the heap base (layout.ts fieldLayout, as the single-threaded kernel). */
+      readonly layout: FieldLayout;
       /** This band's seed. */
       readonly seed: number;
       readonly rowStart: number;
@@ -83,23 +87,20 @@ export const BAND_WORKER_SOURCE = `function bandWorkerMain(listen, reply) {
     const fw = job.targetWidth - p + 1;
     const fh = job.targetHeight - p + 1;
     const n = fw * fh;
-    let top = ex.heapBase() + 15 & ~15;
-    const take = (bytes) => {
-      const ptr = top;
-      top = ptr + Math.ceil((bytes + 16) / 16) * 16;
-      return ptr;
-    };
-    const tPtr = take(job.target.length);
-    const sPtr = take(job.source.length);
-    const validPtr = take(job.valid.length);
-    const listPtr = take(job.validList.length * 4);
-    const activePtr = take(n);
-    const xPtr = take(n * 4);
-    const yPtr = take(n * 4);
-    const dPtr = take(n * 4);
+    const base = ex.heapBase();
+    const at = job.layout;
+    const top = base + at.bytes;
+    const tPtr = base + at.target;
+    const sPtr = base + at.source;
+    const validPtr = base + at.valid;
+    const listPtr = base + at.validList;
+    const activePtr = base + at.active;
+    const xPtr = base + at.x;
+    const yPtr = base + at.y;
+    const dPtr = base + at.distance;
     const hasInitial = job.initialX !== null && job.initialY !== null;
-    const ixPtr = hasInitial ? take(n * 4) : 0;
-    const iyPtr = hasInitial ? take(n * 4) : 0;
+    const ixPtr = hasInitial ? base + at.initialX : 0;
+    const iyPtr = hasInitial ? base + at.initialY : 0;
     const have = ex.memory.buffer.byteLength;
     if (top > have) ex.memory.grow(Math.ceil((top - have) / 65536));
     const buf = ex.memory.buffer;
@@ -145,7 +146,7 @@ export const BAND_WORKER_SOURCE = `function bandWorkerMain(listen, reply) {
       d: job.d.map((b) => new Uint32Array(b)),
       step: 0
     };
-    ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, job.rowStart, job.rowEnd);
+    ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, job.rowStart * fw, job.rowEnd * fw);
     copyRows(job.rowStart, job.rowEnd, true, 0);
   };
   const iterate = (reverse) => {
@@ -155,7 +156,7 @@ export const BAND_WORKER_SOURCE = `function bandWorkerMain(listen, reply) {
     s.step++;
     copyRows(s.rowStart - 1, s.rowStart, false, previous);
     copyRows(s.rowEnd, s.rowEnd + 1, false, previous);
-    ex.iterate(reverse ? 1 : 0, s.rowStart, s.rowEnd);
+    ex.iterate(reverse ? 1 : 0, s.rowStart * s.fw, s.rowEnd * s.fw);
     copyRows(s.rowStart, s.rowEnd, true, s.step & 1);
   };
   listen((message) => {

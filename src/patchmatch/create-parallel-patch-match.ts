@@ -1,16 +1,21 @@
 import { BAND_WORKER_SOURCE } from './band-worker.js';
 import type { BandReply, BandRequest } from './band-worker.js';
-import { prepareFieldJob, progressHook } from './create-patch-match.js';
+import { type FieldCall, buildFieldJob, progressHook, snapshotFieldCall } from './field-call.js';
+import { fieldLayout } from './layout.js';
 import type { Nnf, NnfOptions, RgbaImage } from './types.js';
-import { checkInteger } from './validate.js';
+import { MAX_WORKERS, checkMaxMemory, checkOptions, optionalInteger, throwIfAborted } from './validate.js';
 import { compilePatchMatchModule, hasWasmSimd } from './wasm-kernel.js';
 
-const DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024;
-
 export interface CreateParallelPatchMatchOptions {
-  /** Worker threads, each computing one horizontal band of the field. Defaults to 2. */
+  /**
+   * Worker threads, each computing one horizontal band of the field: 1..64 (each worker holds
+   * its own copy of both images and the field). Defaults to 2.
+   */
   workers?: number;
-  /** Working-memory limit per worker and call, in bytes, as in createPatchMatch. Defaults to 1 GiB. */
+  /**
+   * Working-memory limit per worker and call, in bytes, as in createPatchMatch: 1 MiB to
+   * 4 GiB - 64 KiB (the WebAssembly 32-bit limit). Defaults to 1 GiB.
+   */
   maxMemoryBytes?: number;
 }
 
@@ -20,6 +25,9 @@ export interface ParallelPatchMatch {
   /**
    * As {@link PatchMatch.nnf}, computed by the workers. Deterministic for a given seed and worker
    * count; with `workers: 1` it equals the single-threaded field exactly. Calls are queued.
+   * Validates everything and copies the images, masks and initial field synchronously, before it
+   * returns the promise. `signal` is checked between passes (the workers finish the pass they are
+   * in, which keeps them in step for the next call).
    */
   nnf(target: RgbaImage, source: RgbaImage, options?: NnfOptions): Promise<Nnf>;
   /** Stops the workers; later calls reject. */
@@ -54,21 +62,26 @@ interface BandWorker {
  *
  * Input/output: as `PatchMatch.nnf` (RGBA images in, a field of (tw - p + 1) x (th - p + 1) out).
  *
+ * Options are validated as in createPatchMatch (the same memory limit, at most 4 GiB - 64 KiB;
+ * workers 1..64; `null` rejected), and `nnf` copies its inputs before it returns the promise.
+ *
  * ```ts
  * import { createParallelPatchMatch } from 'tfjs-synth/patchmatch';
+ * const noise = (w: number, h: number) => ({ width: w, height: h, data: Uint8Array.from({ length: w * h * 4 }, (_, i) => (i * 2654435761) >>> 24) });
  * const ppm = await createParallelPatchMatch({ workers: 2 });
- * const nnf = await ppm.nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
+ * const nnf = await ppm.nnf(noise(64, 48), noise(80, 60), { patchSize: 7, iterations: 5, seed: 1 });
+ * console.log(nnf.width, nnf.height); // 58 42
  * await ppm.terminate();
  * ```
  */
-export async function createParallelPatchMatch(options: CreateParallelPatchMatchOptions = {}): Promise<ParallelPatchMatch> {
+export async function createParallelPatchMatch(options?: CreateParallelPatchMatchOptions): Promise<ParallelPatchMatch> {
   const where = 'createParallelPatchMatch';
-  const workers = checkInteger(where, 'workers', options.workers ?? 2, 1);
-  if (workers > 64) throw new Error(`${where}: workers must be at most 64, got ${workers}`);
-  const maxMemoryBytes = checkInteger(where, 'maxMemoryBytes', options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY, 1 << 20);
-  if (!hasWasmSimd()) throw new Error(`${where}: needs WebAssembly SIMD, which this engine lacks (use createPatchMatch({ backend: 'js' }))`);
+  const o = checkOptions(where, options);
+  const workers = optionalInteger(where, 'workers', o.workers, 2, 1, MAX_WORKERS);
+  const maxMemoryBytes = checkMaxMemory(where, o.maxMemoryBytes);
+  if (!hasWasmSimd()) throw new Error(`${where}: needs WebAssembly SIMD, which this engine lacks (use createPatchMatch({ backend: 'js' })).`);
   if (typeof SharedArrayBuffer !== 'function') {
-    throw new Error(`${where}: needs SharedArrayBuffer (in browsers, a cross-origin-isolated page)`);
+    throw new Error(`${where}: needs SharedArrayBuffer (in browsers, a cross-origin-isolated page).`);
   }
   const module = await compilePatchMatchModule();
   const pool: BandWorker[] = [];
@@ -95,13 +108,14 @@ class ParallelEngine implements ParallelPatchMatch {
     this.workers = pool.length;
   }
 
-  nnf(target: RgbaImage, source: RgbaImage, options: NnfOptions = {}): Promise<Nnf> {
+  nnf(target: RgbaImage, source: RgbaImage, options?: NnfOptions): Promise<Nnf> {
     const where = 'ParallelPatchMatch.nnf';
-    if (this.closed) return Promise.reject(new Error(`${where}: the engine was terminated`));
+    if (this.closed) return Promise.reject(new Error(`${where}: the engine was terminated.`));
     let run: Promise<Nnf>;
     try {
-      const job = prepareFieldJob(where, target, source, options, this.maxMemoryBytes);
-      run = this.queue.then(() => this.run(job, options));
+      // Synchronous: everything is validated and the inputs copied before this returns.
+      const call = snapshotFieldCall(where, target, source, checkOptions(where, options), this.maxMemoryBytes);
+      run = this.queue.then(() => this.run(call));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -109,7 +123,11 @@ class ParallelEngine implements ParallelPatchMatch {
     return run;
   }
 
-  private async run(job: ReturnType<typeof prepareFieldJob>, options: NnfOptions): Promise<Nnf> {
+  private async run(call: FieldCall): Promise<Nnf> {
+    const { where, signal } = call;
+    throwIfAborted(where, signal);
+    const job = buildFieldJob(call);
+    const hook = progressHook(job, call.onProgress);
     const p = job.patchSize;
     const fw = job.target.width - p + 1;
     const fh = job.target.height - p + 1;
@@ -120,7 +138,11 @@ class ParallelEngine implements ParallelPatchMatch {
     const y = pair();
     const d = pair();
     const distances = d.map((b) => new Uint32Array(b));
-    const hook = progressHook(job, options);
+    // The workers place their buffers by the same layout as the single-threaded kernel.
+    const layout = fieldLayout({
+      targetWidth: job.target.width, targetHeight: job.target.height, sourceWidth: job.source.width, sourceHeight: job.source.height,
+      patchSize: p, validCount: job.validList.length, withInitial: job.initialX !== null,
+    });
     // No more bands than rows; the bands are as even as possible.
     const bands = Math.min(this.pool.length, fh);
     const active = this.pool.slice(0, bands);
@@ -128,7 +150,7 @@ class ParallelEngine implements ParallelPatchMatch {
       active.forEach((w, b) => w.post(messages[b]!));
       const replies = await Promise.all(active.map((w) => w.next()));
       const failed = replies.find((r) => r.type === 'error');
-      if (failed !== undefined && failed.type === 'error') throw new Error(`ParallelPatchMatch.nnf: a worker failed: ${failed.message}`);
+      if (failed !== undefined && failed.type === 'error') throw new Error(`${where}: a worker failed: ${failed.message.slice(0, 200).replace(/\.?$/, '.')}`);
     };
     active.forEach((w) => w.hold(true));
     try {
@@ -141,7 +163,7 @@ class ParallelEngine implements ParallelPatchMatch {
           targetWidth: job.target.width, targetHeight: job.target.height, target: job.target.data,
           sourceWidth: job.source.width, sourceHeight: job.source.height, source: job.source.data,
           patchSize: p, valid: job.valid, validList: job.validList, active: job.active,
-          initialX: job.initialX, initialY: job.initialY,
+          initialX: job.initialX, initialY: job.initialY, layout,
           seed: bandSeed(job.seed, b),
           rowStart: Math.floor((b * fh) / bands), rowEnd: Math.floor(((b + 1) * fh) / bands),
           x, y, d,
@@ -149,6 +171,7 @@ class ParallelEngine implements ParallelPatchMatch {
       );
       hook?.(0, distances[0]!);
       for (let it = 0; it < job.iterations; it++) {
+        throwIfAborted(where, signal);
         const message: BandRequest = { type: 'iterate', reverse: (it & 1) === 1 };
         await step(active.map(() => message));
         hook?.(it + 1, distances[(it + 1) & 1]!);

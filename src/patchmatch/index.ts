@@ -14,6 +14,7 @@ export type {
   PatchMatch,
   PatchMatchBackend,
   RgbaImage,
+  SynthesisOptions,
   SynthesisProgress,
   TextureOptions,
   VoteOptions,

@@ -1,8 +1,6 @@
-import type { FieldJob, FieldResult, IterationHook, Kernel, VoteJob } from './kernel.js';
+import type { FieldJob, FieldRun, Kernel, VoteJob } from './kernel.js';
+import { seedState, xorshift32 } from './prng.js';
 
-// Must match SEED_MIX and ZERO_STATE in assembly/patchmatch.ts.
-const SEED_MIX = 0x9e3779b9;
-const ZERO_STATE = 0x6d2b79f5;
 const NONE = 0xffffffff;
 // Must match INIT_CANDIDATES in assembly/patchmatch.ts.
 const INIT_CANDIDATES = 4;
@@ -14,60 +12,89 @@ const INIT_CANDIDATES = 4;
  */
 export const jsKernel: Kernel = {
   name: 'js',
-  field: computeField,
+  startField,
   vote,
   memoryBytes: () => 0,
 };
 
-function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
-  const { target, source, patchSize: p, valid, validList, active } = job;
-  const tw = target.width;
-  const sw = source.width;
-  const sh = source.height;
-  const fw = tw - p + 1;
-  const fh = target.height - p + 1;
-  const sfw = sw - p + 1;
-  const sfh = sh - p + 1;
-  // One 32-bit word per pixel (R | G << 8 | B << 16, alpha dropped): one load per pixel
-  // instead of three, and one element kind whatever array type the caller passed.
-  const t = packed(target.data);
-  const s = packed(source.data);
-  const nx = new Int32Array(fw * fh);
-  const ny = new Int32Array(fw * fh);
-  const nd = new Uint32Array(fw * fh);
-  const nValid = validList.length;
+/** The state of one field computation (what setup() keeps in globals in assembly/patchmatch.ts). */
+interface JsField {
+  readonly t: Int32Array;
+  readonly tw: number;
+  readonly s: Int32Array;
+  readonly sw: number;
+  readonly sh: number;
+  readonly p: number;
+  readonly fw: number;
+  readonly sfw: number;
+  readonly sfh: number;
+  readonly valid: Uint8Array;
+  readonly validList: Int32Array;
+  readonly active: Uint8Array;
+  readonly initialX: Int32Array | null;
+  readonly initialY: Int32Array | null;
+  readonly nx: Int32Array;
+  readonly ny: Int32Array;
+  readonly nd: Uint32Array;
+  rng: number;
+}
 
-  // Must match the seeding in assembly/patchmatch.ts.
-  let rng = (job.seed ^ SEED_MIX) >>> 0;
-  if (rng === 0) rng = ZERO_STATE;
-  /** xorshift32 (Marsaglia 2003). Must match nextRandom() in assembly/patchmatch.ts. */
-  const nextRandom = (): number => {
-    let x = rng;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    rng = x >>> 0;
-    return rng;
+function startField(job: FieldJob): FieldRun {
+  const { target, source, patchSize: p } = job;
+  const fw = target.width - p + 1;
+  const n = fw * (target.height - p + 1);
+  const rng = seedState(job.seed);
+  const f: JsField = {
+    // One 32-bit word per pixel (R | G << 8 | B << 16, alpha dropped): one load per pixel
+    // instead of three, and one element kind whatever array type the caller passed.
+    t: packed(target.data),
+    tw: target.width,
+    s: packed(source.data),
+    sw: source.width,
+    sh: source.height,
+    p,
+    fw,
+    sfw: source.width - p + 1,
+    sfh: source.height - p + 1,
+    valid: job.valid,
+    validList: job.validList,
+    active: job.active,
+    initialX: job.initialX,
+    initialY: job.initialY,
+    nx: new Int32Array(n),
+    ny: new Int32Array(n),
+    nd: new Uint32Array(n),
+    rng,
   };
+  return {
+    initialise: (start, end) => initialise(f, start, end),
+    iterate: (reverse, start, end) => iterate(f, reverse, start, end),
+    distances: () => f.nd,
+    result: () => ({ x: f.nx.slice(), y: f.ny.slice(), distance: f.nd.slice() }),
+    release: () => undefined,
+  };
+}
 
-  // SSD over R, G, B that stops after the first row reaching `bound` (see distance() in the
-  // AssemblyScript source: the result is exact whenever it is below the bound). A module-level
-  // function with everything passed in (not a closure): V8 keeps the arguments in registers
-  // instead of loading them from a context object at every candidate.
-  const distance = (tx: number, ty: number, sx: number, sy: number, bound: number): number =>
-    patchSsd(t, tw, s, sw, p, tx, ty, sx, sy, bound);
+/** The next draw of the field's generator (prng.ts). */
+function nextRandom(f: JsField): number {
+  f.rng = xorshift32(f.rng);
+  return f.rng;
+}
 
-  // Initialisation. Must match initialise() in assembly/patchmatch.ts.
-  const ix = job.initialX;
-  const iy = job.initialY;
-  for (let i = 0; i < fw * fh; i++) {
+/** Random initialisation of entries start..end-1. Must match initialise() in assembly/patchmatch.ts. */
+function initialise(f: JsField, start: number, end: number): void {
+  const { t, tw, s, sw, p, fw, sfw, sfh, valid, validList, active, nx, ny, nd } = f;
+  const nValid = validList.length;
+  const ix = f.initialX;
+  const iy = f.initialY;
+  for (let i = start; i < end; i++) {
     if (active[i] === 0) {
       nx[i] = -1;
       ny[i] = -1;
       nd[i] = NONE;
       continue;
     }
-    const pick = validList[nextRandom() % nValid]!;
+    const pick = validList[nextRandom(f) % nValid]!;
     let x = pick % sfw;
     let y = (pick / sfw) | 0;
     if (ix !== null && iy !== null) {
@@ -80,12 +107,12 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
     }
     const tx = i % fw;
     const ty = (i / fw) | 0;
-    let d = distance(tx, ty, x, y, NONE);
+    let d = patchSsd(t, tw, s, sw, p, tx, ty, x, y, NONE);
     for (let k = 1; k < INIT_CANDIDATES; k++) {
-      const other = validList[nextRandom() % nValid]!;
+      const other = validList[nextRandom(f) % nValid]!;
       const cx = other % sfw;
       const cy = (other / sfw) | 0;
-      const c = distance(tx, ty, cx, cy, d);
+      const c = patchSsd(t, tw, s, sw, p, tx, ty, cx, cy, d);
       if (c < d) {
         x = cx;
         y = cy;
@@ -96,94 +123,97 @@ function computeField(job: FieldJob, hook: IterationHook | null): FieldResult {
     ny[i] = y;
     nd[i] = d;
   }
-  hook?.(0, nd);
+}
 
-  // Iterations. Must match iterate() in assembly/patchmatch.ts.
-  const startRadius = Math.max(sw, sh);
-  for (let it = 0; it < job.iterations; it++) {
-    const reverse = (it & 1) === 1;
-    const step = reverse ? -1 : 1;
-    const y0 = reverse ? fh - 1 : 0;
-    const x0 = reverse ? fw - 1 : 0;
-    let state = rng | 0;
-    for (let yy = 0; yy < fh; yy++) {
-      const y = y0 + step * yy;
-      for (let xx = 0; xx < fw; xx++) {
-        const x = x0 + step * xx;
-        const i = y * fw + x;
-        if (active[i] === 0) continue;
-        let bx = nx[i]!;
-        let by = ny[i]!;
-        let bd = nd[i]!;
+/**
+ * One iteration over entries start..end-1 (end-1 down to start when `reverse`).
+ * Must match iterate() in assembly/patchmatch.ts.
+ */
+function iterate(f: JsField, reverse: boolean, start: number, end: number): void {
+  if (end <= start) return;
+  const { t, tw, s, sw, p, fw, sfw, sfh, valid, active, nx, ny, nd } = f;
+  const fh = nx.length / fw;
+  const startRadius = Math.max(sw, f.sh);
+  const step = reverse ? -1 : 1;
+  const count = end - start;
+  let i = reverse ? end - 1 : start;
+  let y = (i / fw) | 0;
+  let x = i - y * fw;
+  // The generator's state in a local (kept in a register, not an object slot).
+  let state = f.rng;
+  for (let k = 0; k < count; k++, i += step, x += step) {
+    // Row wrap of the running (x, y).
+    if (x === fw) {
+      x = 0;
+      y++;
+    } else if (x < 0) {
+      x = fw - 1;
+      y--;
+    }
+    if (active[i] === 0) continue;
+    let bx = nx[i]!;
+    let by = ny[i]!;
+    let bd = nd[i]!;
 
-        const qx = x - step;
-        if (qx >= 0 && qx < fw) {
-          const j = i - step;
-          if (active[j] !== 0) {
-            const cx = nx[j]! + step;
-            const cy = ny[j]!;
-            if (cx >= 0 && cx < sfw && (cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
-              const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
-              if (d < bd) {
-                bx = cx;
-                by = cy;
-                bd = d;
-              }
-            }
+    const qx = x - step;
+    if (qx >= 0 && qx < fw) {
+      const j = i - step;
+      if (active[j] !== 0) {
+        const cx = nx[j]! + step;
+        const cy = ny[j]!;
+        if (cx >= 0 && cx < sfw && (cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
+          const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
+          if (d < bd) {
+            bx = cx;
+            by = cy;
+            bd = d;
           }
         }
-        const qy = y - step;
-        if (qy >= 0 && qy < fh) {
-          const j = i - step * fw;
-          if (active[j] !== 0) {
-            const cx = nx[j]!;
-            const cy = ny[j]! + step;
-            if (cy >= 0 && cy < sfh && (cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
-              const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
-              if (d < bd) {
-                bx = cx;
-                by = cy;
-                bd = d;
-              }
-            }
-          }
-        }
-        // The widest window gets two draws (see iterate() in assembly/patchmatch.ts).
-        let r = startRadius;
-        let draw = 0;
-        while (r >= 1) {
-          const xmin = Math.max(bx - r, 0);
-          const xmax = Math.min(bx + r, sfw - 1);
-          const ymin = Math.max(by - r, 0);
-          const ymax = Math.min(by + r, sfh - 1);
-          // nextRandom() twice, on a local copy of the state (kept in a register, not a closure slot).
-          state ^= state << 13;
-          state ^= state >>> 17;
-          state ^= state << 5;
-          const cx = xmin + ((state >>> 0) % (xmax - xmin + 1));
-          state ^= state << 13;
-          state ^= state >>> 17;
-          state ^= state << 5;
-          const cy = ymin + ((state >>> 0) % (ymax - ymin + 1));
-          if ((cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
-            const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
-            if (d < bd) {
-              bx = cx;
-              by = cy;
-              bd = d;
-            }
-          }
-          if (draw++ > 0) r >>= 1;
-        }
-        nx[i] = bx;
-        ny[i] = by;
-        nd[i] = bd;
       }
     }
-    rng = state >>> 0;
-    hook?.(it + 1, nd);
+    const qy = y - step;
+    if (qy >= 0 && qy < fh) {
+      const j = i - step * fw;
+      if (active[j] !== 0) {
+        const cx = nx[j]!;
+        const cy = ny[j]! + step;
+        if (cy >= 0 && cy < sfh && (cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
+          const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
+          if (d < bd) {
+            bx = cx;
+            by = cy;
+            bd = d;
+          }
+        }
+      }
+    }
+    // The widest window gets two draws (see iterate() in assembly/patchmatch.ts).
+    let r = startRadius;
+    let draw = 0;
+    while (r >= 1) {
+      const xmin = Math.max(bx - r, 0);
+      const xmax = Math.min(bx + r, sfw - 1);
+      const ymin = Math.max(by - r, 0);
+      const ymax = Math.min(by + r, sfh - 1);
+      state = xorshift32(state);
+      const cx = xmin + (state % (xmax - xmin + 1));
+      state = xorshift32(state);
+      const cy = ymin + (state % (ymax - ymin + 1));
+      if ((cx !== bx || cy !== by) && valid[cy * sfw + cx] !== 0) {
+        const d = patchSsd(t, tw, s, sw, p, x, y, cx, cy, bd);
+        if (d < bd) {
+          bx = cx;
+          by = cy;
+          bd = d;
+        }
+      }
+      if (draw++ > 0) r >>= 1;
+    }
+    nx[i] = bx;
+    ny[i] = by;
+    nd[i] = bd;
   }
-  return { x: nx, y: ny, distance: nd };
+  f.rng = state;
 }
 
 /** Sum of squared R, G, B differences of two p x p patches, stopping after the row that reaches `bound`. */

@@ -1,9 +1,18 @@
-import type { PatchMatchBackend, RgbaImage } from './types.js';
+import type { PatchMatchBackend } from './types.js';
 
-/** Everything one field computation needs, validated and prepared by the host side. */
+/** An RGBA image the engine owns (a snapshot of the caller's, or one of its own buffers). */
+export interface OwnedImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array | Uint8ClampedArray;
+}
+
+/** Everything one field computation needs, validated, copied and prepared by the host side. */
 export interface FieldJob {
-  readonly target: RgbaImage;
-  readonly source: RgbaImage;
+  /** The public function the job serves (kernel errors name it). */
+  readonly where: string;
+  readonly target: OwnedImage;
+  readonly source: OwnedImage;
   readonly patchSize: number;
   /** Unsigned 32-bit seed. */
   readonly seed: number;
@@ -28,14 +37,36 @@ export interface FieldResult {
 /** Called after the initialisation (iteration 0) and each iteration, with the current distances. */
 export type IterationHook = (iteration: number, distance: Uint32Array) => void;
 
+/**
+ * One field computation in progress. Entries are numbered in scan order (i = y * fw + x). The
+ * host calls `initialise` over consecutive ranges covering 0..n, then, per iteration, `iterate`
+ * over consecutive ranges: ascending for a forward pass, descending (n-c..n, then n-2c..n-c, ...)
+ * for a reverse one. The random-number state carries over from call to call, so any split of a
+ * pass gives exactly the field of one whole call: the host may regain control between ranges.
+ */
+export interface FieldRun {
+  /** Random initialisation of entries start..end-1. */
+  initialise(start: number, end: number): void;
+  /** Propagation and random search over entries start..end-1 (visited end-1 down to start when `reverse`). */
+  iterate(reverse: boolean, start: number, end: number): void;
+  /** The current distances (a view, valid until the next call). */
+  distances(): Uint32Array;
+  /** Copies the field out. */
+  result(): FieldResult;
+  /** Frees what the run holds; the run is unusable afterwards. */
+  release(): void;
+}
+
 /** A voting job: field, source and optional per-entry weights. */
 export interface VoteJob {
+  /** The public function the job serves (kernel errors name it). */
+  readonly where: string;
   readonly fieldX: Int32Array;
   readonly fieldY: Int32Array;
   readonly fieldWidth: number;
   readonly fieldHeight: number;
   readonly patchSize: number;
-  readonly source: RgbaImage;
+  readonly source: { readonly width: number; readonly data: Uint8Array | Uint8ClampedArray };
   readonly weights: Float64Array | null;
   readonly targetWidth: number;
   readonly targetHeight: number;
@@ -44,10 +75,12 @@ export interface VoteJob {
 /**
  * The kernel interface both backends implement (WebAssembly SIMD in wasm-kernel.ts, plain
  * TypeScript in js-kernel.ts). They must return bit-identical results for the same job.
+ * At most one field run per kernel is in progress at a time (the engine queues them); a vote may
+ * run while a field run is in progress.
  */
 export interface Kernel {
   readonly name: PatchMatchBackend;
-  field(job: FieldJob, hook: IterationHook | null): FieldResult;
+  startField(job: FieldJob): FieldRun;
   vote(job: VoteJob): Uint8ClampedArray;
   /** Bytes of linear memory held (0 for the js kernel). */
   memoryBytes(): number;

@@ -1,5 +1,15 @@
-import type { InpaintOptions, Mask, Nnf, PatchMatch, RgbaImage, SynthesisProgress, TextureOptions } from './types.js';
-import { checkImage, checkInteger, checkMask, checkPatchSize, patchesTouchingMask, throwIfAborted } from './validate.js';
+import type { SynthesisEngine } from './create-patch-match.js';
+import { inpaintWorkingBytes, textureWorkingBytes } from './layout.js';
+import {
+  type Box, cropImage, cropMask, distanceToKnown, downsample, holeBox, onionPeelFill, toRgbaCopy, upsampleField, upsampleNearest,
+} from './pixels.js';
+import { seedState, xorshift32 } from './prng.js';
+import { yieldToEventLoop } from './scheduler.js';
+import type { InpaintOptions, Mask, Nnf, RgbaImage, SynthesisOptions, SynthesisProgress, TextureOptions } from './types.js';
+import {
+  MAX_EM_ITERATIONS, MAX_ITERATIONS, MAX_LEVELS, checkCallback, checkImage, checkInteger, checkMask, checkMemory, checkOptions,
+  checkPatchSize, checkSeed, checkSignal, describe, optionalInteger, patchesTouchingMask, throwIfAborted,
+} from './validate.js';
 
 // Multi-scale EM completion (Wexler, Shechtman and Irani, "Space-Time Completion of Video",
 // PAMI 2007): at each pyramid level, alternate a PatchMatch field (seeded from the previous one)
@@ -8,219 +18,27 @@ import { checkImage, checkInteger, checkMask, checkPatchSize, patchesTouchingMas
 /** Spatial weight base: patches whose centre lies d pixels inside the hole weigh GAMMA^-d (Wexler et al. use 1.3). */
 const GAMMA = 1.3;
 
-type Engine = Pick<PatchMatch, 'nnf' | 'vote'>;
+type Engine = SynthesisEngine;
 
-/** Lets timers (and so AbortSignal.timeout and user clicks) run between EM steps. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-function toRgbaCopy(image: RgbaImage): { width: number; height: number; data: Uint8ClampedArray } {
-  return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
+/** The options both syntheses share, validated (every count bounded; see validate.ts). */
+interface CheckedSynthesisOptions {
+  readonly emIterations: number;
+  readonly nnfIterations: number;
+  readonly seed: number;
+  readonly levels: number | undefined;
+  readonly onProgress: SynthesisOptions['onProgress'];
+  readonly signal: AbortSignal | undefined;
 }
 
-/** 2x box downsampling (size rounds up). With a mask, only unmasked pixels are averaged and a coarse pixel is masked if any of its fine pixels is. */
-function downsample(image: RgbaImage, mask: Mask | null): { image: RgbaImage; mask: Mask | null } {
-  const { width: w, height: h, data } = image;
-  const cw = Math.ceil(w / 2);
-  const ch = Math.ceil(h / 2);
-  const out = new Uint8ClampedArray(cw * ch * 4);
-  const cmask = mask !== null ? new Uint8Array(cw * ch) : null;
-  for (let y = 0; y < ch; y++) {
-    for (let x = 0; x < cw; x++) {
-      let r = 0, g = 0, b = 0, a = 0, n = 0, masked = 0;
-      for (let dy = 0; dy < 2; dy++) {
-        for (let dx = 0; dx < 2; dx++) {
-          const fx = 2 * x + dx;
-          const fy = 2 * y + dy;
-          if (fx >= w || fy >= h) continue;
-          const k = fy * w + fx;
-          if (mask !== null && mask.data[k] !== 0) {
-            masked = 1;
-            continue;
-          }
-          r += data[4 * k]!;
-          g += data[4 * k + 1]!;
-          b += data[4 * k + 2]!;
-          a += data[4 * k + 3]!;
-          n++;
-        }
-      }
-      const o = 4 * (y * cw + x);
-      if (n > 0) {
-        out[o] = Math.round(r / n);
-        out[o + 1] = Math.round(g / n);
-        out[o + 2] = Math.round(b / n);
-        out[o + 3] = Math.round(a / n);
-      }
-      if (cmask !== null) cmask[y * cw + x] = masked;
-    }
-  }
-  return { image: { width: cw, height: ch, data: out }, mask: cmask !== null ? { width: cw, height: ch, data: cmask } : null };
-}
-
-/** Nearest-neighbour 2x upsampling of `coarse` to exactly `width x height`. */
-function upsampleNearest(coarse: RgbaImage, width: number, height: number): Uint8ClampedArray {
-  const out = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    const cy = Math.min(y >> 1, coarse.height - 1);
-    for (let x = 0; x < width; x++) {
-      const cx = Math.min(x >> 1, coarse.width - 1);
-      const c = 4 * (cy * coarse.width + cx);
-      const o = 4 * (y * width + x);
-      out[o] = coarse.data[c]!;
-      out[o + 1] = coarse.data[c + 1]!;
-      out[o + 2] = coarse.data[c + 2]!;
-      out[o + 3] = coarse.data[c + 3]!;
-    }
-  }
-  return out;
-}
-
-/** A rectangle of a level's pixels: [x0, x0 + width) x [y0, y0 + height). */
-interface Box {
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
-
-/**
- * Upsamples a field to a finer level: each fine patch takes its parent's match, scaled by 2 plus
- * its own parity. Fields cover a box of their level (`coarseBox`, `fineBox` give the offsets).
- */
-function upsampleField(coarse: Nnf, coarseBox: Box, fineBox: Box, patchSize: number): Nnf {
-  const width = fineBox.width - patchSize + 1;
-  const height = fineBox.height - patchSize + 1;
-  const n = width * height;
-  const x = new Int32Array(n);
-  const y = new Int32Array(n);
-  for (let fy = 0; fy < height; fy++) {
-    const ay = fy + fineBox.y0;
-    const cy = Math.min(Math.max((ay >> 1) - coarseBox.y0, 0), coarse.height - 1);
-    for (let fx = 0; fx < width; fx++) {
-      const ax = fx + fineBox.x0;
-      const cx = Math.min(Math.max((ax >> 1) - coarseBox.x0, 0), coarse.width - 1);
-      const c = cy * coarse.width + cx;
-      const i = fy * width + fx;
-      // Out-of-range or excluded results are replaced by random ones inside nnf().
-      x[i] = coarse.x[c]! < 0 ? -1 : 2 * coarse.x[c]! + (ax & 1);
-      y[i] = coarse.y[c]! < 0 ? -1 : 2 * coarse.y[c]! + (ay & 1);
-    }
-  }
-  return { width, height, patchSize, x, y, distance: new Uint32Array(n) };
-}
-
-/** The hole's bounding box grown by patchSize - 1 (every patch touching the hole), clipped to the image. */
-function holeBox(mask: Mask, p: number): Box {
-  let x0 = mask.width, y0 = mask.height, x1 = -1, y1 = -1;
-  for (let y = 0; y < mask.height; y++) {
-    for (let x = 0; x < mask.width; x++) {
-      if (mask.data[y * mask.width + x] === 0) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  }
-  x0 = Math.max(0, x0 - p + 1);
-  y0 = Math.max(0, y0 - p + 1);
-  x1 = Math.min(mask.width - 1, x1 + p - 1);
-  y1 = Math.min(mask.height - 1, y1 + p - 1);
-  return { x0, y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
-}
-
-function cropImage(image: RgbaImage, box: Box): RgbaImage {
-  const data = new Uint8ClampedArray(box.width * box.height * 4);
-  for (let y = 0; y < box.height; y++) {
-    const start = 4 * ((box.y0 + y) * image.width + box.x0);
-    data.set(image.data.subarray(start, start + 4 * box.width), 4 * y * box.width);
-  }
-  return { width: box.width, height: box.height, data };
-}
-
-function cropMask(mask: Mask, box: Box): Mask {
-  const data = new Uint8Array(box.width * box.height);
-  for (let y = 0; y < box.height; y++) {
-    const start = (box.y0 + y) * mask.width + box.x0;
-    data.set(mask.data.subarray(start, start + box.width), y * box.width);
-  }
-  return { width: box.width, height: box.height, data };
-}
-
-/** Fills masked pixels from the outside in with the mean of already known 8-neighbours (coarsest-level start). */
-function onionPeelFill(image: { width: number; height: number; data: Uint8ClampedArray }, mask: Mask): void {
-  const { width: w, height: h, data } = image;
-  const known = new Uint8Array(w * h);
-  let remaining = 0;
-  for (let i = 0; i < w * h; i++) {
-    known[i] = mask.data[i] === 0 ? 1 : 0;
-    if (known[i] === 0) remaining++;
-  }
-  while (remaining > 0) {
-    const next: number[] = [];
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        if (known[y * w + x] !== 0) continue;
-        let r = 0, g = 0, b = 0, n = 0;
-        for (let dy = -1; dy <= 1; dy++) {
-          for (let dx = -1; dx <= 1; dx++) {
-            const nx = x + dx;
-            const ny = y + dy;
-            if (nx < 0 || ny < 0 || nx >= w || ny >= h || known[ny * w + nx] === 0) continue;
-            const k = 4 * (ny * w + nx);
-            r += data[k]!;
-            g += data[k + 1]!;
-            b += data[k + 2]!;
-            n++;
-          }
-        }
-        if (n > 0) next.push(y * w + x, Math.round(r / n), Math.round(g / n), Math.round(b / n));
-      }
-    }
-    for (let k = 0; k < next.length; k += 4) {
-      const i = next[k]!;
-      data[4 * i] = next[k + 1]!;
-      data[4 * i + 1] = next[k + 2]!;
-      data[4 * i + 2] = next[k + 3]!;
-      known[i] = 1;
-      remaining--;
-    }
-  }
-}
-
-/** Chessboard distance of every pixel to the nearest unmasked pixel (0 outside the hole), by two-pass chamfer. */
-function distanceToKnown(mask: Mask): Float64Array {
-  const { width: w, height: h } = mask;
-  const d = new Float64Array(w * h);
-  for (let i = 0; i < w * h; i++) d[i] = mask.data[i] !== 0 ? Infinity : 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (d[i] === 0) continue;
-      let m = d[i]!;
-      if (x > 0) m = Math.min(m, d[i - 1]! + 1);
-      if (y > 0) {
-        m = Math.min(m, d[i - w]! + 1);
-        if (x > 0) m = Math.min(m, d[i - w - 1]! + 1);
-        if (x < w - 1) m = Math.min(m, d[i - w + 1]! + 1);
-      }
-      d[i] = m;
-    }
-  }
-  for (let y = h - 1; y >= 0; y--) {
-    for (let x = w - 1; x >= 0; x--) {
-      const i = y * w + x;
-      if (d[i] === 0) continue;
-      let m = d[i]!;
-      if (x < w - 1) m = Math.min(m, d[i + 1]! + 1);
-      if (y < h - 1) {
-        m = Math.min(m, d[i + w]! + 1);
-        if (x < w - 1) m = Math.min(m, d[i + w + 1]! + 1);
-        if (x > 0) m = Math.min(m, d[i + w - 1]! + 1);
-      }
-      d[i] = m;
-    }
-  }
-  return d;
+function checkSynthesisOptions(where: string, o: Partial<SynthesisOptions>): CheckedSynthesisOptions {
+  return {
+    emIterations: optionalInteger(where, 'emIterations', o.emIterations, 4, 1, MAX_EM_ITERATIONS),
+    nnfIterations: optionalInteger(where, 'nnfIterations', o.nnfIterations, 2, 1, MAX_ITERATIONS),
+    seed: checkSeed(where, o.seed),
+    levels: o.levels === undefined ? undefined : checkInteger(where, 'levels', o.levels, 1, MAX_LEVELS),
+    onProgress: checkCallback(where, 'onProgress', o.onProgress),
+    signal: checkSignal(where, o.signal),
+  };
 }
 
 /**
@@ -271,30 +89,37 @@ function progressFractions(pixelsPerLevel: number[], emIterations: number): (lev
   };
 }
 
-/** Implements PatchMatch.inpaint; see createPatchMatch. */
-export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, options: InpaintOptions): Promise<RgbaImage> {
+/**
+ * Implements PatchMatch.inpaint; see createPatchMatch. Everything up to the first `await` runs
+ * synchronously at the call: validation, the memory check, and the copies of image and mask.
+ */
+export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, options: InpaintOptions | undefined): Promise<RgbaImage> {
   const where = 'PatchMatch.inpaint';
+  const o = checkOptions(where, options);
   checkImage(where, 'image', image);
   checkMask(where, 'mask', mask, image.width, image.height);
-  const p = checkPatchSize(where, options.patchSize ?? 7, { width: image.width, height: image.height, name: 'image' });
-  const emIterations = checkInteger(where, 'emIterations', options.emIterations ?? 4, 1);
-  const nnfIterations = checkInteger(where, 'nnfIterations', options.nnfIterations ?? 2, 1);
-  const seed = checkInteger(where, 'seed', options.seed ?? 1, 0);
-  throwIfAborted(where, options.signal);
+  const p = checkPatchSize(where, o.patchSize, { width: image.width, height: image.height, name: 'image' });
+  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(where, o);
+  throwIfAborted(where, signal);
+  // The hole's box is found by a scan, so the memory check comes before any allocation.
+  const fullBox = holeBox(mask, p);
+  checkMemory(where, pm.maxMemoryBytes, inpaintWorkingBytes(image.width, image.height, Math.max(fullBox.width, 0), Math.max(fullBox.height, 0), p), 'the image and hole');
 
+  // Snapshots: nothing below reads the caller's arrays again.
+  const input = toRgbaCopy(image);
+  const inputMask: Mask = { width: mask.width, height: mask.height, data: new Uint8Array(mask.data) };
   let holePixels = 0;
-  for (let i = 0; i < mask.data.length; i++) if (mask.data[i] !== 0) holePixels++;
-  if (holePixels === 0) return toRgbaCopy(image);
-  if (holePixels === mask.data.length) throw new Error(`${where}: the mask covers the whole image; there is nothing to fill from`);
-  if (patchesTouchingMask(mask, p).every((v) => v !== 0)) {
-    throw new Error(`${where}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole`);
+  for (let i = 0; i < inputMask.data.length; i++) if (inputMask.data[i] !== 0) holePixels++;
+  if (holePixels === 0) return input;
+  if (holePixels === inputMask.data.length) throw new Error(`${where}: the mask covers the whole image; there is nothing to fill from.`);
+  if (patchesTouchingMask(inputMask, p).every((v) => v !== 0)) {
+    throw new Error(`${where}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole.`);
   }
 
   // Pyramid, finest first; stop where the hole would swallow every source patch.
-  const maxLevels =
-    options.levels !== undefined ? checkInteger(where, 'levels', options.levels, 1) : defaultLevels(4 * p, image.width, image.height);
-  const images: RgbaImage[] = [image];
-  const masks: Mask[] = [mask];
+  const maxLevels = levelsOption ?? defaultLevels(4 * p, image.width, image.height);
+  const images: RgbaImage[] = [input];
+  const masks: Mask[] = [inputMask];
   while (images.length < maxLevels) {
     const last = images[images.length - 1]!;
     if (Math.ceil(last.width / 2) < p || Math.ceil(last.height / 2) < p) break;
@@ -334,52 +159,55 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
     const depth = distanceToKnown(hole);
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
-      throwIfAborted(where, options.signal);
-      field = pm.nnf(cropImage(estimate, box), source, {
+      throwIfAborted(where, signal);
+      field = await pm.fieldOwned(where, cropImage(estimate, box), source, {
         patchSize: p,
         iterations: nnfIterations,
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
         targetMask: boxHole,
         sourceMask: hole,
         ...(field !== undefined ? { initial: field } : {}),
+        ...(signal !== undefined ? { signal } : {}),
       });
-      const voted = pm.vote(field, source, { weights: voteWeights(field, depth, width, box) });
+      const voted = pm.voteAs(where, field, source, { weights: voteWeights(field, depth, width, box) });
       for (let y = 0; y < box.height; y++) {
         for (let x = 0; x < box.width; x++) {
           const i = (box.y0 + y) * width + box.x0 + x;
           if (hole.data[i] !== 0) estimate.data.set(voted.data.subarray(4 * (y * box.width + x), 4 * (y * box.width + x) + 3), 4 * i);
         }
       }
-      options.onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
+      onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
     }
   }
   // Unmasked pixels (and every alpha byte) come from the input unchanged.
   return estimate;
 }
 
-/** Implements PatchMatch.synthesizeTexture; see createPatchMatch. */
+/**
+ * Implements PatchMatch.synthesizeTexture; see createPatchMatch. Everything up to the first
+ * `await` runs synchronously at the call: validation, the memory check and the copy of the sample.
+ */
 export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, options: TextureOptions): Promise<RgbaImage> {
   const where = 'PatchMatch.synthesizeTexture';
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`${where}: options { width, height } are required, got ${describe(options)}.`);
+  }
   checkImage(where, 'sample', sample);
-  if (options === null || typeof options !== 'object') throw new Error(`${where}: options { width, height } are required`);
   const width = checkInteger(where, 'width', options.width, 1);
   const height = checkInteger(where, 'height', options.height, 1);
   const p = checkPatchSize(
     where,
-    options.patchSize ?? 7,
+    options.patchSize,
     { width: sample.width, height: sample.height, name: 'sample' },
     { width, height, name: 'output' },
   );
-  const emIterations = checkInteger(where, 'emIterations', options.emIterations ?? 4, 1);
-  const nnfIterations = checkInteger(where, 'nnfIterations', options.nnfIterations ?? 2, 1);
-  const seed = checkInteger(where, 'seed', options.seed ?? 1, 0);
-  throwIfAborted(where, options.signal);
+  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(where, options);
+  throwIfAborted(where, signal);
+  checkMemory(where, pm.maxMemoryBytes, textureWorkingBytes(width, height, sample.width, sample.height, p), `width x height (${width}x${height}) and the sample`);
 
-  const maxLevels =
-    options.levels !== undefined
-      ? checkInteger(where, 'levels', options.levels, 1)
-      : defaultLevels(2 * p, sample.width, sample.height, width, height);
-  const samples: RgbaImage[] = [sample];
+  const maxLevels = levelsOption ?? defaultLevels(2 * p, sample.width, sample.height, width, height);
+  // Snapshot: nothing below reads the caller's array again.
+  const samples: RgbaImage[] = [toRgbaCopy(sample)];
   const sizes: Array<[number, number]> = [[width, height]];
   while (samples.length < maxLevels) {
     const last = samples[samples.length - 1]!;
@@ -404,12 +232,9 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
   // output does not become a visible grid of copies (whole-sample tiles do).
   const [cw, ch] = sizes[0]!;
   const coarse = samples[0]!;
-  let rng = (seed ^ 0x9e3779b9) >>> 0 || 0x6d2b79f5;
+  let rng = seedState(seed);
   const next = (n: number) => {
-    rng ^= rng << 13;
-    rng ^= rng >>> 17;
-    rng ^= rng << 5;
-    rng >>>= 0;
+    rng = xorshift32(rng);
     return rng % n;
   };
   let estimate: { width: number; height: number; data: Uint8ClampedArray } = { width: cw, height: ch, data: new Uint8ClampedArray(cw * ch * 4) };
@@ -440,16 +265,17 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
     }
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
-      throwIfAborted(where, options.signal);
-      field = pm.nnf(estimate, source, {
+      throwIfAborted(where, signal);
+      field = await pm.fieldOwned(where, estimate, source, {
         patchSize: p,
         iterations: nnfIterations,
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
         ...(field !== undefined ? { initial: field } : {}),
+        ...(signal !== undefined ? { signal } : {}),
       });
-      const voted = pm.vote(field, source, { weights: voteWeights(field, null, tw, null) });
+      const voted = pm.voteAs(where, field, source, { weights: voteWeights(field, null, tw, null) });
       estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
-      options.onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
+      onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
     }
   }
   return estimate;

@@ -12,7 +12,7 @@ export interface RgbaImage {
 export interface Mask {
   readonly width: number;
   readonly height: number;
-  readonly data: Uint8Array;
+  readonly data: Uint8Array | Uint8ClampedArray;
 }
 
 /**
@@ -41,12 +41,22 @@ export interface NnfProgress {
   readonly meanDistance: number;
 }
 
+/**
+ * Options of {@link PatchMatch.nnf}. Every option may be left out (`undefined`); `null` is never
+ * taken for the default and is rejected like any other wrong value.
+ */
 export interface NnfOptions {
-  /** Odd patch side, at least 3. Defaults to 7. */
+  /** Odd patch side, 3..127 (patch distances stay within 32 bits). Defaults to 7. */
   patchSize?: number;
-  /** PatchMatch iterations after the random initialisation. Defaults to 5. */
+  /**
+   * PatchMatch iterations after the random initialisation, 0..1000. Defaults to 5. The field
+   * converges in about five; the bound keeps a call to at most 1000 passes.
+   */
   iterations?: number;
-  /** Seed of the integer PRNG: the same seed gives the same field on both backends. Defaults to 1. */
+  /**
+   * Seed of the integer PRNG, an integer 0..2^32 - 1 (never wrapped): the same seed gives the
+   * same field on both backends. Defaults to 1.
+   */
   seed?: number;
   /**
    * Target mask (target size). When given, only target patches that contain at least one masked
@@ -64,10 +74,16 @@ export interface NnfOptions {
   initial?: Nnf;
   /** Called after the initialisation and after every iteration. */
   onProgress?: (progress: NnfProgress) => void;
+  /**
+   * Cancels the computation: the promise rejects with an Error named 'AbortError'. The signal is
+   * checked between slices of a few milliseconds of work, inside every pass, so a call stops
+   * within milliseconds of the signal firing, whatever the image size.
+   */
+  signal?: AbortSignal;
 }
 
 export interface VoteOptions {
-  /** One weight per field entry (`nnf.width * nnf.height`), non-negative. Defaults to all 1. */
+  /** One finite weight >= 0 per field entry (`nnf.width * nnf.height`). Defaults to all 1. */
   weights?: ArrayLike<number>;
   /** Target image size. Defaults to the field size plus patchSize - 1. */
   width?: number;
@@ -86,38 +102,42 @@ export interface SynthesisProgress {
   readonly fraction: number;
 }
 
-export interface InpaintOptions {
-  /** Odd patch side, at least 3. Defaults to 7. */
+/**
+ * Options shared by {@link PatchMatch.inpaint} and {@link PatchMatch.synthesizeTexture}. Every
+ * option may be left out (`undefined`); `null` is rejected like any other wrong value.
+ */
+export interface SynthesisOptions {
+  /** Odd patch side, 3..127. Defaults to 7. */
   patchSize?: number;
-  /** Pyramid levels. Defaults to as many as keep the coarsest side at least 4 * patchSize. */
+  /** Pyramid levels, 1..32 (a side halves per level). Defaults to as many as the images allow; see each method. */
   levels?: number;
-  /** EM iterations (field + vote) per level. Defaults to 4. */
+  /** EM iterations (field + vote) per level, 1..100. Defaults to 4. */
   emIterations?: number;
-  /** PatchMatch iterations per EM iteration. Defaults to 2 (each field starts from the last). */
+  /** PatchMatch iterations per EM iteration, 1..1000. Defaults to 2 (each field starts from the last). */
   nnfIterations?: number;
-  /** PRNG seed. Defaults to 1. */
+  /** PRNG seed, an integer 0..2^32 - 1 (never wrapped). Defaults to 1. */
   seed?: number;
+  /** Called after every EM iteration. */
   onProgress?: (progress: SynthesisProgress) => void;
-  /** Cancels the operation: the promise rejects with an Error named 'AbortError'. */
+  /**
+   * Cancels the operation: the promise rejects with an Error named 'AbortError'. Checked inside
+   * every field computation (every few milliseconds) and between EM steps.
+   */
   signal?: AbortSignal;
 }
 
-export interface TextureOptions {
-  /** Output size. */
+/** Options of {@link PatchMatch.inpaint}; `levels` defaults to as many as keep the coarsest side at least 4 * patchSize. */
+export interface InpaintOptions extends SynthesisOptions {}
+
+/** Options of {@link PatchMatch.synthesizeTexture}. */
+export interface TextureOptions extends SynthesisOptions {
+  /**
+   * Output size (required), each at least patchSize; width * height is bounded by the memory
+   * limit, which is checked before anything is allocated. `levels` defaults to as many as keep
+   * the coarsest sample and output sides at least 2 * patchSize.
+   */
   width: number;
   height: number;
-  /** Odd patch side, at least 3. Defaults to 7. */
-  patchSize?: number;
-  /** Pyramid levels. Defaults to as many as keep the coarsest sample and output sides at least 2 * patchSize. */
-  levels?: number;
-  /** EM iterations per level. Defaults to 4. */
-  emIterations?: number;
-  /** PatchMatch iterations per EM iteration. Defaults to 2. */
-  nnfIterations?: number;
-  /** PRNG seed. Defaults to 1. */
-  seed?: number;
-  onProgress?: (progress: SynthesisProgress) => void;
-  signal?: AbortSignal;
 }
 
 /** Which implementation runs the kernels. */
@@ -130,8 +150,9 @@ export interface CreatePatchMatchOptions {
    */
   backend?: PatchMatchBackend;
   /**
-   * Working-memory limit in bytes for one call (images, masks, field, voting buffers). Calls that
-   * need more throw. Defaults to 1 GiB; at most 4 GiB - 64 KiB (the WebAssembly 32-bit limit).
+   * Working-memory limit in bytes for one call (images, masks, field, voting buffers, and the
+   * copies of the inputs). A call that would need more fails before allocating anything.
+   * Defaults to 1 GiB; at least 1 MiB, at most 4 GiB - 64 KiB (the WebAssembly 32-bit limit).
    */
   maxMemoryBytes?: number;
 }
@@ -143,8 +164,25 @@ export interface PatchMatch {
   readonly maxMemoryBytes: number;
   /** Current size of the WebAssembly linear memory in bytes (0 on the 'js' backend). It grows to fit the largest call so far and is then reused. */
   readonly memoryBytes: number;
-  nnf(target: RgbaImage, source: RgbaImage, options?: NnfOptions): Nnf;
+  /**
+   * Computes a nearest-neighbour field from the target's patches to the source's. Validates
+   * everything and copies the images, masks and initial field synchronously, before it returns
+   * the promise: changing them afterwards does not change the result. The work runs in slices on
+   * the calling thread, returning to the event loop every ~16 ms, so timers and `signal` fire
+   * during it. Calls on one engine run one after another.
+   */
+  nnf(target: RgbaImage, source: RgbaImage, options?: NnfOptions): Promise<Nnf>;
+  /** Rebuilds a target image from the source patches a field points at (synchronous). */
   vote(nnf: Nnf, source: RgbaImage, options?: VoteOptions): RgbaImage;
+  /**
+   * Fills the masked pixels of `image` from its other pixels. Validates everything and copies
+   * the image and mask synchronously, before it returns the promise: changing them afterwards
+   * (for instance in `onProgress`) does not change the result.
+   */
   inpaint(image: RgbaImage, mask: Mask, options?: InpaintOptions): Promise<RgbaImage>;
+  /**
+   * Synthesises a `width x height` texture from `sample`. Validates everything and copies the
+   * sample synchronously, before it returns the promise.
+   */
   synthesizeTexture(sample: RgbaImage, options: TextureOptions): Promise<RgbaImage>;
 }

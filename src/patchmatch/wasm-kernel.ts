@@ -1,6 +1,6 @@
 import { PATCHMATCH_WASM_BASE64 } from './generated/patchmatch-wasm.js';
-import type { FieldJob, FieldResult, IterationHook, Kernel, VoteJob } from './kernel.js';
-import type { RgbaImage } from './types.js';
+import type { FieldJob, FieldRun, Kernel, VoteJob } from './kernel.js';
+import { fieldLayout, voteLayout } from './layout.js';
 
 /** The exports of assembly/patchmatch.ts (pointers are byte offsets into `memory`). */
 interface PatchMatchExports {
@@ -16,8 +16,8 @@ interface PatchMatchExports {
     seed: number,
   ): void;
   patchDistance(tx: number, ty: number, sx: number, sy: number): number;
-  initialise(initialXPtr: number, initialYPtr: number, hasInitial: number, rowStart: number, rowEnd: number): void;
-  iterate(reverse: number, rowStart: number, rowEnd: number): void;
+  initialise(initialXPtr: number, initialYPtr: number, hasInitial: number, start: number, end: number): void;
+  iterate(reverse: number, start: number, end: number): void;
   vote(
     fieldXPtr: number, fieldYPtr: number, fieldWidth: number, fieldHeight: number, patchSize: number,
     sourcePtr: number, sourceWidth: number,
@@ -67,139 +67,118 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     return bytes;
   }
-  throw new Error('createPatchMatch: no base64 decoder (atob) in this environment');
+  throw new Error('createPatchMatch: no base64 decoder (atob) in this environment.');
+}
+
+/** Copies RGBA into linear memory with alpha zeroed (so whole 4-pixel loads can be differenced). */
+function copyRgb(mem: Uint8Array, ptr: number, data: Uint8Array | Uint8ClampedArray): void {
+  mem.set(data, ptr);
+  for (let i = ptr + 3, end = ptr + data.length; i < end; i += 4) mem[i] = 0;
 }
 
 /**
- * Lays buffers out one after another from the module's heap base, 16-byte aligned. The arena is
- * reset at every call, and memory only grows when a call needs more than any call before, so
+ * Creates the WebAssembly SIMD kernel over a fresh instance of the cached module. Buffers are laid
+ * out from the module's heap base by layout.ts. A field run holds its region until released; a
+ * vote meanwhile goes above it. Memory only grows when a call needs more than any call before, so
  * repeated calls of one size never grow it.
  */
-class Arena {
-  private top: number;
-  constructor(private readonly ex: PatchMatchExports, private readonly base: number) {
-    this.top = base;
-  }
-  reset(): void {
-    this.top = this.base;
-  }
-  /** Reserves `bytes` (+16 readable slack bytes) and returns the pointer. */
-  take(bytes: number): number {
-    const ptr = this.top;
-    // Arithmetic, not bit masks: offsets may exceed 2^31.
-    this.top = ptr + Math.ceil((bytes + 16) / 16) * 16;
-    return ptr;
-  }
-  /** Grows memory to cover everything taken so far. */
-  commit(): void {
-    const have = this.ex.memory.buffer.byteLength;
-    if (this.top <= have) return;
-    try {
-      this.ex.memory.grow(Math.ceil((this.top - have) / PAGE));
-    } catch (err) {
-      throw new Error(
-        `PatchMatch: could not grow WebAssembly memory from ${Math.round(have / 2 ** 20)} MiB to ${Math.ceil(this.top / 2 ** 20)} MiB (${String(err)}); use smaller images or the 'js' backend`,
-      );
-    }
-  }
-}
-
-/** Copies RGBA into the arena with alpha zeroed (so whole 4-pixel loads can be differenced). */
-function copyRgb(mem: Uint8Array, ptr: number, image: RgbaImage): void {
-  const d = image.data;
-  mem.set(d, ptr);
-  for (let i = ptr + 3, end = ptr + d.length; i < end; i += 4) mem[i] = 0;
-}
-
-/** Creates the WebAssembly SIMD kernel over a fresh instance of the cached module. */
 export async function createWasmKernel(): Promise<Kernel> {
   const module = await compilePatchMatchModule();
   const instance = await WebAssembly.instantiate(module, {});
   const ex = instance.exports as unknown as PatchMatchExports;
-  const arena = new Arena(ex, ex.heapBase());
+  const base = ex.heapBase();
+  /** End of the region held by the field run in progress (base when none). */
+  let fieldTop = base;
 
-  const field = (job: FieldJob, hook: IterationHook | null): FieldResult => {
+  /** Grows memory to cover [0, top); errors name `where`. */
+  const reserve = (where: string, top: number): void => {
+    const have = ex.memory.buffer.byteLength;
+    if (top <= have) return;
+    try {
+      ex.memory.grow(Math.ceil((top - have) / PAGE));
+    } catch (err) {
+      throw new Error(
+        `${where}: could not grow WebAssembly memory from ${Math.round(have / 2 ** 20)} MiB to ${Math.ceil(top / 2 ** 20)} MiB (${err instanceof Error ? err.name : 'error'}); use smaller images or the 'js' backend.`,
+      );
+    }
+  };
+
+  const startField = (job: FieldJob): FieldRun => {
+    if (fieldTop !== base) throw new Error(`${job.where}: a field computation is already in progress on this engine.`);
     const { target, source, patchSize: p } = job;
     const fw = target.width - p + 1;
     const fh = target.height - p + 1;
     const n = fw * fh;
-    arena.reset();
-    const tPtr = arena.take(target.data.length);
-    const sPtr = arena.take(source.data.length);
-    const validPtr = arena.take(job.valid.length);
-    const listPtr = arena.take(job.validList.length * 4);
-    const activePtr = arena.take(n);
-    const xPtr = arena.take(n * 4);
-    const yPtr = arena.take(n * 4);
-    const dPtr = arena.take(n * 4);
     const hasInitial = job.initialX !== null && job.initialY !== null;
-    const ixPtr = hasInitial ? arena.take(n * 4) : 0;
-    const iyPtr = hasInitial ? arena.take(n * 4) : 0;
-    arena.commit();
-
+    const at = fieldLayout({
+      targetWidth: target.width, targetHeight: target.height, sourceWidth: source.width, sourceHeight: source.height,
+      patchSize: p, validCount: job.validList.length, withInitial: hasInitial,
+    });
+    reserve(job.where, base + at.bytes);
+    fieldTop = base + at.bytes;
     const mem = new Uint8Array(ex.memory.buffer);
-    copyRgb(mem, tPtr, target);
-    copyRgb(mem, sPtr, source);
-    mem.set(job.valid, validPtr);
-    new Int32Array(ex.memory.buffer, listPtr, job.validList.length).set(job.validList);
-    mem.set(job.active, activePtr);
+    copyRgb(mem, base + at.target, target.data);
+    copyRgb(mem, base + at.source, source.data);
+    mem.set(job.valid, base + at.valid);
+    new Int32Array(ex.memory.buffer, base + at.validList, job.validList.length).set(job.validList);
+    mem.set(job.active, base + at.active);
     if (hasInitial) {
-      new Int32Array(ex.memory.buffer, ixPtr, n).set(job.initialX!);
-      new Int32Array(ex.memory.buffer, iyPtr, n).set(job.initialY!);
+      new Int32Array(ex.memory.buffer, base + at.initialX, n).set(job.initialX!);
+      new Int32Array(ex.memory.buffer, base + at.initialY, n).set(job.initialY!);
     }
+    const xPtr = base + at.x;
+    const yPtr = base + at.y;
+    const dPtr = base + at.distance;
     ex.setup(
-      tPtr, target.width, target.height, sPtr, source.width, source.height, p,
-      validPtr, listPtr, job.validList.length, activePtr, xPtr, yPtr, dPtr, job.seed >>> 0,
+      base + at.target, target.width, target.height, base + at.source, source.width, source.height, p,
+      base + at.valid, base + at.validList, job.validList.length, base + at.active, xPtr, yPtr, dPtr, job.seed >>> 0,
     );
-    ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, 0, fh);
-    const distanceView = () => new Uint32Array(ex.memory.buffer, dPtr, n);
-    hook?.(0, distanceView());
-    for (let it = 0; it < job.iterations; it++) {
-      ex.iterate(it & 1, 0, fh);
-      hook?.(it + 1, distanceView());
-    }
+    const ixPtr = hasInitial ? base + at.initialX : 0;
+    const iyPtr = hasInitial ? base + at.initialY : 0;
+    let live = true;
+    const alive = () => {
+      if (!live) throw new Error(`${job.where}: the field run was released.`);
+    };
     return {
-      x: new Int32Array(ex.memory.buffer, xPtr, n).slice(),
-      y: new Int32Array(ex.memory.buffer, yPtr, n).slice(),
-      distance: distanceView().slice(),
+      initialise: (start, end) => {
+        alive();
+        ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, start, end);
+      },
+      iterate: (reverse, start, end) => {
+        alive();
+        ex.iterate(reverse ? 1 : 0, start, end);
+      },
+      // A fresh view each time: growing memory (a vote meanwhile) detaches the old buffer.
+      distances: () => new Uint32Array(ex.memory.buffer, dPtr, n),
+      result: () => ({
+        x: new Int32Array(ex.memory.buffer, xPtr, n).slice(),
+        y: new Int32Array(ex.memory.buffer, yPtr, n).slice(),
+        distance: new Uint32Array(ex.memory.buffer, dPtr, n).slice(),
+      }),
+      release: () => {
+        if (live) fieldTop = base;
+        live = false;
+      },
     };
   };
 
   const vote = (job: VoteJob): Uint8ClampedArray => {
     const n = job.fieldWidth * job.fieldHeight;
     const nPix = job.targetWidth * job.targetHeight;
-    arena.reset();
-    const xPtr = arena.take(n * 4);
-    const yPtr = arena.take(n * 4);
-    const sPtr = arena.take(job.source.data.length);
-    const wPtr = job.weights !== null ? arena.take(n * 8) : 0;
-    const accPtr = arena.take(nPix * 32);
-    const outPtr = arena.take(nPix * 4);
-    arena.commit();
+    const at = voteLayout(n, job.source.data.length / 4, nPix, job.weights !== null);
+    const start = fieldTop;
+    reserve(job.where, start + at.bytes);
     const buf = ex.memory.buffer;
-    new Int32Array(buf, xPtr, n).set(job.fieldX);
-    new Int32Array(buf, yPtr, n).set(job.fieldY);
-    new Uint8Array(buf).set(job.source.data, sPtr);
-    if (job.weights !== null) new Float64Array(buf, wPtr, n).set(job.weights);
+    new Int32Array(buf, start + at.x, n).set(job.fieldX);
+    new Int32Array(buf, start + at.y, n).set(job.fieldY);
+    new Uint8Array(buf).set(job.source.data, start + at.source);
+    if (job.weights !== null) new Float64Array(buf, start + at.weights, n).set(job.weights);
     ex.vote(
-      xPtr, yPtr, job.fieldWidth, job.fieldHeight, job.patchSize, sPtr, job.source.width,
-      wPtr, accPtr, outPtr, job.targetWidth, job.targetHeight,
+      start + at.x, start + at.y, job.fieldWidth, job.fieldHeight, job.patchSize, start + at.source, job.source.width,
+      job.weights !== null ? start + at.weights : 0, start + at.accumulator, start + at.output, job.targetWidth, job.targetHeight,
     );
-    return new Uint8ClampedArray(ex.memory.buffer.slice(outPtr, outPtr + nPix * 4));
+    return new Uint8ClampedArray(ex.memory.buffer.slice(start + at.output, start + at.output + nPix * 4));
   };
 
-  return { name: 'wasm', field, vote, memoryBytes: () => ex.memory.buffer.byteLength };
-}
-
-/** Bytes of linear memory a field computation needs (mirrors the layout above). */
-export function fieldBytes(tw: number, th: number, sw: number, sh: number, p: number, nValid: number, withInitial: boolean): number {
-  const r = (b: number) => Math.ceil((b + 16) / 16) * 16;
-  const n = (tw - p + 1) * (th - p + 1);
-  return 65536 + r(tw * th * 4) + r(sw * sh * 4) + r((sw - p + 1) * (sh - p + 1)) + r(nValid * 4) + r(n) + 3 * r(n * 4) + (withInitial ? 2 * r(n * 4) : 0);
-}
-
-/** Bytes of linear memory a vote needs. */
-export function voteBytes(n: number, sourcePixels: number, targetPixels: number, withWeights: boolean): number {
-  const r = (b: number) => Math.ceil((b + 16) / 16) * 16;
-  return 65536 + 2 * r(n * 4) + r(sourcePixels * 4) + (withWeights ? r(n * 8) : 0) + r(targetPixels * 32) + r(targetPixels * 4);
+  return { name: 'wasm', startField, vote, memoryBytes: () => ex.memory.buffer.byteLength };
 }

@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const pmSingle = await createPatchMatch({ backend: 'wasm' });
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    single = pmSingle.nnf(fieldTarget, fieldSource, PARALLEL_CASE.options);
+    single = await pmSingle.nnf(fieldTarget, fieldSource, PARALLEL_CASE.options);
     singleTimes.push(performance.now() - t);
   }
   const nodeTwoTimes: number[] = [];

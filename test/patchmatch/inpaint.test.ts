@@ -109,7 +109,7 @@ describePatchMatch('PatchMatch.synthesizeTexture', (pm) => {
     // Output patches should resemble sample patches: the mean SSD of a 7x7 output patch to its
     // best sample match stays below an RMS error of 32 per value (49 * 3 * 32^2); an output of
     // sample pixels in random order measures about 10^6 (RMS ~85), the EM result about 9 * 10^4.
-    const nnf = pm().nnf(out, sample, { iterations: 6, seed: 1 });
+    const nnf = await pm().nnf(out, sample, { iterations: 6, seed: 1 });
     expect(meanDistance(nnf)).toBeLessThan(49 * 3 * 32 * 32);
   });
 
@@ -121,7 +121,7 @@ describePatchMatch('PatchMatch.synthesizeTexture', (pm) => {
     const sample = loadFixture('brick-64x64.png');
     for (const seed of [1, 2]) {
       const out = await pm().synthesizeTexture(sample, { width: 128, height: 128, patchSize: 9, seed });
-      const back = pm().nnf(sample, out, { patchSize: 9, iterations: 10, seed: 1 });
+      const back = await pm().nnf(sample, out, { patchSize: 9, iterations: 10, seed: 1 });
       expect(meanDistance(back) / (3 * 81)).toBeLessThan(11);
     }
   });

@@ -11,7 +11,7 @@ describe('PatchMatch wasm memory', () => {
     const s = randomImage(80, 60, 2);
     const hole = { width: 64, height: 48, data: new Uint8Array(64 * 48).fill(1, 64 * 20, 64 * 24) };
     const round = async (engine: PatchMatch, k: number) => {
-      const nnf = engine.nnf(t, s, { iterations: 2, seed: k });
+      const nnf = await engine.nnf(t, s, { iterations: 2, seed: k });
       engine.vote(nnf, s, { weights: Array.from(nnf.distance, (d) => 1 / (1 + d)) });
       await engine.inpaint(t, hole, { emIterations: 1, seed: k });
     };

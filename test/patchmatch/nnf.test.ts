@@ -44,10 +44,10 @@ const caseArb = fc
 let exactField: Float64Array | undefined;
 
 describePatchMatch('PatchMatch.nnf', (pm) => {
-  it('keeps offsets in range, off masked source patches, with exact distances', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const nnf = pm().nnf(c.target, c.source, { patchSize: c.p, iterations: c.iterations, seed: c.seed, sourceMask: c.sourceMask });
+  it('keeps offsets in range, off masked source patches, with exact distances', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, async (c) => {
+        const nnf = await pm().nnf(c.target, c.source, { patchSize: c.p, iterations: c.iterations, seed: c.seed, sourceMask: c.sourceMask });
         expect(nnf.width).toBe(c.target.width - c.p + 1);
         expect(nnf.height).toBe(c.target.height - c.p + 1);
         for (let i = 0; i < nnf.width * nnf.height; i++) {
@@ -61,11 +61,11 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
     );
   });
 
-  it('never increases the mean distance between iterations', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
+  it('never increases the mean distance between iterations', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, async (c) => {
         const means: number[] = [];
-        pm().nnf(c.target, c.source, {
+        await pm().nnf(c.target, c.source, {
           patchSize: c.p, iterations: 5, seed: c.seed, sourceMask: c.sourceMask,
           onProgress: (info) => means.push(info.meanDistance),
         });
@@ -76,36 +76,36 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
     );
   });
 
-  it('is deterministic for a seed and differs across seeds', () => {
+  it('is deterministic for a seed and differs across seeds', async () => {
     const t = randomImage(30, 20, 3);
     const s = randomImage(40, 30, 4);
-    const a = pm().nnf(t, s, { seed: 5 });
-    const b = pm().nnf(t, s, { seed: 5 });
-    const c = pm().nnf(t, s, { seed: 6, iterations: 0 });
+    const a = await pm().nnf(t, s, { seed: 5 });
+    const b = await pm().nnf(t, s, { seed: 5 });
+    const c = await pm().nnf(t, s, { seed: 6, iterations: 0 });
     expect(b.x).toEqual(a.x);
     expect(b.y).toEqual(a.y);
     expect(b.distance).toEqual(a.distance);
     expect(c.x).not.toEqual(a.x);
   });
 
-  it('ignores alpha', () => {
+  it('ignores alpha', async () => {
     const t = randomImage(20, 20, 1);
     const s = randomImage(24, 22, 2);
     const t2 = { ...t, data: Uint8ClampedArray.from(t.data, (v, i) => (i % 4 === 3 ? 255 - v : v)) };
-    expect(pm().nnf(t2, s, { seed: 3 }).distance).toEqual(pm().nnf(t, s, { seed: 3 }).distance);
+    expect((await pm().nnf(t2, s, { seed: 3 })).distance).toEqual((await pm().nnf(t, s, { seed: 3 })).distance);
   });
 
-  it('finds an exact copy: a crop of the source matches with distance 0', () => {
+  it('finds an exact copy: a crop of the source matches with distance 0', async () => {
     const source = loadFixture('coffee-150x100.png');
     const target = crop(source, 40, 30, 48, 36);
-    const nnf = pm().nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
+    const nnf = await pm().nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
     let exact = 0;
     for (let i = 0; i < nnf.distance.length; i++) if (nnf.distance[i] === 0) exact++;
     // Propagation spreads one lucky exact hit across the whole crop.
     expect(exact / nnf.distance.length).toBeGreaterThan(0.99);
   });
 
-  it('comes within 7% of the exact nearest-neighbour field on real photographs', () => {
+  it('comes within 7% of the exact nearest-neighbour field on real photographs', async () => {
     // The target is cut from one photograph, the source from another (no exact copies exist).
     const target = crop(loadFixture('chelsea-112x75.png'), 30, 20, 40, 32);
     const source = crop(loadFixture('coffee-150x100.png'), 50, 30, 56, 48);
@@ -113,19 +113,19 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
     exactField ??= bruteForceDistances(target, source, p);
     const exact = exactField;
     const exactMean = exact.reduce((a, b) => a + b, 0) / exact.length;
-    const nnf = pm().nnf(target, source, { patchSize: p, iterations: 5, seed: 1 });
+    const nnf = await pm().nnf(target, source, { patchSize: p, iterations: 5, seed: 1 });
     for (let i = 0; i < exact.length; i++) expect(nnf.distance[i]!).toBeGreaterThanOrEqual(exact[i]!);
     const ratio = meanDistance(nnf) / exactMean;
     expect(ratio).toBeGreaterThanOrEqual(1);
     expect(ratio).toBeLessThan(1.07);
   });
 
-  it('searches only patches touching the target mask', () => {
+  it('searches only patches touching the target mask', async () => {
     const t = randomImage(20, 16, 8);
     const s = randomImage(20, 16, 9);
     const data = new Uint8Array(20 * 16);
     data[8 * 20 + 10] = 1;
-    const nnf = pm().nnf(t, s, { patchSize: 3, seed: 2, targetMask: { width: 20, height: 16, data } });
+    const nnf = await pm().nnf(t, s, { patchSize: 3, seed: 2, targetMask: { width: 20, height: 16, data } });
     for (let y = 0; y < nnf.height; y++) {
       for (let x = 0; x < nnf.width; x++) {
         const i = y * nnf.width + x;
@@ -136,7 +136,7 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
     }
   });
 
-  it('starts from an initial field', () => {
+  it('starts from an initial field', async () => {
     const source = loadFixture('coffee-150x100.png');
     const target = crop(source, 20, 20, 30, 30);
     const n = 24 * 24;
@@ -146,7 +146,7 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
       y[i] = 20 + Math.floor(i / 24);
     }
     const initial = { width: 24, height: 24, patchSize: 7, x, y, distance: new Uint32Array(n) };
-    const nnf = pm().nnf(target, source, { iterations: 0, initial });
+    const nnf = await pm().nnf(target, source, { iterations: 0, initial });
     expect(nnf.x).toEqual(x);
     expect(Math.max(...nnf.distance)).toBe(0);
   });
@@ -161,12 +161,12 @@ describe('PatchMatch wasm and js backends', () => {
     expect(wasm.backend).toBe('wasm');
   });
 
-  it('give bit-identical fields and votes', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
+  it('give bit-identical fields and votes', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, async (c) => {
         const options = { patchSize: c.p, iterations: c.iterations, seed: c.seed, sourceMask: c.sourceMask };
-        const a = wasm.nnf(c.target, c.source, options);
-        const b = js.nnf(c.target, c.source, options);
+        const a = await wasm.nnf(c.target, c.source, options);
+        const b = await js.nnf(c.target, c.source, options);
         expect(a.x).toEqual(b.x);
         expect(a.y).toEqual(b.y);
         expect(a.distance).toEqual(b.distance);

@@ -27,7 +27,7 @@ describe('createParallelPatchMatch', () => {
   it('with one worker equals the single-threaded field exactly', async () => {
     for (const seed of [0, 1, 77]) {
       const a = await one.nnf(target, source, { patchSize: 5, iterations: 4, seed });
-      const b = pm.nnf(target, source, { patchSize: 5, iterations: 4, seed });
+      const b = await pm.nnf(target, source, { patchSize: 5, iterations: 4, seed });
       expect(Array.from(a.x)).toEqual(Array.from(b.x));
       expect(Array.from(a.y)).toEqual(Array.from(b.y));
       expect(Array.from(a.distance)).toEqual(Array.from(b.distance));

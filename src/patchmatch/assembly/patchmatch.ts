@@ -35,7 +35,7 @@ let hasTail: bool = false;
 let tailMask: v128 = i32x4.splat(0);
 let rng: u32 = 0;
 
-// Must match SEED_MIX and ZERO_STATE in ../js-kernel.ts.
+// Must match SEED_MIX and ZERO_STATE in ../prng.ts.
 const SEED_MIX: u32 = 0x9e3779b9;
 const ZERO_STATE: u32 = 0x6d2b79f5;
 const NONE: u32 = 0xffffffff;
@@ -47,7 +47,7 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 
-/** xorshift32 (Marsaglia 2003). Must match nextRandom() in ../js-kernel.ts. */
+/** xorshift32 (Marsaglia 2003). Must match xorshift32() in ../prng.ts. */
 @inline function nextRandom(): u32 {
   let x = rng;
   x ^= x << 13;
@@ -79,7 +79,7 @@ export function setup(
   hasTail = tail != 0;
   // Keep the first `tail` pixels (4 bytes each) of the last load of a row.
   tailMask = i32x4(tail > 0 ? -1 : 0, tail > 1 ? -1 : 0, tail > 2 ? -1 : 0, 0);
-  // Must match the seeding in ../js-kernel.ts.
+  // Must match seedState() in ../prng.ts.
   rng = seed ^ SEED_MIX;
   if (rng == 0) rng = ZERO_STATE;
 }
@@ -146,11 +146,11 @@ export function patchDistance(tx: i32, ty: i32, sx: i32, sy: i32): u32 {
  * usable start; all draws are made anyway, so the random sequence does not depend on the seed
  * field). Several draws cost little once and leave fewer very bad starting matches, which a
  * small target (short propagation runs) otherwise only repairs after many iterations. Only field
- * rows rowStart..rowEnd-1 are initialised. Must match initialise() in ../js-kernel.ts.
+ * entries start..end-1 (scan order, i = y * fw + x) are initialised; the PRNG state carries over,
+ * so consecutive ranges give exactly one whole call. Must match initialise() in ../js-kernel.ts.
  */
-export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, rowStart: i32, rowEnd: i32): void {
-  const n = rowEnd * fw;
-  for (let i = rowStart * fw; i < n; i++) {
+export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, start: i32, end: i32): void {
+  for (let i = start; i < end; i++) {
     const o = <usize>i << 2;
     if (load<u8>(activePtr + i) == 0) {
       store<i32>(nxPtr + o, -1);
@@ -186,83 +186,84 @@ export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: b
 }
 
 /**
- * One PatchMatch iteration: propagation from the two already-visited neighbours, then random
- * search with a window halving from the larger source dimension down to 1 pixel. `reverse`
- * scans bottom-right to top-left (the odd iterations). Only field rows rowStart..rowEnd-1 are
- * updated (a band, for the worker-thread variant; 0..fh for the whole field); the rows just
- * outside the band are read as they are. Must match iterate() in ../js-kernel.ts.
+ * One PatchMatch iteration over field entries start..end-1 (scan order, i = y * fw + x):
+ * propagation from the two already-visited neighbours, then random search with a window halving
+ * from the larger source dimension down to 1 pixel. `reverse` visits end-1 down to start (the
+ * odd iterations). A whole pass is 0..fw * fh; a band of rows r0..r1 of the worker-thread variant
+ * is r0 * fw..r1 * fw, and the entries just outside the range are read as they are. The PRNG
+ * state carries over, so a pass split into consecutive ranges (descending ones when `reverse`)
+ * gives exactly the field of one whole call. Must match iterate() in ../js-kernel.ts.
  */
-export function iterate(reverse: bool, rowStart: i32, rowEnd: i32): void {
+export function iterate(reverse: bool, start: i32, end: i32): void {
+  if (end <= start) return;
   const step: i32 = reverse ? -1 : 1;
-  const y0: i32 = reverse ? rowEnd - 1 : rowStart;
-  const x0: i32 = reverse ? fw - 1 : 0;
   const startRadius: i32 = max(sw, sh);
   // Globals copied to locals once (see distanceWith).
   const tBase = tPtr, tWidth = tw, sBase = sPtr, sWidth = sw, size = p, chunks = fullChunks, tail = hasTail, mask = tailMask;
   const act = activePtr, xs = nxPtr, ys = nyPtr, ds = ndPtr, valid = validPtr;
   const width = fw, height = fh, sWidthP = sfw, sHeightP = sfh;
-  const rows = rowEnd - rowStart;
+  const count = end - start;
+  let i: i32 = reverse ? end - 1 : start;
+  let y: i32 = i / width;
+  let x: i32 = i - y * width;
   let state = rng;
-  for (let yy = 0; yy < rows; yy++) {
-    const y = y0 + step * yy;
-    for (let xx = 0; xx < width; xx++) {
-      const x = x0 + step * xx;
-      const i = y * width + x;
-      if (load<u8>(act + i) == 0) continue;
-      const o = <usize>i << 2;
-      let bx = load<i32>(xs + o);
-      let by = load<i32>(ys + o);
-      let bd = load<u32>(ds + o);
+  for (let k = 0; k < count; k++, i += step, x += step) {
+    // Row wrap of the running (x, y).
+    if (x == width) { x = 0; y++; } else if (x < 0) { x = width - 1; y--; }
+    if (load<u8>(act + i) == 0) continue;
+    const o = <usize>i << 2;
+    let bx = load<i32>(xs + o);
+    let by = load<i32>(ys + o);
+    let bd = load<u32>(ds + o);
 
-      // Propagation, horizontal neighbour: its match shifted by one pixel.
-      const qx = x - step;
-      if (qx >= 0 && qx < width) {
-        const j = <usize>(i - step);
-        if (load<u8>(act + j) != 0) {
-          const cx = load<i32>(xs + (j << 2)) + step;
-          const cy = load<i32>(ys + (j << 2));
-          if (cx >= 0 && cx < sWidthP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
-            const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
-            if (d < bd) { bx = cx; by = cy; bd = d; }
-          }
-        }
-      }
-      // Propagation, vertical neighbour.
-      const qy = y - step;
-      if (qy >= 0 && qy < height) {
-        const j = <usize>(i - step * width);
-        if (load<u8>(act + j) != 0) {
-          const cx = load<i32>(xs + (j << 2));
-          const cy = load<i32>(ys + (j << 2)) + step;
-          if (cy >= 0 && cy < sHeightP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
-            const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
-            if (d < bd) { bx = cx; by = cy; bd = d; }
-          }
-        }
-      }
-      // Random search around the current best, window clipped to the source. The widest window
-      // (the whole source) gets two draws: it is where a bad match finds a good region at all.
-      let r = startRadius;
-      let draw = 0;
-      while (r >= 1) {
-        const xmin = max(bx - r, 0);
-        const xmax = min(bx + r, sWidthP - 1);
-        const ymin = max(by - r, 0);
-        const ymax = min(by + r, sHeightP - 1);
-        state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom()
-        const cx = xmin + <i32>(state % <u32>(xmax - xmin + 1));
-        state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom()
-        const cy = ymin + <i32>(state % <u32>(ymax - ymin + 1));
-        if ((cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+    // Propagation, horizontal neighbour: its match shifted by one pixel.
+    const qx = x - step;
+    if (qx >= 0 && qx < width) {
+      const j = <usize>(i - step);
+      if (load<u8>(act + j) != 0) {
+        const cx = load<i32>(xs + (j << 2)) + step;
+        const cy = load<i32>(ys + (j << 2));
+        if (cx >= 0 && cx < sWidthP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
           const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
           if (d < bd) { bx = cx; by = cy; bd = d; }
         }
-        if (draw++ > 0) r >>= 1;
       }
-      store<i32>(xs + o, bx);
-      store<i32>(ys + o, by);
-      store<u32>(ds + o, bd);
     }
+    // Propagation, vertical neighbour.
+    const qy = y - step;
+    if (qy >= 0 && qy < height) {
+      const j = <usize>(i - step * width);
+      if (load<u8>(act + j) != 0) {
+        const cx = load<i32>(xs + (j << 2));
+        const cy = load<i32>(ys + (j << 2)) + step;
+        if (cy >= 0 && cy < sHeightP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+          const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
+          if (d < bd) { bx = cx; by = cy; bd = d; }
+        }
+      }
+    }
+    // Random search around the current best, window clipped to the source. The widest window
+    // (the whole source) gets two draws: it is where a bad match finds a good region at all.
+    let r = startRadius;
+    let draw = 0;
+    while (r >= 1) {
+      const xmin = max(bx - r, 0);
+      const xmax = min(bx + r, sWidthP - 1);
+      const ymin = max(by - r, 0);
+      const ymax = min(by + r, sHeightP - 1);
+      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
+      const cx = xmin + <i32>(state % <u32>(xmax - xmin + 1));
+      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
+      const cy = ymin + <i32>(state % <u32>(ymax - ymin + 1));
+      if ((cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+        const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
+        if (d < bd) { bx = cx; by = cy; bd = d; }
+      }
+      if (draw++ > 0) r >>= 1;
+    }
+    store<i32>(xs + o, bx);
+    store<i32>(ys + o, by);
+    store<u32>(ds + o, bd);
   }
   rng = state;
 }
