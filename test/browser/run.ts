@@ -346,8 +346,13 @@ async function main(): Promise<void> {
       assert(changedInside > masked / 2, `only ${changedInside} of ${masked} masked pixels changed`);
       const progress = await page.evaluate(() => document.querySelector<HTMLProgressElement>('#progress')!.value);
       assert(progress === 1, `progress bar at ${progress}`);
+      // For the picture: a second stroke over the spoon's handle, left unfilled, shows the translucent mask.
+      await page.mouse.move(...toPage(415, 70));
+      await page.mouse.down();
+      await page.mouse.move(...toPage(375, 230), { steps: 10 });
+      await page.mouse.up();
       const shot = writeScreenshot ? join(root, 'docs/images/browser-demo.png') : join(userDataDir, 'browser-demo.png');
-      await page.screenshot({ path: shot });
+      await page.screenshot({ path: shot, fullPage: true });
       return `${status}; ${changedInside}/${masked} masked px changed, 0 outside; longest main-thread gap during the fill ${gap.toFixed(0)} ms; screenshot ${(await stat(shot)).size} bytes${writeScreenshot ? ' -> docs/images/browser-demo.png' : ''}`;
     });
 
