@@ -29,7 +29,7 @@ const HELP = `Usage: npx tsx examples/adain-style-transfer.ts [content.png style
 Options:
   --vgg <file>          normalised VGG-19 weights (default models/vgg_normalised.pth)
   --decoder <file>      AdaIN decoder weights (default models/decoder.pth)
-  -o, --out <file>      output PNG (default stylised.png)
+  -o, --out <file>      output PNG (default output/stylised.png)
   --alpha <x>           style strength in [0, 1] (default 1)
   --size <n>            shorter side of content and style images, a multiple of 8 is best (default 256)
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       vgg: { type: 'string', default: 'models/vgg_normalised.pth' },
       decoder: { type: 'string', default: 'models/decoder.pth' },
-      out: { type: 'string', short: 'o', default: 'stylised.png' },
+      out: { type: 'string', short: 'o', default: 'output/stylised.png' },
       alpha: { type: 'string', default: '1' },
       size: { type: 'string', default: '256' },
       backend: { type: 'string', default: 'wasm' },

@@ -28,7 +28,7 @@ const HELP = `Usage: npx tsx examples/cyclegan-from-pytorch.ts <checkpoint.pth|.
 Translates <image> (PNG or JPEG) with a CycleGAN ResNet generator trained in PyTorch.
 
 Options:
-  -o, --out <file>        output PNG (default translated.png)
+  -o, --out <file>        output PNG (default output/translated.png)
   --size <n>              longer side of the network input, rounded to a multiple of 4 (default 256)
   --norm <instance|batch|none>  the generator's normalisation (default instance, as upstream CycleGAN)
   --backend <wasm|cpu>    TensorFlow.js backend (default wasm)
@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      out: { type: 'string', short: 'o', default: 'translated.png' },
+      out: { type: 'string', short: 'o', default: 'output/translated.png' },
       size: { type: 'string', default: '256' },
       norm: { type: 'string', default: 'instance' },
       backend: { type: 'string', default: 'wasm' },

@@ -29,7 +29,7 @@ const HELP = `Usage: npx tsx examples/cyclegan-train.ts <dataset-dir> [options]
        npx tsx examples/cyclegan-train.ts --demo-data [options]
 
 Options:
-  --out <dir>           checkpoints and samples (default cyclegan-run)
+  --out <dir>           checkpoints and samples (default output/cyclegan-run)
   --steps <n>           training steps, one A and one B image each (default 100)
   --size <n>            crop side, a multiple of 4 (default 64; the paper uses 256)
   --ngf <n>             generator width (default 8; the paper uses 64)
@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      out: { type: 'string', default: 'cyclegan-run' },
+      out: { type: 'string', default: 'output/cyclegan-run' },
       steps: { type: 'string', default: '100' },
       size: { type: 'string', default: '64' },
       ngf: { type: 'string', default: '8' },

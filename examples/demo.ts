@@ -8,6 +8,9 @@
  *   npm run demo -- --quick           # tiny models and 3 training steps (a smoke test)
  *   npm run demo -- --backend cpu     # train on tfjs-backend-cpu instead of wasm
  *
+ * The README's pictures in docs/images are copies of three of the files it writes; after a full run,
+ * `node scripts/check-demo-pictures.mjs` checks that they still are.
+ *
  * Parts:
  * - patchmatch: removes the spoon from a CC0 photograph with PatchMatch inpainting (WebAssembly SIMD).
  * - texture: grows a 128x128 crop of a CC0 brick texture into a 320x320 texture.
@@ -24,7 +27,7 @@ import { runInpainting } from './demo/inpainting-part';
 import { runPix2Pix } from './demo/pix2pix-part';
 import { FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './demo/settings';
 import { createPatchMatch, type Mask, type PatchMatch } from '../src/patchmatch/index';
-import { createProgressBar, imageGrid, readImage, writePng, type ImageRGBA } from '../src/node/index';
+import { createProgressBar, imageGrid, readImage, resizeImage, writePng, type ImageRGBA } from '../src/node/index';
 
 const assets = new URL('./assets/', import.meta.url);
 
@@ -93,11 +96,14 @@ const parts: Record<string, Part> = {
       const progress = progressReporter('inpaint');
       const filled = await timed('inpaint (7x7 patches)', () => pm.inpaint(image, mask, { patchSize: 7, seed: 1, onProgress: (p) => progress.update(p.fraction) }));
       progress.stop();
-      const files = [join(out, 'patchmatch-input.png'), join(out, 'patchmatch-mask.png'), join(out, 'patchmatch-result.png'), join(out, 'patchmatch-side-by-side.png')];
+      const files = ['patchmatch-input.png', 'patchmatch-mask.png', 'patchmatch-result.png', 'patchmatch-side-by-side.png', 'patchmatch-readme.png'].map((f) => join(out, f));
+      const sideBySide = imageGrid([[showMask(image, mask), filled]], { padding: 8 });
       await writePng(files[0]!, image);
       await writePng(files[1]!, showMask(image, mask));
       await writePng(files[2]!, filled);
-      await writePng(files[3]!, imageGrid([[showMask(image, mask), filled]], { padding: 8 }));
+      await writePng(files[3]!, sideBySide);
+      // The README's picture (docs/images/demo-patchmatch.png): the side-by-side at 60%.
+      await writePng(files[4]!, resizeImage(sideBySide, Math.round(sideBySide.width * 0.6), Math.round(sideBySide.height * 0.6)));
       return files;
     },
   },

@@ -33,7 +33,7 @@ Synthesises a texture like [sample.png] (a path, or a file name in examples/asse
 default brick.png) by matching Gram matrices of a random multi-scale conv net.
 
 Options:
-  -o, --out <file>      output PNG: sample | result (default texture.png)
+  -o, --out <file>      output PNG: sample | result (default output/texture.png)
   --size <n>            side of the synthesised image and of the sample crop (default 64)
   --crop <n>            side of the square taken from the sample before resizing to --size (default 256)
   --steps <n>           Adam steps on the pixels (default 200)
@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      out: { type: 'string', short: 'o', default: 'texture.png' },
+      out: { type: 'string', short: 'o', default: 'output/texture.png' },
       size: { type: 'string', default: '64' },
       crop: { type: 'string', default: '256' },
       steps: { type: 'string', default: '200' },

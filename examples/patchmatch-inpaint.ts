@@ -7,7 +7,7 @@
  *   npx tsx examples/patchmatch-inpaint.ts --help
  *
  * With no arguments it reads examples/assets/coffee.png, cuts a disc-shaped hole in it and
- * writes the hole (in red) and the filled picture side by side to `inpainted.png`.
+ * writes the hole (in red) and the filled picture side by side to `output/inpainted.png`.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,7 +20,7 @@ Fills the white pixels of mask.png (same size as image.png) with PatchMatch.
 Without image and mask: examples/assets/coffee.png and a generated disc-shaped hole.
 
 Options:
-  -o, --out <file>        output PNG (default inpainted.png)
+  -o, --out <file>        output PNG (default output/inpainted.png)
   --patch-size <n>        odd patch side (default 7)
   --seed <n>              PRNG seed (default 1)
   --backend <wasm|js>     kernel implementation (default wasm, js when SIMD is missing)
@@ -55,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      out: { type: 'string', short: 'o', default: 'inpainted.png' },
+      out: { type: 'string', short: 'o', default: 'output/inpainted.png' },
       'patch-size': { type: 'string', default: '7' },
       seed: { type: 'string', default: '1' },
       backend: { type: 'string', default: 'wasm' },

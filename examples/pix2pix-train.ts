@@ -39,7 +39,7 @@ const HELP = `Usage: npx tsx examples/pix2pix-train.ts <dataset-dir> [options]
        npx tsx examples/pix2pix-train.ts --demo-data [options]
 
 Options:
-  --out <dir>           checkpoints and samples (default pix2pix-run)
+  --out <dir>           checkpoints and samples (default output/pix2pix-run)
   --steps <n>           training steps, one image pair each (default 200)
   --size <n>            crop side, a power of two >= 32 (default 64; the paper uses 256)
   --ngf <n>             generator width (default 16; the paper uses 64)
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      out: { type: 'string', default: 'pix2pix-run' },
+      out: { type: 'string', default: 'output/pix2pix-run' },
       steps: { type: 'string', default: '200' },
       size: { type: 'string', default: '64' },
       ngf: { type: 'string', default: '16' },

@@ -14,5 +14,7 @@ export default defineConfig({
     assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
     chunkSizeWarningLimit: 4096,
   },
+  // The PatchMatch fill runs in a module worker (src/fill-worker.ts); ES output lets it share chunks.
+  worker: { format: 'es' },
   server: { fs: { allow: ['../..'] } },
 });

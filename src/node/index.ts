@@ -30,4 +30,4 @@ export type { UnalignedDatasetOptions } from './unaligned-dataset';
 export { createProgressBar } from './progress-bar';
 export type { ProgressBar, ProgressBarOptions, ProgressStream } from './progress-bar';
 export { saveTrainer, loadTrainer } from './trainer-files';
-export type { ResumableTrainer } from './trainer-files';
+export type { ResumableTrainer, SavedTrainerInfo, SaveTrainerOptions } from './trainer-files';

@@ -16,7 +16,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { cropValues, demoNetworkOutput } from '../../examples/web/src/demo-network';
+import { runDemoModel, type DemoModelResult } from '../../examples/web/src/demo-model';
 import { PARALLEL_CASE, cropImage, meanFieldDistance } from '../../examples/web/src/parallel-field';
 import { initBackend } from '../../src/backend/init-backend';
 import { readImage } from '../../src/node/index';
@@ -28,9 +28,9 @@ const webDir = join(root, 'examples/web');
 const distDir = join(webDir, 'dist');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const writeScreenshot = process.argv.includes('--screenshot');
-/** Browser wasm vs Node wasm: the same XNNPACK kernels on the same inputs. */
+/** Trained network, browser wasm vs Node wasm: the same XNNPACK kernels on the same inputs. */
 const WASM_TOLERANCE = 1e-5;
-/** Browser cpu vs Node wasm: different kernels, float32 rounding only. */
+/** Trained network, browser cpu vs Node wasm: different kernels, float32 rounding only. */
 const CPU_TOLERANCE = 1e-4;
 /**
  * Two-band field vs the single-threaded one: different random draws (band 1 has its own seed) and
@@ -141,13 +141,17 @@ async function main(): Promise<void> {
   await build({ root: webDir, configFile: join(webDir, 'vite.config.ts'), logLevel: 'warn' });
   console.log(`built examples/web in ${(performance.now() - t0).toFixed(0)} ms`);
 
-  // Node's reference: the same network code and image on tfjs-backend-wasm.
+  // Node's reference: the same network code, weights and textures on tfjs-backend-wasm.
   await initBackend('wasm');
   const coffee = await readImage(join(root, 'examples/assets/coffee.png'));
-  const nodeInput = cropValues(coffee);
+  const modelHeader = await readFile(join(webDir, 'model/inpainting-generator.json'), 'utf8');
+  const modelBytes = await readFile(join(webDir, 'model/inpainting-generator.bin'));
+  const modelData = modelBytes.buffer.slice(modelBytes.byteOffset, modelBytes.byteOffset + modelBytes.byteLength) as ArrayBuffer;
+  const textures = await Promise.all(['brick.png', 'gravel.png'].map((f) => readImage(join(root, 'examples/assets', f))));
+  const runNodeModel = () => runDemoModel(modelHeader, modelData, textures);
   const before = tf.memory().numTensors;
   t0 = performance.now();
-  const nodeOutput = await demoNetworkOutput(coffee);
+  const nodeModel: DemoModelResult = await runNodeModel();
   const nodeMs = performance.now() - t0;
   assert(tf.memory().numTensors === before, 'the network leaked tensors in Node');
 
@@ -202,6 +206,11 @@ async function main(): Promise<void> {
       if (msg.type() === 'error') consoleErrors.push(msg.text());
     });
     page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
+    // The page's PatchMatch fill worker (vite names its file fill-worker-<hash>.js).
+    const fillWorkers: string[] = [];
+    page.on('worker', (w) => {
+      if (/fill-worker/.test(w.url())) fillWorkers.push(w.url());
+    });
     page.on('response', (res) => {
       if (res.status() >= 400) consoleErrors.push(`HTTP ${res.status()} for ${res.url()}`);
       if (res.url().endsWith('.wasm')) wasmResponses.push({ url: res.url(), type: res.headers()['content-type'] ?? '' });
@@ -230,26 +239,53 @@ async function main(): Promise<void> {
       return `pm.backend = ${backend}, shown as "${shown}"`;
     });
 
-    await test('network input decoded in the browser equals Node\'s', async () => {
-      const input = await page.evaluate(() => window.__tfjsSynthDemo.cropInput());
-      const d = maxAbsDiff(input, nodeInput);
-      assert(d === 0, `crop input differs by up to ${d}`);
+    await test('the status line follows the state: what to do, the painted pixels, "Paint a mask first" only while nothing is painted', async () => {
+      const status = async () => (await page.textContent('#fill-status'))!;
+      const first = await status();
+      assert(first === 'Paint over what should disappear, then press Fill', `at start: "${first}"`);
+      await page.click('#fill');
+      const empty = await status();
+      assert(empty === 'Paint a mask first', `Fill with no mask: "${empty}"`);
+      await page.evaluate(() => window.__tfjsSynthDemo.setMaskRect({ x: 10, y: 10, width: 20, height: 10 }));
+      const painted = await status();
+      assert(painted === '200 px masked: press Fill', `after masking 200 px: "${painted}"`);
+      await page.click('#clear');
+      const cleared = await status();
+      assert(cleared === first, `after Clear mask: "${cleared}"`);
     });
 
-    await test(`gated convolutions on the browser's wasm backend match Node's wasm (<= ${WASM_TOLERANCE})`, async () => {
-      const out = await page.evaluate(() => window.__tfjsSynthDemo.runLayers('wasm'));
-      const d = maxAbsDiff(out, nodeOutput);
+    await test('the mask overlay is translucent (the image shows through it)', async () => {
+      const opacity = await page.evaluate(() => Number(getComputedStyle(document.querySelector('#mask')!).opacity));
+      assert(opacity > 0.2 && opacity < 0.8, `#mask opacity ${opacity}`);
+      return `opacity ${opacity}`;
+    });
+
+    await test('the trained network\'s held-out crops decoded in the browser equal Node\'s', async () => {
+      const input = await page.evaluate(() => window.__tfjsSynthDemo.modelInput());
+      const d = maxAbsDiff(input, nodeModel.images);
+      assert(d === 0, `crop input differs by up to ${d}`);
+      return `${nodeModel.count} crops of ${nodeModel.size}x${nodeModel.size}`;
+    });
+
+    await test(`the trained network on the browser's wasm backend matches Node's wasm (<= ${WASM_TOLERANCE}) and beats a mean-grey fill`, async () => {
+      const r = await page.evaluate(() => window.__tfjsSynthDemo.runModel('wasm'));
+      const out = r.completed;
+      const d = maxAbsDiff(out, nodeModel.completed);
       assert(d <= WASM_TOLERANCE, `max abs diff ${d}`);
+      assert(Math.abs(r.holeL1 - nodeModel.holeL1) <= WASM_TOLERANCE, `hole L1 ${r.holeL1} in the browser, ${nodeModel.holeL1} in Node`);
+      assert(r.holeL1 < r.baselineL1, `the network's hole L1 ${r.holeL1} is not below the mean-grey fill's ${r.baselineL1}`);
+      const shown = (await page.textContent('#model-status'))!;
+      assert(shown.includes(r.holeL1.toFixed(3)) && shown.includes(r.baselineL1.toFixed(3)), `the panel says "${shown}"`);
       // Served with the right MIME type, the wasm backend compiles by streaming, without fallbacks.
       assert(wasmResponses.length > 0, 'no .wasm file was fetched');
       const bad = wasmResponses.filter((r) => r.type !== 'application/wasm');
       assert(bad.length === 0, `wrong content-type: ${JSON.stringify(bad)}`);
-      return `max abs diff ${d.toExponential(2)}; browser ${await page.textContent('#time-wasm')}, Node ${nodeMs.toFixed(1)} ms (first run, includes kernel set-up)`;
+      return `max abs diff ${d.toExponential(2)}; hole L1 ${r.holeL1.toFixed(3)} vs mean grey ${r.baselineL1.toFixed(3)}; browser ${await page.textContent('#time-wasm')}, Node ${nodeMs.toFixed(1)} ms (first run, includes loading the weights)`;
     });
 
-    await test(`gated convolutions on the browser's cpu backend match Node's wasm (<= ${CPU_TOLERANCE})`, async () => {
-      const out = await page.evaluate(() => window.__tfjsSynthDemo.runLayers('cpu'));
-      const d = maxAbsDiff(out, nodeOutput);
+    await test(`the trained network on the browser's cpu backend matches Node's wasm (<= ${CPU_TOLERANCE})`, async () => {
+      const out = (await page.evaluate(() => window.__tfjsSynthDemo.runModel('cpu'))).completed;
+      const d = maxAbsDiff(out, nodeModel.completed);
       assert(d <= CPU_TOLERANCE, `max abs diff ${d}`);
       return `max abs diff ${d.toExponential(2)}; browser cpu ${await page.textContent('#time-cpu')}`;
     });
@@ -272,10 +308,28 @@ async function main(): Promise<void> {
       // Two segments of about 136 and 94 px at a 30 px brush: roughly 7000 px.
       assert(masked > 4000 && masked < 12000, `the stroke masked ${masked} px`);
       assert(mask[330 * w + 250] === 1 && mask[100 * w + 100] === 0, 'the mask is not where the stroke went');
+      const workersBefore = fillWorkers.length;
+      // The longest gap between timer ticks on the main thread during the fill (reported, not asserted).
+      await page.evaluate(() => {
+        const w = window as unknown as { __gap: number; __last: number; __tick: number };
+        w.__gap = 0;
+        w.__last = performance.now();
+        w.__tick = window.setInterval(() => {
+          const now = performance.now();
+          w.__gap = Math.max(w.__gap, now - w.__last);
+          w.__last = now;
+        }, 4);
+      });
       await page.click('#fill');
       await page.waitForFunction(() => /^(Filled|Fill failed)/.test(document.querySelector('#fill-status')!.textContent ?? ''), null, { timeout: 60_000 });
+      const gap = await page.evaluate(() => {
+        const w = window as unknown as { __gap: number; __tick: number };
+        clearInterval(w.__tick);
+        return w.__gap;
+      });
       const status = (await page.textContent('#fill-status'))!;
       assert(status.startsWith('Filled'), status);
+      assert(fillWorkers.length === workersBefore && fillWorkers.length === 1, `${fillWorkers.length} fill workers started (expected the one started with the page)`);
       const afterPixels = await canvasPixels(page);
       assert(afterPixels.length === w * h * 4, `canvas has ${afterPixels.length / 4} px after the fill`);
       let changedOutside = 0;
@@ -292,9 +346,50 @@ async function main(): Promise<void> {
       assert(changedInside > masked / 2, `only ${changedInside} of ${masked} masked pixels changed`);
       const progress = await page.evaluate(() => document.querySelector<HTMLProgressElement>('#progress')!.value);
       assert(progress === 1, `progress bar at ${progress}`);
+      // For the picture: a second stroke over the spoon's handle, left unfilled, shows the translucent mask.
+      await page.mouse.move(...toPage(415, 70));
+      await page.mouse.down();
+      await page.mouse.move(...toPage(375, 230), { steps: 10 });
+      await page.mouse.up();
       const shot = writeScreenshot ? join(root, 'docs/images/browser-demo.png') : join(userDataDir, 'browser-demo.png');
-      await page.screenshot({ path: shot });
-      return `${status}; ${changedInside}/${masked} masked px changed, 0 outside; screenshot ${(await stat(shot)).size} bytes${writeScreenshot ? ' -> docs/images/browser-demo.png' : ''}`;
+      await page.screenshot({ path: shot, fullPage: true });
+      return `${status}; ${changedInside}/${masked} masked px changed, 0 outside; longest main-thread gap during the fill ${gap.toFixed(0)} ms; screenshot ${(await stat(shot)).size} bytes${writeScreenshot ? ' -> docs/images/browser-demo.png' : ''}`;
+    });
+
+    await test('painting during a fill changes nothing of that fill; the new stroke stays masked for the next one', async () => {
+      await page.goto(url);
+      await page.evaluate(() => window.__tfjsSynthDemo.ready);
+      const w = coffee.width;
+      const beforePixels = await canvasPixels(page);
+      // A large hole, so the fill is still running when the stroke is painted.
+      const rect = { x: 40, y: 40, width: 300, height: 200 };
+      const box = (await page.locator('#mask').boundingBox())!;
+      const toPage = (x: number, y: number) => [box.x + (x * box.width) / w, box.y + (y * box.height) / coffee.height] as const;
+      await page.evaluate((r) => window.__tfjsSynthDemo.setMaskRect(r), rect);
+      await page.click('#fill');
+      // A stroke far from the rectangle while the fill runs in the worker.
+      await page.fill('#brush', '20');
+      await page.mouse.move(...toPage(450, 320));
+      await page.mouse.down();
+      await page.mouse.move(...toPage(540, 340), { steps: 8 });
+      await page.mouse.up();
+      const during = (await page.textContent('#fill-status'))!;
+      await page.waitForFunction(() => /^(Filled|Fill failed)/.test(document.querySelector('#fill-status')!.textContent ?? ''), null, { timeout: 60_000 });
+      const status = (await page.textContent('#fill-status'))!;
+      const afterPixels = await canvasPixels(page);
+      let changedOutside = 0;
+      for (let i = 0; i < w * coffee.height; i++) {
+        const [x, y] = [i % w, Math.floor(i / w)];
+        const inRect = x >= rect.x && x < rect.x + rect.width && y >= rect.y && y < rect.y + rect.height;
+        if (!inRect && [0, 1, 2, 3].some((c) => beforePixels[i * 4 + c] !== afterPixels[i * 4 + c])) changedOutside++;
+      }
+      assert(during.startsWith('Filling'), `the stroke was painted after the fill ended (status "${during}")`);
+      assert(changedOutside === 0, `${changedOutside} pixels outside the filled rectangle changed`);
+      const mask = await page.evaluate(() => window.__tfjsSynthDemo.mask());
+      const remaining = mask.reduce((n, v) => n + v, 0);
+      assert(mask[330 * w + 495] === 1 && mask[100 * w + 100] === 0, 'the stroke painted during the fill is not in the mask (or the filled rectangle still is)');
+      assert(/painted since: press Fill$/.test(status), `after the fill: "${status}"`);
+      return `status during the fill "${during}", after "${status}"; ${remaining} px of the new stroke still masked`;
     });
 
     await test('a hook fill of a rectangle equals Node\'s PatchMatch fill, byte for byte', async () => {
@@ -326,9 +421,15 @@ async function main(): Promise<void> {
       return `${pm.backend} in Node and ${rect.width}x${rect.height} hole: median of 3 fills ${b.toFixed(0)} ms in Chromium, ${n.toFixed(0)} ms in Node (ratio ${(b / n).toFixed(2)})`;
     });
 
-    await test('the file input loads another image', async () => {
+    await test('the file input loads another image and resets the previous fill\'s progress and status', async () => {
+      // Left over from the previous fill: progress at 1 and a status about it; loading resets both.
+      await page.evaluate((r) => window.__tfjsSynthDemo.fill(r), { x: 20, y: 20, width: 30, height: 30 });
+      const progressBefore = await page.evaluate(() => document.querySelector<HTMLProgressElement>('#progress')!.value);
+      assert(progressBefore === 1, `progress ${progressBefore} after a fill`);
       await page.setInputFiles('#file', join(root, 'examples/assets/chelsea.png'));
-      await page.waitForFunction(() => document.querySelector('#fill-status')!.textContent === 'Loaded chelsea.png', null, { timeout: 10_000 });
+      await page.waitForFunction(() => (document.querySelector('#fill-status')!.textContent ?? '').startsWith('Loaded chelsea.png'), null, { timeout: 10_000 });
+      const progressAfter = await page.evaluate(() => document.querySelector<HTMLProgressElement>('#progress')!.value);
+      assert(progressAfter === 0, `progress ${progressAfter} after loading a new image`);
       const size = await page.evaluate(() => [document.querySelector<HTMLCanvasElement>('#image')!.width, document.querySelector<HTMLCanvasElement>('#image')!.height]);
       assert(size[0] === 451 && size[1] === 300, `image canvas is ${size.join('x')} after loading chelsea.png (451x300)`);
       const masked = (await page.evaluate(() => window.__tfjsSynthDemo.mask())).length;
@@ -337,30 +438,25 @@ async function main(): Promise<void> {
       await page.evaluate(() => window.__tfjsSynthDemo.ready);
     });
 
-    // Timing only (no assertion): the network (weights set-up + forward + read-back), median of 5.
+    // Timing only (no assertion): the trained network on 8 held-out crops (model set-up + forward + read-back), median of 3.
     const timing = await page.evaluate(async () => {
       const hook = window.__tfjsSynthDemo;
       const out: Record<string, number[]> = {};
       for (const backend of ['wasm', 'cpu'] as const) {
-        await hook.runLayers(backend);
         out[backend] = [];
-        for (let i = 0; i < 5; i++) {
-          const t = performance.now();
-          await hook.runLayers(backend);
-          out[backend]!.push(performance.now() - t);
-        }
+        for (let i = 0; i < 3; i++) out[backend]!.push((await hook.runModel(backend)).ms);
       }
       return out;
     });
     const nodeWasm: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      await demoNetworkOutput(coffee);
+      await runNodeModel();
       nodeWasm.push(performance.now() - t);
     }
     const [bw, bc, nw] = [median(timing.wasm!), median(timing.cpu!), median(nodeWasm)];
     console.log(
-      `timing  network on the 96x96 crop, median of 5: Chromium wasm ${bw.toFixed(1)} ms, Chromium cpu ${bc.toFixed(1)} ms (cpu/wasm ${(bc / bw).toFixed(1)}x), Node wasm ${nw.toFixed(1)} ms`,
+      `timing  trained network on ${nodeModel.count} crops of ${nodeModel.size}x${nodeModel.size}, median of 3: Chromium wasm ${bw.toFixed(1)} ms, Chromium cpu ${bc.toFixed(1)} ms (cpu/wasm ${(bc / bw).toFixed(1)}x), Node wasm ${nw.toFixed(1)} ms`,
     );
 
     // createParallelPatchMatch is deterministic for a seed and worker count (each band has its own
@@ -414,7 +510,10 @@ async function main(): Promise<void> {
     await test('without COOP/COEP, createParallelPatchMatch rejects with a clear error and starts no worker', async () => {
       const plainPage = await context.newPage();
       const plainWorkers: string[] = [];
-      plainPage.on('worker', (w) => plainWorkers.push(w.url()));
+      // Only createParallelPatchMatch's workers (the page's own fill worker starts either way).
+      plainPage.on('worker', (w) => {
+        if (!/fill-worker/.test(w.url())) plainWorkers.push(w.url());
+      });
       try {
         const res = await plainPage.goto(plain.url);
         assert(res?.ok(), `GET ${plain.url} -> ${res?.status()}`);

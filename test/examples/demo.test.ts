@@ -9,6 +9,7 @@ import { parseDemoArgs, runDemo } from '../../examples/demo';
 import { lossCurveSvg } from '../../examples/demo/loss-curve';
 import { FULL_SETTINGS, QUICK_SETTINGS } from '../../examples/demo/settings';
 import { drawShapePair, mulberry32 } from '../../examples/demo/shapes-dataset';
+import { buildGenerator, decodeGenerator, encodeGeneratorWeights } from '../../examples/demo/inpainting-model';
 import { readImage } from '../../src/node/index';
 import { describeBackends } from '../harness/backends';
 
@@ -113,7 +114,9 @@ describeBackends('demo --quick training parts', (backend) => {
       const files = await runDemo(['pix2pix', 'inpainting', '--quick', '--out', out, '--backend', backend]);
       expect(tf.memory().numTensors).toBe(before);
       expect(tf.getBackend()).toBe(backend);
-      expect(files.map((f) => f.slice(out.length + 1))).toEqual(['pix2pix-loss.svg', 'pix2pix-grid.png', 'inpainting-loss.svg', 'inpainting-grid.png']);
+      expect(files.map((f) => f.slice(out.length + 1))).toEqual([
+        'pix2pix-loss.svg', 'pix2pix-grid.png', 'inpainting-loss.svg', 'inpainting-grid.png', 'inpainting-generator.json', 'inpainting-generator.bin',
+      ]);
       for (const name of ['pix2pix-grid.png', 'inpainting-grid.png']) {
         // 2 held-out rows x 3 columns of 32x32 images, 4 px padding.
         const grid = await readImage(join(out, name));
@@ -121,11 +124,37 @@ describeBackends('demo --quick training parts', (backend) => {
       }
       const chart = await readFile(join(out, 'pix2pix-loss.svg'), 'utf8');
       for (const series of ['lossD', 'lossG', 'lossGL1']) expect(chart).toContain(`>${series} (last `);
+      // The saved generator loads back into a fresh model (what the browser demo does).
+      const bin = await readFile(join(out, 'inpainting-generator.bin'));
+      const header = await readFile(join(out, 'inpainting-generator.json'), 'utf8');
+      const { generator, header: parsed } = decodeGenerator(header, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer);
+      expect(parsed.settings).toEqual({ size: 32, cnum: 4, steps: 3 });
+      expect(generator.countParams()).toBeGreaterThan(0);
+      generator.dispose();
       const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
       expect(printed).toMatch(/after 3 steps .* the L1 error on 2 held-out pairs (fell|went) from \d\.\d{3} to \d\.\d{3}/);
       expect(printed).toMatch(/L1 error inside the holes of 2 held-out crops (fell|went) from/);
     } finally {
       log.mockRestore();
     }
+  });
+});
+
+describeBackends('demo inpainting weights file', () => {
+  it('round-trips a generator exactly and rejects a truncated or foreign file without leaking', async () => {
+    const settings = QUICK_SETTINGS.inpainting;
+    const generator = buildGenerator(settings);
+    const { header, data } = await encodeGeneratorWeights(generator, settings);
+    const before = tf.memory().numTensors;
+    const { generator: copy } = decodeGenerator(header, data.slice().buffer);
+    const [a, b] = [generator.getWeights(), copy.getWeights()];
+    expect(b).toHaveLength(a.length);
+    for (let i = 0; i < a.length; i++) expect(await b[i]!.data()).toEqual(await a[i]!.data());
+    copy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => decodeGenerator(header, data.slice(0, data.length - 4).buffer)).toThrow(/has \d+ bytes, its header needs \d+/);
+    expect(() => decodeGenerator('{"format":"x"}', data.slice().buffer)).toThrow('not a demo inpainting weights header');
+    expect(tf.memory().numTensors).toBe(before);
+    generator.dispose();
   });
 });

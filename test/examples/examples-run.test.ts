@@ -1,7 +1,7 @@
 // Every example program runs end to end on tiny inputs (its main() with CLI arguments), on the
 // wasm backend the examples default to; outputs are checked for the properties each one promises.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -62,6 +62,34 @@ describe('example programs', () => {
       expect(out).toMatch(/^Usage: npx tsx examples\//);
     });
   }
+
+  it('every example that writes files defaults to the git-ignored output/ folder', async () => {
+    const writers = { adain, cycleganFromPytorch, cycleganTrain, gatys, inpaint, pix2pixTrain };
+    for (const [name, main] of Object.entries(writers)) {
+      const { out } = await run(main, ['--help']);
+      const defaults = [...out.matchAll(/--out <(?:file|dir)>.*\(default ([^)]+)\)/g)].map((m) => m[1]);
+      expect(defaults, name).toHaveLength(1);
+      expect(defaults[0], name).toMatch(/^output\/[\w.-]+$/);
+    }
+  });
+
+  it('patchmatch-inpaint without arguments writes output/inpainted.png under the working folder, nothing beside it', async () => {
+    const cwd = process.cwd();
+    const work = join(dir, 'cwd');
+    await rm(work, { recursive: true, force: true });
+    await mkdir(work);
+    process.chdir(work);
+    try {
+      const { code } = await run(inpaint, ['--patch-size', '5']);
+      expect(code).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(await readdir(work)).toEqual(['output']);
+    expect(await readdir(join(work, 'output'))).toEqual(['inpainted.png']);
+    const grid = await readImage(join(work, 'output', 'inpainted.png'));
+    expect(grid.width).toBeGreaterThan(2 * 400);
+  });
 
   it('patchmatch-inpaint fills the mask and leaves every other pixel unchanged', async () => {
     const image = gradientImage(48, 36);

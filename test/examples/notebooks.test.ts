@@ -1,11 +1,13 @@
 // The notebooks in examples/notebooks: every code cell type-checks against the library (cells
-// joined in order, as a kernel session sees them), and every notebook carries image outputs.
+// joined in order, as a kernel session sees them), they import the package by name, every notebook
+// carries image outputs at a readable size, and a rebuild reproduces the stored outputs.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
-import { joinCodeCells } from '../../examples/notebooks/build-notebooks';
+import { describe, expect, it, vi } from 'vitest';
+import { joinCodeCells, notebookText, runNotebook } from '../../examples/notebooks/build-notebooks';
+import { PNG } from 'pngjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NOTEBOOKS = join(ROOT, 'examples/notebooks');
@@ -91,8 +93,28 @@ describe('examples/notebooks', () => {
         .flatMap((c: { outputs?: { output_type: string; data?: Record<string, unknown> }[] }) => c.outputs ?? [])
         .filter((o: { output_type: string; data?: Record<string, unknown> }) => o.output_type === 'display_data' && typeof o.data?.['image/png'] === 'string');
       expect(images.length).toBeGreaterThanOrEqual(1);
-      // Real PNG bytes, not a placeholder.
-      for (const o of images) expect(Buffer.from(o.data['image/png'], 'base64').subarray(1, 4).toString('latin1')).toBe('PNG');
+      // Real PNG bytes, not a placeholder, and large enough to read (no thumbnails).
+      for (const o of images) {
+        const png = PNG.sync.read(Buffer.from(o.data['image/png'], 'base64'));
+        expect(Math.max(png.width, png.height), file).toBeGreaterThanOrEqual(200);
+      }
+    });
+
+    it(`${file}: imports the package by name (tfjs-synth, tfjs-synth/node, tfjs-synth/patchmatch), never a relative path`, () => {
+      const code = notebook.cells.filter((c: { cell_type: string }) => c.cell_type === 'code').map((c: { source: string[] | string }) => [c.source].flat().join('')).join('\n');
+      const sources = [...code.matchAll(/from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
+      expect(sources.some((s) => s.startsWith('tfjs-synth'))).toBe(true);
+      expect(sources.filter((s) => s.startsWith('.'))).toEqual([]);
+    });
+
+    it(`${file}: a rebuild reproduces the stored outputs exactly (seeded, no timings)`, async () => {
+      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+      try {
+        const rebuilt = await runNotebook(join(NOTEBOOKS, file));
+        expect(notebookText(rebuilt)).toBe(readFileSync(join(NOTEBOOKS, file), 'utf8'));
+      } finally {
+        log.mockRestore();
+      }
     });
   }
 

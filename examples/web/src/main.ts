@@ -1,15 +1,24 @@
-// The browser demo: PatchMatch inpainting of a painted mask, and a small gated-convolution network
-// on the wasm and cpu TensorFlow.js backends. Plain DOM, no framework.
-import { env } from '@tensorflow/tfjs-core';
+// The browser demo: PatchMatch inpainting of a painted mask (in a Web Worker), and a small
+// gated-convolution inpainting network trained by `npm run demo`, on the wasm and cpu
+// TensorFlow.js backends. Plain DOM, no framework.
+import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { initBackend, type BackendName } from '../../../src/backend/init-backend';
-import { createParallelPatchMatch, createPatchMatch, type PatchMatch } from '../../../src/patchmatch/index';
+import { createParallelPatchMatch } from '../../../src/patchmatch/index';
+import brickUrl from '../../assets/brick.png?url';
 import chelseaUrl from '../../assets/chelsea.png?url';
 import coffeeUrl from '../../assets/coffee.png?url';
-import { CROP_SIZE, cropOrigin, cropValues, demoNetworkOutput } from './demo-network';
+import gravelUrl from '../../assets/gravel.png?url';
+import modelBinUrl from '../model/inpainting-generator.bin?url';
+import modelHeaderUrl from '../model/inpainting-generator.json?url';
+import { heldOutBatch, type GeneratorWeightsHeader } from '../../demo/inpainting-model';
+import { FULL_SETTINGS } from '../../demo/settings';
+import { imageToTensor } from '../../../src/node/image-to-tensor';
+import { runDemoModel, type DemoModelResult } from './demo-model';
+import type { FillReply, FillRequest } from './fill-protocol';
 import { PARALLEL_CASE, cropImage } from './parallel-field';
 
 // tfjs-backend-wasm fetches its .wasm by file name; point each name at the file vite emitted.
@@ -21,10 +30,12 @@ setWasmPaths({
 // The page is served cross-origin isolated (for createParallelPatchMatch), which makes tfjs pick
 // its threaded binary; in this vite build that backend never finishes starting (its pthread
 // workers do not come up), so the page keeps the single-threaded SIMD binary, as Node uses.
-env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 /** Larger images are scaled down on load so a fill stays interactive. */
 const MAX_SIDE = 800;
+/** Rows of held-out crops the network panel shows (of the 8 it scores). */
+const SHOWN_CROPS = 4;
 
 /** A rectangle in image pixels. */
 export interface Rect {
@@ -57,11 +68,19 @@ export interface ParallelFieldResult {
   afterTerminate: string;
 }
 
+/** What {@link DemoHook.runModel} returns: the network's fills and its scores. */
+export interface ModelRunResult {
+  completed: number[];
+  holeL1: number;
+  baselineL1: number;
+  ms: number;
+}
+
 /** The hook the browser tests drive the page with (`window.__tfjsSynthDemo`). */
 export interface DemoHook {
-  /** Resolves once the default image and the PatchMatch engine are loaded. */
+  /** Resolves once the default image and the PatchMatch worker are loaded. */
   ready: Promise<void>;
-  /** 'wasm' (SIMD) or 'js'. */
+  /** 'wasm' (SIMD) or 'js', as the fill worker reports it. */
   patchMatchBackend(): string;
   /** The mask as 0/1 per pixel, row-major. */
   mask(): number[];
@@ -69,10 +88,10 @@ export interface DemoHook {
   setMaskRect(rect: Rect): void;
   /** Fills the current mask (or `rect`, when given) as the Fill button does. */
   fill(rect?: Rect): Promise<FillResult>;
-  /** The network's input values (centred crop in [-1, 1], h, w, c order). */
-  cropInput(): number[];
-  /** Runs the network on `backend` and returns its output values (h, w, c order). */
-  runLayers(backend: BackendName): Promise<number[]>;
+  /** The network's held-out input crops decoded in the page ([-1, 1], n, h, w, c order). */
+  modelInput(): Promise<number[]>;
+  /** Runs the trained network on `backend`, draws its panel and returns its fills. */
+  runModel(backend: BackendName): Promise<ModelRunResult>;
   /** `self.crossOriginIsolated`: SharedArrayBuffer (and so createParallelPatchMatch) needs it. */
   crossOriginIsolated(): boolean;
   /**
@@ -105,14 +124,31 @@ const progress = $<HTMLProgressElement>('progress');
 const fillStatus = $('fill-status');
 
 let maskData = new Uint8Array(0);
-let pm: PatchMatch | null = null;
-// One operation at a time: fills and network runs are queued on this chain.
-let queue: Promise<unknown> = Promise.resolve();
+/** Pixels masked now (kept up to date while painting). */
+let maskedCount = 0;
+/** Counts image loads: a fill started on an older image is dropped when it ends. */
+let imageGeneration = 0;
+let filling = false;
+/** The last message about a fill or a load; shown until the mask changes. */
+let lastEvent = '';
+// One network run at a time: they are queued on this chain.
+let modelQueue: Promise<unknown> = Promise.resolve();
 const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
-  const next = queue.then(job);
-  queue = next.catch(() => undefined);
+  const next = modelQueue.then(job);
+  modelQueue = next.catch(() => undefined);
   return next;
 };
+
+/** The fill status line, from the state: a fill running, the last event, or what to do next. */
+function showStatus(): void {
+  let text: string;
+  if (filling) text = `Filling… ${Math.round(progress.value * 100)}%`;
+  else if (lastEvent) text = lastEvent;
+  else if (maskedCount === 0) text = 'Paint over what should disappear, then press Fill';
+  else text = `${maskedCount} px masked: press Fill`;
+  fillStatus.textContent = text;
+  fillButton.disabled = filling || pmBackend === null;
+}
 
 function currentImage(): ImageData {
   return imageCtx.getImageData(0, 0, imageCanvas.width, imageCanvas.height);
@@ -123,8 +159,11 @@ function showImage(source: CanvasImageSource, width: number, height: number): vo
   imageCanvas.width = maskCanvas.width = Math.round(width * scale);
   imageCanvas.height = maskCanvas.height = Math.round(height * scale);
   imageCtx.drawImage(source, 0, 0, imageCanvas.width, imageCanvas.height);
+  imageGeneration++;
+  // Nothing of the previous image stays on screen: mask, progress, fill timings.
   clearMask();
-  drawCrop();
+  progress.value = 0;
+  filling = false;
 }
 
 async function loadUrl(url: string): Promise<void> {
@@ -138,7 +177,10 @@ async function loadUrl(url: string): Promise<void> {
 
 function clearMask(): void {
   maskData = new Uint8Array(maskCanvas.width * maskCanvas.height);
+  maskedCount = 0;
   maskCtx.clearRect(0, 0, maskCanvas.width, maskCanvas.height);
+  lastEvent = '';
+  showStatus();
 }
 
 function paintDot(cx: number, cy: number): void {
@@ -147,16 +189,20 @@ function paintDot(cx: number, cy: number): void {
   const h = maskCanvas.height;
   for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(h - 1, Math.ceil(cy + r)); y++) {
     for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(w - 1, Math.ceil(cx + r)); x++) {
-      if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r * r) maskData[y * w + x] = 1;
+      if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r * r && maskData[y * w + x] === 0) {
+        maskData[y * w + x] = 1;
+        maskedCount++;
+      }
     }
   }
-  // The overlay is drawn opaque and made translucent by CSS, so overlapping dabs do not darken.
+  // The overlay is drawn opaque and made translucent by CSS (#mask opacity), so overlapping dabs do not darken.
   maskCtx.fillStyle = '#ff2d55';
   maskCtx.beginPath();
   maskCtx.arc(cx, cy, r, 0, 2 * Math.PI);
   maskCtx.fill();
 }
 
+/** Draws the overlay from maskData (after a rectangle is set or a fill consumed part of the mask). */
 function redrawMask(): void {
   const overlay = maskCtx.createImageData(maskCanvas.width, maskCanvas.height);
   for (let i = 0; i < maskData.length; i++) {
@@ -175,6 +221,8 @@ maskCanvas.addEventListener('pointerdown', (e) => {
   maskCanvas.setPointerCapture(e.pointerId);
   last = eventPoint(e);
   paintDot(...last);
+  lastEvent = '';
+  showStatus();
 });
 maskCanvas.addEventListener('pointermove', (e) => {
   if (last === null) return;
@@ -184,6 +232,7 @@ maskCanvas.addEventListener('pointermove', (e) => {
   const n = Math.ceil(Math.hypot(p[0] - last[0], p[1] - last[1]) / step);
   for (let i = 1; i <= n; i++) paintDot(last[0] + ((p[0] - last[0]) * i) / n, last[1] + ((p[1] - last[1]) * i) / n);
   last = p;
+  showStatus();
 });
 const endStroke = () => {
   last = null;
@@ -202,120 +251,102 @@ $<HTMLInputElement>('file').addEventListener('change', async (e) => {
     const bitmap = await createImageBitmap(file);
     showImage(bitmap, bitmap.width, bitmap.height);
     bitmap.close();
-    fillStatus.textContent = `Loaded ${file.name}`;
+    lastEvent = `Loaded ${file.name}: paint over what should disappear, then press Fill`;
   } catch (err) {
-    fillStatus.textContent = `Could not read ${file.name}: ${String(err)}`;
+    lastEvent = `Could not read ${file.name}: ${String(err)}`;
   }
+  showStatus();
 });
 
-// ---- PatchMatch fill ----
+// ---- PatchMatch fill, in a worker ----
 
-function fill(): Promise<FillResult> {
-  return enqueue(async () => {
-    if (pm === null) throw new Error('demo: PatchMatch is not loaded yet');
-    let masked = 0;
-    for (let i = 0; i < maskData.length; i++) masked += maskData[i]!;
-    if (masked === 0) {
-      fillStatus.textContent = 'Paint a mask first';
-      return { backend: pm.backend, ms: 0, maskedPixels: 0 };
-    }
-    fillButton.disabled = true;
-    progress.value = 0;
-    fillStatus.textContent = 'Filling…';
-    try {
-      const image = currentImage();
-      const t0 = performance.now();
-      const result = await pm.inpaint(image, { width: image.width, height: image.height, data: maskData }, {
-        onProgress: (p) => {
-          progress.value = p.fraction;
-        },
-      });
-      const ms = performance.now() - t0;
-      imageCtx.putImageData(new ImageData(new Uint8ClampedArray(result.data), result.width, result.height), 0, 0);
-      clearMask();
-      drawCrop();
-      progress.value = 1;
-      fillStatus.textContent = `Filled ${masked} px in ${ms.toFixed(0)} ms`;
-      return { backend: pm.backend, ms, maskedPixels: masked };
-    } catch (err) {
-      fillStatus.textContent = `Fill failed: ${String(err)}`;
-      throw err;
-    } finally {
-      fillButton.disabled = false;
+const fillWorker = new Worker(new URL('./fill-worker.ts', import.meta.url), { type: 'module' });
+let pmBackend: 'wasm' | 'js' | null = null;
+let nextFillId = 1;
+const pendingFills = new Map<number, { resolve: (r: { width: number; height: number; data: Uint8ClampedArray<ArrayBuffer> }) => void; reject: (e: Error) => void }>();
+const workerReady = new Promise<void>((resolve, reject) => {
+  fillWorker.addEventListener('message', (event: MessageEvent<FillReply>) => {
+    const reply = event.data;
+    if (reply.type === 'ready') {
+      pmBackend = reply.backend;
+      resolve();
+    } else if (reply.type === 'progress') {
+      if (pendingFills.has(reply.id)) {
+        progress.value = reply.fraction;
+        showStatus();
+      }
+    } else if (reply.type === 'done') {
+      pendingFills.get(reply.id)?.resolve(reply);
+      pendingFills.delete(reply.id);
+    } else if (reply.id === 0) {
+      reject(new Error(reply.message));
+    } else {
+      pendingFills.get(reply.id)?.reject(new Error(reply.message));
+      pendingFills.delete(reply.id);
     }
   });
+  fillWorker.addEventListener('error', (event) => reject(new Error(`the fill worker failed: ${event.message}`)));
+});
+
+function fill(): Promise<FillResult> {
+  if (pmBackend === null) return Promise.reject(new Error('demo: PatchMatch is not loaded yet'));
+  const backend = pmBackend;
+  if (filling) return Promise.reject(new Error('demo: a fill is running'));
+  if (maskedCount === 0) {
+    lastEvent = 'Paint a mask first';
+    showStatus();
+    return Promise.resolve({ backend, ms: 0, maskedPixels: 0 });
+  }
+  // Copies taken now: painting (or loading another image) during the fill changes neither.
+  const image = currentImage();
+  const mask = maskData.slice();
+  const masked = maskedCount;
+  const generation = imageGeneration;
+  const id = nextFillId++;
+  filling = true;
+  progress.value = 0;
+  lastEvent = '';
+  showStatus();
+  const t0 = performance.now();
+  // The worker gets its own copy of the mask (transferred); `mask` stays here to clear the filled pixels.
+  const request: FillRequest = { id, image: { width: image.width, height: image.height, data: image.data }, mask: { width: image.width, height: image.height, data: mask.slice() } };
+  const done = new Promise<{ width: number; height: number; data: Uint8ClampedArray<ArrayBuffer> }>((resolve, reject) => pendingFills.set(id, { resolve, reject }));
+  fillWorker.postMessage(request, [image.data.buffer, request.mask.data.buffer]);
+  return done.then(
+    (result) => {
+      const ms = performance.now() - t0;
+      if (generation === imageGeneration) {
+        filling = false;
+        imageCtx.putImageData(new ImageData(result.data, result.width, result.height), 0, 0);
+        // The filled pixels leave the mask; strokes painted during the fill stay for the next one.
+        for (let i = 0; i < maskData.length; i++) {
+          if (mask[i] !== 0 && maskData[i] !== 0) {
+            maskData[i] = 0;
+            maskedCount--;
+          }
+        }
+        redrawMask();
+        progress.value = 1;
+        lastEvent = maskedCount > 0 ? `Filled ${masked} px in ${ms.toFixed(0)} ms; ${maskedCount} px painted since: press Fill` : `Filled ${masked} px in ${ms.toFixed(0)} ms`;
+        showStatus();
+      }
+      return { backend, ms, maskedPixels: masked };
+    },
+    (err: Error) => {
+      if (generation === imageGeneration) {
+        filling = false;
+        lastEvent = `Fill failed: ${err.message}`;
+        showStatus();
+      }
+      throw err;
+    },
+  );
 }
 fillButton.addEventListener('click', () => {
   fill().catch(() => undefined);
 });
 
-// ---- gated convolutions ----
-
-const results: Partial<Record<BackendName, Float32Array>> = {};
-
-function drawCrop(): void {
-  const ctx = $<HTMLCanvasElement>('crop').getContext('2d')!;
-  if (imageCanvas.width < CROP_SIZE || imageCanvas.height < CROP_SIZE) {
-    ctx.clearRect(0, 0, CROP_SIZE, CROP_SIZE);
-    $('layers-status').textContent = `The network needs an image of at least ${CROP_SIZE}x${CROP_SIZE} pixels.`;
-    return;
-  }
-  const [x0, y0] = cropOrigin(imageCanvas);
-  ctx.putImageData(imageCtx.getImageData(x0, y0, CROP_SIZE, CROP_SIZE), 0, 0);
-}
-
-/** Draws network output with a global min-max stretch (random weights give a narrow range). */
-function drawOutput(canvas: HTMLCanvasElement, values: Float32Array): void {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  const scale = hi > lo ? 255 / (hi - lo) : 0;
-  const img = new ImageData(CROP_SIZE, CROP_SIZE);
-  for (let i = 0; i < CROP_SIZE * CROP_SIZE; i++) {
-    for (let c = 0; c < 3; c++) img.data[i * 4 + c] = (values[i * 3 + c]! - lo) * scale;
-    img.data[i * 4 + 3] = 255;
-  }
-  canvas.getContext('2d')!.putImageData(img, 0, 0);
-}
-
-function runLayers(backend: BackendName): Promise<number[]> {
-  return enqueue(async () => {
-    const status = $('layers-status');
-    status.textContent = `Running on ${backend}…`;
-    try {
-      await initBackend(backend);
-      const t0 = performance.now();
-      const values = await demoNetworkOutput(currentImage());
-      const ms = performance.now() - t0;
-      results[backend] = values;
-      drawOutput($<HTMLCanvasElement>(`out-${backend}`), values);
-      $(`time-${backend}`).textContent = `${ms.toFixed(1)} ms`;
-      const { wasm, cpu } = results;
-      let text = `Ran on ${backend} in ${ms.toFixed(1)} ms.`;
-      if (wasm !== undefined && cpu !== undefined) {
-        let diff = 0;
-        for (let i = 0; i < wasm.length; i++) diff = Math.max(diff, Math.abs(wasm[i]! - cpu[i]!));
-        text += ` Max |wasm − cpu| = ${diff.toExponential(2)}.`;
-      }
-      status.textContent = text;
-      return Array.from(values);
-    } catch (err) {
-      status.textContent = `Failed on ${backend}: ${String(err)}`;
-      throw err;
-    }
-  });
-}
-$('run-wasm').addEventListener('click', () => {
-  runLayers('wasm').catch(() => undefined);
-});
-$('run-cpu').addEventListener('click', () => {
-  runLayers('cpu').catch(() => undefined);
-});
-
-// ---- multi-threaded PatchMatch field ----
+// ---- the trained network ----
 
 async function decodeUrl(url: string): Promise<ImageData> {
   const img = new Image();
@@ -328,6 +359,99 @@ async function decodeUrl(url: string): Promise<ImageData> {
   ctx.drawImage(img, 0, 0);
   return ctx.getImageData(0, 0, canvas.width, canvas.height);
 }
+
+/** The weights (fetched once) and the decoded textures. */
+let modelAssets: Promise<{ header: string; data: ArrayBuffer; textures: ImageData[] }> | undefined;
+function loadModelAssets() {
+  modelAssets ??= (async () => {
+    const [header, data, textures] = await Promise.all([
+      fetch(modelHeaderUrl).then((r) => r.text()),
+      fetch(modelBinUrl).then((r) => r.arrayBuffer()),
+      Promise.all([decodeUrl(brickUrl), decodeUrl(gravelUrl)]),
+    ]);
+    return { header, data, textures };
+  })();
+  return modelAssets;
+}
+
+const modelResults: Partial<Record<BackendName, Float32Array>> = {};
+
+/** One crop of an NHWC batch ([-1, 1]) as RGBA pixels; `holes` paints the mask's holes white. */
+function cropPixels(values: Float32Array, r: DemoModelResult, n: number, holes?: Float32Array): ImageData {
+  const img = new ImageData(r.size, r.size);
+  const px = r.size * r.size;
+  for (let i = 0; i < px; i++) {
+    const hole = holes !== undefined && holes[n * px + i]! > 0.5;
+    for (let c = 0; c < 3; c++) img.data[4 * i + c] = hole ? 255 : Math.round((values[(n * px + i) * 3 + c]! + 1) * 127.5);
+    img.data[4 * i + 3] = 255;
+  }
+  return img;
+}
+
+/** Rows of masked | network | mean grey | original, 4 px apart. */
+function drawModelGrid(r: DemoModelResult): void {
+  const canvas = $<HTMLCanvasElement>('model-grid');
+  const gap = 4;
+  canvas.width = 4 * r.size + 3 * gap;
+  canvas.height = SHOWN_CROPS * r.size + (SHOWN_CROPS - 1) * gap;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = 'white';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  for (let n = 0; n < Math.min(SHOWN_CROPS, r.count); n++) {
+    const cols = [cropPixels(r.images, r, n, r.masks), cropPixels(r.completed, r, n), cropPixels(r.meanFilled, r, n), cropPixels(r.images, r, n)];
+    cols.forEach((img, k) => ctx.putImageData(img, k * (r.size + gap), n * (r.size + gap)));
+  }
+}
+
+function runModel(backend: BackendName): Promise<ModelRunResult> {
+  return enqueue(async () => {
+    const status = $('model-status');
+    status.textContent = `Running on ${backend}…`;
+    try {
+      const assets = await loadModelAssets();
+      await initBackend(backend);
+      const t0 = performance.now();
+      const r = await runDemoModel(assets.header, assets.data, assets.textures);
+      const ms = performance.now() - t0;
+      modelResults[backend] = r.completed;
+      drawModelGrid(r);
+      $(`time-${backend}`).textContent = `${ms.toFixed(0)} ms`;
+      const { wasm, cpu } = modelResults;
+      let text =
+        `After ${r.steps} training steps, the network's fills differ from the originals by ${r.holeL1.toFixed(3)} on average inside the holes of ` +
+        `${r.count} held-out crops; a mean-grey fill differs by ${r.baselineL1.toFixed(3)} (values in [-1, 1]). Ran on ${backend} in ${ms.toFixed(0)} ms.`;
+      if (wasm !== undefined && cpu !== undefined) {
+        let diff = 0;
+        for (let i = 0; i < wasm.length; i++) diff = Math.max(diff, Math.abs(wasm[i]! - cpu[i]!));
+        text += ` Max |wasm − cpu| = ${diff.toExponential(2)}.`;
+      }
+      status.textContent = text;
+      return { completed: Array.from(r.completed), holeL1: r.holeL1, baselineL1: r.baselineL1, ms };
+    } catch (err) {
+      status.textContent = `Failed on ${backend}: ${String(err)}`;
+      throw err;
+    }
+  });
+}
+$('run-wasm').addEventListener('click', () => {
+  runModel('wasm').catch(() => undefined);
+});
+$('run-cpu').addEventListener('click', () => {
+  runModel('cpu').catch(() => undefined);
+});
+
+async function modelInput(): Promise<number[]> {
+  const { header, textures } = await loadModelAssets();
+  await initBackend('cpu');
+  const { size } = (JSON.parse(header) as GeneratorWeightsHeader).settings;
+  const tensors = textures.map((t) => imageToTensor(t, { range: [-1, 1], channels: 3 }));
+  const [images, masks] = heldOutBatch(tensors, { ...FULL_SETTINGS.inpainting, size });
+  const values = Array.from(await images.data());
+  tf.dispose([...tensors, images, masks]);
+  return values;
+}
+
+// ---- multi-threaded PatchMatch field ----
 
 async function parallelField(workers: number, runs: number): Promise<ParallelFieldResult> {
   const [coffee, chelsea] = await Promise.all([decodeUrl(coffeeUrl), decodeUrl(chelseaUrl)]);
@@ -364,10 +488,11 @@ async function parallelField(workers: number, runs: number): Promise<ParallelFie
 
 const ready = (async () => {
   await loadUrl(coffeeUrl);
-  pm = await createPatchMatch();
-  $('pm-backend').textContent = pm.backend === 'wasm' ? 'wasm (SIMD)' : 'js (no WebAssembly SIMD here)';
+  await workerReady;
+  $('pm-backend').textContent = pmBackend === 'wasm' ? 'wasm (SIMD), in a worker' : 'js (no WebAssembly SIMD here), in a worker';
   // Multi-threaded PatchMatch (createParallelPatchMatch) needs SharedArrayBuffer, i.e. COOP/COEP headers.
   $('isolated').textContent = self.crossOriginIsolated ? 'yes' : 'no';
+  showStatus();
 })();
 ready.catch((err) => {
   fillStatus.textContent = `Start-up failed: ${String(err)}`;
@@ -375,7 +500,7 @@ ready.catch((err) => {
 
 window.__tfjsSynthDemo = {
   ready,
-  patchMatchBackend: () => pm?.backend ?? 'none',
+  patchMatchBackend: () => pmBackend ?? 'none',
   mask: () => Array.from(maskData),
   setMaskRect(rect: Rect) {
     clearMask();
@@ -383,14 +508,16 @@ window.__tfjsSynthDemo = {
     for (let y = Math.max(0, rect.y); y < Math.min(maskCanvas.height, rect.y + rect.height); y++) {
       for (let x = Math.max(0, rect.x); x < Math.min(w, rect.x + rect.width); x++) maskData[y * w + x] = 1;
     }
+    maskedCount = maskData.reduce((n, v) => n + v, 0);
     redrawMask();
+    showStatus();
   },
   fill(rect?: Rect) {
     if (rect !== undefined) this.setMaskRect(rect);
     return fill();
   },
-  cropInput: () => Array.from(cropValues(currentImage())),
-  runLayers,
+  modelInput,
+  runModel,
   crossOriginIsolated: () => self.crossOriginIsolated,
   parallelField,
 };
