@@ -111,12 +111,12 @@ describe('readTorchCheckpoint', () => {
   it('takes a nested state dict only through stateDictKey, with a hint otherwise', () => {
     const bytes = fixtureBytes('tiny_net_nested.pth');
     expect(() => readTorchCheckpoint(bytes)).toThrow(
-      /entries 'epoch' \(number\), 'state_dict' \(a dict\) are not tensors; .*stateDictKey: 'state_dict'/,
+      /entries 'epoch' \(an int \(3\)\), 'state_dict' \(a dict of 15 entries\) are not tensors; .*stateDictKey: 'state_dict'/,
     );
     const sd = readTorchCheckpoint(bytes, { stateDictKey: 'state_dict' });
     expect(sd.get('head.weight')!.data).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')).get('head.weight')!.data);
     expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'model' })).toThrow(
-      /stateDictKey 'model' not found; the checkpoint's top-level keys are: epoch, state_dict/,
+      /stateDictKey 'model' not found; the checkpoint's top-level keys are: 'epoch', 'state_dict'/,
     );
   });
 
@@ -126,7 +126,7 @@ describe('readTorchCheckpoint', () => {
     expect([...sd.keys()]).toEqual(['weight', 'bias']);
     expect(sd.get('weight')!.shape).toEqual([2, 3]);
     expect(() => readTorchCheckpoint(bytes)).toThrow(
-      /'args' \(a pickled 'argparse.Namespace' object\), 'best_score' \(a pickled 'numpy.core.multiarray.scalar' object\), 'epoch' \(number\), 'optimizer' \(a dict\), 'state_dict' \(a dict\) are not tensors; if the state dict is nested, pass \{ stateDictKey: 'state_dict' \}/,
+      /'args' \(a pickled 'argparse.Namespace' object\), 'best_score' \(a pickled 'numpy.core.multiarray.scalar' object\), 'epoch' \(an int \(7\)\), 'optimizer' \(a dict of 2 entries\), 'state_dict' \(a dict of 2 entries\) are not tensors; if the state dict is nested, pass \{ stateDictKey: 'state_dict' \}/,
     );
     expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'args' })).toThrow(/got a pickled 'argparse.Namespace' object/);
   });
@@ -191,7 +191,7 @@ describe('readTorchCheckpoint', () => {
     const renamed = pkl.replace('torch\nFloatStorage\n', 'torch\nComplexFloatStorage\n');
     expect(renamed).not.toBe(pkl);
     expect(() => readTorchCheckpoint(makeZip([['a/data.pkl', pickle(renamed)]]))).toThrow(
-      /tensor 'body.0.weight' uses unsupported storage torch.ComplexFloatStorage/,
+      /tensor 'body.0.weight' uses unsupported storage 'torch.ComplexFloatStorage'/,
     );
   });
 
