@@ -4,6 +4,7 @@ import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
 import type { StateDict } from '../../src/io/state-dict';
 import { ZipArchive } from '../../src/io/internal/zip';
 import { fixtureBuffer, fixtureBytes, fixtureJson, parsePyFloat, type ExtrasFixture } from './fixtures';
+import { makeZip, pickleBytes as pickle } from './hostile-builders';
 
 const extras = fixtureJson<ExtrasFixture>('extras.json');
 
@@ -24,58 +25,6 @@ function expectMatchesExtras(sd: StateDict): void {
       expect(Array.from(got.data as Int32Array | Uint8Array, String), name).toEqual(want.values);
     }
   }
-}
-
-/** Builds a minimal stored zip holding `entries` (name -> bytes), as torch.save lays it out. */
-function makeZip(entries: [string, Uint8Array][], method = 0): Uint8Array {
-  const enc = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, data] of entries) {
-    const n = enc.encode(name);
-    const local = new Uint8Array(30 + n.length);
-    const lv = new DataView(local.buffer);
-    lv.setUint32(0, 0x04034b50, true);
-    lv.setUint16(8, method, true);
-    lv.setUint32(18, data.length, true);
-    lv.setUint32(22, data.length, true);
-    lv.setUint16(26, n.length, true);
-    local.set(n, 30);
-    const c = new Uint8Array(46 + n.length);
-    const cv = new DataView(c.buffer);
-    cv.setUint32(0, 0x02014b50, true);
-    cv.setUint16(10, method, true);
-    cv.setUint32(20, data.length, true);
-    cv.setUint32(24, data.length, true);
-    cv.setUint16(28, n.length, true);
-    cv.setUint32(42, offset, true);
-    c.set(n, 46);
-    central.push(c);
-    chunks.push(local, data);
-    offset += local.length + data.length;
-  }
-  const cdSize = central.reduce((a, c) => a + c.length, 0);
-  const eocd = new Uint8Array(22);
-  const ev = new DataView(eocd.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, entries.length, true);
-  ev.setUint16(10, entries.length, true);
-  ev.setUint32(12, cdSize, true);
-  ev.setUint32(16, offset, true);
-  const all = [...chunks, ...central, eocd];
-  const out = new Uint8Array(all.reduce((a, c) => a + c.length, 0));
-  let p = 0;
-  for (const c of all) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
-
-/** Pickle bytes from opcodes given as a latin-1 string. */
-function pickle(src: string): Uint8Array {
-  return Uint8Array.from(src, (c) => c.charCodeAt(0));
 }
 
 describe('readTorchCheckpoint', () => {
