@@ -259,3 +259,20 @@ export function makeSafetensorsRaw(header: string | Uint8Array, data: Uint8Array
 export function makeSafetensors(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   return makeSafetensorsRaw(JSON.stringify(header), data);
 }
+
+/** Names a hostile pickle may GLOBAL/REDUCE/INST/OBJ; the canary counts calls of any of them. */
+export const CANARY_NAMES: readonly [string, string][] = [
+  ['__main__', 'tfjsSynthCanary'],
+  ['builtins', 'tfjsSynthCanary'],
+  ['globalThis', 'tfjsSynthCanary'],
+  ['builtins', 'eval'],
+  ['os', 'system'],
+  ['posix', 'system'],
+  ['subprocess', 'Popen'],
+  ['builtins', 'getattr'],
+  ['builtins', 'constructor'],
+  ['Object', '__proto__'],
+  ['__proto__', 'polluted'],
+  ['torch', 'load'],
+  ['torch._utils', '_rebuild_tensor_v2.__globals__'],
+];

@@ -34,23 +34,6 @@ export function expectClearError(f: () => unknown, owner: string, pattern?: RegE
   return e.message;
 }
 
-/** Names a hostile pickle may GLOBAL/REDUCE/INST/OBJ; the canary counts calls of any of them. */
-export const CANARY_NAMES: readonly [string, string][] = [
-  ['__main__', 'tfjsSynthCanary'],
-  ['builtins', 'tfjsSynthCanary'],
-  ['globalThis', 'tfjsSynthCanary'],
-  ['builtins', 'eval'],
-  ['os', 'system'],
-  ['posix', 'system'],
-  ['subprocess', 'Popen'],
-  ['builtins', 'getattr'],
-  ['builtins', 'constructor'],
-  ['Object', '__proto__'],
-  ['__proto__', 'polluted'],
-  ['torch', 'load'],
-  ['torch._utils', '_rebuild_tensor_v2.__globals__'],
-];
-
 /** Installs a global function the canary pickles name; returns a check that it never ran. */
 export function installCanary(): { calls: () => number; assertUntouched: () => void } {
   let calls = 0;
