@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { readSafetensors } from '../../src/io/read-safetensors';
 import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
 import { mutate, mutation, pickleStep } from '../../test/io/hostile-arbitraries';
-import { f32Bytes, makePth, makeSafetensorsRaw, PickleWriter, stateDictPickle } from '../../test/io/hostile-builders';
+import { f32Bytes, makePth, makeSafetensorsRaw, PickleWriter, sharedDictUnderManyKeys, stateDictPickle } from '../../test/io/hostile-builders';
 import { fixtureBytes } from '../../test/io/fixtures';
 
 const MB = 1024 * 1024;
@@ -85,6 +85,12 @@ const CASES: Record<string, () => { input: Uint8Array; reads: (() => unknown)[] 
     for (let i = 0; i < 30_000; i++) w.global('_codecs', 'encode').get(0).tuple1().reduce();
     return one(makePth(w.appends().stop().bytes()));
   },
+  'STACK_GLOBAL + REDUCE of a memoised 1000-char name, 60k times': () => {
+    const w = new PickleWriter().proto(2).emptyList().mark().str('m'.repeat(1000)).put(0).str('n').put(1).pop().pop();
+    for (let i = 0; i < 60_000; i++) w.get(0).get(1).op(0x93).emptyTuple().reduce();
+    return one(makePth(w.appends().stop().bytes()));
+  },
+  'one dict shared under 50k keys': () => one(sharedDictUnderManyKeys(50_000)),
   'zip extra field past the end': () => {
     const b = fixtureBytes('tiny_net.pth').slice();
     const v = new DataView(b.buffer);

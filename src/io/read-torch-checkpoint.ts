@@ -1,4 +1,4 @@
-import { describeValue, formatShape, listed, quote } from './internal/describe';
+import { describeValue, formatShape, listed, MAX_LISTED, quote } from './internal/describe';
 import { decodeElements, DTYPE_BYTES, gatherStrided, plainBytes } from './internal/dtypes';
 import { limitOption, optionsObject } from './internal/options';
 import { looksLikeLegacyTorchSave, PickledTensor, unpickle, type PickledStorage } from './internal/pickle';
@@ -132,8 +132,14 @@ export function readTorchCheckpoint(input: Uint8Array, options?: ReadTorchCheckp
       throw new Error(`${fn}: stateDictKey ${quote(stateDictKey)} not found: the checkpoint holds ${describeValue(root)}, not a dict.`);
     }
     if (!root.has(stateDictKey)) {
-      const keys = [...root.keys()].map((k) => (typeof k === 'string' ? quote(k) : describeValue(k)));
-      throw new Error(`${fn}: stateDictKey ${quote(stateDictKey)} not found; the checkpoint's top-level keys are: ${listed(keys)}.`);
+      const keys: string[] = [];
+      for (const k of root.keys()) {
+        if (keys.length === MAX_LISTED) break;
+        keys.push(typeof k === 'string' ? quote(k) : describeValue(k));
+      }
+      throw new Error(
+        `${fn}: stateDictKey ${quote(stateDictKey)} not found; the checkpoint's top-level keys are: ${listed(keys, root.size)}.`,
+      );
     }
     root = root.get(stateDictKey);
   }
@@ -223,7 +229,10 @@ function stateDictEntries(root: unknown, fn: string): [string, PickledTensor][] 
   }
   const out: [string, PickledTensor][] = [];
   const nonTensors: string[] = [];
+  let nonTensorCount = 0;
   let hint: string | undefined;
+  // Each dict is scanned once: one shared dict under a million keys must not be scanned a million times.
+  const scanned = new Set<Map<unknown, unknown>>();
   for (const [key, value] of root as Map<unknown, unknown>) {
     // Python state dicts have str keys; String() would make int 1 and str '1' (or None and
     // 'null') collide.
@@ -234,17 +243,23 @@ function stateDictEntries(root: unknown, fn: string): [string, PickledTensor][] 
       out.push([key, value]);
       continue;
     }
-    nonTensors.push(`${quote(key)} (${describeValue(value)})`);
+    if (nonTensorCount++ < MAX_LISTED) nonTensors.push(`${quote(key)} (${describeValue(value)})`);
     // Suggest a nested dict that holds only tensors (not, say, the optimizer's state).
-    if (hint === undefined && value instanceof Map && value.size > 0) {
+    if (hint === undefined && value instanceof Map && value.size > 0 && !scanned.has(value)) {
+      scanned.add(value);
       let allTensors = true;
-      for (const t of value.values()) if (!(t instanceof PickledTensor)) allTensors = false;
+      for (const t of value.values()) {
+        if (!(t instanceof PickledTensor)) {
+          allTensors = false;
+          break;
+        }
+      }
       if (allTensors) hint = key;
     }
   }
-  if (nonTensors.length > 0) {
+  if (nonTensorCount > 0) {
     throw new Error(
-      `${fn}: entries ${listed(nonTensors)} are not tensors` +
+      `${fn}: entries ${listed(nonTensors, nonTensorCount)} are not tensors` +
         (hint !== undefined ? `; if the state dict is nested, pass { stateDictKey: ${quote(hint)} }.` : '.'),
     );
   }

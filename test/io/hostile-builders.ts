@@ -276,3 +276,17 @@ export const CANARY_NAMES: readonly [string, string][] = [
   ['torch', 'load'],
   ['torch._utils', '_rebuild_tensor_v2.__globals__'],
 ];
+
+/**
+ * A state dict whose `n` keys all hold one shared dict of `n + 1` tensors and a trailing int:
+ * a file of O(n) bytes that costs O(n^2) if every key's value were scanned again.
+ */
+export function sharedDictUnderManyKeys(n: number): Uint8Array {
+  const w = new PickleWriter().proto(2).emptyDict().mark();
+  w.str('t');
+  writeTensor(w, { name: '', key: '0', numel: 1, size: [1], stride: [1] }).put(1);
+  for (let i = 0; i < n; i++) w.int(i).get(1);
+  w.str('last').int(0).setitems().put(0).pop().orderedDict().mark();
+  for (let i = 0; i < n; i++) w.str(`k${i}`).get(0);
+  return makePth(w.setitems().stop().bytes(), { '0': f32Bytes([1]) });
+}

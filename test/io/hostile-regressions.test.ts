@@ -17,6 +17,7 @@ import { fixtureBytes } from './fixtures';
 import {
   f32Bytes,
   makePth,
+  sharedDictUnderManyKeys,
   makeSafetensors,
   makeSafetensorsRaw,
   PickleWriter,
@@ -91,6 +92,13 @@ describe('defect 2: file values never size an Error message', () => {
     expectClearError(() => readTorchCheckpoint(makePth(asKey.bytes()), { stateDictKey: 'model' }), PTH, /top-level keys are: a list or tuple of 2 items/);
   });
 
+  it('describes a dict shared under many keys (scanned once for the nested-state-dict hint)', () => {
+    // One dict of 2,000 tensors and a trailing int under 2,000 keys; bench/hostile-io.bench.ts
+    // times the same file at 1 MB, where a rescan per key would cost 10^10 checks.
+    const file = sharedDictUnderManyKeys(2000);
+    expectClearError(() => readTorchCheckpoint(file), PTH, /entries 'k0' \(a dict of 2002 entries\), .* and 1990 more are not tensors\.$/);
+  });
+
   it('cuts long names, keys and globals, and lists at most 10 entries', () => {
     const long = 'k'.repeat(1_000_000);
     const w = new PickleWriter().proto(2).orderedDict().mark();
@@ -98,8 +106,13 @@ describe('defect 2: file values never size an Error message', () => {
     const many = makePth(w.setitems().stop().bytes());
     const msg = expectClearError(() => readTorchCheckpoint(many), PTH, /and 990 more are not tensors/);
     expect(msg).toContain(`'${'k'.repeat(64)}…' (101 characters) (an int (0))`);
-    const opaque = pthWithValue((x) => x.global('m'.repeat(100_000), 'n').emptyTuple().reduce());
-    expectClearError(() => readTorchCheckpoint(opaque), PTH, /a pickled 'm{64}…' \(100002 characters\) object/);
+    const opaque = pthWithValue((x) => x.global('m'.repeat(1000), 'n').emptyTuple().reduce());
+    expectClearError(() => readTorchCheckpoint(opaque), PTH, /a pickled 'm{64}…' \(1002 characters\) object/);
+    // Longer global names are refused where they are read, by GLOBAL or STACK_GLOBAL.
+    const longGlobal = pthWithValue((x) => x.global('m'.repeat(100_000), 'n').emptyTuple().reduce());
+    expectClearError(() => readTorchCheckpoint(longGlobal), PTH, /global name of 100002 characters exceeds the 1024-character limit/);
+    const stackGlobal = pthWithValue((x) => x.str('m'.repeat(2000)).str('n').op(0x93));
+    expectClearError(() => readTorchCheckpoint(stackGlobal), PTH, /global name of 2002 characters exceeds the 1024-character limit/);
     const storageKey = makePth(stateDictPickle([{ name: 'w', key: long, numel: 1, size: [1], stride: [1] }]));
     expectClearError(() => readTorchCheckpoint(storageKey), PTH, /archive has no entry 'archive\/data\/k{51}…' \(1000013 characters\)/);
     expect(quote('a\nb\u0000')).toBe("'a\\u000ab\\u0000'");

@@ -29,12 +29,13 @@ export function quote(name: string): string {
 }
 
 /**
- * A comma-separated list of at most {@link MAX_LISTED} items, then "and N more".
+ * A comma-separated list of at most {@link MAX_LISTED} items, then "and N more" (`total` is the
+ * full count when only the first items were described).
  * @internal
  */
-export function listed(items: readonly string[]): string {
-  if (items.length <= MAX_LISTED) return items.join(', ');
-  return `${items.slice(0, MAX_LISTED).join(', ')} and ${items.length - MAX_LISTED} more`;
+export function listed(items: readonly string[], total = items.length): string {
+  const shown = items.slice(0, MAX_LISTED).join(', ');
+  return total > MAX_LISTED ? `${shown} and ${total - MAX_LISTED} more` : shown;
 }
 
 /** Whether a bigint is small enough to print (about 40 decimal digits). */

@@ -6,12 +6,13 @@
 
 /** A reference to a global (`module.name`) met by GLOBAL / STACK_GLOBAL. @internal */
 export class PyGlobal {
+  /** `module.name`, built once (hashing a rebuilt string on every call would cost its length each time). */
+  readonly fullName: string;
   constructor(
     readonly module: string,
     readonly name: string,
-  ) {}
-  get fullName(): string {
-    return `${this.module}.${this.name}`;
+  ) {
+    this.fullName = `${module}.${name}`;
   }
 }
 

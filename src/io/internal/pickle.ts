@@ -34,6 +34,13 @@ export { PickledTensor, PyGlobal, PyOpaque, type PickledStorage } from './pickle
  */
 export const MAX_LONG_BYTES = 2048;
 
+/**
+ * Longest `module.name` of a global, in characters. Real ones are under 100; the cap keeps the
+ * cost of naming, comparing and describing a global independent of the file.
+ * @internal
+ */
+export const MAX_GLOBAL_NAME = 1024;
+
 /** Highest tensor rank accepted (PyTorch's own kernels stop at 25 dimensions). @internal */
 export const MAX_RANK = 64;
 
@@ -189,6 +196,12 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
     const out = new Array<number>(v.length);
     for (let i = 0; i < v.length; i++) out[i] = natural(v[i], what);
     return out;
+  };
+  const global = (module: string, name: string): PyGlobal => {
+    if (module.length + name.length + 1 > MAX_GLOBAL_NAME) {
+      fail(`global name of ${module.length + name.length + 1} characters exceeds the ${MAX_GLOBAL_NAME}-character limit`);
+    }
+    return new PyGlobal(module, name);
   };
   const isAllowed = (g: PyGlobal): boolean => ALLOWED_GLOBALS.has(g.fullName) || isStorageClass(g);
   const call = (fnValue: unknown, args: unknown): unknown => {
@@ -442,7 +455,7 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
       case 0x63: {
         // GLOBAL "module\nname\n"
         const module = line();
-        stack.push(new PyGlobal(module, line()));
+        stack.push(global(module, line()));
         break;
       }
       case 0x93: {
@@ -450,7 +463,7 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strs');
-        stack.push(new PyGlobal(module as string, name as string));
+        stack.push(global(module as string, name as string));
         break;
       }
       case 0x52: {
