@@ -184,6 +184,12 @@ function checkMetadata(info: JsonValue, fn: string): void {
   }
 }
 
+/** A header field for a message: `(missing)`, a quoted string, or a value described by type. */
+function field(v: JsonValue | undefined): string {
+  if (v === undefined) return '(missing)';
+  return typeof v === 'string' ? quote(v) : describeValue(v, true);
+}
+
 /** A non-negative safe integer read from the header, or undefined. */
 function natural(v: JsonValue | undefined): number | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
@@ -199,15 +205,16 @@ function checkEntry(name: string, info: JsonValue, dataLen: number, fn: string):
   const dtype = typeof code === 'string' && Object.hasOwn(SAFETENSORS_DTYPES, code) ? SAFETENSORS_DTYPES[code] : undefined;
   if (dtype === undefined) {
     throw new Error(
-      `${fn}: ${what} has unsupported dtype ${code === undefined ? '(missing)' : typeof code === 'string' ? quote(code) : describeValue(code, true)}; ` +
-        `supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')}.`,
+      `${fn}: ${what} has unsupported dtype ${field(code)}; supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')}.`,
     );
   }
   const shapeValue = info.get('shape');
   if (!Array.isArray(shapeValue) || shapeValue.length > MAX_RANK || !shapeValue.every((d) => natural(d) !== undefined)) {
-    const got = Array.isArray(shapeValue) && shapeValue.length <= MAX_RANK
-      ? `[${shapeValue.map((d) => (natural(d) !== undefined ? String(d) : describeValue(d, true))).slice(0, 8).join(', ')}${shapeValue.length > 8 ? ', …' : ''}]`
-      : shapeValue === undefined ? '(missing)' : describeValue(shapeValue, true);
+    // A short list is shown item by item (its bad items described), anything else by type.
+    const got =
+      Array.isArray(shapeValue) && shapeValue.length <= 8
+        ? `[${shapeValue.map((d) => (natural(d) !== undefined ? String(d) : describeValue(d, true))).join(', ')}]`
+        : field(shapeValue);
     throw new Error(`${fn}: ${what} has invalid shape ${got}: it must be a list of at most ${MAX_RANK} non-negative integers.`);
   }
   const shape = shapeValue as number[];
@@ -216,7 +223,7 @@ function checkEntry(name: string, info: JsonValue, dataLen: number, fn: string):
   const end = Array.isArray(offsets) && offsets.length === 2 ? natural(offsets[1]) : undefined;
   if (begin === undefined || end === undefined) {
     throw new Error(
-      `${fn}: ${what} has invalid data_offsets ${offsets === undefined ? '(missing)' : describeValue(offsets, true)}: ` +
+      `${fn}: ${what} has invalid data_offsets ${field(offsets)}: ` +
         'they must be two non-negative integers.',
     );
   }

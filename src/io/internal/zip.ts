@@ -49,7 +49,8 @@ export class ZipArchive {
   /** Fails unless `[at, at + n)` lies inside `[0, end)` (the file by default). */
   private within(at: number, n: number, what: string, end = this.bytes.byteLength): void {
     if (!(at >= 0 && n >= 0 && at <= end && n <= end - at)) {
-      this.fail(`${what} (${n} bytes at offset ${at}) lies outside the ${end}-byte ${end === this.bytes.byteLength ? 'file' : 'record'} (truncated or corrupt archive).`);
+      const where = end === this.bytes.byteLength ? 'file' : 'record';
+      this.fail(`${what} (${n} bytes at offset ${at}) lies outside the ${end}-byte ${where} (truncated or corrupt archive).`);
     }
   }
 
