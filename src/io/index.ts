@@ -1,6 +1,6 @@
 // Public API of src/io: one export line per unit.
 export type { StateDict, StateDictTensor, StateDictData, TorchDType } from './state-dict';
-export { readSafetensors } from './read-safetensors';
+export { readSafetensors, type ReadSafetensorsOptions } from './read-safetensors';
 export { writeSafetensors } from './write-safetensors';
 export { readTorchCheckpoint, type ReadTorchCheckpointOptions } from './read-torch-checkpoint';
 export {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { numelOf, toFloat32 } from './internal/dtypes';
 import { planModelWeights } from './internal/model-weights';
+import { looksLikeLegacyTorchSave } from './internal/pickle';
 import { looksLikeZip } from './internal/zip';
 import { readSafetensors } from './read-safetensors';
 import { readTorchCheckpoint } from './read-torch-checkpoint';
@@ -17,7 +18,10 @@ export interface LoadTorchStateDictOptions {
    * Error either way (as in PyTorch).
    */
   strict?: boolean;
-  /** File format of `bytes`. Default 'auto': a zip ('PK') is a .pth, anything else safetensors. */
+  /**
+   * File format of `bytes`. Default 'auto': a zip ('PK') is a .pth (and a legacy non-zip .pth is
+   * recognised, to be refused with its own message), anything else safetensors.
+   */
   format?: 'auto' | 'safetensors' | 'pth';
   /** For a .pth holding the state dict inside a dict: its key (see readTorchCheckpoint). Default none. */
   stateDictKey?: string;
@@ -89,7 +93,7 @@ export function loadTorchStateDict(
   if (bytes instanceof Map) {
     dict = bytes;
   } else if (bytes instanceof Uint8Array) {
-    const isPth = format === 'pth' || (format === 'auto' && looksLikeZip(bytes));
+    const isPth = format === 'pth' || (format === 'auto' && (looksLikeZip(bytes) || looksLikeLegacyTorchSave(bytes)));
     dict = isPth
       ? readTorchCheckpoint(bytes, options.stateDictKey !== undefined ? { stateDictKey: options.stateDictKey } : {})
       : readSafetensors(bytes);

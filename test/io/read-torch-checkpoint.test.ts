@@ -4,6 +4,7 @@ import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
 import type { StateDict } from '../../src/io/state-dict';
 import { ZipArchive } from '../../src/io/internal/zip';
 import { fixtureBuffer, fixtureBytes, fixtureJson, parsePyFloat, type ExtrasFixture } from './fixtures';
+import { makeZip, pickleBytes as pickle } from './hostile-builders';
 
 const extras = fixtureJson<ExtrasFixture>('extras.json');
 
@@ -24,58 +25,6 @@ function expectMatchesExtras(sd: StateDict): void {
       expect(Array.from(got.data as Int32Array | Uint8Array, String), name).toEqual(want.values);
     }
   }
-}
-
-/** Builds a minimal stored zip holding `entries` (name -> bytes), as torch.save lays it out. */
-function makeZip(entries: [string, Uint8Array][], method = 0): Uint8Array {
-  const enc = new TextEncoder();
-  const chunks: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, data] of entries) {
-    const n = enc.encode(name);
-    const local = new Uint8Array(30 + n.length);
-    const lv = new DataView(local.buffer);
-    lv.setUint32(0, 0x04034b50, true);
-    lv.setUint16(8, method, true);
-    lv.setUint32(18, data.length, true);
-    lv.setUint32(22, data.length, true);
-    lv.setUint16(26, n.length, true);
-    local.set(n, 30);
-    const c = new Uint8Array(46 + n.length);
-    const cv = new DataView(c.buffer);
-    cv.setUint32(0, 0x02014b50, true);
-    cv.setUint16(10, method, true);
-    cv.setUint32(20, data.length, true);
-    cv.setUint32(24, data.length, true);
-    cv.setUint16(28, n.length, true);
-    cv.setUint32(42, offset, true);
-    c.set(n, 46);
-    central.push(c);
-    chunks.push(local, data);
-    offset += local.length + data.length;
-  }
-  const cdSize = central.reduce((a, c) => a + c.length, 0);
-  const eocd = new Uint8Array(22);
-  const ev = new DataView(eocd.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, entries.length, true);
-  ev.setUint16(10, entries.length, true);
-  ev.setUint32(12, cdSize, true);
-  ev.setUint32(16, offset, true);
-  const all = [...chunks, ...central, eocd];
-  const out = new Uint8Array(all.reduce((a, c) => a + c.length, 0));
-  let p = 0;
-  for (const c of all) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
-
-/** Pickle bytes from opcodes given as a latin-1 string. */
-function pickle(src: string): Uint8Array {
-  return Uint8Array.from(src, (c) => c.charCodeAt(0));
 }
 
 describe('readTorchCheckpoint', () => {
@@ -111,12 +60,12 @@ describe('readTorchCheckpoint', () => {
   it('takes a nested state dict only through stateDictKey, with a hint otherwise', () => {
     const bytes = fixtureBytes('tiny_net_nested.pth');
     expect(() => readTorchCheckpoint(bytes)).toThrow(
-      /entries 'epoch' \(number\), 'state_dict' \(a dict\) are not tensors; .*stateDictKey: 'state_dict'/,
+      /entries 'epoch' \(an int \(3\)\), 'state_dict' \(a dict of 15 entries\) are not tensors; .*stateDictKey: 'state_dict'/,
     );
     const sd = readTorchCheckpoint(bytes, { stateDictKey: 'state_dict' });
     expect(sd.get('head.weight')!.data).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')).get('head.weight')!.data);
     expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'model' })).toThrow(
-      /stateDictKey 'model' not found; the checkpoint's top-level keys are: epoch, state_dict/,
+      /stateDictKey 'model' not found; the checkpoint's top-level keys are: 'epoch', 'state_dict'/,
     );
   });
 
@@ -126,7 +75,7 @@ describe('readTorchCheckpoint', () => {
     expect([...sd.keys()]).toEqual(['weight', 'bias']);
     expect(sd.get('weight')!.shape).toEqual([2, 3]);
     expect(() => readTorchCheckpoint(bytes)).toThrow(
-      /'args' \(a pickled 'argparse.Namespace' object\), 'best_score' \(a pickled 'numpy.core.multiarray.scalar' object\), 'epoch' \(number\), 'optimizer' \(a dict\), 'state_dict' \(a dict\) are not tensors; if the state dict is nested, pass \{ stateDictKey: 'state_dict' \}/,
+      /'args' \(a pickled 'argparse.Namespace' object\), 'best_score' \(a pickled 'numpy.core.multiarray.scalar' object\), 'epoch' \(an int \(7\)\), 'optimizer' \(a dict of 2 entries\), 'state_dict' \(a dict of 2 entries\) are not tensors; if the state dict is nested, pass \{ stateDictKey: 'state_dict' \}/,
     );
     expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'args' })).toThrow(/got a pickled 'argparse.Namespace' object/);
   });
@@ -191,7 +140,7 @@ describe('readTorchCheckpoint', () => {
     const renamed = pkl.replace('torch\nFloatStorage\n', 'torch\nComplexFloatStorage\n');
     expect(renamed).not.toBe(pkl);
     expect(() => readTorchCheckpoint(makeZip([['a/data.pkl', pickle(renamed)]]))).toThrow(
-      /tensor 'body.0.weight' uses unsupported storage torch.ComplexFloatStorage/,
+      /tensor 'body.0.weight' uses unsupported storage 'torch.ComplexFloatStorage'/,
     );
   });
 

@@ -1,4 +1,5 @@
 import type { StateDictData, TorchDType } from '../state-dict';
+import { formatShape } from './describe';
 
 /** Bytes per element of each stored dtype. @internal */
 export const DTYPE_BYTES: Readonly<Record<TorchDType, number>> = {
@@ -149,22 +150,22 @@ export function gatherStrided(
   owner: string,
 ): StateDictData {
   if (size.length !== stride.length) {
-    throw new Error(`${owner}: size ${JSON.stringify(size)} and stride ${JSON.stringify(stride)} differ in rank.`);
+    throw new Error(`${owner}: size ${formatShape(size)} and stride ${formatShape(stride)} differ in rank.`);
   }
   if (!size.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new Error(`${owner}: invalid size ${JSON.stringify(size)}.`);
+    throw new Error(`${owner}: invalid size ${formatShape(size)}.`);
   }
   const n = numelOf(size);
   if (n === 0) return allocLike(storage, 0);
   // Bounds: the highest element the view touches must be inside the storage.
   let last = offset;
   for (let d = 0; d < size.length; d++) {
-    if (stride[d]! < 0) throw new Error(`${owner}: negative stride ${JSON.stringify(stride)} is not supported.`);
+    if (stride[d]! < 0) throw new Error(`${owner}: negative stride ${formatShape(stride)} is not supported.`);
     last += (size[d]! - 1) * stride[d]!;
   }
   if (offset < 0 || last >= storage.length) {
     throw new Error(
-      `${owner}: view (offset ${offset}, size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)}) ` +
+      `${owner}: view (offset ${offset}, size ${formatShape(size)}, stride ${formatShape(stride)}) ` +
         `reaches element ${last} of a storage of ${storage.length} elements.`,
     );
   }

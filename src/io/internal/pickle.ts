@@ -8,47 +8,41 @@
  *
  * Python values map to: None -> null, bool -> boolean, int -> number (bigint beyond 2^53),
  * float -> number, str -> string, bytes -> Uint8Array, list/tuple -> Array, dict/OrderedDict ->
- * Map, tensors -> {@link PickledTensor}.
+ * Map (keys kept as they are: an int key is not the str key of the same digits), tensors ->
+ * {@link PickledTensor}.
+ *
+ * Bounded by the file's size: every opcode does work proportional to the bytes it reads or the
+ * values it pops (integers decode in linear time, MARK positions sit on their own stack, nothing
+ * is spread into an argument list), values are shared by reference and never walked, so a memo
+ * "billion laughs" graph or a deeply nested list costs what its bytes cost. The one opcode pair
+ * that copies a shared value (`_codecs.encode` of a memoised string) draws on a copy budget
+ * proportional to the file.
  * @internal
  */
+import { describeValue, quote } from './describe';
+import { PickledTensor, PyGlobal, PyOpaque, type PickledStorage } from './pickle-values';
 
-/** A reference to a global (`module.name`) met by GLOBAL / STACK_GLOBAL. @internal */
-export class PyGlobal {
-  constructor(
-    readonly module: string,
-    readonly name: string,
-  ) {}
-  get fullName(): string {
-    return `${this.module}.${this.name}`;
-  }
-}
+export { PickledTensor, PyGlobal, PyOpaque, type PickledStorage } from './pickle-values';
 
-/** An object of a non-allow-listed class or call, kept only as its name; never constructed. @internal */
-export class PyOpaque {
-  constructor(readonly global: string) {}
-  toString(): string {
-    return `<pickled ${this.global}>`;
-  }
-}
+/**
+ * Longest LONG1/LONG4 integer read, in bytes (16,384 bits). torch writes only int64 values
+ * (sizes, strides, offsets, numel: 8 bytes); the cap leaves room for any integer Python prints
+ * under its default 4,300-digit limit (about 1,786 bytes), so ordinary extras saved beside the
+ * weights still read, and refuses anything larger as not a checkpoint value. Decoding is linear,
+ * so the cap bounds memory, not time.
+ * @internal
+ */
+export const MAX_LONG_BYTES = 2048;
 
-/** A storage named by a persistent id `('storage', storage_type, key, location, numel)`. @internal */
-export interface PickledStorage {
-  kind: 'storage';
-  storageType: string;
-  key: string;
-  location: string;
-  numel: number;
-}
+/**
+ * Longest `module.name` of a global, in characters. Real ones are under 100; the cap keeps the
+ * cost of naming, comparing and describing a global independent of the file.
+ * @internal
+ */
+export const MAX_GLOBAL_NAME = 1024;
 
-/** A tensor rebuilt by `torch._utils._rebuild_tensor_v2`: a strided view of a storage. @internal */
-export class PickledTensor {
-  constructor(
-    readonly storage: PickledStorage,
-    readonly offset: number,
-    readonly size: number[],
-    readonly stride: number[],
-  ) {}
-}
+/** Highest tensor rank accepted (PyTorch's own kernels stop at 25 dimensions). @internal */
+export const MAX_RANK = 64;
 
 /** Globals the VM interprets, by full name. */
 const ALLOWED_GLOBALS = new Set([
@@ -66,34 +60,54 @@ function isStorageClass(g: PyGlobal): boolean {
   return g.module === 'torch' && g.name.endsWith('Storage');
 }
 
-/** A stack marker pushed by MARK. */
-const MARK = Symbol('mark');
+/**
+ * The magic number a legacy (torch < 1.6, non-zip) `torch.save` file starts with, after the
+ * PROTO opcode (and a FRAME for protocol 4+): LONG1 of 10 bytes, 0x1950a86a20f9469cfc6c.
+ */
+const LEGACY_MAGIC = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
-function toInt(v: unknown, what: string, owner: string): number {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)) {
-    return Number(v);
-  }
-  throw new Error(`${owner}: expected an integer for ${what}, got ${String(v)}.`);
+/**
+ * Whether the bytes start like a legacy (non-zip) `torch.save` file: a pickle whose first value
+ * is torch's magic number. Specific enough that no safetensors file matches (its first 8 bytes
+ * would be a header length beyond 2^50).
+ * @internal
+ */
+export function looksLikeLegacyTorchSave(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 2 + LEGACY_MAGIC.length || bytes[0] !== 0x80 || bytes[1]! < 2 || bytes[1]! > 5) return false;
+  let at = 2;
+  if (bytes[2] === 0x95) at += 9; // FRAME and its 8-byte length
+  if (bytes.byteLength < at + LEGACY_MAGIC.length) return false;
+  return LEGACY_MAGIC.every((b, i) => bytes[at + i] === b);
 }
 
-function intList(v: unknown, what: string, owner: string): number[] {
-  if (!Array.isArray(v)) throw new Error(`${owner}: expected a tuple for ${what}, got ${String(v)}.`);
-  return v.map((x) => toInt(x, what, owner));
-}
+/** Two hex digits of each byte value. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
-/** Decodes a little-endian two's-complement integer of `n` bytes (LONG1/LONG4). */
+/**
+ * Decodes a little-endian two's-complement integer (LONG1/LONG4) in linear time: the bytes are
+ * written out as one hex string, which `BigInt` parses in a single pass.
+ */
 function decodeLong(bytes: Uint8Array): number | bigint {
-  if (bytes.length === 0) return 0;
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
-  if (bytes[bytes.length - 1]! & 0x80) v -= 1n << BigInt(8 * bytes.length);
+  const n = bytes.length;
+  if (n === 0) return 0;
+  const negative = (bytes[n - 1]! & 0x80) !== 0;
+  if (n <= 6) {
+    // 48 bits fit a double exactly.
+    let v = 0;
+    for (let i = n - 1; i >= 0; i--) v = v * 256 + bytes[i]!;
+    return negative ? v - 2 ** (8 * n) : v;
+  }
+  const digits = new Array<string>(n);
+  for (let i = 0; i < n; i++) digits[n - 1 - i] = HEX[bytes[i]!]!;
+  let v = BigInt(`0x${digits.join('')}`);
+  if (negative) v -= 1n << BigInt(8 * n);
   return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
 /**
- * Runs a pickle (protocols 2-5 binary opcodes) and returns the unpickled value.
- * `persistentLoad` resolves BINPERSID ids. `owner` prefixes Error messages.
+ * Runs a pickle (protocols 2-5 binary opcodes) and returns the unpickled value. Persistent ids
+ * must be torch's storage tuples and become {@link PickledStorage} records. `owner` prefixes
+ * Error messages.
  * @internal
  */
 export function unpickle(bytes: Uint8Array, owner: string): unknown {
@@ -101,14 +115,19 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
   const utf8 = new TextDecoder('utf-8');
   const latin1 = new TextDecoder('latin1');
   const stack: unknown[] = [];
+  /** Stack lengths at each open MARK (CPython's "metastack"), so finding a mark is O(1). */
+  const marks: number[] = [];
   const memo = new Map<number, unknown>();
   let pos = 0;
+  let opStart = 0;
+  // Elements copied out of shared (memoised) values; the file's bytes pay for everything else.
+  let copyBudget = 4 * bytes.byteLength + (1 << 20);
 
   const fail = (msg: string): never => {
-    throw new Error(`${owner}: pickle ${msg} (at byte ${pos}).`);
+    throw new Error(`${owner}: pickle ${msg} (at byte ${opStart}).`);
   };
   const need = (n: number): void => {
-    if (pos + n > bytes.byteLength) fail(`ends early: needed ${n} more bytes (truncated or corrupt file)`);
+    if (n > bytes.byteLength - pos) fail(`ends early: needed ${n} more bytes (truncated or corrupt file)`);
   };
   const u8 = (): number => {
     need(1);
@@ -139,94 +158,130 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
     pos = end + 1;
     return s;
   };
+  const charge = (n: number): void => {
+    copyBudget -= n;
+    if (copyBudget < 0) fail('copies more data than its size allows (a hostile or corrupt file)');
+  };
+  /** Stack length below which the innermost MARK protects the stack. */
+  const fence = (): number => (marks.length > 0 ? marks[marks.length - 1]! : 0);
   const pop = (): unknown => {
-    if (stack.length === 0) fail('stack underflow');
-    const v = stack.pop();
-    if (v === MARK) fail('unexpected MARK on the stack');
-    return v;
+    if (stack.length <= fence()) fail('stack underflow');
+    return stack.pop();
   };
   const top = (): unknown => {
-    if (stack.length === 0) fail('stack underflow');
+    if (stack.length <= fence()) fail('stack underflow');
     return stack[stack.length - 1];
   };
-  /** Pops everything above the most recent MARK (and the mark). */
+  /** Pops everything above the most recent MARK and the mark itself. */
   const popMark = (): unknown[] => {
-    const at = stack.lastIndexOf(MARK);
-    if (at < 0) fail('no MARK on the stack');
-    const items = stack.splice(at);
-    items.shift();
-    return items;
+    if (marks.length === 0) fail('no MARK on the stack');
+    return stack.splice(marks.pop()!);
   };
-  const setItems = (target: unknown, kv: unknown[]): void => {
-    if (!(target instanceof Map)) fail(`SETITEM(S) on a non-dict ${String(target)}`);
-    for (let i = 0; i + 1 < kv.length; i += 2) (target as Map<unknown, unknown>).set(kv[i], kv[i + 1]);
+  const toInt = (v: unknown, what: string): number => {
+    if (typeof v === 'number' && Number.isInteger(v)) return v;
+    if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)) {
+      return Number(v);
+    }
+    return fail(`expected an integer for ${what}, got ${describeValue(v)}`);
   };
-  const append = (target: unknown, items: unknown[]): void => {
-    if (!Array.isArray(target)) fail(`APPEND(S) on a non-list ${String(target)}`);
-    (target as unknown[]).push(...items);
+  const natural = (v: unknown, what: string): number => {
+    const n = toInt(v, what);
+    if (n < 0) fail(`${what} must not be negative, got ${n}`);
+    return n;
   };
-  const global = (module: string, name: string): PyGlobal => new PyGlobal(module, name);
+  /** A tensor size or stride: a tuple of at most MAX_RANK non-negative integers. */
+  const dims = (v: unknown, what: string): number[] => {
+    if (!Array.isArray(v)) return fail(`expected a tuple for ${what}, got ${describeValue(v)}`);
+    if (v.length > MAX_RANK) fail(`${what} has ${v.length} dimensions, more than the ${MAX_RANK} supported`);
+    const out = new Array<number>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = natural(v[i], what);
+    return out;
+  };
+  const global = (module: string, name: string): PyGlobal => {
+    if (module.length + name.length + 1 > MAX_GLOBAL_NAME) {
+      fail(`global name of ${module.length + name.length + 1} characters exceeds the ${MAX_GLOBAL_NAME}-character limit`);
+    }
+    return new PyGlobal(module, name);
+  };
   const isAllowed = (g: PyGlobal): boolean => ALLOWED_GLOBALS.has(g.fullName) || isStorageClass(g);
   const call = (fnValue: unknown, args: unknown): unknown => {
-    if (!(fnValue instanceof PyGlobal)) return fail(`REDUCE on a non-callable ${String(fnValue)}`);
-    if (!Array.isArray(args)) return fail(`REDUCE arguments are not a tuple`);
+    if (!(fnValue instanceof PyGlobal)) return fail(`REDUCE on a non-callable: ${describeValue(fnValue)}`);
+    if (!Array.isArray(args)) return fail(`REDUCE arguments are not a tuple: ${describeValue(args)}`);
     // Not executed, not even looked at: the result is a named placeholder.
     if (!isAllowed(fnValue)) return new PyOpaque(fnValue.fullName);
     switch (fnValue.fullName) {
       case 'collections.OrderedDict':
+        // OrderedDict.__reduce__ always passes (); the items follow as SETITEMS.
+        if (args.length !== 0) fail(`OrderedDict called with ${args.length} arguments (expected none)`);
         return new Map();
       case 'torch._utils._rebuild_tensor':
       case 'torch._utils._rebuild_tensor_v2': {
+        if (args.length < 4) fail(`${fnValue.name} expects at least 4 arguments, got ${args.length}`);
         const storage = args[0] as PickledStorage;
         if (storage === null || typeof storage !== 'object' || storage.kind !== 'storage') {
-          return fail(`${fnValue.name} expects a storage, got ${String(args[0])}`);
+          return fail(`${fnValue.name} expects a storage, got ${describeValue(args[0])}`);
         }
-        return new PickledTensor(
-          storage,
-          toInt(args[1], 'storage offset', owner),
-          intList(args[2], 'size', owner),
-          intList(args[3], 'stride', owner),
-        );
+        const size = dims(args[2], 'size');
+        const stride = dims(args[3], 'stride');
+        if (size.length !== stride.length) fail(`size (${size.length} dims) and stride (${stride.length} dims) differ in rank`);
+        return new PickledTensor(storage, natural(args[1], 'storage offset'), size, stride);
       }
       case 'torch._utils._rebuild_parameter':
       case 'torch._utils._rebuild_parameter_with_state':
+        if (args.length === 0) fail(`${fnValue.name} expects a tensor argument`);
         return args[0];
       case 'torch.Size':
-        return Array.isArray(args[0]) ? [...args[0]] : [];
-      case '_codecs.encode':
+        // Shared, not copied: a memoised tuple reused a million times costs nothing.
+        if (args.length !== 1 || !Array.isArray(args[0])) fail('torch.Size expects one tuple');
+        return args[0];
+      case '_codecs.encode': {
         // Protocol 2 pickles bytes as _codecs.encode(latin-1 text, 'latin1').
-        if (typeof args[0] !== 'string') return fail('_codecs.encode expects a string');
-        return Uint8Array.from(args[0] as string, (c) => c.charCodeAt(0) & 0xff);
+        const text = args[0];
+        if (typeof text !== 'string') return fail(`_codecs.encode expects a str, got ${describeValue(text)}`);
+        charge(text.length);
+        const out = new Uint8Array(text.length);
+        for (let i = 0; i < text.length; i++) {
+          const c = text.charCodeAt(i);
+          if (c > 0xff) fail('_codecs.encode of a str that is not latin-1');
+          out[i] = c;
+        }
+        return out;
+      }
       default:
-        return fail(`cannot call '${fnValue.fullName}'`);
+        // Storage classes are allow-listed for persistent ids, never called.
+        return fail(`cannot call ${quote(fnValue.fullName)}`);
     }
   };
   const persistentLoad = (pid: unknown): PickledStorage => {
-    if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) {
-      return fail(`unsupported persistent id ${JSON.stringify(pid, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+    if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') {
+      return fail(`unsupported persistent id (${describeValue(pid)}); expected ('storage', type, key, location, numel)`);
     }
     const [, type, key, location, numel] = pid as [string, unknown, unknown, unknown, unknown];
-    if (!(type instanceof PyGlobal) || !isStorageClass(type)) return fail(`persistent id has no storage class`);
-    return {
-      kind: 'storage',
-      storageType: type.name,
-      key: String(key),
-      location: String(location),
-      numel: toInt(numel, 'storage numel', owner),
-    };
+    if (!(type instanceof PyGlobal) || !isStorageClass(type)) {
+      return fail(`persistent id names no storage class (${describeValue(type)})`);
+    }
+    if (typeof key !== 'string') return fail(`storage key must be a str, got ${describeValue(key)}`);
+    if (typeof location !== 'string') return fail(`storage location must be a str, got ${describeValue(location)}`);
+    return { kind: 'storage', storageType: type.name, key, location, numel: natural(numel, 'storage numel') };
   };
 
   for (;;) {
+    opStart = pos;
     const op = u8();
     switch (op) {
-      case 0x80: // PROTO
-        u8();
+      case 0x80: {
+        // PROTO
+        const protocol = u8();
+        if (protocol > 5) fail(`protocol ${protocol} is not supported (2 to 5 are)`);
         break;
+      }
       case 0x95: // FRAME: an 8-byte length hint; the frame contents are ordinary opcodes.
         take(8);
         break;
       case 0x2e: // STOP
-        if (stack.length !== 1) fail(`STOP with ${stack.length} values on the stack`);
+        if (marks.length !== 0 || stack.length !== 1) {
+          fail(`STOP with ${stack.length} values and ${marks.length} open MARKs on the stack`);
+        }
         return stack[0];
       case 0x7d: // EMPTY_DICT
         stack.push(new Map());
@@ -236,10 +291,12 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         stack.push([]);
         break;
       case 0x28: // MARK
-        stack.push(MARK);
+        marks.push(stack.length);
         break;
-      case 0x30: // POP
-        pop();
+      case 0x30: // POP: the top value, or the innermost MARK when nothing sits above it (as CPython)
+        if (stack.length > fence()) stack.pop();
+        else if (marks.length > 0) marks.pop();
+        else fail('stack underflow');
         break;
       case 0x31: // POP_MARK
         popMark();
@@ -276,13 +333,21 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         const n = view.getInt32(pos, true);
         pos += 4;
         if (n < 0) fail('negative LONG4 length');
+        if (n > MAX_LONG_BYTES) fail(`LONG4 integer of ${n} bytes exceeds the ${MAX_LONG_BYTES}-byte limit`);
         stack.push(decodeLong(take(n)));
         break;
       }
       case 0x49: {
         // INT (text): also encodes booleans as 00/01.
         const s = line();
-        stack.push(s === '00' ? false : s === '01' ? true : Number.parseInt(s, 10));
+        if (s === '00' || s === '01') {
+          stack.push(s === '01');
+        } else if (/^[-+]?[0-9]{1,20}$/.test(s)) {
+          const v = BigInt(s);
+          stack.push(v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+        } else {
+          fail(`INT is not a decimal integer of at most 20 digits: ${quote(s)}`);
+        }
         break;
       }
       case 0x47: // BINFLOAT (big-endian double)
@@ -299,9 +364,10 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
       case 0x8d: {
         // BINUNICODE8
         need(8);
-        const n = Number(view.getBigUint64(pos, true));
+        const n = view.getBigUint64(pos, true);
         pos += 8;
-        stack.push(utf8.decode(take(n)));
+        if (n > BigInt(bytes.byteLength)) fail('ends early: a BINUNICODE8 string is longer than the file');
+        stack.push(utf8.decode(take(Number(n))));
         break;
       }
       case 0x54: // BINSTRING (py2 str)
@@ -356,25 +422,34 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         // SETITEM
         const v = pop();
         const k = pop();
-        setItems(top(), [k, v]);
+        const target = top();
+        if (!(target instanceof Map)) fail(`SETITEM on ${describeValue(target)}, not a dict`);
+        (target as Map<unknown, unknown>).set(k, v);
         break;
       }
       case 0x75: {
         // SETITEMS
         const kv = popMark();
-        setItems(top(), kv);
+        const target = top();
+        if (!(target instanceof Map)) fail(`SETITEMS on ${describeValue(target)}, not a dict`);
+        if (kv.length % 2 !== 0) fail(`SETITEMS with an odd number (${kv.length}) of keys and values`);
+        for (let i = 0; i < kv.length; i += 2) (target as Map<unknown, unknown>).set(kv[i], kv[i + 1]);
         break;
       }
       case 0x61: {
         // APPEND
         const v = pop();
-        append(top(), [v]);
+        const target = top();
+        if (!Array.isArray(target)) fail(`APPEND on ${describeValue(target)}, not a list`);
+        (target as unknown[]).push(v);
         break;
       }
       case 0x65: {
-        // APPENDS
+        // APPENDS: one push per item; spreading a million items into push() overflows the stack.
         const items = popMark();
-        append(top(), items);
+        const target = top();
+        if (!Array.isArray(target)) fail(`APPENDS on ${describeValue(target)}, not a list`);
+        for (const item of items) (target as unknown[]).push(item);
         break;
       }
       case 0x63: {
@@ -387,7 +462,7 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
+        if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strs');
         stack.push(global(module as string, name as string));
         break;
       }
@@ -402,9 +477,9 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         // NEWOBJ: cls.__new__(cls, *args); OrderedDict, or a placeholder for anything else.
         const args = pop();
         const cls = pop();
-        if (!(cls instanceof PyGlobal)) fail(`NEWOBJ of a non-class ${String(cls)}`);
-        const c = cls as PyGlobal;
-        stack.push(c.fullName === 'collections.OrderedDict' || !isAllowed(c) ? call(c, args) : fail(`NEWOBJ of '${c.fullName}'`));
+        if (!(cls instanceof PyGlobal)) return fail(`NEWOBJ of a non-class: ${describeValue(cls)}`);
+        if (cls.fullName !== 'collections.OrderedDict' && isAllowed(cls)) fail(`NEWOBJ of ${quote(cls.fullName)}`);
+        stack.push(call(cls, args));
         break;
       }
       case 0x62: {
@@ -413,7 +488,7 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         pop();
         const target = top();
         if (!(target instanceof Map) && !(target instanceof PickledTensor) && !(target instanceof PyOpaque)) {
-          fail(`BUILD on an unsupported object ${String(target)}`);
+          fail(`BUILD on ${describeValue(target)}`);
         }
         break;
       }
