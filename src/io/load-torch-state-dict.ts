@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { formatShape, quote } from './internal/describe';
 import { numelOf, toFloat32 } from './internal/dtypes';
 import { planModelWeights } from './internal/model-weights';
 import { looksLikeLegacyTorchSave } from './internal/pickle';
@@ -31,6 +32,30 @@ export interface LoadTorchStateDictOptions {
    * returning the model's key, or null to skip the key. Default none (keys as they are).
    */
   keyMap?: TorchKeyMap;
+  /** Passed to {@link readTorchCheckpoint} for a .pth: the materialisation cap. Default 16. */
+  maxExpansion?: number;
+  /** Passed to {@link readSafetensors} for a .safetensors file: the header size cap. Default 16 MiB. */
+  maxHeaderBytes?: number;
+}
+
+/** Lines of each problem list in the Error of a failed load; the rest are counted, not listed. */
+const MAX_PROBLEM_LINES = 20;
+
+/** A key for a message: as it is when short and printable, else quoted and cut. */
+function keyText(key: string): string {
+  return key.length <= 64 && /^[\x20-\x7e]*$/.test(key) ? key : quote(key);
+}
+
+/** A shape for a message: `[4,3,3,3]`, or its first dimensions and its rank when long. */
+function shapeText(shape: readonly number[]): string {
+  return shape.length <= 8 ? JSON.stringify(shape) : formatShape(shape);
+}
+
+/** Up to {@link MAX_PROBLEM_LINES} lines of a list, then "... and N more". */
+function problemLines(lines: readonly string[]): string {
+  const shown = lines.slice(0, MAX_PROBLEM_LINES).join('\n  ');
+  const rest = lines.length - MAX_PROBLEM_LINES;
+  return rest > 0 ? `${shown}\n  ... and ${rest} more` : shown;
 }
 
 /**
@@ -83,10 +108,20 @@ export function loadTorchStateDict(
   options: LoadTorchStateDictOptions = {},
 ): LoadTorchStateDictReport {
   const fn = 'loadTorchStateDict';
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`${fn}: options must be an object or undefined, got ${options === null ? 'null' : typeof options}.`);
+  }
+  if (options.strict !== undefined && typeof options.strict !== 'boolean') {
+    throw new Error(`${fn}: strict must be a boolean, got ${typeof options.strict}.`);
+  }
+  if (options.stateDictKey !== undefined && typeof options.stateDictKey !== 'string') {
+    throw new Error(`${fn}: stateDictKey must be a string, got ${typeof options.stateDictKey}.`);
+  }
   const strict = options.strict ?? true;
   const format = options.format ?? 'auto';
   if (format !== 'auto' && format !== 'safetensors' && format !== 'pth') {
-    throw new Error(`${fn}: format must be 'auto', 'safetensors' or 'pth', got ${JSON.stringify(format)}.`);
+    const shown = typeof format === 'string' ? quote(format) : typeof format;
+    throw new Error(`${fn}: format must be 'auto', 'safetensors' or 'pth', got ${shown}.`);
   }
   const mapKey = resolveTorchKeyMap(fn, options.keyMap);
   let dict: StateDict;
@@ -95,10 +130,14 @@ export function loadTorchStateDict(
   } else if (bytes instanceof Uint8Array) {
     const isPth = format === 'pth' || (format === 'auto' && (looksLikeZip(bytes) || looksLikeLegacyTorchSave(bytes)));
     dict = isPth
-      ? readTorchCheckpoint(bytes, options.stateDictKey !== undefined ? { stateDictKey: options.stateDictKey } : {})
-      : readSafetensors(bytes);
+      ? readTorchCheckpoint(bytes, {
+          ...(options.stateDictKey !== undefined ? { stateDictKey: options.stateDictKey } : {}),
+          ...(options.maxExpansion !== undefined ? { maxExpansion: options.maxExpansion } : {}),
+        })
+      : readSafetensors(bytes, options.maxHeaderBytes !== undefined ? { maxHeaderBytes: options.maxHeaderBytes } : {});
   } else {
-    throw new Error(`${fn}: bytes must be a Uint8Array or a StateDict (Map), got ${String(bytes)}.`);
+    const got = bytes === null ? 'null' : typeof bytes === 'object' ? 'an object' : typeof bytes;
+    throw new Error(`${fn}: bytes must be a Uint8Array or a StateDict (Map), got ${got}.`);
   }
 
   // DataParallel / DistributedDataParallel prefix every key with 'module.'.
@@ -128,7 +167,7 @@ export function loadTorchStateDict(
     const want = target.rule.torchShape(tfShape);
     const sameShape = want.length === t.shape.length && want.every((d, i) => d === t.shape[i]);
     if (!sameShape || numelOf(t.shape) !== t.data.length) {
-      mismatched.push(`${key}: expected ${JSON.stringify(want)}, got ${JSON.stringify(t.shape)}`);
+      mismatched.push(`${keyText(key)}: expected ${shapeText(want)}, got ${shapeText(t.shape)}`);
       continue;
     }
     const data = target.rule.toTfjs({ data: toFloat32(t.data), shape: [...t.shape] }, tfShape);
@@ -141,10 +180,12 @@ export function loadTorchStateDict(
   const fatal = mismatched.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0 || modelProblems.length > 0));
   if (fatal) {
     const parts: string[] = [];
-    if (mismatched.length > 0) parts.push(`shape mismatches (torch layout):\n  ${mismatched.join('\n  ')}`);
-    if (strict && missing.length > 0) parts.push(`missing keys:\n  ${missing.join('\n  ')}`);
-    if (strict && unexpected.length > 0) parts.push(`unexpected keys:\n  ${unexpected.join('\n  ')}`);
-    if (strict && modelProblems.length > 0) parts.push(`unconvertible model weights:\n  ${plan.problems.join('\n  ')}`);
+    // File keys are quoted and every list is cut: the file decides how many keys it has and how
+    // long they are, and must not decide the size of the message.
+    if (mismatched.length > 0) parts.push(`shape mismatches (torch layout):\n  ${problemLines(mismatched)}`);
+    if (strict && missing.length > 0) parts.push(`missing keys:\n  ${problemLines(missing)}`);
+    if (strict && unexpected.length > 0) parts.push(`unexpected keys:\n  ${problemLines(unexpected.map(keyText))}`);
+    if (strict && modelProblems.length > 0) parts.push(`unconvertible model weights:\n  ${problemLines(plan.problems)}`);
     throw new Error(`${fn}: the state dict does not fit model '${model.name}'; nothing was loaded.\n${parts.join('\n')}`);
   }
 

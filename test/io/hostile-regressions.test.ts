@@ -452,3 +452,31 @@ describe('options and inputs are validated before reading', () => {
     expectClearError(() => readSafetensors(fixtureBytes('tiny_net.safetensors'), [] as never), ST, /options must be an object, got an array of 0 items/);
   });
 });
+
+describe('loadTorchStateDict bounds what a file puts in its messages', () => {
+  it('lists at most 20 unexpected keys, each cut, and counts the rest', () => {
+    const input = tfl.input({ shape: [4] });
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ name: 'fc', units: 2 }).apply(input) as never });
+    const dict = new Map<string, { dtype: 'float32'; shape: number[]; data: Float32Array }>();
+    dict.set('fc.weight', { dtype: 'float32', shape: [2, 4], data: new Float32Array(8) });
+    dict.set('fc.bias', { dtype: 'float32', shape: [2], data: new Float32Array(2) });
+    for (let i = 0; i < 5000; i++) dict.set(`x${i}${'y'.repeat(i === 0 ? 100_000 : 0)}`, { dtype: 'float32', shape: [1], data: new Float32Array(1) });
+    let message = '';
+    try {
+      loadTorchStateDict(model, dict as never);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/unexpected keys:/);
+    expect(message).toMatch(/\.\.\. and 4980 more/);
+    expect(message.length).toBeLessThan(3000);
+    model.dispose();
+  });
+
+  it('rejects null and wrong-typed options before reading the file', () => {
+    const model = {} as never;
+    expect(() => loadTorchStateDict(model, new Uint8Array(8), null as never)).toThrow(/loadTorchStateDict: options must be an object/);
+    expect(() => loadTorchStateDict(model, new Uint8Array(8), { strict: 'yes' as never })).toThrow(/strict must be a boolean/);
+    expect(() => loadTorchStateDict(model, null as never)).toThrow(/bytes must be a Uint8Array or a StateDict \(Map\), got null\./);
+  });
+});
