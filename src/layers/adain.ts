@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { adaptiveInstanceNorm, checkAdaINOptions, checkAdaINShapes } from '../ops/adain';
+import { adaptiveInstanceNorm, checkAdaINOptions, checkAdaINShapes } from '../ops/adaptive-instance-norm';
 import { formatShape } from './internal/shapes';
 
 /** Arguments of {@link AdaIN}. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { gatedConvolution } from '../ops/gated-conv2d';
+import { gatedConvolution } from '../ops/gated-convolution';
 import { upsampleNearest2x } from '../ops/upsample-nearest2x';
 import { GatedConv2D, type GatedConv2DArgs } from './gated-conv2d';
 import { nhwcInput, singleInput, singleShape } from './internal/shapes';

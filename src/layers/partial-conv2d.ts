@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { partialConvolution } from '../ops/partial-conv2d';
+import { partialConvolution } from '../ops/partial-convolution';
 import { ConvLayer, nonNegativePair } from './internal/conv-layer';
 import type { InitializerArg } from './internal/initializers';
 

@@ -47,6 +47,8 @@ interface WithKernel {
  * sigma = u^T W v with the gradient flowing through W only. In inference the stored u and v are
  * used as they are. The wrapped layer's kernel variable itself is never overwritten (the
  * trainable weight stays torch's `weight_orig`).
+ * The math is in `src/ops/power-iteration.ts`: {@link powerIteration}, {@link normalizeVector}
+ * and {@link spectralNormEstimate} (public as `ops.powerIteration` and friends).
  *
  * Input shape / output shape: those of the wrapped layer.
  *
