@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkContextualAttentionOptions, contextualAttention as contextualAttentionOp } from '../ops/contextual-attention';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /** Arguments of {@link ContextualAttention}; defaults are DeepFill's. */
 export interface ContextualAttentionArgs {

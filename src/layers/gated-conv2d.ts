@@ -5,8 +5,7 @@ import { gatedConvolution } from '../ops/gated-convolution';
 import { ConvLayer } from './internal/conv-layer';
 import type { InitializerArg } from './internal/initializers';
 import { checkNhwcShape, knownChannels, nhwcInput, singleInput, singleShape } from './internal/shapes';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /** Arguments of {@link GatedConv2D}. */
 export interface GatedConv2DArgs {

@@ -4,8 +4,7 @@ import { gatedConvolution } from '../ops/gated-convolution';
 import { upsampleNearest2x } from '../ops/upsample-nearest2x';
 import { GatedConv2D, type GatedConv2DArgs } from './gated-conv2d';
 import { nhwcInput, singleInput, singleShape } from './internal/shapes';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /**
  * Arguments of {@link GatedUpsample2D}: those of {@link GatedConv2DArgs} without `strides`

@@ -3,8 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { normalizeVector, powerIteration, spectralNormEstimate } from '../ops/power-iteration';
 import { stopGradient } from '../ops/stop-gradient';
 import { SPECTRAL_NORM_CLASSES, spectralNormMatrixPerm } from '../core/torch-layout';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /** Arguments of {@link SpectralNormalization}. */
 export interface SpectralNormalizationArgs {
