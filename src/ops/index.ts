@@ -17,7 +17,7 @@ export type { BatchNormTorchOptions, BatchNormTorchTrainingResult } from './batc
 export { dilatedConv2d } from './dilated-conv2d';
 export { adaptiveInstanceNorm } from './adaptive-instance-norm';
 export type { AdaptiveInstanceNormOptions } from './adaptive-instance-norm';
-export { contextualAttention } from './contextual-attention';
-export type { ContextualAttentionOptions } from './contextual-attention';
+export { contextualPatchAttention, contextualAttention } from './contextual-patch-attention';
+export type { ContextualPatchAttentionOptions, ContextualAttentionOptions } from './contextual-patch-attention';
 export { completeImage } from './complete-image';
 export { resizeNearestAlignCorners } from './resize-nearest-align-corners';
