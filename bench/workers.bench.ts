@@ -41,7 +41,7 @@ import { readImage } from '../src/node/read-image';
 import { resizeImage } from '../src/node/resize-image';
 import { encodePng } from '../src/node/encode-png';
 import { tensorToImage } from '../src/node/tensor-to-image';
-import type { ImageRGBA } from '../src/node/image-rgba';
+import type { RgbaImage } from '../src/core/rgba-image';
 import type { ImageDatasetOptions } from '../src/node/image-dataset';
 import {
   DiscriminatorHalf,
@@ -171,7 +171,7 @@ async function makeDatasets(root: string, count: number): Promise<{ png: string;
   for (const d of Object.values(dirs)) await mkdir(join(d, 'train'), { recursive: true });
   for (let i = 0; i < count; i++) {
     // Different crops per file so the decoder sees different content.
-    const crop = (img: ImageRGBA, x0: number): ImageRGBA => {
+    const crop = (img: RgbaImage<Uint8Array>, x0: number): RgbaImage<Uint8Array> => {
       const side = img.height - 20;
       const data = new Uint8Array(side * side * 4);
       for (let y = 0; y < side; y++) data.set(img.data.subarray(((y + 10) * img.width + x0) * 4, ((y + 10) * img.width + x0 + side) * 4), y * side * 4);

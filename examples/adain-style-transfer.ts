@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, io, models, ops, type BackendName } from '../src/index';
-import { imageToTensor, readImage, resizeImage, tensorToImage, writePng, type ImageRGBA } from '../src/node/index';
+import { imageToTensor, readImage, resizeImage, tensorToImage, writePng, type RgbaImage } from '../src/node/index';
 import { readIntegers } from './cli-args';
 
 const WHERE = `The weights are the two files of https://github.com/naoto0804/pytorch-AdaIN linked from its README
@@ -40,7 +40,7 @@ Default images: examples/assets/chelsea.png (content) and examples/assets/gravel
 ${WHERE}`;
 
 /** Resizes so the shorter side is `size` and both sides are multiples of 8 (three 2x poolings). */
-function fit(image: ImageRGBA, size: number): ImageRGBA {
+function fit(image: RgbaImage<Uint8Array>, size: number): RgbaImage<Uint8Array> {
   const scale = size / Math.min(image.width, image.height);
   const w = Math.max(8, 8 * Math.round((image.width * scale) / 8));
   const h = Math.max(8, 8 * Math.round((image.height * scale) / 8));

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, models, training, type BackendName } from '../src/index';
-import { createProgressBar, imageGrid, loadTrainer, readImage, resizeImage, saveTrainer, unalignedDataset, writePng, type ImageRGBA } from '../src/node/index';
+import { createProgressBar, imageGrid, loadTrainer, readImage, resizeImage, saveTrainer, unalignedDataset, writePng, type RgbaImage } from '../src/node/index';
 import { readIntegers } from './cli-args';
 
 const HELP = `Usage: npx tsx examples/cyclegan-train.ts <dataset-dir> [options]
@@ -42,7 +42,7 @@ Options:
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
 
-function crop(image: ImageRGBA, x0: number, y0: number, side: number): ImageRGBA {
+function crop(image: RgbaImage<Uint8Array>, x0: number, y0: number, side: number): RgbaImage<Uint8Array> {
   const data = new Uint8Array(side * side * 4);
   for (let y = 0; y < side; y++) data.set(image.data.subarray(4 * ((y0 + y) * image.width + x0), 4 * ((y0 + y) * image.width + x0 + side)), 4 * y * side);
   return { width: side, height: side, data };

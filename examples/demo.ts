@@ -27,7 +27,7 @@ import { runInpainting } from './demo/inpainting-part';
 import { runPix2Pix } from './demo/pix2pix-part';
 import { FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './demo/settings';
 import { createPatchMatch, type Mask, type PatchMatch } from '../src/patchmatch/index';
-import { createProgressBar, imageGrid, readImage, resizeImage, writePng, type ImageRGBA } from '../src/node/index';
+import { createProgressBar, imageGrid, readImage, resizeImage, writePng, type RgbaImage } from '../src/node/index';
 
 const assets = new URL('./assets/', import.meta.url);
 
@@ -52,7 +52,7 @@ function spoonMask(width: number, height: number): Mask {
 }
 
 /** The mask drawn over the image in red, to show what is removed. */
-function showMask(image: ImageRGBA, mask: Mask): ImageRGBA {
+function showMask(image: RgbaImage<Uint8Array>, mask: Mask): RgbaImage<Uint8Array> {
   const data = new Uint8Array(image.data);
   for (let i = 0; i < mask.data.length; i++) {
     if (mask.data[i]) data.set([230, 40, 40, 255], 4 * i);
@@ -60,7 +60,7 @@ function showMask(image: ImageRGBA, mask: Mask): ImageRGBA {
   return { width: image.width, height: image.height, data };
 }
 
-function crop(image: ImageRGBA, x0: number, y0: number, w: number, h: number): ImageRGBA {
+function crop(image: RgbaImage<Uint8Array>, x0: number, y0: number, w: number, h: number): RgbaImage<Uint8Array> {
   const data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) data.set(image.data.subarray(4 * ((y0 + y) * image.width + x0), 4 * ((y0 + y) * image.width + x0 + w)), 4 * y * w);
   return { width: w, height: h, data };

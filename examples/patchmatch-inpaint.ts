@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createPatchMatch, type Mask } from '../src/patchmatch/index';
-import { createProgressBar, imageGrid, readImage, writePng, type ImageRGBA } from '../src/node/index';
+import { createProgressBar, imageGrid, readImage, writePng, type RgbaImage } from '../src/node/index';
 
 const HELP = `Usage: npx tsx examples/patchmatch-inpaint.ts [image.png mask.png] [options]
 
@@ -34,7 +34,7 @@ function discMask(width: number, height: number, cx: number, cy: number, r: numb
 }
 
 /** Mask PNG to a byte mask: a pixel is a hole when its luminance is above half. */
-function maskFromImage(image: ImageRGBA): Mask {
+function maskFromImage(image: RgbaImage<Uint8Array>): Mask {
   const data = new Uint8Array(image.width * image.height);
   for (let i = 0; i < data.length; i++) {
     const [r, g, b] = [image.data[4 * i]!, image.data[4 * i + 1]!, image.data[4 * i + 2]!];
@@ -44,7 +44,7 @@ function maskFromImage(image: ImageRGBA): Mask {
 }
 
 /** The image with the hole painted red, to show what gets replaced. */
-function showHole(image: ImageRGBA, mask: Mask): ImageRGBA {
+function showHole(image: RgbaImage<Uint8Array>, mask: Mask): RgbaImage<Uint8Array> {
   const data = new Uint8Array(image.data);
   for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) data.set([230, 40, 40, 255], 4 * i);
   return { width: image.width, height: image.height, data };

@@ -31,7 +31,7 @@ import {
   resizeImage,
   saveTrainer,
   writePng,
-  type ImageRGBA,
+  type RgbaImage,
 } from '../src/node/index';
 import { readIntegers } from './cli-args';
 
@@ -62,7 +62,7 @@ async function makeDemoData(size: number): Promise<string> {
     for (let k = 0; k < 4; k++) {
       const side = Math.min(photo.width, photo.height) / 2;
       const [x0, y0] = [Math.floor((k % 2) * (photo.width - side)), Math.floor(Math.floor(k / 2) * (photo.height - side))];
-      const pair: ImageRGBA = { width: 2 * side, height: side, data: new Uint8Array(2 * side * side * 4) };
+      const pair: RgbaImage<Uint8Array> = { width: 2 * side, height: side, data: new Uint8Array(2 * side * side * 4) };
       for (let y = 0; y < side; y++) {
         for (let x = 0; x < side; x++) {
           const s = 4 * ((y0 + y) * photo.width + x0 + x);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { adaptiveInstanceNorm, checkAdaINOptions, checkAdaINShapes } from '../ops/adain';
+import { adaptiveInstanceNorm, checkAdaINOptions, checkAdaINShapes } from '../ops/adaptive-instance-norm';
 import { formatShape } from './internal/shapes';
 
 /** Arguments of {@link AdaIN}. */
@@ -117,12 +117,21 @@ export class AdaIN extends tfl.layers.Layer {
  * @example
  * ```ts
  * import * as tfl from '@tensorflow/tfjs-layers';
- * import { adaIN } from 'tfjs-synth';
+ * import { adain } from 'tfjs-synth';
  * const content = tfl.input({ shape: [32, 32, 512] });
  * const style = tfl.input({ shape: [32, 32, 512] });
- * const t = adaIN({ alpha: 0.5 }).apply([content, style]) as tfl.SymbolicTensor; // [null, 32, 32, 512]
+ * const t = adain({ alpha: 0.5 }).apply([content, style]) as tfl.SymbolicTensor; // [null, 32, 32, 512]
  * ```
  */
-export function adaIN(args: AdaINArgs = {}): AdaIN {
+export function adain(args: AdaINArgs = {}): AdaIN {
   return new AdaIN(args);
 }
+
+/**
+ * The same function as {@link adain}.
+ *
+ * @deprecated Use {@link adain}, cased like `adainEncoder`, `adainDecoder` and `adainStyleLoss`
+ * (class `AdaIN`, factory `adain`, as tfjs-layers' `Conv2D` and `conv2d`); this alias goes in the
+ * next minor version.
+ */
+export const adaIN = adain;

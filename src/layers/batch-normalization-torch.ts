@@ -3,8 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormTorchInference, batchNormTorchTraining, runningAverageTorch } from '../ops/batch-norm-torch';
 import { ChannelNormalization, type ChannelNormalizationArgs } from './internal/channel-normalization';
 import { nhwcInput, singleInput, singleShape } from './internal/shapes';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /**
  * Arguments of {@link BatchNormalizationTorch}: `epsilon` (default 1e-5), `gammaInitializer`

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { checkContextualAttentionOptions, contextualAttention as contextualAttentionOp } from '../ops/contextual-attention';
-
-type Kwargs = Record<string, unknown>;
+import { checkContextualAttentionOptions, contextualPatchAttention } from '../ops/contextual-patch-attention';
+import type { Kwargs } from './internal/kwargs';
 
 /** Arguments of {@link ContextualAttention}; defaults are DeepFill's. */
 export interface ContextualAttentionArgs {
@@ -25,7 +24,8 @@ export interface ContextualAttentionArgs {
  * with Contextual Attention", https://arxiv.org/abs/1801.07892; Yu et al. 2019,
  * https://arxiv.org/abs/1806.03589): rebuilds the foreground features from background patches
  * weighted by a softmax over patch similarities, ignoring background patches that touch the hole.
- * No weights. See {@link contextualAttention} (the op) for the exact computation.
+ * No weights. See {@link contextualPatchAttention} (the op, `ops.contextualPatchAttention`) for the
+ * exact computation.
  *
  * Inputs: `[f, b, mask]` — foreground f [n, h, w, c], background b [n, hb, wb, c] (DeepFill
  * passes the same tensor twice), mask [1 or n, hb, wb, 1] with 1 = hole (or any whole multiple
@@ -92,7 +92,7 @@ export class ContextualAttention extends tfl.layers.Layer {
       }
       const [f, b, mask] = inputs as tf.Tensor4D[];
       try {
-        return contextualAttentionOp(f!, b!, mask!, {
+        return contextualPatchAttention(f!, b!, mask!, {
           kernelSize: this.kernelSize,
           rate: this.rate,
           fuseK: this.fuseK,
@@ -101,7 +101,7 @@ export class ContextualAttention extends tfl.layers.Layer {
         });
       } catch (e) {
         // Name the layer rather than the op in errors about its inputs.
-        throw new Error(String((e as Error).message).replace(/^contextualAttention:/, 'ContextualAttention:'));
+        throw new Error(String((e as Error).message).replace(/^contextualPatchAttention:/, 'ContextualAttention:'));
       }
     });
   }

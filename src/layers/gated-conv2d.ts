@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GATED_ACTIVATIONS, type GatedActivationName } from '../ops/gated-activation';
-import { gatedConvolution } from '../ops/gated-conv2d';
+import { gatedConvolution } from '../ops/gated-convolution';
 import { ConvLayer } from './internal/conv-layer';
 import type { InitializerArg } from './internal/initializers';
 import { checkNhwcShape, knownChannels, nhwcInput, singleInput, singleShape } from './internal/shapes';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /** Arguments of {@link GatedConv2D}. */
 export interface GatedConv2DArgs {

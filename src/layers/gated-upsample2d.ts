@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { gatedConvolution } from '../ops/gated-conv2d';
+import { gatedConvolution } from '../ops/gated-convolution';
 import { upsampleNearest2x } from '../ops/upsample-nearest2x';
 import { GatedConv2D, type GatedConv2DArgs } from './gated-conv2d';
 import { nhwcInput, singleInput, singleShape } from './internal/shapes';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /**
  * Arguments of {@link GatedUpsample2D}: those of {@link GatedConv2DArgs} without `strides`
@@ -27,8 +26,8 @@ export interface GatedUpsample2DArgs extends Omit<GatedConv2DArgs, 'strides' | '
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { gatedDeconv2d } from 'tfjs-synth';
- * const up = gatedDeconv2d({ filters: 48 });
+ * import { gatedUpsample2d } from 'tfjs-synth';
+ * const up = gatedUpsample2d({ filters: 48 });
  * const y = up.apply(tf.zeros([1, 16, 16, 96])) as tf.Tensor; // [1, 32, 32, 48]
  * ```
  */
@@ -79,10 +78,19 @@ export class GatedUpsample2D extends GatedConv2D {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { gatedDeconv2d } from 'tfjs-synth';
- * const y = gatedDeconv2d({ filters: 24 }).apply(tf.zeros([1, 32, 32, 48])) as tf.Tensor; // [1, 64, 64, 24]
+ * import { gatedUpsample2d } from 'tfjs-synth';
+ * const y = gatedUpsample2d({ filters: 24 }).apply(tf.zeros([1, 32, 32, 48])) as tf.Tensor; // [1, 64, 64, 24]
  * ```
  */
-export function gatedDeconv2d(args: GatedUpsample2DArgs): GatedUpsample2D {
+export function gatedUpsample2d(args: GatedUpsample2DArgs): GatedUpsample2D {
   return new GatedUpsample2D(args);
 }
+
+/**
+ * The same function as {@link gatedUpsample2d}, under the name of DeepFill v2's `gen_deconv`.
+ *
+ * @deprecated Use {@link gatedUpsample2d}, named after the class it makes; this alias goes in
+ * the next minor version. (DeepFill's "deconv" is an upsample and a convolution, not a
+ * transposed convolution; the class doc names `gen_deconv` for readers coming from DeepFill.)
+ */
+export const gatedDeconv2d = gatedUpsample2d;

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { partialConvolution } from '../ops/partial-conv2d';
+import { partialConvolution } from '../ops/partial-convolution';
 import { ConvLayer, nonNegativePair } from './internal/conv-layer';
 import type { InitializerArg } from './internal/initializers';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /** Arguments of {@link PartialConv2D}. */
 export interface PartialConv2DArgs {

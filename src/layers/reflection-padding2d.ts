@@ -6,7 +6,7 @@ import {
   reflectionPad2d,
   type Padding2D,
   type Padding2DArg,
-} from '../ops/reflection-pad';
+} from '../ops/reflection-pad2d';
 import { checkNhwcShape, nhwcInput, singleInput, singleShape } from './internal/shapes';
 
 /** Arguments of {@link ReflectionPadding2D}. */

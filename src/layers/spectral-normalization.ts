@@ -3,8 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { normalizeVector, powerIteration, spectralNormEstimate } from '../ops/power-iteration';
 import { stopGradient } from '../ops/stop-gradient';
 import { SPECTRAL_NORM_CLASSES, spectralNormMatrixPerm } from '../core/torch-layout';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './internal/kwargs';
 
 /** Arguments of {@link SpectralNormalization}. */
 export interface SpectralNormalizationArgs {
@@ -47,6 +46,8 @@ interface WithKernel {
  * sigma = u^T W v with the gradient flowing through W only. In inference the stored u and v are
  * used as they are. The wrapped layer's kernel variable itself is never overwritten (the
  * trainable weight stays torch's `weight_orig`).
+ * The math is in `src/ops/power-iteration.ts`: {@link powerIteration}, {@link normalizeVector}
+ * and {@link spectralNormEstimate} (public as `ops.powerIteration` and friends).
  *
  * Input shape / output shape: those of the wrapped layer.
  *

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { contextualAttention } from '../layers/contextual-attention';
 import { gatedConv2d } from '../layers/gated-conv2d';
-import { gatedDeconv2d } from '../layers/gated-upsample2d';
+import { gatedUpsample2d } from '../layers/gated-upsample2d';
 import type { GatedActivationName } from '../ops/gated-activation';
 import { InpaintingInput } from '../layers/internal/inpainting-input';
 import { checkSeed, WeightInit } from './internal/networks-common';
@@ -171,7 +171,7 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
     }).apply(x) as Sym;
   // gen_deconv: nearest x2, then a 3x3 gen_conv.
   const genDeconv = (x: Sym, name: string, c: number): Sym =>
-    gatedDeconv2d({ name, filters: c / 2, kernelSize: 3, padding: 'same', kernelInitializer: kernelInitializer() }).apply(x) as Sym;
+    gatedUpsample2d({ name, filters: c / 2, kernelSize: 3, padding: 'same', kernelInitializer: kernelInitializer() }).apply(x) as Sym;
   const tanh = (x: Sym, name: string): Sym => tfl.layers.activation({ activation: 'tanh', name }).apply(x) as Sym;
 
   const image = tfl.input({ shape: [h, w, 3], name: 'image' });

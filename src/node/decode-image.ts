@@ -1,6 +1,6 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import type { ImageRGBA } from './image-rgba';
+import type { RgbaImage } from '../core/rgba-image';
 
 /** Image formats {@link decodeImage} recognises by their first bytes. */
 export type ImageFormat = 'png' | 'jpeg';
@@ -35,7 +35,7 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
  * @returns `{ width, height, data }` with `data.length === width * height * 4`.
  * @throws Error when the bytes are neither PNG nor JPEG, or cannot be decoded.
  */
-export function decodeImage(bytes: Uint8Array): ImageRGBA {
+export function decodeImage(bytes: Uint8Array): RgbaImage<Uint8Array> {
   if (!(bytes instanceof Uint8Array)) {
     throw new Error(`decodeImage: bytes must be a Uint8Array (or Buffer), got ${Object.prototype.toString.call(bytes)}.`);
   }

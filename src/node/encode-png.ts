@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import type { ImageRGBALike } from './image-rgba';
+import type { RgbaImage } from '../core/rgba-image';
 import { checkImage } from './internal/check-image';
 
 /**
@@ -14,7 +14,7 @@ import { checkImage } from './internal/check-image';
  * @returns The PNG file bytes.
  * @throws Error naming the bad field when `image` is malformed.
  */
-export function encodePng(image: ImageRGBALike): Uint8Array {
+export function encodePng(image: RgbaImage): Uint8Array {
   checkImage('encodePng', 'image', image);
   const buffer = PNG.sync.write(
     { width: image.width, height: image.height, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) } as PNG,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageRGBA, ImageRGBALike } from './image-rgba';
+import type { RgbaImage } from '../core/rgba-image';
 import { checkImage } from './internal/check-image';
 import { tensorToImage } from './tensor-to-image';
 import type { ImageRange } from './image-to-tensor';
@@ -33,7 +33,7 @@ export interface ImageGridOptions {
  * @returns The grid as an RGBA image.
  * @throws Error when `rows` is empty or a cell is neither an image nor a tensor.
  */
-export function imageGrid(rows: ReadonlyArray<ReadonlyArray<ImageRGBALike | tf.Tensor>>, options: ImageGridOptions = {}): ImageRGBA {
+export function imageGrid(rows: ReadonlyArray<ReadonlyArray<RgbaImage | tf.Tensor>>, options: ImageGridOptions = {}): RgbaImage<Uint8Array> {
   const padding = options.padding ?? 2;
   if (!Number.isInteger(padding) || padding < 0) {
     throw new Error(`imageGrid: padding must be a non-negative integer, got ${String(padding)}.`);
@@ -42,12 +42,12 @@ export function imageGrid(rows: ReadonlyArray<ReadonlyArray<ImageRGBALike | tf.T
   if (!isNonEmptyGrid(rows)) {
     throw new Error('imageGrid: rows must be a non-empty array of non-empty arrays of images.');
   }
-  const toImage = (cell: ImageRGBALike | tf.Tensor, r: number, c: number): ImageRGBALike => {
+  const toImage = (cell: RgbaImage | tf.Tensor, r: number, c: number): RgbaImage => {
     if (cell instanceof tf.Tensor) return tensorToImage(cell, options.range ? { range: options.range } : {});
     checkImage('imageGrid', `rows[${r}][${c}]`, cell);
     return cell;
   };
-  const cells: ImageRGBALike[][] = rows.map((row, r) => row.map((cell, c) => toImage(cell, r, c)));
+  const cells: RgbaImage[][] = rows.map((row, r) => row.map((cell, c) => toImage(cell, r, c)));
   const cellW = Math.max(...cells.flat().map((im) => im.width));
   const cellH = Math.max(...cells.flat().map((im) => im.height));
   const cols = Math.max(...cells.map((row) => row.length));
@@ -55,8 +55,8 @@ export function imageGrid(rows: ReadonlyArray<ReadonlyArray<ImageRGBALike | tf.T
   const height = padding + cells.length * (cellH + padding);
   const data = new Uint8Array(width * height * 4);
   for (let i = 0; i < width * height; i++) data.set(background, i * 4);
-  cells.forEach((row: ImageRGBALike[], r: number) =>
-    row.forEach((im: ImageRGBALike, c: number) => {
+  cells.forEach((row: RgbaImage[], r: number) =>
+    row.forEach((im: RgbaImage, c: number) => {
       const x0 = padding + c * (cellW + padding);
       const y0 = padding + r * (cellH + padding);
       for (let y = 0; y < im.height; y++) {

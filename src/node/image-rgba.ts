@@ -1,33 +1,16 @@
-/**
- * An 8-bit RGBA image: `data` holds `width * height * 4` bytes, row-major, top row first.
- * It has the same shape as a browser `ImageData` and as the PatchMatch image type of
- * `tfjs-synth/patchmatch`, so images pass between the three without copying.
- *
- * @example
- * ```ts
- * import type { ImageRGBA } from 'tfjs-synth/node';
- * const red: ImageRGBA = { width: 1, height: 1, data: new Uint8Array([255, 0, 0, 255]) };
- * ```
- */
-export interface ImageRGBA {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
+import type { RgbaImage } from '../core/rgba-image';
 
 /**
- * What functions that read an image accept: an {@link ImageRGBA}, a browser `ImageData`, or a
- * PatchMatch image, whose `data` may be a `Uint8ClampedArray`.
+ * An 8-bit RGBA image whose `data` is a `Uint8Array`.
  *
- * @example
- * ```ts
- * import { encodePng, type ImageRGBALike } from 'tfjs-synth/node';
- * const clamped: ImageRGBALike = { width: 1, height: 1, data: new Uint8ClampedArray([0, 0, 0, 255]) };
- * const png = encodePng(clamped);
- * ```
+ * @deprecated Use `RgbaImage<Uint8Array>` (exported by `tfjs-synth/node` and
+ * `tfjs-synth/patchmatch`), the one RGBA image type; this alias goes in the next minor version.
  */
-export interface ImageRGBALike {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array | Uint8ClampedArray;
-}
+export type ImageRGBA = RgbaImage<Uint8Array>;
+
+/**
+ * An 8-bit RGBA image whose `data` is a `Uint8Array` or a `Uint8ClampedArray`.
+ *
+ * @deprecated Use `RgbaImage`, the one RGBA image type; this alias goes in the next minor version.
+ */
+export type ImageRGBALike = RgbaImage;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageRGBALike } from './image-rgba';
+import type { RgbaImage } from '../core/rgba-image';
 import { checkImage } from './internal/check-image';
 
 /** A value range for image tensors: `[-1, 1]` (what tanh generators emit) or `[0, 1]`. */
@@ -43,7 +43,7 @@ export function checkRange(fn: string, range: ImageRange | undefined): readonly 
  * @returns float32 `[1, height, width, channels]`.
  * @throws Error naming the bad option or image field.
  */
-export function imageToTensor(image: ImageRGBALike, options: ImageToTensorOptions = {}): tf.Tensor4D {
+export function imageToTensor(image: RgbaImage, options: ImageToTensorOptions = {}): tf.Tensor4D {
   checkImage('imageToTensor', 'image', image);
   const [low, high] = checkRange('imageToTensor', options.range);
   const channels = options.channels ?? 3;

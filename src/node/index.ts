@@ -1,4 +1,5 @@
 // Public API of tfjs-synth/node (Node-only: file system, image codecs, progress bars).
+export type { RgbaImage } from '../core/rgba-image';
 export type { ImageRGBA, ImageRGBALike } from './image-rgba';
 export { decodeImage } from './decode-image';
 export type { ImageFormat } from './decode-image';

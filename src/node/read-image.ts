@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from './decode-image';
-import type { ImageRGBA } from './image-rgba';
+import type { RgbaImage } from '../core/rgba-image';
 
 /**
  * Reads a PNG or JPEG file into an 8-bit RGBA image (see {@link decodeImage} for how gray,
@@ -14,7 +14,7 @@ import type { ImageRGBA } from './image-rgba';
  * @param path File path; the format is detected from the contents.
  * @throws Error naming the path when the file is missing or not a PNG/JPEG.
  */
-export async function readImage(path: string): Promise<ImageRGBA> {
+export async function readImage(path: string): Promise<RgbaImage<Uint8Array>> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

@@ -1,4 +1,4 @@
-import type { ImageRGBA, ImageRGBALike } from './image-rgba';
+import type { RgbaImage } from '../core/rgba-image';
 import { checkImage } from './internal/check-image';
 
 /** Interpolation filters of {@link resizeImage}. */
@@ -105,7 +105,7 @@ function clip8(v: number): number {
  * @param height Output height in pixels (positive integer).
  * @throws Error naming the bad size, filter or image field.
  */
-export function resizeImage(image: ImageRGBALike, width: number, height: number, options: ResizeImageOptions = {}): ImageRGBA {
+export function resizeImage(image: RgbaImage, width: number, height: number, options: ResizeImageOptions = {}): RgbaImage<Uint8Array> {
   checkImage('resizeImage', 'image', image);
   for (const [name, v] of [['width', width], ['height', height]] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`resizeImage: ${name} must be a positive integer, got ${String(v)}.`);

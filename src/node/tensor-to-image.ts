@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageRGBA } from './image-rgba';
+import type { RgbaImage } from '../core/rgba-image';
 import { checkRange, type ImageRange } from './image-to-tensor';
 
 /** Options of {@link tensorToImage}. */
@@ -23,7 +23,7 @@ export interface TensorToImageOptions {
  * @param tensor `[H, W, C]` or `[1, H, W, C]` with C in {1, 3, 4}. Not disposed.
  * @throws Error naming the bad shape or range.
  */
-export function tensorToImage(tensor: tf.Tensor, options: TensorToImageOptions = {}): ImageRGBA {
+export function tensorToImage(tensor: tf.Tensor, options: TensorToImageOptions = {}): RgbaImage<Uint8Array> {
   if (!(tensor instanceof tf.Tensor)) {
     throw new Error('tensorToImage: tensor must be a tf.Tensor.');
   }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { encodePng } from './encode-png';
-import type { ImageRGBALike } from './image-rgba';
+import type { RgbaImage } from '../core/rgba-image';
 
 /**
  * Writes an RGBA image as a PNG file, creating the parent folder if needed.
@@ -14,7 +14,7 @@ import type { ImageRGBALike } from './image-rgba';
  * @param path Destination file (conventionally ending in `.png`).
  * @param image `{ width, height, data }` with `width * height * 4` bytes.
  */
-export async function writePng(path: string, image: ImageRGBALike): Promise<void> {
+export async function writePng(path: string, image: RgbaImage): Promise<void> {
   const bytes = encodePng(image);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, bytes);

@@ -1,12 +1,7 @@
-/**
- * An RGBA image: `data` holds `width * height * 4` bytes, row-major, so a browser `ImageData`
- * can be passed as is. Alpha is ignored by every distance.
- */
-export interface RgbaImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array | Uint8ClampedArray;
-}
+import type { RgbaImage } from '../core/rgba-image.js';
+
+// The RGBA image type is shared with tfjs-synth/node (defined once in core/rgba-image.ts).
+export type { RgbaImage };
 
 /** A mask: one byte per pixel (`width * height`), nonzero = masked. */
 export interface Mask {

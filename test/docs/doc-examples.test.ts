@@ -203,6 +203,26 @@ describe('documentation examples', () => {
     expect(failures, `${failures.length} of ${examples.length} examples fail:\n${failures.join('\n')}`).toEqual([]);
   }, 60_000);
 
+  it('no example uses a @deprecated name (examples show the current names)', () => {
+    const checker = program.getTypeChecker();
+    const uses: string[] = [];
+    files.forEach((fileName, i) => {
+      const sf = program.getSourceFile(fileName)!;
+      const visit = (n: ts.Node): void => {
+        if (ts.isIdentifier(n)) {
+          let sym = checker.getSymbolAtLocation(n);
+          if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+          if (sym?.declarations?.some((d) => ts.getJSDocDeprecatedTag(d) !== undefined)) {
+            uses.push(`${examples[i]!.file}:${examples[i]!.line}: ${n.text}`);
+          }
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    });
+    expect(uses).toEqual([]);
+  });
+
   it('every public class and function has a doc comment (with an example for layers, models, losses, trainers)', () => {
     const { missingDoc, missingExample } = undocumentedExports(program);
     expect(missingDoc, `exports without a doc comment:\n${missingDoc.join('\n')}`).toEqual([]);

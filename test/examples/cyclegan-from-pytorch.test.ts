@@ -10,7 +10,7 @@ import { main } from '../../examples/cyclegan-from-pytorch';
 import { exportTorchStateDict } from '../../src/io/export-torch-state-dict';
 import { loadTorchStateDict } from '../../src/io/load-torch-state-dict';
 import { resnetGenerator } from '../../src/models/resnet-generator';
-import { imageToTensor, readImage, tensorToImage, writePng, type ImageRGBA } from '../../src/node/index';
+import { imageToTensor, readImage, tensorToImage, writePng, type RgbaImage } from '../../src/node/index';
 import { describeBackends } from '../harness/backends';
 
 let dir: string;
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 /** A 16x12 RGB picture with smooth gradients and a square, so no resize happens at --size 16. */
-function testImage(): ImageRGBA {
+function testImage(): RgbaImage<Uint8Array> {
   const [width, height] = [16, 12];
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {

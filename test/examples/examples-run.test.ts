@@ -17,7 +17,7 @@ import { initBackend } from '../../src/backend/init-backend';
 import { exportTorchStateDict } from '../../src/io/export-torch-state-dict';
 import { adainDecoder } from '../../src/models/adain-decoder';
 import { adainEncoder } from '../../src/models/adain-encoder';
-import { readImage, writePng, type ImageRGBA } from '../../src/node/index';
+import { readImage, writePng, type RgbaImage } from '../../src/node/index';
 
 let dir: string;
 beforeAll(async () => {
@@ -46,7 +46,7 @@ async function run(main: (argv: string[]) => Promise<number>, argv: string[]): P
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-function gradientImage(width: number, height: number): ImageRGBA {
+function gradientImage(width: number, height: number): RgbaImage<Uint8Array> {
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([(x * 255) / width, (y * 255) / height, ((x ^ y) & 7) * 30, 255], 4 * (y * width + x));
   return { width, height, data };
@@ -125,7 +125,7 @@ describe('example programs', () => {
     d.dispose();
     await writePng(join(dir, 'content.png'), gradientImage(24, 16));
     await writePng(join(dir, 'style.png'), gradientImage(16, 16));
-    const outputs: ImageRGBA[] = [];
+    const outputs: RgbaImage<Uint8Array>[] = [];
     for (const alpha of ['1', '0']) {
       const out = join(dir, `stylised-${alpha}.png`);
       const r = await run(adain, [join(dir, 'content.png'), join(dir, 'style.png'), '--vgg', vgg, '--decoder', decoder, '--size', '16', '--alpha', alpha, '-o', out]);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { AdaIN, adaIN } from '../../src/layers/adain';
+import { AdaIN, adain } from '../../src/layers/adain';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
 import { expectFiniteDifferences } from '../harness/finite-differences';
@@ -29,7 +29,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/layers/adain.json',
 
 describeBackends('AdaIN', () => {
   runLayerConformance({
-    make: () => adaIN(),
+    make: () => adain(),
     inputShape: [
       [2, 4, 5, 3],
       [2, 3, 6, 3],
@@ -38,7 +38,7 @@ describeBackends('AdaIN', () => {
     trainableWeights: 0,
   });
   runLayerConformance({
-    make: () => adaIN({ alpha: 0.5, unbiased: false }),
+    make: () => adain({ alpha: 0.5, unbiased: false }),
     inputShape: [
       [2, 4, 4, 3],
       // model.predict slices every input by the same batch, so the style batch-1 broadcast is
@@ -66,7 +66,7 @@ describeBackends('AdaIN', () => {
     // Backward through two normalisations: float32 cancellation costs about one digit more than
     // the forward pass on values of order 1-10.
     for (const c of fixture.cases) {
-      const layer = adaIN({ alpha: c.alpha, unbiased: c.unbiased, epsilon: c.epsilon });
+      const layer = adain({ alpha: c.alpha, unbiased: c.unbiased, epsilon: c.epsilon });
       const content = tf.variable(tf.tensor(c.content, c.contentShape));
       const style = tf.variable(tf.tensor(c.style, c.styleShape));
       const r = tf.tensor(c.r, c.contentShape);
@@ -84,7 +84,7 @@ describeBackends('AdaIN', () => {
     // Central differences, h = 1e-2, 8 coordinates; zero-mean loss weights keep |L| small so
     // float32 rounding of L stays far below the checked gradients; relative tolerance 2e-2.
     for (const unbiased of [true, false]) {
-      const layer = adaIN({ alpha: 0.7, unbiased });
+      const layer = adain({ alpha: 0.7, unbiased });
       const content = tf.variable(tf.randomUniform([2, 3, 3, 2], -1, 1, 'float32', 41));
       const style = tf.variable(tf.randomUniform([2, 4, 2, 2], -2, 2, 'float32', 42));
       const r = tf.randomUniform([2, 3, 3, 2], -1, 1, 'float32', 43);
@@ -97,7 +97,7 @@ describeBackends('AdaIN', () => {
   it('alpha = 0 returns the content (the op test checks the style statistics)', async () => {
     const content = tf.randomNormal([1, 6, 6, 2], 0, 1, 'float32', 51);
     const style = tf.randomNormal([1, 8, 8, 2], 3, 2, 'float32', 52);
-    const same = adaIN({ alpha: 0 }).apply([content, style]) as tf.Tensor;
+    const same = adain({ alpha: 0 }).apply([content, style]) as tf.Tensor;
     expect(await maxAbsDiff(same, Array.from(await content.data()))).toBeLessThan(1e-6);
     tf.dispose([content, style, same]);
   });
@@ -105,7 +105,7 @@ describeBackends('AdaIN', () => {
   it('works symbolically inside a two-input model', () => {
     const c = tfl.input({ shape: [8, 8, 4] });
     const s = tfl.input({ shape: [6, 10, 4] });
-    const out = adaIN().apply([c, s]) as tfl.SymbolicTensor;
+    const out = adain().apply([c, s]) as tfl.SymbolicTensor;
     expect(out.shape).toEqual([null, 8, 8, 4]);
     const model = tfl.model({ inputs: [c, s], outputs: out });
     const y = model.predict([tf.ones([2, 8, 8, 4]), tf.ones([2, 6, 10, 4])]) as tf.Tensor;
@@ -115,22 +115,22 @@ describeBackends('AdaIN', () => {
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {
-    expect(() => adaIN({ alpha: 1.5 })).toThrow(/AdaIN: alpha must be a number in \[0, 1\], got 1.5/);
-    expect(() => adaIN({ unbiased: 'no' as never })).toThrow(/AdaIN: unbiased must be a boolean, got "no"/);
-    expect(() => adaIN({ epsilon: -1 })).toThrow(/AdaIN: epsilon must be .* got -1/);
+    expect(() => adain({ alpha: 1.5 })).toThrow(/AdaIN: alpha must be a number in \[0, 1\], got 1.5/);
+    expect(() => adain({ unbiased: 'no' as never })).toThrow(/AdaIN: unbiased must be a boolean, got "no"/);
+    expect(() => adain({ epsilon: -1 })).toThrow(/AdaIN: epsilon must be .* got -1/);
     const c = tf.zeros([2, 4, 4, 3]);
     const s4 = tf.zeros([2, 4, 4, 4]);
     const s3b = tf.zeros([3, 4, 4, 3]);
-    expect(() => adaIN().apply([c, s4])).toThrow(
+    expect(() => adain().apply([c, s4])).toThrow(
       /AdaIN: content and style must have the same number of channels, got content \[2, 4, 4, 3\] and style \[2, 4, 4, 4\]/,
     );
-    expect(() => adaIN().apply([c, s3b])).toThrow(/AdaIN: the style batch must equal the content batch \(or be 1\), got content \[2, 4, 4, 3\] and style \[3, 4, 4, 3\]/);
-    expect(() => adaIN().apply(c)).toThrow(/AdaIN: expected two inputs \[content, style\]/);
-    expect(() => adaIN().apply([tfl.input({ shape: [4, 4, 3] }), tfl.input({ shape: [4, 4, 5] })])).toThrow(
+    expect(() => adain().apply([c, s3b])).toThrow(/AdaIN: the style batch must equal the content batch \(or be 1\), got content \[2, 4, 4, 3\] and style \[3, 4, 4, 3\]/);
+    expect(() => adain().apply(c)).toThrow(/AdaIN: expected two inputs \[content, style\]/);
+    expect(() => adain().apply([tfl.input({ shape: [4, 4, 3] }), tfl.input({ shape: [4, 4, 5] })])).toThrow(
       /AdaIN: content and style must have the same number of channels, got content \[null, 4, 4, 3\] and style \[null, 4, 4, 5\]/,
     );
     const flat = tf.zeros([2, 4, 3]);
-    expect(() => adaIN().apply([c, flat])).toThrow(/AdaIN: expected a rank-4 NHWC style, got shape \[2, 4, 3\]/);
+    expect(() => adain().apply([c, flat])).toThrow(/AdaIN: expected a rank-4 NHWC style, got shape \[2, 4, 3\]/);
     tf.dispose([c, s4, s3b, flat]);
   });
 });

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { GatedConv2D, gatedConv2d } from '../../src/layers/gated-conv2d';
-import { GatedUpsample2D, gatedDeconv2d } from '../../src/layers/gated-upsample2d';
+import { GatedUpsample2D, gatedUpsample2d } from '../../src/layers/gated-upsample2d';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
 import { expectFiniteDifferences, trainableVariables } from '../harness/finite-differences';
@@ -41,7 +41,7 @@ function makeFromCase(c: GatedCase): GatedConv2D {
     padding: c.padding,
     useBias: c.useBias,
   };
-  return c.upsample ? gatedDeconv2d(common) : gatedConv2d({ ...common, strides: c.strides });
+  return c.upsample ? gatedUpsample2d(common) : gatedConv2d({ ...common, strides: c.strides });
 }
 
 /** Loads each fixture case's weights into a fresh layer and compares the output with PyTorch's. */
@@ -156,7 +156,7 @@ describeBackends('GatedConv2D', () => {
 
 describeBackends('GatedUpsample2D', () => {
   runLayerConformance({
-    make: () => gatedDeconv2d({ filters: 3 }),
+    make: () => gatedUpsample2d({ filters: 3 }),
     inputShape: [2, 3, 4, 2],
     expectedOutputShape: [2, 6, 8, 3],
     trainableWeights: 2,
@@ -167,7 +167,7 @@ describeBackends('GatedUpsample2D', () => {
   });
 
   it('gradients match central finite differences (input and weights)', async () => {
-    await expectGradientsMatchFiniteDifferences(gatedDeconv2d({ filters: 2 }), [1, 3, 3, 2], [1, 6, 6, 2], 5);
+    await expectGradientsMatchFiniteDifferences(gatedUpsample2d({ filters: 2 }), [1, 3, 3, 2], [1, 6, 6, 2], 5);
   });
 
   it('rejects strides other than 1', () => {

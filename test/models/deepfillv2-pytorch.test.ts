@@ -16,7 +16,7 @@ import type { StateDict } from '../../src/io/state-dict';
 import { gatedInpaintingGenerator, type GatedInpaintingAttentionArgs } from '../../src/models/gated-inpainting-generator';
 import * as models from '../../src/models/index';
 import * as ops from '../../src/ops/index';
-import { contextualAttention } from '../../src/ops/contextual-attention';
+import { contextualPatchAttention } from '../../src/ops/contextual-patch-attention';
 import { alignCornersSourceIndices, resizeNearestAlignCorners } from '../../src/ops/resize-nearest-align-corners';
 import { describeBackends } from '../harness/backends';
 
@@ -165,9 +165,9 @@ describeBackends('nearest align-corners resize at exact .5 ties (deepfillv2-pyto
       tf.tensor4d(Float32Array.from({ length: 198 * 2 }, (_, i) => (Math.floor(i / 2) === row ? 1 : 0)), [1, 198, 2, 1]);
     const hole = maskAtRow(99);
     const noHole = maskAtRow(98);
-    const a = contextualAttention(f, f, hole, { fuse: false });
-    const b = contextualAttention(f, f, tf.zerosLike(hole) as tf.Tensor4D, { fuse: false });
-    const c = contextualAttention(f, f, noHole, { fuse: false });
+    const a = contextualPatchAttention(f, f, hole, { fuse: false });
+    const b = contextualPatchAttention(f, f, tf.zerosLike(hole) as tf.Tensor4D, { fuse: false });
+    const c = contextualPatchAttention(f, f, noHole, { fuse: false });
     // A hole picked at matching row 49 changes the output; row 98 (never picked) does not.
     const diff = (x: tf.Tensor, y: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]!);
     expect(diff(a, b)).toBeGreaterThan(1e-3);

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { alignedDataset, unalignedDataset, writePng, type ImageRGBA } from '../../src/node/index';
+import { alignedDataset, unalignedDataset, writePng, type RgbaImage } from '../../src/node/index';
 import { describeBackends } from '../harness/backends';
 import { testImage } from './make-png';
 
 let root: string;
 
 /** A pix2pix pair file: `left` and `right` side by side. */
-function sideBySide(left: ImageRGBA, right: ImageRGBA): ImageRGBA {
+function sideBySide(left: RgbaImage<Uint8Array>, right: RgbaImage<Uint8Array>): RgbaImage<Uint8Array> {
   const width = left.width + right.width;
   const data = new Uint8Array(width * left.height * 4);
   for (let y = 0; y < left.height; y++) {
@@ -21,7 +21,7 @@ function sideBySide(left: ImageRGBA, right: ImageRGBA): ImageRGBA {
   return { width, height: left.height, data };
 }
 
-function solid(width: number, height: number, rgb: [number, number, number]): ImageRGBA {
+function solid(width: number, height: number, rgb: [number, number, number]): RgbaImage<Uint8Array> {
   const data = new Uint8Array(width * height * 4);
   for (let i = 0; i < width * height; i++) data.set([...rgb, 255], i * 4);
   return { width, height, data };

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readImage, resizeImage, type ImageRGBA } from '../../src/node/index';
+import { readImage, resizeImage, type RgbaImage } from '../../src/node/index';
 
 // Golden values from Pillow 9.4: see test/fixtures/node/generate_resize.py.
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'node');
@@ -12,8 +12,8 @@ interface Golden {
   noisy: { width: number; height: number; filter: 'bicubic' | 'bilinear'; data: number[] }[];
 }
 let golden: Golden;
-let smooth: ImageRGBA;
-let noisy: ImageRGBA;
+let smooth: RgbaImage<Uint8Array>;
+let noisy: RgbaImage<Uint8Array>;
 
 beforeAll(async () => {
   golden = JSON.parse(await readFile(join(fixtures, 'resize.json'), 'utf8')) as Golden;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   noisy = await readImage(join(fixtures, 'noisy.png'));
 });
 
-const rgb = (image: ImageRGBA): number[] => Array.from(image.data).filter((_, i) => i % 4 !== 3);
+const rgb = (image: RgbaImage<Uint8Array>): number[] => Array.from(image.data).filter((_, i) => i % 4 !== 3);
 function maxAbsDiff(a: number[], b: number[]): number {
   expect(a.length).toBe(b.length);
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './kwargs';
 
 /** Arguments of {@link InpaintingInput}. */
 export interface InpaintingInputArgs {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { completeImage } from '../../ops/complete-image';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './kwargs';
 
 /**
  * Layer form of {@link completeImage}: `prediction * mask + image[..., :c] * (1 - mask)`. DeepFill

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { resizeNearestAlignCorners } from '../../ops/resize-nearest-align-corners';
-
-type Kwargs = Record<string, unknown>;
+import type { Kwargs } from './kwargs';
 
 /**
  * neuralgym's `resize_mask_like(mask, x)`: the mask resized to x's height and width, nearest

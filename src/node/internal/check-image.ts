@@ -1,10 +1,10 @@
-import type { ImageRGBA, ImageRGBALike } from '../image-rgba';
+import type { RgbaImage } from '../../core/rgba-image';
 
 /**
- * Throws a clear Error when `image` is not a well-formed {@link ImageRGBA}.
+ * Throws a clear Error when `image` is not a well-formed {@link RgbaImage}.
  * @internal
  */
-export function checkImage(fn: string, arg: string, image: ImageRGBALike): void {
+export function checkImage(fn: string, arg: string, image: RgbaImage): void {
   if (image == null || typeof image !== 'object') {
     throw new Error(`${fn}: ${arg} must be an image { width, height, data }, got ${String(image)}.`);
   }

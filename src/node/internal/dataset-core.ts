@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { ImageDataset, ImageDatasetOptions, ImagePairSample } from '../image-dataset';
-import type { ImageRGBA } from '../image-rgba';
+import type { RgbaImage } from '../../core/rgba-image';
 import { resizeImage, type ResizeFilter } from '../resize-image';
 import { createRandom, type Random } from '../../core/random';
 import { hashSeed, permutation } from './random';
@@ -117,7 +117,7 @@ export function drawParams(rng: Random, o: ResolvedOptions): CropParams {
  * @internal
  */
 export function transformImage(
-  image: ImageRGBA,
+  image: RgbaImage<Uint8Array>,
   o: ResolvedOptions,
   p: CropParams,
   region: { x0: number; width: number } = { x0: 0, width: image.width },
@@ -140,7 +140,7 @@ export function transformImage(
 }
 
 /** Copies a w x h window at (x0, y0), mirrored left-right when `flip`. */
-function cropBytes(image: ImageRGBA, x0: number, y0: number, w: number, h: number, flip: boolean): ImageRGBA {
+function cropBytes(image: RgbaImage<Uint8Array>, x0: number, y0: number, w: number, h: number, flip: boolean): RgbaImage<Uint8Array> {
   const data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) {
     const srcRow = ((y0 + y) * image.width + x0) * 4;
@@ -154,7 +154,7 @@ function cropBytes(image: ImageRGBA, x0: number, y0: number, w: number, h: numbe
 }
 
 /** Pillow's `convert('L')`: L = (19595 R + 38470 G + 7471 B + 0x8000) >> 16, as gray RGBA. */
-function toLuma(image: ImageRGBA): ImageRGBA {
+function toLuma(image: RgbaImage<Uint8Array>): RgbaImage<Uint8Array> {
   const d = image.data;
   const data = new Uint8Array(d.length);
   for (let i = 0; i < d.length; i += 4) {

@@ -1,4 +1,4 @@
-// contextualAttention. Golden: DeepFill's inpaint_ops.contextual_attention translated to torch
+// contextualPatchAttention. Golden: DeepFill's inpaint_ops.contextual_attention translated to torch
 // ops (test/fixtures/layers/generate_contextual_attention.py, the ContextualAttention layer's
 // fixture, read here as op cases): outputs and autograd gradients for f and b at DeepFill's
 // defaults. The other options are checked by defining properties: with fuse off and a sharp
@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { contextualAttention } from '../../src/ops';
+import { contextualPatchAttention } from '../../src/ops';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
 import {
@@ -39,11 +39,11 @@ function layerFixtureAsOpCases(): OpFixtureCase[] {
   });
 }
 
-describeBackends('contextualAttention', () => {
+describeBackends('contextualPatchAttention', () => {
   runOpGoldens({
-    op: 'contextualAttention',
+    op: 'contextualPatchAttention',
     cases: layerFixtureAsOpCases(),
-    call: (i) => contextualAttention(i.f as tf.Tensor4D, (i.b ?? i.f) as tf.Tensor4D, i.mask as tf.Tensor4D),
+    call: (i) => contextualPatchAttention(i.f as tf.Tensor4D, (i.b ?? i.f) as tf.Tensor4D, i.mask as tf.Tensor4D),
     // Softmax scale 10 sharpens the attention; outputs are O(1). Gradients sum over every patch
     // that uses a pixel: 1e-5 relative to the largest entry.
     tolerance: 1e-5,
@@ -60,12 +60,12 @@ describeBackends('contextualAttention', () => {
     ] as const) {
       const x = tf.randomNormal([1, h, w, c], 0, 1, 'float32', h + w) as tf.Tensor4D;
       const noHole = tf.zeros([1, h, w, 1]) as tf.Tensor4D;
-      const y = contextualAttention(x, x, noHole, { fuse: false, softmaxScale: 1000 });
+      const y = contextualPatchAttention(x, x, noHole, { fuse: false, softmaxScale: 1000 });
       const edge = (n: number) => [0.5, ...new Array(n - 2).fill(1), 0.5];
       const weight = tf.tidy(() => tf.reshape(tf.outerProduct(edge(h), edge(w)), [1, h, w, 1]));
       const expected = tf.mul(x, weight);
       const err = await maxAbsDiff(y, expected);
-      logError('contextualAttention', `self ${h}x${w}x${c}`, 'rebuild', err);
+      logError('contextualPatchAttention', `self ${h}x${w}x${c}`, 'rebuild', err);
       expect(err, `${h}x${w}x${c}`).toBeLessThan(1e-4);
       tf.dispose([x, noHole, y, weight, expected]);
     }
@@ -74,7 +74,7 @@ describeBackends('contextualAttention', () => {
   it('attends to no background patch that touches the hole: an all-hole mask gives zeros', async () => {
     const x = tf.randomUniform([1, 8, 8, 2], -1, 1, 'float32', 11) as tf.Tensor4D;
     const allHole = tf.ones([1, 8, 8, 1]) as tf.Tensor4D;
-    const y = contextualAttention(x, x, allHole, { kernelSize: 5, fuseK: 1 });
+    const y = contextualPatchAttention(x, x, allHole, { kernelSize: 5, fuseK: 1 });
     expect(Array.from(await y.data()).every((v) => v === 0)).toBe(true);
     tf.dispose([x, allHole, y]);
   });
@@ -90,50 +90,50 @@ describeBackends('contextualAttention', () => {
       [2, 12, 16, 1],
     );
     const options = { softmaxScale: 5, kernelSize: 3, fuseK: 5 };
-    const both = contextualAttention(f, b, masks, options);
+    const both = contextualPatchAttention(f, b, masks, options);
     expect(both.shape).toEqual([2, 8, 8, 3]);
     for (const i of [0, 1]) {
       const item = (t: tf.Tensor4D) => tf.slice(t, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
       const [fi, bi, mi, yi] = [item(f), item(b), item(masks), item(both)];
-      const single = contextualAttention(fi, bi, mi, options);
+      const single = contextualPatchAttention(fi, bi, mi, options);
       expect(await maxAbsDiff(yi, single), `item ${i}`).toBeLessThanOrEqual(1e-6);
       tf.dispose([fi, bi, mi, yi, single]);
     }
-    expectOnlyOutputsRemain(() => contextualAttention(f, b, masks, options), 'per-item masks');
+    expectOnlyOutputsRemain(() => contextualPatchAttention(f, b, masks, options), 'per-item masks');
     tf.dispose([f, b, masks, both]);
   });
 
   it('rejects bad options and inputs with Errors naming the argument', () => {
     const x = tf.zeros([1, 8, 8, 2]) as tf.Tensor4D;
     const m = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
-    expect(() => contextualAttention(x, x, m, { kernelSize: 4 })).toThrow(
-      /contextualAttention: kernelSize must be a positive odd integer, got 4/,
+    expect(() => contextualPatchAttention(x, x, m, { kernelSize: 4 })).toThrow(
+      /contextualPatchAttention: kernelSize must be a positive odd integer, got 4/,
     );
-    expect(() => contextualAttention(x, x, m, { fuseK: 0 })).toThrow(
-      /contextualAttention: fuseK must be a positive odd integer, got 0/,
+    expect(() => contextualPatchAttention(x, x, m, { fuseK: 0 })).toThrow(
+      /contextualPatchAttention: fuseK must be a positive odd integer, got 0/,
     );
-    expect(() => contextualAttention(x, x, m, { rate: 1.5 })).toThrow(
-      /contextualAttention: rate must be a positive integer, got 1.5/,
+    expect(() => contextualPatchAttention(x, x, m, { rate: 1.5 })).toThrow(
+      /contextualPatchAttention: rate must be a positive integer, got 1.5/,
     );
-    expect(() => contextualAttention(x, x, m, { softmaxScale: NaN })).toThrow(
-      /contextualAttention: softmaxScale must be positive, got null/,
+    expect(() => contextualPatchAttention(x, x, m, { softmaxScale: NaN })).toThrow(
+      /contextualPatchAttention: softmaxScale must be positive, got null/,
     );
     const badMask = tf.zeros([1, 6, 8, 1]) as tf.Tensor4D;
-    expect(() => contextualAttention(x, x, badMask)).toThrow(
-      /contextualAttention: mask must be \[1 or 1, 8, 8, 1\].*got \[1, 6, 8, 1\]/,
+    expect(() => contextualPatchAttention(x, x, badMask)).toThrow(
+      /contextualPatchAttention: mask must be \[1 or 1, 8, 8, 1\].*got \[1, 6, 8, 1\]/,
     );
     const odd = tf.zeros([1, 7, 8, 2]) as tf.Tensor4D;
     const oddMask = tf.zeros([1, 7, 8, 1]) as tf.Tensor4D;
-    expect(() => contextualAttention(odd, odd, oddMask)).toThrow(
-      /contextualAttention: f height 7 must be a multiple of rate 2/,
+    expect(() => contextualPatchAttention(odd, odd, oddMask)).toThrow(
+      /contextualPatchAttention: f height 7 must be a multiple of rate 2/,
     );
     const b3 = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
-    expect(() => contextualAttention(x, b3, m)).toThrow(
-      /contextualAttention: b \[1, 8, 8, 3\] must have the batch size and channels of f \[1, 8, 8, 2\]/,
+    expect(() => contextualPatchAttention(x, b3, m)).toThrow(
+      /contextualPatchAttention: b \[1, 8, 8, 3\] must have the batch size and channels of f \[1, 8, 8, 2\]/,
     );
     const flat = tf.zeros([8, 8, 2]);
-    expect(() => contextualAttention(flat as never, x, m)).toThrow(
-      /contextualAttention: f, b and mask must be rank 4 \(NHWC\)/,
+    expect(() => contextualPatchAttention(flat as never, x, m)).toThrow(
+      /contextualPatchAttention: f, b and mask must be rank 4 \(NHWC\)/,
     );
     tf.dispose([x, m, badMask, odd, oddMask, b3, flat]);
   });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { alignCornersSourceIndices } from './resize-nearest-align-corners';
 
-/** Options of {@link contextualAttention}; defaults are DeepFill's. */
-export interface ContextualAttentionOptions {
+/** Options of {@link contextualPatchAttention}; defaults are DeepFill's. */
+export interface ContextualPatchAttentionOptions {
   /** Matching patch size (odd). Default 3. */
   kernelSize?: number;
   /** Downscaling rate for matching; raw patches are 2*rate wide with stride rate. Default 2. */
@@ -68,6 +68,7 @@ function diagonalSum(y: tf.Tensor4D, k: number): tf.Tensor4D {
  * Contextual Attention", https://arxiv.org/abs/1801.07892), a faithful port of
  * generative_inpainting's `inpaint_ops.contextual_attention` (stride 1): every foreground
  * position is rebuilt as a softmax-weighted sum of background patches.
+ * The layer `ContextualAttention` (factory `contextualAttention`) wraps this op.
  *
  * - raw patches: 2*rate x 2*rate patches of full-resolution b with stride rate (TF SAME);
  * - matching: f and b downscaled by 1/rate, the mask to the same size (nearest,
@@ -94,22 +95,22 @@ function diagonalSum(y: tf.Tensor4D, k: number): tf.Tensor4D {
  * import { ops } from 'tfjs-synth';
  * const x = tf.randomNormal([1, 16, 16, 8]) as tf.Tensor4D;
  * const mask = tf.pad(tf.ones([1, 8, 8, 1]), [[0, 0], [4, 4], [4, 4], [0, 0]]) as tf.Tensor4D;
- * const y = ops.contextualAttention(x, x, mask); // [1, 16, 16, 8]
+ * const y = ops.contextualPatchAttention(x, x, mask); // [1, 16, 16, 8]
  * ```
  * @throws Error naming the argument when shapes or options are invalid.
  */
-export function contextualAttention(
+export function contextualPatchAttention(
   f: tf.Tensor4D,
   b: tf.Tensor4D,
   mask: tf.Tensor4D,
-  options: ContextualAttentionOptions = {},
+  options: ContextualPatchAttentionOptions = {},
 ): tf.Tensor4D {
   const k = options.kernelSize ?? 3;
   const rate = options.rate ?? 2;
   const fuseK = options.fuseK ?? 3;
   const scale = options.softmaxScale ?? 10;
   const fuse = options.fuse ?? true;
-  const owner = 'contextualAttention';
+  const owner = 'contextualPatchAttention';
   checkContextualAttentionOptions(owner, k, rate, fuseK, scale);
   if (f.rank !== 4 || b.rank !== 4 || mask.rank !== 4) {
     throw new Error(
@@ -172,6 +173,18 @@ export function contextualAttention(
     return (n === 1 ? outs[0]! : tf.concat(outs, 0)) as tf.Tensor4D;
   });
 }
+
+/**
+ * The same function as {@link contextualPatchAttention}.
+ *
+ * @deprecated Use {@link contextualPatchAttention}: `contextualAttention` at the top level is the
+ * layer factory (`ContextualAttention`), so the op has a name of its own. This alias goes in the
+ * next minor version.
+ */
+export const contextualAttention = contextualPatchAttention;
+
+/** @deprecated Use {@link ContextualPatchAttentionOptions}; this alias goes in the next minor version. */
+export type ContextualAttentionOptions = ContextualPatchAttentionOptions;
 
 /** @internal Validates the contextual attention options; shared by the op and the layer. */
 export function checkContextualAttentionOptions(
