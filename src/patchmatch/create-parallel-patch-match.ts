@@ -56,6 +56,9 @@ interface BandWorker {
  *
  * ```ts
  * import { createParallelPatchMatch } from 'tfjs-synth/patchmatch';
+ * import { readImage } from 'tfjs-synth/node';
+ * const target = await readImage('photo.png'); // RGBA; in a browser, an ImageData
+ * const source = await readImage('texture.png');
  * const ppm = await createParallelPatchMatch({ workers: 2 });
  * const nnf = await ppm.nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
  * await ppm.terminate();

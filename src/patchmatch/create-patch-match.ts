@@ -23,11 +23,16 @@ const WASM_MEMORY_LIMIT = 65535 * 65536;
  *
  * ```ts
  * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+ * import { readImage } from 'tfjs-synth/node';
+ * const target = await readImage('photo.png'); // RGBA; in a browser, an ImageData
+ * const source = await readImage('texture.png');
  * const pm = await createPatchMatch();
  * const nnf = pm.nnf(target, source, { patchSize: 7, iterations: 5, seed: 1 });
  * // nnf.width = target.width - 6; (nnf.x[i], nnf.y[i]) is the matched source patch corner
  * const rebuilt = pm.vote(nnf, source); // target-sized RGBA image
- * const filled = await pm.inpaint(imageData, mask, { patchSize: 7 }); // mask: nonzero = hole
+ * const mask = { width: target.width, height: target.height, data: new Uint8Array(target.width * target.height) };
+ * mask.data.fill(1, 100 * target.width + 200, 100 * target.width + 230); // nonzero = hole: 30 pixels of row 100
+ * const filled = await pm.inpaint(target, mask, { patchSize: 7 });
  * ```
  */
 export async function createPatchMatch(options: CreatePatchMatchOptions = {}): Promise<PatchMatch> {
