@@ -9,8 +9,8 @@ type Kwargs = Record<string, unknown>;
 /**
  * Arguments of {@link BatchNormalizationTorch}: `epsilon` (default 1e-5), `gammaInitializer`
  * (default 'ones'), `betaInitializer` (default 'zeros'), `name`, `inputShape`, `batchInputShape`
- * and `trainable` (default true; the running statistics never are) as in
- * {@link ChannelNormalizationArgs}, plus the following.
+ * and `trainable` (default true; the running statistics never are), shared with
+ * {@link InstanceNormalizationArgs}, plus the following.
  */
 export interface BatchNormalizationTorchArgs extends ChannelNormalizationArgs {
   /**

@@ -6,7 +6,7 @@ import { nhwcInput, singleInput } from './internal/shapes';
 /**
  * Arguments of {@link InstanceNormalization}: `epsilon` (default 1e-5), `gammaInitializer`
  * (default 'ones'), `betaInitializer` (default 'zeros'), `name`, `inputShape`, `batchInputShape`
- * and `trainable` (default true) as in {@link ChannelNormalizationArgs}, plus the following.
+ * and `trainable` (default true), shared with {@link BatchNormalizationTorchArgs}, plus the following.
  */
 export interface InstanceNormalizationArgs extends ChannelNormalizationArgs {
   /**
