@@ -1,6 +1,16 @@
 // The API site: `npm run docs` writes docs/api/ (git-ignored). The guides in docs/*.md are pages
 // of the site, linked from the README and from each other; the three entry points are named as
 // they are imported. Any warning fails the build.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// The PatchMatch module is generated (and git-ignored); build it on a fresh clone, as the docs
+// type-check the sources that import it.
+if (!existsSync(new URL('src/patchmatch/generated/patchmatch-wasm.ts', import.meta.url))) {
+  execFileSync(process.execPath, [fileURLToPath(new URL('scripts/build-wasm.mjs', import.meta.url))], { stdio: 'inherit' });
+}
+
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 const config = {
   entryPoints: ['src/index.ts', 'src/patchmatch/index.ts', 'src/node/index.ts'],
