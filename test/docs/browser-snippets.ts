@@ -38,7 +38,7 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
   try {
     snippets.forEach((s, i) => {
       const file = join(dir, `snippet-${i}.ts`);
-      writeFileSync(file, toModule(s, file));
+      writeFileSync(file, toModule(s, file, '__docSnippetDone'));
     });
     writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./main.ts"></script>\n');
     writeFileSync(
@@ -47,18 +47,27 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
         "const snippets = import.meta.glob('./snippet-*.ts');",
         "const name = new URLSearchParams(location.search).get('snippet');",
         'window.__docSnippet = snippets[`./${name}.ts`]!().then(',
-        "  () => '',",
+        "  () => ((globalThis as Record<string, unknown>).__docSnippetDone === true ? '' : 'the snippet did not run to its end'),",
         '  (e: unknown) => (e instanceof Error ? `${e.message}\\n${e.stack ?? \'\'}` : String(e)),',
         ');',
         '',
       ].join('\n'),
     );
+    const t0 = performance.now();
     await build({
       root: dir,
       configFile: false,
       logLevel: 'warn',
       base: '/',
-      build: { outDir: out, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8192 },
+      build: {
+        outDir: out,
+        emptyOutDir: true,
+        target: 'es2022',
+        chunkSizeWarningLimit: 8192,
+        // No tree shaking: the snippets sit inside this package, whose `"sideEffects": false` would
+        // otherwise let the bundler drop their calls (setWasmPaths, initBackend) as unused.
+        rollupOptions: { treeshake: false },
+      },
     });
     // The files the snippets fetch: tfjs-backend-wasm's binaries where setWasmPaths points.
     const wasmDir = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
@@ -79,6 +88,8 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const buildMs = performance.now() - t0;
+    const t1 = performance.now();
     const failures: string[] = [];
     try {
       for (const [i, s] of snippets.entries()) {
@@ -101,10 +112,12 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
         if (errors.length) failures.push(`${where(s)}: ${errors.join(' | ')}`);
       }
     } finally {
+      // The pages' keep-alive connections would hold close() open for minutes.
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
     if (failures.length) throw new Error(failures.join('\n'));
-    return `${snippets.length} ran: ${snippets.map(where).join(', ')}`;
+    return `${snippets.length} ran: ${snippets.map(where).join(', ')} (vite build ${(buildMs / 1000).toFixed(1)} s, run ${((performance.now() - t1) / 1000).toFixed(1)} s)`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

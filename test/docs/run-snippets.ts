@@ -47,7 +47,8 @@ export function defineSnippetRuns(kind: Snippet['kind']): void {
       it(where(s), async () => {
         const cwd = mkdtempSync(join(tmpdir(), 'tfjs-synth-snippet-'));
         const file = join(modules, `snippet-${String(i).padStart(3, '0')}.ts`);
-        writeFileSync(file, toModule(s, file));
+        const flag = `__docSnippetDone${i}`;
+        writeFileSync(file, toModule(s, file, flag));
         const logged: unknown[][] = [];
         try {
           await makeFixtures(s.code, cwd);
@@ -62,6 +63,7 @@ export function defineSnippetRuns(kind: Snippet['kind']): void {
           } finally {
             log.mockRestore();
           }
+          expect((globalThis as Record<string, unknown>)[flag], 'the snippet ran to its end').toBe(true);
           seconds += (performance.now() - t0) / 1000;
           const cpu = process.cpuUsage(cpu0);
           cpuMicros += cpu.user + cpu.system;

@@ -92,9 +92,10 @@ export function collectSnippets(): Snippet[] {
 /**
  * The snippet as a module written at `fileName`: `tfjs-synth` imports point at the sources, and
  * the relative imports of internal helpers' examples at their files. The first line names the
- * snippet's origin, so the code starts on line 2.
+ * snippet's origin, so the code starts on line 2. With `doneFlag`, the module ends by setting
+ * `globalThis[doneFlag] = true`.
  */
-export function toModule(s: Snippet, fileName: string): string {
+export function toModule(s: Snippet, fileName: string, doneFlag?: string): string {
   const local = s.code.replace(/(from\s+|import\s*\(\s*|import\s+)(['"])(\.\.?\/[^'"]+)\2/g, (_s, pre, q, spec) => {
     let rel = relative(dirname(fileName), resolve(ROOT, dirname(s.file), spec as string)).replace(/\\/g, '/');
     if (!rel.startsWith('.')) rel = `./${rel}`;
@@ -105,5 +106,7 @@ export function toModule(s: Snippet, fileName: string): string {
     if (!rel.startsWith('.')) rel = `./${rel}`;
     return `${pre}${q}${rel}${q}`;
   });
-  return `// ${where(s)}\n${code}\nexport {};\n`;
+  // With doneFlag, the last statement sets that global: the runner checks that the whole snippet ran.
+  const done = doneFlag ? `(globalThis as Record<string, unknown>)[${JSON.stringify(doneFlag)}] = true;\n` : '';
+  return `// ${where(s)}\n${code}\n${done}export {};\n`;
 }
