@@ -4,6 +4,7 @@
  * Namespaces group the API (`layers`, `models`, `losses`, `training`, `io`, `ops`); every layer
  * class and factory is also exported by name at the top level.
  * @packageDocumentation
+ * @module tfjs-synth
  */
 export { initBackend, BACKEND_NAMES } from './backend/init-backend';
 export type { BackendName } from './backend/init-backend';

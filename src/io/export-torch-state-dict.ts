@@ -16,7 +16,8 @@ import { writeSafetensors } from './write-safetensors';
  * ```ts
  * import { writeFileSync } from 'node:fs';
  * import * as tfl from '@tensorflow/tfjs-layers';
- * import { io } from 'tfjs-synth';
+ * import { initBackend, io } from 'tfjs-synth';
+ * await initBackend();
  * const input = tfl.input({ shape: [32, 32, 3] });
  * const conv = tfl.layers.conv2d({ name: '0', filters: 8, kernelSize: 3 });
  * const net = tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor });

@@ -94,7 +94,8 @@ export interface LoadTorchStateDictReport {
  * ```ts
  * import { readFileSync } from 'node:fs';
  * import * as tfl from '@tensorflow/tfjs-layers';
- * import { io } from 'tfjs-synth';
+ * import { initBackend, io } from 'tfjs-synth';
+ * await initBackend();
  * // Python: net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()); torch.save(net.state_dict(), 'net.pth')
  * const input = tfl.input({ shape: [32, 32, 3] });
  * const conv = tfl.layers.conv2d({ name: '0', filters: 8, kernelSize: 3, activation: 'relu' });

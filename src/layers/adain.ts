@@ -33,7 +33,8 @@ export interface AdaINArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { AdaIN } from 'tfjs-synth';
+ * import { initBackend, AdaIN } from 'tfjs-synth';
+ * await initBackend();
  * const adain = new AdaIN({ alpha: 1 });
  * const t = adain.apply([tf.randomNormal([1, 32, 32, 512]), tf.randomNormal([1, 32, 32, 512])]) as tf.Tensor; // [1, 32, 32, 512]
  * ```

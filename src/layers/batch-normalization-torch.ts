@@ -8,8 +8,8 @@ import type { Kwargs } from './internal/kwargs';
 /**
  * Arguments of {@link BatchNormalizationTorch}: `epsilon` (default 1e-5), `gammaInitializer`
  * (default 'ones'), `betaInitializer` (default 'zeros'), `name`, `inputShape`, `batchInputShape`
- * and `trainable` (default true; the running statistics never are) as in
- * {@link ChannelNormalizationArgs}, plus the following.
+ * and `trainable` (default true; the running statistics never are), shared with
+ * {@link InstanceNormalizationArgs}, plus the following.
  */
 export interface BatchNormalizationTorchArgs extends ChannelNormalizationArgs {
   /**
@@ -49,7 +49,8 @@ export interface BatchNormalizationTorchArgs extends ChannelNormalizationArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { BatchNormalizationTorch } from 'tfjs-synth';
+ * import { initBackend, BatchNormalizationTorch } from 'tfjs-synth';
+ * await initBackend();
  * const bn = new BatchNormalizationTorch();
  * const x = tf.randomNormal([4, 8, 8, 16]);
  * const yTrain = bn.apply(x, { training: true }) as tf.Tensor; // updates moving_mean / moving_variance
@@ -123,7 +124,8 @@ export class BatchNormalizationTorch extends ChannelNormalization {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { batchNormalizationTorch } from 'tfjs-synth';
+ * import { initBackend, batchNormalizationTorch } from 'tfjs-synth';
+ * await initBackend();
  * const bn = batchNormalizationTorch({ momentum: 0.1, epsilon: 1e-5 });
  * const y = bn.apply(tf.randomNormal([2, 4, 4, 8]), { training: true }) as tf.Tensor; // [2, 4, 4, 8]
  * ```

@@ -39,7 +39,8 @@ export interface ContextualAttentionArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { contextualAttention } from 'tfjs-synth';
+ * import { initBackend, contextualAttention } from 'tfjs-synth';
+ * await initBackend();
  * const x = tf.randomNormal([1, 16, 16, 8]);
  * const mask = tf.pad(tf.ones([1, 8, 8, 1]), [[0, 0], [4, 4], [4, 4], [0, 0]]);
  * const y = contextualAttention().apply([x, x, mask]) as tf.Tensor; // [1, 16, 16, 8]
@@ -131,7 +132,8 @@ export class ContextualAttention extends tfl.layers.Layer {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { contextualAttention } from 'tfjs-synth';
+ * import { initBackend, contextualAttention } from 'tfjs-synth';
+ * await initBackend();
  * const attention = contextualAttention({ rate: 2, softmaxScale: 10 });
  * const x = tf.randomNormal([1, 32, 32, 96]);
  * const y = attention.apply([x, x, tf.zeros([1, 32, 32, 1])]) as tf.Tensor; // [1, 32, 32, 96]

@@ -69,7 +69,8 @@ function convOutputLength(
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { gatedConv2d } from 'tfjs-synth';
+ * import { initBackend, gatedConv2d } from 'tfjs-synth';
+ * await initBackend();
  * const layer = gatedConv2d({ filters: 24, kernelSize: 5 });
  * const y = layer.apply(tf.zeros([1, 64, 64, 5])) as tf.Tensor; // [1, 64, 64, 24]
  * ```
@@ -147,7 +148,8 @@ export class GatedConv2D extends ConvLayer {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { gatedConv2d } from 'tfjs-synth';
+ * import { initBackend, gatedConv2d } from 'tfjs-synth';
+ * await initBackend();
  * const down = gatedConv2d({ filters: 48, kernelSize: 3, strides: 2 });
  * const y = down.apply(tf.zeros([1, 64, 64, 24])) as tf.Tensor; // [1, 32, 32, 48]
  * ```

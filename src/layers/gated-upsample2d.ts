@@ -26,7 +26,8 @@ export interface GatedUpsample2DArgs extends Omit<GatedConv2DArgs, 'strides' | '
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { gatedUpsample2d } from 'tfjs-synth';
+ * import { initBackend, gatedUpsample2d } from 'tfjs-synth';
+ * await initBackend();
  * const up = gatedUpsample2d({ filters: 48 });
  * const y = up.apply(tf.zeros([1, 16, 16, 96])) as tf.Tensor; // [1, 32, 32, 48]
  * ```
@@ -78,7 +79,8 @@ export class GatedUpsample2D extends GatedConv2D {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { gatedUpsample2d } from 'tfjs-synth';
+ * import { initBackend, gatedUpsample2d } from 'tfjs-synth';
+ * await initBackend();
  * const y = gatedUpsample2d({ filters: 24 }).apply(tf.zeros([1, 32, 32, 48])) as tf.Tensor; // [1, 64, 64, 24]
  * ```
  */

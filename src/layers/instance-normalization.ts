@@ -6,7 +6,7 @@ import { nhwcInput, singleInput } from './internal/shapes';
 /**
  * Arguments of {@link InstanceNormalization}: `epsilon` (default 1e-5), `gammaInitializer`
  * (default 'ones'), `betaInitializer` (default 'zeros'), `name`, `inputShape`, `batchInputShape`
- * and `trainable` (default true) as in {@link ChannelNormalizationArgs}, plus the following.
+ * and `trainable` (default true), shared with {@link BatchNormalizationTorchArgs}, plus the following.
  */
 export interface InstanceNormalizationArgs extends ChannelNormalizationArgs {
   /**
@@ -34,7 +34,8 @@ export interface InstanceNormalizationArgs extends ChannelNormalizationArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { InstanceNormalization } from 'tfjs-synth';
+ * import { initBackend, InstanceNormalization } from 'tfjs-synth';
+ * await initBackend();
  * const norm = new InstanceNormalization();
  * const y = norm.apply(tf.randomNormal([1, 32, 32, 64])) as tf.Tensor; // [1, 32, 32, 64]
  * ```
@@ -62,7 +63,8 @@ export class InstanceNormalization extends ChannelNormalization {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { instanceNormalization } from 'tfjs-synth';
+ * import { initBackend, instanceNormalization } from 'tfjs-synth';
+ * await initBackend();
  * const norm = instanceNormalization({ center: true, scale: true }); // affine, weights gamma and beta
  * const y = norm.apply(tf.randomNormal([2, 8, 8, 16])) as tf.Tensor; // [2, 8, 8, 16]
  * ```

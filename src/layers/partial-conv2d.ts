@@ -59,7 +59,8 @@ function outLength(n: number | null, k: number, s: number, d: number, p: number)
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { partialConv2d } from 'tfjs-synth';
+ * import { initBackend, partialConv2d } from 'tfjs-synth';
+ * await initBackend();
  * const layer = partialConv2d({ filters: 64, kernelSize: 7, strides: 2, padding: 3 });
  * const [y, m] = layer.apply([tf.zeros([1, 64, 64, 3]), tf.ones([1, 64, 64, 1])]) as tf.Tensor[];
  * // y [1, 32, 32, 64], m [1, 32, 32, 1]
@@ -164,7 +165,8 @@ export class PartialConv2D extends ConvLayer {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { partialConv2d } from 'tfjs-synth';
+ * import { initBackend, partialConv2d } from 'tfjs-synth';
+ * await initBackend();
  * const pconv = partialConv2d({ filters: 16, kernelSize: 3, padding: 1, multiChannel: true });
  * const [y, m] = pconv.apply([tf.zeros([1, 8, 8, 3]), tf.ones([1, 8, 8, 3])]) as tf.Tensor[]; // [1, 8, 8, 16] x2
  * ```

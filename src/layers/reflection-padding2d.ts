@@ -40,7 +40,8 @@ export interface ReflectionPadding2DArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ReflectionPadding2D } from 'tfjs-synth';
+ * import { initBackend, ReflectionPadding2D } from 'tfjs-synth';
+ * await initBackend();
  * const pad = new ReflectionPadding2D({ padding: 3 });
  * const y = pad.apply(tf.zeros([1, 32, 32, 3])) as tf.Tensor; // [1, 38, 38, 3]
  * ```
@@ -95,7 +96,8 @@ export class ReflectionPadding2D extends tfl.layers.Layer {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { reflectionPadding2d } from 'tfjs-synth';
+ * import { initBackend, reflectionPadding2d } from 'tfjs-synth';
+ * await initBackend();
  * const y = reflectionPadding2d({ padding: [[1, 2], [0, 1]] }).apply(tf.zeros([1, 4, 4, 2])) as tf.Tensor; // [1, 7, 5, 2]
  * ```
  */

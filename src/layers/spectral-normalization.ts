@@ -58,7 +58,8 @@ interface WithKernel {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import * as tfl from '@tensorflow/tfjs-layers';
- * import { spectralNormalization } from 'tfjs-synth';
+ * import { initBackend, spectralNormalization } from 'tfjs-synth';
+ * await initBackend();
  * const sn = spectralNormalization({ layer: tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same' }) });
  * const y = sn.apply(tf.zeros([1, 32, 32, 4]), { training: true }) as tf.Tensor; // [1, 16, 16, 64]
  * ```
@@ -247,7 +248,8 @@ export class SpectralNormalization extends tfl.layers.Layer {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import * as tfl from '@tensorflow/tfjs-layers';
- * import { spectralNormalization } from 'tfjs-synth';
+ * import { initBackend, spectralNormalization } from 'tfjs-synth';
+ * await initBackend();
  * const dense = spectralNormalization({ layer: tfl.layers.dense({ units: 8 }), powerIterations: 2 });
  * const y = dense.apply(tf.ones([4, 16]), { training: true }) as tf.Tensor; // [4, 8]
  * ```

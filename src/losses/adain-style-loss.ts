@@ -26,7 +26,8 @@ function meanStd(x: tf.Tensor4D): { mean: tf.Tensor; std: tf.Tensor } {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const gen = [tf.randomNormal<tf.Rank.R4>([2, 64, 64, 64]), tf.randomNormal<tf.Rank.R4>([2, 32, 32, 128])];
  * const sty = [tf.randomNormal<tf.Rank.R4>([2, 48, 48, 64]), tf.randomNormal<tf.Rank.R4>([2, 24, 24, 128])];
  * const l = losses.adainStyleLoss(gen, sty);

@@ -24,7 +24,8 @@ export interface ContentLossOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const l = losses.contentLoss(tf.randomNormal([1, 32, 32, 512]), tf.randomNormal([1, 32, 32, 512]));
  * ```
  */

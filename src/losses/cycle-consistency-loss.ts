@@ -10,7 +10,8 @@ import { assertFinite, assertSameShape } from './internal/checks';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const a = tf.randomUniform([1, 64, 64, 3], -1, 1);
  * const recA = tf.randomUniform([1, 64, 64, 3], -1, 1);
  * const l = losses.cycleConsistencyLoss(recA, a, 10);

@@ -23,7 +23,8 @@ export interface DiscriminatorLossOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const dReal = tf.randomNormal([1, 30, 30, 1]);
  * const dFake = tf.randomNormal([1, 30, 30, 1]);
  * const lossD = losses.discriminatorLoss(dReal, dFake, 'lsgan', { scale: 0.5 }); // CycleGAN

@@ -22,7 +22,8 @@ export { GAN_MODES, type GanMode } from './internal/gan-terms';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const logits = tf.randomNormal([4, 30, 30, 1]);
  * const l = losses.ganLoss(logits, true, 'vanilla'); // scalar
  * ```

@@ -13,7 +13,8 @@ import { checkPrediction, ganTerm, GAN_MODES, type GanMode } from './internal/ga
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const dFake = tf.randomNormal([8, 4096]);
  * const lossG = losses.generatorLoss(dFake, 'hinge'); // DeepFill v2
  * ```

@@ -41,7 +41,8 @@ export interface GradientPenaltyOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const w = tf.variable(tf.randomNormal([3, 3, 3, 1], 0, 0.1));
  * const d = (x: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same');
  * const real = tf.randomNormal([2, 8, 8, 3]);

@@ -27,7 +27,8 @@ export interface GramMatrixOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const g = losses.gramMatrix(tf.randomNormal([1, 32, 32, 64])); // [1, 64, 64]
  * ```
  */

@@ -10,7 +10,8 @@ import { assertFinite, assertSameShape } from './internal/checks';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const b = tf.randomUniform([1, 64, 64, 3], -1, 1);
  * const idtA = tf.randomUniform([1, 64, 64, 3], -1, 1); // G_A(b)
  * const l = losses.identityLoss(idtA, b, 10, 0.5);

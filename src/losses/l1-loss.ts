@@ -8,7 +8,8 @@ import { assertSameShape } from './internal/checks';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const l = losses.l1Loss(tf.ones([1, 4, 4, 3]), tf.zeros([1, 4, 4, 3])); // 1
  * ```
  */

@@ -27,7 +27,8 @@ export interface StyleLossOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const gen = [tf.randomNormal<tf.Rank.R4>([1, 64, 64, 64]), tf.randomNormal<tf.Rank.R4>([1, 32, 32, 128])];
  * const sty = [tf.randomNormal<tf.Rank.R4>([1, 64, 64, 64]), tf.randomNormal<tf.Rank.R4>([1, 32, 32, 128])];
  * const l = losses.styleLoss(gen, sty, { normalize: 'paper', weights: [0.5, 0.5] });

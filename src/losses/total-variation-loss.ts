@@ -31,7 +31,8 @@ export interface TotalVariationLossOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { losses } from 'tfjs-synth';
+ * import { initBackend, losses } from 'tfjs-synth';
+ * await initBackend();
  * const tv = losses.totalVariationLoss(tf.randomUniform([1, 64, 64, 3]), { mode: 'l2' });
  * ```
  */

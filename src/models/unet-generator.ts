@@ -48,7 +48,7 @@ export interface UnetGeneratorArgs {
  * Porting notes: PyTorch's k4/s2/p1 convolution and transposed convolution equal tfjs 'same' on
  * even sizes, which the size rule guarantees. BatchNorm follows PyTorch (momentum 0.1, eps 1e-5,
  * unbiased running variance); `model.predict` uses the running statistics and no dropout, like
- * upstream's `model.eval()`; upstream's test.py without `--eval` instead uses batch statistics
+ * upstream's `model.eval()`; upstream's `test.py` without `--eval` instead uses batch statistics
  * and active dropout: call `model.apply(x, { training: true })` for that.
  *
  * Reference: P. Isola, J.-Y. Zhu, T. Zhou, A. A. Efros, "Image-to-Image Translation with

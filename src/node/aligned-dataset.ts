@@ -18,6 +18,8 @@ export interface AlignedDatasetOptions extends ImageDatasetOptions {
  * @example
  * ```ts
  * import { alignedDataset } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const data = await alignedDataset('datasets/facades', { seed: 1 });
  * for await (const { a, b } of data) {   // a, b: [1, 256, 256, 3] in [-1, 1]
  *   // ... one training step ...

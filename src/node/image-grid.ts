@@ -25,6 +25,8 @@ export interface ImageGridOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { imageGrid, writePng } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const realA = tf.randomUniform([1, 64, 64, 3], -1, 1);   // input
  * const fakeB = tf.zeros([1, 64, 64, 3]);                 // generator output
  * const realB = tf.ones([1, 64, 64, 3]);                  // target

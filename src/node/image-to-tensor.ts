@@ -37,6 +37,8 @@ export function checkRange(fn: string, range: ImageRange | undefined): readonly 
  * @example
  * ```ts
  * import { imageToTensor, readImage } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const x = imageToTensor(await readImage('photo.png'));              // [1, H, W, 3] in [-1, 1]
  * const g = imageToTensor(await readImage('photo.png'), { range: [0, 1], channels: 1 });
  * ```

@@ -1,4 +1,8 @@
-// Public API of tfjs-synth/node (Node-only: file system, image codecs, progress bars).
+/**
+ * tfjs-synth/node: Node-only helpers (file system, image codecs, datasets, progress bars).
+ * @packageDocumentation
+ * @module tfjs-synth/node
+ */
 export type { RgbaImage } from '../core/rgba-image';
 export type { ImageRGBA, ImageRGBALike } from './image-rgba';
 export { decodeImage } from './decode-image';

@@ -14,6 +14,8 @@ import { readFileOrThrow, resolveInside, toArrayBuffer } from './internal/weight
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { loadModel } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const generator = await loadModel('checkpoints/run1/generator');
  * const fake = generator.predict(tf.zeros([1, 256, 256, 3])) as tf.Tensor;
  * ```

@@ -20,6 +20,8 @@ export interface LoadOptimizerOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { loadOptimizer, loadVariables } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const { w } = await loadVariables('checkpoints/run1', 'params');
  * const vars = [tf.variable(w)];
  * const opt = await loadOptimizer('checkpoints/run1', 'optimizer_G', { varList: vars });

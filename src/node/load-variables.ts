@@ -7,6 +7,8 @@ import { readWeightFiles } from './internal/weight-files';
  * @example
  * ```ts
  * import { loadVariables } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const { w, b } = await loadVariables('checkpoints/run1', 'ema');
  * ```
  * @returns A `{ name: tensor }` map in saved order.

@@ -9,6 +9,8 @@ import { readImage } from './read-image';
  * @example
  * ```ts
  * import { readImageTensor } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const x = await readImageTensor('photo.jpg');                  // [1, H, W, 3] in [-1, 1]
  * const y = await readImageTensor('mask.png', { range: [0, 1], channels: 1 });
  * ```

@@ -12,6 +12,8 @@ import { join } from 'node:path';
  * ```ts
  * import * as tfl from '@tensorflow/tfjs-layers';
  * import { saveModel } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [4] })] });
  * await saveModel(model, 'checkpoints/run1/generator');
  * ```

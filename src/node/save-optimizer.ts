@@ -16,6 +16,8 @@ import { writeWeightFiles } from './internal/weight-files';
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { saveOptimizer } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const optG = tf.train.adam(2e-4, 0.5, 0.999);
  * // ... training steps ...
  * await saveOptimizer(optG, 'checkpoints/run1', 'optimizer_G');

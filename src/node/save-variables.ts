@@ -10,6 +10,8 @@ import { writeWeightFiles } from './internal/weight-files';
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { saveVariables } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * await saveVariables('checkpoints/run1', 'ema', { w: tf.ones([3, 3]), b: tf.zeros([3]) });
  * ```
  * @param tensors A `{ name: tensor }` map or a `{ name, tensor }[]` list (order is kept).

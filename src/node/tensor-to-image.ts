@@ -17,6 +17,8 @@ export interface TensorToImageOptions {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { tensorToImage, writePng } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const image = tensorToImage(tf.zeros([1, 8, 8, 3]));   // mid-gray, [-1, 1] input
  * await writePng('gray.png', image);
  * ```

@@ -60,8 +60,9 @@ const isModelTensor = (t: TrainerNamedTensor): boolean => t.name.startsWith('mod
  *
  * @example
  * ```ts
- * import { models, training } from 'tfjs-synth';
+ * import { initBackend, models, training } from 'tfjs-synth';
  * import { saveTrainer } from 'tfjs-synth/node';
+ * await initBackend();
  * const trainer = new training.Pix2PixTrainer({
  *   generator: models.unetGenerator({ ngf: 8, numDowns: 6 }),
  *   discriminator: models.patchGANDiscriminator({ inputChannels: 6, ndf: 8 }),
@@ -123,8 +124,9 @@ export async function saveTrainer(trainer: ResumableTrainer, dir: string, option
  *
  * @example
  * ```ts
- * import { models, training } from 'tfjs-synth';
+ * import { initBackend, models, training } from 'tfjs-synth';
  * import { loadTrainer } from 'tfjs-synth/node';
+ * await initBackend();
  * const trainer = new training.Pix2PixTrainer({
  *   generator: models.unetGenerator({ ngf: 8, numDowns: 6 }),
  *   discriminator: models.patchGANDiscriminator({ inputChannels: 6, ndf: 8 }),

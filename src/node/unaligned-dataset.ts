@@ -21,6 +21,8 @@ export interface UnalignedDatasetOptions extends ImageDatasetOptions {
  * @example
  * ```ts
  * import { unalignedDataset } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const data = await unalignedDataset('datasets/horse2zebra', { seed: 7 });
  * const { a, b, aPath, bPath } = await data.get(0);   // [1, 256, 256, 3] each
  * a.dispose(); b.dispose();

@@ -11,6 +11,8 @@ import { writePng } from './write-png';
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { writeImageTensor } from 'tfjs-synth/node';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * await writeImageTensor('out/fake.png', tf.randomUniform([1, 64, 64, 3], -1, 1));
  * ```
  * @throws Error when `path` does not end in `.png` (PNG is the only lossless format written).

@@ -49,7 +49,8 @@ function statistics(x: tf.Tensor4D, unbiased: boolean): { mean: tf.Tensor4D; var
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const content = tf.randomNormal<tf.Rank.R4>([1, 32, 32, 512]);
  * const style = tf.randomNormal<tf.Rank.R4>([1, 24, 40, 512], 2, 3);
  * const t = ops.adaptiveInstanceNorm(content, style, { alpha: 0.8 }); // [1, 32, 32, 512]

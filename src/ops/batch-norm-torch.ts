@@ -60,7 +60,8 @@ function affine(y: tf.Tensor4D, options: BatchNormTorchOptions): tf.Tensor4D {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const { y, mean, unbiasedVariance } = ops.batchNormTorchTraining(tf.randomNormal([4, 8, 8, 16]));
  * ```
  */
@@ -95,7 +96,8 @@ export function batchNormTorchTraining(x: tf.Tensor4D, options: BatchNormTorchOp
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const y = ops.batchNormTorchInference(tf.randomNormal([1, 4, 4, 2]), tf.zeros([2]), tf.ones([2]));
  * ```
  */
@@ -122,7 +124,8 @@ export function batchNormTorchInference(
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * ops.runningAverageTorch(tf.zeros([2]), tf.ones([2]), 0.1); // [0.1, 0.1]
  * ```
  */

@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const image = tf.zeros<tf.Rank.R4>([1, 8, 8, 3]);
  * const mask = tf.pad(tf.ones<tf.Rank.R4>([1, 4, 4, 1]), [[0, 0], [2, 2], [2, 2], [0, 0]]);
  * const completed = ops.completeImage(image, mask, tf.ones<tf.Rank.R4>([1, 8, 8, 3])); // ones inside the hole

@@ -92,7 +92,8 @@ function diagonalSum(y: tf.Tensor4D, k: number): tf.Tensor4D {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const x = tf.randomNormal([1, 16, 16, 8]) as tf.Tensor4D;
  * const mask = tf.pad(tf.ones([1, 8, 8, 1]), [[0, 0], [4, 4], [4, 4], [0, 0]]) as tf.Tensor4D;
  * const y = ops.contextualPatchAttention(x, x, mask); // [1, 16, 16, 8]

@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const y = ops.dilatedConv2d(tf.ones([1, 16, 16, 2]), tf.ones([3, 3, 2, 4]), [1, 1], 'same', [4, 4]); // [1, 16, 16, 4]
  * ```
  * @throws Error when strides and dilation both exceed 1.

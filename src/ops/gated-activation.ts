@@ -34,7 +34,8 @@ function activate(x: tf.Tensor, activation: GatedActivationName): tf.Tensor {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const y = ops.gatedActivation(tf.ones([1, 4, 4, 8]), 'elu'); // [1, 4, 4, 4]
  * ```
  * @throws Error when the last axis is odd or the activation is unknown.

@@ -26,7 +26,8 @@ export interface GatedConvolutionOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const x = tf.randomNormal<tf.Rank.R4>([1, 8, 8, 3]);
  * const kernel = tf.randomNormal<tf.Rank.R4>([3, 3, 3, 8]);
  * const y = ops.gatedConvolution(x, kernel, null); // [1, 8, 8, 4]

@@ -23,7 +23,8 @@ export interface InstanceNormOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const y = ops.instanceNorm(tf.randomNormal([2, 16, 16, 8])); // per (sample, channel): mean 0, var ~1
  * ```
  */

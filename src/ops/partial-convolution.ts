@@ -34,7 +34,8 @@ export interface PartialConvolutionOptions {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const x = tf.randomNormal<tf.Rank.R4>([1, 8, 8, 3]);
  * const mask = tf.ones<tf.Rank.R4>([1, 8, 8, 1]);
  * const { output, updatedMask } = ops.partialConvolution(x, mask, tf.randomNormal<tf.Rank.R4>([3, 3, 3, 4]), null, { padding: [1, 1] });

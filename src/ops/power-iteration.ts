@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * ops.normalizeVector(tf.tensor1d([3, 4])).print(); // [0.6, 0.8]
  * ```
  */
@@ -30,7 +31,8 @@ export function normalizeVector(x: tf.Tensor1D, eps = 1e-12): tf.Tensor1D {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const w = tf.tensor2d([[3, 0], [0, 1]]);
  * const { u, v } = ops.powerIteration(w, tf.tensor1d([1, 1]), 20);
  * ops.spectralNormEstimate(w, u, v).print(); // ~3
@@ -68,7 +70,8 @@ export function powerIteration(
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * ops.spectralNormEstimate(tf.eye(2) as tf.Tensor2D, tf.tensor1d([1, 0]), tf.tensor1d([1, 0])).print(); // 1
  * ```
  */

@@ -94,7 +94,8 @@ export function checkReflectionPadding(
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const y = ops.reflectionPad2d(tf.zeros([1, 8, 8, 3]), 3); // [1, 14, 14, 3]
  * ```
  */

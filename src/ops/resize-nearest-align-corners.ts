@@ -31,7 +31,8 @@ export function alignCornersSourceIndices(inSize: number, outSize: number): numb
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const small = ops.resizeNearestAlignCorners(tf.ones([1, 256, 256, 1]), [64, 64]); // [1, 64, 64, 1]
  * ```
  * @throws Error when x is not rank 4 or the size is not two positive integers.

@@ -14,7 +14,8 @@ const stopGradientImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, ops.stopGradient(x))));
  * g(tf.tensor1d([1, 2])).print(); // [1, 2]: only the first factor is differentiated
  * ```

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { ops } from 'tfjs-synth';
+ * import { initBackend, ops } from 'tfjs-synth';
+ * await initBackend();
  * ops.upsampleNearest2x(tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1])).print(); // 4x4 blocks
  * ```
  */

@@ -1,5 +1,9 @@
-// tfjs-synth/patchmatch: PatchMatch in WebAssembly SIMD with a plain TypeScript fallback.
-// This entry point imports nothing from TensorFlow.js.
+/**
+ * tfjs-synth/patchmatch: PatchMatch in WebAssembly SIMD with a plain TypeScript fallback.
+ * This entry point imports nothing from TensorFlow.js.
+ * @packageDocumentation
+ * @module tfjs-synth/patchmatch
+ */
 export { createPatchMatch } from './create-patch-match.js';
 export { createParallelPatchMatch } from './create-parallel-patch-match.js';
 export type { CreateParallelPatchMatchOptions, ParallelPatchMatch } from './create-parallel-patch-match.js';

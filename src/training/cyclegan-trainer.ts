@@ -86,7 +86,8 @@ const FN = 'CycleGANTrainer';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { models, training } from 'tfjs-synth';
+ * import { initBackend, models, training } from 'tfjs-synth';
+ * await initBackend();
  * const trainer = new training.CycleGANTrainer({
  *   gA: models.resnetGenerator({ ngf: 8, nBlocks: 2 }),
  *   gB: models.resnetGenerator({ ngf: 8, nBlocks: 2 }),

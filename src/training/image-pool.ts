@@ -31,7 +31,8 @@ export interface ImagePoolState {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { training } from 'tfjs-synth';
+ * import { initBackend, training } from 'tfjs-synth';
+ * await initBackend();
  * const pool = new training.ImagePool({ size: 50, seed: 1 });
  * const fakes = tf.randomUniform<tf.Rank.R4>([1, 64, 64, 3], -1, 1);
  * const forD = pool.query(fakes); // [1, 64, 64, 3]

@@ -66,7 +66,8 @@ const FN = 'InpaintingTrainer';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { models, training } from 'tfjs-synth';
+ * import { initBackend, models, training } from 'tfjs-synth';
+ * await initBackend();
  * const trainer = new training.InpaintingTrainer({
  *   generator: models.gatedInpaintingGenerator({ cnum: 8 }),
  *   discriminator: models.snPatchGANDiscriminator({ ndf: 8 }),

@@ -126,7 +126,8 @@ export function cosineDecay(options: CosineDecayOptions): LrSchedule {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { training } from 'tfjs-synth';
+ * import { initBackend, training } from 'tfjs-synth';
+ * await initBackend();
  * const opt = tf.train.adam(2e-4, 0.5, 0.999);
  * const schedule = training.linearDecay();
  * for (let epoch = 1; epoch <= 200; epoch++) {

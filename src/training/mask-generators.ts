@@ -50,7 +50,8 @@ function checkSize(owner: string, height: number, width: number): void {
  *
  * @example
  * ```ts
- * import { training } from 'tfjs-synth';
+ * import { initBackend, training } from 'tfjs-synth';
+ * await initBackend();
  * const mask = training.randomBoxMask({ height: 256, width: 256, seed: 3 });
  * const m = training.maskToTensor(mask); // [1, 256, 256, 1]
  * ```
@@ -219,7 +220,8 @@ export function randomBrushStrokeMask(options: RandomBrushStrokeMaskOptions): Bi
  *
  * @example
  * ```ts
- * import { training } from 'tfjs-synth';
+ * import { initBackend, training } from 'tfjs-synth';
+ * await initBackend();
  * const m = training.maskToTensor(training.randomBoxMask({ height: 64, width: 64, seed: 1 }));
  * ```
  */

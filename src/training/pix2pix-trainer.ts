@@ -72,7 +72,8 @@ const FN = 'Pix2PixTrainer';
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { models, training } from 'tfjs-synth';
+ * import { initBackend, models, training } from 'tfjs-synth';
+ * await initBackend();
  * const generator = models.unetGenerator({ ngf: 8, numDowns: 6 });
  * const discriminator = models.patchGANDiscriminator({ inputChannels: 6, ndf: 8 });
  * const trainer = new training.Pix2PixTrainer({ generator, discriminator });

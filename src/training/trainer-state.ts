@@ -26,10 +26,19 @@ export interface TrainerNamedTensor {
  *
  * @example
  * ```ts
- * import { training } from 'tfjs-synth';
- * declare const trainer: training.Pix2PixTrainer, freshTrainer: training.Pix2PixTrainer;
- * const state = await trainer.getState();       // after some trainer.step(...) calls
- * await freshTrainer.setState(state);           // same architectures, fresh weights
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, models, training } from 'tfjs-synth';
+ * await initBackend();
+ * const build = () => new training.Pix2PixTrainer({
+ *   generator: models.unetGenerator({ ngf: 8, numDowns: 6 }),
+ *   discriminator: models.patchGANDiscriminator({ inputChannels: 6, ndf: 8 }),
+ * });
+ * const trainer = build();
+ * const a = tf.randomUniform([1, 64, 64, 3], -1, 1) as tf.Tensor4D;
+ * await trainer.step(a, a);
+ * const state = await trainer.getState();
+ * const freshTrainer = build();                 // same architectures, fresh weights
+ * await freshTrainer.setState(state);           // now where trainer is: weights, Adam slots, step 1
  * training.disposeTrainerState(state);
  * ```
  */
@@ -56,9 +65,13 @@ export interface TrainerState {
  *
  * @example
  * ```ts
- * import { training } from 'tfjs-synth';
- * declare const trainer: training.Pix2PixTrainer; // any trainer after some steps
- * const state = await trainer.getState();
+ * import { initBackend, models, training } from 'tfjs-synth';
+ * await initBackend();
+ * const trainer = new training.Pix2PixTrainer({
+ *   generator: models.unetGenerator({ ngf: 8, numDowns: 6 }),
+ *   discriminator: models.patchGANDiscriminator({ inputChannels: 6, ndf: 8 }),
+ * });
+ * const state = await trainer.getState(); // copies of every weight and optimizer slot
  * training.disposeTrainerState(state);
  * ```
  */

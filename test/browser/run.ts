@@ -21,6 +21,7 @@ import { PARALLEL_CASE, cropImage, meanFieldDistance } from '../../examples/web/
 import { initBackend } from '../../src/backend/init-backend';
 import { readImage } from '../../src/node/index';
 import { createParallelPatchMatch, createPatchMatch } from '../../src/patchmatch/index';
+import { runBrowserSnippets } from '../docs/browser-snippets';
 import type { Nnf } from '../../src/patchmatch/index';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -528,6 +529,8 @@ async function main(): Promise<void> {
         await plainPage.close();
       }
     });
+
+    await test('the browser-only doc snippets (```ts browser) run in Chromium', () => runBrowserSnippets(context));
 
     await test('no console errors during the run', async () => {
       assert(consoleErrors.length === 0, consoleErrors.join(' | '));

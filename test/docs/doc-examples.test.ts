@@ -1,99 +1,20 @@
 /**
  * Type-checks every ```ts example in the public doc comments (`src/**`), the guides (`docs/*.md`)
  * and `README.md`, and checks that every public export carries a doc comment (with an example for
- * layers, models, losses and trainers).
+ * layers, models, losses and trainers). The examples also run: run-doc-snippets.test.ts and
+ * run-api-examples.test.ts in Node, test/browser/run.ts for the ```ts browser ones.
  *
  * Why: the examples are the first code users copy; an API change that breaks them must fail the
- * build like any other type error. All examples are checked in a single `ts.createProgram` call
- * so the run stays fast.
+ * build like any other type error. They are checked as written, with no declared placeholders.
+ * All examples are checked in a single `ts.createProgram` call so the run stays fast.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { collectSnippets, ENTRY_POINTS, KNOWN_TAGS, ROOT, toModule, where, type Snippet } from './snippets';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TMP = join(ROOT, 'test', 'docs', '.tmp');
-
-/** Entry points as users import them, mapped to their source files. */
-const ENTRY_POINTS: Record<string, string> = {
-  'tfjs-synth': join(ROOT, 'src', 'index.ts'),
-  'tfjs-synth/patchmatch': join(ROOT, 'src', 'patchmatch', 'index.ts'),
-  'tfjs-synth/node': join(ROOT, 'src', 'node', 'index.ts'),
-};
-
-/**
- * Global placeholders (a separate script file, so an example may still declare its own `mask`)
- * that an example may use for the user's own data. Kept deliberately short: an
- * example should be self-contained unless it is about data the reader brings.
- */
-const PRELUDE = [
-  '// The user\'s own RGBA images (a canvas ImageData works), as the PatchMatch examples use them.',
-  'declare const imageData: { readonly width: number; readonly height: number; readonly data: Uint8ClampedArray };',
-  'declare const source: typeof imageData, target: typeof imageData, sample: typeof imageData;',
-  '// The user\'s hole mask for inpainting (nonzero = fill).',
-  'declare const mask: { readonly width: number; readonly height: number; readonly data: Uint8Array };',
-].join('\n');
-
-/** Fence info strings that opt out of checking, e.g. ```ts no-check (reason given next to it). */
-const NO_CHECK = /\bno-check\b/;
-
-interface Example {
-  file: string;
-  line: number;
-  code: string;
-}
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) {
-      if (p.endsWith(join('patchmatch', 'assembly')) || p.endsWith(join('patchmatch', 'generated'))) continue;
-      walk(p, out);
-    } else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) {
-      out.push(p);
-    }
-  }
-  return out;
-}
-
-/** Extracts the ```ts / ```typescript fences of a list of lines (already stripped of comment stars). */
-function fences(lines: string[], firstLine: number, file: string): Example[] {
-  const out: Example[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^\s*```(ts|typescript)\b(.*)$/.exec(lines[i]!);
-    if (!open) continue;
-    let j = i + 1;
-    while (j < lines.length && !/^\s*```\s*$/.test(lines[j]!)) j++;
-    if (!NO_CHECK.test(open[2]!)) {
-      out.push({ file, line: firstLine + i, code: lines.slice(i + 1, j).join('\n') });
-    }
-    i = j;
-  }
-  return out;
-}
-
-function collectExamples(): Example[] {
-  const examples: Example[] = [];
-  for (const file of walk(join(ROOT, 'src'))) {
-    const text = readFileSync(file, 'utf8');
-    const rel = relative(ROOT, file);
-    for (const m of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
-      const startLine = text.slice(0, m.index).split('\n').length;
-      const lines = m[0].split('\n').map((l) => l.replace(/^\s*\/?\*+\/?( ?)/, '').replace(/\*\/\s*$/, ''));
-      examples.push(...fences(lines, startLine, rel));
-    }
-  }
-  const docs = readdirSync(join(ROOT, 'docs'))
-    .filter((n) => n.endsWith('.md'))
-    .map((n) => join(ROOT, 'docs', n));
-  for (const file of [...docs, join(ROOT, 'README.md')]) {
-    const lines = readFileSync(file, 'utf8').split('\n');
-    examples.push(...fences(lines, 1, relative(ROOT, file)));
-  }
-  return examples;
-}
+const TMP = join(ROOT, 'test', 'docs', '.tmp', 'typecheck');
 
 function compilerOptions(): ts.CompilerOptions {
   const configPath = join(ROOT, 'tsconfig.json');
@@ -102,22 +23,7 @@ function compilerOptions(): ts.CompilerOptions {
   return { ...parsed.options, noUnusedLocals: false, noUnusedParameters: false, noEmit: true };
 }
 
-function toModule(ex: Example, fileName: string): string {
-  // Examples of internal helpers import them relative to their own file.
-  const local = ex.code.replace(/(from\s+|import\s*\(\s*|import\s+)(['"])(\.\.?\/[^'"]+)\2/g, (_s, pre, q, spec) => {
-    let rel = relative(dirname(fileName), resolve(ROOT, dirname(ex.file), spec as string)).replace(/\\/g, '/');
-    if (!rel.startsWith('.')) rel = `./${rel}`;
-    return `${pre}${q}${rel}${q}`;
-  });
-  const code = local.replace(/(from\s+|import\s*\(\s*|import\s+)(['"])(tfjs-synth(?:\/node|\/patchmatch)?)\2/g, (_s, pre, q, spec) => {
-    let rel = relative(dirname(fileName), ENTRY_POINTS[spec as string]!).replace(/\\/g, '/').replace(/\.ts$/, '');
-    if (!rel.startsWith('.')) rel = `./${rel}`;
-    return `${pre}${q}${rel}${q}`;
-  });
-  return `// ${ex.file}:${ex.line}\n${code}\nexport {};\n`;
-}
-
-function formatDiagnostic(d: ts.Diagnostic, ex: Example, preludeLines: number): string {
+function formatDiagnostic(d: ts.Diagnostic, ex: Snippet, preludeLines: number): string {
   const msg = ts.flattenDiagnosticMessageText(d.messageText, '\n');
   if (d.file && d.start !== undefined) {
     const { line } = d.file.getLineAndCharacterOfPosition(d.start);
@@ -171,7 +77,7 @@ function undocumentedExports(program: ts.Program): { missingDoc: string[]; missi
 }
 
 describe('documentation examples', () => {
-  const examples = collectExamples();
+  const examples = collectSnippets();
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
   const files = examples.map((ex, i) => {
@@ -179,15 +85,18 @@ describe('documentation examples', () => {
     writeFileSync(fileName, toModule(ex, fileName));
     return fileName;
   });
-  const placeholders = join(TMP, 'placeholders.d.ts');
-  writeFileSync(placeholders, `${PRELUDE}\n`);
-  const program = ts.createProgram([placeholders, ...files, ...Object.values(ENTRY_POINTS)], compilerOptions());
+  const program = ts.createProgram([...files, ...Object.values(ENTRY_POINTS)], compilerOptions());
   const preludeLines = 1; // the source-location comment line
   // The generated modules live under test/, which the root tsconfig includes: remove them.
   afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
   it('finds the examples', () => {
     expect(examples.length).toBeGreaterThan(50);
+  });
+
+  it('every fence tag is a known one', () => {
+    const unknown = examples.filter((ex) => ex.tags.some((t) => !KNOWN_TAGS.has(t))).map((ex) => `${where(ex)}: ${ex.tags.join(' ')}`);
+    expect(unknown, `known tags: ${[...KNOWN_TAGS].join(', ')}`).toEqual([]);
   });
 
   it('every ```ts example type-checks', () => {

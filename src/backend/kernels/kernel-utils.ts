@@ -16,8 +16,15 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * kernel's own output.
  *
  * @example
- * ```ts no-check (a fragment of a kernel body: `x` and `backend` are the kernel's inputs)
- * const xT = runWasmKernel('Transpose', { x }, { perm: [3, 1, 2, 0] }, backend);
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+ * import { initBackend } from 'tfjs-synth';
+ * import { disposeInfo, runWasmKernel } from './kernel-utils';
+ * await initBackend('wasm');
+ * const backend = tf.backend() as BackendWasm; // in a kernel: the `backend` it is given
+ * const x = tf.randomNormal([1, 4, 4, 2]);
+ * const xT = runWasmKernel('myKernel', 'Transpose', { x }, { perm: [3, 1, 2, 0] }, backend); // [2, 4, 4, 1]
  * // ... use xT ...
  * disposeInfo(backend, xT);
  * ```

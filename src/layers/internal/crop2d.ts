@@ -22,6 +22,8 @@ export interface Crop2DArgs {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { Crop2D } from './crop2d';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const crop = new Crop2D({ cropping: [[1, 0], [1, 0]] });
  * const y = crop.apply(tf.zeros([1, 9, 9, 4])) as tf.Tensor; // [1, 8, 8, 4]
  * ```

@@ -25,6 +25,8 @@ export interface InpaintingInputArgs {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { InpaintingInput } from './inpainting-input';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const x = new InpaintingInput().apply([tf.zeros([1, 16, 16, 3]), tf.ones([1, 16, 16, 1])]) as tf.Tensor; // [1, 16, 16, 5]
  * ```
  * @internal

@@ -16,6 +16,8 @@ import type { Kwargs } from './kwargs';
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { MaskComposite } from './mask-composite';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const y = new MaskComposite().apply([tf.ones([1, 8, 8, 3]), tf.zeros([1, 8, 8, 3]), tf.ones([1, 8, 8, 1])]) as tf.Tensor;
  * ```
  * @internal

@@ -14,6 +14,8 @@ import type { Kwargs } from './kwargs';
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { ResizeMaskLike } from './resize-mask-like';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const m = new ResizeMaskLike().apply([tf.ones([1, 32, 32, 1]), tf.zeros([1, 8, 8, 16])]) as tf.Tensor; // [1, 8, 8, 1]
  * ```
  * @internal

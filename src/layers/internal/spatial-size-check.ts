@@ -27,9 +27,15 @@ export interface SpatialSizeCheckArgs {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { SpatialSizeCheck } from './spatial-size-check';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const check = new SpatialSizeCheck({ multiple: 4, owner: 'resnetGenerator' });
  * check.apply(tf.zeros([1, 8, 12, 3])); // passes
- * check.apply(tf.zeros([1, 8, 10, 3])); // Error: resnetGenerator: ... multiples of 4 ...
+ * try {
+ *   check.apply(tf.zeros([1, 8, 10, 3]));
+ * } catch (e) {
+ *   console.log((e as Error).message); // resnetGenerator: input height and width must be multiples of 4, got 8x10.
+ * }
  * ```
  * @internal
  */

@@ -39,6 +39,8 @@ export interface NormalizedByMoments {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { normalizeByMoments } from './normalize-moments';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend();
  * const x = tf.randomNormal([2, 4, 4, 3]) as tf.Tensor4D;
  * const { y, mean, variance } = normalizeByMoments(x, [0, 1, 2], 1e-5); // y [2, 4, 4, 3], mean [1, 1, 1, 3]
  * ```
