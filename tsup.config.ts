@@ -1,4 +1,42 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { peerDependencies: Record<string, string> };
+
+/** The optional tfjs peers each entry loads (`tfjs-synth/patchmatch` needs none). */
+const ENTRY_PEERS: Record<string, { name: string; peers: string[] }> = {
+  'src/index.ts': { name: 'tfjs-synth', peers: Object.keys(pkg.peerDependencies) },
+  'src/node/index.ts': { name: 'tfjs-synth/node', peers: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers'] },
+};
+
+/**
+ * The tfjs peers are optional (an app that only uses `tfjs-synth/patchmatch` installs none), so
+ * the CommonJS entries that need them first check that they resolve and otherwise throw an Error
+ * naming the missing package and the install command. (ES modules cannot run code before their
+ * imports resolve; there Node's ERR_MODULE_NOT_FOUND and bundlers' unresolved-import errors name
+ * the package.) Runs before tsup turns the ESM output into CommonJS, which keeps statement order.
+ */
+function peerCheck(): NonNullable<Options['plugins']>[number] {
+  return {
+    name: 'tfjs-synth:peer-check',
+    renderChunk(code, info) {
+      const entry = info.entryPoint ? ENTRY_PEERS[info.entryPoint] : undefined;
+      if (this.format !== 'cjs' || !entry) return undefined;
+      const install = `npm install ${Object.entries(pkg.peerDependencies)
+        .map(([name, range]) => `${name}@${range}`)
+        .join(' ')}`;
+      const check =
+        `/* The optional tfjs peers this entry needs: a clear error when one is missing. */\n` +
+        `for (const __peer of ${JSON.stringify(entry.peers)}) {\n` +
+        `  try { require.resolve(__peer); } catch (e) {\n` +
+        `    if (e && e.code === 'MODULE_NOT_FOUND') throw new Error(\`${entry.name}: cannot find the peer dependency \${__peer}. ` +
+        `Install the TensorFlow.js peers: ${install} ('tfjs-synth/patchmatch' needs none of them).\`);\n` +
+        `    throw e;\n  }\n}\n`;
+      // One line per inserted line would shift the source map; keep it on the first line.
+      return { code: check.replace(/\n\s*/g, ' ') + code };
+    },
+  };
+}
 
 const common: Options = {
   // Both module systems: Node CJS users `require` the package; bundlers and ESM users `import` it.
@@ -22,6 +60,7 @@ export default defineConfig([
     // Shared chunks keep one copy of code used by several entries (for example the registration of layers).
     splitting: true,
     sourcemap: true,
+    plugins: [peerCheck()],
     // With declarations on, tsup's clean keeps *.d.ts files; `npm run build` empties dist/ first.
     clean: true,
   },
