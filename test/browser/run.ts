@@ -23,6 +23,7 @@ import { readImage } from '../../src/node/index';
 import { createParallelPatchMatch, createPatchMatch } from '../../src/patchmatch/index';
 import { runBrowserSnippets } from '../docs/browser-snippets';
 import type { Nnf } from '../../src/patchmatch/index';
+import { runPackedAppTests } from './packed-apps';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const webDir = join(root, 'examples/web');
@@ -550,6 +551,8 @@ try {
   results.push({ name: 'set-up', ok: false, detail: String(err) });
   console.log(`FAIL set-up: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 }
+// The packed package in fresh vite apps built from docs/browser.md's recipes.
+await runPackedAppTests(test);
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 console.log(`browser tests took ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -169,7 +169,7 @@ describeBackends('pix2pix/CycleGAN networks: size checks and save/load', () => {
         }),
       );
       const loaded = await tfl.loadLayersModel(
-        tf.io.fromMemory(JSON.parse(JSON.stringify(artifacts!.modelTopology)), artifacts!.weightSpecs, artifacts!.weightData),
+        tf.io.fromMemory({ modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)), weightSpecs: artifacts!.weightSpecs, weightData: artifacts!.weightData }),
       );
       expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
       const x = tf.randomUniform([1, 32, 64, 3], -1, 1, 'float32', 7);

@@ -241,7 +241,7 @@ describeBackends('gatedInpaintingGenerator', () => {
       }),
     );
     const loaded = await tfl.loadLayersModel(
-      tf.io.fromMemory(JSON.parse(JSON.stringify(artifacts!.modelTopology)), artifacts!.weightSpecs, artifacts!.weightData),
+      tf.io.fromMemory({ modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)), weightSpecs: artifacts!.weightSpecs, weightData: artifacts!.weightData }),
     );
     expect(loaded.layers.map((l) => l.name)).toEqual(g.layers.map((l) => l.name));
     const [image, mask] = inputs(1, 32, 40, 4);

@@ -163,7 +163,7 @@ describeBackends('snPatchGANDiscriminator', () => {
       }),
     );
     const loaded = await tfl.loadLayersModel(
-      tf.io.fromMemory(JSON.parse(JSON.stringify(artifacts!.modelTopology)), artifacts!.weightSpecs, artifacts!.weightData),
+      tf.io.fromMemory({ modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)), weightSpecs: artifacts!.weightSpecs, weightData: artifacts!.weightData }),
     );
     expect(loaded.layers.map((l) => l.name)).toEqual(d.layers.map((l) => l.name));
     expect(count(loaded.nonTrainableWeights)).toBe(count(d.nonTrainableWeights));
