@@ -25,7 +25,7 @@ const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
-const MARKER = /<!-- browser-only: built and run by test\/browser\/packed-apps\.ts as (\w+)\/([\w.]+) -->\n```\w+\n([\s\S]*?)\n```/g;
+const MARKER = /<!-- browser-only: built and run by test\/browser\/packed-apps\.ts as (\w+)\/([\w.]+) -->\n```\w+(?: packed-app)?\n([\s\S]*?)\n```/g;
 /** Largest deviation accepted from instance norm's exact per-channel mean 0 and variance 1 (eps 1e-5, float32). */
 const MOMENT_TOLERANCE = 1e-3;
 

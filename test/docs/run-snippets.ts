@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { makeFixtures } from './snippet-fixtures';
-import { collectSnippets, ROOT, toModule, where, type Snippet } from './snippets';
+import { collectSnippets, ROOT, runsInNode, toModule, where, type Snippet } from './snippets';
 
 /** Registers one test per Node snippet of `kind`, plus a count. */
 export function defineSnippetRuns(kind: Snippet['kind']): void {
   const all = collectSnippets().filter((s) => s.kind === kind);
-  const node = all.filter((s) => !s.tags.includes('browser'));
+  const node = all.filter(runsInNode);
   const modules = join(ROOT, 'test', 'docs', '.tmp', `run-${kind}`);
   rmSync(modules, { recursive: true, force: true });
   mkdirSync(modules, { recursive: true });

@@ -5,7 +5,9 @@
  *
  * A fence may carry tags after the language: ```ts browser marks a snippet that needs a browser
  * (it runs in Chromium in `npm run test:browser`, see browser-snippets.ts, and is type-checked
- * here). No other tag exists: every other snippet runs in Node (run-snippets.test.ts).
+ * here); ```ts packed-app marks a file of a bundled app in docs/browser.md, which
+ * test/browser/packed-apps.ts builds from the packed tarball and runs in Chromium. Every other
+ * snippet runs in Node (run-snippets.test.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -21,7 +23,12 @@ export const ENTRY_POINTS: Record<string, string> = {
 };
 
 /** The fence tags a snippet may carry. */
-export const KNOWN_TAGS = new Set(['browser']);
+export const KNOWN_TAGS = new Set(['browser', 'packed-app']);
+
+/** Whether a snippet runs in Node (untagged) rather than in Chromium. */
+export function runsInNode(s: Snippet): boolean {
+  return !s.tags.includes('browser') && !s.tags.includes('packed-app');
+}
 
 export interface Snippet {
   /** Repository-relative path of the file the snippet is in. */
