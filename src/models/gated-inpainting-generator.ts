@@ -1,10 +1,11 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkBoolean, checkError, checkSafeIntegerSeed } from '../core/checks';
 import { contextualAttention } from '../layers/contextual-attention';
 import { gatedConv2d } from '../layers/gated-conv2d';
 import { gatedDeconv2d } from '../layers/gated-upsample2d';
 import type { GatedActivationName } from '../ops/gated-activation';
 import { InpaintingInput } from '../layers/internal/inpainting-input';
-import { checkSeed, WeightInit } from './internal/networks-common';
+import { WeightInit } from './internal/networks-common';
 import { MaskComposite } from '../layers/internal/mask-composite';
 import { ResizeMaskLike } from '../layers/internal/resize-mask-like';
 
@@ -83,12 +84,9 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
   const owner = 'gatedInpaintingGenerator';
   const cnum = args.cnum ?? 48;
   if (!Number.isInteger(cnum) || cnum <= 0 || cnum % 4 !== 0) {
-    throw new Error(`${owner}: cnum must be a positive multiple of 4, got ${JSON.stringify(args.cnum)}.`);
+    throw checkError(owner, 'cnum', 'a positive multiple of 4', cnum);
   }
-  const useAttention = args.contextualAttention ?? true;
-  if (typeof useAttention !== 'boolean') {
-    throw new Error(`${owner}: contextualAttention must be a boolean, got ${JSON.stringify(args.contextualAttention)}.`);
-  }
+  const useAttention = checkBoolean(owner, 'contextualAttention', args.contextualAttention ?? true);
   const [h, w] = args.inputShape ?? [null, null];
   if (
     args.inputShape !== undefined &&
@@ -96,10 +94,10 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
       args.inputShape.length !== 2 ||
       !args.inputShape.every((d) => Number.isInteger(d) && d > 0 && d % 8 === 0))
   ) {
-    throw new Error(`${owner}: inputShape must be [height, width], positive multiples of 8, got ${JSON.stringify(args.inputShape)}.`);
+    throw checkError(owner, 'inputShape', '[height, width], positive multiples of 8', args.inputShape);
   }
 
-  const init = new WeightInit(checkSeed(owner, args.seed));
+  const init = new WeightInit(checkSafeIntegerSeed(owner, 'seed', args.seed));
   // TF's default for tf.layers.conv2d, as the reference: Glorot uniform, biases 0.
   const kernelInitializer = () => tfl.initializers.glorotUniform({ seed: init.nextSeed() });
 
