@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkNonNegativeInteger } from '../core/checks';
 import type { ImageRGBA, ImageRGBALike } from './image-rgba';
 import { checkImage } from './internal/check-image';
 import { tensorToImage } from './tensor-to-image';
@@ -34,10 +35,7 @@ export interface ImageGridOptions {
  * @throws Error when `rows` is empty or a cell is neither an image nor a tensor.
  */
 export function imageGrid(rows: ReadonlyArray<ReadonlyArray<ImageRGBALike | tf.Tensor>>, options: ImageGridOptions = {}): ImageRGBA {
-  const padding = options.padding ?? 2;
-  if (!Number.isInteger(padding) || padding < 0) {
-    throw new Error(`imageGrid: padding must be a non-negative integer, got ${String(padding)}.`);
-  }
+  const padding = checkNonNegativeInteger('imageGrid', 'padding', options.padding ?? 2);
   const background = options.background ?? [255, 255, 255, 255];
   if (!isNonEmptyGrid(rows)) {
     throw new Error('imageGrid: rows must be a non-empty array of non-empty arrays of images.');
