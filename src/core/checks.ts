@@ -62,7 +62,10 @@ function describeName(name: string): string {
 /** Most elements an array may have to be shown by content. */
 const MAX_SHOWN_ELEMENTS = 4;
 
-/** `[1, 2]` for up to four own primitive elements (each described), else `an array of length n`. */
+/**
+ * `[1,2]` (compact, as JSON.stringify wrote these messages before) for up to four own primitive
+ * elements, each described; else `an array of length n`.
+ */
 function describeArray(a: readonly unknown[]): string {
   const n = a.length;
   if (n <= MAX_SHOWN_ELEMENTS) {
@@ -74,7 +77,7 @@ function describeArray(a: readonly unknown[]): string {
       if (!d || !('value' in d) || (v !== null && (typeof v === 'object' || typeof v === 'function'))) break;
       parts.push(describeValue(v));
     }
-    if (parts.length === n) return `[${parts.join(', ')}]`;
+    if (parts.length === n) return `[${parts.join(',')}]`;
   }
   return `an array of length ${n}`;
 }
@@ -83,7 +86,7 @@ function describeArray(a: readonly unknown[]): string {
  * A short, bounded description of any value for an error message. Small primitives read as
  * JSON (`3`, `"batch"`, `true`, `null`), plus `undefined`, `NaN`, `Infinity`, `-0`, `12n`;
  * strings longer than 40 characters are cut (`"aaaa..."... (10485760 chars)`); an array of at
- * most four primitives is shown (`[3, 3]`); other arrays, typed arrays and objects are
+ * most four primitives is shown (`[3,3]`); other arrays, typed arrays and objects are
  * described by class and size (`an array of length 1000000`,
  * `a Float32Array of length 4`, `an object Foo`), never by content. The result is at most about
  * about 300 characters whatever the value, and describing never throws (getters, Proxies and cycles

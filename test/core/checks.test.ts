@@ -57,11 +57,11 @@ describe('describeValue', () => {
     expect(describeValue(function named() {})).toBe('a function named');
     expect(describeValue(() => 1)).toBe('a function');
     // Up to four primitives are shown (never more, never nested); longer arrays by length only.
-    expect(describeValue([1, 2, 3])).toBe('[1, 2, 3]');
-    expect(describeValue([Number.NaN, null, 'ab', true])).toBe('[NaN, null, "ab", true]');
+    expect(describeValue([1, 2, 3])).toBe('[1,2,3]');
+    expect(describeValue([Number.NaN, null, 'ab', true])).toBe('[NaN,null,"ab",true]');
     expect(describeValue([1, 2, 3, 4, 5])).toBe('an array of length 5');
     expect(describeValue([[1], 2])).toBe('an array of length 2');
-    expect(describeValue(['x'.repeat(1e6), 1])).toBe(`["${'x'.repeat(40)}"... (1000000 chars), 1]`);
+    expect(describeValue(['x'.repeat(1e6), 1])).toBe(`["${'x'.repeat(40)}"... (1000000 chars),1]`);
     expect(describeValue([, 1])).toBe('an array of length 2');
     expect(describeValue(new Float32Array(4))).toBe('a Float32Array of length 4');
     expect(describeValue(new DataView(new ArrayBuffer(8)))).toBe('a DataView of 8 bytes');
@@ -292,10 +292,10 @@ describe('checkPair', () => {
     expect(messageOf(() => checkPair('GatedConv2D', 'kernelSize', null, 1))).toBe(
       'GatedConv2D: kernelSize must be a positive integer or a pair of them, got null.',
     );
-    expect(messageOf(() => checkPair('f', 'p', [-1, 0], 0))).toBe('f: p must be a non-negative integer or a pair of them, got [-1, 0].');
-    expect(messageOf(() => checkPair('f', 'p', [1, 2, 3], 0))).toMatch(/got \[1, 2, 3\]\.$/);
+    expect(messageOf(() => checkPair('f', 'p', [-1, 0], 0))).toBe('f: p must be a non-negative integer or a pair of them, got [-1,0].');
+    expect(messageOf(() => checkPair('f', 'p', [1, 2, 3], 0))).toMatch(/got \[1,2,3\]\.$/);
     expect(messageOf(() => checkPair('f', 'p', [1.5, 2], 1))).toMatch(/must be a positive integer or a pair of them/);
     expect(messageOf(() => checkPair('f', 'p', 3, 4))).toBe('f: p must be an integer >= 4 or a pair of them, got 3.');
-    expect(messageOf(() => checkPair('f', 'p', ['1', 1], 0))).toMatch(/got \["1", 1\]\.$/);
+    expect(messageOf(() => checkPair('f', 'p', ['1', 1], 0))).toMatch(/got \["1",1\]\.$/);
   });
 });

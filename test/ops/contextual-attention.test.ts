@@ -116,7 +116,7 @@ describeBackends('contextualAttention', () => {
       /contextualAttention: rate must be a positive integer, got 1.5/,
     );
     expect(() => contextualAttention(x, x, m, { softmaxScale: NaN })).toThrow(
-      /contextualAttention: softmaxScale must be positive, got null/,
+      /contextualAttention: softmaxScale must be positive, got NaN/,
     );
     const badMask = tf.zeros([1, 6, 8, 1]) as tf.Tensor4D;
     expect(() => contextualAttention(x, x, badMask)).toThrow(
