@@ -188,7 +188,11 @@ export async function applyState(
   if (state == null || state.format !== 'tfjs-synth-trainer' || !Array.isArray(state.tensors)) {
     throw new Error(`${owner}: state must be a TrainerState (from getState() or loadTrainer).`);
   }
-  if (state.kind !== kind) throw new Error(`${owner}: state was written by a ${describeValue(state.kind)}, not a ${kind}.`);
+  if (state.kind !== kind) {
+    // A trainer's class name reads bare; anything else (a file's contents) is described, bounded.
+    const by = typeof state.kind === 'string' && /^\w{1,40}$/.test(state.kind) ? state.kind : describeValue(state.kind);
+    throw new Error(`${owner}: state was written by a ${by}, not a ${kind}.`);
+  }
   const byName = new Map(state.tensors.map((t) => [t.name, t.tensor]));
   for (const [key, model] of Object.entries(models)) {
     const n = state.tensors.filter((t) => t.name.startsWith(`model/${key}/`)).length;
