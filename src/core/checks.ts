@@ -111,7 +111,8 @@ export function describeValue(value: unknown): string {
         return describeNumber(value);
       case 'bigint':
         // A bigint's digits grow with it; show the short ones only.
-        return value.toString().length <= MAX_STRING_CHARS ? `${value.toString()}n` : `a bigint of ${value.toString().length} digits`;
+        if (value.toString().length <= MAX_STRING_CHARS) return `${value.toString()}n`;
+        return `a bigint of ${value.toString().length} digits`;
       case 'string':
         return describeString(value);
       case 'symbol':
@@ -182,7 +183,9 @@ function isIntegerIn(value: unknown, min: number | undefined, max: number | unde
  * "`owner`: `arg` must be an integer >= min (or <= max, or in [min, max]), got ...".
  */
 export function checkInteger(owner: string, arg: string, value: unknown, range: IntegerRange = {}): number {
-  if (!isIntegerIn(value, range.min, range.max)) throw checkError(owner, arg, rangeText('an integer', range.min, range.max), value);
+  if (!isIntegerIn(value, range.min, range.max)) {
+    throw checkError(owner, arg, rangeText('an integer', range.min, range.max), value);
+  }
   return value;
 }
 
@@ -249,7 +252,9 @@ export function checkOneOf<T extends string | number | boolean | null>(
   value: unknown,
   valid: readonly T[],
 ): T {
-  if (!(valid as readonly unknown[]).includes(value)) throw checkError(owner, arg, `one of ${listChoices(valid)}`, value);
+  if (!(valid as readonly unknown[]).includes(value)) {
+    throw checkError(owner, arg, `one of ${listChoices(valid)}`, value);
+  }
   return value as T;
 }
 
@@ -273,7 +278,9 @@ export function checkFunction<F extends (...args: never[]) => unknown>(
   value: unknown,
   signature = '',
 ): F {
-  if (typeof value !== 'function') throw checkError(owner, arg, signature ? `a function ${signature}` : 'a function', value);
+  if (typeof value !== 'function') {
+    throw checkError(owner, arg, signature ? `a function ${signature}` : 'a function', value);
+  }
   return value as F;
 }
 
@@ -285,7 +292,10 @@ export interface AbortSignalLike {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
-/** Returns `value` if it is undefined or an AbortSignal, else throws "... must be an AbortSignal or undefined, got ...". */
+/**
+ * Returns `value` if it is undefined or an AbortSignal, else throws
+ * "... must be an AbortSignal or undefined, got ...".
+ */
 export function checkAbortSignal(owner: string, arg: string, value: unknown): AbortSignalLike | undefined {
   if (value === undefined) return undefined;
   let ok = false;

@@ -52,7 +52,8 @@ export function gatedConvolution(
     checkOneOf(owner, 'activation', activation, [...GATED_ACTIVATIONS, null]);
     if (kernel.shape[3] % 2 !== 0) {
       throw new Error(
-        `${owner}: kernel must have an even number of output channels (features and gates) when gated, got shape [${kernel.shape.join(', ')}].`,
+        `${owner}: kernel must have an even number of output channels (features and gates) when gated, ` +
+          `got shape [${kernel.shape.join(', ')}].`,
       );
     }
   }

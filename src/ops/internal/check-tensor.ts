@@ -27,7 +27,8 @@ export function checkTensor<T extends tf.Tensor = tf.Tensor>(
   if (!(x instanceof tf.Tensor)) throw checkError(owner, arg, 'a tf.Tensor', x);
   if (x.isDisposed) throw new Error(`${owner}: ${arg} must be a live tf.Tensor, got a disposed one.`);
   if (rank !== undefined && x.rank !== rank) {
-    throw new Error(`${owner}: ${arg} must be rank ${rank}${layout ? ` ${layout}` : ''}, got shape ${formatShape(x.shape)}.`);
+    const axes = layout ? ` ${layout}` : '';
+    throw new Error(`${owner}: ${arg} must be rank ${rank}${axes}, got shape ${formatShape(x.shape)}.`);
   }
   return x as T;
 }
