@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkError } from '../core/checks';
 import { batchNormTorchInference, batchNormTorchTraining, runningAverageTorch } from '../ops/batch-norm-torch';
 import { ChannelNormalization, type ChannelNormalizationArgs } from './internal/channel-normalization';
 import { nhwcInput, singleInput, singleShape } from './internal/shapes';
@@ -68,7 +69,7 @@ export class BatchNormalizationTorch extends ChannelNormalization {
     const owner = (this.constructor as typeof BatchNormalizationTorch).className;
     this.momentum = args.momentum ?? 0.1;
     if (typeof this.momentum !== 'number' || !(this.momentum > 0 && this.momentum <= 1)) {
-      throw new Error(`${owner}: momentum must be in (0, 1] (PyTorch convention, default 0.1), got ${JSON.stringify(args.momentum)}.`);
+      throw checkError(owner, 'momentum', 'in (0, 1] (PyTorch convention, default 0.1)', args.momentum);
     }
   }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkError, describeValue } from '../core/checks';
 import { GATED_ACTIVATIONS, type GatedActivationName } from '../ops/gated-activation';
 import { gatedConvolution } from '../ops/gated-convolution';
 import { ConvLayer } from './internal/conv-layer';
@@ -86,7 +87,7 @@ export class GatedConv2D extends ConvLayer {
     const owner = (this.constructor as typeof GatedConv2D).className;
     this.padding = args.padding ?? 'same';
     if (this.padding !== 'same' && this.padding !== 'valid') {
-      throw new Error(`${owner}: padding must be 'same' or 'valid', got ${JSON.stringify(args.padding)}.`);
+      throw checkError(owner, 'padding', "'same' or 'valid'", args.padding);
     }
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
       throw new Error(
@@ -96,7 +97,7 @@ export class GatedConv2D extends ConvLayer {
     this.activation = args.activation === undefined ? 'elu' : args.activation;
     if (this.activation !== null && !GATED_ACTIVATIONS.includes(this.activation)) {
       throw new Error(
-        `${owner}: unknown activation ${JSON.stringify(args.activation)}; valid: ${GATED_ACTIVATIONS.join(', ')} or null.`,
+        `${owner}: unknown activation ${describeValue(args.activation)}; valid: ${GATED_ACTIVATIONS.join(', ')} or null.`,
       );
     }
   }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkPair } from '../core/checks';
 import { partialConvolution } from '../ops/partial-convolution';
-import { ConvLayer, nonNegativePair } from './internal/conv-layer';
+import { ConvLayer } from './internal/conv-layer';
 import type { InitializerArg } from './internal/initializers';
 import type { Kwargs } from './internal/kwargs';
 
@@ -74,7 +75,7 @@ export class PartialConv2D extends ConvLayer {
   constructor(args: PartialConv2DArgs) {
     // filters, kernelSize, strides, dilationRate, useBias and the initializers: ConvLayer.
     super(args);
-    this.padding = nonNegativePair(args.padding ?? 0, 'PartialConv2D', 'padding');
+    this.padding = checkPair('PartialConv2D', 'padding', args.padding ?? 0, 0);
     this.multiChannel = args.multiChannel ?? false;
   }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkError, checkPositiveInteger, checkSafeIntegerSeed, describeValue } from '../core/checks';
 import { normalizeVector, powerIteration, spectralNormEstimate } from '../ops/power-iteration';
 import { stopGradient } from '../ops/stop-gradient';
 import { SPECTRAL_NORM_CLASSES, spectralNormMatrixPerm } from '../core/torch-layout';
@@ -77,7 +78,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     super({ name: args.name });
     const owner = 'SpectralNormalization';
     if (!(args.layer instanceof tfl.layers.Layer)) {
-      throw new Error(`${owner}: layer must be a tfjs-layers Layer, got ${String(args.layer)}.`);
+      throw checkError(owner, 'layer', 'a tfjs-layers Layer', args.layer);
     }
     const className = args.layer.getClassName();
     if (spectralNormMatrixPerm(className) === undefined) {
@@ -88,23 +89,14 @@ export class SpectralNormalization extends tfl.layers.Layer {
     }
     const dataFormat = (args.layer.getConfig() as { dataFormat?: string }).dataFormat;
     if (dataFormat !== undefined && dataFormat !== 'channelsLast') {
-      throw new Error(`${owner}: the wrapped layer must use dataFormat 'channelsLast', got ${JSON.stringify(dataFormat)}.`);
+      throw new Error(`${owner}: the wrapped layer must use dataFormat 'channelsLast', got ${describeValue(dataFormat)}.`);
     }
-    const iterations = args.powerIterations ?? 1;
-    if (!Number.isInteger(iterations) || iterations <= 0) {
-      throw new Error(`${owner}: powerIterations must be a positive integer, got ${JSON.stringify(args.powerIterations)}.`);
-    }
+    this.powerIterations = checkPositiveInteger(owner, 'powerIterations', args.powerIterations ?? 1);
     const epsilon = args.epsilon ?? 1e-12;
-    if (!(epsilon > 0)) {
-      throw new Error(`${owner}: epsilon must be positive, got ${JSON.stringify(args.epsilon)}.`);
-    }
-    if (args.seed !== undefined && !Number.isSafeInteger(args.seed)) {
-      throw new Error(`${owner}: seed must be an integer, got ${JSON.stringify(args.seed)}.`);
-    }
+    if (!(epsilon > 0)) throw checkError(owner, 'epsilon', 'positive', epsilon);
+    this.seed = checkSafeIntegerSeed(owner, 'seed', args.seed);
     this.layer = args.layer;
-    this.powerIterations = iterations;
     this.epsilon = epsilon;
-    this.seed = args.seed;
   }
 
   /** The wrapped layer's kernel variable (after build). */

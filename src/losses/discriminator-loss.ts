@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkNumber } from '../core/checks';
 import { assertOneOf } from './internal/checks';
 import { checkPrediction, ganTerm, GAN_MODES, type GanMode } from './internal/gan-terms';
 
@@ -40,8 +41,7 @@ export function discriminatorLoss(
   assertOneOf(owner, 'mode', mode, GAN_MODES);
   checkPrediction(owner, 'real', real);
   checkPrediction(owner, 'fake', fake);
-  const scale = options.scale ?? 1;
-  if (!Number.isFinite(scale)) throw new Error(`${owner}: scale must be a finite number, got ${String(scale)}.`);
+  const scale = checkNumber(owner, 'scale', options.scale ?? 1);
   return tf.tidy(() => tf.mul(tf.add(ganTerm(real, true, mode), ganTerm(fake, false, mode)), scale));
 }
 

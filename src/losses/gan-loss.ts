@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkBoolean } from '../core/checks';
 import { assertOneOf } from './internal/checks';
 import { checkPrediction, ganTerm, GAN_MODES, type GanMode } from './internal/gan-terms';
 
@@ -32,7 +33,7 @@ export function ganLoss(prediction: tf.Tensor, targetIsReal: boolean, mode: GanM
   const owner = 'ganLoss';
   assertOneOf(owner, 'mode', mode, GAN_MODES);
   checkPrediction(owner, 'prediction', prediction);
-  if (typeof targetIsReal !== 'boolean') throw new Error(`${owner}: targetIsReal must be a boolean, got ${String(targetIsReal)}.`);
+  checkBoolean(owner, 'targetIsReal', targetIsReal);
   return tf.tidy(() => ganTerm(prediction, targetIsReal, mode));
 }
 

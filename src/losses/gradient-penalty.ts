@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkFunction } from '../core/checks';
 import { assertFinite, assertSameShape, shapeString } from './internal/checks';
 import { ensureComparisonGradients } from './internal/comparison-gradients';
 
@@ -57,9 +58,7 @@ export function gradientPenalty(
   options: GradientPenaltyOptions = {},
 ): tf.Scalar {
   const owner = 'gradientPenalty';
-  if (typeof discriminator !== 'function') {
-    throw new Error(`${owner}: discriminator must be a function (x) => Tensor, got ${typeof discriminator}.`);
-  }
+  checkFunction(owner, 'discriminator', discriminator, '(x) => Tensor');
   assertSameShape(owner, 'real', real, 'fake', fake);
   if (real.rank < 1 || real.shape[0] === 0) throw new Error(`${owner}: real has no batch dimension, shape ${shapeString(real.shape)}.`);
   const lambda = options.lambda ?? 10;

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkError, listChoices } from '../core/checks';
 import { reflectionPadding2d } from '../layers/reflection-padding2d';
 
 /** The feature maps {@link adainEncoder} can return, in network order. */
@@ -48,10 +49,8 @@ export interface AdaINEncoderArgs {
  */
 export function adainEncoder(args: AdaINEncoderArgs = {}): tfl.LayersModel {
   const outputs = args.outputs ?? ['relu4_1'];
-  if (outputs.length === 0 || outputs.some((o) => !ADAIN_ENCODER_OUTPUTS.includes(o))) {
-    throw new Error(
-      `adainEncoder: outputs must be a non-empty list of ${ADAIN_ENCODER_OUTPUTS.map((o) => `'${o}'`).join(', ')}; got ${JSON.stringify(outputs)}.`,
-    );
+  if (!Array.isArray(outputs) || outputs.length === 0 || outputs.some((o) => !ADAIN_ENCODER_OUTPUTS.includes(o))) {
+    throw checkError('adainEncoder', 'outputs', `a non-empty list of ${listChoices(ADAIN_ENCODER_OUTPUTS)}`, outputs);
   }
   const [h, w] = args.inputShape ?? [null, null];
   const input = tfl.input({ shape: [h, w, 3], name: 'image' });

@@ -1,10 +1,11 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkBoolean, checkError, checkOneOf, checkSafeIntegerSeed, describeValue } from '../core/checks';
 import { contextualAttention } from '../layers/contextual-attention';
 import { gatedConv2d } from '../layers/gated-conv2d';
 import { gatedUpsample2d } from '../layers/gated-upsample2d';
 import type { GatedActivationName } from '../ops/gated-activation';
 import { InpaintingInput } from '../layers/internal/inpainting-input';
-import { checkSeed, WeightInit } from './internal/networks-common';
+import { WeightInit } from './internal/networks-common';
 import { MaskComposite } from '../layers/internal/mask-composite';
 import { ResizeMaskLike } from '../layers/internal/resize-mask-like';
 
@@ -59,30 +60,22 @@ function attentionSettings(owner: string, value: unknown): Required<GatedInpaint
   if (value === undefined || value === true) return defaults;
   if (value === false) return null;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${owner}: contextualAttention must be a boolean or an object { fuse?, maskResize? }, got ${describe(value)}.`);
+    throw checkError(owner, 'contextualAttention', 'a boolean or an object { fuse?, maskResize? }', value);
   }
   const args = value as Record<string, unknown>;
   for (const key of Object.keys(args)) {
     if (key !== 'fuse' && key !== 'maskResize') {
-      throw new Error(`${owner}: contextualAttention has no option ${JSON.stringify(key.slice(0, 40))} (fuse, maskResize).`);
+      throw new Error(`${owner}: contextualAttention has no option ${describeValue(key)} (fuse, maskResize).`);
     }
   }
-  const fuse = args.fuse === undefined ? defaults.fuse : args.fuse;
-  if (typeof fuse !== 'boolean') {
-    throw new Error(`${owner}: contextualAttention.fuse must be a boolean, got ${describe(args.fuse)}.`);
-  }
-  const maskResize = args.maskResize === undefined ? defaults.maskResize : args.maskResize;
-  if (maskResize !== 'two-step' && maskResize !== 'direct') {
-    throw new Error(`${owner}: contextualAttention.maskResize must be 'two-step' or 'direct', got ${describe(args.maskResize)}.`);
-  }
-  return { fuse, maskResize };
-}
-
-/** A short description of an argument for an error message. */
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? `an array` : 'an object';
+  const arg = 'contextualAttention';
+  return {
+    fuse: args.fuse === undefined ? defaults.fuse : checkBoolean(owner, `${arg}.fuse`, args.fuse),
+    maskResize:
+      args.maskResize === undefined
+        ? defaults.maskResize
+        : checkOneOf(owner, `${arg}.maskResize`, args.maskResize, ['two-step', 'direct'] as const),
+  };
 }
 
 interface GenConvOptions {
@@ -139,7 +132,7 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
   const owner = 'gatedInpaintingGenerator';
   const cnum = args.cnum ?? 48;
   if (!Number.isInteger(cnum) || cnum <= 0 || cnum % 4 !== 0) {
-    throw new Error(`${owner}: cnum must be a positive multiple of 4, got ${JSON.stringify(args.cnum)}.`);
+    throw checkError(owner, 'cnum', 'a positive multiple of 4', cnum);
   }
   const attention = attentionSettings(owner, args.contextualAttention);
   const [h, w] = args.inputShape ?? [null, null];
@@ -149,10 +142,10 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
       args.inputShape.length !== 2 ||
       !args.inputShape.every((d) => Number.isInteger(d) && d > 0 && d % 8 === 0))
   ) {
-    throw new Error(`${owner}: inputShape must be [height, width], positive multiples of 8, got ${JSON.stringify(args.inputShape)}.`);
+    throw checkError(owner, 'inputShape', '[height, width], positive multiples of 8', args.inputShape);
   }
 
-  const init = new WeightInit(checkSeed(owner, args.seed));
+  const init = new WeightInit(checkSafeIntegerSeed(owner, 'seed', args.seed));
   // TF's default for tf.layers.conv2d, as the reference: Glorot uniform, biases 0.
   const kernelInitializer = () => tfl.initializers.glorotUniform({ seed: init.nextSeed() });
 

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import {
-  checkInputShape, checkSeed, checkInt, checkNorm, conv, leakyRelu, norm, sizedInput, useBiasFor, zeroPad, type NetworkNorm,
+  checkInputShape, checkNorm, conv, leakyRelu, norm, sizedInput, useBiasFor, zeroPad, type NetworkNorm,
   WeightInit,
 } from './internal/networks-common';
 
@@ -56,18 +57,18 @@ export interface PatchGANDiscriminatorArgs {
  * ```
  */
 export function patchGANDiscriminator(args: PatchGANDiscriminatorArgs = {}): tfl.LayersModel {
-  const fn = 'patchGANDiscriminator';
-  const inputChannels = checkInt(fn, 'inputChannels', args.inputChannels ?? 3, 1);
-  const ndf = checkInt(fn, 'ndf', args.ndf ?? 64, 1);
-  const nLayers = checkInt(fn, 'nLayers', args.nLayers ?? 3, 1);
-  const kind = checkNorm(fn, args.norm ?? 'batch');
-  const dims = checkInputShape(fn, args.inputShape);
+  const owner = 'patchGANDiscriminator';
+  const inputChannels = checkInteger(owner, 'inputChannels', args.inputChannels ?? 3, { min: 1 });
+  const ndf = checkInteger(owner, 'ndf', args.ndf ?? 64, { min: 1 });
+  const nLayers = checkInteger(owner, 'nLayers', args.nLayers ?? 3, { min: 1 });
+  const kind = checkNorm(owner, args.norm ?? 'batch');
+  const dims = checkInputShape(owner, args.inputShape);
   const useBias = useBiasFor(kind);
-  const init = new WeightInit(checkSeed(fn, args.seed));
+  const init = new WeightInit(checkSafeIntegerSeed(owner, 'seed', args.seed));
 
   // Sizes shrink floor(n / 2) per stride-2 conv and by 1 per stride-1 conv; the logit map needs
   // at least 1 pixel.
-  const { input, x } = sizedInput(fn, inputChannels, dims, { minSize: 3 * 2 ** nLayers, reason: '3 * 2^nLayers' });
+  const { input, x } = sizedInput(owner, inputChannels, dims, { minSize: 3 * 2 ** nLayers, reason: '3 * 2^nLayers' });
   let h = zeroPad(x, 'model.0_zero_pad', 1);
   h = conv(h, 'model.0', ndf, 4, 2, 'valid', true, init);
   h = leakyRelu(h, 'model.1_leaky_relu');

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import {
-  checkInputShape, checkSeed, checkInt, checkNorm, conv, leakyRelu, norm, useBiasFor, type NetworkNorm, type Sym,
+  checkInputShape, checkNorm, conv, leakyRelu, norm, useBiasFor, type NetworkNorm, type Sym,
   WeightInit,
 } from './internal/networks-common';
 
@@ -46,13 +47,13 @@ export interface PixelDiscriminatorArgs {
  * ```
  */
 export function pixelDiscriminator(args: PixelDiscriminatorArgs = {}): tfl.LayersModel {
-  const fn = 'pixelDiscriminator';
-  const inputChannels = checkInt(fn, 'inputChannels', args.inputChannels ?? 3, 1);
-  const ndf = checkInt(fn, 'ndf', args.ndf ?? 64, 1);
-  const kind = checkNorm(fn, args.norm ?? 'batch');
-  const [h0, w0] = checkInputShape(fn, args.inputShape);
+  const owner = 'pixelDiscriminator';
+  const inputChannels = checkInteger(owner, 'inputChannels', args.inputChannels ?? 3, { min: 1 });
+  const ndf = checkInteger(owner, 'ndf', args.ndf ?? 64, { min: 1 });
+  const kind = checkNorm(owner, args.norm ?? 'batch');
+  const [h0, w0] = checkInputShape(owner, args.inputShape);
   const useBias = useBiasFor(kind);
-  const init = new WeightInit(checkSeed(fn, args.seed));
+  const init = new WeightInit(checkSafeIntegerSeed(owner, 'seed', args.seed));
   const input = tfl.input({ shape: [h0, w0, inputChannels], name: 'input' });
   let h: Sym = conv(input, 'net.0', ndf, 1, 1, 'valid', true, init);
   h = leakyRelu(h, 'net.1_leaky_relu');

@@ -1,8 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkBoolean, checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import { reflectionPadding2d } from '../layers/reflection-padding2d';
 import { crop2d } from '../layers/internal/crop2d';
 import {
-  checkBool, checkInputShape, checkSeed, checkInt, checkNorm, conv, convTranspose, dropout, norm, relu, sizedInput, tanh, useBiasFor,
+  checkInputShape, checkNorm, conv, convTranspose, dropout, norm, relu, sizedInput, tanh, useBiasFor,
   zeroPad, type NetworkNorm, type Sym,
   WeightInit,
 } from './internal/networks-common';
@@ -69,21 +70,21 @@ export interface ResnetGeneratorArgs {
  * ```
  */
 export function resnetGenerator(args: ResnetGeneratorArgs = {}): tfl.LayersModel {
-  const fn = 'resnetGenerator';
-  const inputChannels = checkInt(fn, 'inputChannels', args.inputChannels ?? 3, 1);
-  const outputChannels = checkInt(fn, 'outputChannels', args.outputChannels ?? 3, 1);
-  const ngf = checkInt(fn, 'ngf', args.ngf ?? 64, 1);
-  const nBlocks = checkInt(fn, 'nBlocks', args.nBlocks ?? 9, 0);
-  const kind = checkNorm(fn, args.norm ?? 'instance');
-  const useDropout = checkBool(fn, 'dropout', args.dropout ?? false);
-  const dims = checkInputShape(fn, args.inputShape);
+  const owner = 'resnetGenerator';
+  const inputChannels = checkInteger(owner, 'inputChannels', args.inputChannels ?? 3, { min: 1 });
+  const outputChannels = checkInteger(owner, 'outputChannels', args.outputChannels ?? 3, { min: 1 });
+  const ngf = checkInteger(owner, 'ngf', args.ngf ?? 64, { min: 1 });
+  const nBlocks = checkInteger(owner, 'nBlocks', args.nBlocks ?? 9, { min: 0 });
+  const kind = checkNorm(owner, args.norm ?? 'instance');
+  const useDropout = checkBoolean(owner, 'dropout', args.dropout ?? false);
+  const dims = checkInputShape(owner, args.inputShape);
   const useBias = useBiasFor(kind);
-  const init = new WeightInit(checkSeed(fn, args.seed));
+  const init = new WeightInit(checkSafeIntegerSeed(owner, 'seed', args.seed));
   const reflect = (x: Sym, name: string, padding: number): Sym => reflectionPadding2d({ padding, name }).apply(x) as Sym;
 
   // Multiples of 4: two exact halvings. At least 8: the blocks' reflection padding of 1 needs
   // 2 pixels at 1/4 resolution (PyTorch requires padding < size too).
-  const { input, x } = sizedInput(fn, inputChannels, dims, { multiple: 4, minSize: 8 });
+  const { input, x } = sizedInput(owner, inputChannels, dims, { multiple: 4, minSize: 8 });
   let h = reflect(x, 'model.0_reflection_pad', 3);
   h = conv(h, 'model.1', ngf, 7, 1, 'valid', useBias, init);
   h = norm(h, kind, 'model.2', init);

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkError, checkPositiveInteger, checkSafeIntegerSeed } from '../core/checks';
 import { spectralNormalization } from '../layers/spectral-normalization';
-import { checkSeed, WeightInit } from './internal/networks-common';
+import { WeightInit } from './internal/networks-common';
 
 /** Arguments of {@link snPatchGANDiscriminator}. */
 export interface SNPatchGANDiscriminatorArgs {
@@ -55,23 +56,17 @@ const MULTIPLIERS = [1, 2, 4, 4, 4, 4];
  */
 export function snPatchGANDiscriminator(args: SNPatchGANDiscriminatorArgs = {}): tfl.LayersModel {
   const owner = 'snPatchGANDiscriminator';
-  const inputChannels = args.inputChannels ?? 4;
-  const ndf = args.ndf ?? 64;
-  for (const [name, v] of [
-    ['inputChannels', inputChannels],
-    ['ndf', ndf],
-  ] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`${owner}: ${name} must be a positive integer, got ${JSON.stringify(v)}.`);
-  }
+  const inputChannels = checkPositiveInteger(owner, 'inputChannels', args.inputChannels ?? 4);
+  const ndf = checkPositiveInteger(owner, 'ndf', args.ndf ?? 64);
   if (
     args.inputShape !== undefined &&
     (!Array.isArray(args.inputShape) || args.inputShape.length !== 2 || !args.inputShape.every((d) => Number.isInteger(d) && d > 0))
   ) {
-    throw new Error(`${owner}: inputShape must be [height, width], positive integers, got ${JSON.stringify(args.inputShape)}.`);
+    throw checkError(owner, 'inputShape', '[height, width], positive integers', args.inputShape);
   }
   const [h, w] = args.inputShape ?? [null, null];
   const input = tfl.input({ shape: [h, w, inputChannels], name: 'input' });
-  const init = new WeightInit(checkSeed(owner, args.seed));
+  const init = new WeightInit(checkSafeIntegerSeed(owner, 'seed', args.seed));
   let x: tfl.SymbolicTensor = input;
   MULTIPLIERS.forEach((m, i) => {
     const name = `conv${i + 1}`;

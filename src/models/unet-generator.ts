@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkBoolean, checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import {
-  checkBool, checkInputShape, checkSeed, checkInt, checkNorm, conv, convTranspose, dropout, leakyRelu, norm, relu, sizedInput, tanh,
+  checkInputShape, checkNorm, conv, convTranspose, dropout, leakyRelu, norm, relu, sizedInput, tanh,
   useBiasFor, type NetworkNorm, type Sym,
   WeightInit,
 } from './internal/networks-common';
@@ -65,16 +66,16 @@ export interface UnetGeneratorArgs {
  * ```
  */
 export function unetGenerator(args: UnetGeneratorArgs = {}): tfl.LayersModel {
-  const fn = 'unetGenerator';
-  const inputChannels = checkInt(fn, 'inputChannels', args.inputChannels ?? 3, 1);
-  const outputChannels = checkInt(fn, 'outputChannels', args.outputChannels ?? 3, 1);
-  const numDowns = checkInt(fn, 'numDowns', args.numDowns ?? 8, 5);
-  const ngf = checkInt(fn, 'ngf', args.ngf ?? 64, 1);
-  const kind = checkNorm(fn, args.norm ?? 'batch');
-  const useDropout = checkBool(fn, 'dropout', args.dropout ?? false);
-  const dims = checkInputShape(fn, args.inputShape);
+  const owner = 'unetGenerator';
+  const inputChannels = checkInteger(owner, 'inputChannels', args.inputChannels ?? 3, { min: 1 });
+  const outputChannels = checkInteger(owner, 'outputChannels', args.outputChannels ?? 3, { min: 1 });
+  const numDowns = checkInteger(owner, 'numDowns', args.numDowns ?? 8, { min: 5 });
+  const ngf = checkInteger(owner, 'ngf', args.ngf ?? 64, { min: 1 });
+  const kind = checkNorm(owner, args.norm ?? 'batch');
+  const useDropout = checkBoolean(owner, 'dropout', args.dropout ?? false);
+  const dims = checkInputShape(owner, args.inputShape);
   const useBias = useBiasFor(kind);
-  const init = new WeightInit(checkSeed(fn, args.seed));
+  const init = new WeightInit(checkSafeIntegerSeed(owner, 'seed', args.seed));
 
   // (outer, inner) channels of the levels below the outermost, outermost-first, as upstream
   // builds them inside-out: ngf->2ngf, 2ngf->4ngf, 4ngf->8ngf, then 8ngf->8ngf (numDowns - 5
@@ -111,7 +112,7 @@ export function unetGenerator(args: UnetGeneratorArgs = {}): tfl.LayersModel {
     return tfl.layers.concatenate({ axis: 3, name: `${block}_concat` }).apply([x, h]) as Sym;
   };
 
-  const { input, x } = sizedInput(fn, inputChannels, dims, { multiple: 2 ** numDowns, reason: '2^numDowns' });
+  const { input, x } = sizedInput(owner, inputChannels, dims, { multiple: 2 ** numDowns, reason: '2^numDowns' });
   let h = conv(x, 'model.model.0', ngf, 4, 2, 'same', useBias, init);
   h = skipBlock(h, 0, 'model.model.1');
   h = relu(h, 'model.model.2_relu');

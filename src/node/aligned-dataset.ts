@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { checkError } from '../core/checks';
 import type { ImageDataset, ImageDatasetOptions } from './image-dataset';
 import { drawParams, listImageFiles, makeDataset, resolveOptions, sampleRng, transformImage } from './internal/dataset-core';
 import { readImage } from './read-image';
@@ -31,19 +32,19 @@ export interface AlignedDatasetOptions extends ImageDatasetOptions {
  *   (when a sample is read) a pair image has an odd width.
  */
 export async function alignedDataset(dir: string, options: AlignedDatasetOptions = {}): Promise<ImageDataset> {
-  const fn = 'alignedDataset';
+  const owner = 'alignedDataset';
   const direction = options.direction ?? 'AtoB';
   if (direction !== 'AtoB' && direction !== 'BtoA') {
-    throw new Error(`${fn}: direction must be 'AtoB' or 'BtoA', got ${JSON.stringify(direction)}.`);
+    throw checkError(owner, 'direction', "'AtoB' or 'BtoA'", direction);
   }
-  const o = resolveOptions(fn, options);
-  const files = await listImageFiles(fn, join(dir, o.phase));
-  return makeDataset(fn, files.length, o, async (index, epoch) => {
+  const o = resolveOptions(owner, options);
+  const files = await listImageFiles(owner, join(dir, o.phase));
+  return makeDataset(owner, files.length, o, async (index, epoch) => {
     const path = files[index]!;
     const image = await readImage(path);
     if (image.width % 2 !== 0) {
       throw new Error(
-        `${fn}: ${JSON.stringify(path)} is ${image.width}x${image.height}; a pix2pix pair needs an even width (A|B side by side).`,
+        `${owner}: ${JSON.stringify(path)} is ${image.width}x${image.height}; a pix2pix pair needs an even width (A|B side by side).`,
       );
     }
     const half = image.width / 2;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkNonNegativeInteger } from '../core/checks';
 import type { RgbaImage } from '../core/rgba-image';
 import { checkImage } from './internal/check-image';
 import { tensorToImage } from './tensor-to-image';
@@ -36,10 +37,7 @@ export interface ImageGridOptions {
  * @throws Error when `rows` is empty or a cell is neither an image nor a tensor.
  */
 export function imageGrid(rows: ReadonlyArray<ReadonlyArray<RgbaImage | tf.Tensor>>, options: ImageGridOptions = {}): RgbaImage<Uint8Array> {
-  const padding = options.padding ?? 2;
-  if (!Number.isInteger(padding) || padding < 0) {
-    throw new Error(`imageGrid: padding must be a non-negative integer, got ${String(padding)}.`);
-  }
+  const padding = checkNonNegativeInteger('imageGrid', 'padding', options.padding ?? 2);
   const background = options.background ?? [255, 255, 255, 255];
   if (!isNonEmptyGrid(rows)) {
     throw new Error('imageGrid: rows must be a non-empty array of non-empty arrays of images.');

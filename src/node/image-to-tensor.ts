@@ -21,10 +21,10 @@ export interface ImageToTensorOptions {
  * Checks a range option and returns `[low, high]`.
  * @internal
  */
-export function checkRange(fn: string, range: ImageRange | undefined): readonly [number, number] {
+export function checkRange(owner: string, range: ImageRange | undefined): readonly [number, number] {
   const r = range ?? [-1, 1];
   if (!Array.isArray(r) || r.length !== 2 || r[1] !== 1 || (r[0] !== -1 && r[0] !== 0)) {
-    throw new Error(`${fn}: range must be [-1, 1] or [0, 1], got ${JSON.stringify(range)}.`);
+    throw new Error(`${owner}: range must be [-1, 1] or [0, 1], got ${JSON.stringify(range)}.`);
   }
   return [r[0], r[1]];
 }

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { checkError, checkOptions, checkPositiveInteger } from '../core/checks';
 
 /** Options of {@link createProgressBar}. */
 export interface ProgressBarOptions {
@@ -71,17 +72,12 @@ function formatSeconds(s: number): string {
  * @throws Error when `total` or `logEvery` is not a positive integer.
  */
 export function createProgressBar(options: ProgressBarOptions): ProgressBar {
-  const { total } = options;
-  if (!Number.isInteger(total) || total <= 0) {
-    throw new Error(`createProgressBar: total must be a positive integer, got ${String(total)}.`);
-  }
+  const owner = 'createProgressBar';
+  const total = checkPositiveInteger(owner, 'total', checkOptions(owner, 'options', options).total);
   const label = options.label ?? 'train';
   const stream: ProgressStream = options.stream ?? process.stdout;
   const tty = options.tty ?? Boolean(stream.isTTY);
-  const logEvery = options.logEvery ?? Math.max(1, Math.round(total / 20));
-  if (!Number.isInteger(logEvery) || logEvery <= 0) {
-    throw new Error(`createProgressBar: logEvery must be a positive integer, got ${String(logEvery)}.`);
-  }
+  const logEvery = checkPositiveInteger(owner, 'logEvery', options.logEvery ?? Math.max(1, Math.round(total / 20)));
   const start = performance.now();
   let step = 0;
   let lastLogged = 0;
@@ -123,9 +119,7 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
 
   const update = (next: number, newLosses?: Record<string, number>): void => {
     if (stopped) return;
-    if (!Number.isFinite(next) || next < 0) {
-      throw new Error(`ProgressBar.update: step must be a non-negative number, got ${String(next)}.`);
-    }
+    if (!Number.isFinite(next) || next < 0) throw checkError('ProgressBar.update', 'step', 'a non-negative number', next);
     step = Math.min(Math.floor(next), total);
     if (newLosses) losses = { ...newLosses };
     if (bar) {

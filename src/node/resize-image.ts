@@ -1,3 +1,4 @@
+import { checkPositiveInteger } from '../core/checks';
 import type { RgbaImage } from '../core/rgba-image';
 import { checkImage } from './internal/check-image';
 
@@ -107,9 +108,8 @@ function clip8(v: number): number {
  */
 export function resizeImage(image: RgbaImage, width: number, height: number, options: ResizeImageOptions = {}): RgbaImage<Uint8Array> {
   checkImage('resizeImage', 'image', image);
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`resizeImage: ${name} must be a positive integer, got ${String(v)}.`);
-  }
+  checkPositiveInteger('resizeImage', 'width', width);
+  checkPositiveInteger('resizeImage', 'height', height);
   const filterName = options.filter ?? 'bicubic';
   const filter = FILTERS[filterName];
   if (filter === undefined) {

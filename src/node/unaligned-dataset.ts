@@ -31,13 +31,13 @@ export interface UnalignedDatasetOptions extends ImageDatasetOptions {
  * @throws Error when a folder is missing or empty, or holds an unsupported image type.
  */
 export async function unalignedDataset(dir: string, options: UnalignedDatasetOptions = {}): Promise<ImageDataset> {
-  const fn = 'unalignedDataset';
-  const o = resolveOptions(fn, options);
+  const owner = 'unalignedDataset';
+  const o = resolveOptions(owner, options);
   const serialB = options.serialB ?? o.phase === 'test';
-  const filesA = await listImageFiles(fn, join(dir, `${o.phase}A`));
-  const filesB = await listImageFiles(fn, join(dir, `${o.phase}B`));
+  const filesA = await listImageFiles(owner, join(dir, `${o.phase}A`));
+  const filesB = await listImageFiles(owner, join(dir, `${o.phase}B`));
   const length = Math.max(filesA.length, filesB.length);
-  return makeDataset(fn, length, o, async (index, epoch) => {
+  return makeDataset(owner, length, o, async (index, epoch) => {
     const rng = sampleRng(o, epoch, index);
     const aPath = filesA[index % filesA.length]!;
     // Same draw order as the reference __getitem__: B index first, then A's and B's transforms.

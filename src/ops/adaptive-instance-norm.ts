@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkBoolean, checkError, checkNumber } from '../core/checks';
 
 /** Options of {@link adaptiveInstanceNorm}. */
 export interface AdaptiveInstanceNormOptions {
@@ -93,15 +94,9 @@ export function adaptiveInstanceNorm(
 
 /** @internal Validates AdaIN options; shared by the op and the layer. */
 export function checkAdaINOptions(owner: string, alpha: unknown, unbiased: unknown, epsilon: unknown): void {
-  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) {
-    throw new Error(`${owner}: alpha must be a number in [0, 1], got ${JSON.stringify(alpha)}.`);
-  }
-  if (typeof unbiased !== 'boolean') {
-    throw new Error(`${owner}: unbiased must be a boolean, got ${JSON.stringify(unbiased)}.`);
-  }
-  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) {
-    throw new Error(`${owner}: epsilon must be a finite number >= 0, got ${JSON.stringify(epsilon)}.`);
-  }
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw checkError(owner, 'alpha', 'a number in [0, 1]', alpha);
+  checkBoolean(owner, 'unbiased', unbiased);
+  checkNumber(owner, 'epsilon', epsilon, { min: 0 });
 }
 
 /**

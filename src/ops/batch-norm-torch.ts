@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkNumber } from '../core/checks';
+import { checkTensor, checkAxis } from './internal/check-tensor';
 import { normalizeByMoments } from './internal/normalize-moments';
 
 /** Options of {@link batchNormTorchTraining} and {@link batchNormTorchInference}. */
@@ -27,10 +29,7 @@ function checkInputs(owner: string, x: tf.Tensor, options: BatchNormTorchOptions
   if (x.rank !== 4) {
     throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
   }
-  const epsilon = options.epsilon ?? 1e-5;
-  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) {
-    throw new Error(`${owner}: epsilon must be a finite number >= 0, got ${epsilon}.`);
-  }
+  const epsilon = checkNumber(owner, 'epsilon', options.epsilon ?? 1e-5, { min: 0 });
   const channels = x.shape[3]!;
   const perChannel: [string, tf.Tensor | null | undefined][] = [['gamma', options.gamma], ['beta', options.beta], ...extra];
   for (const [arg, t] of perChannel) {
@@ -128,7 +127,14 @@ export function batchNormTorchInference(
  * await initBackend();
  * ops.runningAverageTorch(tf.zeros([2]), tf.ones([2]), 0.1); // [0.1, 0.1]
  * ```
+ * @throws Error when running and batch are not rank-1 tensors of one length, or momentum is
+ *   not a finite number in [0, 1].
  */
 export function runningAverageTorch(running: tf.Tensor1D, batch: tf.Tensor1D, momentum: number): tf.Tensor1D {
+  const owner = 'runningAverageTorch';
+  checkTensor(owner, 'running', running, 1, '[c]');
+  checkTensor(owner, 'batch', batch, 1, '[c]');
+  checkAxis(owner, 'batch', batch, 0, running.shape[0], "values (running's length)");
+  checkNumber(owner, 'momentum', momentum, { min: 0, max: 1 });
   return tf.tidy(() => tf.add(tf.mul(running, 1 - momentum), tf.mul(batch, momentum)));
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkError, checkPositiveInteger } from '../core/checks';
 import { alignCornersSourceIndices } from './resize-nearest-align-corners';
 
 /** Options of {@link contextualPatchAttention}; defaults are DeepFill's. */
@@ -199,14 +200,8 @@ export function checkContextualAttentionOptions(
     ['kernelSize', kernelSize],
     ['fuseK', fuseK],
   ] as const) {
-    if (!Number.isInteger(v) || v <= 0 || v % 2 === 0) {
-      throw new Error(`${owner}: ${name} must be a positive odd integer, got ${JSON.stringify(v)}.`);
-    }
+    if (!Number.isInteger(v) || v <= 0 || v % 2 === 0) throw checkError(owner, name, 'a positive odd integer', v);
   }
-  if (!Number.isInteger(rate) || rate <= 0) {
-    throw new Error(`${owner}: rate must be a positive integer, got ${JSON.stringify(rate)}.`);
-  }
-  if (!(softmaxScale > 0)) {
-    throw new Error(`${owner}: softmaxScale must be positive, got ${JSON.stringify(softmaxScale)}.`);
-  }
+  checkPositiveInteger(owner, 'rate', rate);
+  if (!(softmaxScale > 0)) throw checkError(owner, 'softmaxScale', 'positive', softmaxScale);
 }

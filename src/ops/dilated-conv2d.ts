@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkError, checkPair } from '../core/checks';
+import { checkAxis, checkTensor } from './internal/check-tensor';
 
 /**
  * `tf.conv2d` that is also differentiable with dilation > 1. tfjs-core 4.22's conv2d gradient
@@ -19,7 +21,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * await initBackend();
  * const y = ops.dilatedConv2d(tf.ones([1, 16, 16, 2]), tf.ones([3, 3, 2, 4]), [1, 1], 'same', [4, 4]); // [1, 16, 16, 4]
  * ```
- * @throws Error when strides and dilation both exceed 1.
+ * @throws Error when x or kernel is not a rank-4 tensor, their channels disagree, strides,
+ *   dilation or padding are malformed, or strides and dilation both exceed 1.
  */
 export function dilatedConv2d(
   x: tf.Tensor4D,
@@ -28,7 +31,20 @@ export function dilatedConv2d(
   padding: 'same' | 'valid' | [[number, number], [number, number]],
   dilation: [number, number],
 ): tf.Tensor4D {
-  const [dh, dw] = dilation;
+  const owner = 'dilatedConv2d';
+  checkTensor(owner, 'x', x, 4, '[n, h, w, in]');
+  checkTensor(owner, 'kernel', kernel, 4, '[kh, kw, in, out]');
+  checkAxis(owner, 'kernel', kernel, 2, x.shape[3], "input channels (x's last axis)");
+  strides = checkPair(owner, 'strides', strides, 1);
+  const [dh, dw] = checkPair(owner, 'dilation', dilation, 1);
+  if (Array.isArray(padding)) {
+    const ok =
+      padding.length === 2 &&
+      padding.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0));
+    if (!ok) throw checkError(owner, 'padding', "'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0", padding);
+  } else if (padding !== 'same' && padding !== 'valid') {
+    throw checkError(owner, 'padding', "'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0", padding);
+  }
   if (dh === 1 && dw === 1) {
     if (Array.isArray(padding)) {
       const [[t, b], [l, r]] = padding;

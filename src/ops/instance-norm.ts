@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkNumber } from '../core/checks';
 import { normalizeByMoments } from './internal/normalize-moments';
 
 /** Options of {@link instanceNorm}. */
@@ -33,10 +34,7 @@ export function instanceNorm(x: tf.Tensor4D, options: InstanceNormOptions = {}):
   if (x.rank !== 4) {
     throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
   }
-  const epsilon = options.epsilon ?? 1e-5;
-  if (!(epsilon >= 0) || !Number.isFinite(epsilon)) {
-    throw new Error(`${owner}: epsilon must be a finite number >= 0, got ${epsilon}.`);
-  }
+  const epsilon = checkNumber(owner, 'epsilon', options.epsilon ?? 1e-5, { min: 0 });
   const channels = x.shape[3];
   for (const [arg, t] of [
     ['gamma', options.gamma],

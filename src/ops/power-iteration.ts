@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkNumber, checkPositiveInteger } from '../core/checks';
+import { checkAxis, checkTensor } from './internal/check-tensor';
 
 /**
  * `x / max(||x||_2, eps)`, PyTorch's `F.normalize(x, dim=0, eps=eps)` for a vector: the
@@ -14,8 +16,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * await initBackend();
  * ops.normalizeVector(tf.tensor1d([3, 4])).print(); // [0.6, 0.8]
  * ```
+ * @throws Error when `x` is not a rank-1 tensor or `eps` is not a finite number >= 0.
  */
 export function normalizeVector(x: tf.Tensor1D, eps = 1e-12): tf.Tensor1D {
+  checkTensor('normalizeVector', 'x', x, 1, '[n]');
+  checkNumber('normalizeVector', 'eps', eps, { min: 0 });
   return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x), eps)));
 }
 
@@ -45,9 +50,7 @@ export function powerIteration(
   iterations = 1,
   eps = 1e-12,
 ): { u: tf.Tensor1D; v: tf.Tensor1D } {
-  if (!Number.isInteger(iterations) || iterations <= 0) {
-    throw new Error(`powerIteration: iterations must be a positive integer, got ${JSON.stringify(iterations)}.`);
-  }
+  checkPositiveInteger('powerIteration', 'iterations', iterations);
   if (w.rank !== 2 || u.rank !== 1 || u.shape[0] !== w.shape[0]) {
     throw new Error(`powerIteration: expected w [h, w] and u [h], got w [${w.shape.join(', ')}] and u [${u.shape.join(', ')}].`);
   }
@@ -74,7 +77,14 @@ export function powerIteration(
  * await initBackend();
  * ops.spectralNormEstimate(tf.eye(2) as tf.Tensor2D, tf.tensor1d([1, 0]), tf.tensor1d([1, 0])).print(); // 1
  * ```
+ * @throws Error when the shapes are not w [h, w_], u [h], v [w_].
  */
 export function spectralNormEstimate(w: tf.Tensor2D, u: tf.Tensor1D, v: tf.Tensor1D): tf.Scalar {
+  const owner = 'spectralNormEstimate';
+  checkTensor(owner, 'w', w, 2, '[h, w]');
+  checkTensor(owner, 'u', u, 1, '[h]');
+  checkTensor(owner, 'v', v, 1, '[w]');
+  checkAxis(owner, 'u', u, 0, w.shape[0], "values (w's rows)");
+  checkAxis(owner, 'v', v, 0, w.shape[1], "values (w's columns)");
   return tf.tidy(() => tf.sum(tf.mul(u, tf.squeeze(tf.matMul(w, tf.reshape(v, [-1, 1])), [1]))) as tf.Scalar);
 }

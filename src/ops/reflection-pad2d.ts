@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkError } from '../core/checks';
 
 /** Padding of {@link reflectionPad2d}: `[[top, bottom], [left, right]]`. */
 export type Padding2D = [[number, number], [number, number]];
@@ -23,9 +24,7 @@ function isNonNegativeInteger(v: unknown): v is number {
  */
 export function normalizePadding2d(padding: Padding2DArg, owner = 'reflectionPad2d'): Padding2D {
   const bad = (): Error =>
-    new Error(
-      `${owner}: padding must be a non-negative integer, [vertical, horizontal] or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}.`,
-    );
+    checkError(owner, 'padding', 'a non-negative integer, [vertical, horizontal] or [[top, bottom], [left, right]]', padding);
   if (typeof padding === 'number') {
     if (!isNonNegativeInteger(padding)) throw bad();
     return [

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { checkInteger, describeValue } from '../core/checks';
 import { cycleConsistencyLoss, ganLoss, identityLoss } from '../losses';
 import { ImagePool } from './image-pool';
 import type { TrainerCommonArgs } from './trainer-args';
@@ -61,7 +62,7 @@ export interface CycleGANTrainerArgs extends TrainerCommonArgs<CycleGANLosses> {
   seed?: number;
 }
 
-const FN = 'CycleGANTrainer';
+const OWNER = 'CycleGANTrainer';
 
 /**
  * Trains CycleGAN (Zhu et al. 2017, "Unpaired Image-to-Image Translation using Cycle-Consistent
@@ -116,20 +117,18 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
 
   constructor(args: CycleGANTrainerArgs) {
     if (args == null || args.gA == null || args.gB == null || args.dA == null || args.dB == null) {
-      throw new Error(`${FN}: gA, gB, dA and dB are required.`);
+      throw new Error(`${OWNER}: gA, gB, dA and dB are required.`);
     }
-    super(FN, args, 2e-4);
+    super(OWNER, args, 2e-4);
     this.gA = args.gA;
     this.gB = args.gB;
     this.dA = args.dA;
     this.dB = args.dB;
-    this.lambdaA = checkPositive(FN, 'lambdaA', args.lambdaA ?? 10, true);
-    this.lambdaB = checkPositive(FN, 'lambdaB', args.lambdaB ?? 10, true);
-    this.lambdaIdentity = checkPositive(FN, 'lambdaIdentity', args.lambdaIdentity ?? 0.5, true);
-    this.ganMode = checkGanMode(FN, args.ganMode ?? 'lsgan', REFERENCE_GAN_MODES);
-    const poolSize = args.poolSize ?? 50;
-    if (!Number.isInteger(poolSize) || poolSize < 0) throw new Error(`${FN}: poolSize must be an integer >= 0, got ${String(poolSize)}.`);
-    this.poolSize = poolSize;
+    this.lambdaA = checkPositive(OWNER, 'lambdaA', args.lambdaA ?? 10, true);
+    this.lambdaB = checkPositive(OWNER, 'lambdaB', args.lambdaB ?? 10, true);
+    this.lambdaIdentity = checkPositive(OWNER, 'lambdaIdentity', args.lambdaIdentity ?? 0.5, true);
+    this.ganMode = checkGanMode(OWNER, args.ganMode ?? 'lsgan', REFERENCE_GAN_MODES);
+    this.poolSize = checkInteger(OWNER, 'poolSize', args.poolSize ?? 50, { min: 0 });
     this.seed = args.seed;
     this.poolA = this.makePool(0);
     this.poolB = this.makePool(1);
@@ -147,9 +146,9 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
    * the domains are unpaired).
    */
   async step(realA: tf.Tensor4D, realB: tf.Tensor4D): Promise<CycleGANLosses> {
-    const fn = `${FN}.step`;
-    const a = checkImages(fn, 'realA', realA);
-    const b = checkImages(fn, 'realB', realB);
+    const owner = `${OWNER}.step`;
+    const a = checkImages(owner, 'realA', realA);
+    const b = checkImages(owner, 'realB', realB);
     const { gA, gB, dA, dB, ganMode: mode } = this;
     return this.runStep(async ({ keep, variableGrads, readFinite }) => {
       // 1 + 2: forward and G step (dA, dB run but are not differentiated).
@@ -224,7 +223,7 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
   override async setState(state: TrainerState): Promise<void> {
     const rng = state.extra?.['poolRngState'] as { A: number; B: number } | undefined;
     if (state.extra?.['poolSize'] !== this.poolSize || rng == null) {
-      throw new Error(`${FN}.setState: the state was written with poolSize ${String(state.extra?.['poolSize'])}, this trainer has ${this.poolSize}.`);
+      throw new Error(`${OWNER}.setState: the state was written with poolSize ${describeValue(state.extra?.['poolSize'])}, this trainer has ${this.poolSize}.`);
     }
     await super.setState(state);
     const poolImages = (key: 'A' | 'B') =>

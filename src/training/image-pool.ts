@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkInteger } from '../core/checks';
 import { createRandom, type Random } from '../core/random';
 
 /** Options of {@link ImagePool}. */
@@ -47,9 +48,7 @@ export class ImagePool {
   private disposed = false;
 
   constructor(options: ImagePoolOptions = {}) {
-    const size = options.size ?? 50;
-    if (!Number.isInteger(size) || size < 0) throw new Error(`ImagePool: size must be an integer >= 0, got ${String(size)}.`);
-    this.size = size;
+    this.size = checkInteger('ImagePool', 'size', options.size ?? 50, { min: 0 });
     this.rng = createRandom(options.seed);
   }
 

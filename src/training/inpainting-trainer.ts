@@ -43,7 +43,7 @@ export interface InpaintingTrainerArgs extends TrainerCommonArgs<InpaintingLosse
   ganAlpha?: number;
 }
 
-const FN = 'InpaintingTrainer';
+const OWNER = 'InpaintingTrainer';
 
 /**
  * Trains a DeepFill v2 style inpainting network (Yu et al. 2019, "Free-Form Image Inpainting
@@ -85,13 +85,13 @@ export class InpaintingTrainer extends TrainerBase<InpaintingLosses> {
 
   constructor(args: InpaintingTrainerArgs) {
     if (args == null || args.generator == null || args.discriminator == null) {
-      throw new Error(`${FN}: generator and discriminator are required.`);
+      throw new Error(`${OWNER}: generator and discriminator are required.`);
     }
-    super(FN, args, 1e-4);
+    super(OWNER, args, 1e-4);
     this.generator = args.generator;
     this.discriminator = args.discriminator;
-    this.l1Alpha = checkPositive(FN, 'l1Alpha', args.l1Alpha ?? 1, true);
-    this.ganAlpha = checkPositive(FN, 'ganAlpha', args.ganAlpha ?? 1, true);
+    this.l1Alpha = checkPositive(OWNER, 'l1Alpha', args.l1Alpha ?? 1, true);
+    this.ganAlpha = checkPositive(OWNER, 'ganAlpha', args.ganAlpha ?? 1, true);
   }
 
   protected stateModels(): Record<string, tfl.LayersModel> {
@@ -104,15 +104,15 @@ export class InpaintingTrainer extends TrainerBase<InpaintingLosses> {
    * @param masks holes [n, h, w, 1], exactly 0 or 1 (1 = hole).
    */
   async step(images: tf.Tensor4D, masks: tf.Tensor4D): Promise<InpaintingLosses> {
-    const fn = `${FN}.step`;
-    const gt = checkImages(fn, 'images', images);
-    const mask = checkImages(fn, 'masks', masks);
-    checkSameBatchAndSize(fn, 'images', gt, 'masks', mask);
-    if (mask.shape[3] !== 1) throw new Error(`${fn}: masks must have 1 channel, got shape [${mask.shape.join(', ')}].`);
+    const owner = `${OWNER}.step`;
+    const gt = checkImages(owner, 'images', images);
+    const mask = checkImages(owner, 'masks', masks);
+    checkSameBatchAndSize(owner, 'images', gt, 'masks', mask);
+    if (mask.shape[3] !== 1) throw new Error(`${owner}: masks must have 1 channel, got shape [${mask.shape.join(', ')}].`);
     const nonBinary = tf.tidy(() => tf.sum(tf.abs(tf.mul(mask, tf.sub(mask, 1)))));
     const nb = (await nonBinary.data())[0]!;
     nonBinary.dispose();
-    if (nb !== 0) throw new Error(`${fn}: masks must contain only 0 (known) and 1 (hole) values.`);
+    if (nb !== 0) throw new Error(`${owner}: masks must contain only 0 (known) and 1 (hole) values.`);
 
     const G = this.generator;
     const D = this.discriminator;

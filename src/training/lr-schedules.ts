@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { checkInteger, checkNumber, checkOptions } from '../core/checks';
 
 /** A learning-rate schedule: the factor applied to the base learning rate at an epoch. */
 export type LrSchedule = (epoch: number) => number;
@@ -11,12 +12,6 @@ export interface LinearDecayOptions {
   nEpochsDecay?: number;
   /** The first epoch's number (raise it when resuming). Default 1. */
   epochCount?: number;
-}
-
-function checkNumber(owner: string, name: string, value: number, min: number, integer: boolean): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new Error(`${owner}: ${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(value)}.`);
-  }
 }
 
 /**
@@ -35,16 +30,17 @@ function checkNumber(owner: string, name: string, value: number, min: number, in
  * factor(150); // 0.4950495...
  * ```
  */
-export function linearDecay(options: LinearDecayOptions = {}): LrSchedule {
+export function linearDecay(options?: LinearDecayOptions): LrSchedule {
   const owner = 'linearDecay';
+  options = checkOptions(owner, 'options', options);
   const nEpochs = options.nEpochs ?? 100;
   const nEpochsDecay = options.nEpochsDecay ?? 100;
   const epochCount = options.epochCount ?? 1;
-  checkNumber(owner, 'nEpochs', nEpochs, 0, true);
-  checkNumber(owner, 'nEpochsDecay', nEpochsDecay, 0, true);
-  checkNumber(owner, 'epochCount', epochCount, 0, true);
+  checkInteger(owner, 'nEpochs', nEpochs, { min: 0 });
+  checkInteger(owner, 'nEpochsDecay', nEpochsDecay, { min: 0 });
+  checkInteger(owner, 'epochCount', epochCount, { min: 0 });
   return (epoch: number) => {
-    checkNumber(owner, 'epoch', epoch, 0, false);
+    checkNumber(owner, 'epoch', epoch, { min: 0 });
     return Math.max(0, 1 - Math.max(0, epoch + epochCount - nEpochs) / (nEpochsDecay + 1));
   };
 }
@@ -67,14 +63,15 @@ export interface StepDecayOptions {
  * training.stepDecay({ stepSize: 50, gamma: 0.1 })(120); // 0.01
  * ```
  */
-export function stepDecay(options: StepDecayOptions = {}): LrSchedule {
+export function stepDecay(options?: StepDecayOptions): LrSchedule {
   const owner = 'stepDecay';
+  options = checkOptions(owner, 'options', options);
   const stepSize = options.stepSize ?? 50;
   const gamma = options.gamma ?? 0.1;
-  checkNumber(owner, 'stepSize', stepSize, 1, true);
-  checkNumber(owner, 'gamma', gamma, 0, false);
+  checkInteger(owner, 'stepSize', stepSize, { min: 1 });
+  checkNumber(owner, 'gamma', gamma, { min: 0 });
   return (epoch: number) => {
-    checkNumber(owner, 'epoch', epoch, 0, false);
+    checkNumber(owner, 'epoch', epoch, { min: 0 });
     return gamma ** Math.floor(epoch / stepSize);
   };
 }
@@ -103,13 +100,13 @@ export interface CosineDecayOptions {
  */
 export function cosineDecay(options: CosineDecayOptions): LrSchedule {
   const owner = 'cosineDecay';
-  const tMax = options?.tMax;
-  const etaMin = options?.etaMin ?? 0;
-  checkNumber(owner, 'tMax', tMax, 1, false);
-  checkNumber(owner, 'etaMin', etaMin, 0, false);
+  const { tMax, etaMin = 0 } = checkOptions<Partial<CosineDecayOptions>>(owner, 'options', options);
+  checkNumber(owner, 'tMax', tMax, { min: 1 });
+  const period = tMax as number;
+  checkNumber(owner, 'etaMin', etaMin, { min: 0 });
   return (epoch: number) => {
-    checkNumber(owner, 'epoch', epoch, 0, false);
-    return etaMin + ((1 - etaMin) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2;
+    checkNumber(owner, 'epoch', epoch, { min: 0 });
+    return etaMin + ((1 - etaMin) * (1 + Math.cos((Math.PI * epoch) / period))) / 2;
   };
 }
 
@@ -138,8 +135,8 @@ export function cosineDecay(options: CosineDecayOptions): LrSchedule {
  */
 export function setLearningRateFactor(optimizer: tf.Optimizer, baseLearningRate: number, factor: number): number {
   const owner = 'setLearningRateFactor';
-  checkNumber(owner, 'baseLearningRate', baseLearningRate, 0, false);
-  checkNumber(owner, 'factor', factor, 0, false);
+  checkNumber(owner, 'baseLearningRate', baseLearningRate, { min: 0 });
+  checkNumber(owner, 'factor', factor, { min: 0 });
   const lr = baseLearningRate * factor;
   const target = optimizer as unknown as { learningRate?: unknown; setLearningRate?: (lr: number) => void };
   if (typeof target.setLearningRate === 'function') {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkError, checkInteger, checkNumber, checkOptions, checkPair } from '../core/checks';
 import { createRandom, type Random } from '../core/random';
 
 /** A binary inpainting mask, row-major, 1 = hole (to fill), 0 = known pixel. */
@@ -23,21 +24,9 @@ export interface RandomBoxMaskOptions {
   seed?: number;
 }
 
-function pair(owner: string, name: string, v: number | readonly [number, number]): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!p.every((x) => Number.isInteger(x) && x >= 0)) {
-    throw new Error(`${owner}: ${name} must be an integer >= 0 or a pair of them, got ${JSON.stringify(v)}.`);
-  }
-  return p;
-}
-
-function checkSize(owner: string, height: number, width: number): void {
-  for (const [name, v] of [
-    ['height', height],
-    ['width', width],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${owner}: ${name} must be an integer >= 1, got ${String(v)}.`);
-  }
+function checkSize(owner: string, height: unknown, width: unknown): void {
+  checkInteger(owner, 'height', height, { min: 1 });
+  checkInteger(owner, 'width', width, { min: 1 });
 }
 
 /**
@@ -58,11 +47,11 @@ function checkSize(owner: string, height: number, width: number): void {
  */
 export function randomBoxMask(options: RandomBoxMaskOptions): BinaryMask {
   const owner = 'randomBoxMask';
-  const { height, width } = options;
+  const { height, width } = checkOptions<RandomBoxMaskOptions>(owner, 'options', options);
   checkSize(owner, height, width);
-  const [bh, bw] = pair(owner, 'maxSize', options.maxSize ?? [Math.floor(height / 2), Math.floor(width / 2)]);
-  const [dh, dw] = pair(owner, 'maxDelta', options.maxDelta ?? 32);
-  const [mv, mh] = pair(owner, 'margin', options.margin ?? 0);
+  const [bh, bw] = checkPair(owner, 'maxSize', options.maxSize ?? [Math.floor(height / 2), Math.floor(width / 2)], 0);
+  const [dh, dw] = checkPair(owner, 'maxDelta', options.maxDelta ?? 32, 0);
+  const [mv, mh] = checkPair(owner, 'margin', options.margin ?? 0, 0);
   if (bh + 2 * mv > height || bw + 2 * mh > width || bh < 1 || bw < 1) {
     throw new Error(
       `${owner}: a ${bh}x${bw} box with margin [${mv}, ${mh}] does not fit in ${height}x${width} (maxSize must be >= 1).`,
@@ -153,7 +142,7 @@ function drawCapsule(mask: Uint8Array, h: number, w: number, x0: number, y0: num
  */
 export function randomBrushStrokeMask(options: RandomBrushStrokeMaskOptions): BinaryMask {
   const owner = 'randomBrushStrokeMask';
-  const { height, width } = options;
+  const { height, width } = checkOptions<RandomBrushStrokeMaskOptions>(owner, 'options', options);
   checkSize(owner, height, width);
   const o = {
     minStrokes: options.minStrokes ?? 1,
@@ -163,9 +152,7 @@ export function randomBrushStrokeMask(options: RandomBrushStrokeMaskOptions): Bi
     minWidth: options.minWidth ?? 12,
     maxWidth: options.maxWidth ?? 40,
   };
-  for (const [name, v] of Object.entries(o)) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${owner}: ${name} must be an integer >= 1, got ${String(v)}.`);
-  }
+  for (const [name, v] of Object.entries(o)) checkInteger(owner, name, v, { min: 1 });
   for (const [lo, hi] of [
     ['minStrokes', 'maxStrokes'],
     ['minVertices', 'maxVertices'],
@@ -173,8 +160,8 @@ export function randomBrushStrokeMask(options: RandomBrushStrokeMaskOptions): Bi
   ] as const) {
     if (o[lo] > o[hi]) throw new Error(`${owner}: ${lo} (${o[lo]}) must not exceed ${hi} (${o[hi]}).`);
   }
-  const meanAngle = options.meanAngle ?? (2 * Math.PI) / 5;
-  const angleRange = options.angleRange ?? (2 * Math.PI) / 15;
+  const meanAngle = checkNumber(owner, 'meanAngle', options.meanAngle ?? (2 * Math.PI) / 5);
+  const angleRange = checkNumber(owner, 'angleRange', options.angleRange ?? (2 * Math.PI) / 15);
   const rng = createRandom(options.seed);
   const averageRadius = Math.sqrt(height * height + width * width) / 8;
   const data = new Uint8Array(height * width);
@@ -226,9 +213,11 @@ export function randomBrushStrokeMask(options: RandomBrushStrokeMaskOptions): Bi
  * ```
  */
 export function maskToTensor(mask: BinaryMask): tf.Tensor4D {
+  const owner = 'maskToTensor';
   const { height, width, data } = mask ?? ({} as BinaryMask);
+  checkSize(owner, height, width);
   if (!(data instanceof Uint8Array) || data.length !== height * width) {
-    throw new Error(`maskToTensor: data must be a Uint8Array of height * width = ${height}*${width} values, got ${data?.length}.`);
+    throw checkError(owner, 'data', `a Uint8Array of height * width = ${height}*${width} values`, data);
   }
   return tf.tensor4d(Float32Array.from(data), [1, height, width, 1], 'float32');
 }

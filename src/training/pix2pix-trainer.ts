@@ -41,7 +41,7 @@ export interface Pix2PixTrainerArgs extends TrainerCommonArgs<Pix2PixLosses> {
   ganMode?: ReferenceGanMode;
 }
 
-const FN = 'Pix2PixTrainer';
+const OWNER = 'Pix2PixTrainer';
 
 /**
  * Trains a pix2pix pair (Isola et al. 2017, "Image-to-Image Translation with Conditional
@@ -90,13 +90,13 @@ export class Pix2PixTrainer extends TrainerBase<Pix2PixLosses> {
 
   constructor(args: Pix2PixTrainerArgs) {
     if (args == null || args.generator == null || args.discriminator == null) {
-      throw new Error(`${FN}: generator and discriminator are required.`);
+      throw new Error(`${OWNER}: generator and discriminator are required.`);
     }
-    super(FN, args, 2e-4);
+    super(OWNER, args, 2e-4);
     this.generator = args.generator;
     this.discriminator = args.discriminator;
-    this.lambdaL1 = checkPositive(FN, 'lambdaL1', args.lambdaL1 ?? 100, true);
-    this.ganMode = checkGanMode(FN, args.ganMode ?? 'vanilla', REFERENCE_GAN_MODES);
+    this.lambdaL1 = checkPositive(OWNER, 'lambdaL1', args.lambdaL1 ?? 100, true);
+    this.ganMode = checkGanMode(OWNER, args.ganMode ?? 'vanilla', REFERENCE_GAN_MODES);
   }
 
   protected stateModels(): Record<string, tfl.LayersModel> {
@@ -109,10 +109,10 @@ export class Pix2PixTrainer extends TrainerBase<Pix2PixLosses> {
    * @param targetB B images [n, h, w, cB], same n, h, w.
    */
   async step(inputA: tf.Tensor4D, targetB: tf.Tensor4D): Promise<Pix2PixLosses> {
-    const fn = `${FN}.step`;
-    const a = checkImages(fn, 'inputA', inputA);
-    const b = checkImages(fn, 'targetB', targetB);
-    checkSameBatchAndSize(fn, 'inputA', a, 'targetB', b);
+    const owner = `${OWNER}.step`;
+    const a = checkImages(owner, 'inputA', inputA);
+    const b = checkImages(owner, 'targetB', targetB);
+    checkSameBatchAndSize(owner, 'inputA', a, 'targetB', b);
     const G = this.generator;
     const D = this.discriminator;
     const mode = this.ganMode;

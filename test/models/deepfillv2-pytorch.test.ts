@@ -185,7 +185,7 @@ describeBackends('gatedInpaintingGenerator contextualAttention argument', () => 
     expect(build([false])).toThrow(/got an array/);
     expect(build({ fuse: 'no' })).toThrow(new RegExp(`${owner}.fuse must be a boolean, got "no"`));
     expect(build({ fuse: null })).toThrow(/contextualAttention.fuse must be a boolean, got null/);
-    expect(build({ maskResize: 'one-step' })).toThrow(new RegExp(`${owner}.maskResize must be 'two-step' or 'direct', got "one-step"`));
+    expect(build({ maskResize: 'one-step' })).toThrow(new RegExp(`${owner}.maskResize must be one of 'two-step', 'direct', got "one-step"`));
     expect(build({ fuse: false, mask: 'direct' })).toThrow(/contextualAttention has no option "mask" \(fuse, maskResize\)/);
     // Valid forms; 'direct' feeds the input mask to the attention (no mask_s layer).
     for (const ok of [true, false, {}, { fuse: false }, { maskResize: 'direct' }, PORT]) expect(build(ok)).not.toThrow();

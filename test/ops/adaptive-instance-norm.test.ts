@@ -37,7 +37,7 @@ describeBackends('adaptiveInstanceNorm', () => {
       /adaptiveInstanceNorm: alpha must be a number in \[0, 1\], got 1.5/,
     );
     expect(() => adaptiveInstanceNorm(c, c, { alpha: NaN })).toThrow(
-      /adaptiveInstanceNorm: alpha must be a number in \[0, 1\], got null/,
+      /adaptiveInstanceNorm: alpha must be a number in \[0, 1\], got NaN/,
     );
     expect(() => adaptiveInstanceNorm(c, c, { unbiased: 'no' as never })).toThrow(
       /adaptiveInstanceNorm: unbiased must be a boolean, got "no"/,

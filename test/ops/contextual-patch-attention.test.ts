@@ -116,7 +116,7 @@ describeBackends('contextualPatchAttention', () => {
       /contextualPatchAttention: rate must be a positive integer, got 1.5/,
     );
     expect(() => contextualPatchAttention(x, x, m, { softmaxScale: NaN })).toThrow(
-      /contextualPatchAttention: softmaxScale must be positive, got null/,
+      /contextualPatchAttention: softmaxScale must be positive, got NaN/,
     );
     const badMask = tf.zeros([1, 6, 8, 1]) as tf.Tensor4D;
     expect(() => contextualPatchAttention(x, x, badMask)).toThrow(

@@ -70,3 +70,30 @@ describeBackends('dilatedConv2d', () => {
     tf.dispose([x, k]);
   });
 });
+
+describeBackends('dilatedConv2d input validation', () => {
+  it('rejects bad ranks, channels, strides, dilation and padding before allocating anything', () => {
+    const x = tf.zeros([1, 6, 6, 2]) as tf.Tensor4D;
+    const k = tf.zeros([3, 3, 2, 1]) as tf.Tensor4D;
+    const x3 = tf.zeros([6, 6, 2]);
+    const k2 = tf.zeros([3, 3]);
+    const kc = tf.zeros([3, 3, 4, 1]) as tf.Tensor4D;
+    const cases: [() => unknown, RegExp][] = [
+      [() => dilatedConv2d(x3 as never, k, [1, 1], 'same', [2, 2]), /dilatedConv2d: x must be rank 4 \[n, h, w, in\], got shape \[6, 6, 2\]\./],
+      [() => dilatedConv2d(x, k2 as never, [1, 1], 'same', [1, 1]), /dilatedConv2d: kernel must be rank 4 \[kh, kw, in, out\], got shape \[3, 3\]\./],
+      [() => dilatedConv2d(x, kc, [1, 1], 'same', [2, 2]), /dilatedConv2d: kernel must have 2 input channels \(x's last axis\) in axis 2, got shape \[3, 3, 4, 1\]\./],
+      [() => dilatedConv2d('x' as never, k, [1, 1], 'same', [2, 2]), /dilatedConv2d: x must be a tf\.Tensor, got "x"\./],
+      [() => dilatedConv2d(x, k, [1, 1], 'same', [0, 2]), /dilatedConv2d: dilation must be a positive integer or a pair of them, got \[0,2\]\./],
+      [() => dilatedConv2d(x, k, [1, Number.NaN], 'same', [1, 1]), /dilatedConv2d: strides must be a positive integer or a pair of them, got \[1,NaN\]\./],
+      [() => dilatedConv2d(x, k, [1, 1], 'full' as never, [2, 2]), /dilatedConv2d: padding must be 'same', 'valid' or \[\[top, bottom\], \[left, right\]\] of integers >= 0, got "full"\./],
+      [() => dilatedConv2d(x, k, [1, 1], [[1, -1], [0, 0]], [1, 1]), /dilatedConv2d: padding must be .*, got an array of length 2\./],
+      [() => dilatedConv2d(x, k, [1, 1], [[1, 1]] as never, [2, 2]), /dilatedConv2d: padding must be .*, got an array of length 1\./],
+    ];
+    for (const [call, message] of cases) {
+      const n = tf.memory().numTensors;
+      expect(call).toThrow(message);
+      expect(tf.memory().numTensors).toBe(n);
+    }
+    tf.dispose([x, k, x3, k2, kc]);
+  });
+});

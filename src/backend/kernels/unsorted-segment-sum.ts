@@ -8,6 +8,7 @@ import {
   type UnsortedSegmentSumInputs,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { checkNonNegativeInteger } from '../../core/checks';
 import { makeOutputFrom, readValues } from './kernel-utils';
 
 const NAME = 'UnsortedSegmentSum';
@@ -39,9 +40,7 @@ export function unsortedSegmentSumWasm(args: {
   const x = inputs.x as TensorInfo;
   const segmentIds = inputs.segmentIds as TensorInfo;
   const { numSegments } = attrs;
-  if (!Number.isInteger(numSegments) || numSegments < 0) {
-    throw new Error(`${NAME} (wasm): numSegments must be a non-negative integer, got ${numSegments}.`);
-  }
+  checkNonNegativeInteger(`${NAME} (wasm)`, 'numSegments', numSegments);
   const idsRank = segmentIds.shape.length;
   if (idsRank > x.shape.length || segmentIds.shape.some((d, i) => d !== x.shape[i])) {
     throw new Error(

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkBoolean, checkNumber } from '../../core/checks';
 import { serializeInitializer, toInitializer, type Initializer, type InitializerArg } from './initializers';
 import { checkNhwcShape, knownChannels, singleShape } from './shapes';
 
@@ -46,18 +47,9 @@ export abstract class ChannelNormalization extends tfl.layers.Layer {
       batchInputShape: args.batchInputShape,
     });
     const owner = (this.constructor as unknown as { className: string }).className;
-    this.center = args.center ?? affineDefault;
-    this.scale = args.scale ?? affineDefault;
-    for (const [arg, v] of [
-      ['center', this.center],
-      ['scale', this.scale],
-    ] as const) {
-      if (typeof v !== 'boolean') throw new Error(`${owner}: ${arg} must be a boolean, got ${JSON.stringify(v)}.`);
-    }
-    this.epsilon = args.epsilon ?? 1e-5;
-    if (typeof this.epsilon !== 'number' || !Number.isFinite(this.epsilon) || this.epsilon < 0) {
-      throw new Error(`${owner}: epsilon must be a finite number >= 0, got ${JSON.stringify(args.epsilon)}.`);
-    }
+    this.center = checkBoolean(owner, 'center', args.center ?? affineDefault);
+    this.scale = checkBoolean(owner, 'scale', args.scale ?? affineDefault);
+    this.epsilon = checkNumber(owner, 'epsilon', args.epsilon ?? 1e-5, { min: 0 });
     this.gammaInitializer = toInitializer(args.gammaInitializer ?? 'ones', owner, 'gammaInitializer');
     this.betaInitializer = toInitializer(args.betaInitializer ?? 'zeros', owner, 'betaInitializer');
   }

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkBoolean, checkPair, checkPositiveInteger } from '../../core/checks';
 import { serializeInitializer, toInitializer, type Initializer, type InitializerArg } from './initializers';
 
 /** The convolution arguments both layers accept; each layer's Args documents its defaults. */
@@ -20,25 +21,6 @@ export interface ConvLayerArgs {
   biasInitializer?: InitializerArg;
   name?: string;
   trainable?: boolean;
-}
-
-/** An integer >= `min` or a pair of them, as [a, b]; `what` names the rule in the Error. */
-function intPair(v: unknown, min: number, what: string, owner: string, arg: string): [number, number] {
-  const p: unknown[] = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : [];
-  if (p.length !== 2 || !p.every((n) => Number.isInteger(n) && (n as number) >= min)) {
-    throw new Error(`${owner}: ${arg} must be ${what} or a pair of them, got ${JSON.stringify(v)}.`);
-  }
-  return [p[0] as number, p[1] as number];
-}
-
-/** A positive integer or a pair of them, as [a, b]. */
-export function positivePair(v: number | [number, number], owner: string, arg: string): [number, number] {
-  return intPair(v, 1, 'a positive integer', owner, arg);
-}
-
-/** A non-negative integer or a pair of them, as [a, b]. */
-export function nonNegativePair(v: number | [number, number], owner: string, arg: string): [number, number] {
-  return intPair(v, 0, 'a non-negative integer', owner, arg);
 }
 
 /** A 2D convolution layer with `kernel` [kh, kw, in, out] and an optional `bias` [out]. */
@@ -56,14 +38,11 @@ export abstract class ConvLayer extends tfl.layers.Layer {
   constructor(args: ConvLayerArgs) {
     super({ name: args.name, trainable: args.trainable ?? true });
     const owner = (this.constructor as unknown as { className: string }).className;
-    if (!Number.isInteger(args.filters) || args.filters <= 0) {
-      throw new Error(`${owner}: filters must be a positive integer, got ${JSON.stringify(args.filters)}.`);
-    }
-    this.filters = args.filters;
-    this.kernelSize = positivePair(args.kernelSize, owner, 'kernelSize');
-    this.strides = positivePair(args.strides ?? 1, owner, 'strides');
-    this.dilationRate = positivePair(args.dilationRate ?? 1, owner, 'dilationRate');
-    this.useBias = args.useBias ?? true;
+    this.filters = checkPositiveInteger(owner, 'filters', args.filters);
+    this.kernelSize = checkPair(owner, 'kernelSize', args.kernelSize, 1);
+    this.strides = checkPair(owner, 'strides', args.strides ?? 1, 1);
+    this.dilationRate = checkPair(owner, 'dilationRate', args.dilationRate ?? 1, 1);
+    this.useBias = checkBoolean(owner, 'useBias', args.useBias ?? true);
     this.kernelInitializer = toInitializer(args.kernelInitializer ?? 'glorotUniform', owner, 'kernelInitializer');
     this.biasInitializer = toInitializer(args.biasInitializer ?? 'zeros', owner, 'biasInitializer');
   }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkError } from '../../core/checks';
 
 /** Arguments of {@link Crop2D}. */
 export interface Crop2DArgs {
@@ -41,7 +42,7 @@ export class Crop2D extends tfl.layers.Layer {
       c.length === 2 &&
       c.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0));
     if (!ok) {
-      throw new Error(`Crop2D: cropping must be [[top, bottom], [left, right]] of integers >= 0, got ${JSON.stringify(c)}.`);
+      throw checkError('Crop2D', 'cropping', '[[top, bottom], [left, right]] of integers >= 0', c);
     }
     this.cropping = [[c[0][0], c[0][1]], [c[1][0], c[1][1]]];
   }

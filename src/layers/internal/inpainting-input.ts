@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkInteger } from '../../core/checks';
 import type { Kwargs } from './kwargs';
 
 /** Arguments of {@link InpaintingInput}. */
@@ -38,11 +39,8 @@ export class InpaintingInput extends tfl.layers.Layer {
 
   constructor(args: InpaintingInputArgs = {}) {
     super({ name: args.name });
-    this.multiple = args.multiple ?? 8;
+    this.multiple = checkInteger('InpaintingInput', 'multiple', args.multiple ?? 8, { min: 1 });
     this.owner = args.owner ?? 'InpaintingInput';
-    if (!Number.isInteger(this.multiple) || this.multiple < 1) {
-      throw new Error(`InpaintingInput: multiple must be an integer >= 1, got ${JSON.stringify(args.multiple)}.`);
-    }
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkInteger } from '../../core/checks';
 
 /** Arguments of {@link SpatialSizeCheck}. */
 export interface SpatialSizeCheckArgs {
@@ -48,18 +49,10 @@ export class SpatialSizeCheck extends tfl.layers.Layer {
 
   constructor(args: SpatialSizeCheckArgs = {}) {
     super({ name: args.name });
-    this.multiple = args.multiple ?? 1;
-    this.minSize = args.minSize ?? 1;
+    this.multiple = checkInteger('SpatialSizeCheck', 'multiple', args.multiple ?? 1, { min: 1 });
+    this.minSize = checkInteger('SpatialSizeCheck', 'minSize', args.minSize ?? 1, { min: 1 });
     this.owner = args.owner ?? 'SpatialSizeCheck';
     this.reason = args.reason ?? '';
-    for (const [arg, v] of [
-      ['multiple', this.multiple],
-      ['minSize', this.minSize],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) {
-        throw new Error(`SpatialSizeCheck: ${arg} must be an integer >= 1, got ${JSON.stringify(v)}.`);
-      }
-    }
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

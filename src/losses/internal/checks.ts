@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { checkNumber, describeValue, listChoices } from '../../core/checks';
 
 /** Formats a shape as `[a, b, c]` for error messages. @internal */
 export function shapeString(shape: readonly number[]): string {
@@ -24,14 +25,14 @@ export function assertRank(owner: string, name: string, t: tf.Tensor, rank: numb
 
 /** Throws unless `value` is a finite number (weights, lambdas). @internal */
 export function assertFinite(owner: string, name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new Error(`${owner}: ${name} must be a finite number, got ${String(value)}.`);
-  }
+  checkNumber(owner, name, value);
 }
 
 /** Throws unless `value` is one of `valid`; the message lists the valid values. @internal */
 export function assertOneOf<T extends string>(owner: string, name: string, value: unknown, valid: readonly T[]): asserts value is T {
   if (!(valid as readonly unknown[]).includes(value)) {
-    throw new Error(`${owner}: unknown ${name} '${String(value)}'; valid values are ${valid.map((v) => `'${v}'`).join(', ')}.`);
+    // The losses' own wording, pinned by their tests; the value is bounded like every check's.
+    const shown = typeof value === 'string' && value.length <= 40 ? `'${value}'` : describeValue(value);
+    throw new Error(`${owner}: unknown ${name} ${shown}; valid values are ${listChoices(valid)}.`);
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Shared pieces of the pix2pix / CycleGAN builders (unetGenerator, resnetGenerator,
- * patchGANDiscriminator, pixelDiscriminator): argument checks, the norm choice, PyTorch-style
+ * patchGANDiscriminator, pixelDiscriminator): the norm and input-shape checks (the generic ones
+ * are in core/checks.ts; the builders' seed rule is its `checkSafeIntegerSeed`), the norm choice, PyTorch-style
  * initialisation and layer helpers that name weight-owning layers by their PyTorch state-dict
  * prefix (the naming contract of `io.loadTorchStateDict`).
  * @internal
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { checkError, checkOneOf } from '../../core/checks';
 import { createRandom, type Random } from '../../core/random';
 import { batchNormalizationTorch } from '../../layers/batch-normalization-torch';
 import { instanceNormalization } from '../../layers/instance-normalization';
@@ -20,24 +22,7 @@ export type Sym = tfl.SymbolicTensor;
 
 /** Throws unless `norm` is one of 'batch', 'instance', 'none'. */
 export function checkNorm(owner: string, norm: unknown): NetworkNorm {
-  if (!NORMS.includes(norm as NetworkNorm)) {
-    throw new Error(`${owner}: norm must be one of 'batch', 'instance', 'none', got ${JSON.stringify(norm)}.`);
-  }
-  return norm as NetworkNorm;
-}
-
-/** Throws unless `value` is an integer >= `min`. */
-export function checkInt(owner: string, arg: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new Error(`${owner}: ${arg} must be an integer >= ${min}, got ${JSON.stringify(value)}.`);
-  }
-  return value;
-}
-
-/** Throws unless `value` is a boolean. */
-export function checkBool(owner: string, arg: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new Error(`${owner}: ${arg} must be a boolean, got ${JSON.stringify(value)}.`);
-  return value;
+  return checkOneOf(owner, 'norm', norm, NORMS);
 }
 
 /** Validates an optional `[height, width]` and returns the input dims (null = any). */
@@ -48,7 +33,7 @@ export function checkInputShape(owner: string, inputShape: unknown): [number | n
     inputShape.length !== 2 ||
     !inputShape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1)
   ) {
-    throw new Error(`${owner}: inputShape must be [height, width] of positive integers, got ${JSON.stringify(inputShape)}.`);
+    throw checkError(owner, 'inputShape', '[height, width] of positive integers', inputShape);
   }
   return [inputShape[0] as number, inputShape[1] as number];
 }
@@ -59,15 +44,6 @@ export function checkInputShape(owner: string, inputShape: unknown): [number | n
  */
 export function useBiasFor(norm: NetworkNorm): boolean {
   return norm === 'instance';
-}
-
-/** Throws unless `value` is undefined or a safe integer (a seed). */
-export function checkSeed(owner: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new Error(`${owner}: seed must be an integer, got ${JSON.stringify(value)}.`);
-  }
-  return value;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { checkError, checkInteger, checkNonNegativeInteger, checkNumber, checkPositiveInteger } from '../../core/checks';
 import type { ImageDataset, ImageDatasetOptions, ImagePairSample } from '../image-dataset';
 import type { RgbaImage } from '../../core/rgba-image';
 import { resizeImage, type ResizeFilter } from '../resize-image';
@@ -25,29 +26,29 @@ export interface ResolvedOptions {
 }
 
 /** Validates options and applies the phase-dependent defaults. @internal */
-export function resolveOptions(fn: string, options: ImageDatasetOptions): ResolvedOptions {
+export function resolveOptions(owner: string, options: ImageDatasetOptions): ResolvedOptions {
   const phase = options.phase ?? 'train';
   if (phase !== 'train' && phase !== 'test') {
-    throw new Error(`${fn}: phase must be 'train' or 'test', got ${JSON.stringify(phase)}.`);
+    throw checkError(owner, 'phase', "'train' or 'test'", phase);
   }
   const train = phase === 'train';
   const cropSize = options.cropSize ?? 256;
   // Reference test options set load_size = crop_size, and test.py turns off flips and shuffling.
   const loadSize = options.loadSize ?? (train ? 286 : cropSize);
-  for (const [k, v] of [['cropSize', cropSize], ['loadSize', loadSize]] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`${fn}: ${k} must be a positive integer, got ${String(v)}.`);
-  }
+  checkPositiveInteger(owner, 'cropSize', cropSize);
+  checkPositiveInteger(owner, 'loadSize', loadSize);
   if (cropSize > loadSize) {
-    throw new Error(`${fn}: cropSize (${cropSize}) must not exceed loadSize (${loadSize}).`);
+    throw new Error(`${owner}: cropSize (${cropSize}) must not exceed loadSize (${loadSize}).`);
   }
   const channels = options.channels ?? 3;
-  if (channels !== 1 && channels !== 3) throw new Error(`${fn}: channels must be 1 or 3, got ${String(channels)}.`);
+  if (channels !== 1 && channels !== 3) throw checkError(owner, 'channels', '1 or 3', channels);
   const resize = options.resize ?? 'bicubic';
   if (resize !== 'bicubic' && resize !== 'bilinear') {
-    throw new Error(`${fn}: resize must be 'bicubic' or 'bilinear', got ${JSON.stringify(resize)}.`);
+    throw checkError(owner, 'resize', "'bicubic' or 'bilinear'", resize);
   }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-  if (!Number.isFinite(seed)) throw new Error(`${fn}: seed must be a finite number, got ${String(seed)}.`);
+  // The datasets' seed rule: any finite number, taken modulo 2^32 (documented on ImageDatasetOptions).
+  checkNumber(owner, 'seed', seed);
   return {
     phase,
     loadSize,
@@ -65,14 +66,14 @@ export function resolveOptions(fn: string, options: ImageDatasetOptions): Resolv
  * `make_dataset`). Other files (e.g. `.txt`, hidden files) are ignored.
  * @internal
  */
-export async function listImageFiles(fn: string, dir: string): Promise<string[]> {
+export async function listImageFiles(owner: string, dir: string): Promise<string[]> {
   let info;
   try {
     info = await stat(dir);
   } catch {
-    throw new Error(`${fn}: folder ${JSON.stringify(dir)} does not exist.`);
+    throw new Error(`${owner}: folder ${JSON.stringify(dir)} does not exist.`);
   }
-  if (!info.isDirectory()) throw new Error(`${fn}: ${JSON.stringify(dir)} is not a folder.`);
+  if (!info.isDirectory()) throw new Error(`${owner}: ${JSON.stringify(dir)} is not a folder.`);
   const files: string[] = [];
   const walk = async (d: string): Promise<void> => {
     const entries = (await readdir(d, { withFileTypes: true })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
@@ -84,13 +85,13 @@ export async function listImageFiles(fn: string, dir: string): Promise<string[]>
         const ext = extname(e.name).toLowerCase();
         if (SUPPORTED.has(ext)) files.push(p);
         else if (UNSUPPORTED.has(ext)) {
-          throw new Error(`${fn}: unsupported file type ${ext} (${JSON.stringify(p)}); convert it to PNG or JPEG.`);
+          throw new Error(`${owner}: unsupported file type ${ext} (${JSON.stringify(p)}); convert it to PNG or JPEG.`);
         }
       }
     }
   };
   await walk(dir);
-  if (files.length === 0) throw new Error(`${fn}: folder ${JSON.stringify(dir)} contains no PNG or JPEG images.`);
+  if (files.length === 0) throw new Error(`${owner}: folder ${JSON.stringify(dir)} contains no PNG or JPEG images.`);
   return files;
 }
 
@@ -174,19 +175,15 @@ export function sampleRng(o: ResolvedOptions, epoch: number, index: number): Ran
 
 /** Builds the dataset object around a sample loader. @internal */
 export function makeDataset(
-  fn: string,
+  owner: string,
   length: number,
   o: ResolvedOptions,
   load: (index: number, epoch: number) => Promise<Omit<ImagePairSample, 'index'>>,
 ): ImageDataset {
   let nextEpoch = 0;
   const get = async (index: number, epoch = 0): Promise<ImagePairSample> => {
-    if (!Number.isInteger(index) || index < 0 || index >= length) {
-      throw new Error(`${fn}: index must be an integer in [0, ${length - 1}], got ${String(index)}.`);
-    }
-    if (!Number.isInteger(epoch) || epoch < 0) {
-      throw new Error(`${fn}: epoch must be a non-negative integer, got ${String(epoch)}.`);
-    }
+    checkInteger(owner, 'index', index, { min: 0, max: length - 1 });
+    checkNonNegativeInteger(owner, 'epoch', epoch);
     return { ...(await load(index, epoch)), index };
   };
   async function* iterate(epoch: number): AsyncIterableIterator<ImagePairSample> {

@@ -21,9 +21,9 @@ export interface WeightFilesHeader {
 }
 
 /** Checks that `name` is a plain file stem (no folders), so files stay inside `dir`. @internal */
-export function checkFileStem(fn: string, name: string): void {
+export function checkFileStem(owner: string, name: string): void {
   if (typeof name !== 'string' || name.length === 0 || /[\\/]/.test(name) || name === '.' || name === '..') {
-    throw new Error(`${fn}: name must be a non-empty file name without folders, got ${JSON.stringify(name)}.`);
+    throw new Error(`${owner}: name must be a non-empty file name without folders, got ${JSON.stringify(name)}.`);
   }
 }
 
@@ -31,20 +31,20 @@ export function checkFileStem(fn: string, name: string): void {
  * Resolves a file listed inside a saved folder, refusing paths that leave the folder.
  * @internal
  */
-export function resolveInside(fn: string, dir: string, file: string): string {
+export function resolveInside(owner: string, dir: string, file: string): string {
   const rel = normalize(file);
   if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) {
-    throw new Error(`${fn}: the file ${JSON.stringify(file)} listed in ${JSON.stringify(dir)} points outside the folder.`);
+    throw new Error(`${owner}: the file ${JSON.stringify(file)} listed in ${JSON.stringify(dir)} points outside the folder.`);
   }
   return join(dir, rel);
 }
 
 /** Reads a file, turning ENOENT and friends into an Error that names the function and path. @internal */
-export async function readFileOrThrow(fn: string, path: string): Promise<Buffer> {
+export async function readFileOrThrow(owner: string, path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw new Error(`${fn}: cannot read ${JSON.stringify(path)}: ${(err as Error).message}`);
+    throw new Error(`${owner}: cannot read ${JSON.stringify(path)}: ${(err as Error).message}`);
   }
 }
 
@@ -61,18 +61,18 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
  * @internal
  */
 export async function writeWeightFiles(
-  fn: string,
+  owner: string,
   dir: string,
   name: string,
   tensors: NamedTensor[],
   metadata?: Record<string, unknown>,
 ): Promise<void> {
-  checkFileStem(fn, name);
+  checkFileStem(owner, name);
   const seen = new Set<string>();
   for (const { name: n, tensor } of tensors) {
-    if (!(tensor instanceof tf.Tensor)) throw new Error(`${fn}: ${JSON.stringify(n)} is not a tf.Tensor.`);
-    if (tensor.isDisposed) throw new Error(`${fn}: tensor ${JSON.stringify(n)} is disposed.`);
-    if (seen.has(n)) throw new Error(`${fn}: duplicate tensor name ${JSON.stringify(n)}.`);
+    if (!(tensor instanceof tf.Tensor)) throw new Error(`${owner}: ${JSON.stringify(n)} is not a tf.Tensor.`);
+    if (tensor.isDisposed) throw new Error(`${owner}: tensor ${JSON.stringify(n)} is disposed.`);
+    if (seen.has(n)) throw new Error(`${owner}: duplicate tensor name ${JSON.stringify(n)}.`);
     seen.add(n);
   }
   const { data, specs } = await tf.io.encodeWeights(tensors);
@@ -94,30 +94,30 @@ export async function writeWeightFiles(
  * @internal
  */
 export async function readWeightFiles(
-  fn: string,
+  owner: string,
   dir: string,
   name: string,
 ): Promise<{ tensors: NamedTensor[]; metadata: Record<string, unknown> | undefined }> {
-  checkFileStem(fn, name);
+  checkFileStem(owner, name);
   const jsonPath = join(dir, `${name}.json`);
   let header: WeightFilesHeader;
   try {
-    header = JSON.parse((await readFileOrThrow(fn, jsonPath)).toString('utf8')) as WeightFilesHeader;
+    header = JSON.parse((await readFileOrThrow(owner, jsonPath)).toString('utf8')) as WeightFilesHeader;
   } catch (err) {
     const msg = (err as Error).message;
-    throw new Error(msg.startsWith(fn) ? msg : `${fn}: ${JSON.stringify(jsonPath)} is not valid JSON: ${msg}`);
+    throw new Error(msg.startsWith(owner) ? msg : `${owner}: ${JSON.stringify(jsonPath)} is not valid JSON: ${msg}`);
   }
   if (header?.format !== 'tfjs-synth-weights' || !Array.isArray(header.weights)) {
-    throw new Error(`${fn}: ${JSON.stringify(jsonPath)} is not a tfjs-synth weights file.`);
+    throw new Error(`${owner}: ${JSON.stringify(jsonPath)} is not a tfjs-synth weights file.`);
   }
-  const bytes = await readFileOrThrow(fn, resolveInside(fn, dir, header.weightsPath));
+  const bytes = await readFileOrThrow(owner, resolveInside(owner, dir, header.weightsPath));
   const expected = header.weights.reduce(
     (n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'bool' ? 1 : 4),
     0,
   );
   if (bytes.byteLength !== expected) {
     throw new Error(
-      `${fn}: ${JSON.stringify(header.weightsPath)} has ${bytes.byteLength} bytes but its specs need ${expected}.`,
+      `${owner}: ${JSON.stringify(header.weightsPath)} has ${bytes.byteLength} bytes but its specs need ${expected}.`,
     );
   }
   const map = tf.io.decodeWeights(toArrayBuffer(bytes), header.weights);

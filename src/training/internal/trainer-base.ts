@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { checkFunction } from '../../core/checks';
 import type { TrainerCommonArgs, TrainerProgress } from '../trainer-args';
 import type { TrainerNamedTensor, TrainerState } from '../trainer-state';
 import {
@@ -51,16 +52,17 @@ export abstract class TrainerBase<L> {
    * beta1 (0.5) and beta2 (0.999), and `onProgress`.
    */
   protected constructor(
-    private readonly kind: string,
+    /** The trainer's class name: owner of its error messages and the `kind` of its state. */
+    private readonly owner: string,
     args: TrainerCommonArgs<L>,
     defaultLr: number,
   ) {
-    const lr = checkPositive(kind, 'lr', args.lr ?? defaultLr);
-    const beta1 = checkPositive(kind, 'beta1', args.beta1 ?? 0.5, true);
-    const beta2 = checkPositive(kind, 'beta2', args.beta2 ?? 0.999, true);
+    const lr = checkPositive(owner, 'lr', args.lr ?? defaultLr);
+    const beta1 = checkPositive(owner, 'beta1', args.beta1 ?? 0.5, true);
+    const beta2 = checkPositive(owner, 'beta2', args.beta2 ?? 0.999, true);
     this.optG = new TrainerAdam(lr, beta1, beta2);
     this.optD = new TrainerAdam(lr, beta1, beta2);
-    this.onProgress = args.onProgress;
+    this.onProgress = args.onProgress === undefined ? undefined : checkFunction(owner, 'onProgress', args.onProgress);
   }
 
   /** The models whose weights the state holds, by key (the keys name them in the state). */
@@ -94,7 +96,7 @@ export abstract class TrainerBase<L> {
       readFinite: async (losses) => {
         const { values, bad } = await readLosses(losses);
         if (bad !== null) {
-          throw new Error(`${this.kind}.step: ${bad} is ${values[bad]} at step ${step}; the models were left as before the step.`);
+          throw new Error(`${this.owner}.step: ${bad} is ${values[bad]} at step ${step}; the models were left as before the step.`);
         }
         return values;
       },
@@ -125,7 +127,7 @@ export abstract class TrainerBase<L> {
    * `trainer.setLearningRateFactor(schedule(epoch))`.
    */
   setLearningRateFactor(factor: number): void {
-    checkPositive(`${this.kind}.setLearningRateFactor`, 'factor', factor, true);
+    checkPositive(`${this.owner}.setLearningRateFactor`, 'factor', factor, true);
     this.lrFactor = factor;
     this.optG.setFactor(factor);
     this.optD.setFactor(factor);
@@ -138,7 +140,7 @@ export abstract class TrainerBase<L> {
 
   /** Restores a state from {@link getState} (the state's tensors stay owned by the caller). */
   async setState(state: TrainerState): Promise<void> {
-    await applyState(`${this.kind}.setState`, this.kind, state, this.stateModels(), this.optimizers());
+    await applyState(`${this.owner}.setState`, this.owner, state, this.stateModels(), this.optimizers());
     this.stepCount = state.step;
     this.setLearningRateFactor(state.learningRateFactor);
   }
@@ -154,7 +156,7 @@ export abstract class TrainerBase<L> {
     return {
       format: 'tfjs-synth-trainer',
       version: 1,
-      kind: this.kind,
+      kind: this.owner,
       step: this.stepCount,
       learningRateFactor: this.lrFactor,
       tensors: [...(await captureState(this.stateModels(), this.optimizers())), ...tensors],

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { checkError, checkNumber, checkOneOf, describeValue } from '../../core/checks';
 import { setLearningRateFactor } from '../lr-schedules';
 import type { TrainerNamedTensor, TrainerState } from '../trainer-state';
 import { LeanAdamOptimizer } from './lean-adam';
@@ -10,34 +11,28 @@ export const REFERENCE_GAN_MODES = ['vanilla', 'lsgan', 'wgan'] as const;
 export type ReferenceGanMode = (typeof REFERENCE_GAN_MODES)[number];
 
 /** Throws unless `mode` is one of `valid`, listing the valid modes. @internal */
-export function checkGanMode<T extends string>(fn: string, mode: unknown, valid: readonly T[]): T {
-  if (!valid.includes(mode as T)) {
-    throw new Error(`${fn}: ganMode must be one of ${valid.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}.`);
-  }
-  return mode as T;
+export function checkGanMode<T extends string>(owner: string, mode: unknown, valid: readonly T[]): T {
+  return checkOneOf(owner, 'ganMode', mode, valid);
 }
 
 /** Throws unless `value` is a finite number > 0 (or >= 0 with `allowZero`). @internal */
-export function checkPositive(fn: string, name: string, value: unknown, allowZero = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new Error(`${fn}: ${name} must be a finite number ${allowZero ? '>= 0' : '> 0'}, got ${String(value)}.`);
-  }
-  return value;
+export function checkPositive(owner: string, arg: string, value: unknown, allowZero = false): number {
+  return checkNumber(owner, arg, value, { min: 0, minExclusive: !allowZero });
 }
 
 /** Throws unless `x` is a float32 rank-4 tensor. @internal */
-export function checkImages(fn: string, name: string, x: unknown): tf.Tensor4D {
-  if (!(x instanceof tf.Tensor) || x.isDisposed) throw new Error(`${fn}: ${name} must be a live tf.Tensor.`);
-  if (x.rank !== 4) throw new Error(`${fn}: ${name} must be NHWC [batch, height, width, channels], got shape [${x.shape.join(', ')}].`);
-  if (x.dtype !== 'float32') throw new Error(`${fn}: ${name} must be float32, got ${x.dtype}.`);
+export function checkImages(owner: string, name: string, x: unknown): tf.Tensor4D {
+  if (!(x instanceof tf.Tensor) || x.isDisposed) throw checkError(owner, name, 'a live tf.Tensor', x);
+  if (x.rank !== 4) throw new Error(`${owner}: ${name} must be NHWC [batch, height, width, channels], got shape [${x.shape.join(', ')}].`);
+  if (x.dtype !== 'float32') throw new Error(`${owner}: ${name} must be float32, got ${x.dtype}.`);
   return x as tf.Tensor4D;
 }
 
 /** Throws unless `a` and `b` have the same batch size, height and width. @internal */
-export function checkSameBatchAndSize(fn: string, nameA: string, a: tf.Tensor4D, nameB: string, b: tf.Tensor4D): void {
+export function checkSameBatchAndSize(owner: string, nameA: string, a: tf.Tensor4D, nameB: string, b: tf.Tensor4D): void {
   if (a.shape[0] !== b.shape[0] || a.shape[1] !== b.shape[1] || a.shape[2] !== b.shape[2]) {
     throw new Error(
-      `${fn}: ${nameA} [${a.shape.join(', ')}] and ${nameB} [${b.shape.join(', ')}] must have the same batch size, height and width.`,
+      `${owner}: ${nameA} [${a.shape.join(', ')}] and ${nameB} [${b.shape.join(', ')}] must have the same batch size, height and width.`,
     );
   }
 }
@@ -184,27 +179,31 @@ export async function captureState(
  * first (so a mismatching state changes nothing). @internal
  */
 export async function applyState(
-  fn: string,
+  owner: string,
   kind: string,
   state: TrainerState,
   models: Record<string, tfl.LayersModel>,
   optimizers: Record<string, TrainerAdam>,
 ): Promise<void> {
   if (state == null || state.format !== 'tfjs-synth-trainer' || !Array.isArray(state.tensors)) {
-    throw new Error(`${fn}: state must be a TrainerState (from getState() or loadTrainer).`);
+    throw new Error(`${owner}: state must be a TrainerState (from getState() or loadTrainer).`);
   }
-  if (state.kind !== kind) throw new Error(`${fn}: state was written by a ${state.kind}, not a ${kind}.`);
+  if (state.kind !== kind) {
+    // A trainer's class name reads bare; anything else (a file's contents) is described, bounded.
+    const by = typeof state.kind === 'string' && /^\w{1,40}$/.test(state.kind) ? state.kind : describeValue(state.kind);
+    throw new Error(`${owner}: state was written by a ${by}, not a ${kind}.`);
+  }
   const byName = new Map(state.tensors.map((t) => [t.name, t.tensor]));
   for (const [key, model] of Object.entries(models)) {
     const n = state.tensors.filter((t) => t.name.startsWith(`model/${key}/`)).length;
     if (n !== model.weights.length) {
-      throw new Error(`${fn}: model '${key}' has ${model.weights.length} weights but the state holds ${n}.`);
+      throw new Error(`${owner}: model '${key}' has ${model.weights.length} weights but the state holds ${n}.`);
     }
     model.weights.forEach((w, i) => {
       const t = byName.get(`model/${key}/${i}`);
-      if (t == null || t.isDisposed) throw new Error(`${fn}: the state lacks weight ${i} of model '${key}' (or it is disposed).`);
+      if (t == null || t.isDisposed) throw new Error(`${owner}: the state lacks weight ${i} of model '${key}' (or it is disposed).`);
       if (!tf.util.arraysEqual(t.shape, w.shape as number[])) {
-        throw new Error(`${fn}: weight ${i} (${w.originalName}) of model '${key}' has shape [${w.shape.join(', ')}] but the state holds [${t.shape.join(', ')}].`);
+        throw new Error(`${owner}: weight ${i} (${w.originalName}) of model '${key}' has shape [${w.shape.join(', ')}] but the state holds [${t.shape.join(', ')}].`);
       }
     });
   }
@@ -213,7 +212,7 @@ export async function applyState(
     const prefix = `optimizer/${key}/`;
     const ws = state.tensors.filter((t) => t.name.startsWith(prefix));
     ws.sort((a, b) => Number(a.name.slice(prefix.length)) - Number(b.name.slice(prefix.length)));
-    if (ws.length === 0) throw new Error(`${fn}: the state lacks optimizer '${key}'.`);
+    if (ws.length === 0) throw new Error(`${owner}: the state lacks optimizer '${key}'.`);
     // Adam names its slots by position, so the names inside tfjs only need to be unique.
     optWeights[key] = ws.map((w, i) => ({ name: i === 0 ? 'iter' : `${key}/${i}`, tensor: w.tensor }));
   }
