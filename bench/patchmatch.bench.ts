@@ -312,6 +312,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version },
     cases,
   };
-  writeFileSync(join(resultsDir, `${bench.name}.json`), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(resultsDir, `${bench.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n  -> bench/results/${bench.name}.json`);
 }

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       cases,
     };
     const file = join(resultsDir, `${bench.name}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\n  -> bench/results/${bench.name}.json`);
   }
 }

@@ -159,15 +159,15 @@ export interface DemoOptions {
  * @throws Error listing the valid parts for an unknown part or option.
  */
 export function parseDemoArgs(args: readonly string[]): DemoOptions {
-  const valueOf = (option: string): string | undefined => {
+  const optionValue = (option: string): string | undefined => {
     const i = args.indexOf(option);
     if (i < 0) return undefined;
     const v = args[i + 1];
     if (v == null || v.startsWith('--')) throw new Error(`demo: ${option} needs a value.`);
     return v;
   };
-  const out = resolve(valueOf('--out') ?? 'demo-output');
-  const backend = (valueOf('--backend') ?? 'wasm') as BackendName;
+  const out = resolve(optionValue('--out') ?? 'demo-output');
+  const backend = (optionValue('--backend') ?? 'wasm') as BackendName;
   if (!BACKEND_NAMES.includes(backend)) throw new Error(`demo: unknown backend ${backend}; valid backends are ${BACKEND_NAMES.join(', ')}.`);
   const options = args.filter((a) => a.startsWith('--'));
   const badOption = options.find((o) => !['--out', '--backend', '--quick'].includes(o));

@@ -75,7 +75,7 @@ describe('layer registration', () => {
     const { classNameMap } = tf.serialization.SerializationMap.getMap();
     const missing: string[] = [];
     for (const [cls, where] of found) {
-      if (!Object.prototype.hasOwnProperty.call(cls, 'className')) {
+      if (!Object.hasOwn(cls, 'className')) {
         if (!BASES.includes(cls.name)) missing.push(`${where} (${cls.name}) has no static className`);
         continue;
       }

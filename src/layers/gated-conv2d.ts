@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkError, describeValue } from '../core/checks';
 import { GATED_ACTIVATIONS, type GatedActivationName } from '../ops/gated-activation';
 import { gatedConvolution } from '../ops/gated-convolution';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { gatedConvolution } from '../ops/gated-convolution';
 import { upsampleNearest2x } from '../ops/upsample-nearest2x';
 import { GatedConv2D, type GatedConv2DArgs } from './gated-conv2d';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkPair } from '../core/checks';
 import { partialConvolution } from '../ops/partial-convolution';
 import { ConvLayer } from './internal/conv-layer';

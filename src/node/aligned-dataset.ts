@@ -50,7 +50,7 @@ export async function alignedDataset(dir: string, options: AlignedDatasetOptions
     const half = image.width / 2;
     const params = drawParams(sampleRng(o, epoch, index), o);
     const left = transformImage(image, o, params, { x0: 0, width: half });
-    let right;
+    let right: ReturnType<typeof transformImage>;
     try {
       right = transformImage(image, o, params, { x0: half, width: half });
     } catch (err) {

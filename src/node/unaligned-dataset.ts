@@ -45,7 +45,7 @@ export async function unalignedDataset(dir: string, options: UnalignedDatasetOpt
     const bPath = filesB[bIndex]!;
     const [imageA, imageB] = await Promise.all([readImage(aPath), readImage(bPath)]);
     const a = transformImage(imageA, o, drawParams(rng, o));
-    let b;
+    let b: ReturnType<typeof transformImage>;
     try {
       b = transformImage(imageB, o, drawParams(rng, o));
     } catch (err) {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /** A tensor with a name (tfjs-core's `NamedTensor`, which its index does not export). */
 export interface TrainerNamedTensor {

@@ -174,7 +174,7 @@ describe('defect 4: every zip offset is checked against the file', () => {
     for (let i = 0; i < good.length; i += 7) {
       const bad = good.slice();
       bad[i] = 0xff;
-      let result;
+      let result: ReturnType<typeof readTorchCheckpoint> | undefined;
       try {
         result = readTorchCheckpoint(bad);
       } catch (e) {

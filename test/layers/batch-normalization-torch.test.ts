@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { BatchNormalizationTorch, batchNormalizationTorch } from '../../src/layers/batch-normalization-torch';
+import { type BatchNormalizationTorch, batchNormalizationTorch } from '../../src/layers/batch-normalization-torch';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
 import { expectFiniteDifferences, trainableVariables } from '../harness/finite-differences';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { InstanceNormalization, instanceNormalization } from '../../src/layers/instance-normalization';
+import { type InstanceNormalization, instanceNormalization } from '../../src/layers/instance-normalization';
 import { instanceNorm } from '../../src/ops';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';

@@ -8,7 +8,7 @@ export interface FixtureTensor {
   data: number[];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: fixture cases are read by shape in each test, as the JSON has them
 export const cases: any = JSON.parse(
   readFileSync(fileURLToPath(new URL('../fixtures/losses/losses.json', import.meta.url)), 'utf8'),
 ).cases;

@@ -26,7 +26,7 @@ describe('createProgressBar', () => {
   it('prints a plain line every logEvery steps when not a TTY', () => {
     const out = capture(false);
     const bar = createProgressBar({ total: 10, label: 'pix2pix', stream: out.stream, logEvery: 4 });
-    for (let i = 0; i < 10; i++) bar.tick({ G: 0.693147, D: 1.2 });
+    for (let i = 0; i < 10; i++) bar.tick({ G: Math.LN2, D: 1.2 });
     bar.stop();
     bar.stop(); // idempotent
     const lines = out.text().trim().split('\n');

@@ -1,5 +1,5 @@
 import {
-  backend_util,
+  type backend_util,
   getKernel,
   util,
   type DataType,

@@ -4,7 +4,7 @@
  * validation, build, output shape and config. Each subclass adds its statistics and its call.
  * @internal
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkBoolean, checkNumber } from '../../core/checks';
 import { serializeInitializer, toInitializer, type Initializer, type InitializerArg } from './initializers';

@@ -5,7 +5,7 @@
  * PyTorch's explicit numbers), so each subclass parses its own.
  * @internal
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkBoolean, checkPair, checkPositiveInteger } from '../../core/checks';
 import { serializeInitializer, toInitializer, type Initializer, type InitializerArg } from './initializers';

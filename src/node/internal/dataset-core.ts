@@ -67,7 +67,7 @@ export function resolveOptions(owner: string, options: ImageDatasetOptions): Res
  * @internal
  */
 export async function listImageFiles(owner: string, dir: string): Promise<string[]> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(dir);
   } catch {

@@ -38,8 +38,8 @@ export class LeanAdamOptimizer extends tf.AdamOptimizer {
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     // Step t counts from 1; `iterations` is restored by setWeights, so a resumed run continues.
     const t = this.iterations + 1;
-    const stepSize = this.learningRate / (1 - Math.pow(this.beta1, t));
-    const correction2Sqrt = Math.sqrt(1 - Math.pow(this.beta2, t));
+    const stepSize = this.learningRate / (1 - this.beta1 ** t);
+    const correction2Sqrt = Math.sqrt(1 - this.beta2 ** t);
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
       if (value == null) throw new Error(`Adam.applyGradients: no variable named ${JSON.stringify(name)}.`);
