@@ -181,7 +181,7 @@ export function loadTorchStateDict(
     if (strict && missing.length > 0) parts.push(`missing keys:\n  ${problemLines(missing)}`);
     if (strict && unexpected.length > 0) parts.push(`unexpected keys:\n  ${problemLines(unexpected.map(keyText))}`);
     if (strict && modelProblems.length > 0) parts.push(`unconvertible model weights:\n  ${problemLines(plan.problems)}`);
-    throw new Error(`${fn}: the state dict does not fit model '${model.name}'; nothing was loaded.\n${parts.join('\n')}`);
+    throw new Error(`${fn}: the state dict does not fit model ${quote(model.name)}; nothing was loaded.\n${parts.join('\n')}`);
   }
 
   for (const { variable, data } of writes) {
