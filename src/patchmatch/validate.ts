@@ -1,5 +1,5 @@
 import {
-  checkAbortSignal, checkError, checkFunction, checkInteger as checkIntegerIn, describeValue, MAX_SEED,
+  checkAbortSignal, checkError, checkInteger as checkIntegerIn, describeValue, MAX_SEED,
 } from '../core/checks.js';
 import type { Mask, RgbaImage } from './types.js';
 
@@ -86,9 +86,8 @@ export function checkSeed(owner: string, value: unknown, arg = 'seed'): number {
 
 /** An optional callback: undefined or a function. */
 export function checkCallback<F>(owner: string, arg: string, value: F | undefined): F | undefined {
-  if (value === undefined) return undefined;
-  // The requirement reads "a function or undefined".
-  return checkFunction<(...args: never[]) => unknown>(owner, arg, value, 'or undefined') as F;
+  if (value !== undefined && typeof value !== 'function') throw checkError(owner, arg, 'a function or undefined', value);
+  return value;
 }
 
 /** An optional AbortSignal (structural, so signals from other realms work). */
