@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { quote } from './internal/describe';
 import { planModelWeights } from './internal/model-weights';
 import type { StateDict } from './state-dict';
 import { writeSafetensors } from './write-safetensors';
@@ -28,7 +29,7 @@ import { writeSafetensors } from './write-safetensors';
 export function exportTorchStateDict(model: tfl.LayersModel): Uint8Array {
   const plan = planModelWeights(model);
   if (plan.problems.length > 0) {
-    throw new Error(`exportTorchStateDict: model '${model.name}' cannot be exported:\n  ${plan.problems.join('\n  ')}`);
+    throw new Error(`exportTorchStateDict: model ${quote(model.name)} cannot be exported:\n  ${plan.problems.join('\n  ')}`);
   }
   const dict: StateDict = new Map();
   for (const [key, { variable, rule }] of plan.expected) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { checkBoolean, checkError, checkOneOf, checkOptions } from '../core/checks';
 import { formatShape, quote } from './internal/describe';
 import { numelOf, toFloat32 } from './internal/dtypes';
 import { planModelWeights } from './internal/model-weights';
@@ -40,6 +41,9 @@ export interface LoadTorchStateDictOptions {
 
 /** Lines of each problem list in the Error of a failed load; the rest are counted, not listed. */
 const MAX_PROBLEM_LINES = 20;
+
+/** The values of {@link LoadTorchStateDictOptions.format}. */
+const FORMATS = ['auto', 'safetensors', 'pth'] as const;
 
 /** A key for a message: as it is when short and printable, else quoted and cut. */
 function keyText(key: string): string {
@@ -106,25 +110,16 @@ export interface LoadTorchStateDictReport {
 export function loadTorchStateDict(
   model: tfl.LayersModel,
   bytes: Uint8Array | StateDict,
-  options: LoadTorchStateDictOptions = {},
+  options?: LoadTorchStateDictOptions,
 ): LoadTorchStateDictReport {
   const fn = 'loadTorchStateDict';
-  if (options === null || typeof options !== 'object') {
-    throw new Error(`${fn}: options must be an object or undefined, got ${options === null ? 'null' : typeof options}.`);
+  const opts = checkOptions<LoadTorchStateDictOptions>(fn, 'options', options);
+  const strict = opts.strict === undefined ? true : checkBoolean(fn, 'strict', opts.strict);
+  if (opts.stateDictKey !== undefined && typeof opts.stateDictKey !== 'string') {
+    throw checkError(fn, 'stateDictKey', 'a string', opts.stateDictKey);
   }
-  if (options.strict !== undefined && typeof options.strict !== 'boolean') {
-    throw new Error(`${fn}: strict must be a boolean, got ${typeof options.strict}.`);
-  }
-  if (options.stateDictKey !== undefined && typeof options.stateDictKey !== 'string') {
-    throw new Error(`${fn}: stateDictKey must be a string, got ${typeof options.stateDictKey}.`);
-  }
-  const strict = options.strict ?? true;
-  const format = options.format ?? 'auto';
-  if (format !== 'auto' && format !== 'safetensors' && format !== 'pth') {
-    const shown = typeof format === 'string' ? quote(format) : typeof format;
-    throw new Error(`${fn}: format must be 'auto', 'safetensors' or 'pth', got ${shown}.`);
-  }
-  const mapKey = resolveTorchKeyMap(fn, options.keyMap);
+  const format = opts.format === undefined ? 'auto' : checkOneOf(fn, 'format', opts.format, FORMATS);
+  const mapKey = resolveTorchKeyMap(fn, opts.keyMap);
   let dict: StateDict;
   if (bytes instanceof Map) {
     dict = bytes;
@@ -132,13 +127,12 @@ export function loadTorchStateDict(
     const isPth = format === 'pth' || (format === 'auto' && (looksLikeZip(bytes) || looksLikeLegacyTorchSave(bytes)));
     dict = isPth
       ? readTorchCheckpoint(bytes, {
-          ...(options.stateDictKey !== undefined ? { stateDictKey: options.stateDictKey } : {}),
-          ...(options.maxExpansion !== undefined ? { maxExpansion: options.maxExpansion } : {}),
+          ...(opts.stateDictKey !== undefined ? { stateDictKey: opts.stateDictKey } : {}),
+          ...(opts.maxExpansion !== undefined ? { maxExpansion: opts.maxExpansion } : {}),
         })
-      : readSafetensors(bytes, options.maxHeaderBytes !== undefined ? { maxHeaderBytes: options.maxHeaderBytes } : {});
+      : readSafetensors(bytes, opts.maxHeaderBytes !== undefined ? { maxHeaderBytes: opts.maxHeaderBytes } : {});
   } else {
-    const got = bytes === null ? 'null' : typeof bytes === 'object' ? 'an object' : typeof bytes;
-    throw new Error(`${fn}: bytes must be a Uint8Array or a StateDict (Map), got ${got}.`);
+    throw checkError(fn, 'bytes', 'a Uint8Array or a StateDict (Map)', bytes);
   }
 
   // DataParallel / DistributedDataParallel prefix every key with 'module.'.
@@ -187,7 +181,7 @@ export function loadTorchStateDict(
     if (strict && missing.length > 0) parts.push(`missing keys:\n  ${problemLines(missing)}`);
     if (strict && unexpected.length > 0) parts.push(`unexpected keys:\n  ${problemLines(unexpected.map(keyText))}`);
     if (strict && modelProblems.length > 0) parts.push(`unconvertible model weights:\n  ${problemLines(plan.problems)}`);
-    throw new Error(`${fn}: the state dict does not fit model '${model.name}'; nothing was loaded.\n${parts.join('\n')}`);
+    throw new Error(`${fn}: the state dict does not fit model ${quote(model.name)}; nothing was loaded.\n${parts.join('\n')}`);
   }
 
   for (const { variable, data } of writes) {

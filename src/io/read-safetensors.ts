@@ -1,7 +1,8 @@
+import { checkError, checkOptions } from '../core/checks';
 import { describeValue, formatShape, quote } from './internal/describe';
 import { decodeElements, DTYPE_BYTES, plainBytes } from './internal/dtypes';
 import { JsonParseError, parseStrictJson, type JsonValue } from './internal/json';
-import { limitOption, optionsObject } from './internal/options';
+import { limitOption } from './internal/options';
 import { looksLikeLegacyTorchSave, MAX_RANK } from './internal/pickle';
 import { looksLikeZip } from './internal/zip';
 import type { StateDict, TorchDType } from './state-dict';
@@ -78,10 +79,10 @@ interface Entry {
 export function readSafetensors(input: Uint8Array, options?: ReadSafetensorsOptions): StateDict {
   const fn = 'readSafetensors';
   if (!(input instanceof Uint8Array)) {
-    throw new Error(`${fn}: expected a Uint8Array (or Buffer), got ${describeValue(input, true)}.`);
+    throw checkError(fn, 'input', 'a Uint8Array (or Buffer)', input);
   }
-  const opts = optionsObject(options, fn);
-  const maxHeaderBytes = limitOption(opts.maxHeaderBytes, 'maxHeaderBytes', fn, DEFAULT_MAX_HEADER_BYTES, {
+  const opts = checkOptions<ReadSafetensorsOptions>(fn, 'options', options);
+  const maxHeaderBytes = limitOption(fn, 'maxHeaderBytes', opts.maxHeaderBytes, DEFAULT_MAX_HEADER_BYTES, {
     min: 2,
     max: FORMAT_MAX_HEADER_BYTES,
     integer: true,

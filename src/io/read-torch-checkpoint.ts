@@ -1,6 +1,7 @@
+import { checkError, checkOptions } from '../core/checks';
 import { describeValue, formatShape, listed, MAX_LISTED, quote } from './internal/describe';
 import { decodeElements, DTYPE_BYTES, gatherStrided, plainBytes } from './internal/dtypes';
-import { limitOption, optionsObject } from './internal/options';
+import { limitOption } from './internal/options';
 import { looksLikeLegacyTorchSave, PickledTensor, unpickle, type PickledStorage } from './internal/pickle';
 import { looksLikeZip, ZipArchive } from './internal/zip';
 import type { StateDict, StateDictData, TorchDType } from './state-dict';
@@ -86,14 +87,14 @@ interface StoragePlan {
 export function readTorchCheckpoint(input: Uint8Array, options?: ReadTorchCheckpointOptions): StateDict {
   const fn = 'readTorchCheckpoint';
   if (!(input instanceof Uint8Array)) {
-    throw new Error(`${fn}: expected a Uint8Array (or Buffer), got ${describeValue(input, true)}.`);
+    throw checkError(fn, 'input', 'a Uint8Array (or Buffer)', input);
   }
-  const opts = optionsObject(options, fn);
+  const opts = checkOptions<ReadTorchCheckpointOptions>(fn, 'options', options);
   const { stateDictKey } = opts;
   if (stateDictKey !== undefined && typeof stateDictKey !== 'string') {
-    throw new Error(`${fn}: stateDictKey must be a string, got ${describeValue(stateDictKey, true)}.`);
+    throw checkError(fn, 'stateDictKey', 'a string', stateDictKey);
   }
-  const maxExpansion = limitOption(opts.maxExpansion, 'maxExpansion', fn, DEFAULT_MAX_EXPANSION, {
+  const maxExpansion = limitOption(fn, 'maxExpansion', opts.maxExpansion, DEFAULT_MAX_EXPANSION, {
     min: 1,
     max: Infinity,
     integer: false,

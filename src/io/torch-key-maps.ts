@@ -2,6 +2,7 @@
  * Key mappings for `loadTorchStateDict`: checkpoints whose module layout differs from a
  * model's layer names only by naming, renamed before they are matched.
  */
+import { checkError, describeValue, listChoices } from '../core/checks';
 
 /**
  * Named key mappings of `loadTorchStateDict`'s `keyMap` option:
@@ -33,11 +34,6 @@ const PRESETS: Record<TorchKeyMapPreset, (key: string) => string> = {
   'deepfillv2-pytorch-tf': (key) => key.replace(DEEPFILLV2_PYTORCH_TF, '$1.$2'),
 };
 
-/** A key for an error message: quoted, at most 80 characters. */
-function quoteKey(key: string): string {
-  return JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}...` : key);
-}
-
 /**
  * Validates a `keyMap` option into a checked function (identity when undefined). The returned
  * function throws, naming `owner` and the key, when a user function returns anything but a
@@ -48,21 +44,17 @@ export function resolveTorchKeyMap(owner: string, keyMap: unknown): (key: string
   if (keyMap === undefined) return (key) => key;
   if (typeof keyMap === 'string') {
     if (!(TORCH_KEY_MAP_PRESETS as readonly string[]).includes(keyMap)) {
-      throw new Error(
-        `${owner}: keyMap must be a function or one of ${TORCH_KEY_MAP_PRESETS.map((p) => `'${p}'`).join(', ')}, got ${quoteKey(keyMap)}.`,
-      );
+      throw checkError(owner, 'keyMap', `a function or one of ${listChoices(TORCH_KEY_MAP_PRESETS)}`, keyMap);
     }
     return PRESETS[keyMap as TorchKeyMapPreset];
   }
-  if (typeof keyMap !== 'function') {
-    throw new Error(
-      `${owner}: keyMap must be a function or a preset name, got ${keyMap === null ? 'null' : typeof keyMap}.`,
-    );
-  }
+  if (typeof keyMap !== 'function') throw checkError(owner, 'keyMap', 'a function or a preset name', keyMap);
   const fn = keyMap as (key: string) => unknown;
   return (key) => {
     const mapped = fn(key);
     if (mapped === null || typeof mapped === 'string') return mapped;
-    throw new Error(`${owner}: keyMap must return a string or null, got ${typeof mapped} for key ${quoteKey(key)}.`);
+    throw new Error(
+      `${owner}: keyMap must return a string or null, got ${describeValue(mapped)} for key ${describeValue(key)}.`,
+    );
   };
 }

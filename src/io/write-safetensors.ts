@@ -1,3 +1,5 @@
+import { checkError } from '../core/checks';
+import { quote } from './internal/describe';
 import { numelOf } from './internal/dtypes';
 import type { StateDict, StateDictData } from './state-dict';
 
@@ -31,10 +33,14 @@ function codeOf(data: StateDictData, dtype: string): { code: string; size: numbe
  */
 export function writeSafetensors(dict: StateDict, metadata?: Record<string, string>): Uint8Array {
   const fn = 'writeSafetensors';
+  if (!(dict instanceof Map)) throw checkError(fn, 'dict', 'a StateDict (Map)', dict);
+  if (metadata !== undefined && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
+    throw checkError(fn, 'metadata', 'an object of strings or undefined', metadata);
+  }
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new Error(`${fn}: metadata '${k}' must be a string, got ${typeof v}.`);
+      if (typeof v !== 'string') throw checkError(fn, `metadata ${quote(k)}`, 'a string', v);
     }
     header['__metadata__'] = metadata;
   }
@@ -43,7 +49,7 @@ export function writeSafetensors(dict: StateDict, metadata?: Record<string, stri
   for (const [name, t] of dict) {
     if (name === '__metadata__') throw new Error(`${fn}: '__metadata__' is reserved and cannot name a tensor.`);
     if (numelOf(t.shape) !== t.data.length) {
-      throw new Error(`${fn}: tensor '${name}' has shape ${JSON.stringify(t.shape)} but ${t.data.length} elements.`);
+      throw new Error(`${fn}: tensor ${quote(name)} has shape ${JSON.stringify(t.shape)} but ${t.data.length} elements.`);
     }
     const { code, size } = codeOf(t.data, t.dtype);
     const bytes = t.data.length * size;

@@ -75,13 +75,13 @@ interface BandWorker {
  * ```
  */
 export async function createParallelPatchMatch(options?: CreateParallelPatchMatchOptions): Promise<ParallelPatchMatch> {
-  const where = 'createParallelPatchMatch';
-  const o = checkOptions(where, options);
-  const workers = optionalInteger(where, 'workers', o.workers, 2, 1, MAX_WORKERS);
-  const maxMemoryBytes = checkMaxMemory(where, o.maxMemoryBytes);
-  if (!hasWasmSimd()) throw new Error(`${where}: needs WebAssembly SIMD, which this engine lacks (use createPatchMatch({ backend: 'js' })).`);
+  const owner = 'createParallelPatchMatch';
+  const o = checkOptions(owner, options);
+  const workers = optionalInteger(owner, 'workers', o.workers, 2, 1, MAX_WORKERS);
+  const maxMemoryBytes = checkMaxMemory(owner, o.maxMemoryBytes);
+  if (!hasWasmSimd()) throw new Error(`${owner}: needs WebAssembly SIMD, which this engine lacks (use createPatchMatch({ backend: 'js' })).`);
   if (typeof SharedArrayBuffer !== 'function') {
-    throw new Error(`${where}: needs SharedArrayBuffer (in browsers, a cross-origin-isolated page).`);
+    throw new Error(`${owner}: needs SharedArrayBuffer (in browsers, a cross-origin-isolated page).`);
   }
   const module = await compilePatchMatchModule();
   const pool: BandWorker[] = [];
@@ -109,12 +109,12 @@ class ParallelEngine implements ParallelPatchMatch {
   }
 
   nnf(target: RgbaImage, source: RgbaImage, options?: NnfOptions): Promise<Nnf> {
-    const where = 'ParallelPatchMatch.nnf';
-    if (this.closed) return Promise.reject(new Error(`${where}: the engine was terminated.`));
+    const owner = 'ParallelPatchMatch.nnf';
+    if (this.closed) return Promise.reject(new Error(`${owner}: the engine was terminated.`));
     let run: Promise<Nnf>;
     try {
       // Synchronous: everything is validated and the inputs copied before this returns.
-      const call = snapshotFieldCall(where, target, source, checkOptions(where, options), this.maxMemoryBytes);
+      const call = snapshotFieldCall(owner, target, source, checkOptions(owner, options), this.maxMemoryBytes);
       run = this.queue.then(() => this.run(call));
     } catch (err) {
       return Promise.reject(err);
@@ -124,8 +124,8 @@ class ParallelEngine implements ParallelPatchMatch {
   }
 
   private async run(call: FieldCall): Promise<Nnf> {
-    const { where, signal } = call;
-    throwIfAborted(where, signal);
+    const { owner, signal } = call;
+    throwIfAborted(owner, signal);
     const job = buildFieldJob(call);
     const hook = progressHook(job, call.onProgress);
     const p = job.patchSize;
@@ -150,7 +150,7 @@ class ParallelEngine implements ParallelPatchMatch {
       active.forEach((w, b) => w.post(messages[b]!));
       const replies = await Promise.all(active.map((w) => w.next()));
       const failed = replies.find((r) => r.type === 'error');
-      if (failed !== undefined && failed.type === 'error') throw new Error(`${where}: a worker failed: ${failed.message.slice(0, 200).replace(/\.?$/, '.')}`);
+      if (failed !== undefined && failed.type === 'error') throw new Error(`${owner}: a worker failed: ${failed.message.slice(0, 200).replace(/\.?$/, '.')}`);
     };
     active.forEach((w) => w.hold(true));
     try {
@@ -171,7 +171,7 @@ class ParallelEngine implements ParallelPatchMatch {
       );
       hook?.(0, distances[0]!);
       for (let it = 0; it < job.iterations; it++) {
-        throwIfAborted(where, signal);
+        throwIfAborted(owner, signal);
         const message: BandRequest = { type: 'iterate', reverse: (it & 1) === 1 };
         await step(active.map(() => message));
         hook?.(it + 1, distances[(it + 1) & 1]!);

@@ -1,3 +1,4 @@
+import { checkError, describeValue } from '../core/checks.js';
 import { jsKernel } from './js-kernel.js';
 import { type FieldCall, snapshotFieldCall } from './field-call.js';
 import type { Kernel } from './kernel.js';
@@ -9,7 +10,7 @@ import type {
   VoteOptions,
 } from './types.js';
 import {
-  checkImage, checkInteger, checkMaxMemory, checkMemory, checkOptions, checkPatchSize, describe, optionalInteger,
+  checkImage, checkInteger, checkMaxMemory, checkMemory, checkOptions, checkPatchSize, optionalInteger,
 } from './validate.js';
 import { createWasmKernel, hasWasmSimd } from './wasm-kernel.js';
 
@@ -47,13 +48,13 @@ import { createWasmKernel, hasWasmSimd } from './wasm-kernel.js';
  * ```
  */
 export async function createPatchMatch(options?: CreatePatchMatchOptions): Promise<PatchMatch> {
-  const where = 'createPatchMatch';
-  const o = checkOptions(where, options);
+  const owner = 'createPatchMatch';
+  const o = checkOptions(owner, options);
   const requested: unknown = o.backend === undefined ? 'wasm' : o.backend;
   if (requested !== 'wasm' && requested !== 'js') {
-    throw new Error(`${where}: backend must be 'wasm' or 'js', got ${describe(requested)}.`);
+    throw checkError(owner, 'backend', "'wasm' or 'js'", requested);
   }
-  const maxMemoryBytes = checkMaxMemory(where, o.maxMemoryBytes);
+  const maxMemoryBytes = checkMaxMemory(owner, o.maxMemoryBytes);
   const kernel: Kernel = requested === 'wasm' && hasWasmSimd() ? await createWasmKernel() : jsKernel;
   return new PatchMatchEngine(kernel, maxMemoryBytes);
 }
@@ -61,10 +62,10 @@ export async function createPatchMatch(options?: CreatePatchMatchOptions): Promi
 /** What inpainting and texture synthesis need from an engine: field and vote under their own name. */
 export interface SynthesisEngine {
   readonly maxMemoryBytes: number;
-  /** As nnf on images the caller owns and no longer changes (no snapshot), with errors naming `where`. */
-  fieldOwned(where: string, target: RgbaImage, source: RgbaImage, options: NnfOptions): Promise<Nnf>;
-  /** As vote, with errors naming `where`. */
-  voteAs(where: string, nnf: Nnf, source: RgbaImage, options: VoteOptions | undefined): RgbaImage;
+  /** As nnf on images the caller owns and no longer changes (no snapshot), with errors naming `owner`. */
+  fieldOwned(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions): Promise<Nnf>;
+  /** As vote, with errors naming `owner`. */
+  voteAs(owner: string, nnf: Nnf, source: RgbaImage, options: VoteOptions | undefined): RgbaImage;
 }
 
 class PatchMatchEngine implements PatchMatch, SynthesisEngine {
@@ -87,15 +88,15 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     return this.field('PatchMatch.nnf', target, source, options, true);
   }
 
-  fieldOwned(where: string, target: RgbaImage, source: RgbaImage, options: NnfOptions): Promise<Nnf> {
-    return this.field(where, target, source, options, false);
+  fieldOwned(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions): Promise<Nnf> {
+    return this.field(owner, target, source, options, false);
   }
 
-  private field(where: string, target: RgbaImage, source: RgbaImage, options: NnfOptions | undefined, snapshot: boolean): Promise<Nnf> {
+  private field(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions | undefined, snapshot: boolean): Promise<Nnf> {
     let call: FieldCall;
     try {
       // Synchronous: everything is validated and the inputs copied before this returns.
-      call = snapshotFieldCall(where, target, source, checkOptions(where, options), this.maxMemoryBytes, snapshot);
+      call = snapshotFieldCall(owner, target, source, checkOptions(owner, options), this.maxMemoryBytes, snapshot);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -109,28 +110,28 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     return this.voteAs('PatchMatch.vote', nnf, source, options);
   }
 
-  voteAs(where: string, nnf: Nnf, source: RgbaImage, options: VoteOptions | undefined): RgbaImage {
-    const o = checkOptions(where, options);
-    checkImage(where, 'source', source);
-    if (nnf === null || typeof nnf !== 'object') throw new Error(`${where}: nnf must be a field from PatchMatch.nnf, got ${describe(nnf)}.`);
-    const fw = checkInteger(where, 'nnf.width', nnf.width, 1);
-    const fh = checkInteger(where, 'nnf.height', nnf.height, 1);
-    const p = checkPatchSize(where, nnf.patchSize, { width: source.width, height: source.height, name: 'source' });
+  voteAs(owner: string, nnf: Nnf, source: RgbaImage, options: VoteOptions | undefined): RgbaImage {
+    const o = checkOptions(owner, options);
+    checkImage(owner, 'source', source);
+    if (nnf === null || typeof nnf !== 'object') throw checkError(owner, 'nnf', 'a field from PatchMatch.nnf', nnf);
+    const fw = checkInteger(owner, 'nnf.width', nnf.width, 1);
+    const fh = checkInteger(owner, 'nnf.height', nnf.height, 1);
+    const p = checkPatchSize(owner, nnf.patchSize, { width: source.width, height: source.height, name: 'source' });
     const n = fw * fh;
     if (!(nnf.x instanceof Int32Array) || !(nnf.y instanceof Int32Array) || nnf.x.length !== n || nnf.y.length !== n) {
-      throw new Error(`${where}: nnf.x and nnf.y must be Int32Arrays of nnf.width * nnf.height = ${n} entries.`);
+      throw new Error(`${owner}: nnf.x and nnf.y must be Int32Arrays of nnf.width * nnf.height = ${n} entries.`);
     }
-    const width = optionalInteger(where, 'width', o.width, fw + p - 1, 1);
-    const height = optionalInteger(where, 'height', o.height, fh + p - 1, 1);
+    const width = optionalInteger(owner, 'width', o.width, fw + p - 1, 1);
+    const height = optionalInteger(owner, 'height', o.height, fh + p - 1, 1);
     if (width !== fw + p - 1 || height !== fh + p - 1) {
-      throw new Error(`${where}: width x height must be ${fw + p - 1}x${fh + p - 1} for this field, got ${width}x${height}.`);
+      throw new Error(`${owner}: width x height must be ${fw + p - 1}x${fh + p - 1} for this field, got ${width}x${height}.`);
     }
     const w = o.weights;
     if (w !== undefined && (w === null || typeof w !== 'object' || w.length !== n)) {
-      const got = w !== null && typeof w === 'object' ? `${describe(w.length)} entries` : describe(w);
-      throw new Error(`${where}: weights must be an array of nnf.width * nnf.height = ${n} numbers, got ${got}.`);
+      const got = w !== null && typeof w === 'object' ? `${describeValue(w.length)} entries` : describeValue(w);
+      throw new Error(`${owner}: weights must be an array of nnf.width * nnf.height = ${n} numbers, got ${got}.`);
     }
-    checkMemory(where, this.maxMemoryBytes, voteWorkingBytes(n, source.width * source.height, width * height, w !== undefined), 'the field and source');
+    checkMemory(owner, this.maxMemoryBytes, voteWorkingBytes(n, source.width * source.height, width * height, w !== undefined), 'the field and source');
     const sfw = source.width - p + 1;
     const sfh = source.height - p + 1;
     for (let i = 0; i < n; i++) {
@@ -138,7 +139,7 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       const y = nnf.y[i]!;
       // x = -1 marks an entry that was not searched; anything else must be a source patch.
       if (x < 0 ? x !== -1 : x >= sfw || y < 0 || y >= sfh) {
-        throw new Error(`${where}: nnf entry ${i} points at (${x}, ${y}), outside the ${sfw}x${sfh} source patch positions.`);
+        throw new Error(`${owner}: nnf entry ${i} points at (${x}, ${y}), outside the ${sfw}x${sfh} source patch positions.`);
       }
     }
     let weights: Float64Array | null = null;
@@ -147,13 +148,13 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       for (let i = 0; i < n; i++) {
         const v = w[i];
         if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
-          throw new Error(`${where}: weights[${i}] must be a finite number >= 0, got ${describe(v)}.`);
+          throw checkError(owner, `weights[${i}]`, 'a finite number >= 0', v);
         }
         weights[i] = v;
       }
     }
     const data = this.kernel.vote({
-      where, fieldX: nnf.x, fieldY: nnf.y, fieldWidth: fw, fieldHeight: fh, patchSize: p,
+      owner, fieldX: nnf.x, fieldY: nnf.y, fieldWidth: fw, fieldHeight: fh, patchSize: p,
       source, weights, targetWidth: width, targetHeight: height,
     });
     return { width, height, data };

@@ -22,7 +22,7 @@ function own(image: RgbaImage, snapshot: boolean): OwnedImage {
 /** A validated nnf call holding its own copies of the inputs: all a call reads after it returns. */
 export interface FieldCall {
   /** The function the call's errors name. */
-  readonly where: string;
+  readonly owner: string;
   readonly target: OwnedImage;
   readonly source: OwnedImage;
   readonly patchSize: number;
@@ -41,23 +41,23 @@ export interface FieldCall {
  * every option is checked, then the memory the call needs, and only then is anything allocated.
  * With `snapshot`, the images, masks and initial field are copied, so the call never reads the
  * caller's arrays again. This is the synchronous part of a call; the rest is in buildFieldJob.
- * Throws Errors naming `where`.
+ * Throws Errors naming `owner`.
  */
 export function snapshotFieldCall(
-  where: string, target: RgbaImage, source: RgbaImage, options: Partial<NnfOptions>, maxMemoryBytes: number, snapshot = true,
+  owner: string, target: RgbaImage, source: RgbaImage, options: Partial<NnfOptions>, maxMemoryBytes: number, snapshot = true,
 ): FieldCall {
-  checkImage(where, 'target', target);
-  checkImage(where, 'source', source);
-  const p = checkPatchSize(where, options.patchSize, { ...dims(target), name: 'target' }, { ...dims(source), name: 'source' });
-  const iterations = optionalInteger(where, 'iterations', options.iterations, 5, 0, MAX_ITERATIONS);
-  const seed = checkSeed(where, options.seed);
-  const onProgress = checkCallback(where, 'onProgress', options.onProgress);
-  const signal = checkSignal(where, options.signal);
+  checkImage(owner, 'target', target);
+  checkImage(owner, 'source', source);
+  const p = checkPatchSize(owner, options.patchSize, { ...dims(target), name: 'target' }, { ...dims(source), name: 'source' });
+  const iterations = optionalInteger(owner, 'iterations', options.iterations, 5, 0, MAX_ITERATIONS);
+  const seed = checkSeed(owner, options.seed);
+  const onProgress = checkCallback(owner, 'onProgress', options.onProgress);
+  const signal = checkSignal(owner, options.signal);
   const fw = target.width - p + 1;
   const fh = target.height - p + 1;
   const { sourceMask, targetMask, initial } = options;
-  if (sourceMask !== undefined) checkMask(where, 'sourceMask', sourceMask, source.width, source.height);
-  if (targetMask !== undefined) checkMask(where, 'targetMask', targetMask, target.width, target.height);
+  if (sourceMask !== undefined) checkMask(owner, 'sourceMask', sourceMask, source.width, source.height);
+  if (targetMask !== undefined) checkMask(owner, 'targetMask', targetMask, target.width, target.height);
   if (initial !== undefined) {
     if (
       initial === null || typeof initial !== 'object' || initial.width !== fw || initial.height !== fh ||
@@ -65,7 +65,7 @@ export function snapshotFieldCall(
       initial.x.length !== fw * fh || initial.y.length !== fw * fh
     ) {
       throw new Error(
-        `${where}: initial must be a field of ${fw}x${fh} entries (Int32Array x and y) for these images and patchSize ${p}.`,
+        `${owner}: initial must be a field of ${fw}x${fh} entries (Int32Array x and y) for these images and patchSize ${p}.`,
       );
     }
   }
@@ -73,11 +73,11 @@ export function snapshotFieldCall(
     targetWidth: target.width, targetHeight: target.height, sourceWidth: source.width, sourceHeight: source.height,
     patchSize: p, validCount: (source.width - p + 1) * (source.height - p + 1), withInitial: initial !== undefined,
   };
-  checkMemory(where, maxMemoryBytes, fieldWorkingBytes(shape, sourceMask !== undefined || targetMask !== undefined));
+  checkMemory(owner, maxMemoryBytes, fieldWorkingBytes(shape, sourceMask !== undefined || targetMask !== undefined));
   const ownMask = (m: Mask | undefined): Mask | undefined =>
     m === undefined || !snapshot ? m : { width: m.width, height: m.height, data: new Uint8Array(m.data) };
   return {
-    where, target: own(target, snapshot), source: own(source, snapshot), patchSize: p, iterations, seed,
+    owner, target: own(target, snapshot), source: own(source, snapshot), patchSize: p, iterations, seed,
     sourceMask: ownMask(sourceMask), targetMask: ownMask(targetMask),
     initialX: initial === undefined ? null : snapshot ? initial.x.slice() : initial.x,
     initialY: initial === undefined ? null : snapshot ? initial.y.slice() : initial.y,
@@ -87,7 +87,7 @@ export function snapshotFieldCall(
 
 /** The kernel job of a call: the maps of usable source patches and of searched target patches. */
 export function buildFieldJob(call: FieldCall): FieldJob {
-  const { where, target, source, patchSize: p, sourceMask, targetMask } = call;
+  const { owner, target, source, patchSize: p, sourceMask, targetMask } = call;
   const fw = target.width - p + 1;
   const fh = target.height - p + 1;
   const sfw = source.width - p + 1;
@@ -102,22 +102,22 @@ export function buildFieldJob(call: FieldCall): FieldJob {
   let nValid = 0;
   for (let i = 0; i < valid.length; i++) nValid += valid[i]!;
   if (nValid === 0) {
-    throw new Error(`${where}: every ${p}x${p} source patch touches a masked pixel of sourceMask; nothing can be matched.`);
+    throw new Error(`${owner}: every ${p}x${p} source patch touches a masked pixel of sourceMask; nothing can be matched.`);
   }
   const validList = new Int32Array(nValid);
   for (let i = 0, k = 0; i < valid.length; i++) if (valid[i] !== 0) validList[k++] = i;
   const active = targetMask !== undefined ? patchesTouchingMask(targetMask, p) : new Uint8Array(fw * fh).fill(1);
   return {
-    where, target, source, patchSize: p, seed: call.seed, valid, validList, active, iterations: call.iterations,
+    owner, target, source, patchSize: p, seed: call.seed, valid, validList, active, iterations: call.iterations,
     initialX: call.initialX, initialY: call.initialY,
   };
 }
 
 /** snapshotFieldCall and buildFieldJob in one step (tests, and callers that run the job at once). */
 export function prepareFieldJob(
-  where: string, target: RgbaImage, source: RgbaImage, options: Partial<NnfOptions>, maxMemoryBytes: number, snapshot = true,
+  owner: string, target: RgbaImage, source: RgbaImage, options: Partial<NnfOptions>, maxMemoryBytes: number, snapshot = true,
 ): { job: FieldJob; signal: AbortSignal | undefined } {
-  const call = snapshotFieldCall(where, target, source, options, maxMemoryBytes, snapshot);
+  const call = snapshotFieldCall(owner, target, source, options, maxMemoryBytes, snapshot);
   return { job: buildFieldJob(call), signal: call.signal };
 }
 

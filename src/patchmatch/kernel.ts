@@ -10,7 +10,7 @@ export interface OwnedImage {
 /** Everything one field computation needs, validated, copied and prepared by the host side. */
 export interface FieldJob {
   /** The public function the job serves (kernel errors name it). */
-  readonly where: string;
+  readonly owner: string;
   readonly target: OwnedImage;
   readonly source: OwnedImage;
   readonly patchSize: number;
@@ -60,7 +60,7 @@ export interface FieldRun {
 /** A voting job: field, source and optional per-entry weights. */
 export interface VoteJob {
   /** The public function the job serves (kernel errors name it). */
-  readonly where: string;
+  readonly owner: string;
   readonly fieldX: Int32Array;
   readonly fieldY: Int32Array;
   readonly fieldWidth: number;

@@ -50,7 +50,7 @@ class Slicer {
   private slice = FIRST_SLICE;
   private lastYield = now();
   constructor(
-    private readonly where: string,
+    private readonly owner: string,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
@@ -73,11 +73,11 @@ class Slicer {
 
   /** Checks the signal, yielding first when the last yield is YIELD_MS old. */
   async checkpoint(at = now()): Promise<void> {
-    throwIfAborted(this.where, this.signal);
+    throwIfAborted(this.owner, this.signal);
     if (at - this.lastYield >= YIELD_MS) {
       await yieldToEventLoop();
       this.lastYield = now();
-      throwIfAborted(this.where, this.signal);
+      throwIfAborted(this.owner, this.signal);
     }
   }
 }
@@ -88,13 +88,13 @@ class Slicer {
  * naming the call's function soon after its signal fires; the run is released in every case.
  */
 export async function runField(kernel: Kernel, call: FieldCall): Promise<FieldResult> {
-  const { where, signal } = call;
+  const { owner, signal } = call;
   // The call validated and copied its inputs synchronously (linear in their size): let the event
   // loop run before the maps of usable and searched patches are built and the kernel copies the
   // images in, and between the two.
   await yieldToEventLoop();
-  throwIfAborted(where, signal);
-  const slicer = new Slicer(where, signal);
+  throwIfAborted(owner, signal);
+  const slicer = new Slicer(owner, signal);
   const job = buildFieldJob(call);
   const hook = progressHook(job, call.onProgress);
   await slicer.checkpoint();

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/checks.js';
 import type { SynthesisEngine } from './create-patch-match.js';
 import { inpaintWorkingBytes, textureWorkingBytes } from './layout.js';
 import {
@@ -8,7 +9,7 @@ import { yieldToEventLoop } from './scheduler.js';
 import type { InpaintOptions, Mask, Nnf, RgbaImage, SynthesisOptions, SynthesisProgress, TextureOptions } from './types.js';
 import {
   MAX_EM_ITERATIONS, MAX_ITERATIONS, MAX_LEVELS, checkCallback, checkImage, checkInteger, checkMask, checkMemory, checkOptions,
-  checkPatchSize, checkSeed, checkSignal, describe, optionalInteger, patchesTouchingMask, throwIfAborted,
+  checkPatchSize, checkSeed, checkSignal, optionalInteger, patchesTouchingMask, throwIfAborted,
 } from './validate.js';
 
 // Multi-scale EM completion (Wexler, Shechtman and Irani, "Space-Time Completion of Video",
@@ -30,14 +31,14 @@ interface CheckedSynthesisOptions {
   readonly signal: AbortSignal | undefined;
 }
 
-function checkSynthesisOptions(where: string, o: Partial<SynthesisOptions>): CheckedSynthesisOptions {
+function checkSynthesisOptions(owner: string, o: Partial<SynthesisOptions>): CheckedSynthesisOptions {
   return {
-    emIterations: optionalInteger(where, 'emIterations', o.emIterations, 4, 1, MAX_EM_ITERATIONS),
-    nnfIterations: optionalInteger(where, 'nnfIterations', o.nnfIterations, 2, 1, MAX_ITERATIONS),
-    seed: checkSeed(where, o.seed),
-    levels: o.levels === undefined ? undefined : checkInteger(where, 'levels', o.levels, 1, MAX_LEVELS),
-    onProgress: checkCallback(where, 'onProgress', o.onProgress),
-    signal: checkSignal(where, o.signal),
+    emIterations: optionalInteger(owner, 'emIterations', o.emIterations, 4, 1, MAX_EM_ITERATIONS),
+    nnfIterations: optionalInteger(owner, 'nnfIterations', o.nnfIterations, 2, 1, MAX_ITERATIONS),
+    seed: checkSeed(owner, o.seed),
+    levels: o.levels === undefined ? undefined : checkInteger(owner, 'levels', o.levels, 1, MAX_LEVELS),
+    onProgress: checkCallback(owner, 'onProgress', o.onProgress),
+    signal: checkSignal(owner, o.signal),
   };
 }
 
@@ -94,16 +95,16 @@ function progressFractions(pixelsPerLevel: number[], emIterations: number): (lev
  * synchronously at the call: validation, the memory check, and the copies of image and mask.
  */
 export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, options: InpaintOptions | undefined): Promise<RgbaImage> {
-  const where = 'PatchMatch.inpaint';
-  const o = checkOptions(where, options);
-  checkImage(where, 'image', image);
-  checkMask(where, 'mask', mask, image.width, image.height);
-  const p = checkPatchSize(where, o.patchSize, { width: image.width, height: image.height, name: 'image' });
-  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(where, o);
-  throwIfAborted(where, signal);
+  const owner = 'PatchMatch.inpaint';
+  const o = checkOptions(owner, options);
+  checkImage(owner, 'image', image);
+  checkMask(owner, 'mask', mask, image.width, image.height);
+  const p = checkPatchSize(owner, o.patchSize, { width: image.width, height: image.height, name: 'image' });
+  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(owner, o);
+  throwIfAborted(owner, signal);
   // The hole's box is found by a scan, so the memory check comes before any allocation.
   const fullBox = holeBox(mask, p);
-  checkMemory(where, pm.maxMemoryBytes, inpaintWorkingBytes(image.width, image.height, Math.max(fullBox.width, 0), Math.max(fullBox.height, 0), p), 'the image and hole');
+  checkMemory(owner, pm.maxMemoryBytes, inpaintWorkingBytes(image.width, image.height, Math.max(fullBox.width, 0), Math.max(fullBox.height, 0), p), 'the image and hole');
 
   // Snapshots: nothing below reads the caller's arrays again.
   const input = toRgbaCopy(image);
@@ -111,9 +112,9 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
   let holePixels = 0;
   for (let i = 0; i < inputMask.data.length; i++) if (inputMask.data[i] !== 0) holePixels++;
   if (holePixels === 0) return input;
-  if (holePixels === inputMask.data.length) throw new Error(`${where}: the mask covers the whole image; there is nothing to fill from.`);
+  if (holePixels === inputMask.data.length) throw new Error(`${owner}: the mask covers the whole image; there is nothing to fill from.`);
   if (patchesTouchingMask(inputMask, p).every((v) => v !== 0)) {
-    throw new Error(`${where}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole.`);
+    throw new Error(`${owner}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole.`);
   }
 
   // Pyramid, finest first; stop where the hole would swallow every source patch.
@@ -159,8 +160,8 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
     const depth = distanceToKnown(hole);
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
-      throwIfAborted(where, signal);
-      field = await pm.fieldOwned(where, cropImage(estimate, box), source, {
+      throwIfAborted(owner, signal);
+      field = await pm.fieldOwned(owner, cropImage(estimate, box), source, {
         patchSize: p,
         iterations: nnfIterations,
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
@@ -169,7 +170,7 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
         ...(field !== undefined ? { initial: field } : {}),
         ...(signal !== undefined ? { signal } : {}),
       });
-      const voted = pm.voteAs(where, field, source, { weights: voteWeights(field, depth, width, box) });
+      const voted = pm.voteAs(owner, field, source, { weights: voteWeights(field, depth, width, box) });
       for (let y = 0; y < box.height; y++) {
         for (let x = 0; x < box.width; x++) {
           const i = (box.y0 + y) * width + box.x0 + x;
@@ -188,22 +189,22 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
  * `await` runs synchronously at the call: validation, the memory check and the copy of the sample.
  */
 export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, options: TextureOptions): Promise<RgbaImage> {
-  const where = 'PatchMatch.synthesizeTexture';
+  const owner = 'PatchMatch.synthesizeTexture';
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${where}: options { width, height } are required, got ${describe(options)}.`);
+    throw new Error(`${owner}: options { width, height } are required, got ${describeValue(options)}.`);
   }
-  checkImage(where, 'sample', sample);
-  const width = checkInteger(where, 'width', options.width, 1);
-  const height = checkInteger(where, 'height', options.height, 1);
+  checkImage(owner, 'sample', sample);
+  const width = checkInteger(owner, 'width', options.width, 1);
+  const height = checkInteger(owner, 'height', options.height, 1);
   const p = checkPatchSize(
-    where,
+    owner,
     options.patchSize,
     { width: sample.width, height: sample.height, name: 'sample' },
     { width, height, name: 'output' },
   );
-  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(where, options);
-  throwIfAborted(where, signal);
-  checkMemory(where, pm.maxMemoryBytes, textureWorkingBytes(width, height, sample.width, sample.height, p), `width x height (${width}x${height}) and the sample`);
+  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(owner, options);
+  throwIfAborted(owner, signal);
+  checkMemory(owner, pm.maxMemoryBytes, textureWorkingBytes(width, height, sample.width, sample.height, p), `width x height (${width}x${height}) and the sample`);
 
   const maxLevels = levelsOption ?? defaultLevels(2 * p, sample.width, sample.height, width, height);
   // Snapshot: nothing below reads the caller's array again.
@@ -265,15 +266,15 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
     }
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
-      throwIfAborted(where, signal);
-      field = await pm.fieldOwned(where, estimate, source, {
+      throwIfAborted(owner, signal);
+      field = await pm.fieldOwned(owner, estimate, source, {
         patchSize: p,
         iterations: nnfIterations,
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
         ...(field !== undefined ? { initial: field } : {}),
         ...(signal !== undefined ? { signal } : {}),
       });
-      const voted = pm.voteAs(where, field, source, { weights: voteWeights(field, null, tw, null) });
+      const voted = pm.voteAs(owner, field, source, { weights: voteWeights(field, null, tw, null) });
       estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
       onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
     }

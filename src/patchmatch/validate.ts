@@ -1,8 +1,12 @@
+import {
+  checkAbortSignal, checkError, checkInteger as checkIntegerIn, describeValue, MAX_SEED,
+} from '../core/checks.js';
 import type { Mask, RgbaImage } from './types.js';
 
-// Argument checks shared by every PatchMatch function. Every message names the owner function
-// (`where`) and the argument, and ends with a period. Values are described by type and, for
-// numbers and short strings, by value: a message never grows with its input.
+// Argument checks of the PatchMatch functions, built on the library's checks (src/core/checks.ts):
+// every message reads `${owner}: ${arg} must be <requirement>, got <value>.`, with the owner
+// function, the argument and a bounded description of the value. This file keeps what only
+// PatchMatch needs: its limits, images, masks, patch sizes, the memory check and its seed rule.
 
 // ---- Limits (each with its reason; docs/patchmatch.md lists them) ----------------------------
 
@@ -25,8 +29,6 @@ export const MAX_EM_ITERATIONS = 100;
 export const MAX_LEVELS = 32;
 /** Patch side: keeps every patch distance within 32 bits (127 * 127 * 3 * 255^2 < 2^32). */
 export const MAX_PATCH_SIZE = 127;
-/** The PRNG state is 32 bits: seeds are integers 0..2^32 - 1, never wrapped. */
-export const MAX_SEED = 0xffffffff;
 /** Default working-memory limit of one call. */
 export const DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024;
 /** The smallest memory limit accepted (the module's first page and small buffers). */
@@ -39,139 +41,122 @@ export const WASM_MEMORY_LIMIT = 65535 * 65536;
  */
 export const MAX_WORKERS = 64;
 
-// ---- Helpers ---------------------------------------------------------------------------------
-
-/** A short description of any value for an error message (never longer than about 40 characters). */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'undefined':
-      return 'undefined';
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return String(value);
-    case 'string':
-      return value.length <= 24 ? JSON.stringify(value) : `a string of ${value.length} characters`;
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-    default:
-      return Array.isArray(value) ? `an array of ${value.length} items` : 'an object';
-  }
-}
+// ---- Checks ----------------------------------------------------------------------------------
 
 /** `options` itself: undefined means {}; anything else must be a plain object (not null, not an array). */
-export function checkOptions<T extends object>(where: string, options: T | undefined, name = 'options'): Partial<T> {
+export function checkOptions<T extends object>(owner: string, options: T | undefined, arg = 'options'): Partial<T> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${where}: ${name} must be an object or undefined, got ${describe(options)}.`);
+    throw checkError(owner, arg, 'an object or undefined', options);
   }
   return options;
 }
 
-/** Throws unless `value` is an integer in [min, max]. `where` names the function, `what` the argument. */
-export function checkInteger(where: string, what: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new Error(`${where}: ${what} must be an integer >= ${min}, got ${describe(value)}.`);
-  }
-  if (value > max) throw new Error(`${where}: ${what} must be at most ${max}, got ${value}.`);
-  return value;
+/**
+ * Throws unless `value` is an integer in [min, max]. Below `min` (or not an integer) the message
+ * is core's "an integer >= min"; above `max` it says "at most max", which names the limit that
+ * was hit.
+ */
+export function checkInteger(
+  owner: string, arg: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER,
+): number {
+  const n = checkIntegerIn(owner, arg, value, { min });
+  if (n > max) throw checkError(owner, arg, `at most ${max}`, n);
+  return n;
 }
 
 /** An optional integer option: `undefined` gives the default; null and everything else is checked. */
-export function optionalInteger(where: string, what: string, value: unknown, fallback: number, min: number, max?: number): number {
-  return value === undefined ? fallback : checkInteger(where, what, value, min, max);
+export function optionalInteger(
+  owner: string, arg: string, value: unknown, fallback: number, min: number, max?: number,
+): number {
+  return value === undefined ? fallback : checkInteger(owner, arg, value, min, max);
 }
 
-/** The one seed rule: an integer 0..2^32 - 1 (default 1). */
-export function checkSeed(where: string, value: unknown, what = 'seed'): number {
+/**
+ * PatchMatch's seed: the library's seed rule (an integer 0..2^32 - 1, the 32-bit PRNG state, never
+ * wrapped), default 1. The message spells the range "from 0 to 2^32 - 1", as docs/patchmatch.md does.
+ */
+export function checkSeed(owner: string, value: unknown, arg = 'seed'): number {
   if (value === undefined) return 1;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SEED) {
-    throw new Error(`${where}: ${what} must be an integer from 0 to 2^32 - 1, got ${describe(value)}.`);
+    throw checkError(owner, arg, 'an integer from 0 to 2^32 - 1', value);
   }
   return value;
 }
 
 /** An optional callback: undefined or a function. */
-export function checkCallback<F>(where: string, what: string, value: F | undefined): F | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new Error(`${where}: ${what} must be a function or undefined, got ${describe(value)}.`);
-  }
+export function checkCallback<F>(owner: string, arg: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw checkError(owner, arg, 'a function or undefined', value);
   return value;
 }
 
-/** An optional AbortSignal (anything with a boolean `aborted`, so signals from other realms work). */
-export function checkSignal(where: string, value: unknown): AbortSignal | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object' || typeof (value as { aborted?: unknown }).aborted !== 'boolean') {
-    throw new Error(`${where}: signal must be an AbortSignal or undefined, got ${describe(value)}.`);
-  }
-  return value as AbortSignal;
+/** An optional AbortSignal (structural, so signals from other realms work). */
+export function checkSignal(owner: string, value: unknown): AbortSignal | undefined {
+  return checkAbortSignal(owner, 'signal', value) as AbortSignal | undefined;
 }
 
 /** maxMemoryBytes: an integer from 1 MiB to the WebAssembly 32-bit limit (default 1 GiB). */
-export function checkMaxMemory(where: string, value: unknown): number {
-  const bytes = optionalInteger(where, 'maxMemoryBytes', value, DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY);
+export function checkMaxMemory(owner: string, value: unknown): number {
+  const bytes = optionalInteger(owner, 'maxMemoryBytes', value, DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY);
   if (bytes > WASM_MEMORY_LIMIT) {
-    throw new Error(`${where}: maxMemoryBytes must be at most ${WASM_MEMORY_LIMIT} (4 GiB - 64 KiB, the WebAssembly 32-bit limit), got ${bytes}.`);
+    const limit = `at most ${WASM_MEMORY_LIMIT} (4 GiB - 64 KiB, the WebAssembly 32-bit limit)`;
+    throw checkError(owner, 'maxMemoryBytes', limit, bytes);
   }
   return bytes;
 }
 
 /** Validates an RGBA image: positive integer size and `width * height * 4` bytes. */
-export function checkImage(where: string, what: string, image: RgbaImage): void {
+export function checkImage(owner: string, arg: string, image: RgbaImage): void {
   if (image === null || typeof image !== 'object') {
-    throw new Error(`${where}: ${what} must be an image { width, height, data }, got ${describe(image)}.`);
+    throw checkError(owner, arg, 'an image { width, height, data }', image);
   }
-  checkInteger(where, `${what}.width`, image.width, 1);
-  checkInteger(where, `${what}.height`, image.height, 1);
+  checkInteger(owner, `${arg}.width`, image.width, 1);
+  checkInteger(owner, `${arg}.height`, image.height, 1);
   if (!(image.data instanceof Uint8Array || image.data instanceof Uint8ClampedArray)) {
-    throw new Error(`${where}: ${what}.data must be a Uint8Array or Uint8ClampedArray of RGBA bytes, got ${describe(image.data)}.`);
+    throw checkError(owner, `${arg}.data`, 'a Uint8Array or Uint8ClampedArray of RGBA bytes', image.data);
   }
   const expected = image.width * image.height * 4;
   if (image.data.length !== expected) {
     throw new Error(
-      `${where}: ${what}.data has ${image.data.length} bytes, expected width * height * 4 = ${expected} (${image.width}x${image.height} RGBA).`,
+      `${owner}: ${arg}.data has ${image.data.length} bytes, expected width * height * 4 = ${expected} (${image.width}x${image.height} RGBA).`,
     );
   }
 }
 
 /** Validates a mask (Uint8Array or Uint8ClampedArray data) against the size of the image it belongs to. */
-export function checkMask(where: string, what: string, mask: Mask, width: number, height: number): void {
-  if (mask === null || typeof mask !== 'object') {
-    throw new Error(`${where}: ${what} must be a mask { width, height, data }, got ${describe(mask)}.`);
-  }
+export function checkMask(owner: string, arg: string, mask: Mask, width: number, height: number): void {
+  if (mask === null || typeof mask !== 'object') throw checkError(owner, arg, 'a mask { width, height, data }', mask);
   if (mask.width !== width || mask.height !== height) {
-    throw new Error(`${where}: ${what} is ${describe(mask.width)}x${describe(mask.height)} but the image is ${width}x${height}.`);
+    const size = `${describeValue(mask.width)}x${describeValue(mask.height)}`;
+    throw new Error(`${owner}: ${arg} is ${size} but the image is ${width}x${height}.`);
   }
   if (!(mask.data instanceof Uint8Array || mask.data instanceof Uint8ClampedArray) || mask.data.length !== width * height) {
-    throw new Error(`${where}: ${what}.data must be a Uint8Array or Uint8ClampedArray of width * height = ${width * height} bytes.`);
+    const bytes = `a Uint8Array or Uint8ClampedArray of width * height = ${width * height} bytes`;
+    throw checkError(owner, `${arg}.data`, bytes, mask.data);
   }
 }
 
 /** Validates a patch size (default 7; null is not a default): odd, 3..127, and no larger than any of the images. */
-export function checkPatchSize(where: string, p: unknown, ...images: Array<{ width: number; height: number; name: string }>): number {
+export function checkPatchSize(owner: string, p: unknown, ...images: Array<{ width: number; height: number; name: string }>): number {
   if (p === undefined) p = 7;
   if (typeof p !== 'number' || !Number.isInteger(p) || p < 3 || p % 2 === 0) {
-    throw new Error(`${where}: patchSize must be an odd integer >= 3, got ${describe(p)}.`);
+    throw checkError(owner, 'patchSize', 'an odd integer >= 3', p);
   }
   if (p > MAX_PATCH_SIZE) {
-    throw new Error(`${where}: patchSize must be at most ${MAX_PATCH_SIZE} (patch distances stay within 32 bits), got ${p}.`);
+    throw checkError(owner, 'patchSize', `at most ${MAX_PATCH_SIZE} (patch distances stay within 32 bits)`, p);
   }
   for (const im of images) {
     if (p > im.width || p > im.height) {
-      throw new Error(`${where}: patchSize ${p} is larger than the ${im.name} (${im.width}x${im.height}).`);
+      throw new Error(`${owner}: patchSize ${p} is larger than the ${im.name} (${im.width}x${im.height}).`);
     }
   }
   return p;
 }
 
 /** Throws an Error named 'AbortError' if the signal has fired. */
-export function throwIfAborted(where: string, signal: AbortSignal | undefined): void {
+export function throwIfAborted(owner: string, signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) {
-    const error = new Error(`${where}: aborted.`);
+    const error = new Error(`${owner}: aborted.`);
     error.name = 'AbortError';
     (error as Error & { cause?: unknown }).cause = signal.reason;
     throw error;
@@ -179,11 +164,11 @@ export function throwIfAborted(where: string, signal: AbortSignal | undefined): 
 }
 
 /** Throws when a call needs more working memory than the configured limit; `what` names the arguments that size it. */
-export function checkMemory(where: string, maxMemoryBytes: number, bytes: number, what = 'the images'): void {
+export function checkMemory(owner: string, maxMemoryBytes: number, bytes: number, what = 'the images'): void {
   if (!(bytes <= maxMemoryBytes)) {
     const need = bytes < 2 ** 53 ? `about ${Math.ceil(bytes / 2 ** 20)} MiB` : 'more than 2^53 bytes';
     throw new Error(
-      `${where}: ${what} need ${need} of working memory, more than the configured limit of ${Math.floor(maxMemoryBytes / 2 ** 20)} MiB (createPatchMatch({ maxMemoryBytes })).`,
+      `${owner}: ${what} need ${need} of working memory, more than the configured limit of ${Math.floor(maxMemoryBytes / 2 ** 20)} MiB (createPatchMatch({ maxMemoryBytes })).`,
     );
   }
 }

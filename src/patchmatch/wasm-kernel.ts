@@ -90,21 +90,21 @@ export async function createWasmKernel(): Promise<Kernel> {
   /** End of the region held by the field run in progress (base when none). */
   let fieldTop = base;
 
-  /** Grows memory to cover [0, top); errors name `where`. */
-  const reserve = (where: string, top: number): void => {
+  /** Grows memory to cover [0, top); errors name `owner`. */
+  const reserve = (owner: string, top: number): void => {
     const have = ex.memory.buffer.byteLength;
     if (top <= have) return;
     try {
       ex.memory.grow(Math.ceil((top - have) / PAGE));
     } catch (err) {
       throw new Error(
-        `${where}: could not grow WebAssembly memory from ${Math.round(have / 2 ** 20)} MiB to ${Math.ceil(top / 2 ** 20)} MiB (${err instanceof Error ? err.name : 'error'}); use smaller images or the 'js' backend.`,
+        `${owner}: could not grow WebAssembly memory from ${Math.round(have / 2 ** 20)} MiB to ${Math.ceil(top / 2 ** 20)} MiB (${err instanceof Error ? err.name : 'error'}); use smaller images or the 'js' backend.`,
       );
     }
   };
 
   const startField = (job: FieldJob): FieldRun => {
-    if (fieldTop !== base) throw new Error(`${job.where}: a field computation is already in progress on this engine.`);
+    if (fieldTop !== base) throw new Error(`${job.owner}: a field computation is already in progress on this engine.`);
     const { target, source, patchSize: p } = job;
     const fw = target.width - p + 1;
     const fh = target.height - p + 1;
@@ -114,7 +114,7 @@ export async function createWasmKernel(): Promise<Kernel> {
       targetWidth: target.width, targetHeight: target.height, sourceWidth: source.width, sourceHeight: source.height,
       patchSize: p, validCount: job.validList.length, withInitial: hasInitial,
     });
-    reserve(job.where, base + at.bytes);
+    reserve(job.owner, base + at.bytes);
     fieldTop = base + at.bytes;
     const mem = new Uint8Array(ex.memory.buffer);
     copyRgb(mem, base + at.target, target.data);
@@ -137,7 +137,7 @@ export async function createWasmKernel(): Promise<Kernel> {
     const iyPtr = hasInitial ? base + at.initialY : 0;
     let live = true;
     const alive = () => {
-      if (!live) throw new Error(`${job.where}: the field run was released.`);
+      if (!live) throw new Error(`${job.owner}: the field run was released.`);
     };
     return {
       initialise: (start, end) => {
@@ -167,7 +167,7 @@ export async function createWasmKernel(): Promise<Kernel> {
     const nPix = job.targetWidth * job.targetHeight;
     const at = voteLayout(n, job.source.data.length / 4, nPix, job.weights !== null);
     const start = fieldTop;
-    reserve(job.where, start + at.bytes);
+    reserve(job.owner, start + at.bytes);
     const buf = ex.memory.buffer;
     new Int32Array(buf, start + at.x, n).set(job.fieldX);
     new Int32Array(buf, start + at.y, n).set(job.fieldY);

@@ -82,11 +82,11 @@ describeBackends('loadTorchStateDict keyMap', () => {
     const dict = wrappedDict();
     const load = (keyMap: unknown) => () => loadTorchStateDict(model, dict, { keyMap } as never);
     expect(load('deepfill')).toThrow(/loadTorchStateDict: keyMap must be a function or one of 'deepfillv2-pytorch-tf', got "deepfill"/);
-    expect(load('x'.repeat(10_000))).toThrow(/got "x{80}\.\.\."\.$/);
+    expect(load('x'.repeat(10_000))).toThrow(/got "x{40}"\.\.\. \(10000 chars\)\.$/);
     expect(load(null)).toThrow(/loadTorchStateDict: keyMap must be a function or a preset name, got null/);
-    expect(load(5)).toThrow(/keyMap must be a function or a preset name, got number/);
-    expect(load({})).toThrow(/keyMap must be a function or a preset name, got object/);
-    expect(load(() => 5)).toThrow(/loadTorchStateDict: keyMap must return a string or null, got number for key "net\.enc\.inner\.weight"/);
+    expect(load(5)).toThrow(/keyMap must be a function or a preset name, got 5\./);
+    expect(load({})).toThrow(/keyMap must be a function or a preset name, got an object\./);
+    expect(load(() => 5)).toThrow(/loadTorchStateDict: keyMap must return a string or null, got 5 for key "net\.enc\.inner\.weight"/);
     expect(load(() => undefined)).toThrow(/keyMap must return a string or null, got undefined/);
     expect(
       load(() => {

@@ -3,6 +3,13 @@
  * the size of its strings, lists and integers, so a message never embeds one whole: strings and
  * names are cut to {@link MAX_QUOTED} characters, containers are described by type and length
  * (never walked), and long lists of names are cut to {@link MAX_LISTED} items.
+ *
+ * This is for what a FILE holds. What a caller passes (the input bytes, options, a keyMap) is
+ * checked and described by `core/checks.ts`, in JavaScript terms. The two are kept apart on
+ * purpose: a file value is named in the terms of the format that wrote it (`an int (3)`, `a
+ * list or tuple of 5 items`, `a dict of 2 entries`, a quoted key in Python's single quotes with
+ * control characters escaped, a key cut at 64 characters so checkpoint keys stay recognisable),
+ * which core's JavaScript description (`3`, `an array of length 5`, `"..."` cut at 40) would lose.
  * @internal
  */
 import { JsonFloat } from './json';

@@ -1,27 +1,21 @@
 /**
- * Validation of the options objects of the io readers, before anything is read.
+ * The limit options of the io readers (`maxHeaderBytes`, `maxExpansion`), checked before anything
+ * is read. The options object itself, booleans, strings and choices use `core/checks.ts` directly.
  * @internal
  */
-import { describeValue } from './describe';
-
-/** The options object, or `{}` when omitted; anything but a plain object is an Error. @internal */
-export function optionsObject<T extends object>(options: T | undefined, fn: string): Partial<T> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${fn}: options must be an object, got ${describeValue(options, true)}.`);
-  }
-  return options;
-}
+import { checkError } from '../../core/checks';
 
 /**
  * A numeric limit option: `fallback` when undefined, otherwise a number in `[min, max]` (an
- * integer unless `Infinity` is allowed and given).
+ * integer unless `Infinity` is allowed and given). Throws core's message shape,
+ * "`owner`: `arg` must be an integer (a number) from min to max, got ...". Not core's
+ * checkInteger/checkNumber: `Infinity` is a valid limit here ("no limit").
  * @internal
  */
 export function limitOption(
+  owner: string,
+  arg: string,
   value: unknown,
-  name: string,
-  fn: string,
   fallback: number,
   range: { min: number; max: number; integer: boolean },
 ): number {
@@ -32,10 +26,7 @@ export function limitOption(
     value <= range.max &&
     (!range.integer || Number.isInteger(value) || value === Infinity);
   if (!ok) {
-    throw new Error(
-      `${fn}: ${name} must be ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}, ` +
-        `got ${typeof value === 'number' ? String(value) : describeValue(value, true)}.`,
-    );
+    throw checkError(owner, arg, `${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}`, value);
   }
   return value;
 }
