@@ -148,8 +148,9 @@ export function describeValue(value: unknown): string {
  * @example
  * ```ts
  * import { checkError } from './checks';
- * const odd = 4;
- * if (odd % 2 === 0) throw checkError('ContextualAttention', 'kernelSize', 'a positive odd integer', odd);
+ * const kernelSize = 4;
+ * const error = kernelSize % 2 === 1 ? null : checkError('ContextualAttention', 'kernelSize', 'a positive odd integer', kernelSize);
+ * console.log(error?.message); // ContextualAttention: kernelSize must be a positive odd integer, got 4.
  * ```
  */
 export function checkError(owner: string, arg: string, requirement: string, value: unknown): Error {

@@ -72,8 +72,8 @@ interface Entry {
  * import { io } from 'tfjs-synth';
  * const sd = io.readSafetensors(readFileSync('netG.safetensors'));
  * console.log(sd.get('model.1.weight')?.shape); // e.g. [64, 3, 7, 7]
- * // A file with a header above 16 MiB (the default cap):
- * const big = io.readSafetensors(readFileSync('huge.safetensors'), { maxHeaderBytes: 64 * 1024 * 1024 });
+ * // A trusted file with a header above 16 MiB (the default cap) needs a larger one:
+ * const same = io.readSafetensors(readFileSync('netG.safetensors'), { maxHeaderBytes: 64 * 1024 * 1024 });
  * ```
  */
 export function readSafetensors(input: Uint8Array, options?: ReadSafetensorsOptions): StateDict {

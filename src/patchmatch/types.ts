@@ -3,11 +3,15 @@ import type { RgbaImage } from '../core/rgba-image.js';
 // The RGBA image type is shared with tfjs-synth/node (defined once in core/rgba-image.ts).
 export type { RgbaImage };
 
-/** A mask: one byte per pixel (`width * height`), nonzero = masked. */
-export interface Mask {
+/**
+ * A mask: one byte per pixel (`width * height`), nonzero = masked. `Mask` (the default) accepts
+ * either byte array, as the functions that read a mask do; `Mask<Uint8Array>` is a mask whose
+ * array methods (`reduce`, `forEach`, ...) a caller wants to use with one signature.
+ */
+export interface Mask<D extends Uint8Array | Uint8ClampedArray = Uint8Array | Uint8ClampedArray> {
   readonly width: number;
   readonly height: number;
-  readonly data: Uint8Array | Uint8ClampedArray;
+  readonly data: D;
 }
 
 /**

@@ -6,8 +6,9 @@
  * A fence may carry tags after the language: ```ts browser marks a snippet that needs a browser
  * (it runs in Chromium in `npm run test:browser`, see browser-snippets.ts, and is type-checked
  * here); ```ts packed-app marks a file of a bundled app in docs/browser.md, which
- * test/browser/packed-apps.ts builds from the packed tarball and runs in Chromium. Every other
- * snippet runs in Node (run-snippets.test.ts).
+ * test/browser/packed-apps.ts builds from the packed tarball and runs in Chromium; ```ts own-test
+ * marks a snippet that reads a file users download (published weights), which its own test runs
+ * on a small fixture in its place. Every other snippet runs in Node (run-snippets.test.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -23,11 +24,11 @@ export const ENTRY_POINTS: Record<string, string> = {
 };
 
 /** The fence tags a snippet may carry. */
-export const KNOWN_TAGS = new Set(['browser', 'packed-app']);
+export const KNOWN_TAGS = new Set(['browser', 'packed-app', 'own-test']);
 
 /** Whether a snippet runs in Node (untagged) rather than in Chromium. */
 export function runsInNode(s: Snippet): boolean {
-  return !s.tags.includes('browser') && !s.tags.includes('packed-app');
+  return !s.tags.includes('browser') && !s.tags.includes('packed-app') && !s.tags.includes('own-test');
 }
 
 export interface Snippet {
