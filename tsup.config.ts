@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { peerDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  peerDependencies: Record<string, string>;
+};
 
 /** The optional tfjs peers each entry loads (`tfjs-synth/patchmatch` needs none). */
 const ENTRY_PEERS: Record<string, { name: string; peers: string[] }> = {

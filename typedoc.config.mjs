@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 // The PatchMatch module is generated (and git-ignored); build it on a fresh clone, as the docs
 // type-check the sources that import it.
 if (!existsSync(new URL('src/patchmatch/generated/patchmatch-wasm.ts', import.meta.url))) {
-  execFileSync(process.execPath, [fileURLToPath(new URL('scripts/build-wasm.mjs', import.meta.url))], { stdio: 'inherit' });
+  execFileSync(process.execPath, [fileURLToPath(new URL('scripts/build-wasm.mjs', import.meta.url))], {
+    stdio: 'inherit',
+  });
 }
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
@@ -23,7 +25,22 @@ const config = {
   // Source links would point at a git remote, which a fresh clone or a fork may not have.
   disableSources: true,
   // typedoc's defaults, plus the languages of our fences and of the comments inherited from tfjs.
-  highlightLanguages: ['bash', 'console', 'css', 'html', 'javascript', 'js', 'json', 'jsonc', 'json5', 'python', 'sh', 'tsx', 'typescript', 'yaml'],
+  highlightLanguages: [
+    'bash',
+    'console',
+    'css',
+    'html',
+    'javascript',
+    'js',
+    'json',
+    'jsonc',
+    'json5',
+    'python',
+    'sh',
+    'tsx',
+    'typescript',
+    'yaml',
+  ],
   treatWarningsAsErrors: true,
   validation: { notExported: false, invalidLink: true, rewrittenLink: true },
   // Only http(s):// text becomes a link: no fuzzy links such as "test.py" -> http://test.py or

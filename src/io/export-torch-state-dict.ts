@@ -29,7 +29,9 @@ import { writeSafetensors } from './write-safetensors';
 export function exportTorchStateDict(model: tfl.LayersModel): Uint8Array {
   const plan = planModelWeights(model);
   if (plan.problems.length > 0) {
-    throw new Error(`exportTorchStateDict: model ${quote(model.name)} cannot be exported:\n  ${plan.problems.join('\n  ')}`);
+    throw new Error(
+      `exportTorchStateDict: model ${quote(model.name)} cannot be exported:\n  ${plan.problems.join('\n  ')}`,
+    );
   }
   const dict: StateDict = new Map();
   for (const [key, { variable, rule }] of plan.expected) {

@@ -172,7 +172,8 @@ export function loadTorchStateDict(
   const missing = [...plan.expected.keys()].filter((k) => !seen.has(k));
   const modelProblems = plan.problems.map((p) => `model: ${p}`);
 
-  const fatal = mismatched.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0 || modelProblems.length > 0));
+  const fatal =
+    mismatched.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0 || modelProblems.length > 0));
   if (fatal) {
     const parts: string[] = [];
     // File keys are quoted and every list is cut: the file decides how many keys it has and how
@@ -180,8 +181,11 @@ export function loadTorchStateDict(
     if (mismatched.length > 0) parts.push(`shape mismatches (torch layout):\n  ${problemLines(mismatched)}`);
     if (strict && missing.length > 0) parts.push(`missing keys:\n  ${problemLines(missing)}`);
     if (strict && unexpected.length > 0) parts.push(`unexpected keys:\n  ${problemLines(unexpected.map(keyText))}`);
-    if (strict && modelProblems.length > 0) parts.push(`unconvertible model weights:\n  ${problemLines(plan.problems)}`);
-    throw new Error(`${fn}: the state dict does not fit model ${quote(model.name)}; nothing was loaded.\n${parts.join('\n')}`);
+    if (strict && modelProblems.length > 0)
+      parts.push(`unconvertible model weights:\n  ${problemLines(plan.problems)}`);
+    throw new Error(
+      `${fn}: the state dict does not fit model ${quote(model.name)}; nothing was loaded.\n${parts.join('\n')}`,
+    );
   }
 
   for (const { variable, data } of writes) {

@@ -49,7 +49,9 @@ export function writeSafetensors(dict: StateDict, metadata?: Record<string, stri
   for (const [name, t] of dict) {
     if (name === '__metadata__') throw new Error(`${fn}: '__metadata__' is reserved and cannot name a tensor.`);
     if (numelOf(t.shape) !== t.data.length) {
-      throw new Error(`${fn}: tensor ${quote(name)} has shape ${JSON.stringify(t.shape)} but ${t.data.length} elements.`);
+      throw new Error(
+        `${fn}: tensor ${quote(name)} has shape ${JSON.stringify(t.shape)} but ${t.data.length} elements.`,
+      );
     }
     const { code, size } = codeOf(t.data, t.dtype);
     const bytes = t.data.length * size;

@@ -6,11 +6,25 @@ import { voteWorkingBytes } from './layout.js';
 import { runField } from './scheduler.js';
 import { inpaintImage, synthesizeTextureImage } from './synthesis.js';
 import type {
-  CreatePatchMatchOptions, InpaintOptions, Mask, Nnf, NnfOptions, PatchMatch, PatchMatchBackend, RgbaImage, TextureOptions,
+  CreatePatchMatchOptions,
+  InpaintOptions,
+  Mask,
+  Nnf,
+  NnfOptions,
+  PatchMatch,
+  PatchMatchBackend,
+  RgbaImage,
+  TextureOptions,
   VoteOptions,
 } from './types.js';
 import {
-  checkImage, checkInteger, checkMaxMemory, checkMemory, checkOptions, checkPatchSize, optionalInteger,
+  checkImage,
+  checkInteger,
+  checkMaxMemory,
+  checkMemory,
+  checkOptions,
+  checkPatchSize,
+  optionalInteger,
 } from './validate.js';
 import { createWasmKernel, hasWasmSimd } from './wasm-kernel.js';
 
@@ -92,7 +106,13 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     return this.field(owner, target, source, options, false);
   }
 
-  private field(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions | undefined, snapshot: boolean): Promise<Nnf> {
+  private field(
+    owner: string,
+    target: RgbaImage,
+    source: RgbaImage,
+    options: NnfOptions | undefined,
+    snapshot: boolean,
+  ): Promise<Nnf> {
     let call: FieldCall;
     try {
       // Synchronous: everything is validated and the inputs copied before this returns.
@@ -103,7 +123,12 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     const run = this.queue.then(() => runField(this.kernel, call));
     this.queue = run.catch(() => undefined);
     const p = call.patchSize;
-    return run.then((r) => ({ width: call.target.width - p + 1, height: call.target.height - p + 1, patchSize: p, ...r }));
+    return run.then((r) => ({
+      width: call.target.width - p + 1,
+      height: call.target.height - p + 1,
+      patchSize: p,
+      ...r,
+    }));
   }
 
   vote(nnf: Nnf, source: RgbaImage, options?: VoteOptions): RgbaImage {
@@ -124,14 +149,21 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     const width = optionalInteger(owner, 'width', o.width, fw + p - 1, 1);
     const height = optionalInteger(owner, 'height', o.height, fh + p - 1, 1);
     if (width !== fw + p - 1 || height !== fh + p - 1) {
-      throw new Error(`${owner}: width x height must be ${fw + p - 1}x${fh + p - 1} for this field, got ${width}x${height}.`);
+      throw new Error(
+        `${owner}: width x height must be ${fw + p - 1}x${fh + p - 1} for this field, got ${width}x${height}.`,
+      );
     }
     const w = o.weights;
     if (w !== undefined && (w === null || typeof w !== 'object' || w.length !== n)) {
       const got = w !== null && typeof w === 'object' ? `${describeValue(w.length)} entries` : describeValue(w);
       throw new Error(`${owner}: weights must be an array of nnf.width * nnf.height = ${n} numbers, got ${got}.`);
     }
-    checkMemory(owner, this.maxMemoryBytes, voteWorkingBytes(n, source.width * source.height, width * height, w !== undefined), 'the field and source');
+    checkMemory(
+      owner,
+      this.maxMemoryBytes,
+      voteWorkingBytes(n, source.width * source.height, width * height, w !== undefined),
+      'the field and source',
+    );
     const sfw = source.width - p + 1;
     const sfh = source.height - p + 1;
     for (let i = 0; i < n; i++) {
@@ -139,7 +171,9 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       const y = nnf.y[i]!;
       // x = -1 marks an entry that was not searched; anything else must be a source patch.
       if (x < 0 ? x !== -1 : x >= sfw || y < 0 || y >= sfh) {
-        throw new Error(`${owner}: nnf entry ${i} points at (${x}, ${y}), outside the ${sfw}x${sfh} source patch positions.`);
+        throw new Error(
+          `${owner}: nnf entry ${i} points at (${x}, ${y}), outside the ${sfw}x${sfh} source patch positions.`,
+        );
       }
     }
     let weights: Float64Array | null = null;
@@ -154,8 +188,16 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       }
     }
     const data = this.kernel.vote({
-      owner, fieldX: nnf.x, fieldY: nnf.y, fieldWidth: fw, fieldHeight: fh, patchSize: p,
-      source, weights, targetWidth: width, targetHeight: height,
+      owner,
+      fieldX: nnf.x,
+      fieldY: nnf.y,
+      fieldWidth: fw,
+      fieldHeight: fh,
+      patchSize: p,
+      source,
+      weights,
+      targetWidth: width,
+      targetHeight: height,
     });
     return { width, height, data };
   }

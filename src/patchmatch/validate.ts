@@ -1,5 +1,9 @@
 import {
-  checkAbortSignal, checkError, checkInteger as checkIntegerIn, describeValue, MAX_SEED,
+  checkAbortSignal,
+  checkError,
+  checkInteger as checkIntegerIn,
+  describeValue,
+  MAX_SEED,
 } from '../core/checks.js';
 import type { Mask, RgbaImage } from './types.js';
 
@@ -58,7 +62,11 @@ export function checkOptions<T extends object>(owner: string, options: T | undef
  * was hit.
  */
 export function checkInteger(
-  owner: string, arg: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER,
+  owner: string,
+  arg: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
 ): number {
   const n = checkIntegerIn(owner, arg, value, { min });
   if (n > max) throw checkError(owner, arg, `at most ${max}`, n);
@@ -67,7 +75,12 @@ export function checkInteger(
 
 /** An optional integer option: `undefined` gives the default; null and everything else is checked. */
 export function optionalInteger(
-  owner: string, arg: string, value: unknown, fallback: number, min: number, max?: number,
+  owner: string,
+  arg: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max?: number,
 ): number {
   return value === undefined ? fallback : checkInteger(owner, arg, value, min, max);
 }
@@ -86,7 +99,8 @@ export function checkSeed(owner: string, value: unknown, arg = 'seed'): number {
 
 /** An optional callback: undefined or a function. */
 export function checkCallback<F>(owner: string, arg: string, value: F | undefined): F | undefined {
-  if (value !== undefined && typeof value !== 'function') throw checkError(owner, arg, 'a function or undefined', value);
+  if (value !== undefined && typeof value !== 'function')
+    throw checkError(owner, arg, 'a function or undefined', value);
   return value;
 }
 
@@ -130,14 +144,21 @@ export function checkMask(owner: string, arg: string, mask: Mask, width: number,
     const size = `${describeValue(mask.width)}x${describeValue(mask.height)}`;
     throw new Error(`${owner}: ${arg} is ${size} but the image is ${width}x${height}.`);
   }
-  if (!(mask.data instanceof Uint8Array || mask.data instanceof Uint8ClampedArray) || mask.data.length !== width * height) {
+  if (
+    !(mask.data instanceof Uint8Array || mask.data instanceof Uint8ClampedArray) ||
+    mask.data.length !== width * height
+  ) {
     const bytes = `a Uint8Array or Uint8ClampedArray of width * height = ${width * height} bytes`;
     throw checkError(owner, `${arg}.data`, bytes, mask.data);
   }
 }
 
 /** Validates a patch size (default 7; null is not a default): odd, 3..127, and no larger than any of the images. */
-export function checkPatchSize(owner: string, p: unknown, ...images: Array<{ width: number; height: number; name: string }>): number {
+export function checkPatchSize(
+  owner: string,
+  p: unknown,
+  ...images: Array<{ width: number; height: number; name: string }>
+): number {
   if (p === undefined) p = 7;
   if (typeof p !== 'number' || !Number.isInteger(p) || p < 3 || p % 2 === 0) {
     throw checkError(owner, 'patchSize', 'an odd integer >= 3', p);
@@ -194,7 +215,10 @@ export function patchesTouchingMask(mask: Mask, p: number): Uint8Array {
   for (let y = 0; y < fh; y++) {
     for (let x = 0; x < fw; x++) {
       const count =
-        sat[(y + p) * (w + 1) + x + p]! - sat[y * (w + 1) + x + p]! - sat[(y + p) * (w + 1) + x]! + sat[y * (w + 1) + x]!;
+        sat[(y + p) * (w + 1) + x + p]! -
+        sat[y * (w + 1) + x + p]! -
+        sat[(y + p) * (w + 1) + x]! +
+        sat[y * (w + 1) + x]!;
       out[y * fw + x] = count > 0 ? 1 : 0;
     }
   }

@@ -26,7 +26,12 @@ export function limitOption(
     value <= range.max &&
     (!range.integer || Number.isInteger(value) || value === Infinity);
   if (!ok) {
-    throw checkError(owner, arg, `${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}`, value);
+    throw checkError(
+      owner,
+      arg,
+      `${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}`,
+      value,
+    );
   }
   return value;
 }
