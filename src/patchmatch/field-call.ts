@@ -160,15 +160,11 @@ export function buildFieldJob(call: FieldCall): FieldJob {
 }
 
 /** snapshotFieldCall and buildFieldJob in one step (tests, and callers that run the job at once). */
-export function prepareFieldJob(
-  owner: string,
-  target: RgbaImage,
-  source: RgbaImage,
-  options: Partial<NnfOptions>,
-  maxMemoryBytes: number,
-  snapshot = true,
-): { job: FieldJob; signal: AbortSignal | undefined } {
-  const call = snapshotFieldCall(owner, target, source, options, maxMemoryBytes, snapshot);
+export function prepareFieldJob(...args: Parameters<typeof snapshotFieldCall>): {
+  job: FieldJob;
+  signal: AbortSignal | undefined;
+} {
+  const call = snapshotFieldCall(...args);
   return { job: buildFieldJob(call), signal: call.signal };
 }
 

@@ -61,8 +61,9 @@ interface CheckedSynthesisOptions {
   readonly signal: AbortSignal | undefined;
 }
 
+/** Validates the options both syntheses share, then throws if the signal is already aborted. */
 function checkSynthesisOptions(owner: string, o: Partial<SynthesisOptions>): CheckedSynthesisOptions {
-  return {
+  const checked: CheckedSynthesisOptions = {
     emIterations: optionalInteger(owner, 'emIterations', o.emIterations, 4, 1, MAX_EM_ITERATIONS),
     nnfIterations: optionalInteger(owner, 'nnfIterations', o.nnfIterations, 2, 1, MAX_ITERATIONS),
     seed: checkSeed(owner, o.seed),
@@ -70,6 +71,8 @@ function checkSynthesisOptions(owner: string, o: Partial<SynthesisOptions>): Che
     onProgress: checkCallback(owner, 'onProgress', o.onProgress),
     signal: checkSignal(owner, o.signal),
   };
+  throwIfAborted(owner, checked.signal);
+  return checked;
 }
 
 /**
@@ -135,15 +138,8 @@ export async function inpaintImage(
   checkImage(owner, 'image', image);
   checkMask(owner, 'mask', mask, image.width, image.height);
   const p = checkPatchSize(owner, o.patchSize, { width: image.width, height: image.height, name: 'image' });
-  const {
-    emIterations,
-    nnfIterations,
-    seed,
-    levels: levelsOption,
-    onProgress,
-    signal,
-  } = checkSynthesisOptions(owner, o);
-  throwIfAborted(owner, signal);
+  const checked = checkSynthesisOptions(owner, o);
+  const { emIterations, nnfIterations, seed, onProgress, signal } = checked;
   // The hole's box is found by a scan, so the memory check comes before any allocation.
   const fullBox = holeBox(mask, p);
   checkMemory(
@@ -166,7 +162,7 @@ export async function inpaintImage(
   }
 
   // Pyramid, finest first; stop where the hole would swallow every source patch.
-  const maxLevels = levelsOption ?? defaultLevels(4 * p, image.width, image.height);
+  const maxLevels = checked.levels ?? defaultLevels(4 * p, image.width, image.height);
   const images: RgbaImage[] = [input];
   const masks: Mask[] = [inputMask];
   while (images.length < maxLevels) {
@@ -258,15 +254,8 @@ export async function synthesizeTextureImage(
     { width: sample.width, height: sample.height, name: 'sample' },
     { width, height, name: 'output' },
   );
-  const {
-    emIterations,
-    nnfIterations,
-    seed,
-    levels: levelsOption,
-    onProgress,
-    signal,
-  } = checkSynthesisOptions(owner, options);
-  throwIfAborted(owner, signal);
+  const checked = checkSynthesisOptions(owner, options);
+  const { emIterations, nnfIterations, seed, onProgress, signal } = checked;
   checkMemory(
     owner,
     pm.maxMemoryBytes,
@@ -274,7 +263,7 @@ export async function synthesizeTextureImage(
     `width x height (${width}x${height}) and the sample`,
   );
 
-  const maxLevels = levelsOption ?? defaultLevels(2 * p, sample.width, sample.height, width, height);
+  const maxLevels = checked.levels ?? defaultLevels(2 * p, sample.width, sample.height, width, height);
   // Snapshot: nothing below reads the caller's array again.
   const samples: RgbaImage[] = [toRgbaCopy(sample)];
   const sizes: Array<[number, number]> = [[width, height]];

@@ -24,50 +24,49 @@ interface NetworkFixture {
 
 type Norm = 'batch' | 'instance' | 'none';
 
+/** The builder arguments every network takes from a fixture's config, and the input size. */
+const common = (c: NetworkFixture['config'], size: number) => ({
+  inputChannels: c.input_nc as number,
+  norm: c.norm as Norm,
+  inputShape: [size, size] as [number, number],
+});
+
 const CASES: { name: string; build: (c: NetworkFixture['config'], size: number) => tfl.LayersModel }[] = [
   {
     name: 'unet_generator',
     build: (c, size) =>
       unetGenerator({
-        inputChannels: c.input_nc as number,
+        ...common(c, size),
         outputChannels: c.output_nc as number,
         numDowns: c.num_downs as number,
         ngf: c.ngf as number,
-        norm: c.norm as Norm,
-        inputShape: [size, size],
       }),
   },
   {
     name: 'resnet_generator',
     build: (c, size) =>
       resnetGenerator({
-        inputChannels: c.input_nc as number,
+        ...common(c, size),
         outputChannels: c.output_nc as number,
         ngf: c.ngf as number,
         nBlocks: c.n_blocks as number,
-        norm: c.norm as Norm,
-        inputShape: [size, size],
       }),
   },
   {
     name: 'nlayer_discriminator',
     build: (c, size) =>
       patchGANDiscriminator({
-        inputChannels: c.input_nc as number,
+        ...common(c, size),
         ndf: c.ndf as number,
         nLayers: c.n_layers as number,
-        norm: c.norm as Norm,
-        inputShape: [size, size],
       }),
   },
   {
     name: 'pixel_discriminator',
     build: (c, size) =>
       pixelDiscriminator({
-        inputChannels: c.input_nc as number,
+        ...common(c, size),
         ndf: c.ndf as number,
-        norm: c.norm as Norm,
-        inputShape: [size, size],
       }),
   },
 ];

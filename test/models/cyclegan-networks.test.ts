@@ -2,7 +2,7 @@
 // with the PyTorch reference (test/fixtures/models/generate_models.py: state dicts, inputs and
 // outputs as safetensors, loaded through io.loadTorchStateDict by the naming contract).
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { loadTorchStateDict } from '../../src/io/load-torch-state-dict';
@@ -14,6 +14,7 @@ import { resnetGenerator } from '../../src/models/resnet-generator';
 import { unetGenerator } from '../../src/models/unet-generator';
 import { registerLayers } from '../../src/register';
 import { describeBackends } from '../harness/backends';
+import { saveAndLoad } from '../harness/layer-conformance';
 
 const FIXTURES = new URL('../fixtures/models/', import.meta.url);
 const BUILDERS = { unetGenerator, resnetGenerator, patchGANDiscriminator, pixelDiscriminator } as const;
@@ -179,20 +180,7 @@ describeBackends('pix2pix/CycleGAN networks: size checks and save/load', () => {
       () => resnetGenerator({ ngf: 2, nBlocks: 2, dropout: true, norm: 'batch' }),
     ]) {
       const model = make();
-      let artifacts: tf.io.ModelArtifacts | undefined;
-      await model.save(
-        tf.io.withSaveHandler(async (a) => {
-          artifacts = a;
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-      );
-      const loaded = await tfl.loadLayersModel(
-        tf.io.fromMemory({
-          modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)),
-          weightSpecs: artifacts!.weightSpecs,
-          weightData: artifacts!.weightData,
-        }),
-      );
+      const loaded = await saveAndLoad(model);
       expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
       const x = tf.randomUniform([1, 32, 64, 3], -1, 1, 'float32', 7);
       const a = model.predict(x) as tf.Tensor;

@@ -10,6 +10,7 @@ import { completeImage } from '../../src/ops/complete-image';
 import { registerLayers } from '../../src/register';
 import { initBothBackends, onBackend, seededValues } from '../backend/kernels/compare-backends';
 import { describeBackends } from '../harness/backends';
+import { saveAndLoad } from '../harness/layer-conformance';
 
 function count(weights: { shape: (number | null)[] }[]): number {
   return weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
@@ -291,20 +292,7 @@ describeBackends('gatedInpaintingGenerator', () => {
   it('round-trips through save/load with identical outputs and the size check kept', async () => {
     registerLayers();
     const g = gatedInpaintingGenerator({ cnum: 4 });
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await g.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const loaded = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)),
-        weightSpecs: artifacts!.weightSpecs,
-        weightData: artifacts!.weightData,
-      }),
-    );
+    const loaded = await saveAndLoad(g);
     expect(loaded.layers.map((l) => l.name)).toEqual(g.layers.map((l) => l.name));
     const [image, mask] = inputs(1, 32, 40, 4);
     const a = g.predict([image, mask]) as tf.Tensor[];

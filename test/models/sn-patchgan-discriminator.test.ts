@@ -4,12 +4,13 @@
 // There is no PyTorch reference for DeepFill v2 (the original is TensorFlow 1); the count
 // 5,946,816 is derived from the reference's layer list.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
 import { snPatchGANDiscriminator } from '../../src/models/sn-patchgan-discriminator';
 import { registerLayers } from '../../src/register';
 import { initBothBackends, onBackend, seededValues } from '../backend/kernels/compare-backends';
 import { describeBackends } from '../harness/backends';
+import { saveAndLoad } from '../harness/layer-conformance';
 
 function count(weights: { shape: (number | null)[] }[]): number {
   return weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
@@ -180,20 +181,7 @@ describeBackends('snPatchGANDiscriminator', () => {
     const d = snPatchGANDiscriminator({ ndf: 4, inputChannels: 5 });
     const x = seededInput([1, 32, 48, 5], 8);
     tf.dispose(d.apply(x, { training: true }) as tf.Tensor); // moves u and v away from their initial values
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await d.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const loaded = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)),
-        weightSpecs: artifacts!.weightSpecs,
-        weightData: artifacts!.weightData,
-      }),
-    );
+    const loaded = await saveAndLoad(d);
     expect(loaded.layers.map((l) => l.name)).toEqual(d.layers.map((l) => l.name));
     expect(count(loaded.nonTrainableWeights)).toBe(count(d.nonTrainableWeights));
     const a = d.predict(x) as tf.Tensor;

@@ -148,12 +148,26 @@ const optionsOrNot = (arb: fc.Arbitrary<Record<string, unknown>>) =>
  * on a working engine (the outcome would still be a clear AbortError).
  */
 const soon = () => AbortSignal.timeout(10_000);
+/** `options` with the safety-net signal added when it is an object that draws no signal of its own. */
+const withSafetySignal = (options: unknown): unknown =>
+  options !== null && typeof options === 'object' && !('signal' in options) ? { ...options, signal: soon() } : options;
 /** A signal that never fires, or one that already has. */
 const goodSignal = fc.constantFrom(0, 1).map((k) => (k === 0 ? new AbortController().signal : AbortSignal.abort()));
 const goodMask = (w: number, h: number): Mask => {
   const data = new Uint8Array(w * h);
   for (let y = 2; y < 6; y++) data.fill(1, y * w + 3, y * w + 7);
   return { width: w, height: h, data };
+};
+
+/** Good values for the options inpaint and synthesizeTexture share. */
+const synthesisKeys = {
+  patchSize: fc.constantFrom(3, 5, 7),
+  levels: fc.integer({ min: 1, max: 32 }),
+  emIterations: fc.integer({ min: 1, max: 4 }),
+  nnfIterations: fc.integer({ min: 1, max: 8 }),
+  seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  onProgress: fc.constant(() => undefined),
+  signal: goodSignal,
 };
 
 const RUNS = 40;
@@ -183,10 +197,7 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
           }),
         ),
         async (options) => {
-          const o =
-            options !== null && typeof options === 'object' && !('signal' in options)
-              ? { ...options, signal: soon() }
-              : options;
+          const o = withSafetySignal(options);
           counts[
             await outcome(
               'PatchMatch.nnf',
@@ -239,33 +250,17 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
     const before = [img.data.slice(), mask.data.slice()];
     const counts = { ok: 0, error: 0 };
     await fc.assert(
-      fc.asyncProperty(
-        optionsOrNot(
-          optionsArb({
-            patchSize: fc.constantFrom(3, 5, 7),
-            levels: fc.integer({ min: 1, max: 32 }),
-            emIterations: fc.integer({ min: 1, max: 4 }),
-            nnfIterations: fc.integer({ min: 1, max: 8 }),
-            seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-            onProgress: fc.constant(() => undefined),
-            signal: goodSignal,
-          }),
-        ),
-        async (options) => {
-          const o =
-            options !== null && typeof options === 'object' && !('signal' in options)
-              ? { ...options, signal: soon() }
-              : options;
-          counts[
-            await outcome(
-              'PatchMatch.inpaint',
-              o,
-              () => pm().inpaint(img, mask, o as never),
-              (im: RgbaImage) => expectImage(im, 24, 20),
-            )
-          ]++;
-        },
-      ),
+      fc.asyncProperty(optionsOrNot(optionsArb(synthesisKeys)), async (options) => {
+        const o = withSafetySignal(options);
+        counts[
+          await outcome(
+            'PatchMatch.inpaint',
+            o,
+            () => pm().inpaint(img, mask, o as never),
+            (im: RgbaImage) => expectImage(im, 24, 20),
+          )
+        ]++;
+      }),
       { numRuns: RUNS, seed: 19 },
     );
     expect(counts.ok).toBeGreaterThan(0);
@@ -283,15 +278,7 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
             weight: 8,
             arbitrary: fc
               .tuple(
-                optionsArb({
-                  patchSize: fc.constantFrom(3, 5, 7),
-                  levels: fc.integer({ min: 1, max: 32 }),
-                  emIterations: fc.integer({ min: 1, max: 4 }),
-                  nnfIterations: fc.integer({ min: 1, max: 8 }),
-                  seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-                  onProgress: fc.constant(() => undefined),
-                  signal: goodSignal,
-                }),
+                optionsArb(synthesisKeys),
                 fc.oneof(hostile(), fc.integer({ min: 7, max: 40 })),
                 fc.oneof(hostile(), fc.integer({ min: 7, max: 40 })),
               )
@@ -300,10 +287,7 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
           { weight: 1, arbitrary: hostile() },
         ),
         async (options) => {
-          const o =
-            options !== null && typeof options === 'object' && !('signal' in options)
-              ? { ...options, signal: soon() }
-              : options;
+          const o = withSafetySignal(options);
           counts[
             await outcome(
               'PatchMatch.synthesizeTexture',
@@ -438,10 +422,7 @@ describe('createParallelPatchMatch options fuzz', () => {
           }),
         ),
         async (options) => {
-          const o =
-            options !== null && typeof options === 'object' && !('signal' in options)
-              ? { ...options, signal: soon() }
-              : options;
+          const o = withSafetySignal(options);
           await outcome(
             'ParallelPatchMatch.nnf',
             o,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { PNG } from 'pngjs';
 import { beforeAll, describe } from 'vitest';
 import { createPatchMatch } from '../../src/patchmatch/index.js';
@@ -29,6 +30,31 @@ export function describePatchMatch(
       }, backend);
     });
   }
+}
+
+/**
+ * Arbitraries for a random nnf case: patch size `p`, target and source sizes as offsets above it
+ * (`tw`, `th`, `sw`, `sh`), the engine seed and the seed of the random images. Spread into a record.
+ */
+export const fieldCaseKeys = {
+  p: fc.constantFrom(3, 5, 7),
+  tw: fc.integer({ min: 0, max: 14 }),
+  th: fc.integer({ min: 0, max: 14 }),
+  sw: fc.integer({ min: 0, max: 16 }),
+  sh: fc.integer({ min: 0, max: 16 }),
+  seed: fc.integer({ min: 0, max: 0xffffffff }),
+  imageSeed: fc.integer({ min: 1, max: 1 << 30 }),
+};
+
+/** The target and source sizes of a case drawn from fieldCaseKeys. */
+export function caseSizes(c: { p: number; tw: number; th: number; sw: number; sh: number }): {
+  tw: number;
+  th: number;
+  sw: number;
+  sh: number;
+} {
+  // Sizes are offsets above the patch size, so a target may be exactly one patch wide.
+  return { tw: c.p + c.tw, th: c.p + c.th, sw: c.p + c.sw, sh: c.p + c.sh };
 }
 
 export function loadFixture(name: string): RgbaImage {

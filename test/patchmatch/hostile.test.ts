@@ -140,26 +140,15 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
     const hole = rectMask(20, 18, 8, 8, 12, 12);
     for (const bad of [null, 5, 'fast', [1]]) {
       const opts = bad as never;
-      expectClear(
-        await failure(() => createPatchMatch(opts)),
-        'createPatchMatch',
-        /options must be an object or undefined/,
-      );
-      expectClear(
-        await failure(() => pm().nnf(t, s, opts)),
-        'PatchMatch.nnf',
-        /options must be an object or undefined/,
-      );
-      expectClear(
-        await failure(() => pm().vote(nnf, s, opts)),
-        'PatchMatch.vote',
-        /options must be an object or undefined/,
-      );
-      expectClear(
-        await failure(() => pm().inpaint(t, hole, opts)),
-        'PatchMatch.inpaint',
-        /options must be an object or undefined/,
-      );
+      const calls: Array<[string, () => unknown]> = [
+        ['createPatchMatch', () => createPatchMatch(opts)],
+        ['PatchMatch.nnf', () => pm().nnf(t, s, opts)],
+        ['PatchMatch.vote', () => pm().vote(nnf, s, opts)],
+        ['PatchMatch.inpaint', () => pm().inpaint(t, hole, opts)],
+      ];
+      for (const [owner, call] of calls) {
+        expectClear(await failure(call), owner, /options must be an object or undefined/);
+      }
       expectClear(
         await failure(() => pm().synthesizeTexture(s, opts)),
         'PatchMatch.synthesizeTexture',

@@ -4,8 +4,10 @@ import { createPatchMatch } from '../../src/patchmatch/index.js';
 import type { Mask, PatchMatch } from '../../src/patchmatch/index.js';
 import {
   bruteForceDistances,
+  caseSizes,
   crop,
   describePatchMatch,
+  fieldCaseKeys,
   loadFixture,
   meanDistance,
   randomImage,
@@ -16,22 +18,12 @@ import {
 /** Random case: target and source sizes, patch size, seed, optional source mask. */
 const caseArb = fc
   .record({
-    p: fc.constantFrom(3, 5, 7),
-    tw: fc.integer({ min: 0, max: 14 }),
-    th: fc.integer({ min: 0, max: 14 }),
-    sw: fc.integer({ min: 0, max: 16 }),
-    sh: fc.integer({ min: 0, max: 16 }),
-    seed: fc.integer({ min: 0, max: 0xffffffff }),
-    imageSeed: fc.integer({ min: 1, max: 1 << 30 }),
+    ...fieldCaseKeys,
     maskRect: fc.option(fc.tuple(fc.nat(20), fc.nat(20), fc.nat(6), fc.nat(6)), { nil: undefined }),
     iterations: fc.integer({ min: 0, max: 4 }),
   })
   .map((c) => {
-    // Sizes are offsets above the patch size, so a target may be exactly one patch wide.
-    const tw = c.p + c.tw,
-      th = c.p + c.th,
-      sw = c.p + c.sw,
-      sh = c.p + c.sh;
+    const { tw, th, sw, sh } = caseSizes(c);
     let sourceMask: Mask | undefined;
     if (c.maskRect !== undefined) {
       const [mx, my, mw, mh] = c.maskRect;

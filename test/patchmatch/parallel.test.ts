@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParallelPatchMatch, createPatchMatch } from '../../src/patchmatch/index.js';
 import type { Mask, ParallelPatchMatch, PatchMatch } from '../../src/patchmatch/index.js';
-import { meanDistance, randomImage, ssd, touchesMask } from './helpers.js';
+import { caseSizes, fieldCaseKeys, meanDistance, randomImage, ssd, touchesMask } from './helpers.js';
 
 describe('createParallelPatchMatch', () => {
   let one: ParallelPatchMatch;
@@ -46,23 +46,14 @@ describe('createParallelPatchMatch', () => {
   it('keeps offsets in range, off masked source patches, exact distances, non-increasing mean', async () => {
     const cases = fc.sample(
       fc.record({
-        p: fc.constantFrom(3, 5, 7),
-        tw: fc.integer({ min: 0, max: 14 }),
-        th: fc.integer({ min: 0, max: 14 }),
-        sw: fc.integer({ min: 0, max: 16 }),
-        sh: fc.integer({ min: 0, max: 16 }),
-        seed: fc.integer({ min: 0, max: 0xffffffff }),
-        imageSeed: fc.integer({ min: 1, max: 1 << 30 }),
+        ...fieldCaseKeys,
         mask: fc.boolean(),
         iterations: fc.integer({ min: 0, max: 4 }),
       }),
       { numRuns: 30, seed: 7 },
     );
     for (const c of cases) {
-      const tw = c.p + c.tw,
-        th = c.p + c.th,
-        sw = c.p + c.sw,
-        sh = c.p + c.sh;
+      const { tw, th, sw, sh } = caseSizes(c);
       const t = randomImage(tw, th, c.imageSeed);
       const s = randomImage(sw, sh, c.imageSeed + 1);
       let sourceMask: Mask | undefined;
