@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { checkError, checkInteger, checkOneOf, checkSeed } from '../core/checks';
+import { checkError, checkInteger, checkOneOf, checkSeed, describeValue } from '../core/checks';
 import { createRandom, type Random } from '../core/random';
 import { gradientPenalty } from '../losses';
 import type { TrainerCommonArgs } from './trainer-args';
+import type { TrainerState } from './trainer-state';
 import {
   applyTraining,
   checkImages,
@@ -175,6 +176,27 @@ export class DCGANTrainer extends TrainerBase<DCGANLosses> {
 
   protected stateModels(): Record<string, tfl.LayersModel> {
     return { generator: this.generator, discriminator: this.discriminator };
+  }
+
+  /** A copy of the training state (see {@link TrainerState}); it records the loss and nCritic. */
+  override async getState(): Promise<TrainerState> {
+    return this.buildState([], { loss: this.loss, nCritic: this.nCritic });
+  }
+
+  /**
+   * Restores a state from {@link getState}. The state must come from a trainer with the same
+   * loss (the optimizer differs: RMSprop for 'wgan') and nCritic (the step count places the next
+   * generator update).
+   */
+  override async setState(state: TrainerState): Promise<void> {
+    const owner = `${OWNER}.setState`;
+    const extra = state?.extra;
+    if (extra?.['loss'] !== this.loss || extra?.['nCritic'] !== this.nCritic) {
+      throw new Error(
+        `${owner}: the state was written with loss ${describeValue(extra?.['loss'])} and nCritic ${describeValue(extra?.['nCritic'])}, this trainer has '${this.loss}' and ${this.nCritic}.`,
+      );
+    }
+    await super.setState(state);
   }
 
   /** Whether the next step updates the generator (after every `nCritic`-th critic update). */

@@ -130,6 +130,12 @@ describeBackends('DCGANTrainer', () => {
     // The state holds RMSprop's slots and resumes.
     const state = await trainer.getState();
     await trainer.setState(state);
+    // A state from a trainer with another loss (another optimizer) or nCritic is refused.
+    const other = new DCGANTrainer({ ...nets('wgan-gp'), loss: 'wgan-gp', nCritic: 3 });
+    await expect(other.setState(state)).rejects.toThrow(/DCGANTrainer.setState: the state was written with loss "wgan" and nCritic 3, this trainer has 'wgan-gp' and 3/);
+    other.dispose();
+    other.generator.dispose();
+    other.discriminator.dispose();
     disposeTrainerState(state);
     tf.dispose(real);
     trainer.dispose();
