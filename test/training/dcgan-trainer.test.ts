@@ -3,10 +3,14 @@
 // and n_critic, NaN rollback and input validation.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { dcganDiscriminator } from '../../src/models/dcgan-discriminator';
 import { dcganGenerator } from '../../src/models/dcgan-generator';
 import { DCGANTrainer, type DCGANLoss } from '../../src/training/dcgan-trainer';
+import { loadTrainer, saveTrainer } from '../../src/node/trainer-files';
 import { disposeTrainerState } from '../../src/training/trainer-state';
 import { describeBackends } from '../harness/backends';
 
@@ -141,6 +145,31 @@ describeBackends('DCGANTrainer', () => {
     trainer.dispose();
     generator.dispose();
     discriminator.dispose();
+  });
+
+  it('wgan: saveTrainer / loadTrainer resume exactly (RMSprop slots, step count, next generator update)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tfjs-synth-dcgan-'));
+    const real = realBatch(5);
+    const noise = tf.randomNormal([4, NZ], 0, 1, 'float32', 8) as tf.Tensor2D;
+    const a = new DCGANTrainer({ ...nets('wgan'), loss: 'wgan', nCritic: 2, lr: 1e-3 });
+    await a.step(real, { noise });
+    await saveTrainer(a, dir);
+    const b = new DCGANTrainer({ ...nets('wgan'), loss: 'wgan', nCritic: 2, lr: 1e-3 });
+    await loadTrainer(b, dir);
+    expect(b.steps).toBe(1);
+    expect(b.nextStepUpdatesGenerator).toBe(true);
+    const la = await a.step(real, { noise });
+    const lb = await b.step(real, { noise });
+    expect(lb).toEqual(la);
+    expect(same(await weightsOf(a.discriminator), await weightsOf(b.discriminator))).toBe(true);
+    expect(same(await weightsOf(a.generator), await weightsOf(b.generator))).toBe(true);
+    tf.dispose([real, noise]);
+    for (const t of [a, b]) {
+      t.dispose();
+      t.generator.dispose();
+      t.discriminator.dispose();
+    }
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('wgan-gp: the critic loss includes the gradient penalty; no clipping', async () => {
