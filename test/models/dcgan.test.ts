@@ -16,6 +16,7 @@ const FIXTURES = new URL('../fixtures/models/dcgan/', import.meta.url);
 const META = JSON.parse(readFileSync(new URL('dcgan.json', FIXTURES), 'utf8')) as {
   nz: number; ngf: number; ndf: number; nc: number; gKeys: number; dKeys: number; gParams: number; dParams: number;
   defaultGParams: number; defaultGRunning: number; defaultDParams: number; defaultDRunning: number;
+  wgan32: { imageSize: number; gKeys: number; dKeys: number; gParams: number; dParams: number };
 };
 
 function readFixture(name: string): StateDict {
@@ -41,10 +42,20 @@ async function maxAbsDiff(t: tf.Tensor, expected: StateDictTensor): Promise<numb
   return m;
 }
 
-const small = {
-  g: () => dcganGenerator({ nz: META.nz, ngf: META.ngf, nc: META.nc }),
-  d: () => dcganDiscriminator({ ndf: META.ndf, nc: META.nc }),
-};
+// 'dcgan': netG / netD of dcgan/main.py at 64x64. 'dcgan32': DCGAN_G / DCGAN_D of the WGAN
+// reference at 32x32 (the critic without sigmoid), keys renamed to the Sequential indices.
+const CASES = {
+  dcgan: {
+    g: () => dcganGenerator({ nz: META.nz, ngf: META.ngf, nc: META.nc }),
+    d: () => dcganDiscriminator({ ndf: META.ndf, nc: META.nc }),
+    gKeys: META.gKeys, dKeys: META.dKeys, gParams: META.gParams, dParams: META.dParams, gVars: 13, dVars: 11,
+  },
+  dcgan32: {
+    g: () => dcganGenerator({ nz: META.nz, ngf: META.ngf, nc: META.nc, imageSize: 32 }),
+    d: () => dcganDiscriminator({ ndf: META.ndf, nc: META.nc, imageSize: 32, sigmoid: false }),
+    gKeys: META.wgan32.gKeys, dKeys: META.wgan32.dKeys, gParams: META.wgan32.gParams, dParams: META.wgan32.dParams, gVars: 10, dVars: 8,
+  },
+} as const;
 
 describeBackends('DCGAN networks: structure', () => {
   it('has upstream\'s parameter counts for the defaults (netG 3,576,704, netD 2,765,568)', () => {
@@ -122,27 +133,31 @@ describeBackends('DCGAN networks: structure', () => {
   });
 }, ['cpu']);
 
-describeBackends('DCGAN networks: parity with dcgan/main.py', () => {
-  it('loads the netG and netD checkpoints strictly', () => {
-    const g = small.g();
-    const d = small.d();
-    const rg = loadTorchStateDict(g, readFixture('dcgan_g.weights.safetensors'), { strict: true });
-    const rd = loadTorchStateDict(d, readFixture('dcgan_d.weights.safetensors'), { strict: true });
-    expect(count(g.trainableWeights)).toBe(META.gParams);
-    expect(count(d.trainableWeights)).toBe(META.dParams);
-    expect(rg.loaded.length).toBe(META.gKeys);
-    expect(rd.loaded.length).toBe(META.dKeys);
+describeBackends('DCGAN networks: parity with dcgan/main.py (64) and the WGAN reference (32)', () => {
+  it.each(['dcgan', 'dcgan32'] as const)('%s: loads the generator and discriminator checkpoints strictly', (tag) => {
+    const c = CASES[tag];
+    const g = c.g();
+    const d = c.d();
+    const rg = loadTorchStateDict(g, readFixture(`${tag}_g.weights.safetensors`), { strict: true });
+    const rd = loadTorchStateDict(d, readFixture(`${tag}_d.weights.safetensors`), { strict: true });
+    expect(count(g.trainableWeights)).toBe(c.gParams);
+    expect(count(d.trainableWeights)).toBe(c.dParams);
+    expect(rg.loaded.length).toBe(c.gKeys);
+    expect(rd.loaded.length).toBe(c.dKeys);
     g.dispose();
     d.dispose();
   });
 
   it.each([
-    ['netG', 'g', 'g_z'],
-    ['netD', 'd', 'd_x'],
-  ] as const)('%s: eval and train-mode outputs within 1e-4, weight gradients within 1e-4 relative', async (_name, which, inputKey) => {
-    const model = small[which]();
-    loadTorchStateDict(model, readFixture(`dcgan_${which}.weights.safetensors`), { strict: true });
-    const io = readFixture('dcgan.io.safetensors');
+    ['dcgan', 'g', 'g_z'],
+    ['dcgan', 'd', 'd_x'],
+    ['dcgan32', 'g', 'g_z'],
+    ['dcgan32', 'd', 'd_x'],
+  ] as const)('%s %s: eval and train-mode outputs within 1e-4, weight gradients within 1e-4 relative', async (tag, which, inputKey) => {
+    const c = CASES[tag];
+    const model = c[which]();
+    loadTorchStateDict(model, readFixture(`${tag}_${which}.weights.safetensors`), { strict: true });
+    const io = readFixture(`${tag}.io.safetensors`);
     const before = tf.memory().numTensors;
     const x = tensorOf(io, inputKey);
     const evalOut = model.predict(x) as tf.Tensor;
@@ -179,9 +194,9 @@ describeBackends('DCGAN networks: parity with dcgan/main.py', () => {
       expect(rel, key).toBeLessThanOrEqual(1e-4);
       torchLayout.dispose();
     }
-    expect(keys.length).toBe(which === 'g' ? 13 : 11);
+    expect(keys.length).toBe(which === 'g' ? c.gVars : c.dVars);
     // Shown in the test log for the record.
-    console.info(`dcgan ${which}: eval ${evalDiff.toExponential(2)}, train ${trainDiff.toExponential(2)}, grad rel ${worst.toExponential(2)}`);
+    console.info(`${tag} ${which}: eval ${evalDiff.toExponential(2)}, train ${trainDiff.toExponential(2)}, grad rel ${worst.toExponential(2)}`);
     tf.dispose([x, r, evalOut, trainOut, value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
