@@ -226,7 +226,9 @@ const bench: Benchmark = {
         `  done: ${c.case}: ` +
           c.timings.map((t) => `${t.name} ${(t.medianMs / 1000).toFixed(2)} s`).join(', ') +
           '; ' +
-          Object.entries(c.ratios).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', '),
+          Object.entries(c.ratios)
+            .map(([k, v]) => `${k} ${v.toFixed(2)}x`)
+            .join(', '),
       );
       if (c.memoryPerStep != null) {
         // The first sample follows the warm-up step, before the trainer's and the G-only

@@ -97,7 +97,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const loss = values.loss as training.DCGANLoss;
   if (!training.DCGAN_LOSSES.includes(loss)) {
-    console.error(`dcgan-train: --loss must be one of ${training.DCGAN_LOSSES.join(', ')}, got ${JSON.stringify(values.loss)}.`);
+    console.error(
+      `dcgan-train: --loss must be one of ${training.DCGAN_LOSSES.join(', ')}, got ${JSON.stringify(values.loss)}.`,
+    );
     return 1;
   }
   await initBackend(values.backend as BackendName);

@@ -78,12 +78,16 @@ const EMSCRIPTEN_PROCESS_LISTENERS: Readonly<Record<'uncaughtException' | 'unhan
 function removeEmscriptenProcessListeners(): void {
   // The few members used, typed here so this file needs no Node types (it also runs in browsers).
   type Listener = (...args: unknown[]) => void;
-  const proc = (globalThis as { process?: { listeners?(event: string): Listener[]; removeListener?(event: string, listener: Listener): unknown } })
-    .process;
+  const proc = (
+    globalThis as {
+      process?: { listeners?(event: string): Listener[]; removeListener?(event: string, listener: Listener): unknown };
+    }
+  ).process;
   if (typeof proc?.listeners !== 'function' || typeof proc.removeListener !== 'function') return;
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
     for (const listener of proc.listeners(event)) {
-      if (EMSCRIPTEN_PROCESS_LISTENERS[event].test(Function.prototype.toString.call(listener))) proc.removeListener(event, listener);
+      if (EMSCRIPTEN_PROCESS_LISTENERS[event].test(Function.prototype.toString.call(listener)))
+        proc.removeListener(event, listener);
     }
   }
 }

@@ -74,10 +74,17 @@ export function dcganGenerator(args: DCGANGeneratorArgs = {}): tfl.LayersModel {
   const convT = (x: Sym, name: string, filters: number, strides: number): Sym =>
     tfl.layers
       .conv2dTranspose({
-        name, filters, kernelSize: 4, strides, padding: strides === 1 ? 'valid' : 'same', useBias: false, kernelInitializer: init.kernel(),
+        name,
+        filters,
+        kernelSize: 4,
+        strides,
+        padding: strides === 1 ? 'valid' : 'same',
+        useBias: false,
+        kernelInitializer: init.kernel(),
       })
       .apply(x) as Sym;
-  const bn = (x: Sym, name: string): Sym => batchNormalizationTorch({ name, gammaInitializer: init.gamma() }).apply(x) as Sym;
+  const bn = (x: Sym, name: string): Sym =>
+    batchNormalizationTorch({ name, gammaInitializer: init.gamma() }).apply(x) as Sym;
   h = convT(h, 'main.0', channels, 1);
   h = bn(h, 'main.1');
   h = relu(h, 'main.2_relu');

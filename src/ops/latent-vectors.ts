@@ -15,12 +15,18 @@ const SLERP_MIN_SIN = 1e-4;
 function checkPair(owner: string, a: unknown, b: unknown, nameA = 'a', nameB = 'b'): [tf.Tensor, tf.Tensor] {
   const ta = checkTensor(owner, nameA, a);
   const tb = checkTensor(owner, nameB, b);
-  for (const [name, t] of [[nameA, ta], [nameB, tb]] as const) {
-    if (t.rank !== 1 && t.rank !== 2) throw new Error(`${owner}: ${name} must be rank 1 [d] or rank 2 [n, d], got shape ${formatShape(t.shape)}.`);
+  for (const [name, t] of [
+    [nameA, ta],
+    [nameB, tb],
+  ] as const) {
+    if (t.rank !== 1 && t.rank !== 2)
+      throw new Error(`${owner}: ${name} must be rank 1 [d] or rank 2 [n, d], got shape ${formatShape(t.shape)}.`);
     if (t.dtype !== 'float32') throw new Error(`${owner}: ${name} must be float32, got ${t.dtype}.`);
   }
   if (!tf.util.arraysEqual(ta.shape, tb.shape)) {
-    throw new Error(`${owner}: ${nameA} and ${nameB} must have the same shape, got ${formatShape(ta.shape)} and ${formatShape(tb.shape)}.`);
+    throw new Error(
+      `${owner}: ${nameA} and ${nameB} must have the same shape, got ${formatShape(ta.shape)} and ${formatShape(tb.shape)}.`,
+    );
   }
   return [ta, tb];
 }
@@ -31,7 +37,12 @@ function checkSteps(owner: string, t: unknown): { steps: number[]; stacked: bool
     if (!Number.isFinite(t)) throw checkError(owner, 't', 'a finite number or an array of finite numbers', t);
     return { steps: [t], stacked: false };
   }
-  if (!Array.isArray(t) || t.length === 0 || t.length > MAX_STEPS || !t.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+  if (
+    !Array.isArray(t) ||
+    t.length === 0 ||
+    t.length > MAX_STEPS ||
+    !t.every((v) => typeof v === 'number' && Number.isFinite(v))
+  ) {
     throw checkError(owner, 't', `a finite number or an array of 1 to ${MAX_STEPS} finite numbers`, t);
   }
   return { steps: t as number[], stacked: true };
@@ -94,7 +105,10 @@ export function slerp(a: tf.Tensor, b: tf.Tensor, t: number | readonly number[])
     const unit = (x: tf.Tensor): tf.Tensor => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', -1, true), 1e-30));
     const an = unit(ta);
     const bn = unit(tb);
-    const omega = tf.mul(tf.atan2(tf.norm(tf.sub(an, bn), 'euclidean', -1, true), tf.norm(tf.add(an, bn), 'euclidean', -1, true)), 2);
+    const omega = tf.mul(
+      tf.atan2(tf.norm(tf.sub(an, bn), 'euclidean', -1, true), tf.norm(tf.add(an, bn), 'euclidean', -1, true)),
+      2,
+    );
     const sinOmega = tf.sin(omega);
     const linear = tf.less(sinOmega, SLERP_MIN_SIN);
     // Where linear, divide by 1 instead of ~0 so that no Inf/NaN appears in the unused branch.
@@ -126,9 +140,11 @@ export function slerp(a: tf.Tensor, b: tf.Tensor, t: number | readonly number[])
 export function latentMean(z: tf.Tensor): tf.Tensor {
   const owner = 'latentMean';
   const tz = checkTensor(owner, 'z', z);
-  if (tz.rank !== 2 && tz.rank !== 3) throw new Error(`${owner}: z must be rank 2 [n, d] or rank 3 [g, n, d], got shape ${formatShape(tz.shape)}.`);
+  if (tz.rank !== 2 && tz.rank !== 3)
+    throw new Error(`${owner}: z must be rank 2 [n, d] or rank 3 [g, n, d], got shape ${formatShape(tz.shape)}.`);
   if (tz.dtype !== 'float32') throw new Error(`${owner}: z must be float32, got ${tz.dtype}.`);
-  if (tz.shape[tz.rank - 2] === 0 || tz.shape[tz.rank - 1] === 0) throw new Error(`${owner}: z must not be empty, got shape ${formatShape(tz.shape)}.`);
+  if (tz.shape[tz.rank - 2] === 0 || tz.shape[tz.rank - 1] === 0)
+    throw new Error(`${owner}: z must not be empty, got shape ${formatShape(tz.shape)}.`);
   return tf.tidy(() => tf.mean(tz, tz.rank - 2));
 }
 

@@ -74,7 +74,11 @@ const OWNER = 'DCGANTrainer';
 
 /** Whether one of the model's last two layers is a sigmoid activation. */
 function endsWithSigmoid(model: tfl.LayersModel): boolean {
-  return model.layers.slice(-2).some((l) => l.getClassName() === 'Activation' && (l.getConfig() as { activation?: string }).activation === 'sigmoid');
+  return model.layers
+    .slice(-2)
+    .some(
+      (l) => l.getClassName() === 'Activation' && (l.getConfig() as { activation?: string }).activation === 'sigmoid',
+    );
 }
 
 /** torch's BCELoss on probabilities against an all-`target` label: logs clamped at -100, mean. */
@@ -139,7 +143,11 @@ export class DCGANTrainer extends TrainerBase<DCGANLosses> {
     if (args === null || typeof args !== 'object') throw checkError(OWNER, 'args', 'an object', args);
     const loss = checkOneOf(OWNER, 'loss', args.loss ?? 'bce', DCGAN_LOSSES);
     const defaults =
-      loss === 'wgan' ? { lr: 5e-5, beta1: 0.5, beta2: 0.999 } : loss === 'wgan-gp' ? { lr: 1e-4, beta1: 0, beta2: 0.9 } : { lr: 2e-4, beta1: 0.5, beta2: 0.999 };
+      loss === 'wgan'
+        ? { lr: 5e-5, beta1: 0.5, beta2: 0.999 }
+        : loss === 'wgan-gp'
+          ? { lr: 1e-4, beta1: 0, beta2: 0.9 }
+          : { lr: 2e-4, beta1: 0.5, beta2: 0.999 };
     super(
       OWNER,
       { ...args, beta1: args.beta1 ?? defaults.beta1, beta2: args.beta2 ?? defaults.beta2 },
@@ -148,7 +156,11 @@ export class DCGANTrainer extends TrainerBase<DCGANLosses> {
     );
     for (const name of ['generator', 'discriminator'] as const) {
       const m = args[name] as unknown;
-      if (m == null || typeof (m as tfl.LayersModel).apply !== 'function' || !Array.isArray((m as tfl.LayersModel).trainableWeights)) {
+      if (
+        m == null ||
+        typeof (m as tfl.LayersModel).apply !== 'function' ||
+        !Array.isArray((m as tfl.LayersModel).trainableWeights)
+      ) {
         throw checkError(OWNER, name, 'a tf.LayersModel', m);
       }
     }
@@ -156,15 +168,21 @@ export class DCGANTrainer extends TrainerBase<DCGANLosses> {
     this.discriminator = args.discriminator;
     const zShape = this.generator.inputs[0]?.shape;
     if (this.generator.inputs.length !== 1 || zShape?.length !== 2 || typeof zShape[1] !== 'number') {
-      throw new Error(`${OWNER}: generator must take one input z of shape [batch, nz] (as models.dcganGenerator), got ${JSON.stringify(zShape ?? null)}.`);
+      throw new Error(
+        `${OWNER}: generator must take one input z of shape [batch, nz] (as models.dcganGenerator), got ${JSON.stringify(zShape ?? null)}.`,
+      );
     }
     this.nz = zShape[1];
     const sigmoid = endsWithSigmoid(this.discriminator);
     if (loss === 'bce' && !sigmoid) {
-      throw new Error(`${OWNER}: loss 'bce' needs a discriminator that ends with a sigmoid (models.dcganDiscriminator()).`);
+      throw new Error(
+        `${OWNER}: loss 'bce' needs a discriminator that ends with a sigmoid (models.dcganDiscriminator()).`,
+      );
     }
     if (loss !== 'bce' && sigmoid) {
-      throw new Error(`${OWNER}: loss '${loss}' needs a critic without a final sigmoid (models.dcganDiscriminator({ sigmoid: false })).`);
+      throw new Error(
+        `${OWNER}: loss '${loss}' needs a critic without a final sigmoid (models.dcganDiscriminator({ sigmoid: false })).`,
+      );
     }
     this.loss = loss;
     this.nCritic = checkInteger(OWNER, 'nCritic', args.nCritic ?? (loss === 'bce' ? 1 : 5), { min: 1, max: 1000 });
@@ -213,13 +231,24 @@ export class DCGANTrainer extends TrainerBase<DCGANLosses> {
   async step(real: tf.Tensor4D, options: DCGANStepOptions = {}): Promise<DCGANLosses> {
     const owner = `${OWNER}.step`;
     const x = checkImages(owner, 'real', real);
-    if (options === null || typeof options !== 'object') throw checkError(owner, 'options', 'an object or undefined', options);
+    if (options === null || typeof options !== 'object')
+      throw checkError(owner, 'options', 'an object or undefined', options);
     const batch = x.shape[0];
     if (batch < 1) throw new Error(`${owner}: real must hold at least one image, got shape [${x.shape.join(', ')}].`);
     if (options.noise !== undefined) {
       const z = options.noise as unknown;
-      if (!(z instanceof tf.Tensor) || z.isDisposed || z.dtype !== 'float32' || z.rank !== 2 || z.shape[0] !== batch || z.shape[1] !== this.nz) {
-        const shape = z instanceof tf.Tensor ? `shape [${z.shape.join(', ')}] ${z.dtype}${z.isDisposed ? ' (disposed)' : ''}` : String(typeof z);
+      if (
+        !(z instanceof tf.Tensor) ||
+        z.isDisposed ||
+        z.dtype !== 'float32' ||
+        z.rank !== 2 ||
+        z.shape[0] !== batch ||
+        z.shape[1] !== this.nz
+      ) {
+        const shape =
+          z instanceof tf.Tensor
+            ? `shape [${z.shape.join(', ')}] ${z.dtype}${z.isDisposed ? ' (disposed)' : ''}`
+            : String(typeof z);
         throw new Error(`${owner}: noise must be a live float32 tensor [${batch}, ${this.nz}], got ${shape}.`);
       }
     }
@@ -249,7 +278,10 @@ export class DCGANTrainer extends TrainerBase<DCGANLosses> {
           loss === 'wgan-gp'
             ? gradientPenalty((t) => applyTraining(D, t) as tf.Tensor, x, fake, {
                 lambda: this.lambdaGP,
-                alpha: this.random === undefined ? undefined : Array.from({ length: batch }, () => this.random!.uniform(0, 1)),
+                alpha:
+                  this.random === undefined
+                    ? undefined
+                    : Array.from({ length: batch }, () => this.random!.uniform(0, 1)),
               })
             : tf.scalar(0),
         );

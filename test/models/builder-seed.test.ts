@@ -23,7 +23,10 @@ const BUILDERS: [string, (seed?: unknown) => tfl.LayersModel][] = [
   // Built at a fixed size: the spectral norms' u and v exist only after build.
   ['dcganGenerator', (seed) => dcganGenerator({ nz: 8, ngf: 4, imageSize: 16, seed: seed as number })],
   ['dcganDiscriminator', (seed) => dcganDiscriminator({ ndf: 4, imageSize: 16, seed: seed as number })],
-  ['snPatchGANDiscriminator', (seed) => snPatchGANDiscriminator({ ndf: 4, inputShape: [64, 64], seed: seed as number })],
+  [
+    'snPatchGANDiscriminator',
+    (seed) => snPatchGANDiscriminator({ ndf: 4, inputShape: [64, 64], seed: seed as number }),
+  ],
 ];
 
 /** Whether a weight is a `kind` ('kernel', 'gamma', 'bias'); tfjs suffixes repeated names with _N. */
@@ -59,7 +62,8 @@ describeBackends('model builders: seed', () => {
     });
 
     it(`${name}: a bad seed throws an Error naming the builder and the value`, () => {
-      for (const bad of [1.5, '3', Number.NaN]) expect(() => build(bad)).toThrow(new RegExp(`${name}: seed must be an integer, got`));
+      for (const bad of [1.5, '3', Number.NaN])
+        expect(() => build(bad)).toThrow(new RegExp(`${name}: seed must be an integer, got`));
     });
   }
 

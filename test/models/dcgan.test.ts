@@ -14,8 +14,18 @@ import { describeBackends } from '../harness/backends';
 
 const FIXTURES = new URL('../fixtures/models/dcgan/', import.meta.url);
 const META = JSON.parse(readFileSync(new URL('dcgan.json', FIXTURES), 'utf8')) as {
-  nz: number; ngf: number; ndf: number; nc: number; gKeys: number; dKeys: number; gParams: number; dParams: number;
-  defaultGParams: number; defaultGRunning: number; defaultDParams: number; defaultDRunning: number;
+  nz: number;
+  ngf: number;
+  ndf: number;
+  nc: number;
+  gKeys: number;
+  dKeys: number;
+  gParams: number;
+  dParams: number;
+  defaultGParams: number;
+  defaultGRunning: number;
+  defaultDParams: number;
+  defaultDRunning: number;
   wgan32: { imageSize: number; gKeys: number; dKeys: number; gParams: number; dParams: number };
 };
 
@@ -48,17 +58,27 @@ const CASES = {
   dcgan: {
     g: () => dcganGenerator({ nz: META.nz, ngf: META.ngf, nc: META.nc }),
     d: () => dcganDiscriminator({ ndf: META.ndf, nc: META.nc }),
-    gKeys: META.gKeys, dKeys: META.dKeys, gParams: META.gParams, dParams: META.dParams, gVars: 13, dVars: 11,
+    gKeys: META.gKeys,
+    dKeys: META.dKeys,
+    gParams: META.gParams,
+    dParams: META.dParams,
+    gVars: 13,
+    dVars: 11,
   },
   dcgan32: {
     g: () => dcganGenerator({ nz: META.nz, ngf: META.ngf, nc: META.nc, imageSize: 32 }),
     d: () => dcganDiscriminator({ ndf: META.ndf, nc: META.nc, imageSize: 32, sigmoid: false }),
-    gKeys: META.wgan32.gKeys, dKeys: META.wgan32.dKeys, gParams: META.wgan32.gParams, dParams: META.wgan32.dParams, gVars: 10, dVars: 8,
+    gKeys: META.wgan32.gKeys,
+    dKeys: META.wgan32.dKeys,
+    gParams: META.wgan32.gParams,
+    dParams: META.wgan32.dParams,
+    gVars: 10,
+    dVars: 8,
   },
 } as const;
 
 describeBackends('DCGAN networks: structure', () => {
-  it('has upstream\'s parameter counts for the defaults (netG 3,576,704, netD 2,765,568)', () => {
+  it("has upstream's parameter counts for the defaults (netG 3,576,704, netD 2,765,568)", () => {
     const g = dcganGenerator();
     const d = dcganDiscriminator();
     expect(count(g.trainableWeights)).toBe(META.defaultGParams);
@@ -70,11 +90,21 @@ describeBackends('DCGAN networks: structure', () => {
     d.dispose();
   });
 
-  it('names weight layers main.<index> as upstream\'s nn.Sequential', () => {
+  it("names weight layers main.<index> as upstream's nn.Sequential", () => {
     const g = dcganGenerator({ nz: 4, ngf: 2 });
     const d = dcganDiscriminator({ ndf: 2 });
     const named = (m: tfl.LayersModel) => m.layers.filter((l) => l.weights.length > 0).map((l) => l.name);
-    expect(named(g)).toEqual(['main.0', 'main.1', 'main.3', 'main.4', 'main.6', 'main.7', 'main.9', 'main.10', 'main.12']);
+    expect(named(g)).toEqual([
+      'main.0',
+      'main.1',
+      'main.3',
+      'main.4',
+      'main.6',
+      'main.7',
+      'main.9',
+      'main.10',
+      'main.12',
+    ]);
     expect(named(d)).toEqual(['main.0', 'main.2', 'main.3', 'main.5', 'main.6', 'main.8', 'main.9', 'main.11']);
     g.dispose();
     d.dispose();
@@ -108,8 +138,12 @@ describeBackends('DCGAN networks: structure', () => {
     expect(() => dcganDiscriminator({ seed: 1.5 })).toThrow(/dcganDiscriminator: seed must be/);
     // @ts-expect-error: a bad value from an untyped caller
     expect(() => dcganGenerator(null)).toThrow(/dcganGenerator: args must be an object/);
-    expect(() => dcganGenerator({ ngf: 4096, imageSize: 1024 })).toThrow(/dcganGenerator: these arguments would build \d+ weights, more than the limit/);
-    expect(() => dcganDiscriminator({ ndf: 4096, imageSize: 1024 })).toThrow(/dcganDiscriminator: these arguments would build/);
+    expect(() => dcganGenerator({ ngf: 4096, imageSize: 1024 })).toThrow(
+      /dcganGenerator: these arguments would build \d+ weights, more than the limit/,
+    );
+    expect(() => dcganDiscriminator({ ndf: 4096, imageSize: 1024 })).toThrow(
+      /dcganDiscriminator: these arguments would build/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -153,52 +187,57 @@ describeBackends('DCGAN networks: parity with dcgan/main.py (64) and the WGAN re
     ['dcgan', 'd', 'd_x'],
     ['dcgan32', 'g', 'g_z'],
     ['dcgan32', 'd', 'd_x'],
-  ] as const)('%s %s: eval and train-mode outputs within 1e-4, weight gradients within 1e-4 relative', async (tag, which, inputKey) => {
-    const c = CASES[tag];
-    const model = c[which]();
-    loadTorchStateDict(model, readFixture(`${tag}_${which}.weights.safetensors`), { strict: true });
-    const io = readFixture(`${tag}.io.safetensors`);
-    const before = tf.memory().numTensors;
-    const x = tensorOf(io, inputKey);
-    const evalOut = model.predict(x) as tf.Tensor;
-    const evalDiff = await maxAbsDiff(evalOut, io.get(`${which}_out_eval`)!);
-    expect(evalDiff).toBeLessThanOrEqual(1e-4);
-    const r = tensorOf(io, `${which}_r`);
-    // Every weight-owning layer's trainable weights, in PyTorch key order (weight, bias per module).
-    const keys: string[] = [];
-    const variables: tf.Variable[] = [];
-    for (const layer of model.layers) {
-      for (const w of layer.trainableWeights) {
-        keys.push(`${layer.name}.${/\/(kernel|gamma)/.test(w.name) ? 'weight' : 'bias'}`);
-        variables.push(w.read() as tf.Variable);
+  ] as const)(
+    '%s %s: eval and train-mode outputs within 1e-4, weight gradients within 1e-4 relative',
+    async (tag, which, inputKey) => {
+      const c = CASES[tag];
+      const model = c[which]();
+      loadTorchStateDict(model, readFixture(`${tag}_${which}.weights.safetensors`), { strict: true });
+      const io = readFixture(`${tag}.io.safetensors`);
+      const before = tf.memory().numTensors;
+      const x = tensorOf(io, inputKey);
+      const evalOut = model.predict(x) as tf.Tensor;
+      const evalDiff = await maxAbsDiff(evalOut, io.get(`${which}_out_eval`)!);
+      expect(evalDiff).toBeLessThanOrEqual(1e-4);
+      const r = tensorOf(io, `${which}_r`);
+      // Every weight-owning layer's trainable weights, in PyTorch key order (weight, bias per module).
+      const keys: string[] = [];
+      const variables: tf.Variable[] = [];
+      for (const layer of model.layers) {
+        for (const w of layer.trainableWeights) {
+          keys.push(`${layer.name}.${/\/(kernel|gamma)/.test(w.name) ? 'weight' : 'bias'}`);
+          variables.push(w.read() as tf.Variable);
+        }
       }
-    }
-    let trainOut!: tf.Tensor;
-    const { value, grads } = tf.variableGrads(() => {
-      const y = model.apply(x, { training: true }) as tf.Tensor;
-      trainOut = tf.keep(y);
-      return tf.sum(tf.mul(y, r)) as tf.Scalar;
-    }, variables);
-    const trainDiff = await maxAbsDiff(trainOut, io.get(`${which}_out_train`)!);
-    expect(trainDiff).toBeLessThanOrEqual(1e-4);
-    let worst = 0;
-    for (const [i, key] of keys.entries()) {
-      const g = grads[variables[i]!.name]!;
-      const torchLayout = g.rank === 4 ? tf.transpose(g, [3, 2, 0, 1]) : tf.clone(g);
-      const expected = io.get(`${which}_grad:${key}`);
-      expect(expected, key).toBeDefined();
-      const scale = (expected!.data as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      expect(scale).toBeGreaterThan(0);
-      const rel = (await maxAbsDiff(torchLayout, expected!)) / scale;
-      worst = Math.max(worst, rel);
-      expect(rel, key).toBeLessThanOrEqual(1e-4);
-      torchLayout.dispose();
-    }
-    expect(keys.length).toBe(which === 'g' ? c.gVars : c.dVars);
-    // Shown in the test log for the record.
-    console.info(`${tag} ${which}: eval ${evalDiff.toExponential(2)}, train ${trainDiff.toExponential(2)}, grad rel ${worst.toExponential(2)}`);
-    tf.dispose([x, r, evalOut, trainOut, value, ...Object.values(grads)]);
-    expect(tf.memory().numTensors).toBe(before);
-    model.dispose();
-  });
+      let trainOut!: tf.Tensor;
+      const { value, grads } = tf.variableGrads(() => {
+        const y = model.apply(x, { training: true }) as tf.Tensor;
+        trainOut = tf.keep(y);
+        return tf.sum(tf.mul(y, r)) as tf.Scalar;
+      }, variables);
+      const trainDiff = await maxAbsDiff(trainOut, io.get(`${which}_out_train`)!);
+      expect(trainDiff).toBeLessThanOrEqual(1e-4);
+      let worst = 0;
+      for (const [i, key] of keys.entries()) {
+        const g = grads[variables[i]!.name]!;
+        const torchLayout = g.rank === 4 ? tf.transpose(g, [3, 2, 0, 1]) : tf.clone(g);
+        const expected = io.get(`${which}_grad:${key}`);
+        expect(expected, key).toBeDefined();
+        const scale = (expected!.data as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        expect(scale).toBeGreaterThan(0);
+        const rel = (await maxAbsDiff(torchLayout, expected!)) / scale;
+        worst = Math.max(worst, rel);
+        expect(rel, key).toBeLessThanOrEqual(1e-4);
+        torchLayout.dispose();
+      }
+      expect(keys.length).toBe(which === 'g' ? c.gVars : c.dVars);
+      // Shown in the test log for the record.
+      console.info(
+        `${tag} ${which}: eval ${evalDiff.toExponential(2)}, train ${trainDiff.toExponential(2)}, grad rel ${worst.toExponential(2)}`,
+      );
+      tf.dispose([x, r, evalOut, trainOut, value, ...Object.values(grads)]);
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+    },
+  );
 });

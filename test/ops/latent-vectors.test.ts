@@ -7,10 +7,12 @@ import { createRandom } from '../../src/core/random';
 
 function gaussianRows(n: number, d: number, seed: number): number[][] {
   const r = createRandom(seed);
-  return Array.from({ length: n }, () => Array.from({ length: d }, () => {
-    const u = Math.max(r.uniform(0, 1), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.uniform(0, 1));
-  }));
+  return Array.from({ length: n }, () =>
+    Array.from({ length: d }, () => {
+      const u = Math.max(r.uniform(0, 1), 1e-12);
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.uniform(0, 1));
+    }),
+  );
 }
 
 /** float64 slerp through acos (a different route from the op's atan2). */
@@ -69,8 +71,18 @@ describeBackends('latent vectors', () => {
   });
 
   it('slerp stays finite and near lerp for parallel, nearly parallel and opposite vectors', async () => {
-    const a = tf.tensor2d([[1, 2, 3], [1, 2, 3], [1, 2, 3], [0, 0, 0]]);
-    const b = tf.tensor2d([[2, 4, 6], [1, 2, 3.00001], [-1, -2, -3], [0, 1, 0]]);
+    const a = tf.tensor2d([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
+    const b = tf.tensor2d([
+      [2, 4, 6],
+      [1, 2, 3.00001],
+      [-1, -2, -3],
+      [0, 1, 0],
+    ]);
     const s = slerp(a, b, 0.5);
     const l = lerp(a, b, 0.5);
     const sv = await s.data();
@@ -86,15 +98,27 @@ describeBackends('latent vectors', () => {
     const z = tf.tensor3d([Z.slice(0, 3), Z.slice(3)]);
     const m = latentMean(z);
     expect(m.shape).toEqual([2, 8]);
-    const want = [0, 1].flatMap((g) => Array.from({ length: 8 }, (_, j) => (Z[3 * g]![j]! + Z[3 * g + 1]![j]! + Z[3 * g + 2]![j]!) / 3));
+    const want = [0, 1].flatMap((g) =>
+      Array.from({ length: 8 }, (_, j) => (Z[3 * g]![j]! + Z[3 * g + 1]![j]! + Z[3 * g + 2]![j]!) / 3),
+    );
     expect(maxDiff(await m.data(), want)).toBeLessThan(1e-6);
     const one = latentMean(tf.tensor2d(Z.slice(0, 3)));
     expect(one.shape).toEqual([8]);
     const [a, b, c] = [0, 1, 2].map((i) => tf.tensor1d(Z[i]!));
     const r = latentArithmetic(a!, b!, c!);
-    expect(maxDiff(await r.data(), Z[0]!.map((v, j) => v - Z[1]![j]! + Z[2]![j]!))).toBeLessThan(1e-6);
+    expect(
+      maxDiff(
+        await r.data(),
+        Z[0]!.map((v, j) => v - Z[1]![j]! + Z[2]![j]!),
+      ),
+    ).toBeLessThan(1e-6);
     const l = lerp(a!, b!, 1.5);
-    expect(maxDiff(await l.data(), Z[0]!.map((v, j) => -0.5 * v + 1.5 * Z[1]![j]!))).toBeLessThan(1e-6);
+    expect(
+      maxDiff(
+        await l.data(),
+        Z[0]!.map((v, j) => -0.5 * v + 1.5 * Z[1]![j]!),
+      ),
+    ).toBeLessThan(1e-6);
     tf.dispose([z, m, one, a!, b!, c!, r, l]);
   });
 
@@ -108,14 +132,20 @@ describeBackends('latent vectors', () => {
     const ints = tf.zeros([2], 'int32');
     const before = tf.memory().numTensors;
     expect(() => slerp(a, wide, 0.5)).toThrow(/slerp: a and b must have the same shape, got \[2, 4\] and \[2, 5\]/);
-    expect(() => slerp(a, b, Number.NaN)).toThrow(/slerp: t must be a finite number or an array of finite numbers, got NaN/);
+    expect(() => slerp(a, b, Number.NaN)).toThrow(
+      /slerp: t must be a finite number or an array of finite numbers, got NaN/,
+    );
     expect(() => lerp(a, b, [])).toThrow(/lerp: t must be a finite number or an array of 1 to 10000 finite numbers/);
     expect(() => lerp(a, b, new Array(10_001).fill(0))).toThrow(/lerp: t must be/);
     // @ts-expect-error: a bad value from an untyped caller
     expect(() => lerp(null, b, 0)).toThrow(/lerp: a must be a tf.Tensor, got null/);
-    expect(() => latentMean(flat)).toThrow(/latentMean: z must be rank 2 \[n, d\] or rank 3 \[g, n, d\], got shape \[4\]/);
+    expect(() => latentMean(flat)).toThrow(
+      /latentMean: z must be rank 2 \[n, d\] or rank 3 \[g, n, d\], got shape \[4\]/,
+    );
     expect(() => latentMean(empty)).toThrow(/latentMean: z must not be empty/);
-    expect(() => latentArithmetic(a, b, flat)).toThrow(/latentArithmetic: a and c must have the same shape, got \[2, 4\] and \[4\]/);
+    expect(() => latentArithmetic(a, b, flat)).toThrow(
+      /latentArithmetic: a and c must have the same shape, got \[2, 4\] and \[4\]/,
+    );
     expect(() => slerp(cube, cube, 0)).toThrow(/slerp: a must be rank 1 \[d\] or rank 2 \[n, d\]/);
     expect(() => slerp(ints, ints, 0)).toThrow(/slerp: a must be float32, got int32/);
     expect(tf.memory().numTensors).toBe(before);

@@ -54,35 +54,50 @@ function same(a: Float32Array[], b: Float32Array[]): boolean {
 }
 
 describeBackends('DCGANTrainer', () => {
-  it.each(['bce', 'wgan'] as const)('%s: losses equal the loss functions on the same weights; D first, then G against the updated D', async (loss) => {
-    const { generator, discriminator } = nets(loss);
-    const gRef = nets(loss).generator; // same seed: the generator's weights before the step
-    const trainer = new DCGANTrainer({ generator, discriminator, loss, nCritic: 1, lr: 0.01 });
-    const real = realBatch(1);
-    const noise = tf.randomNormal([4, NZ], 0, 1, 'float32', 5) as tf.Tensor2D;
-    // Expected D losses with the weights before the step (training mode: batch statistics).
-    const pReal = await tf.tidy(() => discriminator.apply(real, { training: true }) as tf.Tensor).data();
-    const pFake = await tf.tidy(() => discriminator.apply(generator.apply(noise, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor).data();
-    const losses = await trainer.step(real, { noise });
-    const wantReal = loss === 'bce' ? bceRef(pReal as Float32Array, 1) : -mean(pReal);
-    const wantFake = loss === 'bce' ? bceRef(pFake as Float32Array, 0) : mean(pFake);
-    expect(losses.lossDReal).toBeCloseTo(wantReal, 5);
-    expect(losses.lossDFake).toBeCloseTo(wantFake, 5);
-    expect(losses.lossD).toBeCloseTo(wantReal + wantFake, 5);
-    expect(losses.lossGP).toBe(0);
-    // lossG: D after its update, G before its update.
-    const pG = await tf.tidy(() => discriminator.apply(gRef.apply(noise, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor).data();
-    const wantG = loss === 'bce' ? bceRef(pG as Float32Array, 1) : -mean(pG);
-    expect(losses.lossG).toBeCloseTo(wantG, 5);
-    // ...and not against the D before the update (the lr is large enough to tell them apart).
-    const before = loss === 'bce' ? bceRef(pFake as Float32Array, 1) : -mean(pFake);
-    expect(Math.abs(wantG - before)).toBeGreaterThan(1e-3);
-    tf.dispose([real, noise]);
-    trainer.dispose();
-    [generator, discriminator, gRef].forEach((m) => m.dispose());
-  });
+  it.each(['bce', 'wgan'] as const)(
+    '%s: losses equal the loss functions on the same weights; D first, then G against the updated D',
+    async (loss) => {
+      const { generator, discriminator } = nets(loss);
+      const gRef = nets(loss).generator; // same seed: the generator's weights before the step
+      const trainer = new DCGANTrainer({ generator, discriminator, loss, nCritic: 1, lr: 0.01 });
+      const real = realBatch(1);
+      const noise = tf.randomNormal([4, NZ], 0, 1, 'float32', 5) as tf.Tensor2D;
+      // Expected D losses with the weights before the step (training mode: batch statistics).
+      const pReal = await tf.tidy(() => discriminator.apply(real, { training: true }) as tf.Tensor).data();
+      const pFake = await tf
+        .tidy(
+          () =>
+            discriminator.apply(generator.apply(noise, { training: true }) as tf.Tensor, {
+              training: true,
+            }) as tf.Tensor,
+        )
+        .data();
+      const losses = await trainer.step(real, { noise });
+      const wantReal = loss === 'bce' ? bceRef(pReal as Float32Array, 1) : -mean(pReal);
+      const wantFake = loss === 'bce' ? bceRef(pFake as Float32Array, 0) : mean(pFake);
+      expect(losses.lossDReal).toBeCloseTo(wantReal, 5);
+      expect(losses.lossDFake).toBeCloseTo(wantFake, 5);
+      expect(losses.lossD).toBeCloseTo(wantReal + wantFake, 5);
+      expect(losses.lossGP).toBe(0);
+      // lossG: D after its update, G before its update.
+      const pG = await tf
+        .tidy(
+          () =>
+            discriminator.apply(gRef.apply(noise, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor,
+        )
+        .data();
+      const wantG = loss === 'bce' ? bceRef(pG as Float32Array, 1) : -mean(pG);
+      expect(losses.lossG).toBeCloseTo(wantG, 5);
+      // ...and not against the D before the update (the lr is large enough to tell them apart).
+      const before = loss === 'bce' ? bceRef(pFake as Float32Array, 1) : -mean(pFake);
+      expect(Math.abs(wantG - before)).toBeGreaterThan(1e-3);
+      tf.dispose([real, noise]);
+      trainer.dispose();
+      [generator, discriminator, gRef].forEach((m) => m.dispose());
+    },
+  );
 
-  it('keeps a constant tensor count after the first step, and a short seeded run lowers D\'s loss', async () => {
+  it("keeps a constant tensor count after the first step, and a short seeded run lowers D's loss", async () => {
     const { generator, discriminator } = nets();
     const trainer = new DCGANTrainer({ generator, discriminator, seed: 7 });
     const data = [realBatch(1), realBatch(2)];
@@ -112,7 +127,13 @@ describeBackends('DCGANTrainer', () => {
     const { generator, discriminator } = nets('wgan');
     const seen: (number | null)[] = [];
     const trainer = new DCGANTrainer({
-      generator, discriminator, loss: 'wgan', nCritic: 3, clipValue: 0.005, lr: 1e-3, seed: 3,
+      generator,
+      discriminator,
+      loss: 'wgan',
+      nCritic: 3,
+      clipValue: 0.005,
+      lr: 1e-3,
+      seed: 3,
       onProgress: ({ losses }) => seen.push(losses.lossG),
     });
     const real = realBatch(4);
@@ -136,7 +157,9 @@ describeBackends('DCGANTrainer', () => {
     await trainer.setState(state);
     // A state from a trainer with another loss (another optimizer) or nCritic is refused.
     const other = new DCGANTrainer({ ...nets('wgan-gp'), loss: 'wgan-gp', nCritic: 3 });
-    await expect(other.setState(state)).rejects.toThrow(/DCGANTrainer.setState: the state was written with loss "wgan" and nCritic 3, this trainer has 'wgan-gp' and 3/);
+    await expect(other.setState(state)).rejects.toThrow(
+      /DCGANTrainer.setState: the state was written with loss "wgan" and nCritic 3, this trainer has 'wgan-gp' and 3/,
+    );
     other.dispose();
     other.generator.dispose();
     other.discriminator.dispose();
@@ -195,7 +218,9 @@ describeBackends('DCGANTrainer', () => {
     const bad = tf.fill([2, 16, 16, 3], Number.NaN) as tf.Tensor4D;
     const g = await weightsOf(generator);
     const d = await weightsOf(discriminator);
-    await expect(trainer.step(bad)).rejects.toThrow(/DCGANTrainer.step: lossDReal is NaN at step 1; the models were left as before the step/);
+    await expect(trainer.step(bad)).rejects.toThrow(
+      /DCGANTrainer.step: lossDReal is NaN at step 1; the models were left as before the step/,
+    );
     expect(same(g, await weightsOf(generator))).toBe(true);
     expect(same(d, await weightsOf(discriminator))).toBe(true);
     expect(trainer.steps).toBe(0);
@@ -208,23 +233,41 @@ describeBackends('DCGANTrainer', () => {
   it('rejects bad arguments with the class, argument and value named', async () => {
     const bce = nets('bce');
     const critic = nets('wgan').discriminator;
-    expect(() => new DCGANTrainer({ ...bce, discriminator: critic })).toThrow(/DCGANTrainer: loss 'bce' needs a discriminator that ends with a sigmoid/);
-    expect(() => new DCGANTrainer({ ...bce, loss: 'wgan' })).toThrow(/DCGANTrainer: loss 'wgan' needs a critic without a final sigmoid/);
+    expect(() => new DCGANTrainer({ ...bce, discriminator: critic })).toThrow(
+      /DCGANTrainer: loss 'bce' needs a discriminator that ends with a sigmoid/,
+    );
+    expect(() => new DCGANTrainer({ ...bce, loss: 'wgan' })).toThrow(
+      /DCGANTrainer: loss 'wgan' needs a critic without a final sigmoid/,
+    );
     // @ts-expect-error: a bad value from an untyped caller
-    expect(() => new DCGANTrainer({ ...bce, loss: 'hinge' })).toThrow(/DCGANTrainer: loss must be one of 'bce', 'wgan', 'wgan-gp', got "hinge"/);
-    expect(() => new DCGANTrainer({ ...bce, nCritic: 0 })).toThrow(/DCGANTrainer: nCritic must be an integer in \[1, 1000\], got 0/);
-    expect(() => new DCGANTrainer({ generator: bce.generator, discriminator: critic, loss: 'wgan', clipValue: -1 })).toThrow(/DCGANTrainer: clipValue must be/);
+    expect(() => new DCGANTrainer({ ...bce, loss: 'hinge' })).toThrow(
+      /DCGANTrainer: loss must be one of 'bce', 'wgan', 'wgan-gp', got "hinge"/,
+    );
+    expect(() => new DCGANTrainer({ ...bce, nCritic: 0 })).toThrow(
+      /DCGANTrainer: nCritic must be an integer in \[1, 1000\], got 0/,
+    );
+    expect(
+      () => new DCGANTrainer({ generator: bce.generator, discriminator: critic, loss: 'wgan', clipValue: -1 }),
+    ).toThrow(/DCGANTrainer: clipValue must be/);
     expect(() => new DCGANTrainer({ ...bce, seed: -1 })).toThrow(/DCGANTrainer: seed must be/);
     expect(() => new DCGANTrainer({ ...bce, lr: Number.NaN })).toThrow(/DCGANTrainer: lr must be/);
     // @ts-expect-error: a bad value from an untyped caller
-    expect(() => new DCGANTrainer({ ...bce, generator: {} })).toThrow(/DCGANTrainer: generator must be a tf.LayersModel/);
-    expect(() => new DCGANTrainer({ generator: bce.discriminator, discriminator: bce.discriminator })).toThrow(/DCGANTrainer: generator must take one input z of shape \[batch, nz\]/);
+    expect(() => new DCGANTrainer({ ...bce, generator: {} })).toThrow(
+      /DCGANTrainer: generator must be a tf.LayersModel/,
+    );
+    expect(() => new DCGANTrainer({ generator: bce.discriminator, discriminator: bce.discriminator })).toThrow(
+      /DCGANTrainer: generator must take one input z of shape \[batch, nz\]/,
+    );
     const trainer = new DCGANTrainer({ ...bce, seed: 1 });
     const real = realBatch(1, 2);
     const z = tf.zeros([3, NZ]) as tf.Tensor2D;
     const before = tf.memory().numTensors;
-    await expect(trainer.step(real, { noise: z })).rejects.toThrow(/DCGANTrainer.step: noise must be a live float32 tensor \[2, 8\], got shape \[3, 8\] float32/);
-    await expect(trainer.step(tf.zeros([16, 16, 3]) as unknown as tf.Tensor4D)).rejects.toThrow(/DCGANTrainer.step: real must be NHWC/);
+    await expect(trainer.step(real, { noise: z })).rejects.toThrow(
+      /DCGANTrainer.step: noise must be a live float32 tensor \[2, 8\], got shape \[3, 8\] float32/,
+    );
+    await expect(trainer.step(tf.zeros([16, 16, 3]) as unknown as tf.Tensor4D)).rejects.toThrow(
+      /DCGANTrainer.step: real must be NHWC/,
+    );
     expect(tf.memory().numTensors).toBe(before + 1);
     expect(trainer.steps).toBe(0);
     tf.dispose([real, z]);

@@ -26,12 +26,20 @@ export class TorchRmspropOptimizer extends tf.RMSPropOptimizer {
 
   override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     const self = this as unknown as RmspropInternals;
-    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const names = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => v.name)
+      : Object.keys(variableGradients);
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
       if (value == null) throw new Error(`RMSprop.applyGradients: no variable named ${JSON.stringify(name)}.`);
-      self.accumulatedMeanSquares[i] ??= { originalName: `${name}/rms`, variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)) };
-      self.accumulatedMoments[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)) };
+      self.accumulatedMeanSquares[i] ??= {
+        originalName: `${name}/rms`,
+        variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)),
+      };
+      self.accumulatedMoments[i] ??= {
+        originalName: `${name}/momentum`,
+        variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)),
+      };
       const gradient = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
       if (gradient == null) return;
       const v = self.accumulatedMeanSquares[i]!.variable;

@@ -8,7 +8,11 @@ import { describeBackends } from '../../harness/backends';
 describeBackends('TorchRmspropOptimizer', () => {
   it('follows torch.optim.RMSprop (alpha 0.99, eps 1e-8) over three steps, in float64 within 1e-6', async () => {
     const w0 = [0.5, -1.25, 2, 1e-3];
-    const grads = [[0.1, -0.2, 3, 0], [-0.4, 0.05, 1, 1e-6], [0.2, 0.2, -2, 0.5]];
+    const grads = [
+      [0.1, -0.2, 3, 0],
+      [-0.4, 0.05, 1, 1e-6],
+      [0.2, 0.2, -2, 0.5],
+    ];
     const w = tf.variable(tf.tensor1d(w0));
     const opt = new TorchRmspropOptimizer(5e-3);
     const ref = [...w0];
