@@ -16,3 +16,7 @@ export { gatedInpaintingGenerator } from './gated-inpainting-generator';
 export type { GatedInpaintingGeneratorArgs, GatedInpaintingAttentionArgs } from './gated-inpainting-generator';
 export { snPatchGANDiscriminator } from './sn-patchgan-discriminator';
 export type { SNPatchGANDiscriminatorArgs } from './sn-patchgan-discriminator';
+export { dcganGenerator } from './dcgan-generator';
+export type { DCGANGeneratorArgs } from './dcgan-generator';
+export { dcganDiscriminator } from './dcgan-discriminator';
+export type { DCGANDiscriminatorArgs } from './dcgan-discriminator';

@@ -21,3 +21,4 @@ export { contextualPatchAttention, contextualAttention } from './contextual-patc
 export type { ContextualPatchAttentionOptions, ContextualAttentionOptions } from './contextual-patch-attention';
 export { completeImage } from './complete-image';
 export { resizeNearestAlignCorners } from './resize-nearest-align-corners';
+export { lerp, slerp, latentMean, latentArithmetic } from './latent-vectors';

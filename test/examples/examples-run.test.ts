@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main as adain } from '../../examples/adain-style-transfer';
 import { main as cycleganFromPytorch } from '../../examples/cyclegan-from-pytorch';
 import { main as cycleganTrain } from '../../examples/cyclegan-train';
+import { main as dcganTrain } from '../../examples/dcgan-train';
 import { main as gatys } from '../../examples/gatys-texture';
 import { main as inpaint } from '../../examples/patchmatch-inpaint';
 import { main as pix2pixTrain } from '../../examples/pix2pix-train';
@@ -57,7 +58,7 @@ function gradientImage(width: number, height: number): RgbaImage<Uint8Array> {
   return { width, height, data };
 }
 
-const ALL = { adain, cycleganFromPytorch, cycleganTrain, gatys, inpaint, pix2pixTrain, snPatchGAN };
+const ALL = { adain, cycleganFromPytorch, cycleganTrain, dcganTrain, gatys, inpaint, pix2pixTrain, snPatchGAN };
 
 describe('example programs', () => {
   for (const [name, main] of Object.entries(ALL)) {
@@ -69,7 +70,7 @@ describe('example programs', () => {
   }
 
   it('every example that writes files defaults to the git-ignored output/ folder', async () => {
-    const writers = { adain, cycleganFromPytorch, cycleganTrain, gatys, inpaint, pix2pixTrain };
+    const writers = { adain, cycleganFromPytorch, cycleganTrain, dcganTrain, gatys, inpaint, pix2pixTrain };
     for (const [name, main] of Object.entries(writers)) {
       const { out } = await run(main, ['--help']);
       const defaults = [...out.matchAll(/--out <(?:file|dir)>.*\(default ([^)]+)\)/g)].map((m) => m[1]);
@@ -169,6 +170,51 @@ describe('example programs', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/step +2 +hinge D loss \d/);
     expect(out.match(/sigma\(u,v\)/g)).toHaveLength(12);
+  });
+
+  it('dcgan-train trains on crops of the sample photos (bce and wgan) and writes samples and a slerp walk', async () => {
+    const out = join(dir, 'dcgan.png');
+    const bce = await run(dcganTrain, [
+      '--steps',
+      '2',
+      '--size',
+      '16',
+      '--batch',
+      '2',
+      '--ngf',
+      '2',
+      '--ndf',
+      '2',
+      '--out',
+      out,
+    ]);
+    expect(bce.code).toBe(0);
+    expect(bce.out).toMatch(/step +2 +lossD \d+\.\d{4} +lossG \d/);
+    const image = await readImage(out);
+    // Two rows of eight 16x16 images with 2-pixel padding.
+    expect([image.width, image.height]).toEqual([8 * 16 + 9 * 2, 2 * 16 + 3 * 2]);
+    const wgan = await run(dcganTrain, [
+      '--steps',
+      '5',
+      '--size',
+      '16',
+      '--batch',
+      '2',
+      '--ngf',
+      '2',
+      '--ndf',
+      '2',
+      '--loss',
+      'wgan',
+      '--out',
+      out,
+    ]);
+    expect(wgan.code).toBe(0);
+    expect(wgan.out).toMatch(/step +4 +lossD -?\d+\.\d{4} +\(no G update this step\)/);
+    expect(wgan.out).toMatch(/step +5 +lossD -?\d+\.\d{4} +lossG -?\d/);
+    const bad = await run(dcganTrain, ['--size', '24']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--size must be 16, 32 or 64');
   });
 
   it('gatys-texture writes sample | result', async () => {

@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
+import { dcganDiscriminator } from '../../src/models/dcgan-discriminator';
+import { dcganGenerator } from '../../src/models/dcgan-generator';
 import { gatedInpaintingGenerator } from '../../src/models/gated-inpainting-generator';
 import { patchGANDiscriminator } from '../../src/models/patchgan-discriminator';
 import { pixelDiscriminator } from '../../src/models/pixel-discriminator';
@@ -18,6 +20,8 @@ const BUILDERS: [string, (seed?: unknown) => tfl.LayersModel][] = [
   ['patchGANDiscriminator', (seed) => patchGANDiscriminator({ ndf: 4, nLayers: 2, seed: seed as number })],
   ['pixelDiscriminator', (seed) => pixelDiscriminator({ ndf: 4, seed: seed as number })],
   ['gatedInpaintingGenerator', (seed) => gatedInpaintingGenerator({ cnum: 4, seed: seed as number })],
+  ['dcganGenerator', (seed) => dcganGenerator({ nz: 8, ngf: 4, imageSize: 16, seed: seed as number })],
+  ['dcganDiscriminator', (seed) => dcganDiscriminator({ ndf: 4, imageSize: 16, seed: seed as number })],
   // Built at a fixed size: the spectral norms' u and v exist only after build.
   [
     'snPatchGANDiscriminator',

@@ -56,12 +56,14 @@ export abstract class TrainerBase<L> {
     private readonly owner: string,
     args: TrainerCommonArgs<L>,
     defaultLr: number,
+    /** Builds each optimizer at a learning rate instead of Adam (e.g. WGAN's RMSprop). */
+    createOptimizer?: (lr: number) => tf.Optimizer,
   ) {
     const lr = checkPositive(owner, 'lr', args.lr ?? defaultLr);
     const beta1 = checkPositive(owner, 'beta1', args.beta1 ?? 0.5, true);
     const beta2 = checkPositive(owner, 'beta2', args.beta2 ?? 0.999, true);
-    this.optG = new TrainerAdam(lr, beta1, beta2);
-    this.optD = new TrainerAdam(lr, beta1, beta2);
+    this.optG = new TrainerAdam(lr, beta1, beta2, createOptimizer);
+    this.optD = new TrainerAdam(lr, beta1, beta2, createOptimizer);
     this.onProgress = args.onProgress === undefined ? undefined : checkFunction(owner, 'onProgress', args.onProgress);
   }
 

@@ -70,21 +70,25 @@ export function restoreWeights(model: tfl.LayersModel, values: tf.Tensor[], trai
 }
 
 /**
- * An Adam optimizer owned by a trainer, with a base learning rate scaled by a factor, state
- * capture and replacement.
+ * An optimizer owned by a trainer (Adam unless the trainer passes another factory), with a base
+ * learning rate scaled by a factor, state capture and replacement.
  *
- * Porting note: epsilon is 1e-8 like `torch.optim.Adam` (tfjs defaults to the backend's 1e-7).
+ * Porting note: Adam's epsilon is 1e-8 like `torch.optim.Adam` (tfjs defaults to the backend's 1e-7).
  * @internal
  */
 export class TrainerAdam {
-  optimizer: tf.AdamOptimizer;
+  optimizer: tf.Optimizer;
   private factor = 1;
+  private readonly create: (lr: number) => tf.Optimizer;
   constructor(
     readonly lr: number,
     readonly beta1: number,
     readonly beta2: number,
+    /** Builds the optimizer at a learning rate; default tfjs's Adam update with torch's epsilon. */
+    create?: (lr: number) => tf.Optimizer,
   ) {
-    this.optimizer = new LeanAdamOptimizer(lr, beta1, beta2, 1e-8);
+    this.create = create ?? ((rate) => new LeanAdamOptimizer(rate, beta1, beta2, 1e-8));
+    this.optimizer = this.create(lr);
   }
 
   setFactor(factor: number): void {
@@ -112,7 +116,7 @@ export class TrainerAdam {
 
   /** Replaces the optimizer by one holding `weights` (not consumed: the caller still disposes them). */
   async restore(weights: TrainerNamedTensor[]): Promise<void> {
-    const next = new LeanAdamOptimizer(this.lr, this.beta1, this.beta2, 1e-8);
+    const next = this.create(this.lr);
     // setWeights turns each tensor into a new variable sharing its data; the caller keeps ownership
     // of the tensors passed in.
     await next.setWeights(weights);
