@@ -73,7 +73,7 @@ try {
   const pmUse = (load) =>
     `${load}\nconst pm = await createPatchMatch();\n` +
     `const img = { width: 8, height: 8, data: new Uint8Array(256).map((_, i) => (i * 37) & 255) };\n` +
-    `const nnf = pm.nnf(img, img, { patchSize: 3, iterations: 2, seed: 1 });\n` +
+    `const nnf = await pm.nnf(img, img, { patchSize: 3, iterations: 2, seed: 1 });\n` +
     `if (nnf.width !== 6 || nnf.height !== 6) throw new Error('unexpected field ' + nnf.width + 'x' + nnf.height);\n` +
     `console.log('patchmatch without tfjs ok (' + pm.backend + ')');\n`;
   writeFileSync(join(app, 'pm.mjs'), pmUse("import { createPatchMatch } from 'tfjs-synth/patchmatch';"));
@@ -139,7 +139,7 @@ try {
     "import * as nodeHelpers from 'tfjs-synth/node';\n" +
     "export const f: (n?: 'wasm' | 'cpu') => Promise<string> = initBackend;\n" +
     'export const all = [pm, nodeHelpers];\n' +
-    "export const save = (t: training.Pix2PixTrainer): Promise<void> => nodeHelpers.saveTrainer(t, 'checkpoints');\n" +
+    "export const save = (t: training.Pix2PixTrainer): Promise<nodeHelpers.SavedTrainerInfo> => nodeHelpers.saveTrainer(t, 'checkpoints');\n" +
     'export const dispose = (s: training.TrainerState): void => training.disposeTrainerState(s);\n' +
     'export type Named = training.TrainerNamedTensor;\n';
   writeFileSync(join(app, 'use.mts'), usage);
