@@ -51,7 +51,8 @@ const MAX_NAME_LENGTH = 100;
  * ```
  * @throws Error when `name` is not a string, or neither 'wasm', 'cpu' nor a registered backend
  * (the message lists the valid names); when a registered backend lacks required kernels (the
- * message names them); when the backend fails to initialise.
+ * message names them); when the backend fails to initialise (for 'webgpu' without a WebGPU
+ * adapter, the message says so and names the alternatives).
  */
 export async function initBackend(name: BackendName | (string & Record<never, never>) = 'wasm'): Promise<string> {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
@@ -77,12 +78,37 @@ export async function initBackend(name: BackendName | (string & Record<never, ne
   }
   registerLayers();
   if (name === 'wasm') registerWasmTrainingKernels();
+  const previous = tf.engine().backendName as string | null;
   const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`initBackend: the ${describeValue(name)} backend failed to initialise.`);
+  if (!ok) {
+    // tfjs leaves its failed choice selected, without a backend instance: go back to the old one.
+    if (previous != null && previous !== name) await tf.setBackend(previous);
+    const why = name === 'webgpu' ? await webgpuAdapterProblem() : null;
+    throw new Error(
+      `initBackend: the ${describeValue(name)} backend failed to initialise${why == null ? '' : `: ${why}`}.` +
+        (known ? '' : ` The alternatives are ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}.`),
+    );
+  }
   await tf.ready();
   removeEmscriptenProcessListeners();
   if (name === 'cpu') consumeCpuNodeNotice();
   return name;
+}
+
+/**
+ * Why WebGPU cannot start here, when that is the reason: no `navigator.gpu` (the runtime has no
+ * WebGPU, e.g. Node or an insecure page), or `requestAdapter()` gives no adapter (no usable GPU
+ * or driver). Null when an adapter is there (the backend failed for another reason).
+ */
+async function webgpuAdapterProblem(): Promise<string | null> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter?(): Promise<unknown> } } }).navigator?.gpu;
+  if (gpu == null || typeof gpu.requestAdapter !== 'function') return 'this runtime has no WebGPU (navigator.gpu is missing)';
+  try {
+    if ((await gpu.requestAdapter()) == null) return 'no WebGPU adapter (navigator.gpu.requestAdapter() returned null)';
+  } catch {
+    return 'no WebGPU adapter (navigator.gpu.requestAdapter() failed)';
+  }
+  return null;
 }
 
 /** The {@link REQUIRED_KERNELS} that no kernel is registered for under `backendName`, in list order. */

@@ -101,5 +101,26 @@ describe('initBackend', () => {
     await expect(initBackend('y'.repeat(90))).rejects.toThrow(/unknown backend "y{40}"\.\.\. \(90 chars\); valid backends are 'wasm', 'cpu'/);
     expect(tf.getBackend()).toBe(before);
   });
+
+  it("'webgpu' registered but without an adapter: a clear Error that says so and names the alternatives", async () => {
+    await initBackend('cpu');
+    // A stand-in for tfjs-backend-webgpu's registration: every kernel present, a factory that
+    // fails as the real one does when requestAdapter() gives nothing. Node 20 has no navigator.gpu.
+    registerCpuCopy('webgpu', tf.getKernelsForBackend('cpu').map((k) => k.kernelName));
+    tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', () => {
+      throw new Error('adapter is null');
+    });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(initBackend('webgpu')).rejects.toThrow(
+        /initBackend: the "webgpu" backend failed to initialise: this runtime has no WebGPU \(navigator\.gpu is missing\)\. The alternatives are 'wasm', 'cpu'\./,
+      );
+      expect(tf.getBackend()).toBe('cpu');
+    } finally {
+      warn.mockRestore();
+      unregisterCopy('webgpu');
+    }
+  });
 });
 
