@@ -30,7 +30,14 @@ interface ConvCase {
 
 const CASES: ConvCase[] = [
   // CycleGAN ResNet generator (reflection padding is a separate op, so its convs are 'valid').
-  { label: 'G 7x7 s1 3->64 at 256 (reflect-padded, valid)', x: [1, 262, 262, 3], k: 7, stride: 1, pad: 'valid', outC: 64 },
+  {
+    label: 'G 7x7 s1 3->64 at 256 (reflect-padded, valid)',
+    x: [1, 262, 262, 3],
+    k: 7,
+    stride: 1,
+    pad: 'valid',
+    outC: 64,
+  },
   { label: 'G 7x7 s1 64->3 at 256 (output layer)', x: [1, 262, 262, 64], k: 7, stride: 1, pad: 'valid', outC: 3 },
   { label: 'G 3x3 s2 64->128 at 256', x: [1, 256, 256, 64], k: 3, stride: 2, pad: 1, outC: 128 },
   { label: 'G 3x3 s2 128->256 at 128', x: [1, 128, 128, 128], k: 3, stride: 2, pad: 1, outC: 256 },
@@ -67,7 +74,15 @@ const CASES: ConvCase[] = [
   { label: 'batch 16: 3x3 s1 same 16x16x32 -> 32', x: [16, 16, 16, 32], k: 3, stride: 1, pad: 'same', outC: 32 },
   { label: 'batch 1: 3x3 s1 same 16x16x8 -> 8', x: [1, 16, 16, 8], k: 3, stride: 1, pad: 'same', outC: 8 },
   { label: 'batch 1: 1x1 s1 64x64x64 -> 64', x: [1, 64, 64, 64], k: 1, stride: 1, pad: 'valid', outC: 64 },
-  { label: '3x3 s1 same 32x32x16 -> 16', x: [1, 32, 32, 16], k: 3, stride: 1, pad: 'same', outC: 16, cpuRepetitions: 5 },
+  {
+    label: '3x3 s1 same 32x32x16 -> 16',
+    x: [1, 32, 32, 16],
+    k: 3,
+    stride: 1,
+    pad: 'same',
+    outC: 16,
+    cpuRepetitions: 5,
+  },
 ];
 const WASM_REPETITIONS = 9;
 
@@ -142,7 +157,8 @@ const bench: Benchmark = {
         'gemm route / forward': medianRatio(timings, 'wasm dW gemm route', 'wasm forward'),
         'conv route / forward': medianRatio(timings, 'wasm dW conv route', 'wasm forward'),
       };
-      if (c.cpuRepetitions != null) ratios['cpu dW / gemm route'] = medianRatio(timings, 'cpu dW', 'wasm dW gemm route');
+      if (c.cpuRepetitions != null)
+        ratios['cpu dW / gemm route'] = medianRatio(timings, 'cpu dW', 'wasm dW gemm route');
       const t = (n: string) => timings.find((v) => v.name === n)!.medianMs.toFixed(2);
       console.log(
         `${c.label}: conv ${t('wasm dW conv route')} ms, gemm ${t('wasm dW gemm route')} ms, forward ${t('wasm forward')} ms`,

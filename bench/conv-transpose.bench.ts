@@ -32,7 +32,12 @@ interface Case {
 
 // PyTorch ConvTranspose2d(k3, s2, padding 1, output_padding 1) is a forward conv padded 1 on
 // top/left and 0 on bottom/right.
-const RESNET: Pad = [[0, 0], [1, 0], [1, 0], [0, 0]];
+const RESNET: Pad = [
+  [0, 0],
+  [1, 0],
+  [1, 0],
+  [0, 0],
+];
 const CASES: Case[] = [
   { label: 'U-Net up 1->2 (512 <- 512)', dx: [1, 2, 2, 512], outC: 512, k: 4, pad: 1 },
   { label: 'U-Net up 2->4 (512 <- 1024)', dx: [1, 4, 4, 512], outC: 1024, k: 4, pad: 1 },
@@ -54,18 +59,32 @@ const CASES: Case[] = [
   { label: 'conv dx 4 (512 -> 512)', dx: [1, 4, 4, 512], outC: 512, k: 4, pad: 1 },
   // Stride 1, 'same': small images around the threshold, the ResNet blocks at 64 and 128 input,
   // thin layers (RGB dx of the 7x7 head, a small first layer).
-  ...([
-    [2, 256, 256, 3], [3, 256, 256, 3], [4, 512, 512, 3], [4, 256, 256, 3], [6, 256, 256, 3], [8, 512, 512, 3],
-    [8, 1024, 1024, 3], [16, 256, 256, 3], [32, 256, 256, 3], [64, 64, 64, 3], [64, 3, 64, 7], [256, 3, 64, 7],
-    [128, 3, 8, 3],
-  ] as const).map(([size, ci, co, k]): Case => ({
-    label: `stride 1, ${k}x${k}, ${size}x${size} (${ci} <- ${co})`,
-    dx: [1, size, size, ci],
-    outC: co,
-    k,
-    pad: 'same' as unknown as Pad,
-    stride: 1,
-  })),
+  ...(
+    [
+      [2, 256, 256, 3],
+      [3, 256, 256, 3],
+      [4, 512, 512, 3],
+      [4, 256, 256, 3],
+      [6, 256, 256, 3],
+      [8, 512, 512, 3],
+      [8, 1024, 1024, 3],
+      [16, 256, 256, 3],
+      [32, 256, 256, 3],
+      [64, 64, 64, 3],
+      [64, 3, 64, 7],
+      [256, 3, 64, 7],
+      [128, 3, 8, 3],
+    ] as const
+  ).map(
+    ([size, ci, co, k]): Case => ({
+      label: `stride 1, ${k}x${k}, ${size}x${size} (${ci} <- ${co})`,
+      dx: [1, size, size, ci],
+      outC: co,
+      k,
+      pad: 'same' as unknown as Pad,
+      stride: 1,
+    }),
+  ),
 ];
 const ROUTES: Conv2DBackpropInputPath[] = ['stock', 'dilated', 'subpixel'];
 
@@ -109,7 +128,8 @@ function variant(route: Conv2DBackpropInputPath, c: Case): Variant {
 
 const bench: Benchmark = {
   name: 'conv-transpose',
-  description: 'wasm Conv2DBackpropInput: sub-pixel vs zero-dilated XNNPACK vs the stock loop (stride 2), XNNPACK vs the stock loop (stride 1)',
+  description:
+    'wasm Conv2DBackpropInput: sub-pixel vs zero-dilated XNNPACK vs the stock loop (stride 2), XNNPACK vs the stock loop (stride 1)',
   async run(): Promise<BenchCase[]> {
     await initBackend('wasm');
     const only = process.env.CONV_TRANSPOSE_CASES;

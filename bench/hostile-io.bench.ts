@@ -38,19 +38,34 @@ const bench: Benchmark = {
     const cases: BenchCase[] = [];
     let worst = { ms: 0, mb: 0, msCase: '', mbCase: '' };
     for (const name of CASE_NAMES) {
-      const child = spawnSync(process.execPath, ['--import', 'tsx', worker, name], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const child = spawnSync(process.execPath, ['--import', 'tsx', worker, name], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      });
       if (child.status !== 0) throw new Error(`hostile-io: case ${name} failed:\n${child.stderr}`);
       const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as CaseResult;
-      console.log(`  ${name}: ${r.bytes} bytes, worst ${r.worstMs.toFixed(1)} ms, peak RSS ${r.rssPeakMB.toFixed(0)} MB (${(r.rssPeakMB - r.rssBeforeMB).toFixed(0)} over input) -> ${r.outcome}`);
+      console.log(
+        `  ${name}: ${r.bytes} bytes, worst ${r.worstMs.toFixed(1)} ms, peak RSS ${r.rssPeakMB.toFixed(0)} MB (${(r.rssPeakMB - r.rssBeforeMB).toFixed(0)} over input) -> ${r.outcome}`,
+      );
       if (r.worstMs > worst.ms) worst = { ...worst, ms: r.worstMs, msCase: name };
       if (r.rssPeakMB > worst.mb) worst = { ...worst, mb: r.rssPeakMB, mbCase: name };
       cases.push({
         case: `${name} (${r.bytes} bytes${r.runs > 1 ? `, ${r.runs} inputs` : ''}): ${r.outcome}`,
-        timings: [{ name: r.runs > 1 ? 'slowest input' : 'read', repetitions: 1, medianMs: r.worstMs, minMs: r.worstMs, samplesMs: [r.worstMs] }],
+        timings: [
+          {
+            name: r.runs > 1 ? 'slowest input' : 'read',
+            repetitions: 1,
+            medianMs: r.worstMs,
+            minMs: r.worstMs,
+            samplesMs: [r.worstMs],
+          },
+        ],
         ratios: { 'peak RSS MB': r.rssPeakMB, 'RSS over input MB': r.rssPeakMB - r.rssBeforeMB },
       });
     }
-    console.log(`\n  worst time ${worst.ms.toFixed(1)} ms (${worst.msCase}); worst peak RSS ${worst.mb.toFixed(0)} MB (${worst.mbCase})`);
+    console.log(
+      `\n  worst time ${worst.ms.toFixed(1)} ms (${worst.msCase}); worst peak RSS ${worst.mb.toFixed(0)} MB (${worst.mbCase})`,
+    );
     return cases;
   },
 };

@@ -124,7 +124,8 @@ async function runSteps(
     const ms = performance.now() - t0;
     tf.dispose([a, b]);
     rows.push(sample(i, ms));
-    if (i % 50 === 0) console.log(`  ${label}: step ${i}/${STEPS}, ${ms.toFixed(0)} ms, ${rows.at(-1)!.numTensors} tensors`);
+    if (i % 50 === 0)
+      console.log(`  ${label}: step ${i}/${STEPS}, ${ms.toFixed(0)} ms, ${rows.at(-1)!.numTensors} tensors`);
   }
   const ms = rows.map((r) => r.ms);
   return {
@@ -141,8 +142,9 @@ async function pix2pixCase(): Promise<MemoryCase> {
   const discriminator = patchGANDiscriminator({ inputChannels: 6, ndf: NGF, nLayers: 3, norm: 'batch' });
   const trainer = new Pix2PixTrainer({ generator, discriminator });
   try {
-    return await runSteps(`Pix2PixTrainer unet(ngf ${NGF}, batch norm) + PatchGAN, 1x${SIZE}x${SIZE}, ${STEPS} steps`, (a, b) =>
-      trainer.step(a, b),
+    return await runSteps(
+      `Pix2PixTrainer unet(ngf ${NGF}, batch norm) + PatchGAN, 1x${SIZE}x${SIZE}, ${STEPS} steps`,
+      (a, b) => trainer.step(a, b),
     );
   } finally {
     trainer.dispose();
@@ -169,12 +171,12 @@ async function cycleganCase(): Promise<MemoryCase> {
 }
 
 function printSummary(c: MemoryCase): void {
-  const fmt = (s: Series, v: number) =>
-    s === 'numTensors' ? v.toFixed(0) : `${(v / 2 ** 20).toFixed(2)} MB`;
-  const fmtSlope = (s: Series, v: number) =>
-    s === 'numTensors' ? v.toFixed(3) : `${(v / 1024).toFixed(2)} KB`;
+  const fmt = (s: Series, v: number) => (s === 'numTensors' ? v.toFixed(0) : `${(v / 2 ** 20).toFixed(2)} MB`);
+  const fmtSlope = (s: Series, v: number) => (s === 'numTensors' ? v.toFixed(3) : `${(v / 1024).toFixed(2)} KB`);
   console.log(`\n  ${c.case}: after each step (forced GC), slope over the last ${FIT} steps`);
-  console.log(`    ${'series'.padEnd(11)} ${'first'.padStart(11)} ${'last'.padStart(11)} ${'max'.padStart(11)} ${'slope/step'.padStart(12)}`);
+  console.log(
+    `    ${'series'.padEnd(11)} ${'first'.padStart(11)} ${'last'.padStart(11)} ${'max'.padStart(11)} ${'slope/step'.padStart(12)}`,
+  );
   for (const s of SERIES) {
     const v = c.summary[s];
     console.log(

@@ -83,7 +83,8 @@ export function convMacs(model: tfl.LayersModel): number {
   let macs = 0;
   const dims = (t: tfl.SymbolicTensor | tfl.SymbolicTensor[], what: string): [number, number, number] => {
     const shape = (Array.isArray(t) ? t[0]! : t).shape;
-    if (shape.length !== 4 || shape.slice(1).some((d) => d == null)) throw new Error(`convMacs: ${what} has shape ${JSON.stringify(shape)}`);
+    if (shape.length !== 4 || shape.slice(1).some((d) => d == null))
+      throw new Error(`convMacs: ${what} has shape ${JSON.stringify(shape)}`);
     return shape.slice(1) as [number, number, number];
   };
   for (const layer of model.layers) {
@@ -150,7 +151,17 @@ class TorchServer {
   }
 
   static async start(work: string, threads: 'one' | 'all'): Promise<TorchServer> {
-    const args = [SCRIPT, work, '--serve', '--threads', threads === 'one' ? '1' : '0', '--warmup', String(WARMUP), '--size', String(SIZE)];
+    const args = [
+      SCRIPT,
+      work,
+      '--serve',
+      '--threads',
+      threads === 'one' ? '1' : '0',
+      '--warmup',
+      String(WARMUP),
+      '--size',
+      String(SIZE),
+    ];
     const child = spawn(PYTHON, args, { env: torchEnv(threads), stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -471,7 +482,10 @@ function describeBlas(blas: BlasInfo): string {
 
 /** The summary table, markdown, as docs/training-on-wasm.md quotes it. */
 function printTable(cases: readonly NetworkCase[], torchThreads: number | undefined, ratiosAllowed: boolean): void {
-  const s = (t: Timing | undefined) => (t == null ? '—' : `${(t.medianMs / 1000).toFixed(t.medianMs < 1000 ? 3 : 2)} s (cpu/wall ${t.cpuOverWall.toFixed(2)})`);
+  const s = (t: Timing | undefined) =>
+    t == null
+      ? '—'
+      : `${(t.medianMs / 1000).toFixed(t.medianMs < 1000 ? 3 : 2)} s (cpu/wall ${t.cpuOverWall.toFixed(2)})`;
   const r = (x: number | undefined) => (x == null ? '—' : `${x.toFixed(2)}×`);
   const n = torchThreads ?? availableParallelism();
   console.log('\n  Summary (medians; cpu/wall = CPU time of the process over wall time, per call):\n');
@@ -495,10 +509,14 @@ const bench: Benchmark = {
   async run(): Promise<BenchCase[]> {
     await initBackend('wasm');
     registerLayers();
-    console.log(`  wasm backend threads: ${getThreadsCount()} (the threaded build cannot start in Node; see docs/training-on-wasm.md)`);
+    console.log(
+      `  wasm backend threads: ${getThreadsCount()} (the threaded build cannot start in Node; see docs/training-on-wasm.md)`,
+    );
     const withTorch = torchAvailable();
     if (!withTorch) {
-      console.log(`  ${PYTHON} cannot import torch: PyTorch rows skipped (Debian: apt-get install python3-torch libopenblas0-pthread).`);
+      console.log(
+        `  ${PYTHON} cannot import torch: PyTorch rows skipped (Debian: apt-get install python3-torch libopenblas0-pthread).`,
+      );
     }
     const only = process.env.NETWORKS_ONLY?.split(',');
     const cases: NetworkCase[] = [];
@@ -551,7 +569,11 @@ const bench: Benchmark = {
     }
     if (blas != null) console.log(`\n  PyTorch BLAS: ${describeBlas(blas)}`);
     const torchThreads = cases.find((c) => c.row.torchAll != null)?.row.torchAll?.name.match(/(\d+) threads/)?.[1];
-    printTable(cases, torchThreads == null ? undefined : Number(torchThreads), blas == null || blas.kind !== 'reference');
+    printTable(
+      cases,
+      torchThreads == null ? undefined : Number(torchThreads),
+      blas == null || blas.kind !== 'reference',
+    );
     return cases.map(({ row: _row, ...rest }) => rest);
   },
 };

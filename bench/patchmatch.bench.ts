@@ -34,7 +34,8 @@ function load(name: string): RgbaImage {
 
 function crop(im: RgbaImage, x0: number, y0: number, w: number, h: number): RgbaImage {
   const data = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) data.set(im.data.subarray(4 * ((y0 + y) * im.width + x0), 4 * ((y0 + y) * im.width + x0 + w)), 4 * y * w);
+  for (let y = 0; y < h; y++)
+    data.set(im.data.subarray(4 * ((y0 + y) * im.width + x0), 4 * ((y0 + y) * im.width + x0 + w)), 4 * y * w);
   return { width: w, height: h, data };
 }
 
@@ -45,13 +46,19 @@ function upscale(im: RgbaImage, f: number): RgbaImage {
   const data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) {
     const sy = Math.min(im.height - 1, Math.max(0, (y + 0.5) / f - 0.5));
-    const y0 = Math.floor(sy), y1 = Math.min(im.height - 1, y0 + 1), fy = sy - y0;
+    const y0 = Math.floor(sy),
+      y1 = Math.min(im.height - 1, y0 + 1),
+      fy = sy - y0;
     for (let x = 0; x < w; x++) {
       const sx = Math.min(im.width - 1, Math.max(0, (x + 0.5) / f - 0.5));
-      const x0 = Math.floor(sx), x1 = Math.min(im.width - 1, x0 + 1), fx = sx - x0;
+      const x0 = Math.floor(sx),
+        x1 = Math.min(im.width - 1, x0 + 1),
+        fx = sx - x0;
       for (let c = 0; c < 4; c++) {
-        const a = im.data[4 * (y0 * im.width + x0) + c]!, b = im.data[4 * (y0 * im.width + x1) + c]!;
-        const d = im.data[4 * (y1 * im.width + x0) + c]!, e = im.data[4 * (y1 * im.width + x1) + c]!;
+        const a = im.data[4 * (y0 * im.width + x0) + c]!,
+          b = im.data[4 * (y0 * im.width + x1) + c]!;
+        const d = im.data[4 * (y1 * im.width + x0) + c]!,
+          e = im.data[4 * (y1 * im.width + x1) + c]!;
         data[4 * (y * w + x) + c] = Math.round((a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy);
       }
     }
@@ -83,7 +90,9 @@ function buildNative(): string | null {
     execFileSync('cc', ['-O3', '-march=native', '-o', exe, join(nativeDir, 'patchmatch.c')], { stdio: 'pipe' });
     return exe;
   } catch (err) {
-    console.log(`  (no native reference: cc -O3 -march=native failed: ${String((err as Error).message).split('\n')[0]})`);
+    console.log(
+      `  (no native reference: cc -O3 -march=native failed: ${String((err as Error).message).split('\n')[0]})`,
+    );
     return null;
   }
 }
@@ -94,11 +103,20 @@ function writeNativeInput(file: string, t: RgbaImage, s: RgbaImage): void {
 }
 
 function runNative(exe: string, input: string, ...args: string[]): Record<string, unknown> {
-  return JSON.parse(execFileSync(exe, [input, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Record<string, unknown>;
+  return JSON.parse(execFileSync(exe, [input, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Record<
+    string,
+    unknown
+  >;
 }
 
 function timing(name: string, samples: number[]): VariantTiming {
-  return { name, repetitions: samples.length, medianMs: median(samples), minMs: Math.min(...samples), samplesMs: samples };
+  return {
+    name,
+    repetitions: samples.length,
+    medianMs: median(samples),
+    minMs: Math.min(...samples),
+    samplesMs: samples,
+  };
 }
 
 /** The native builds of the same loop: label and extra command-line argument. */
@@ -119,13 +137,23 @@ async function nnfCase(wasm: PatchMatch, js: PatchMatch, exe: string | null): Pr
   if (exe !== null) writeNativeInput(input, target, source);
   // Native runs are timed inside the C program (no process start or file reading): each variant
   // collects those times; the wall-clock timings of the process calls are discarded.
-  const nativeModes = exe !== null && process.arch === 'x64' ? NATIVE_MODES : NATIVE_MODES.slice(0, exe !== null ? 2 : 0);
+  const nativeModes =
+    exe !== null && process.arch === 'x64' ? NATIVE_MODES : NATIVE_MODES.slice(0, exe !== null ? 2 : 0);
   const nativeSamples = nativeModes.map(() => [] as number[]);
   const nativeChecksums = nativeModes.map(() => 0);
   const timings = await timeVariants(
     [
-      { name: 'wasm simd', run: async () => void (wasmField = await wasm.nnf(target, source, options)), repetitions: 9 },
-      { name: 'js', run: async () => void (jsField = await js.nnf(target, source, options)), repetitions: 5, warmup: 1 },
+      {
+        name: 'wasm simd',
+        run: async () => void (wasmField = await wasm.nnf(target, source, options)),
+        repetitions: 9,
+      },
+      {
+        name: 'js',
+        run: async () => void (jsField = await js.nnf(target, source, options)),
+        repetitions: 5,
+        warmup: 1,
+      },
       ...nativeModes.map(([label, args], k) => ({
         name: `${label} (process)`,
         repetitions: 9,
@@ -172,8 +200,11 @@ function bruteForceMean(t: RgbaImage, s: RgbaImage): number {
           let d = 0;
           for (let dy = 0; dy < p && d < best; dy++) {
             for (let dx = 0; dx < p; dx++) {
-              const a = 4 * ((ty + dy) * t.width + tx + dx), b = 4 * ((sy + dy) * s.width + sx + dx);
-              const r = t.data[a]! - s.data[b]!, g = t.data[a + 1]! - s.data[b + 1]!, bl = t.data[a + 2]! - s.data[b + 2]!;
+              const a = 4 * ((ty + dy) * t.width + tx + dx),
+                b = 4 * ((sy + dy) * s.width + sx + dx);
+              const r = t.data[a]! - s.data[b]!,
+                g = t.data[a + 1]! - s.data[b + 1]!,
+                bl = t.data[a + 2]! - s.data[b + 2]!;
               d += r * r + g * g + bl * bl;
             }
           }
@@ -207,7 +238,9 @@ async function qualityCase(wasm: PatchMatch, exe: string | null): Promise<BenchC
   // Over several seeds, the 5-iteration ratio's spread.
   const fiveIt: number[] = [];
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-    fiveIt.push(meanDistance(await wasm.nnf(target, source, { patchSize: PATCH, iterations: ITERATIONS, seed })) / exactMean);
+    fiveIt.push(
+      meanDistance(await wasm.nnf(target, source, { patchSize: PATCH, iterations: ITERATIONS, seed })) / exactMean,
+    );
   }
   ratios['mean / exact, 5 it, worst of 8 seeds'] = Math.max(...fiveIt);
   return {
@@ -228,9 +261,18 @@ async function parallelCase(wasm: PatchMatch): Promise<BenchCase> {
   try {
     const timings = await timeVariants(
       [
-        { name: 'wasm single-threaded', run: async () => void (means[0] = meanDistance(await wasm.nnf(target, source, options))) },
-        { name: 'wasm 1 worker', run: async () => void (means[1] = meanDistance(await one.nnf(target, source, options))) },
-        { name: 'wasm 2 workers', run: async () => void (means[2] = meanDistance(await two.nnf(target, source, options))) },
+        {
+          name: 'wasm single-threaded',
+          run: async () => void (means[0] = meanDistance(await wasm.nnf(target, source, options))),
+        },
+        {
+          name: 'wasm 1 worker',
+          run: async () => void (means[1] = meanDistance(await one.nnf(target, source, options))),
+        },
+        {
+          name: 'wasm 2 workers',
+          run: async () => void (means[2] = meanDistance(await two.nnf(target, source, options))),
+        },
       ],
       { repetitions: 5, warmup: 1 },
     );
@@ -252,14 +294,26 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch): Promise<BenchCase>
   const image = upscale(load('coffee-300x200.png'), 4); // 1200x800 = 0.96 megapixels
   const { width: w, height: h } = image;
   // A centred 380x253 rectangle: 10.0% of the pixels.
-  const hw = 380, hh = 253;
+  const hw = 380,
+    hh = 253;
   const data = new Uint8Array(w * h);
-  for (let y = (h - hh) >> 1; y < ((h - hh) >> 1) + hh; y++) data.fill(1, y * w + ((w - hw) >> 1), y * w + ((w - hw) >> 1) + hw);
+  for (let y = (h - hh) >> 1; y < ((h - hh) >> 1) + hh; y++)
+    data.fill(1, y * w + ((w - hw) >> 1), y * w + ((w - hw) >> 1) + hw);
   const mask: Mask = { width: w, height: h, data };
   const timings = await timeVariants(
     [
-      { name: 'wasm simd inpaint', run: async () => void (await wasm.inpaint(image, mask, { patchSize: PATCH, seed: SEED })), repetitions: 3, warmup: 1 },
-      { name: 'js inpaint', run: async () => void (await js.inpaint(image, mask, { patchSize: PATCH, seed: SEED })), repetitions: 1, warmup: 0 },
+      {
+        name: 'wasm simd inpaint',
+        run: async () => void (await wasm.inpaint(image, mask, { patchSize: PATCH, seed: SEED })),
+        repetitions: 3,
+        warmup: 1,
+      },
+      {
+        name: 'js inpaint',
+        run: async () => void (await js.inpaint(image, mask, { patchSize: PATCH, seed: SEED })),
+        repetitions: 1,
+        warmup: 0,
+      },
     ],
     { repetitions: 3, warmup: 1 },
   );
@@ -299,7 +353,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(`\n${bench.name}: ${bench.description}`);
   for (const c of cases) {
     console.log(`\n  ${c.case}`);
-    for (const t of c.timings) console.log(`    ${t.name.padEnd(36)} median ${fmt(t.medianMs).padStart(9)}  n=${t.repetitions}`);
+    for (const t of c.timings)
+      console.log(`    ${t.name.padEnd(36)} median ${fmt(t.medianMs).padStart(9)}  n=${t.repetitions}`);
     for (const [k, v] of Object.entries(c.ratios)) console.log(`    ${k.padEnd(36)} ${v.toFixed(v >= 100 ? 0 : 3)}`);
   }
   const resultsDir = join(benchDir, 'results');

@@ -113,10 +113,14 @@ function withLoad(make: () => Promise<BenchCase & { notes?: Record<string, unkno
 
 async function threadsCase(): Promise<BenchCase & { notes: Record<string, unknown> }> {
   const probe = (force: boolean) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'workers', 'threads-probe.ts'), ...(force ? ['force'] : [])], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(benchDir, 'workers', 'threads-probe.ts'), ...(force ? ['force'] : [])],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     const line = r.stdout.trim().split('\n').pop() ?? '';
     try {
       return JSON.parse(line) as Record<string, unknown>;
@@ -166,7 +170,10 @@ async function parallelCase(): Promise<BenchCase & { notes: Record<string, unkno
 /** Writes pix2pix pairs (A | B side by side, 512x256) as PNG and JPEG datasets under `root`. */
 async function makeDatasets(root: string, count: number): Promise<{ png: string; jpg: string }> {
   const assets = join(benchDir, '..', 'examples', 'assets');
-  const [cat, coffee] = await Promise.all([readImage(join(assets, 'chelsea.png')), readImage(join(assets, 'coffee.png'))]);
+  const [cat, coffee] = await Promise.all([
+    readImage(join(assets, 'chelsea.png')),
+    readImage(join(assets, 'coffee.png')),
+  ]);
   const dirs = { png: join(root, 'png'), jpg: join(root, 'jpg') };
   for (const d of Object.values(dirs)) await mkdir(join(d, 'train'), { recursive: true });
   for (let i = 0; i < count; i++) {
@@ -174,7 +181,11 @@ async function makeDatasets(root: string, count: number): Promise<{ png: string;
     const crop = (img: RgbaImage<Uint8Array>, x0: number): RgbaImage<Uint8Array> => {
       const side = img.height - 20;
       const data = new Uint8Array(side * side * 4);
-      for (let y = 0; y < side; y++) data.set(img.data.subarray(((y + 10) * img.width + x0) * 4, ((y + 10) * img.width + x0 + side) * 4), y * side * 4);
+      for (let y = 0; y < side; y++)
+        data.set(
+          img.data.subarray(((y + 10) * img.width + x0) * 4, ((y + 10) * img.width + x0 + side) * 4),
+          y * side * 4,
+        );
       return resizeImage({ width: side, height: side, data }, 256, 256);
     };
     const a = crop(cat, 10 + 15 * i);
@@ -234,8 +245,15 @@ async function dataCases(): Promise<Array<BenchCase & { notes?: Record<string, u
     // Prefetching: each timed call trains on the sample in hand and ends with the next one in hand.
     await loader.call({ type: 'init-loader', dir: dirs.jpg, options });
     const fromWorker = async (i: number): Promise<[tf.Tensor4D, tf.Tensor4D]> => {
-      const r = await loader.call<{ a: TensorData; b: TensorData }>({ type: 'get', index: i % files, epoch: Math.floor(i / files) });
-      return [tf.tensor4d(r.a.data, r.a.shape as [number, number, number, number]), tf.tensor4d(r.b.data, r.b.shape as [number, number, number, number])];
+      const r = await loader.call<{ a: TensorData; b: TensorData }>({
+        type: 'get',
+        index: i % files,
+        epoch: Math.floor(i / files),
+      });
+      return [
+        tf.tensor4d(r.a.data, r.a.shape as [number, number, number, number]),
+        tf.tensor4d(r.b.data, r.b.shape as [number, number, number, number]),
+      ];
     };
     const fromMain = async (i: number): Promise<[tf.Tensor4D, tf.Tensor4D]> => {
       const s = await jpg.get(i % files, Math.floor(i / files));
@@ -386,7 +404,8 @@ async function cycleganCase(): Promise<BenchCase & { notes: Record<string, unkno
 
 const bench: Benchmark = {
   name: 'workers',
-  description: 'worker threads for training on wasm in Node: threaded wasm, two steps on two cores, data prefetching, CycleGAN D in a worker',
+  description:
+    'worker threads for training on wasm in Node: threaded wasm, two steps on two cores, data prefetching, CycleGAN D in a worker',
   async run(): Promise<BenchCase[]> {
     await initBackend('wasm');
     const only = process.env.WORKERS_ONLY?.split(',');

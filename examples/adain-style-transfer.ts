@@ -71,7 +71,9 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (positionals.length !== 0 && positionals.length !== 2) {
-    console.error(`adain-style-transfer: give both content and style images, or neither (got ${positionals.length}).\n\n${HELP}`);
+    console.error(
+      `adain-style-transfer: give both content and style images, or neither (got ${positionals.length}).\n\n${HELP}`,
+    );
     return 1;
   }
   const alpha = Number(values.alpha);
@@ -91,7 +93,8 @@ export async function main(argv: string[]): Promise<number> {
   io.loadTorchStateDict(decoder, new Uint8Array(await readFile(values.decoder)));
 
   const asset = (name: string) => fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
-  const [contentPath, stylePath] = positionals.length === 2 ? (positionals as [string, string]) : [asset('chelsea.png'), asset('gravel.png')];
+  const [contentPath, stylePath] =
+    positionals.length === 2 ? (positionals as [string, string]) : [asset('chelsea.png'), asset('gravel.png')];
   const content = fit(await readImage(contentPath), size);
   const style = fit(await readImage(stylePath), size);
 
@@ -105,7 +108,9 @@ export async function main(argv: string[]): Promise<number> {
   });
   const result = tensorToImage(stylised, { range: [0, 1] });
   stylised.dispose();
-  console.log(`${content.width}x${content.height} stylised (alpha ${alpha}) in ${((performance.now() - t0) / 1000).toFixed(2)} s on ${tf.getBackend()}`);
+  console.log(
+    `${content.width}x${content.height} stylised (alpha ${alpha}) in ${((performance.now() - t0) / 1000).toFixed(2)} s on ${tf.getBackend()}`,
+  );
   await writePng(values.out, result);
   console.log(`wrote ${values.out}`);
   encoder.dispose();

@@ -37,9 +37,17 @@ Options:
 ${WHERE}`;
 
 /** ngf and the residual block count of a ResnetGenerator state dict (upstream key layout). */
-function inferArchitecture(dict: io.StateDict): { ngf: number; nBlocks: number; inputChannels: number; outputChannels: number } {
+function inferArchitecture(dict: io.StateDict): {
+  ngf: number;
+  nBlocks: number;
+  inputChannels: number;
+  outputChannels: number;
+} {
   const first = dict.get('model.1.weight') ?? dict.get('module.model.1.weight');
-  if (!first) throw new Error(`cyclegan-from-pytorch: no 'model.1.weight' in the checkpoint; is it a ResnetGenerator state dict?`);
+  if (!first)
+    throw new Error(
+      `cyclegan-from-pytorch: no 'model.1.weight' in the checkpoint; is it a ResnetGenerator state dict?`,
+    );
   const blocks = new Set<string>();
   let lastIndex = -1;
   for (const key of dict.keys()) {
@@ -49,7 +57,12 @@ function inferArchitecture(dict: io.StateDict): { ngf: number; nBlocks: number; 
     lastIndex = Math.max(lastIndex, Number(m[1]));
   }
   const last = dict.get(`model.${lastIndex}.weight`) ?? dict.get(`module.model.${lastIndex}.weight`);
-  return { ngf: first.shape[0]!, inputChannels: first.shape[1]!, nBlocks: blocks.size, outputChannels: last?.shape[0] ?? 3 };
+  return {
+    ngf: first.shape[0]!,
+    inputChannels: first.shape[1]!,
+    nBlocks: blocks.size,
+    outputChannels: last?.shape[0] ?? 3,
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -90,7 +103,9 @@ export async function main(argv: string[]): Promise<number> {
   const bytes = new Uint8Array(await readFile(checkpointPath));
   const dict = checkpointPath.endsWith('.safetensors') ? io.readSafetensors(bytes) : io.readTorchCheckpoint(bytes);
   const arch = inferArchitecture(dict);
-  console.log(`checkpoint: ngf ${arch.ngf}, ${arch.nBlocks} residual blocks, ${arch.inputChannels} -> ${arch.outputChannels} channels`);
+  console.log(
+    `checkpoint: ngf ${arch.ngf}, ${arch.nBlocks} residual blocks, ${arch.inputChannels} -> ${arch.outputChannels} channels`,
+  );
   const generator = models.resnetGenerator({ ...arch, norm });
   // Strict: every key must land in a layer and every layer weight must be in the file.
   const report = io.loadTorchStateDict(generator, dict);
@@ -104,7 +119,9 @@ export async function main(argv: string[]): Promise<number> {
   const resized = resizeImage(image, w, h);
 
   const t0 = performance.now();
-  const output = tf.tidy(() => generator.predict(imageToTensor(resized, { channels: arch.inputChannels as 1 | 3 })) as tf.Tensor4D);
+  const output = tf.tidy(
+    () => generator.predict(imageToTensor(resized, { channels: arch.inputChannels as 1 | 3 })) as tf.Tensor4D,
+  );
   const translated = tensorToImage(output);
   output.dispose();
   console.log(`${w}x${h} translated in ${((performance.now() - t0) / 1000).toFixed(2)} s on ${tf.getBackend()}`);

@@ -22,7 +22,17 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, models, training, type BackendName } from '../src/index';
-import { createProgressBar, imageGrid, loadTrainer, readImage, resizeImage, saveTrainer, unalignedDataset, writePng, type RgbaImage } from '../src/node/index';
+import {
+  createProgressBar,
+  imageGrid,
+  loadTrainer,
+  readImage,
+  resizeImage,
+  saveTrainer,
+  unalignedDataset,
+  writePng,
+  type RgbaImage,
+} from '../src/node/index';
 import { readIntegers } from './cli-args';
 
 const HELP = `Usage: npx tsx examples/cyclegan-train.ts <dataset-dir> [options]
@@ -44,7 +54,11 @@ Options:
 
 function crop(image: RgbaImage<Uint8Array>, x0: number, y0: number, side: number): RgbaImage<Uint8Array> {
   const data = new Uint8Array(side * side * 4);
-  for (let y = 0; y < side; y++) data.set(image.data.subarray(4 * ((y0 + y) * image.width + x0), 4 * ((y0 + y) * image.width + x0 + side)), 4 * y * side);
+  for (let y = 0; y < side; y++)
+    data.set(
+      image.data.subarray(4 * ((y0 + y) * image.width + x0), 4 * ((y0 + y) * image.width + x0 + side)),
+      4 * y * side,
+    );
   return { width: side, height: side, data };
 }
 
@@ -52,7 +66,10 @@ function crop(image: RgbaImage<Uint8Array>, x0: number, y0: number, side: number
 async function makeDemoData(size: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cyclegan-demo-'));
   const load = Math.round(size * 1.125);
-  for (const [folder, file] of [['trainA', 'chelsea.png'], ['trainB', 'coffee.png']] as const) {
+  for (const [folder, file] of [
+    ['trainA', 'chelsea.png'],
+    ['trainB', 'coffee.png'],
+  ] as const) {
     await mkdir(join(dir, folder));
     const photo = await readImage(fileURLToPath(new URL(`./assets/${file}`, import.meta.url)));
     const side = Math.floor(Math.min(photo.width, photo.height) * 0.6);
@@ -88,7 +105,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const ints = readIntegers('cyclegan-train', values, { steps: 1, size: 1, ngf: 1, ndf: 1, blocks: 0, 'save-every': 1, seed: 0 });
+  const ints = readIntegers('cyclegan-train', values, {
+    steps: 1,
+    size: 1,
+    ngf: 1,
+    ndf: 1,
+    blocks: 0,
+    'save-every': 1,
+    seed: 0,
+  });
   if (ints === null) return 1;
   const { steps, size, ngf, ndf, blocks, 'save-every': saveEvery, seed } = ints;
   if (size % 4 !== 0 || size < 24) {
@@ -123,7 +148,9 @@ export async function main(argv: string[]): Promise<number> {
     training.disposeTrainerState(state);
     console.log(`resumed at step ${step}`);
   }
-  console.log(`${data.length} samples in ${dir}, ${size}x${size}, each G ${gA.countParams().toLocaleString('en')} / D ${dA.countParams().toLocaleString('en')} parameters, ${tf.getBackend()} backend`);
+  console.log(
+    `${data.length} samples in ${dir}, ${size}x${size}, each G ${gA.countParams().toLocaleString('en')} / D ${dA.countParams().toLocaleString('en')} parameters, ${tf.getBackend()} backend`,
+  );
 
   const bar = createProgressBar({ total: steps, label: 'cyclegan' });
   bar.update(Math.min(step, steps));
@@ -133,22 +160,36 @@ export async function main(argv: string[]): Promise<number> {
     const { a, b } = await data.get(step % data.length, Math.floor(step / data.length));
     const losses = await trainer.step(a, b);
     step++;
-    bar.update(step, { G: losses.lossG, cycA: losses.lossCycleA, cycB: losses.lossCycleB, DA: losses.lossDA, DB: losses.lossDB });
+    bar.update(step, {
+      G: losses.lossG,
+      cycA: losses.lossCycleA,
+      cycB: losses.lossCycleB,
+      DA: losses.lossDA,
+      DB: losses.lossDB,
+    });
     if (step % saveEvery === 0 || step === steps) {
       await saveTrainer(trainer, checkpoint);
       const rows = tf.tidy(() => {
         const fakeB = gA.predict(a) as tf.Tensor4D;
         const fakeA = gB.predict(b) as tf.Tensor4D;
-        return [a, fakeB, gB.predict(fakeB) as tf.Tensor4D, b, fakeA, gA.predict(fakeA) as tf.Tensor4D].map((t) => tf.keep(t.clone()));
+        return [a, fakeB, gB.predict(fakeB) as tf.Tensor4D, b, fakeA, gA.predict(fakeA) as tf.Tensor4D].map((t) =>
+          tf.keep(t.clone()),
+        );
       });
-      await writePng(join(values.out, `sample-${String(step).padStart(6, '0')}.png`), imageGrid([rows.slice(0, 3), rows.slice(3)], { padding: 2 }));
+      await writePng(
+        join(values.out, `sample-${String(step).padStart(6, '0')}.png`),
+        imageGrid([rows.slice(0, 3), rows.slice(3)], { padding: 2 }),
+      );
       tf.dispose(rows);
     }
     tf.dispose([a, b]);
   }
   bar.stop();
   const done = step - startStep;
-  if (done > 0) console.log(`${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; checkpoint in ${checkpoint}, sample grids in ${values.out}`);
+  if (done > 0)
+    console.log(
+      `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; checkpoint in ${checkpoint}, sample grids in ${values.out}`,
+    );
   trainer.dispose();
   for (const m of [gA, gB, dA, dB]) m.dispose();
   return 0;

@@ -43,7 +43,10 @@ function spoonMask(width: number, height: number): Mask {
   const [cx, cy, r] = [366, 283, 47]; // bowl
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const t = Math.max(0, Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)));
+      const t = Math.max(
+        0,
+        Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)),
+      );
       const dh = Math.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay)));
       if (dh <= 15 || Math.hypot(x - cx, y - cy) <= r) data[y * width + x] = 1;
     }
@@ -62,7 +65,8 @@ function showMask(image: RgbaImage<Uint8Array>, mask: Mask): RgbaImage<Uint8Arra
 
 function crop(image: RgbaImage<Uint8Array>, x0: number, y0: number, w: number, h: number): RgbaImage<Uint8Array> {
   const data = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) data.set(image.data.subarray(4 * ((y0 + y) * image.width + x0), 4 * ((y0 + y) * image.width + x0 + w)), 4 * y * w);
+  for (let y = 0; y < h; y++)
+    data.set(image.data.subarray(4 * ((y0 + y) * image.width + x0), 4 * ((y0 + y) * image.width + x0 + w)), 4 * y * w);
   return { width: w, height: h, data };
 }
 
@@ -94,16 +98,27 @@ const parts: Record<string, Part> = {
       const holePercent = (100 * Uint8Array.from(mask.data).reduce((n, v) => n + v, 0)) / mask.data.length;
       console.log(`  ${image.width}x${image.height} image, ${holePercent.toFixed(1)}% masked, backend ${pm.backend}`);
       const progress = progressReporter('inpaint');
-      const filled = await timed('inpaint (7x7 patches)', () => pm.inpaint(image, mask, { patchSize: 7, seed: 1, onProgress: (p) => progress.update(p.fraction) }));
+      const filled = await timed('inpaint (7x7 patches)', () =>
+        pm.inpaint(image, mask, { patchSize: 7, seed: 1, onProgress: (p) => progress.update(p.fraction) }),
+      );
       progress.stop();
-      const files = ['patchmatch-input.png', 'patchmatch-mask.png', 'patchmatch-result.png', 'patchmatch-side-by-side.png', 'patchmatch-readme.png'].map((f) => join(out, f));
+      const files = [
+        'patchmatch-input.png',
+        'patchmatch-mask.png',
+        'patchmatch-result.png',
+        'patchmatch-side-by-side.png',
+        'patchmatch-readme.png',
+      ].map((f) => join(out, f));
       const sideBySide = imageGrid([[showMask(image, mask), filled]], { padding: 8 });
       await writePng(files[0]!, image);
       await writePng(files[1]!, showMask(image, mask));
       await writePng(files[2]!, filled);
       await writePng(files[3]!, sideBySide);
       // The README's picture (docs/images/demo-patchmatch.png): the side-by-side at 60%.
-      await writePng(files[4]!, resizeImage(sideBySide, Math.round(sideBySide.width * 0.6), Math.round(sideBySide.height * 0.6)));
+      await writePng(
+        files[4]!,
+        resizeImage(sideBySide, Math.round(sideBySide.width * 0.6), Math.round(sideBySide.height * 0.6)),
+      );
       return files;
     },
   },
@@ -115,7 +130,13 @@ const parts: Record<string, Part> = {
       const sample = crop(brick, 40, 40, 128, 128);
       const progress = progressReporter('texture');
       const texture = await timed('synthesizeTexture 320x320 (9x9 patches)', () =>
-        pm.synthesizeTexture(sample, { width: 320, height: 320, patchSize: 9, seed: 3, onProgress: (p) => progress.update(p.fraction) }),
+        pm.synthesizeTexture(sample, {
+          width: 320,
+          height: 320,
+          patchSize: 9,
+          seed: 3,
+          onProgress: (p) => progress.update(p.fraction),
+        }),
       );
       progress.stop();
       const files = [join(out, 'texture-sample.png'), join(out, 'texture-result.png')];
@@ -168,17 +189,26 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
   };
   const out = resolve(optionValue('--out') ?? 'demo-output');
   const backend = (optionValue('--backend') ?? 'wasm') as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) throw new Error(`demo: unknown backend ${backend}; valid backends are ${BACKEND_NAMES.join(', ')}.`);
+  if (!BACKEND_NAMES.includes(backend))
+    throw new Error(`demo: unknown backend ${backend}; valid backends are ${BACKEND_NAMES.join(', ')}.`);
   const options = args.filter((a) => a.startsWith('--'));
   const badOption = options.find((o) => !['--out', '--backend', '--quick'].includes(o));
-  if (badOption) throw new Error(`demo: unknown option ${badOption}; valid options are --out <folder>, --backend <wasm|cpu> and --quick.`);
+  if (badOption)
+    throw new Error(
+      `demo: unknown option ${badOption}; valid options are --out <folder>, --backend <wasm|cpu> and --quick.`,
+    );
   const values = new Set(['--out', '--backend'].map((o) => args.indexOf(o) + 1).filter((i) => i > 0));
   const wanted = args.filter((a, i) => !a.startsWith('--') && !values.has(i));
   const unknown = wanted.filter((w) => !Object.hasOwn(parts, w));
   if (unknown.length) {
     throw new Error(`demo: unknown part(s) ${unknown.join(', ')}; valid parts are ${Object.keys(parts).join(', ')}.`);
   }
-  return { parts: wanted.length ? wanted : Object.keys(parts), out, settings: options.includes('--quick') ? QUICK_SETTINGS : FULL_SETTINGS, backend };
+  return {
+    parts: wanted.length ? wanted : Object.keys(parts),
+    out,
+    settings: options.includes('--quick') ? QUICK_SETTINGS : FULL_SETTINGS,
+    backend,
+  };
 }
 
 /**
@@ -204,11 +234,15 @@ export async function runDemo(args: readonly string[]): Promise<string[]> {
     for (const f of files) console.log(`  wrote ${f}`);
     // CPU time too: on a busy machine the wall time says little about the work done.
     const used = process.cpuUsage(cpu);
-    console.log(`  ${name} took ${((performance.now() - t) / 1000).toFixed(1)} s (${((used.user + used.system) / 1e6).toFixed(1)} s of CPU time)`);
+    console.log(
+      `  ${name} took ${((performance.now() - t) / 1000).toFixed(1)} s (${((used.user + used.system) / 1e6).toFixed(1)} s of CPU time)`,
+    );
     written.push(...files);
   }
   const used = process.cpuUsage(cpu0);
-  console.log(`\nAll pictures are in ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s in all, ${((used.user + used.system) / 1e6).toFixed(1)} s of CPU time)`);
+  console.log(
+    `\nAll pictures are in ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s in all, ${((used.user + used.system) / 1e6).toFixed(1)} s of CPU time)`,
+  );
   return written;
 }
 

@@ -24,7 +24,15 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, losses, type BackendName } from '../src/index';
-import { createProgressBar, imageGrid, imageToTensor, readImage, resizeImage, tensorToImage, writePng } from '../src/node/index';
+import {
+  createProgressBar,
+  imageGrid,
+  imageToTensor,
+  readImage,
+  resizeImage,
+  tensorToImage,
+  writePng,
+} from '../src/node/index';
 import { readIntegers } from './cli-args';
 
 const HELP = `Usage: npx tsx examples/gatys-texture.ts [sample.png] [options]
@@ -93,7 +101,9 @@ export async function main(argv: string[]): Promise<number> {
   const { size, crop, steps, filters } = ints;
   const seed = Number(values.seed);
   if (size < 48) {
-    console.error(`gatys-texture: --size must be at least 48 (the coarsest of ${SCALES} scales needs 5 pixels), got ${size}.`);
+    console.error(
+      `gatys-texture: --size must be at least 48 (the coarsest of ${SCALES} scales needs 5 pixels), got ${size}.`,
+    );
     return 1;
   }
   const name = positionals[0] ?? 'brick.png';
@@ -104,19 +114,24 @@ export async function main(argv: string[]): Promise<number> {
   const image = await readImage(path);
   const side = Math.min(crop, image.width, image.height);
   const square = { width: side, height: side, data: new Uint8Array(side * side * 4) };
-  for (let y = 0; y < side; y++) square.data.set(image.data.subarray(4 * y * image.width, 4 * (y * image.width + side)), 4 * y * side);
+  for (let y = 0; y < side; y++)
+    square.data.set(image.data.subarray(4 * y * image.width, 4 * (y * image.width + side)), 4 * y * side);
   const sample = imageToTensor(resizeImage(square, size, size), { channels: 3 });
 
   const net = randomNet(filters, seed);
   // Targets: the sample's Gram matrices, computed once.
   const targets = tf.tidy(() => features(sample, net));
   // Start from noise around the sample's mean colour.
-  const start = tf.tidy(() => tf.add(tf.mean(sample, [1, 2], true), tf.randomUniform([1, size, size, 3], -0.2, 0.2, 'float32', seed + 100)));
+  const start = tf.tidy(() =>
+    tf.add(tf.mean(sample, [1, 2], true), tf.randomUniform([1, size, size, 3], -0.2, 0.2, 'float32', seed + 100)),
+  );
   const pixels = tf.variable(start, true, 'pixels');
   start.dispose(); // the variable holds its own reference to the data
   const tvWeight = Number(values.tv);
   const optimizer = tf.train.adam(Number(values.lr));
-  console.log(`${basename(path)}: ${side}x${side} crop at ${size}x${size}, ${SCALES} scales x ${filters} random filters, ${tf.getBackend()} backend`);
+  console.log(
+    `${basename(path)}: ${side}x${side} crop at ${size}x${size}, ${SCALES} scales x ${filters} random filters, ${tf.getBackend()} backend`,
+  );
 
   const bar = createProgressBar({ total: steps, label: 'texture' });
   const t0 = performance.now();

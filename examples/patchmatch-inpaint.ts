@@ -29,7 +29,8 @@ Options:
 /** A disc-shaped hole: white (1) inside. */
 function discMask(width: number, height: number, cx: number, cy: number, r: number): Mask {
   const data = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (Math.hypot(x - cx, y - cy) <= r) data[y * width + x] = 1;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) if (Math.hypot(x - cx, y - cy) <= r) data[y * width + x] = 1;
   return { width, height, data };
 }
 
@@ -67,7 +68,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 0 && positionals.length !== 2) {
-    console.error(`patchmatch-inpaint: give both image.png and mask.png, or neither (got ${positionals.length} paths).\n\n${HELP}`);
+    console.error(
+      `patchmatch-inpaint: give both image.png and mask.png, or neither (got ${positionals.length} paths).\n\n${HELP}`,
+    );
     return 1;
   }
   if (values.backend !== 'wasm' && values.backend !== 'js') {
@@ -77,15 +80,25 @@ export async function main(argv: string[]): Promise<number> {
   const image = await readImage(positionals[0] ?? fileURLToPath(new URL('./assets/coffee.png', import.meta.url)));
   const mask = positionals[1]
     ? maskFromImage(await readImage(positionals[1]))
-    : discMask(image.width, image.height, image.width * 0.85, image.height * 0.3, Math.min(image.width, image.height) * 0.12);
+    : discMask(
+        image.width,
+        image.height,
+        image.width * 0.85,
+        image.height * 0.3,
+        Math.min(image.width, image.height) * 0.12,
+      );
   if (mask.width !== image.width || mask.height !== image.height) {
-    console.error(`patchmatch-inpaint: the mask is ${mask.width}x${mask.height} but the image is ${image.width}x${image.height}.`);
+    console.error(
+      `patchmatch-inpaint: the mask is ${mask.width}x${mask.height} but the image is ${image.width}x${image.height}.`,
+    );
     return 1;
   }
   const pm = await createPatchMatch({ backend: values.backend });
   let holes = 0;
   for (const v of mask.data) holes += v;
-  console.log(`${image.width}x${image.height} image, ${((100 * holes) / mask.data.length).toFixed(1)}% masked, ${pm.backend} kernels`);
+  console.log(
+    `${image.width}x${image.height} image, ${((100 * holes) / mask.data.length).toFixed(1)}% masked, ${pm.backend} kernels`,
+  );
   const bar = createProgressBar({ total: 100, label: 'inpaint' });
   const t0 = performance.now();
   const filled = await pm.inpaint(image, mask, {
@@ -96,7 +109,10 @@ export async function main(argv: string[]): Promise<number> {
   bar.stop();
   console.log(`filled in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   // A user's mask gets the plain result; the default run shows the hole beside the fill.
-  await writePng(values.out, positionals.length ? filled : imageGrid([[showHole(image, mask), filled]], { padding: 4 }));
+  await writePng(
+    values.out,
+    positionals.length ? filled : imageGrid([[showHole(image, mask), filled]], { padding: 4 }),
+  );
   console.log(`wrote ${values.out}`);
   return 0;
 }

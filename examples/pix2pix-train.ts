@@ -56,12 +56,17 @@ Options:
 async function makeDemoData(size: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pix2pix-demo-'));
   await mkdir(join(dir, 'train'));
-  const photos = await Promise.all(['chelsea.png', 'coffee.png'].map((f) => readImage(fileURLToPath(new URL(`./assets/${f}`, import.meta.url)))));
+  const photos = await Promise.all(
+    ['chelsea.png', 'coffee.png'].map((f) => readImage(fileURLToPath(new URL(`./assets/${f}`, import.meta.url)))),
+  );
   let n = 0;
   for (const photo of photos) {
     for (let k = 0; k < 4; k++) {
       const side = Math.min(photo.width, photo.height) / 2;
-      const [x0, y0] = [Math.floor((k % 2) * (photo.width - side)), Math.floor(Math.floor(k / 2) * (photo.height - side))];
+      const [x0, y0] = [
+        Math.floor((k % 2) * (photo.width - side)),
+        Math.floor(Math.floor(k / 2) * (photo.height - side)),
+      ];
       const pair: RgbaImage<Uint8Array> = { width: 2 * side, height: side, data: new Uint8Array(2 * side * side * 4) };
       for (let y = 0; y < side; y++) {
         for (let x = 0; x < side; x++) {
@@ -72,7 +77,10 @@ async function makeDemoData(size: number): Promise<string> {
           pair.data.set([r, g, b, 255], 4 * (y * 2 * side + side + x));
         }
       }
-      await writePng(join(dir, 'train', `${n++}.png`), resizeImage(pair, 2 * Math.round(size * 1.125), Math.round(size * 1.125)));
+      await writePng(
+        join(dir, 'train', `${n++}.png`),
+        resizeImage(pair, 2 * Math.round(size * 1.125), Math.round(size * 1.125)),
+      );
     }
   }
   return dir;
@@ -107,7 +115,9 @@ export async function main(argv: string[]): Promise<number> {
   const [size, seed] = [Number(values.size), Number(values.seed)];
   const numDowns = Math.log2(size);
   if (!Number.isInteger(numDowns) || size < 32) {
-    console.error(`pix2pix-train: --size must be a power of two >= 32 (the U-Net halves it numDowns times), got ${JSON.stringify(values.size)}.`);
+    console.error(
+      `pix2pix-train: --size must be a power of two >= 32 (the U-Net halves it numDowns times), got ${JSON.stringify(values.size)}.`,
+    );
     return 1;
   }
   if (values.direction !== 'AtoB' && values.direction !== 'BtoA') {
@@ -122,7 +132,12 @@ export async function main(argv: string[]): Promise<number> {
   await initBackend(values.backend as BackendName);
 
   // Load at 9/8 of the crop, as the reference's 286 -> 256 resize_and_crop.
-  const data = await alignedDataset(dir, { loadSize: Math.round(size * 1.125), cropSize: size, seed, direction: values.direction });
+  const data = await alignedDataset(dir, {
+    loadSize: Math.round(size * 1.125),
+    cropSize: size,
+    seed,
+    direction: values.direction,
+  });
   // Instance norm (the reference's --norm instance): with batch size 1 it is what batch norm
   // computes in training mode, and the sample grids (inference) then need no running statistics.
   const generator = models.unetGenerator({ ngf, numDowns: Math.min(8, numDowns), norm: 'instance', seed });
@@ -142,7 +157,9 @@ export async function main(argv: string[]): Promise<number> {
     training.disposeTrainerState(state);
     console.log(`resumed at step ${step}`);
   }
-  console.log(`${data.length} pairs in ${dir}, ${size}x${size}, G ${generator.countParams().toLocaleString('en')} / D ${discriminator.countParams().toLocaleString('en')} parameters, ${tf.getBackend()} backend`);
+  console.log(
+    `${data.length} pairs in ${dir}, ${size}x${size}, G ${generator.countParams().toLocaleString('en')} / D ${discriminator.countParams().toLocaleString('en')} parameters, ${tf.getBackend()} backend`,
+  );
 
   const bar = createProgressBar({ total: steps, label: 'pix2pix' });
   bar.update(Math.min(step, steps));
@@ -158,14 +175,20 @@ export async function main(argv: string[]): Promise<number> {
     if (step % saveEvery === 0 || step === steps) {
       await saveTrainer(trainer, checkpoint);
       const fake = tf.tidy(() => generator.predict(a) as tf.Tensor4D);
-      await writePng(join(values.out, `sample-${String(step).padStart(6, '0')}.png`), imageGrid([[a, fake, b]], { padding: 2 }));
+      await writePng(
+        join(values.out, `sample-${String(step).padStart(6, '0')}.png`),
+        imageGrid([[a, fake, b]], { padding: 2 }),
+      );
       fake.dispose();
     }
     tf.dispose([a, b]);
   }
   bar.stop();
   const done = step - startStep;
-  if (done > 0) console.log(`${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; checkpoint in ${checkpoint}, sample grids (A | G(A) | B) in ${values.out}`);
+  if (done > 0)
+    console.log(
+      `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; checkpoint in ${checkpoint}, sample grids (A | G(A) | B) in ${values.out}`,
+    );
   trainer.dispose();
   generator.dispose();
   discriminator.dispose();

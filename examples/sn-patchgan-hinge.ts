@@ -54,7 +54,13 @@ function rng(seed: number): () => number {
  * One batch: real = [crop, mask] and fake = [naively filled crop, mask], images in [-1, 1],
  * masks 1 in the hole (the DeepFill v2 discriminator sees the image and the mask).
  */
-function makeBatch(photos: tf.Tensor4D[], size: number, batch: number, random: () => number, seed: number): { real: tf.Tensor4D; fake: tf.Tensor4D } {
+function makeBatch(
+  photos: tf.Tensor4D[],
+  size: number,
+  batch: number,
+  random: () => number,
+  seed: number,
+): { real: tf.Tensor4D; fake: tf.Tensor4D } {
   return tf.tidy(() => {
     const reals: tf.Tensor4D[] = [];
     const fakes: tf.Tensor4D[] = [];
@@ -64,10 +70,23 @@ function makeBatch(photos: tf.Tensor4D[], size: number, batch: number, random: (
       const y = Math.floor(random() * (h - size));
       const x = Math.floor(random() * (w - size));
       const crop = tf.slice(photo, [0, y, x, 0], [1, size, size, 3]);
-      const mask = training.maskToTensor(training.randomBoxMask({ height: size, width: size, maxSize: size / 2, margin: 2, maxDelta: size / 8, seed: seed + i }));
+      const mask = training.maskToTensor(
+        training.randomBoxMask({
+          height: size,
+          width: size,
+          maxSize: size / 2,
+          margin: 2,
+          maxDelta: size / 8,
+          seed: seed + i,
+        }),
+      );
       // The naive fill: the crop's mean colour plus noise, only inside the hole.
       const meanColour = tf.mean(crop, [1, 2], true);
-      const filled = tf.clipByValue(tf.add(meanColour, tf.randomNormal(crop.shape, 0, 0.5, 'float32', seed + i)), -1, 1) as tf.Tensor4D;
+      const filled = tf.clipByValue(
+        tf.add(meanColour, tf.randomNormal(crop.shape, 0, 0.5, 'float32', seed + i)),
+        -1,
+        1,
+      ) as tf.Tensor4D;
       const fake = ops.completeImage(crop, mask, filled);
       reals.push(tf.concat([crop, mask], 3));
       fakes.push(tf.concat([fake as tf.Tensor4D, mask], 3));
@@ -97,7 +116,8 @@ function spectralNorms(d: tfl.LayersModel): { name: string; stored: number; conv
 
 function printNorms(title: string, rows: { name: string; stored: number; converged: number }[]): void {
   console.log(title);
-  for (const r of rows) console.log(`  ${r.name.padEnd(6)} sigma(u,v) ${r.stored.toFixed(4)}  sigma(50 it.) ${r.converged.toFixed(4)}`);
+  for (const r of rows)
+    console.log(`  ${r.name.padEnd(6)} sigma(u,v) ${r.stored.toFixed(4)}  sigma(50 it.) ${r.converged.toFixed(4)}`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -123,17 +143,24 @@ export async function main(argv: string[]): Promise<number> {
   const { steps, size, batch, ndf } = ints;
   const seed = Number(values.seed);
   if (size < 32 || size > 300) {
-    console.error(`sn-patchgan-hinge: --size must be between 32 and 300 (the crops come from 451x300 and 600x400 photos), got ${size}.`);
+    console.error(
+      `sn-patchgan-hinge: --size must be between 32 and 300 (the crops come from 451x300 and 600x400 photos), got ${size}.`,
+    );
     return 1;
   }
   await initBackend(values.backend as BackendName);
   const assets = (name: string) => fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
-  const photos = [imageToTensor(await readImage(assets('chelsea.png'))), imageToTensor(await readImage(assets('coffee.png')))];
+  const photos = [
+    imageToTensor(await readImage(assets('chelsea.png'))),
+    imageToTensor(await readImage(assets('coffee.png'))),
+  ];
 
   const d = models.snPatchGANDiscriminator({ ndf, inputShape: [size, size], seed });
   const optimizer = tf.train.adam(Number(values.lr), 0.5, 0.999);
   const vars = d.trainableWeights.map((w) => w.read() as tf.Variable);
-  console.log(`SN-PatchGAN: ${d.countParams().toLocaleString('en')} parameters, input ${size}x${size}x4, output ${JSON.stringify(d.outputs[0]!.shape)} on ${tf.getBackend()}`);
+  console.log(
+    `SN-PatchGAN: ${d.countParams().toLocaleString('en')} parameters, input ${size}x${size}x4, output ${JSON.stringify(d.outputs[0]!.shape)} on ${tf.getBackend()}`,
+  );
   printNorms('spectral norms at initialisation (u, v not yet iterated):', spectralNorms(d));
 
   const random = rng(seed);
@@ -157,7 +184,9 @@ export async function main(argv: string[]): Promise<number> {
     if (step === 1 || step === steps || step % Math.max(1, Math.floor(steps / 10)) === 0) {
       const [l, r, f] = await Promise.all([loss.data(), realScore.data(), fakeScore.data()]);
       const margin = r[0]! - f[0]!;
-      console.log(`step ${String(step).padStart(4)}  hinge D loss ${l[0]!.toFixed(4)}  mean D(real) ${r[0]!.toFixed(4)}  mean D(fake) ${f[0]!.toFixed(4)}  margin ${margin.toFixed(4)}`);
+      console.log(
+        `step ${String(step).padStart(4)}  hinge D loss ${l[0]!.toFixed(4)}  mean D(real) ${r[0]!.toFixed(4)}  mean D(fake) ${f[0]!.toFixed(4)}  margin ${margin.toFixed(4)}`,
+      );
     }
     tf.dispose([real, fake, loss, realScore, fakeScore]);
   }

@@ -69,7 +69,15 @@ export async function buildPatchMatchWasm({ force = false, quiet = false } = {})
   const { default: asc } = await import('assemblyscript/asc');
   let binary;
   const { error, stderr } = await asc.main(
-    [join(assemblyDir, 'patchmatch.ts'), '--config', join(assemblyDir, 'asconfig.json'), '--target', 'release', '--outFile', 'patchmatch.wasm'],
+    [
+      join(assemblyDir, 'patchmatch.ts'),
+      '--config',
+      join(assemblyDir, 'asconfig.json'),
+      '--target',
+      'release',
+      '--outFile',
+      'patchmatch.wasm',
+    ],
     {
       writeFile(name, contents) {
         if (name.endsWith('.wasm')) binary = contents;

@@ -69,7 +69,8 @@ function main(argv) {
   const outIndex = argv.indexOf('--out');
   if (outIndex >= 0 && !argv[outIndex + 1]) throw new Error('check-demo-pictures: --out needs a folder.');
   const bad = argv.filter((a, i) => a.startsWith('--') && !['--out', '--update'].includes(a) && i !== outIndex + 1);
-  if (bad.length) throw new Error(`check-demo-pictures: unknown option ${bad[0]}; valid options are --out <folder> and --update.`);
+  if (bad.length)
+    throw new Error(`check-demo-pictures: unknown option ${bad[0]}; valid options are --out <folder> and --update.`);
   const out = resolve(outIndex >= 0 ? argv[outIndex + 1] : join(root, 'demo-output'));
   const update = argv.includes('--update');
   let failed = 0;
@@ -90,7 +91,9 @@ function main(argv) {
     const b = PNG.sync.read(readFileSync(demoPath));
     const r = comparePictures(a, b);
     if (!r.sameSize) {
-      console.log(`FAIL ${committed}: docs/images has ${a.width}x${a.height}, the demo wrote ${b.width}x${b.height} (${written})`);
+      console.log(
+        `FAIL ${committed}: docs/images has ${a.width}x${a.height}, the demo wrote ${b.width}x${b.height} (${written})`,
+      );
       failed++;
     } else if (r.differing > 0) {
       console.log(
@@ -121,7 +124,9 @@ function main(argv) {
       console.log(`ok   ${committed}: all ${a.byteLength} bytes equal ${written}`);
     } else if (committed.endsWith('.bin') && a.byteLength === b.byteLength && a.byteLength % 4 === 0) {
       const r = compareFloats(a, b);
-      console.log(`FAIL ${committed}: ${r.differing} of ${r.values} float32 weights differ from ${written} (largest difference ${r.maxDiff.toExponential(2)})`);
+      console.log(
+        `FAIL ${committed}: ${r.differing} of ${r.values} float32 weights differ from ${written} (largest difference ${r.maxDiff.toExponential(2)})`,
+      );
       failed++;
     } else {
       console.log(`FAIL ${committed}: differs from ${written} (${a.byteLength} vs ${b.byteLength} bytes)`);

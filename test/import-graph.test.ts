@@ -50,8 +50,11 @@ function floorOf(path: string): string {
 
 /** Every import specifier of a file (comments, which hold doc examples, are not imports). */
 function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  const re = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
+  const re =
+    /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
   return [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
 
@@ -81,7 +84,8 @@ describe('import floors of src/', () => {
       for (const spec of importsOf(file)) {
         if (!spec.startsWith('.')) continue;
         const to = targetFloor(file, spec);
-        if (to !== from && !allowed.get(from)!.has(to)) wrong.push(`${relative(SRC, file)}: ${spec} (${from} -> ${to})`);
+        if (to !== from && !allowed.get(from)!.has(to))
+          wrong.push(`${relative(SRC, file)}: ${spec} (${from} -> ${to})`);
       }
     }
     expect(files.length).toBeGreaterThan(100);
@@ -91,7 +95,11 @@ describe('import floors of src/', () => {
   it('src/core imports nothing, not even a package', () => {
     const core = files.filter((f) => floorOf(f) === 'core');
     expect(core.length).toBeGreaterThan(0);
-    const found = core.flatMap((f) => importsOf(f).filter((s) => !s.startsWith('./')).map((s) => `${relative(SRC, f)}: ${s}`));
+    const found = core.flatMap((f) =>
+      importsOf(f)
+        .filter((s) => !s.startsWith('./'))
+        .map((s) => `${relative(SRC, f)}: ${s}`),
+    );
     expect(found).toEqual([]);
   });
 

@@ -38,7 +38,10 @@ function isLayerClass(value: unknown): value is LayerClass {
 /** A module namespace object (`export * as layers from ...`). */
 function isNamespace(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
-  return Object.getPrototypeOf(value) === null || (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Module';
+  return (
+    Object.getPrototypeOf(value) === null ||
+    (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Module'
+  );
 }
 
 /** Layer classes among a module's exports, namespaces (`layers`, `models`, ...) expanded. */
@@ -67,7 +70,9 @@ describe('layer registration', () => {
   it('finds the public and the internal layer classes', () => {
     const names = [...found.keys()].map((c) => c.name);
     // The public namespaces and the helper layers under layers/internal/ are both walked.
-    expect(names).toEqual(expect.arrayContaining(['GatedConv2D', 'SpectralNormalization', 'Crop2D', 'SpatialSizeCheck']));
+    expect(names).toEqual(
+      expect.arrayContaining(['GatedConv2D', 'SpectralNormalization', 'Crop2D', 'SpatialSizeCheck']),
+    );
     expect([...found.values()].some((w) => w.startsWith('tfjs-synth.layers:'))).toBe(true);
   });
 
@@ -79,7 +84,8 @@ describe('layer registration', () => {
         if (!BASES.includes(cls.name)) missing.push(`${where} (${cls.name}) has no static className`);
         continue;
       }
-      if ((classNameMap[cls.className!]?.[0] as unknown) !== cls) missing.push(`${where} (${cls.className}) is not registered`);
+      if ((classNameMap[cls.className!]?.[0] as unknown) !== cls)
+        missing.push(`${where} (${cls.className}) is not registered`);
     }
     expect(missing, 'add the class to layerClasses in src/register.ts').toEqual([]);
   });
@@ -87,6 +93,7 @@ describe('layer registration', () => {
   it('registers nothing that is not exported, and each class once', () => {
     const names = layerClasses.map((c) => (c as unknown as LayerClass).className);
     expect(new Set(names).size).toBe(names.length);
-    for (const cls of layerClasses) expect(found.has(cls as unknown as LayerClass), String((cls as { className?: string }).className)).toBe(true);
+    for (const cls of layerClasses)
+      expect(found.has(cls as unknown as LayerClass), String((cls as { className?: string }).className)).toBe(true);
   });
 });

@@ -49,17 +49,26 @@ export class DiscriminatorHalf {
     const { dA, dB } = this;
     const poolFakeB = this.poolB.query(fakeB);
     const poolFakeA = this.poolA.query(fakeA);
-    const d = tf.variableGrads(() => {
-      const lossDA = tf.mul(
-        tf.add(ganLoss(dA.apply(realB, { training: true }) as tf.Tensor, true, MODE), ganLoss(dA.apply(poolFakeB, { training: true }) as tf.Tensor, false, MODE)),
-        0.5,
-      );
-      const lossDB = tf.mul(
-        tf.add(ganLoss(dB.apply(realA, { training: true }) as tf.Tensor, true, MODE), ganLoss(dB.apply(poolFakeA, { training: true }) as tf.Tensor, false, MODE)),
-        0.5,
-      );
-      return tf.add(lossDA, lossDB) as tf.Scalar;
-    }, trainableVariables(dA, dB));
+    const d = tf.variableGrads(
+      () => {
+        const lossDA = tf.mul(
+          tf.add(
+            ganLoss(dA.apply(realB, { training: true }) as tf.Tensor, true, MODE),
+            ganLoss(dA.apply(poolFakeB, { training: true }) as tf.Tensor, false, MODE),
+          ),
+          0.5,
+        );
+        const lossDB = tf.mul(
+          tf.add(
+            ganLoss(dB.apply(realA, { training: true }) as tf.Tensor, true, MODE),
+            ganLoss(dB.apply(poolFakeA, { training: true }) as tf.Tensor, false, MODE),
+          ),
+          0.5,
+        );
+        return tf.add(lossDA, lossDB) as tf.Scalar;
+      },
+      trainableVariables(dA, dB),
+    );
     const loss = (await d.value.data())[0]!;
     this.opt.apply(d.grads);
     tf.dispose([d.value, ...Object.values(d.grads), poolFakeA, poolFakeB]);
@@ -102,20 +111,23 @@ export class GeneratorHalf {
     const { gA, gB } = this;
     let fakeA!: tf.Tensor4D;
     let fakeB!: tf.Tensor4D;
-    const g = tf.variableGrads(() => {
-      fakeB = tf.keep(gA.apply(realA, { training: true }) as tf.Tensor4D);
-      fakeA = tf.keep(gB.apply(realB, { training: true }) as tf.Tensor4D);
-      const recA = gB.apply(fakeB, { training: true }) as tf.Tensor;
-      const recB = gA.apply(fakeA, { training: true }) as tf.Tensor;
-      return tf.addN([
-        identityLoss(gA.apply(realB, { training: true }) as tf.Tensor, realB, 10, 0.5),
-        identityLoss(gB.apply(realA, { training: true }) as tf.Tensor, realA, 10, 0.5),
-        ganLoss(dA.apply(fakeB, { training: true }) as tf.Tensor, true, MODE),
-        ganLoss(dB.apply(fakeA, { training: true }) as tf.Tensor, true, MODE),
-        cycleConsistencyLoss(recA, realA, 10),
-        cycleConsistencyLoss(recB, realB, 10),
-      ]) as tf.Scalar;
-    }, trainableVariables(gA, gB));
+    const g = tf.variableGrads(
+      () => {
+        fakeB = tf.keep(gA.apply(realA, { training: true }) as tf.Tensor4D);
+        fakeA = tf.keep(gB.apply(realB, { training: true }) as tf.Tensor4D);
+        const recA = gB.apply(fakeB, { training: true }) as tf.Tensor;
+        const recB = gA.apply(fakeA, { training: true }) as tf.Tensor;
+        return tf.addN([
+          identityLoss(gA.apply(realB, { training: true }) as tf.Tensor, realB, 10, 0.5),
+          identityLoss(gB.apply(realA, { training: true }) as tf.Tensor, realA, 10, 0.5),
+          ganLoss(dA.apply(fakeB, { training: true }) as tf.Tensor, true, MODE),
+          ganLoss(dB.apply(fakeA, { training: true }) as tf.Tensor, true, MODE),
+          cycleConsistencyLoss(recA, realA, 10),
+          cycleConsistencyLoss(recB, realB, 10),
+        ]) as tf.Scalar;
+      },
+      trainableVariables(gA, gB),
+    );
     const loss = (await g.value.data())[0]!;
     this.opt.apply(g.grads);
     tf.dispose([g.value, ...Object.values(g.grads)]);

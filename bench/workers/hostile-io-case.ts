@@ -11,7 +11,14 @@ import fc from 'fast-check';
 import { readSafetensors } from '../../src/io/read-safetensors';
 import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
 import { mutate, mutation, pickleStep } from '../../test/io/hostile-arbitraries';
-import { f32Bytes, makePth, makeSafetensorsRaw, PickleWriter, sharedDictUnderManyKeys, stateDictPickle } from '../../test/io/hostile-builders';
+import {
+  f32Bytes,
+  makePth,
+  makeSafetensorsRaw,
+  PickleWriter,
+  sharedDictUnderManyKeys,
+  stateDictPickle,
+} from '../../test/io/hostile-builders';
 import { fixtureBytes } from '../../test/io/fixtures';
 
 const MB = 1024 * 1024;
@@ -30,13 +37,20 @@ function withValue(body: (w: PickleWriter) => void, asKey = false): Uint8Array {
 }
 const laughs = (w: PickleWriter): void => {
   w.str('x'.repeat(1000)).put(0).pop();
-  for (let i = 1; i <= 60; i++) w.get(i - 1).get(i - 1).tuple2().put(i).pop();
+  for (let i = 1; i <= 60; i++)
+    w.get(i - 1)
+      .get(i - 1)
+      .tuple2()
+      .put(i)
+      .pop();
   w.get(60);
 };
-const nested = (depth: number) => (w: PickleWriter): void => {
-  w.emptyTuple();
-  for (let i = 0; i < depth; i++) w.tuple1();
-};
+const nested =
+  (depth: number) =>
+  (w: PickleWriter): void => {
+    w.emptyTuple();
+    for (let i = 0; i < depth; i++) w.tuple1();
+  };
 const pth = (b: Uint8Array) => () => readTorchCheckpoint(b);
 const one = (b: Uint8Array) => ({ input: b, reads: [pth(b)] });
 const st = (b: Uint8Array) => () => readSafetensors(b);
@@ -44,7 +58,13 @@ const st = (b: Uint8Array) => () => readSafetensors(b);
 /** Case name -> its input and the read(s) to run. */
 const CASES: Record<string, () => { input: Uint8Array; reads: (() => unknown)[] }> = {
   'long4 of 1 MB (cap)': () => {
-    const b = makePth(new PickleWriter().proto(2).long4(new Uint8Array(MB - 200).fill(0x41)).stop().bytes());
+    const b = makePth(
+      new PickleWriter()
+        .proto(2)
+        .long4(new Uint8Array(MB - 200).fill(0x41))
+        .stop()
+        .bytes(),
+    );
     return { input: b, reads: [pth(b)] };
   },
   '500 long4 of 2 KiB': () => {
@@ -62,24 +82,28 @@ const CASES: Record<string, () => { input: Uint8Array; reads: (() => unknown)[] 
   },
   '900k nested tuples as key': () => one(withValue(nested(900_000), true)),
   '900k nested tuples as size': () =>
-    one(withValue((w) => {
-      w.global('torch._utils', '_rebuild_tensor_v2').mark();
-      w.mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(1).tuple().binpersid();
-      w.int(0);
-      nested(900_000)(w);
-      w.ints([1]).newFalse().orderedDict().tuple().reduce();
-    })),
+    one(
+      withValue((w) => {
+        w.global('torch._utils', '_rebuild_tensor_v2').mark();
+        w.mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(1).tuple().binpersid();
+        w.int(0);
+        nested(900_000)(w);
+        w.ints([1]).newFalse().orderedDict().tuple().reduce();
+      }),
+    ),
   '900k nested tuples as persistent id': () => {
     const w = new PickleWriter().proto(2);
     nested(900_000)(w);
     return one(makePth(w.binpersid().stop().bytes()));
   },
   'APPENDS of 450k items': () =>
-    one(withValue((w) => {
-      w.emptyList().mark();
-      for (let i = 0; i < 450_000; i++) w.int(i & 0xff);
-      w.appends();
-    })),
+    one(
+      withValue((w) => {
+        w.emptyList().mark();
+        for (let i = 0; i < 450_000; i++) w.int(i & 0xff);
+        w.appends();
+      }),
+    ),
   '_codecs.encode of a memoised 500 KB str, 30k times': () => {
     const w = new PickleWriter().proto(2).emptyList().mark().str('y'.repeat(500_000)).put(0).pop();
     for (let i = 0; i < 30_000; i++) w.global('_codecs', 'encode').get(0).tuple1().reduce();
@@ -100,7 +124,9 @@ const CASES: Record<string, () => { input: Uint8Array; reads: (() => unknown)[] 
     return { input: b, reads: [pth(b)] };
   },
   'stride-0 view 32768 x 32768 (refused)': () => {
-    const b = makePth(stateDictPickle([{ name: 'w', key: '0', numel: 1, size: [32768, 32768], stride: [0, 0] }]), { '0': f32Bytes([1]) });
+    const b = makePth(stateDictPickle([{ name: 'w', key: '0', numel: 1, size: [32768, 32768], stride: [0, 0] }]), {
+      '0': f32Bytes([1]),
+    });
     return { input: b, reads: [pth(b)] };
   },
   '16 views of a 1 MB storage (largest default result)': () => {
@@ -111,7 +137,14 @@ const CASES: Record<string, () => { input: Uint8Array; reads: (() => unknown)[] 
   },
   '1 MB int8 storage, 16 views (widest default result)': () => {
     const n = 1_000_000;
-    const specs = Array.from({ length: 16 }, (_, i) => ({ name: `t${i}`, storageType: 'CharStorage', key: '0', numel: n, size: [n], stride: [1] }));
+    const specs = Array.from({ length: 16 }, (_, i) => ({
+      name: `t${i}`,
+      storageType: 'CharStorage',
+      key: '0',
+      numel: n,
+      size: [n],
+      stride: [1],
+    }));
     const b = makePth(stateDictPickle(specs), { '0': new Uint8Array(n) });
     return { input: b, reads: [pth(b)] };
   },
@@ -148,7 +181,9 @@ const CASES: Record<string, () => { input: Uint8Array; reads: (() => unknown)[] 
 const FUZZ: Record<string, () => { input: Uint8Array; reads: (() => unknown)[] }> = {
   'fuzz: 3000 mutants of tiny_net.pth / extras.pth': () => {
     const seeds = [fixtureBytes('tiny_net.pth'), fixtureBytes('extras.pth')];
-    const files = fc.sample(fc.tuple(fc.nat(1), fc.array(mutation, { minLength: 1, maxLength: 4 })), { numRuns: 3000, seed: 1 }).map(([s, m]) => mutate(seeds[s]!, m));
+    const files = fc
+      .sample(fc.tuple(fc.nat(1), fc.array(mutation, { minLength: 1, maxLength: 4 })), { numRuns: 3000, seed: 1 })
+      .map(([s, m]) => mutate(seeds[s]!, m));
     return { input: seeds[1]!, reads: files.map(pth) };
   },
   'fuzz: 3000 random pickle programs': () => {
@@ -161,7 +196,9 @@ const FUZZ: Record<string, () => { input: Uint8Array; reads: (() => unknown)[] }
   },
   'fuzz: 3000 mutants of .safetensors': () => {
     const seeds = [fixtureBytes('tiny_net.safetensors'), fixtureBytes('extras.safetensors')];
-    const files = fc.sample(fc.tuple(fc.nat(1), fc.array(mutation, { minLength: 1, maxLength: 4 })), { numRuns: 3000, seed: 3 }).map(([s, m]) => mutate(seeds[s]!, m));
+    const files = fc
+      .sample(fc.tuple(fc.nat(1), fc.array(mutation, { minLength: 1, maxLength: 4 })), { numRuns: 3000, seed: 3 })
+      .map(([s, m]) => mutate(seeds[s]!, m));
     return { input: seeds[0]!, reads: files.map(st) };
   },
 };
@@ -189,8 +226,20 @@ function main(name: string): void {
   }
   const ms = performance.now() - t0;
   const rssPeakMB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ case: name, bytes: input.length, runs: reads.length, ms, worstMs, rssBeforeMB, rssPeakMB, outcome }));
+  console.log(
+    JSON.stringify({
+      case: name,
+      bytes: input.length,
+      runs: reads.length,
+      ms,
+      worstMs,
+      rssBeforeMB,
+      rssPeakMB,
+      outcome,
+    }),
+  );
 }
 
 // Run only as the entry script (the benchmark imports this module for CASE_NAMES).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv[2] ?? '');
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  main(process.argv[2] ?? '');

@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean;
   // The same choice as the backend's getPathToWasmBinary.
-  const binary = simd && threads ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+  const binary =
+    simd && threads
+      ? 'tfjs-backend-wasm-threaded-simd.wasm'
+      : simd
+        ? 'tfjs-backend-wasm-simd.wasm'
+        : 'tfjs-backend-wasm.wasm';
   const errors: string[] = [];
   const origError = console.error;
   const origWarn = console.warn;
@@ -37,7 +42,9 @@ async function main(): Promise<void> {
   } catch (e) {
     threadsCount = firstLine(e);
   }
-  console.log(JSON.stringify({ forced: force, simd, multithread: threads, binary, initialised: ok, threadsCount, errors }));
+  console.log(
+    JSON.stringify({ forced: force, simd, multithread: threads, binary, initialised: ok, threadsCount, errors }),
+  );
   process.exit(0);
 }
 void main();

@@ -39,9 +39,23 @@ export function mulberry32(seed: number): () => number {
 function randomMask(size: number, rand: () => number): training.BinaryMask {
   const seed = Math.floor(rand() * 2 ** 31);
   if (rand() < 0.5) {
-    return training.randomBrushStrokeMask({ height: size, width: size, minWidth: Math.max(2, size >> 4), maxWidth: Math.max(3, size >> 3), maxStrokes: 2, seed });
+    return training.randomBrushStrokeMask({
+      height: size,
+      width: size,
+      minWidth: Math.max(2, size >> 4),
+      maxWidth: Math.max(3, size >> 3),
+      maxStrokes: 2,
+      seed,
+    });
   }
-  return training.randomBoxMask({ height: size, width: size, maxSize: size >> 1, maxDelta: size >> 3, margin: size >> 4, seed });
+  return training.randomBoxMask({
+    height: size,
+    width: size,
+    maxSize: size >> 1,
+    maxDelta: size >> 3,
+    margin: size >> 4,
+    seed,
+  });
 }
 
 /**
@@ -53,7 +67,14 @@ function randomMask(size: number, rand: () => number): training.BinaryMask {
  * const [images, masks] = cropBatch(textures, 64, 8, TRAIN_ROWS, 512, mulberry32(HELD_OUT_SEED)); // held-out crops
  * ```
  */
-export function cropBatch(textures: tf.Tensor4D[], size: number, count: number, y0: number, y1: number, rand: () => number): [tf.Tensor4D, tf.Tensor4D] {
+export function cropBatch(
+  textures: tf.Tensor4D[],
+  size: number,
+  count: number,
+  y0: number,
+  y1: number,
+  rand: () => number,
+): [tf.Tensor4D, tf.Tensor4D] {
   return tf.tidy(() => {
     const images: tf.Tensor4D[] = [];
     const masks: tf.Tensor4D[] = [];
@@ -69,8 +90,18 @@ export function cropBatch(textures: tf.Tensor4D[], size: number, count: number, 
 }
 
 /** The held-out crops of the textures (rows below {@link TRAIN_ROWS}) with their masks. */
-export function heldOutBatch(textures: tf.Tensor4D[], settings: DemoSettings['inpainting']): [tf.Tensor4D, tf.Tensor4D] {
-  return cropBatch(textures, settings.size, settings.heldOut, TRAIN_ROWS, textures[0]!.shape[1], mulberry32(HELD_OUT_SEED));
+export function heldOutBatch(
+  textures: tf.Tensor4D[],
+  settings: DemoSettings['inpainting'],
+): [tf.Tensor4D, tf.Tensor4D] {
+  return cropBatch(
+    textures,
+    settings.size,
+    settings.heldOut,
+    TRAIN_ROWS,
+    textures[0]!.shape[1],
+    mulberry32(HELD_OUT_SEED),
+  );
 }
 
 /** Mean |completed - original| inside the holes (images in [-1, 1]). */
@@ -103,12 +134,19 @@ export function meanFill(image: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor4D {
 
 /** The demo's generator: DeepFill v2's gated convolutions without contextual attention, seeded. */
 export function buildGenerator(settings: DemoSettings['inpainting']): tfl.LayersModel {
-  return models.gatedInpaintingGenerator({ cnum: settings.cnum, contextualAttention: false, inputShape: [settings.size, settings.size], seed: GENERATOR_SEED });
+  return models.gatedInpaintingGenerator({
+    cnum: settings.cnum,
+    contextualAttention: false,
+    inputShape: [settings.size, settings.size],
+    seed: GENERATOR_SEED,
+  });
 }
 
 /** The images with the generator's refined output pasted into the holes. */
 export function complete(generator: tfl.LayersModel, images: tf.Tensor4D, masks: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => ops.completeImage(images, masks, (generator.predict([images, masks]) as tf.Tensor[])[1] as tf.Tensor4D));
+  return tf.tidy(() =>
+    ops.completeImage(images, masks, (generator.predict([images, masks]) as tf.Tensor[])[1] as tf.Tensor4D),
+  );
 }
 
 /** The JSON half of a saved generator: tfjs weight specs (in `model.weights` order) and the settings. */
@@ -122,10 +160,17 @@ export interface GeneratorWeightsHeader {
  * The generator's weights as a JSON header and a binary blob (tfjs weight format), so the browser
  * demo can load them into a fresh {@link buildGenerator} model.
  */
-export async function encodeGeneratorWeights(generator: tfl.LayersModel, settings: DemoSettings['inpainting']): Promise<{ header: string; data: Uint8Array }> {
+export async function encodeGeneratorWeights(
+  generator: tfl.LayersModel,
+  settings: DemoSettings['inpainting'],
+): Promise<{ header: string; data: Uint8Array }> {
   const named = generator.weights.map((w, i) => ({ name: `${i}/${w.originalName}`, tensor: w.read() }));
   const { data, specs } = await tf.io.encodeWeights(named);
-  const header: GeneratorWeightsHeader = { format: 'tfjs-synth-demo-inpainting', settings: { size: settings.size, cnum: settings.cnum, steps: settings.steps }, weights: specs };
+  const header: GeneratorWeightsHeader = {
+    format: 'tfjs-synth-demo-inpainting',
+    settings: { size: settings.size, cnum: settings.cnum, steps: settings.steps },
+    weights: specs,
+  };
   return { header: `${JSON.stringify(header, null, 1)}\n`, data: new Uint8Array(data) };
 }
 
@@ -133,19 +178,31 @@ export async function encodeGeneratorWeights(generator: tfl.LayersModel, setting
  * Loads weights from {@link encodeGeneratorWeights} into a fresh {@link buildGenerator} model built
  * with the header's settings; returns the model. Checks count, names and shapes first.
  */
-export function decodeGenerator(headerText: string, data: ArrayBuffer): { generator: tfl.LayersModel; header: GeneratorWeightsHeader } {
+export function decodeGenerator(
+  headerText: string,
+  data: ArrayBuffer,
+): { generator: tfl.LayersModel; header: GeneratorWeightsHeader } {
   const header = JSON.parse(headerText) as GeneratorWeightsHeader;
-  if (header?.format !== 'tfjs-synth-demo-inpainting' || !Array.isArray(header.weights)) throw new Error('decodeGenerator: not a demo inpainting weights header.');
+  if (header?.format !== 'tfjs-synth-demo-inpainting' || !Array.isArray(header.weights))
+    throw new Error('decodeGenerator: not a demo inpainting weights header.');
   const expected = header.weights.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
-  if (data.byteLength !== expected) throw new Error(`decodeGenerator: the weights file has ${data.byteLength} bytes, its header needs ${expected}.`);
-  const generator = buildGenerator({ size: header.settings.size, cnum: header.settings.cnum } as DemoSettings['inpainting']);
+  if (data.byteLength !== expected)
+    throw new Error(`decodeGenerator: the weights file has ${data.byteLength} bytes, its header needs ${expected}.`);
+  const generator = buildGenerator({
+    size: header.settings.size,
+    cnum: header.settings.cnum,
+  } as DemoSettings['inpainting']);
   try {
-    if (generator.weights.length !== header.weights.length) throw new Error(`decodeGenerator: the model has ${generator.weights.length} weights, the file ${header.weights.length}.`);
+    if (generator.weights.length !== header.weights.length)
+      throw new Error(
+        `decodeGenerator: the model has ${generator.weights.length} weights, the file ${header.weights.length}.`,
+      );
     const map = tf.io.decodeWeights(data, header.weights);
     try {
       generator.weights.forEach((w, i) => {
         const t = map[`${i}/${w.originalName}`];
-        if (t === undefined || !tf.util.arraysEqual(t.shape, w.shape as number[])) throw new Error(`decodeGenerator: weight ${i} (${w.originalName}) is missing or has another shape.`);
+        if (t === undefined || !tf.util.arraysEqual(t.shape, w.shape as number[]))
+          throw new Error(`decodeGenerator: weight ${i} (${w.originalName}) is missing or has another shape.`);
       });
       generator.weights.forEach((w, i) => w.write(map[`${i}/${w.originalName}`]!));
     } finally {

@@ -5,7 +5,19 @@ import { models, ops, training } from '../../src/index';
 import { createProgressBar, imageGrid, imageToTensor, readImage, writePng } from '../../src/node/index';
 import { writeLossCurve } from './loss-curve';
 import type { DemoSettings } from './settings';
-import { buildGenerator, channelSpread, complete as completeWith, cropBatch, encodeGeneratorWeights, heldOutBatch, holeL1, meanFill, mulberry32, TEXTURES, TRAIN_ROWS } from './inpainting-model';
+import {
+  buildGenerator,
+  channelSpread,
+  complete as completeWith,
+  cropBatch,
+  encodeGeneratorWeights,
+  heldOutBatch,
+  holeL1,
+  meanFill,
+  mulberry32,
+  TEXTURES,
+  TRAIN_ROWS,
+} from './inpainting-model';
 
 const assets = new URL('../assets/', import.meta.url);
 
@@ -25,14 +37,23 @@ const assets = new URL('../assets/', import.meta.url);
 export async function runInpainting(out: string, settings: DemoSettings): Promise<string[]> {
   const s = settings.inpainting;
   const textures = await Promise.all(
-    TEXTURES.map(async (f) => imageToTensor(await readImage(new URL(f, assets).pathname), { range: [-1, 1], channels: 3 })),
+    TEXTURES.map(async (f) =>
+      imageToTensor(await readImage(new URL(f, assets).pathname), { range: [-1, 1], channels: 3 }),
+    ),
   );
   const rand = mulberry32(11);
   const [testImages, testMasks] = heldOutBatch(textures, s);
   const generator = buildGenerator(s);
-  const discriminator = models.snPatchGANDiscriminator({ inputChannels: 4, ndf: s.ndf, inputShape: [s.size, s.size], seed: 22 });
+  const discriminator = models.snPatchGANDiscriminator({
+    inputChannels: 4,
+    ndf: s.ndf,
+    inputShape: [s.size, s.size],
+    seed: 22,
+  });
   const trainer = new training.InpaintingTrainer({ generator, discriminator, lr: s.lr, ganAlpha: s.ganAlpha });
-  console.log(`  ${s.size}x${s.size} crops of brick.png and gravel.png, brush-stroke and box holes, batch ${s.batch}, ${s.steps} steps, backend ${tf.getBackend()}`);
+  console.log(
+    `  ${s.size}x${s.size} crops of brick.png and gravel.png, brush-stroke and box holes, batch ${s.batch}, ${s.steps} steps, backend ${tf.getBackend()}`,
+  );
   console.log(
     `  gated generator cnum ${s.cnum}, no contextual attention (${generator.countParams()} parameters), SN-PatchGAN ndf ${s.ndf} (${discriminator.countParams()} parameters); ` +
       `L1 on both stages + ${s.ganAlpha} x hinge GAN loss, Adam lr ${s.lr}`,
@@ -75,23 +96,39 @@ export async function runInpainting(out: string, settings: DemoSettings): Promis
     `  The textures are grey, but the fills are not quite: the mean difference between their colour channels inside the holes went from ${spreads[0]!.toFixed(3)} to ${spreads[1]!.toFixed(3)},\n` +
       '  which shows as pink and green tints (training moves the three output channels apart before it pulls them back together).',
   );
-  console.log('  A short CPU run learns smooth fills that follow the surroundings, not texture detail: DeepFill v2 trains for days on a GPU (256x256, cnum 48, GAN weight 1).');
+  console.log(
+    '  A short CPU run learns smooth fills that follow the surroundings, not texture detail: DeepFill v2 trains for days on a GPU (256x256, cnum 48, GAN weight 1).',
+  );
 
-  const files = ['inpainting-loss.svg', 'inpainting-grid.png', 'inpainting-generator.json', 'inpainting-generator.bin'].map((f) => join(out, f));
+  const files = [
+    'inpainting-loss.svg',
+    'inpainting-grid.png',
+    'inpainting-generator.json',
+    'inpainting-generator.bin',
+  ].map((f) => join(out, f));
   // The hinge generator loss can be negative; the chart's axis starts at 0, so it shows the losses that are not.
-  await writeLossCurve(files[0]!, [
-    { name: 'lossD', values: history.lossD, color: '#d62728' },
-    { name: 'L1 (coarse + refined)', values: history.lossL1, color: '#2ca02c' },
-  ], {
-    title: `gated-convolution inpainting, ${s.steps} steps${settings.quick ? '' : ' (smoothed over 15)'}`,
-    smooth: settings.quick ? 1 : 15,
-  });
+  await writeLossCurve(
+    files[0]!,
+    [
+      { name: 'lossD', values: history.lossD, color: '#d62728' },
+      { name: 'L1 (coarse + refined)', values: history.lossL1, color: '#2ca02c' },
+    ],
+    {
+      title: `gated-convolution inpainting, ${s.steps} steps${settings.quick ? '' : ' (smoothed over 15)'}`,
+      smooth: settings.quick ? 1 : 15,
+    },
+  );
   const completed = complete(testImages, testMasks);
   // Holes shown in white in the input column.
   const shown = tf.tidy(() => ops.completeImage(testImages, testMasks, tf.onesLike(testImages)));
   const rows = Array.from({ length: Math.min(4, s.heldOut) }, (_, n) =>
     [shown, completed, testImages].map((t) =>
-      tf.tidy(() => tf.image.resizeNearestNeighbor(tf.slice(t, [n, 0, 0, 0], [1, -1, -1, -1]), [s.size * settings.gridScale, s.size * settings.gridScale])),
+      tf.tidy(() =>
+        tf.image.resizeNearestNeighbor(tf.slice(t, [n, 0, 0, 0], [1, -1, -1, -1]), [
+          s.size * settings.gridScale,
+          s.size * settings.gridScale,
+        ]),
+      ),
     ),
   );
   await writePng(files[1]!, imageGrid(rows, { padding: 4 }));

@@ -92,11 +92,16 @@ export function lossCurveSvg(series: readonly LossSeries[], options: LossCurveOp
       .map((v, i) => (Number.isFinite(v) ? `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}` : ''))
       .join('');
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  if (options.title) out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${options.title}</text>`);
+  if (options.title)
+    out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${options.title}</text>`);
   for (const v of yTicks) {
-    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e4e4e4"/>`);
+    out.push(
+      `<line x1="${left}" x2="${left + plotW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e4e4e4"/>`,
+    );
     out.push(`<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" fill="#444">${fmt(v)}</text>`);
   }
   for (let i = 0; i <= steps - 1; i += xStep) {
@@ -106,19 +111,26 @@ export function lossCurveSvg(series: readonly LossSeries[], options: LossCurveOp
   out.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888"/>`);
   series.forEach((s, k) => {
     const smoothed = movingAverage(s.values, smooth);
-    if (smooth > 1) out.push(`<path d="${path(s.values)}" fill="none" stroke="${s.color}" stroke-opacity="0.25" stroke-width="1"/>`);
+    if (smooth > 1)
+      out.push(`<path d="${path(s.values)}" fill="none" stroke="${s.color}" stroke-opacity="0.25" stroke-width="1"/>`);
     out.push(`<path d="${path(smoothed)}" fill="none" stroke="${s.color}" stroke-width="1.8"/>`);
     // Legend in one row under the axis, so it never hides a line.
     const ly = height - 8;
     const lx = left + (k * plotW) / series.length;
     out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"/>`);
-    out.push(`<text x="${lx + 28}" y="${ly}" fill="#222">${s.name} (last ${fmt(smoothed[smoothed.length - 1]!)})</text>`);
+    out.push(
+      `<text x="${lx + 28}" y="${ly}" fill="#222">${s.name} (last ${fmt(smoothed[smoothed.length - 1]!)})</text>`,
+    );
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
 
 /** Writes {@link lossCurveSvg} to a file. */
-export async function writeLossCurve(path: string, series: readonly LossSeries[], options: LossCurveOptions = {}): Promise<void> {
+export async function writeLossCurve(
+  path: string,
+  series: readonly LossSeries[],
+  options: LossCurveOptions = {},
+): Promise<void> {
   await writeFile(path, lossCurveSvg(series, options));
 }

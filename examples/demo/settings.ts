@@ -3,8 +3,26 @@ export interface DemoSettings {
   quick: boolean;
   /** Result grids show every image enlarged this many times (nearest neighbour). */
   gridScale: number;
-  pix2pix: { size: number; numDowns: number; ngf: number; ndf: number; batch: number; steps: number; lr: number; heldOut: number };
-  inpainting: { size: number; cnum: number; ndf: number; batch: number; steps: number; lr: number; ganAlpha: number; heldOut: number };
+  pix2pix: {
+    size: number;
+    numDowns: number;
+    ngf: number;
+    ndf: number;
+    batch: number;
+    steps: number;
+    lr: number;
+    heldOut: number;
+  };
+  inpainting: {
+    size: number;
+    cnum: number;
+    ndf: number;
+    batch: number;
+    steps: number;
+    lr: number;
+    ganAlpha: number;
+    heldOut: number;
+  };
 }
 
 // Learning rates above the references' (pix2pix 2e-4, DeepFill 1e-4) and a small GAN weight for

@@ -46,7 +46,10 @@ function drawLabels(size: number, rand: () => number): Uint8Array {
     const cy = r + rand() * (size - 2 * r);
     const angle = rand() * 2 * Math.PI;
     // Triangle corners (an equilateral triangle inscribed in the circle of radius r).
-    const corners = [0, 1, 2].map((k) => [cx + r * Math.cos(angle + (2 * Math.PI * k) / 3), cy + r * Math.sin(angle + (2 * Math.PI * k) / 3)] as const);
+    const corners = [0, 1, 2].map(
+      (k) =>
+        [cx + r * Math.cos(angle + (2 * Math.PI * k) / 3), cy + r * Math.sin(angle + (2 * Math.PI * k) / 3)] as const,
+    );
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         const px = x + 0.5 - cx;

@@ -67,7 +67,9 @@ export function joinCodeCells(notebook: Notebook, tslabPath: string, marker?: (i
   const redirect = (code: string) =>
     code
       .replace(/from\s+['"]tslab['"]/g, `from '${tslabPath}'`)
-      .replace(/from\s+['"](tfjs-synth(?:\/[\w-]+)?)['"]/g, (all, name: string) => (PACKAGE_SOURCES[name] ? `from '${PACKAGE_SOURCES[name]}'` : all));
+      .replace(/from\s+['"](tfjs-synth(?:\/[\w-]+)?)['"]/g, (all, name: string) =>
+        PACKAGE_SOURCES[name] ? `from '${PACKAGE_SOURCES[name]}'` : all,
+      );
   return notebook.cells
     .map((cell, i) => (cell.cell_type === 'code' ? `${marker ? marker(i) : ''}\n${redirect(cellSource(cell))}\n` : ''))
     .join('');
@@ -95,7 +97,8 @@ export async function runNotebook(file: string): Promise<Notebook> {
     const list = outputs.get(current) ?? [];
     // Consecutive prints of one cell go into one stream output, as Jupyter shows them.
     const last = list[list.length - 1];
-    if (o.output_type === 'stream' && last?.output_type === 'stream') last.text = lines(last.text!.join('') + o.text!.join(''));
+    if (o.output_type === 'stream' && last?.output_type === 'stream')
+      last.text = lines(last.text!.join('') + o.text!.join(''));
     else list.push(o);
     outputs.set(current, list);
   };
@@ -104,13 +107,23 @@ export async function runNotebook(file: string): Promise<Notebook> {
     current = i;
   };
   setDisplaySink({
-    png: (bytes) => push({ output_type: 'display_data', data: { 'image/png': Buffer.from(bytes).toString('base64'), 'text/plain': ['<image>'] }, metadata: {} }),
+    png: (bytes) =>
+      push({
+        output_type: 'display_data',
+        data: { 'image/png': Buffer.from(bytes).toString('base64'), 'text/plain': ['<image>'] },
+        metadata: {},
+      }),
     text: (text) => push({ output_type: 'display_data', data: { 'text/plain': lines(text) }, metadata: {} }),
   });
   const log = console.log;
-  console.log = (...args: unknown[]) => push({ output_type: 'stream', name: 'stdout', text: lines(`${format(...args)}\n`) });
+  console.log = (...args: unknown[]) =>
+    push({ output_type: 'stream', name: 'stdout', text: lines(`${format(...args)}\n`) });
 
-  const source = joinCodeCells(notebook, './tslab-stand-in', (i) => `(globalThis as any)[Symbol.for('tfjs-synth.notebook-cell')](${i});`);
+  const source = joinCodeCells(
+    notebook,
+    './tslab-stand-in',
+    (i) => `(globalThis as any)[Symbol.for('tfjs-synth.notebook-cell')](${i});`,
+  );
   const tmp = join(HERE, `.build-${basename(file, '.ipynb')}-${process.pid}.ts`);
   await writeFile(tmp, source);
   const t0 = performance.now();
@@ -129,10 +142,14 @@ export async function runNotebook(file: string): Promise<Notebook> {
   notebook.cells.forEach((cell, i) => {
     if (cell.cell_type !== 'code') return;
     cell.execution_count = ++count;
-    cell.outputs = (outputs.get(i) ?? []).map((o) => (o.output_type === 'display_data' ? { ...o, metadata: o.metadata ?? {} } : o));
+    cell.outputs = (outputs.get(i) ?? []).map((o) =>
+      o.output_type === 'display_data' ? { ...o, metadata: o.metadata ?? {} } : o,
+    );
   });
   const images = [...outputs.values()].flat().filter((o) => o.data?.['image/png']).length;
-  console.log(`${basename(file)}: ${count} code cells, ${images} images, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `${basename(file)}: ${count} code cells, ${images} images, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return notebook;
 }
 
@@ -153,7 +170,9 @@ async function build(file: string, check: boolean): Promise<boolean> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
-    console.log('Usage: npx tsx examples/notebooks/build-notebooks.ts [--check] [name.ipynb ...]  (default: every notebook in examples/notebooks)');
+    console.log(
+      'Usage: npx tsx examples/notebooks/build-notebooks.ts [--check] [name.ipynb ...]  (default: every notebook in examples/notebooks)',
+    );
   } else {
     const check = args.includes('--check');
     const given = args.filter((a) => a !== '--check');

@@ -56,12 +56,16 @@ const MAX_NAME_LENGTH = 100;
  */
 export async function initBackend(name: BackendName | (string & Record<never, never>) = 'wasm'): Promise<string> {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
-    throw new Error(`initBackend: name must be a backend name (a non-empty string of at most ${MAX_NAME_LENGTH} characters), got ${describeValue(name)}.`);
+    throw new Error(
+      `initBackend: name must be a backend name (a non-empty string of at most ${MAX_NAME_LENGTH} characters), got ${describeValue(name)}.`,
+    );
   }
   const known = (BACKEND_NAMES as readonly string[]).includes(name);
   if (!known) {
     if (tf.findBackendFactory(name) == null) {
-      const registered = Object.keys(tf.engine().registryFactory).filter((n) => !(BACKEND_NAMES as readonly string[]).includes(n));
+      const registered = Object.keys(tf.engine().registryFactory).filter(
+        (n) => !(BACKEND_NAMES as readonly string[]).includes(n),
+      );
       throw new Error(
         `initBackend: unknown backend ${describeValue(name)}; valid backends are ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}` +
           `${registered.length > 0 ? `, and the registered ${registered.map((n) => describeValue(n)).join(', ')}` : ''}` +
@@ -102,7 +106,8 @@ export async function initBackend(name: BackendName | (string & Record<never, ne
  */
 async function webgpuAdapterProblem(): Promise<string | null> {
   const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter?(): Promise<unknown> } } }).navigator?.gpu;
-  if (gpu == null || typeof gpu.requestAdapter !== 'function') return 'this runtime has no WebGPU (navigator.gpu is missing)';
+  if (gpu == null || typeof gpu.requestAdapter !== 'function')
+    return 'this runtime has no WebGPU (navigator.gpu is missing)';
   try {
     if ((await gpu.requestAdapter()) == null) return 'no WebGPU adapter (navigator.gpu.requestAdapter() returned null)';
   } catch {
@@ -138,12 +143,16 @@ const EMSCRIPTEN_PROCESS_LISTENERS: Readonly<Record<'uncaughtException' | 'unhan
 function removeEmscriptenProcessListeners(): void {
   // The few members used, typed here so this file needs no Node types (it also runs in browsers).
   type Listener = (...args: unknown[]) => void;
-  const proc = (globalThis as { process?: { listeners?(event: string): Listener[]; removeListener?(event: string, listener: Listener): unknown } })
-    .process;
+  const proc = (
+    globalThis as {
+      process?: { listeners?(event: string): Listener[]; removeListener?(event: string, listener: Listener): unknown };
+    }
+  ).process;
   if (typeof proc?.listeners !== 'function' || typeof proc.removeListener !== 'function') return;
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
     for (const listener of proc.listeners(event)) {
-      if (EMSCRIPTEN_PROCESS_LISTENERS[event].test(Function.prototype.toString.call(listener))) proc.removeListener(event, listener);
+      if (EMSCRIPTEN_PROCESS_LISTENERS[event].test(Function.prototype.toString.call(listener)))
+        proc.removeListener(event, listener);
     }
   }
 }

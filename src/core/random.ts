@@ -35,7 +35,8 @@ export interface Random {
  * ```
  */
 export function createRandom(seed?: number): Random {
-  if (seed !== undefined && !Number.isFinite(seed)) throw new Error(`createRandom: seed must be a finite number, got ${String(seed)}.`);
+  if (seed !== undefined && !Number.isFinite(seed))
+    throw new Error(`createRandom: seed must be a finite number, got ${String(seed)}.`);
   let state = (seed ?? Math.floor(Math.random() * 4294967296)) >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -50,7 +51,8 @@ export function createRandom(seed?: number): Random {
     uniform: (lo, hi) => lo + (hi - lo) * next(),
     getState: () => state,
     setState: (s) => {
-      if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new Error(`Random.setState: state must be a 32-bit unsigned integer, got ${String(s)}.`);
+      if (!Number.isInteger(s) || s < 0 || s > 0xffffffff)
+        throw new Error(`Random.setState: state must be a 32-bit unsigned integer, got ${String(s)}.`);
       state = s >>> 0;
     },
   };

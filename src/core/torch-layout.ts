@@ -36,7 +36,7 @@ export const TORCH_LAYOUT: Readonly<Record<string, TorchLayout>> = {
 
 /** The layout of a class, or undefined when it has none. @internal */
 export function torchLayout(className: string): TorchLayout | undefined {
-  return  Object.hasOwn(TORCH_LAYOUT, className) ? TORCH_LAYOUT[className] : undefined;
+  return Object.hasOwn(TORCH_LAYOUT, className) ? TORCH_LAYOUT[className] : undefined;
 }
 
 /** The inverse permutation: axis `i` of the torch weight is axis `result[i]` of the tfjs kernel. @internal */

@@ -110,7 +110,9 @@ export function loadTorchStateDict(
 ): LoadTorchStateDictReport {
   const fn = 'loadTorchStateDict';
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${fn}: options must be an object or undefined, got ${options === null ? 'null' : typeof options}.`);
+    throw new Error(
+      `${fn}: options must be an object or undefined, got ${options === null ? 'null' : typeof options}.`,
+    );
   }
   if (options.strict !== undefined && typeof options.strict !== 'boolean') {
     throw new Error(`${fn}: strict must be a boolean, got ${typeof options.strict}.`);
@@ -178,7 +180,8 @@ export function loadTorchStateDict(
   const missing = [...plan.expected.keys()].filter((k) => !seen.has(k));
   const modelProblems = plan.problems.map((p) => `model: ${p}`);
 
-  const fatal = mismatched.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0 || modelProblems.length > 0));
+  const fatal =
+    mismatched.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0 || modelProblems.length > 0));
   if (fatal) {
     const parts: string[] = [];
     // File keys are quoted and every list is cut: the file decides how many keys it has and how
@@ -186,8 +189,11 @@ export function loadTorchStateDict(
     if (mismatched.length > 0) parts.push(`shape mismatches (torch layout):\n  ${problemLines(mismatched)}`);
     if (strict && missing.length > 0) parts.push(`missing keys:\n  ${problemLines(missing)}`);
     if (strict && unexpected.length > 0) parts.push(`unexpected keys:\n  ${problemLines(unexpected.map(keyText))}`);
-    if (strict && modelProblems.length > 0) parts.push(`unconvertible model weights:\n  ${problemLines(plan.problems)}`);
-    throw new Error(`${fn}: the state dict does not fit model '${model.name}'; nothing was loaded.\n${parts.join('\n')}`);
+    if (strict && modelProblems.length > 0)
+      parts.push(`unconvertible model weights:\n  ${problemLines(plan.problems)}`);
+    throw new Error(
+      `${fn}: the state dict does not fit model '${model.name}'; nothing was loaded.\n${parts.join('\n')}`,
+    );
   }
 
   for (const { variable, data } of writes) {

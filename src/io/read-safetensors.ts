@@ -199,23 +199,32 @@ function natural(v: JsonValue | undefined): number | undefined {
 function checkEntry(name: string, info: JsonValue, dataLen: number, fn: string): Entry {
   const what = `tensor ${quote(name)}`;
   if (!(info instanceof Map)) {
-    throw new Error(`${fn}: ${what}: header entry must be an object with dtype, shape and data_offsets, got ${describeValue(info, true)}.`);
+    throw new Error(
+      `${fn}: ${what}: header entry must be an object with dtype, shape and data_offsets, got ${describeValue(info, true)}.`,
+    );
   }
   const code = info.get('dtype');
-  const dtype = typeof code === 'string' && Object.hasOwn(SAFETENSORS_DTYPES, code) ? SAFETENSORS_DTYPES[code] : undefined;
+  const dtype =
+    typeof code === 'string' && Object.hasOwn(SAFETENSORS_DTYPES, code) ? SAFETENSORS_DTYPES[code] : undefined;
   if (dtype === undefined) {
     throw new Error(
       `${fn}: ${what} has unsupported dtype ${field(code)}; supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')}.`,
     );
   }
   const shapeValue = info.get('shape');
-  if (!Array.isArray(shapeValue) || shapeValue.length > MAX_RANK || !shapeValue.every((d) => natural(d) !== undefined)) {
+  if (
+    !Array.isArray(shapeValue) ||
+    shapeValue.length > MAX_RANK ||
+    !shapeValue.every((d) => natural(d) !== undefined)
+  ) {
     // A short list is shown item by item (its bad items described), anything else by type.
     const got =
       Array.isArray(shapeValue) && shapeValue.length <= 8
         ? `[${shapeValue.map((d) => (natural(d) !== undefined ? String(d) : describeValue(d, true))).join(', ')}]`
         : field(shapeValue);
-    throw new Error(`${fn}: ${what} has invalid shape ${got}: it must be a list of at most ${MAX_RANK} non-negative integers.`);
+    throw new Error(
+      `${fn}: ${what} has invalid shape ${got}: it must be a list of at most ${MAX_RANK} non-negative integers.`,
+    );
   }
   const shape = shapeValue as number[];
   const offsets = info.get('data_offsets');
@@ -223,13 +232,14 @@ function checkEntry(name: string, info: JsonValue, dataLen: number, fn: string):
   const end = Array.isArray(offsets) && offsets.length === 2 ? natural(offsets[1]) : undefined;
   if (begin === undefined || end === undefined) {
     throw new Error(
-      `${fn}: ${what} has invalid data_offsets ${field(offsets)}: ` +
-        'they must be two non-negative integers.',
+      `${fn}: ${what} has invalid data_offsets ${field(offsets)}: ` + 'they must be two non-negative integers.',
     );
   }
   if (end < begin) throw new Error(`${fn}: ${what} has data_offsets [${begin}, ${end}] that end before they begin.`);
   if (end > dataLen) {
-    throw new Error(`${fn}: ${what} has data_offsets [${begin},${end}] outside the ${dataLen} data bytes (truncated or corrupt file).`);
+    throw new Error(
+      `${fn}: ${what} has data_offsets [${begin},${end}] outside the ${dataLen} data bytes (truncated or corrupt file).`,
+    );
   }
   // Element count, stopping once it cannot fit the data (so no product loses precision).
   const size = DTYPE_BYTES[dtype];
@@ -243,7 +253,8 @@ function checkEntry(name: string, info: JsonValue, dataLen: number, fn: string):
     count *= d;
   }
   if (count * size !== end - begin) {
-    const needs = exact && Number.isSafeInteger(count * size) ? `${count * size} bytes` : `more than the ${dataLen} data bytes`;
+    const needs =
+      exact && Number.isSafeInteger(count * size) ? `${count * size} bytes` : `more than the ${dataLen} data bytes`;
     throw new Error(`${fn}: ${what} (${code} ${formatShape(shape)}) needs ${needs}, data_offsets span ${end - begin}.`);
   }
   return { name, dtype, shape: [...shape], count, begin, end };

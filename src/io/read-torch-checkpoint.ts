@@ -129,7 +129,9 @@ export function readTorchCheckpoint(input: Uint8Array, options?: ReadTorchCheckp
   let root = unpickle(zip.read(pklName), fn);
   if (stateDictKey !== undefined) {
     if (!(root instanceof Map)) {
-      throw new Error(`${fn}: stateDictKey ${quote(stateDictKey)} not found: the checkpoint holds ${describeValue(root)}, not a dict.`);
+      throw new Error(
+        `${fn}: stateDictKey ${quote(stateDictKey)} not found: the checkpoint holds ${describeValue(root)}, not a dict.`,
+      );
     }
     if (!root.has(stateDictKey)) {
       const keys: string[] = [];
@@ -174,7 +176,9 @@ export function readTorchCheckpoint(input: Uint8Array, options?: ReadTorchCheckp
       // torch writes each storage once; entries sharing bytes would let a file decode itself many times.
       storageBytes += need;
       if (storageBytes > bytes.byteLength) {
-        throw new Error(`${fn}: storages claim more bytes than the ${bytes.byteLength}-byte file holds (archive entries overlap).`);
+        throw new Error(
+          `${fn}: storages claim more bytes than the ${bytes.byteLength}-byte file holds (archive entries overlap).`,
+        );
       }
       storageElements += storage.numel;
       plan = { storage, dtype, raw, firstTensor: name };
@@ -214,7 +218,8 @@ export function readTorchCheckpoint(input: Uint8Array, options?: ReadTorchCheckp
     try {
       values = gatherStrided(data, offset, size, stride, owner);
     } catch (e) {
-      if (e instanceof RangeError) throw new Error(`${owner}: cannot allocate its ${formatShape(size)} elements (${e.message}).`);
+      if (e instanceof RangeError)
+        throw new Error(`${owner}: cannot allocate its ${formatShape(size)} elements (${e.message}).`);
       throw e;
     }
     out.set(name, { dtype: plan.dtype, shape: [...size], data: values });

@@ -81,14 +81,17 @@ export class AdaIN extends tfl.layers.Layer {
     return tf.tidy(() => {
       const owner = this.getClassName();
       if (!Array.isArray(inputs) || inputs.length !== 2) {
-        throw new Error(`${owner}: expected two inputs [content, style], got ${Array.isArray(inputs) ? inputs.length : 1}.`);
+        throw new Error(
+          `${owner}: expected two inputs [content, style], got ${Array.isArray(inputs) ? inputs.length : 1}.`,
+        );
       }
       const [content, style] = inputs as [tf.Tensor, tf.Tensor];
       for (const [arg, t] of [
         ['content', content],
         ['style', style],
       ] as const) {
-        if (t.rank !== 4) throw new Error(`${owner}: expected a rank-4 NHWC ${arg}, got shape ${formatShape(t.shape)}.`);
+        if (t.rank !== 4)
+          throw new Error(`${owner}: expected a rank-4 NHWC ${arg}, got shape ${formatShape(t.shape)}.`);
       }
       // Checked here with the layer's name (the op would name itself).
       checkAdaINShapes(owner, content.shape, style.shape);

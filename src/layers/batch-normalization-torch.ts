@@ -79,7 +79,14 @@ export class BatchNormalizationTorch extends ChannelNormalization {
     const channels = singleShape(inputShape)[3] as number;
     // PyTorch's buffer initial values; the checkpoint importer finds them by these exact names.
     this.movingMean = this.addWeight('moving_mean', [channels], 'float32', tfl.initializers.zeros(), undefined, false);
-    this.movingVariance = this.addWeight('moving_variance', [channels], 'float32', tfl.initializers.ones(), undefined, false);
+    this.movingVariance = this.addWeight(
+      'moving_variance',
+      [channels],
+      'float32',
+      tfl.initializers.ones(),
+      undefined,
+      false,
+    );
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {

@@ -38,7 +38,9 @@ export class GatedUpsample2D extends GatedConv2D {
   constructor(args: GatedUpsample2DArgs) {
     const strides = (args as { strides?: unknown }).strides;
     if (strides !== undefined && !(strides === 1 || (Array.isArray(strides) && strides[0] === 1 && strides[1] === 1))) {
-      throw new Error(`GatedUpsample2D: strides must be 1 (the layer upsamples first), got ${JSON.stringify(strides)}.`);
+      throw new Error(
+        `GatedUpsample2D: strides must be 1 (the layer upsamples first), got ${JSON.stringify(strides)}.`,
+      );
     }
     super({ ...args, kernelSize: args.kernelSize ?? 3, strides: 1 });
   }

@@ -81,7 +81,9 @@ export class PartialConv2D extends ConvLayer {
 
   private shapes(inputShape: tfl.Shape | tfl.Shape[]): [tfl.Shape, tfl.Shape] {
     if (!Array.isArray(inputShape[0]) || inputShape.length !== 2) {
-      throw new Error(`PartialConv2D: expected two inputs [image, mask], got input shape ${JSON.stringify(inputShape)}.`);
+      throw new Error(
+        `PartialConv2D: expected two inputs [image, mask], got input shape ${JSON.stringify(inputShape)}.`,
+      );
     }
     const [img, mask] = inputShape as tfl.Shape[];
     if (img!.length !== 4 || mask!.length !== 4) {

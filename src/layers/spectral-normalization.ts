@@ -89,7 +89,9 @@ export class SpectralNormalization extends tfl.layers.Layer {
     }
     const dataFormat = (args.layer.getConfig() as { dataFormat?: string }).dataFormat;
     if (dataFormat !== undefined && dataFormat !== 'channelsLast') {
-      throw new Error(`${owner}: the wrapped layer must use dataFormat 'channelsLast', got ${describeValue(dataFormat)}.`);
+      throw new Error(
+        `${owner}: the wrapped layer must use dataFormat 'channelsLast', got ${describeValue(dataFormat)}.`,
+      );
     }
     this.powerIterations = checkPositiveInteger(owner, 'powerIterations', args.powerIterations ?? 1);
     const epsilon = args.epsilon ?? 1e-12;
@@ -129,8 +131,22 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const w = kernelShape.reduce((a, b) => a * b, 1) / h;
     // Random normal then normalised, like torch's registration (no power iteration yet).
     const seedV = this.seed === undefined ? undefined : this.seed + 1;
-    this.u = this.addWeight('u', [h], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: this.seed }), undefined, false);
-    this.v = this.addWeight('v', [w], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: seedV }), undefined, false);
+    this.u = this.addWeight(
+      'u',
+      [h],
+      'float32',
+      tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: this.seed }),
+      undefined,
+      false,
+    );
+    this.v = this.addWeight(
+      'v',
+      [w],
+      'float32',
+      tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: seedV }),
+      undefined,
+      false,
+    );
     tf.tidy(() => {
       this.u!.write(normalizeVector(this.u!.read() as tf.Tensor1D, this.epsilon));
       this.v!.write(normalizeVector(this.v!.read() as tf.Tensor1D, this.epsilon));
@@ -144,7 +160,12 @@ export class SpectralNormalization extends tfl.layers.Layer {
       const kernel = kernelVar.read();
       const w = this.toMatrix(kernel);
       if (kwargs.training === true) {
-        const { u, v } = powerIteration(stopGradient(w), this.u!.read() as tf.Tensor1D, this.powerIterations, this.epsilon);
+        const { u, v } = powerIteration(
+          stopGradient(w),
+          this.u!.read() as tf.Tensor1D,
+          this.powerIterations,
+          this.epsilon,
+        );
         this.u!.write(u);
         this.v!.write(v);
       }
@@ -215,7 +236,9 @@ export class SpectralNormalization extends tfl.layers.Layer {
     config: tf.serialization.ConfigDict,
   ): T {
     const nested = config.layer as { className?: string; config?: tf.serialization.ConfigDict } | undefined;
-    const entry = nested?.className ? tf.serialization.SerializationMap.getMap().classNameMap[nested.className] : undefined;
+    const entry = nested?.className
+      ? tf.serialization.SerializationMap.getMap().classNameMap[nested.className]
+      : undefined;
     if (!entry) {
       throw new Error(
         `SpectralNormalization.fromConfig: unknown wrapped layer class ${JSON.stringify(nested?.className)}; ` +

@@ -54,7 +54,9 @@ export function adainStyleLoss(genFeatures: readonly tf.Tensor4D[], styleFeature
       [`styleFeatures[${l}]`, s],
     ] as const) {
       if (t.shape[1] * t.shape[2] < 2) {
-        throw new Error(`${owner}: the unbiased variance needs at least 2 pixels per channel, got ${name} shape ${shapeString(t.shape)}.`);
+        throw new Error(
+          `${owner}: the unbiased variance needs at least 2 pixels per channel, got ${name} shape ${shapeString(t.shape)}.`,
+        );
       }
     }
   });
@@ -63,7 +65,10 @@ export function adainStyleLoss(genFeatures: readonly tf.Tensor4D[], styleFeature
     genFeatures.forEach((g, l) => {
       const a = meanStd(g);
       const b = meanStd(styleFeatures[l]!);
-      total = tf.add(total, tf.add(tf.mean(tf.square(tf.sub(a.mean, b.mean))), tf.mean(tf.square(tf.sub(a.std, b.std)))));
+      total = tf.add(
+        total,
+        tf.add(tf.mean(tf.square(tf.sub(a.mean, b.mean))), tf.mean(tf.square(tf.sub(a.std, b.std)))),
+      );
     });
     return total as tf.Scalar;
   });

@@ -29,7 +29,11 @@ export interface ContentLossOptions {
  * const l = losses.contentLoss(tf.randomNormal([1, 32, 32, 512]), tf.randomNormal([1, 32, 32, 512]));
  * ```
  */
-export function contentLoss(genFeatures: tf.Tensor, targetFeatures: tf.Tensor, options: ContentLossOptions = {}): tf.Scalar {
+export function contentLoss(
+  genFeatures: tf.Tensor,
+  targetFeatures: tf.Tensor,
+  options: ContentLossOptions = {},
+): tf.Scalar {
   const owner = 'contentLoss';
   const reduction = options.reduction ?? 'mean';
   assertOneOf(owner, 'reduction', reduction, CONTENT_LOSS_REDUCTIONS);

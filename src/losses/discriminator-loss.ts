@@ -44,4 +44,3 @@ export function discriminatorLoss(
   const scale = checkNumber(owner, 'scale', options.scale ?? 1);
   return tf.tidy(() => tf.mul(tf.add(ganTerm(real, true, mode), ganTerm(fake, false, mode)), scale));
 }
-

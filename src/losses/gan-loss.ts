@@ -36,4 +36,3 @@ export function ganLoss(prediction: tf.Tensor, targetIsReal: boolean, mode: GanM
   checkBoolean(owner, 'targetIsReal', targetIsReal);
   return tf.tidy(() => ganTerm(prediction, targetIsReal, mode));
 }
-

@@ -60,7 +60,8 @@ export function gradientPenalty(
   const owner = 'gradientPenalty';
   checkFunction(owner, 'discriminator', discriminator, '(x) => Tensor');
   assertSameShape(owner, 'real', real, 'fake', fake);
-  if (real.rank < 1 || real.shape[0] === 0) throw new Error(`${owner}: real has no batch dimension, shape ${shapeString(real.shape)}.`);
+  if (real.rank < 1 || real.shape[0] === 0)
+    throw new Error(`${owner}: real has no batch dimension, shape ${shapeString(real.shape)}.`);
   const lambda = options.lambda ?? 10;
   assertFinite(owner, 'lambda', lambda);
   const batch = real.shape[0];

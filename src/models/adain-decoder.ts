@@ -33,22 +33,34 @@ export function adainDecoder(args: AdaINDecoderArgs = {}): tfl.LayersModel {
   const input = tfl.input({ shape: [h, w, 512], name: 'features' });
   // [PyTorch index of the conv, output channels]; 'up' marks nearest x2 upsampling.
   const plan: ([number, number] | 'up')[] = [
-    [1, 256], 'up',
-    [5, 256], [8, 256], [11, 256], [14, 128], 'up',
-    [18, 128], [21, 64], 'up',
-    [25, 64], [28, 3],
+    [1, 256],
+    'up',
+    [5, 256],
+    [8, 256],
+    [11, 256],
+    [14, 128],
+    'up',
+    [18, 128],
+    [21, 64],
+    'up',
+    [25, 64],
+    [28, 3],
   ];
   let x: tfl.SymbolicTensor = input;
   let ups = 0;
   for (const step of plan) {
     if (step === 'up') {
       ups += 1;
-      x = tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'nearest', name: `up${ups}` }).apply(x) as tfl.SymbolicTensor;
+      x = tfl.layers
+        .upSampling2d({ size: [2, 2], interpolation: 'nearest', name: `up${ups}` })
+        .apply(x) as tfl.SymbolicTensor;
       continue;
     }
     const [index, filters] = step;
     x = reflectionPadding2d({ padding: 1, name: `pad${index - 1}` }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.conv2d({ filters, kernelSize: 3, padding: 'valid', name: String(index) }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers
+      .conv2d({ filters, kernelSize: 3, padding: 'valid', name: String(index) })
+      .apply(x) as tfl.SymbolicTensor;
     // The last convolution has no activation: the reference decodes straight to RGB.
     if (index !== 28) x = tfl.layers.reLU({ name: `relu${index + 1}` }).apply(x) as tfl.SymbolicTensor;
   }

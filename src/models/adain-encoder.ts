@@ -58,9 +58,17 @@ export function adainEncoder(args: AdaINEncoderArgs = {}): tfl.LayersModel {
   // [PyTorch index of the conv, output channels, name of its ReLU output] in VGG order; 'pool'
   // marks a max-pool. The ReLU of every conv but the first 1x1 follows at index + 1.
   const plan: ([number, number, string] | 'pool')[] = [
-    [2, 64, 'relu1_1'], [5, 64, 'relu1_2'], 'pool',
-    [9, 128, 'relu2_1'], [12, 128, 'relu2_2'], 'pool',
-    [16, 256, 'relu3_1'], [19, 256, 'relu3_2'], [22, 256, 'relu3_3'], [25, 256, 'relu3_4'], 'pool',
+    [2, 64, 'relu1_1'],
+    [5, 64, 'relu1_2'],
+    'pool',
+    [9, 128, 'relu2_1'],
+    [12, 128, 'relu2_2'],
+    'pool',
+    [16, 256, 'relu3_1'],
+    [19, 256, 'relu3_2'],
+    [22, 256, 'relu3_3'],
+    [25, 256, 'relu3_4'],
+    'pool',
     [29, 512, 'relu4_1'],
   ];
   let x = tfl.layers.conv2d({ filters: 3, kernelSize: 1, name: '0' }).apply(input) as tfl.SymbolicTensor;
@@ -76,7 +84,9 @@ export function adainEncoder(args: AdaINEncoderArgs = {}): tfl.LayersModel {
     }
     const [index, filters, reluName] = step;
     x = reflectionPadding2d({ padding: 1, name: `pad${index - 1}` }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.conv2d({ filters, kernelSize: 3, padding: 'valid', name: String(index) }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers
+      .conv2d({ filters, kernelSize: 3, padding: 'valid', name: String(index) })
+      .apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.reLU({ name: reluName }).apply(x) as tfl.SymbolicTensor;
     taps.set(reluName, x);
   }

@@ -164,7 +164,13 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
     }).apply(x) as Sym;
   // gen_deconv: nearest x2, then a 3x3 gen_conv.
   const genDeconv = (x: Sym, name: string, c: number): Sym =>
-    gatedUpsample2d({ name, filters: c / 2, kernelSize: 3, padding: 'same', kernelInitializer: kernelInitializer() }).apply(x) as Sym;
+    gatedUpsample2d({
+      name,
+      filters: c / 2,
+      kernelSize: 3,
+      padding: 'same',
+      kernelInitializer: kernelInitializer(),
+    }).apply(x) as Sym;
   const tanh = (x: Sym, name: string): Sym => tfl.layers.activation({ activation: 'tanh', name }).apply(x) as Sym;
 
   const image = tfl.input({ shape: [h, w, 3], name: 'image' });

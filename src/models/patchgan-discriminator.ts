@@ -1,7 +1,15 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import {
-  checkInputShape, checkNorm, conv, leakyRelu, norm, sizedInput, useBiasFor, zeroPad, type NetworkNorm,
+  checkInputShape,
+  checkNorm,
+  conv,
+  leakyRelu,
+  norm,
+  sizedInput,
+  useBiasFor,
+  zeroPad,
+  type NetworkNorm,
   WeightInit,
 } from './internal/networks-common';
 

@@ -1,7 +1,14 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import {
-  checkInputShape, checkNorm, conv, leakyRelu, norm, useBiasFor, type NetworkNorm, type Sym,
+  checkInputShape,
+  checkNorm,
+  conv,
+  leakyRelu,
+  norm,
+  useBiasFor,
+  type NetworkNorm,
+  type Sym,
   WeightInit,
 } from './internal/networks-common';
 

@@ -3,8 +3,19 @@ import { checkBoolean, checkInteger, checkSafeIntegerSeed } from '../core/checks
 import { reflectionPadding2d } from '../layers/reflection-padding2d';
 import { crop2d } from '../layers/internal/crop2d';
 import {
-  checkInputShape, checkNorm, conv, convTranspose, dropout, norm, relu, sizedInput, tanh, useBiasFor,
-  zeroPad, type NetworkNorm, type Sym,
+  checkInputShape,
+  checkNorm,
+  conv,
+  convTranspose,
+  dropout,
+  norm,
+  relu,
+  sizedInput,
+  tanh,
+  useBiasFor,
+  zeroPad,
+  type NetworkNorm,
+  type Sym,
   WeightInit,
 } from './internal/networks-common';
 
@@ -80,7 +91,8 @@ export function resnetGenerator(args: ResnetGeneratorArgs = {}): tfl.LayersModel
   const dims = checkInputShape(owner, args.inputShape);
   const useBias = useBiasFor(kind);
   const init = new WeightInit(checkSafeIntegerSeed(owner, 'seed', args.seed));
-  const reflect = (x: Sym, name: string, padding: number): Sym => reflectionPadding2d({ padding, name }).apply(x) as Sym;
+  const reflect = (x: Sym, name: string, padding: number): Sym =>
+    reflectionPadding2d({ padding, name }).apply(x) as Sym;
 
   // Multiples of 4: two exact halvings. At least 8: the blocks' reflection padding of 1 needs
   // 2 pixels at 1/4 resolution (PyTorch requires padding < size too).
@@ -116,7 +128,13 @@ export function resnetGenerator(args: ResnetGeneratorArgs = {}): tfl.LayersModel
     const index = up + 3 * i;
     h = convTranspose(h, `model.${index}`, ngf * 2 ** (1 - i), 3, 'valid', useBias, init);
     // Porting note: ConvTranspose2d(k3, s2, p1, output_padding 1) = 'valid' output [1 : 2n + 1].
-    h = crop2d({ cropping: [[1, 0], [1, 0]], name: `model.${index}_crop` }).apply(h) as Sym;
+    h = crop2d({
+      cropping: [
+        [1, 0],
+        [1, 0],
+      ],
+      name: `model.${index}_crop`,
+    }).apply(h) as Sym;
     h = norm(h, kind, `model.${index + 1}`, init);
     h = relu(h, `model.${index + 2}_relu`);
   }

@@ -60,7 +60,9 @@ export function snPatchGANDiscriminator(args: SNPatchGANDiscriminatorArgs = {}):
   const ndf = checkPositiveInteger(owner, 'ndf', args.ndf ?? 64);
   if (
     args.inputShape !== undefined &&
-    (!Array.isArray(args.inputShape) || args.inputShape.length !== 2 || !args.inputShape.every((d) => Number.isInteger(d) && d > 0))
+    (!Array.isArray(args.inputShape) ||
+      args.inputShape.length !== 2 ||
+      !args.inputShape.every((d) => Number.isInteger(d) && d > 0))
   ) {
     throw checkError(owner, 'inputShape', '[height, width], positive integers', args.inputShape);
   }
@@ -71,7 +73,12 @@ export function snPatchGANDiscriminator(args: SNPatchGANDiscriminatorArgs = {}):
   MULTIPLIERS.forEach((m, i) => {
     const name = `conv${i + 1}`;
     const conv = tfl.layers.conv2d({
-      filters: ndf * m, kernelSize: 5, strides: 2, padding: 'same', useBias: true, name: `${name}_conv`,
+      filters: ndf * m,
+      kernelSize: 5,
+      strides: 2,
+      padding: 'same',
+      useBias: true,
+      name: `${name}_conv`,
       kernelInitializer: tfl.initializers.glorotUniform({ seed: init.nextSeed() }),
     });
     x = spectralNormalization({ layer: conv, name, seed: init.nextSeed() }).apply(x) as tfl.SymbolicTensor;
@@ -79,7 +86,8 @@ export function snPatchGANDiscriminator(args: SNPatchGANDiscriminatorArgs = {}):
   });
   // NHWC order, so the values come in TF's flatten order. tfjs' Flatten refuses unknown height and
   // width, so then a reshape to [batch, -1] does the same.
-  const flatten = h === null ? tfl.layers.reshape({ targetShape: [-1], name: 'flatten' }) : tfl.layers.flatten({ name: 'flatten' });
+  const flatten =
+    h === null ? tfl.layers.reshape({ targetShape: [-1], name: 'flatten' }) : tfl.layers.flatten({ name: 'flatten' });
   x = flatten.apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: x, name: 'sn_patch_gan' });
 }

@@ -1,8 +1,19 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkBoolean, checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import {
-  checkInputShape, checkNorm, conv, convTranspose, dropout, leakyRelu, norm, relu, sizedInput, tanh,
-  useBiasFor, type NetworkNorm, type Sym,
+  checkInputShape,
+  checkNorm,
+  conv,
+  convTranspose,
+  dropout,
+  leakyRelu,
+  norm,
+  relu,
+  sizedInput,
+  tanh,
+  useBiasFor,
+  type NetworkNorm,
+  type Sym,
   WeightInit,
 } from './internal/networks-common';
 

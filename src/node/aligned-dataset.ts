@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { checkError } from '../core/checks';
 import type { ImageDataset, ImageDatasetOptions } from './image-dataset';
-import { drawParams, listImageFiles, makeDataset, resolveOptions, sampleRng, transformImage } from './internal/dataset-core';
+import {
+  drawParams,
+  listImageFiles,
+  makeDataset,
+  resolveOptions,
+  sampleRng,
+  transformImage,
+} from './internal/dataset-core';
 import { readImage } from './read-image';
 
 /** Options of {@link alignedDataset}. */

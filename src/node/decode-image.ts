@@ -37,7 +37,9 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
  */
 export function decodeImage(bytes: Uint8Array): RgbaImage<Uint8Array> {
   if (!(bytes instanceof Uint8Array)) {
-    throw new Error(`decodeImage: bytes must be a Uint8Array (or Buffer), got ${Object.prototype.toString.call(bytes)}.`);
+    throw new Error(
+      `decodeImage: bytes must be a Uint8Array (or Buffer), got ${Object.prototype.toString.call(bytes)}.`,
+    );
   }
   const format = sniffImageFormat(bytes);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -17,7 +17,11 @@ import { checkImage } from './internal/check-image';
 export function encodePng(image: RgbaImage): Uint8Array {
   checkImage('encodePng', 'image', image);
   const buffer = PNG.sync.write(
-    { width: image.width, height: image.height, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) } as PNG,
+    {
+      width: image.width,
+      height: image.height,
+      data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength),
+    } as PNG,
     { colorType: 6, inputColorType: 6, bitDepth: 8 },
   );
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

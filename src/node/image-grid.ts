@@ -36,7 +36,10 @@ export interface ImageGridOptions {
  * @returns The grid as an RGBA image.
  * @throws Error when `rows` is empty or a cell is neither an image nor a tensor.
  */
-export function imageGrid(rows: ReadonlyArray<ReadonlyArray<RgbaImage | tf.Tensor>>, options: ImageGridOptions = {}): RgbaImage<Uint8Array> {
+export function imageGrid(
+  rows: ReadonlyArray<ReadonlyArray<RgbaImage | tf.Tensor>>,
+  options: ImageGridOptions = {},
+): RgbaImage<Uint8Array> {
   const padding = checkNonNegativeInteger('imageGrid', 'padding', options.padding ?? 2);
   const background = options.background ?? [255, 255, 255, 255];
   if (!isNonEmptyGrid(rows)) {

@@ -40,7 +40,8 @@ export async function loadOptimizer(
   try {
     const className = metadata?.['className'];
     const config = metadata?.['config'] as tf.serialization.ConfigDict | undefined;
-    const entry = typeof className === 'string' ? tf.serialization.SerializationMap.getMap().classNameMap[className] : undefined;
+    const entry =
+      typeof className === 'string' ? tf.serialization.SerializationMap.getMap().classNameMap[className] : undefined;
     if (entry == null || config == null) {
       throw new Error(
         `loadOptimizer: ${JSON.stringify(name)} in ${JSON.stringify(dir)} names an unknown optimizer class ${JSON.stringify(className)}.`,

@@ -119,7 +119,8 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
 
   const update = (next: number, newLosses?: Record<string, number>): void => {
     if (stopped) return;
-    if (!Number.isFinite(next) || next < 0) throw checkError('ProgressBar.update', 'step', 'a non-negative number', next);
+    if (!Number.isFinite(next) || next < 0)
+      throw checkError('ProgressBar.update', 'step', 'a non-negative number', next);
     step = Math.min(Math.floor(next), total);
     if (newLosses) losses = { ...newLosses };
     if (bar) {

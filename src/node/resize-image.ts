@@ -106,7 +106,12 @@ function clip8(v: number): number {
  * @param height Output height in pixels (positive integer).
  * @throws Error naming the bad size, filter or image field.
  */
-export function resizeImage(image: RgbaImage, width: number, height: number, options: ResizeImageOptions = {}): RgbaImage<Uint8Array> {
+export function resizeImage(
+  image: RgbaImage,
+  width: number,
+  height: number,
+  options: ResizeImageOptions = {},
+): RgbaImage<Uint8Array> {
   checkImage('resizeImage', 'image', image);
   checkPositiveInteger('resizeImage', 'width', width);
   checkPositiveInteger('resizeImage', 'height', height);

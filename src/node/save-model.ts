@@ -28,7 +28,8 @@ export async function saveModel(model: LayersModel, dir: string): Promise<tf.io.
     throw new Error(`saveModel: dir must be a non-empty folder path, got ${JSON.stringify(dir)}.`);
   }
   const handler = tf.io.withSaveHandler(async (artifacts) => {
-    const weightData = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+    const weightData =
+      artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
     const modelJson: tf.io.ModelJSON = {
       modelTopology: artifacts.modelTopology!,
       format: artifacts.format ?? 'layers-model',

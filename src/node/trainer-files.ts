@@ -74,15 +74,22 @@ const isModelTensor = (t: TrainerNamedTensor): boolean => t.name.startsWith('mod
  * ```
  * @throws Error naming the argument for a trainer without `getState`, or an unknown `contents`.
  */
-export async function saveTrainer(trainer: ResumableTrainer, dir: string, options: SaveTrainerOptions = {}): Promise<SavedTrainerInfo> {
+export async function saveTrainer(
+  trainer: ResumableTrainer,
+  dir: string,
+  options: SaveTrainerOptions = {},
+): Promise<SavedTrainerInfo> {
   if (trainer == null || typeof trainer.getState !== 'function') {
     throw new Error('saveTrainer: trainer must have getState() (a tfjs-synth trainer).');
   }
-  if (typeof dir !== 'string' || dir.length === 0) throw new Error(`saveTrainer: dir must be a non-empty string, got ${typeof dir === 'string' ? '""' : typeof dir}.`);
+  if (typeof dir !== 'string' || dir.length === 0)
+    throw new Error(`saveTrainer: dir must be a non-empty string, got ${typeof dir === 'string' ? '""' : typeof dir}.`);
   if (options == null || typeof options !== 'object') throw new Error('saveTrainer: options must be an object.');
   const contents = options.contents ?? 'full';
   if (contents !== 'full' && contents !== 'weights') {
-    throw new Error(`saveTrainer: options.contents must be 'full' or 'weights', got ${JSON.stringify(String(contents)).slice(0, 40)}.`);
+    throw new Error(
+      `saveTrainer: options.contents must be 'full' or 'weights', got ${JSON.stringify(String(contents)).slice(0, 40)}.`,
+    );
   }
   const state = await trainer.getState();
   try {
@@ -144,23 +151,35 @@ export async function loadTrainer(trainer: ResumableTrainer, dir: string): Promi
   let current: TrainerState | undefined;
   try {
     if (metadata == null || typeof metadata['kind'] !== 'string' || typeof metadata['step'] !== 'number') {
-      throw new Error(`loadTrainer: ${JSON.stringify(dir)} holds weights but no trainer metadata (was it written by saveTrainer?).`);
+      throw new Error(
+        `loadTrainer: ${JSON.stringify(dir)} holds weights but no trainer metadata (was it written by saveTrainer?).`,
+      );
     }
     const step = metadata['step'];
     const factor = metadata['learningRateFactor'] ?? 1;
-    if (!Number.isSafeInteger(step) || step < 0 || typeof factor !== 'number' || !(factor >= 0) || !Number.isFinite(factor)) {
+    if (
+      !Number.isSafeInteger(step) ||
+      step < 0 ||
+      typeof factor !== 'number' ||
+      !(factor >= 0) ||
+      !Number.isFinite(factor)
+    ) {
       throw new Error(`loadTrainer: ${JSON.stringify(dir)} has an invalid step or learningRateFactor in its metadata.`);
     }
     // Files from before `contents` existed are full saves.
     const contents = metadata['contents'] ?? 'full';
     if (contents !== 'full' && contents !== 'weights') {
-      throw new Error(`loadTrainer: ${JSON.stringify(dir)} has an unknown contents field (expected 'full' or 'weights').`);
+      throw new Error(
+        `loadTrainer: ${JSON.stringify(dir)} has an unknown contents field (expected 'full' or 'weights').`,
+      );
     }
     let stateTensors: TrainerNamedTensor[] = tensors;
     let extra = (metadata['extra'] as Record<string, unknown> | undefined) ?? {};
     if (contents === 'weights') {
       if (!tensors.every(isModelTensor)) {
-        throw new Error(`loadTrainer: ${JSON.stringify(dir)} is marked weights-only but holds tensors other than model weights.`);
+        throw new Error(
+          `loadTrainer: ${JSON.stringify(dir)} is marked weights-only but holds tensors other than model weights.`,
+        );
       }
       // The trainer's own optimizer slots and pools, with the saved model weights.
       current = await trainer.getState();

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import type { ImageDataset, ImageDatasetOptions } from './image-dataset';
-import { drawParams, listImageFiles, makeDataset, resolveOptions, sampleRng, transformImage } from './internal/dataset-core';
+import {
+  drawParams,
+  listImageFiles,
+  makeDataset,
+  resolveOptions,
+  sampleRng,
+  transformImage,
+} from './internal/dataset-core';
 import { readImage } from './read-image';
 
 /** Options of {@link unalignedDataset}. */

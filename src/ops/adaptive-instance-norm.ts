@@ -94,7 +94,8 @@ export function adaptiveInstanceNorm(
 
 /** @internal Validates AdaIN options; shared by the op and the layer. */
 export function checkAdaINOptions(owner: string, alpha: unknown, unbiased: unknown, epsilon: unknown): void {
-  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw checkError(owner, 'alpha', 'a number in [0, 1]', alpha);
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1))
+    throw checkError(owner, 'alpha', 'a number in [0, 1]', alpha);
   checkBoolean(owner, 'unbiased', unbiased);
   checkNumber(owner, 'epsilon', epsilon, { min: 0 });
 }

@@ -25,13 +25,22 @@ export interface BatchNormTorchTrainingResult {
   unbiasedVariance: tf.Tensor1D;
 }
 
-function checkInputs(owner: string, x: tf.Tensor, options: BatchNormTorchOptions, extra: [string, tf.Tensor][] = []): number {
+function checkInputs(
+  owner: string,
+  x: tf.Tensor,
+  options: BatchNormTorchOptions,
+  extra: [string, tf.Tensor][] = [],
+): number {
   if (x.rank !== 4) {
     throw new Error(`${owner}: expected a rank-4 NHWC input, got shape [${x.shape.join(', ')}].`);
   }
   const epsilon = checkNumber(owner, 'epsilon', options.epsilon ?? 1e-5, { min: 0 });
   const channels = x.shape[3]!;
-  const perChannel: [string, tf.Tensor | null | undefined][] = [['gamma', options.gamma], ['beta', options.beta], ...extra];
+  const perChannel: [string, tf.Tensor | null | undefined][] = [
+    ['gamma', options.gamma],
+    ['beta', options.beta],
+    ...extra,
+  ];
   for (const [arg, t] of perChannel) {
     if (t && (t.rank !== 1 || t.shape[0] !== channels)) {
       throw new Error(`${owner}: ${arg} must have shape [${channels}], got [${t.shape.join(', ')}].`);
@@ -64,7 +73,10 @@ function affine(y: tf.Tensor4D, options: BatchNormTorchOptions): tf.Tensor4D {
  * const { y, mean, unbiasedVariance } = ops.batchNormTorchTraining(tf.randomNormal([4, 8, 8, 16]));
  * ```
  */
-export function batchNormTorchTraining(x: tf.Tensor4D, options: BatchNormTorchOptions = {}): BatchNormTorchTrainingResult {
+export function batchNormTorchTraining(
+  x: tf.Tensor4D,
+  options: BatchNormTorchOptions = {},
+): BatchNormTorchTrainingResult {
   const owner = 'batchNormTorchTraining';
   const epsilon = checkInputs(owner, x, options);
   const [n, h, w] = x.shape;

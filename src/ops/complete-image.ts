@@ -27,7 +27,13 @@ export function completeImage(image: tf.Tensor4D, mask: tf.Tensor4D, prediction:
     throw new Error(`completeImage: prediction must have the image's shape ${shape(image)}, got ${shape(prediction)}.`);
   }
   const [n, h, w] = image.shape;
-  if (mask.rank !== 4 || mask.shape[1] !== h || mask.shape[2] !== w || mask.shape[3] !== 1 || (mask.shape[0] !== n && mask.shape[0] !== 1)) {
+  if (
+    mask.rank !== 4 ||
+    mask.shape[1] !== h ||
+    mask.shape[2] !== w ||
+    mask.shape[3] !== 1 ||
+    (mask.shape[0] !== n && mask.shape[0] !== 1)
+  ) {
     throw new Error(`completeImage: mask must have shape [${n} or 1, ${h}, ${w}, 1], got ${shape(mask)}.`);
   }
   return tf.tidy(() => tf.add(tf.mul(prediction, mask), tf.mul(image, tf.sub(1, mask))));

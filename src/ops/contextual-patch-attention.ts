@@ -43,7 +43,12 @@ function patchesAsFilter(x: tf.Tensor4D, k: number, stride: number): tf.Tensor4D
   // columns and subsample it by a reshape (tfjs has no gradient for stridedSlice).
   const hp = Math.max(h + pt + pb, k - 1 + stride * oh);
   const wp = Math.max(w + pl + pr, k - 1 + stride * ow);
-  const xp = tf.pad(x, [[0, 0], [pt, hp - h - pt], [pl, wp - w - pl], [0, 0]]);
+  const xp = tf.pad(x, [
+    [0, 0],
+    [pt, hp - h - pt],
+    [pl, wp - w - pl],
+    [0, 0],
+  ]);
   const taps: tf.Tensor[] = [];
   for (let dy = 0; dy < k; dy++) {
     for (let dx = 0; dx < k; dx++) {
@@ -122,7 +127,9 @@ export function contextualPatchAttention(
   const [n, fh0, fw0, c] = f.shape;
   const [nb, bh0, bw0, cb] = b.shape;
   if (nb !== n || cb !== c) {
-    throw new Error(`${owner}: b [${b.shape.join(', ')}] must have the batch size and channels of f [${f.shape.join(', ')}].`);
+    throw new Error(
+      `${owner}: b [${b.shape.join(', ')}] must have the batch size and channels of f [${f.shape.join(', ')}].`,
+    );
   }
   for (const [name, v] of [
     ['f height', fh0],

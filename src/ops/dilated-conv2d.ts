@@ -41,7 +41,8 @@ export function dilatedConv2d(
     const ok =
       padding.length === 2 &&
       padding.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0));
-    if (!ok) throw checkError(owner, 'padding', "'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0", padding);
+    if (!ok)
+      throw checkError(owner, 'padding', "'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0", padding);
   } else if (padding !== 'same' && padding !== 'valid') {
     throw checkError(owner, 'padding', "'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0", padding);
   }
@@ -50,7 +51,14 @@ export function dilatedConv2d(
       const [[t, b], [l, r]] = padding;
       return tf.tidy(() =>
         tf.conv2d(
-          t || b || l || r ? tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]]) : x,
+          t || b || l || r
+            ? tf.pad(x, [
+                [0, 0],
+                [t, b],
+                [l, r],
+                [0, 0],
+              ])
+            : x,
           kernel,
           strides,
           'valid',
@@ -98,9 +106,13 @@ export function dilatedConv2d(
       ],
     );
     const y = tf.conv2d(s2b as tf.Tensor4D, kernel, 1, 'valid', 'NHWC');
-    return tf.batchToSpaceND(y, [dh, dw], [
-      [0, extraH],
-      [0, extraW],
-    ]) as tf.Tensor4D;
+    return tf.batchToSpaceND(
+      y,
+      [dh, dw],
+      [
+        [0, extraH],
+        [0, extraW],
+      ],
+    ) as tf.Tensor4D;
   });
 }

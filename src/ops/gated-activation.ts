@@ -4,7 +4,14 @@ import * as tf from '@tensorflow/tfjs-core';
 export type GatedActivationName = 'elu' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'linear';
 
 /** Names accepted by {@link gatedActivation}, for validation messages. */
-export const GATED_ACTIVATIONS: readonly GatedActivationName[] = ['elu', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'linear'];
+export const GATED_ACTIVATIONS: readonly GatedActivationName[] = [
+  'elu',
+  'relu',
+  'leakyRelu',
+  'tanh',
+  'sigmoid',
+  'linear',
+];
 
 function activate(x: tf.Tensor, activation: GatedActivationName): tf.Tensor {
   switch (activation) {

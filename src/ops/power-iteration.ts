@@ -52,7 +52,9 @@ export function powerIteration(
 ): { u: tf.Tensor1D; v: tf.Tensor1D } {
   checkPositiveInteger('powerIteration', 'iterations', iterations);
   if (w.rank !== 2 || u.rank !== 1 || u.shape[0] !== w.shape[0]) {
-    throw new Error(`powerIteration: expected w [h, w] and u [h], got w [${w.shape.join(', ')}] and u [${u.shape.join(', ')}].`);
+    throw new Error(
+      `powerIteration: expected w [h, w] and u [h], got w [${w.shape.join(', ')}] and u [${u.shape.join(', ')}].`,
+    );
   }
   return tf.tidy(() => {
     let uk = u;

@@ -24,7 +24,12 @@ function isNonNegativeInteger(v: unknown): v is number {
  */
 export function normalizePadding2d(padding: Padding2DArg, owner = 'reflectionPad2d'): Padding2D {
   const bad = (): Error =>
-    checkError(owner, 'padding', 'a non-negative integer, [vertical, horizontal] or [[top, bottom], [left, right]]', padding);
+    checkError(
+      owner,
+      'padding',
+      'a non-negative integer, [vertical, horizontal] or [[top, bottom], [left, right]]',
+      padding,
+    );
   if (typeof padding === 'number') {
     if (!isNonNegativeInteger(padding)) throw bad();
     return [

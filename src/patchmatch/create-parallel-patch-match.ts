@@ -79,7 +79,10 @@ export async function createParallelPatchMatch(options?: CreateParallelPatchMatc
   const o = checkOptions(where, options);
   const workers = optionalInteger(where, 'workers', o.workers, 2, 1, MAX_WORKERS);
   const maxMemoryBytes = checkMaxMemory(where, o.maxMemoryBytes);
-  if (!hasWasmSimd()) throw new Error(`${where}: needs WebAssembly SIMD, which this engine lacks (use createPatchMatch({ backend: 'js' })).`);
+  if (!hasWasmSimd())
+    throw new Error(
+      `${where}: needs WebAssembly SIMD, which this engine lacks (use createPatchMatch({ backend: 'js' })).`,
+    );
   if (typeof SharedArrayBuffer !== 'function') {
     throw new Error(`${where}: needs SharedArrayBuffer (in browsers, a cross-origin-isolated page).`);
   }
@@ -133,15 +136,23 @@ class ParallelEngine implements ParallelPatchMatch {
     const fh = job.target.height - p + 1;
     const n = fw * fh;
     // Two copies of the field: step k writes copy k % 2 (see BandRequest).
-    const pair = (): [SharedArrayBuffer, SharedArrayBuffer] => [new SharedArrayBuffer(n * 4), new SharedArrayBuffer(n * 4)];
+    const pair = (): [SharedArrayBuffer, SharedArrayBuffer] => [
+      new SharedArrayBuffer(n * 4),
+      new SharedArrayBuffer(n * 4),
+    ];
     const x = pair();
     const y = pair();
     const d = pair();
     const distances = d.map((b) => new Uint32Array(b));
     // The workers place their buffers by the same layout as the single-threaded kernel.
     const layout = fieldLayout({
-      targetWidth: job.target.width, targetHeight: job.target.height, sourceWidth: job.source.width, sourceHeight: job.source.height,
-      patchSize: p, validCount: job.validList.length, withInitial: job.initialX !== null,
+      targetWidth: job.target.width,
+      targetHeight: job.target.height,
+      sourceWidth: job.source.width,
+      sourceHeight: job.source.height,
+      patchSize: p,
+      validCount: job.validList.length,
+      withInitial: job.initialX !== null,
     });
     // No more bands than rows; the bands are as even as possible.
     const bands = Math.min(this.pool.length, fh);
@@ -150,7 +161,8 @@ class ParallelEngine implements ParallelPatchMatch {
       active.forEach((w, b) => w.post(messages[b]!));
       const replies = await Promise.all(active.map((w) => w.next()));
       const failed = replies.find((r) => r.type === 'error');
-      if (failed !== undefined && failed.type === 'error') throw new Error(`${where}: a worker failed: ${failed.message.slice(0, 200).replace(/\.?$/, '.')}`);
+      if (failed !== undefined && failed.type === 'error')
+        throw new Error(`${where}: a worker failed: ${failed.message.slice(0, 200).replace(/\.?$/, '.')}`);
     };
     active.forEach((w) => w.hold(true));
     try {
@@ -160,13 +172,25 @@ class ParallelEngine implements ParallelPatchMatch {
         active.map((_, b) => ({
           type: 'field' as const,
           ...(sendModule ? { module: this.module } : {}),
-          targetWidth: job.target.width, targetHeight: job.target.height, target: job.target.data,
-          sourceWidth: job.source.width, sourceHeight: job.source.height, source: job.source.data,
-          patchSize: p, valid: job.valid, validList: job.validList, active: job.active,
-          initialX: job.initialX, initialY: job.initialY, layout,
+          targetWidth: job.target.width,
+          targetHeight: job.target.height,
+          target: job.target.data,
+          sourceWidth: job.source.width,
+          sourceHeight: job.source.height,
+          source: job.source.data,
+          patchSize: p,
+          valid: job.valid,
+          validList: job.validList,
+          active: job.active,
+          initialX: job.initialX,
+          initialY: job.initialY,
+          layout,
           seed: bandSeed(job.seed, b),
-          rowStart: Math.floor((b * fh) / bands), rowEnd: Math.floor(((b + 1) * fh) / bands),
-          x, y, d,
+          rowStart: Math.floor((b * fh) / bands),
+          rowEnd: Math.floor(((b + 1) * fh) / bands),
+          x,
+          y,
+          d,
         })),
       );
       hook?.(0, distances[0]!);
@@ -182,8 +206,12 @@ class ParallelEngine implements ParallelPatchMatch {
     // Copies out of shared memory, so the caller owns plain arrays.
     const last = job.iterations & 1;
     return {
-      width: fw, height: fh, patchSize: p,
-      x: new Int32Array(x[last]!).slice(), y: new Int32Array(y[last]!).slice(), distance: distances[last]!.slice(),
+      width: fw,
+      height: fh,
+      patchSize: p,
+      x: new Int32Array(x[last]!).slice(),
+      y: new Int32Array(y[last]!).slice(),
+      distance: distances[last]!.slice(),
     };
   }
 
@@ -197,7 +225,10 @@ class ParallelEngine implements ParallelPatchMatch {
 
 /** The part of Node's worker_threads used here (typed locally: the module must not need Node's types). */
 interface NodeThreads {
-  Worker: new (code: string, options: { eval: boolean }) => {
+  Worker: new (
+    code: string,
+    options: { eval: boolean },
+  ) => {
     postMessage(message: unknown): void;
     on(event: 'message', handler: (message: BandReply) => void): void;
     on(event: 'error', handler: (error: Error) => void): void;
@@ -217,11 +248,12 @@ async function startWorker(): Promise<BandWorker> {
     if (w !== undefined) w(r);
     else replies.push(r);
   };
-  const next = () => new Promise<BandReply>((resolve) => {
-    const r = replies.shift();
-    if (r !== undefined) resolve(r);
-    else waiting.push(resolve);
-  });
+  const next = () =>
+    new Promise<BandReply>((resolve) => {
+      const r = replies.shift();
+      if (r !== undefined) resolve(r);
+      else waiting.push(resolve);
+    });
   const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
   if (!isNode && typeof Worker === 'function' && typeof Blob === 'function' && typeof URL === 'function') {
     const code = `${body}\n((h) => { self.onmessage = (e) => h(e.data); }, (m) => self.postMessage(m));`;

@@ -5,11 +5,26 @@ import { voteWorkingBytes } from './layout.js';
 import { runField } from './scheduler.js';
 import { inpaintImage, synthesizeTextureImage } from './synthesis.js';
 import type {
-  CreatePatchMatchOptions, InpaintOptions, Mask, Nnf, NnfOptions, PatchMatch, PatchMatchBackend, RgbaImage, TextureOptions,
+  CreatePatchMatchOptions,
+  InpaintOptions,
+  Mask,
+  Nnf,
+  NnfOptions,
+  PatchMatch,
+  PatchMatchBackend,
+  RgbaImage,
+  TextureOptions,
   VoteOptions,
 } from './types.js';
 import {
-  checkImage, checkInteger, checkMaxMemory, checkMemory, checkOptions, checkPatchSize, describe, optionalInteger,
+  checkImage,
+  checkInteger,
+  checkMaxMemory,
+  checkMemory,
+  checkOptions,
+  checkPatchSize,
+  describe,
+  optionalInteger,
 } from './validate.js';
 import { createWasmKernel, hasWasmSimd } from './wasm-kernel.js';
 
@@ -91,7 +106,13 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     return this.field(where, target, source, options, false);
   }
 
-  private field(where: string, target: RgbaImage, source: RgbaImage, options: NnfOptions | undefined, snapshot: boolean): Promise<Nnf> {
+  private field(
+    where: string,
+    target: RgbaImage,
+    source: RgbaImage,
+    options: NnfOptions | undefined,
+    snapshot: boolean,
+  ): Promise<Nnf> {
     let call: FieldCall;
     try {
       // Synchronous: everything is validated and the inputs copied before this returns.
@@ -102,7 +123,12 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     const run = this.queue.then(() => runField(this.kernel, call));
     this.queue = run.catch(() => undefined);
     const p = call.patchSize;
-    return run.then((r) => ({ width: call.target.width - p + 1, height: call.target.height - p + 1, patchSize: p, ...r }));
+    return run.then((r) => ({
+      width: call.target.width - p + 1,
+      height: call.target.height - p + 1,
+      patchSize: p,
+      ...r,
+    }));
   }
 
   vote(nnf: Nnf, source: RgbaImage, options?: VoteOptions): RgbaImage {
@@ -112,7 +138,8 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
   voteAs(where: string, nnf: Nnf, source: RgbaImage, options: VoteOptions | undefined): RgbaImage {
     const o = checkOptions(where, options);
     checkImage(where, 'source', source);
-    if (nnf === null || typeof nnf !== 'object') throw new Error(`${where}: nnf must be a field from PatchMatch.nnf, got ${describe(nnf)}.`);
+    if (nnf === null || typeof nnf !== 'object')
+      throw new Error(`${where}: nnf must be a field from PatchMatch.nnf, got ${describe(nnf)}.`);
     const fw = checkInteger(where, 'nnf.width', nnf.width, 1);
     const fh = checkInteger(where, 'nnf.height', nnf.height, 1);
     const p = checkPatchSize(where, nnf.patchSize, { width: source.width, height: source.height, name: 'source' });
@@ -123,14 +150,21 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     const width = optionalInteger(where, 'width', o.width, fw + p - 1, 1);
     const height = optionalInteger(where, 'height', o.height, fh + p - 1, 1);
     if (width !== fw + p - 1 || height !== fh + p - 1) {
-      throw new Error(`${where}: width x height must be ${fw + p - 1}x${fh + p - 1} for this field, got ${width}x${height}.`);
+      throw new Error(
+        `${where}: width x height must be ${fw + p - 1}x${fh + p - 1} for this field, got ${width}x${height}.`,
+      );
     }
     const w = o.weights;
     if (w !== undefined && (w === null || typeof w !== 'object' || w.length !== n)) {
       const got = w !== null && typeof w === 'object' ? `${describe(w.length)} entries` : describe(w);
       throw new Error(`${where}: weights must be an array of nnf.width * nnf.height = ${n} numbers, got ${got}.`);
     }
-    checkMemory(where, this.maxMemoryBytes, voteWorkingBytes(n, source.width * source.height, width * height, w !== undefined), 'the field and source');
+    checkMemory(
+      where,
+      this.maxMemoryBytes,
+      voteWorkingBytes(n, source.width * source.height, width * height, w !== undefined),
+      'the field and source',
+    );
     const sfw = source.width - p + 1;
     const sfh = source.height - p + 1;
     for (let i = 0; i < n; i++) {
@@ -138,7 +172,9 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       const y = nnf.y[i]!;
       // x = -1 marks an entry that was not searched; anything else must be a source patch.
       if (x < 0 ? x !== -1 : x >= sfw || y < 0 || y >= sfh) {
-        throw new Error(`${where}: nnf entry ${i} points at (${x}, ${y}), outside the ${sfw}x${sfh} source patch positions.`);
+        throw new Error(
+          `${where}: nnf entry ${i} points at (${x}, ${y}), outside the ${sfw}x${sfh} source patch positions.`,
+        );
       }
     }
     let weights: Float64Array | null = null;
@@ -153,8 +189,16 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       }
     }
     const data = this.kernel.vote({
-      where, fieldX: nnf.x, fieldY: nnf.y, fieldWidth: fw, fieldHeight: fh, patchSize: p,
-      source, weights, targetWidth: width, targetHeight: height,
+      where,
+      fieldX: nnf.x,
+      fieldY: nnf.y,
+      fieldWidth: fw,
+      fieldHeight: fh,
+      patchSize: p,
+      source,
+      weights,
+      targetWidth: width,
+      targetHeight: height,
     });
     return { width, height, data };
   }

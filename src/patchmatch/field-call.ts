@@ -2,7 +2,15 @@ import type { FieldJob, IterationHook, OwnedImage } from './kernel.js';
 import { fieldWorkingBytes } from './layout.js';
 import type { Mask, NnfOptions, NnfProgress, RgbaImage } from './types.js';
 import {
-  MAX_ITERATIONS, checkCallback, checkImage, checkMask, checkMemory, checkPatchSize, checkSeed, checkSignal, optionalInteger,
+  MAX_ITERATIONS,
+  checkCallback,
+  checkImage,
+  checkMask,
+  checkMemory,
+  checkPatchSize,
+  checkSeed,
+  checkSignal,
+  optionalInteger,
   patchesTouchingMask,
 } from './validate.js';
 
@@ -44,11 +52,21 @@ export interface FieldCall {
  * Throws Errors naming `where`.
  */
 export function snapshotFieldCall(
-  where: string, target: RgbaImage, source: RgbaImage, options: Partial<NnfOptions>, maxMemoryBytes: number, snapshot = true,
+  where: string,
+  target: RgbaImage,
+  source: RgbaImage,
+  options: Partial<NnfOptions>,
+  maxMemoryBytes: number,
+  snapshot = true,
 ): FieldCall {
   checkImage(where, 'target', target);
   checkImage(where, 'source', source);
-  const p = checkPatchSize(where, options.patchSize, { ...dims(target), name: 'target' }, { ...dims(source), name: 'source' });
+  const p = checkPatchSize(
+    where,
+    options.patchSize,
+    { ...dims(target), name: 'target' },
+    { ...dims(source), name: 'source' },
+  );
   const iterations = optionalInteger(where, 'iterations', options.iterations, 5, 0, MAX_ITERATIONS);
   const seed = checkSeed(where, options.seed);
   const onProgress = checkCallback(where, 'onProgress', options.onProgress);
@@ -60,9 +78,14 @@ export function snapshotFieldCall(
   if (targetMask !== undefined) checkMask(where, 'targetMask', targetMask, target.width, target.height);
   if (initial !== undefined) {
     if (
-      initial === null || typeof initial !== 'object' || initial.width !== fw || initial.height !== fh ||
-      !(initial.x instanceof Int32Array) || !(initial.y instanceof Int32Array) ||
-      initial.x.length !== fw * fh || initial.y.length !== fw * fh
+      initial === null ||
+      typeof initial !== 'object' ||
+      initial.width !== fw ||
+      initial.height !== fh ||
+      !(initial.x instanceof Int32Array) ||
+      !(initial.y instanceof Int32Array) ||
+      initial.x.length !== fw * fh ||
+      initial.y.length !== fw * fh
     ) {
       throw new Error(
         `${where}: initial must be a field of ${fw}x${fh} entries (Int32Array x and y) for these images and patchSize ${p}.`,
@@ -70,18 +93,30 @@ export function snapshotFieldCall(
     }
   }
   const shape = {
-    targetWidth: target.width, targetHeight: target.height, sourceWidth: source.width, sourceHeight: source.height,
-    patchSize: p, validCount: (source.width - p + 1) * (source.height - p + 1), withInitial: initial !== undefined,
+    targetWidth: target.width,
+    targetHeight: target.height,
+    sourceWidth: source.width,
+    sourceHeight: source.height,
+    patchSize: p,
+    validCount: (source.width - p + 1) * (source.height - p + 1),
+    withInitial: initial !== undefined,
   };
   checkMemory(where, maxMemoryBytes, fieldWorkingBytes(shape, sourceMask !== undefined || targetMask !== undefined));
   const ownMask = (m: Mask | undefined): Mask | undefined =>
     m === undefined || !snapshot ? m : { width: m.width, height: m.height, data: new Uint8Array(m.data) };
   return {
-    where, target: own(target, snapshot), source: own(source, snapshot), patchSize: p, iterations, seed,
-    sourceMask: ownMask(sourceMask), targetMask: ownMask(targetMask),
+    where,
+    target: own(target, snapshot),
+    source: own(source, snapshot),
+    patchSize: p,
+    iterations,
+    seed,
+    sourceMask: ownMask(sourceMask),
+    targetMask: ownMask(targetMask),
     initialX: initial === undefined ? null : snapshot ? initial.x.slice() : initial.x,
     initialY: initial === undefined ? null : snapshot ? initial.y.slice() : initial.y,
-    onProgress, signal,
+    onProgress,
+    signal,
   };
 }
 
@@ -102,27 +137,46 @@ export function buildFieldJob(call: FieldCall): FieldJob {
   let nValid = 0;
   for (let i = 0; i < valid.length; i++) nValid += valid[i]!;
   if (nValid === 0) {
-    throw new Error(`${where}: every ${p}x${p} source patch touches a masked pixel of sourceMask; nothing can be matched.`);
+    throw new Error(
+      `${where}: every ${p}x${p} source patch touches a masked pixel of sourceMask; nothing can be matched.`,
+    );
   }
   const validList = new Int32Array(nValid);
   for (let i = 0, k = 0; i < valid.length; i++) if (valid[i] !== 0) validList[k++] = i;
   const active = targetMask !== undefined ? patchesTouchingMask(targetMask, p) : new Uint8Array(fw * fh).fill(1);
   return {
-    where, target, source, patchSize: p, seed: call.seed, valid, validList, active, iterations: call.iterations,
-    initialX: call.initialX, initialY: call.initialY,
+    where,
+    target,
+    source,
+    patchSize: p,
+    seed: call.seed,
+    valid,
+    validList,
+    active,
+    iterations: call.iterations,
+    initialX: call.initialX,
+    initialY: call.initialY,
   };
 }
 
 /** snapshotFieldCall and buildFieldJob in one step (tests, and callers that run the job at once). */
 export function prepareFieldJob(
-  where: string, target: RgbaImage, source: RgbaImage, options: Partial<NnfOptions>, maxMemoryBytes: number, snapshot = true,
+  where: string,
+  target: RgbaImage,
+  source: RgbaImage,
+  options: Partial<NnfOptions>,
+  maxMemoryBytes: number,
+  snapshot = true,
 ): { job: FieldJob; signal: AbortSignal | undefined } {
   const call = snapshotFieldCall(where, target, source, options, maxMemoryBytes, snapshot);
   return { job: buildFieldJob(call), signal: call.signal };
 }
 
 /** The onProgress option turned into a kernel hook (mean over the searched patches). */
-export function progressHook(job: FieldJob, onProgress: ((progress: NnfProgress) => void) | undefined): IterationHook | null {
+export function progressHook(
+  job: FieldJob,
+  onProgress: ((progress: NnfProgress) => void) | undefined,
+): IterationHook | null {
   if (onProgress === undefined) return null;
   const { active, iterations } = job;
   return (iteration: number, distance: Uint32Array) => {

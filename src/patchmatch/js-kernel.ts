@@ -218,8 +218,16 @@ function iterate(f: JsField, reverse: boolean, start: number, end: number): void
 
 /** Sum of squared R, G, B differences of two p x p patches, stopping after the row that reaches `bound`. */
 function patchSsd(
-  t: Int32Array, tw: number, s: Int32Array, sw: number, p: number,
-  tx: number, ty: number, sx: number, sy: number, bound: number,
+  t: Int32Array,
+  tw: number,
+  s: Int32Array,
+  sw: number,
+  p: number,
+  tx: number,
+  ty: number,
+  sx: number,
+  sy: number,
+  bound: number,
 ): number {
   let sum = 0;
   let ti = ty * tw + tx;

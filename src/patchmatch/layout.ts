@@ -74,7 +74,9 @@ export function fieldWorkingBytes(s: FieldShape, withMask: boolean): number {
   const sourcePatches = (s.sourceWidth - p + 1) * (s.sourceHeight - p + 1);
   const snapshots = (s.targetWidth * s.targetHeight + s.sourceWidth * s.sourceHeight) * 4 + (s.withInitial ? n * 8 : 0);
   const maps = sourcePatches + s.validCount * 4 + n;
-  const sat = withMask ? (Math.max(s.targetWidth, s.sourceWidth) + 1) * (Math.max(s.targetHeight, s.sourceHeight) + 1) * 4 : 0;
+  const sat = withMask
+    ? (Math.max(s.targetWidth, s.sourceWidth) + 1) * (Math.max(s.targetHeight, s.sourceHeight) + 1) * 4
+    : 0;
   return MODULE_RESERVE + fieldLayout(s).bytes + snapshots + maps + sat;
 }
 
@@ -109,7 +111,12 @@ export function voteLayout(n: number, sourcePixels: number, targetPixels: number
 
 /** Working memory of one vote, for the memory check (linear memory, the weights copy and the output). */
 export function voteWorkingBytes(n: number, sourcePixels: number, targetPixels: number, withWeights: boolean): number {
-  return MODULE_RESERVE + voteLayout(n, sourcePixels, targetPixels, withWeights).bytes + (withWeights ? n * 8 : 0) + targetPixels * 4;
+  return (
+    MODULE_RESERVE +
+    voteLayout(n, sourcePixels, targetPixels, withWeights).bytes +
+    (withWeights ? n * 8 : 0) +
+    targetPixels * 4
+  );
 }
 
 /**
@@ -118,7 +125,13 @@ export function voteWorkingBytes(n: number, sourcePixels: number, targetPixels: 
  * plus the larger of one field computation and one vote. Fields cover the box of patches
  * touching the hole (`boxWidth x boxHeight`), or a quarter of the image at the coarser levels.
  */
-export function inpaintWorkingBytes(width: number, height: number, boxWidth: number, boxHeight: number, p: number): number {
+export function inpaintWorkingBytes(
+  width: number,
+  height: number,
+  boxWidth: number,
+  boxHeight: number,
+  p: number,
+): number {
   const pixels = width * height;
   const bw = Math.max(boxWidth, Math.min(width, Math.ceil(width / 2) + p));
   const bh = Math.max(boxHeight, Math.min(height, Math.ceil(height / 2) + p));
@@ -127,7 +140,15 @@ export function inpaintWorkingBytes(width: number, height: number, boxWidth: num
   // image + mask copies, pyramid (a third more), estimate, upsampled and next estimate, depth map, crops.
   const held = pixels * 5 + Math.ceil(pixels / 3) * 5 + pixels * 4 + pixels * 8 + pixels * 8 + box * 5 + n * 24;
   const field = fieldWorkingBytes(
-    { targetWidth: bw, targetHeight: bh, sourceWidth: width, sourceHeight: height, patchSize: p, validCount: (width - p + 1) * (height - p + 1), withInitial: true },
+    {
+      targetWidth: bw,
+      targetHeight: bh,
+      sourceWidth: width,
+      sourceHeight: height,
+      patchSize: p,
+      validCount: (width - p + 1) * (height - p + 1),
+      withInitial: true,
+    },
     true,
   );
   const vote = voteWorkingBytes(n, pixels, box, true) + n * 16;
@@ -139,13 +160,27 @@ export function inpaintWorkingBytes(width: number, height: number, boxWidth: num
  * sample copy and its pyramid, the estimate (twice while upsampling), two fields, plus the larger
  * of one field computation and one vote at the finest level.
  */
-export function textureWorkingBytes(width: number, height: number, sampleWidth: number, sampleHeight: number, p: number): number {
+export function textureWorkingBytes(
+  width: number,
+  height: number,
+  sampleWidth: number,
+  sampleHeight: number,
+  p: number,
+): number {
   const out = width * height;
   const sample = sampleWidth * sampleHeight;
   const n = (width - p + 1) * (height - p + 1);
   const held = sample * 4 + Math.ceil(sample / 3) * 4 + out * 8 + n * 24;
   const field = fieldWorkingBytes(
-    { targetWidth: width, targetHeight: height, sourceWidth: sampleWidth, sourceHeight: sampleHeight, patchSize: p, validCount: (sampleWidth - p + 1) * (sampleHeight - p + 1), withInitial: true },
+    {
+      targetWidth: width,
+      targetHeight: height,
+      sourceWidth: sampleWidth,
+      sourceHeight: sampleHeight,
+      patchSize: p,
+      validCount: (sampleWidth - p + 1) * (sampleHeight - p + 1),
+      withInitial: true,
+    },
     false,
   );
   const vote = voteWorkingBytes(n, sample, out, true) + n * 16 + out * 4;

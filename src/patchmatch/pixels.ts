@@ -17,7 +17,12 @@ export function downsample(image: RgbaImage, mask: Mask | null): { image: RgbaIm
   const cmask = mask !== null ? new Uint8Array(cw * ch) : null;
   for (let y = 0; y < ch; y++) {
     for (let x = 0; x < cw; x++) {
-      let r = 0, g = 0, b = 0, a = 0, n = 0, masked = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0,
+        n = 0,
+        masked = 0;
       for (let dy = 0; dy < 2; dy++) {
         for (let dx = 0; dx < 2; dx++) {
           const fx = 2 * x + dx;
@@ -45,7 +50,10 @@ export function downsample(image: RgbaImage, mask: Mask | null): { image: RgbaIm
       if (cmask !== null) cmask[y * cw + x] = masked;
     }
   }
-  return { image: { width: cw, height: ch, data: out }, mask: cmask !== null ? { width: cw, height: ch, data: cmask } : null };
+  return {
+    image: { width: cw, height: ch, data: out },
+    mask: cmask !== null ? { width: cw, height: ch, data: cmask } : null,
+  };
 }
 
 /** Nearest-neighbour 2x upsampling of `coarse` to exactly `width x height`. */
@@ -102,7 +110,10 @@ export function upsampleField(coarse: Nnf, coarseBox: Box, fineBox: Box, patchSi
 
 /** The hole's bounding box grown by patchSize - 1 (every patch touching the hole), clipped to the image. */
 export function holeBox(mask: Mask, p: number): Box {
-  let x0 = mask.width, y0 = mask.height, x1 = -1, y1 = -1;
+  let x0 = mask.width,
+    y0 = mask.height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < mask.height; y++) {
     for (let x = 0; x < mask.width; x++) {
       if (mask.data[y * mask.width + x] === 0) continue;
@@ -151,7 +162,10 @@ export function onionPeelFill(image: { width: number; height: number; data: Uint
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         if (known[y * w + x] !== 0) continue;
-        let r = 0, g = 0, b = 0, n = 0;
+        let r = 0,
+          g = 0,
+          b = 0,
+          n = 0;
         for (let dy = -1; dy <= 1; dy++) {
           for (let dx = -1; dx <= 1; dx++) {
             const nx = x + dx;

@@ -1,14 +1,45 @@
 import type { SynthesisEngine } from './create-patch-match.js';
 import { inpaintWorkingBytes, textureWorkingBytes } from './layout.js';
 import {
-  type Box, cropImage, cropMask, distanceToKnown, downsample, holeBox, onionPeelFill, toRgbaCopy, upsampleField, upsampleNearest,
+  type Box,
+  cropImage,
+  cropMask,
+  distanceToKnown,
+  downsample,
+  holeBox,
+  onionPeelFill,
+  toRgbaCopy,
+  upsampleField,
+  upsampleNearest,
 } from './pixels.js';
 import { seedState, xorshift32 } from './prng.js';
 import { yieldToEventLoop } from './scheduler.js';
-import type { InpaintOptions, Mask, Nnf, RgbaImage, SynthesisOptions, SynthesisProgress, TextureOptions } from './types.js';
+import type {
+  InpaintOptions,
+  Mask,
+  Nnf,
+  RgbaImage,
+  SynthesisOptions,
+  SynthesisProgress,
+  TextureOptions,
+} from './types.js';
 import {
-  MAX_EM_ITERATIONS, MAX_ITERATIONS, MAX_LEVELS, checkCallback, checkImage, checkInteger, checkMask, checkMemory, checkOptions,
-  checkPatchSize, checkSeed, checkSignal, describe, optionalInteger, patchesTouchingMask, throwIfAborted,
+  MAX_EM_ITERATIONS,
+  MAX_ITERATIONS,
+  MAX_LEVELS,
+  checkCallback,
+  checkImage,
+  checkInteger,
+  checkMask,
+  checkMemory,
+  checkOptions,
+  checkPatchSize,
+  checkSeed,
+  checkSignal,
+  describe,
+  optionalInteger,
+  patchesTouchingMask,
+  throwIfAborted,
 } from './validate.js';
 
 // Multi-scale EM completion (Wexler, Shechtman and Irani, "Space-Time Completion of Video",
@@ -93,17 +124,34 @@ function progressFractions(pixelsPerLevel: number[], emIterations: number): (lev
  * Implements PatchMatch.inpaint; see createPatchMatch. Everything up to the first `await` runs
  * synchronously at the call: validation, the memory check, and the copies of image and mask.
  */
-export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, options: InpaintOptions | undefined): Promise<RgbaImage> {
+export async function inpaintImage(
+  pm: Engine,
+  image: RgbaImage,
+  mask: Mask,
+  options: InpaintOptions | undefined,
+): Promise<RgbaImage> {
   const where = 'PatchMatch.inpaint';
   const o = checkOptions(where, options);
   checkImage(where, 'image', image);
   checkMask(where, 'mask', mask, image.width, image.height);
   const p = checkPatchSize(where, o.patchSize, { width: image.width, height: image.height, name: 'image' });
-  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(where, o);
+  const {
+    emIterations,
+    nnfIterations,
+    seed,
+    levels: levelsOption,
+    onProgress,
+    signal,
+  } = checkSynthesisOptions(where, o);
   throwIfAborted(where, signal);
   // The hole's box is found by a scan, so the memory check comes before any allocation.
   const fullBox = holeBox(mask, p);
-  checkMemory(where, pm.maxMemoryBytes, inpaintWorkingBytes(image.width, image.height, Math.max(fullBox.width, 0), Math.max(fullBox.height, 0), p), 'the image and hole');
+  checkMemory(
+    where,
+    pm.maxMemoryBytes,
+    inpaintWorkingBytes(image.width, image.height, Math.max(fullBox.width, 0), Math.max(fullBox.height, 0), p),
+    'the image and hole',
+  );
 
   // Snapshots: nothing below reads the caller's arrays again.
   const input = toRgbaCopy(image);
@@ -111,7 +159,8 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
   let holePixels = 0;
   for (let i = 0; i < inputMask.data.length; i++) if (inputMask.data[i] !== 0) holePixels++;
   if (holePixels === 0) return input;
-  if (holePixels === inputMask.data.length) throw new Error(`${where}: the mask covers the whole image; there is nothing to fill from.`);
+  if (holePixels === inputMask.data.length)
+    throw new Error(`${where}: the mask covers the whole image; there is nothing to fill from.`);
   if (patchesTouchingMask(inputMask, p).every((v) => v !== 0)) {
     throw new Error(`${where}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole.`);
   }
@@ -132,7 +181,10 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
   images.reverse();
   masks.reverse();
   const levels = images.length;
-  const fraction = progressFractions(images.map((im) => im.width * im.height), emIterations);
+  const fraction = progressFractions(
+    images.map((im) => im.width * im.height),
+    emIterations,
+  );
 
   let estimate = toRgbaCopy(images[0]!);
   onionPeelFill(estimate, masks[0]!);
@@ -173,7 +225,8 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
       for (let y = 0; y < box.height; y++) {
         for (let x = 0; x < box.width; x++) {
           const i = (box.y0 + y) * width + box.x0 + x;
-          if (hole.data[i] !== 0) estimate.data.set(voted.data.subarray(4 * (y * box.width + x), 4 * (y * box.width + x) + 3), 4 * i);
+          if (hole.data[i] !== 0)
+            estimate.data.set(voted.data.subarray(4 * (y * box.width + x), 4 * (y * box.width + x) + 3), 4 * i);
         }
       }
       onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
@@ -187,7 +240,11 @@ export async function inpaintImage(pm: Engine, image: RgbaImage, mask: Mask, opt
  * Implements PatchMatch.synthesizeTexture; see createPatchMatch. Everything up to the first
  * `await` runs synchronously at the call: validation, the memory check and the copy of the sample.
  */
-export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, options: TextureOptions): Promise<RgbaImage> {
+export async function synthesizeTextureImage(
+  pm: Engine,
+  sample: RgbaImage,
+  options: TextureOptions,
+): Promise<RgbaImage> {
   const where = 'PatchMatch.synthesizeTexture';
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new Error(`${where}: options { width, height } are required, got ${describe(options)}.`);
@@ -201,9 +258,21 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
     { width: sample.width, height: sample.height, name: 'sample' },
     { width, height, name: 'output' },
   );
-  const { emIterations, nnfIterations, seed, levels: levelsOption, onProgress, signal } = checkSynthesisOptions(where, options);
+  const {
+    emIterations,
+    nnfIterations,
+    seed,
+    levels: levelsOption,
+    onProgress,
+    signal,
+  } = checkSynthesisOptions(where, options);
   throwIfAborted(where, signal);
-  checkMemory(where, pm.maxMemoryBytes, textureWorkingBytes(width, height, sample.width, sample.height, p), `width x height (${width}x${height}) and the sample`);
+  checkMemory(
+    where,
+    pm.maxMemoryBytes,
+    textureWorkingBytes(width, height, sample.width, sample.height, p),
+    `width x height (${width}x${height}) and the sample`,
+  );
 
   const maxLevels = levelsOption ?? defaultLevels(2 * p, sample.width, sample.height, width, height);
   // Snapshot: nothing below reads the caller's array again.
@@ -212,8 +281,10 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
   while (samples.length < maxLevels) {
     const last = samples[samples.length - 1]!;
     const [ow, oh] = sizes[sizes.length - 1]!;
-    const nw = Math.ceil(last.width / 2), nh = Math.ceil(last.height / 2);
-    const tw = Math.ceil(ow / 2), th = Math.ceil(oh / 2);
+    const nw = Math.ceil(last.width / 2),
+      nh = Math.ceil(last.height / 2);
+    const tw = Math.ceil(ow / 2),
+      th = Math.ceil(oh / 2);
     if (Math.min(nw, nh, tw, th) < p) break;
     samples.push(downsample(last, null).image);
     sizes.push([tw, th]);
@@ -221,7 +292,10 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
   samples.reverse();
   sizes.reverse();
   const levels = samples.length;
-  const fraction = progressFractions(sizes.map(([w, h]) => w * h), emIterations);
+  const fraction = progressFractions(
+    sizes.map(([w, h]) => w * h),
+    emIterations,
+  );
 
   // Coarsest start: a patchwork of large sample tiles at random places (xorshift32 on the seed).
   // Random single pixels would average to a flat grey under EM, and tiles of only the patch size
@@ -237,7 +311,11 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
     rng = xorshift32(rng);
     return rng % n;
   };
-  let estimate: { width: number; height: number; data: Uint8ClampedArray } = { width: cw, height: ch, data: new Uint8ClampedArray(cw * ch * 4) };
+  let estimate: { width: number; height: number; data: Uint8ClampedArray } = {
+    width: cw,
+    height: ch,
+    data: new Uint8ClampedArray(cw * ch * 4),
+  };
   const tile = Math.max(p, Math.floor((3 * Math.min(coarse.width, coarse.height)) / 4));
   for (let by = 0; by < ch; by += tile) {
     for (let bx = 0; bx < cw; bx += tile) {
@@ -281,6 +359,12 @@ export async function synthesizeTextureImage(pm: Engine, sample: RgbaImage, opti
   return estimate;
 }
 
-function progressInfo(level: number, levels: number, emIteration: number, emIterations: number, fraction: number): SynthesisProgress {
+function progressInfo(
+  level: number,
+  levels: number,
+  emIteration: number,
+  emIterations: number,
+  fraction: number,
+): SynthesisProgress {
   return { level, levels, emIteration, emIterations, fraction };
 }

@@ -72,7 +72,13 @@ export function checkOptions<T extends object>(where: string, options: T | undef
 }
 
 /** Throws unless `value` is an integer in [min, max]. `where` names the function, `what` the argument. */
-export function checkInteger(where: string, what: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function checkInteger(
+  where: string,
+  what: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new Error(`${where}: ${what} must be an integer >= ${min}, got ${describe(value)}.`);
   }
@@ -81,7 +87,14 @@ export function checkInteger(where: string, what: string, value: unknown, min: n
 }
 
 /** An optional integer option: `undefined` gives the default; null and everything else is checked. */
-export function optionalInteger(where: string, what: string, value: unknown, fallback: number, min: number, max?: number): number {
+export function optionalInteger(
+  where: string,
+  what: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max?: number,
+): number {
   return value === undefined ? fallback : checkInteger(where, what, value, min, max);
 }
 
@@ -115,7 +128,9 @@ export function checkSignal(where: string, value: unknown): AbortSignal | undefi
 export function checkMaxMemory(where: string, value: unknown): number {
   const bytes = optionalInteger(where, 'maxMemoryBytes', value, DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY);
   if (bytes > WASM_MEMORY_LIMIT) {
-    throw new Error(`${where}: maxMemoryBytes must be at most ${WASM_MEMORY_LIMIT} (4 GiB - 64 KiB, the WebAssembly 32-bit limit), got ${bytes}.`);
+    throw new Error(
+      `${where}: maxMemoryBytes must be at most ${WASM_MEMORY_LIMIT} (4 GiB - 64 KiB, the WebAssembly 32-bit limit), got ${bytes}.`,
+    );
   }
   return bytes;
 }
@@ -128,7 +143,9 @@ export function checkImage(where: string, what: string, image: RgbaImage): void 
   checkInteger(where, `${what}.width`, image.width, 1);
   checkInteger(where, `${what}.height`, image.height, 1);
   if (!(image.data instanceof Uint8Array || image.data instanceof Uint8ClampedArray)) {
-    throw new Error(`${where}: ${what}.data must be a Uint8Array or Uint8ClampedArray of RGBA bytes, got ${describe(image.data)}.`);
+    throw new Error(
+      `${where}: ${what}.data must be a Uint8Array or Uint8ClampedArray of RGBA bytes, got ${describe(image.data)}.`,
+    );
   }
   const expected = image.width * image.height * 4;
   if (image.data.length !== expected) {
@@ -144,21 +161,34 @@ export function checkMask(where: string, what: string, mask: Mask, width: number
     throw new Error(`${where}: ${what} must be a mask { width, height, data }, got ${describe(mask)}.`);
   }
   if (mask.width !== width || mask.height !== height) {
-    throw new Error(`${where}: ${what} is ${describe(mask.width)}x${describe(mask.height)} but the image is ${width}x${height}.`);
+    throw new Error(
+      `${where}: ${what} is ${describe(mask.width)}x${describe(mask.height)} but the image is ${width}x${height}.`,
+    );
   }
-  if (!(mask.data instanceof Uint8Array || mask.data instanceof Uint8ClampedArray) || mask.data.length !== width * height) {
-    throw new Error(`${where}: ${what}.data must be a Uint8Array or Uint8ClampedArray of width * height = ${width * height} bytes.`);
+  if (
+    !(mask.data instanceof Uint8Array || mask.data instanceof Uint8ClampedArray) ||
+    mask.data.length !== width * height
+  ) {
+    throw new Error(
+      `${where}: ${what}.data must be a Uint8Array or Uint8ClampedArray of width * height = ${width * height} bytes.`,
+    );
   }
 }
 
 /** Validates a patch size (default 7; null is not a default): odd, 3..127, and no larger than any of the images. */
-export function checkPatchSize(where: string, p: unknown, ...images: Array<{ width: number; height: number; name: string }>): number {
+export function checkPatchSize(
+  where: string,
+  p: unknown,
+  ...images: Array<{ width: number; height: number; name: string }>
+): number {
   if (p === undefined) p = 7;
   if (typeof p !== 'number' || !Number.isInteger(p) || p < 3 || p % 2 === 0) {
     throw new Error(`${where}: patchSize must be an odd integer >= 3, got ${describe(p)}.`);
   }
   if (p > MAX_PATCH_SIZE) {
-    throw new Error(`${where}: patchSize must be at most ${MAX_PATCH_SIZE} (patch distances stay within 32 bits), got ${p}.`);
+    throw new Error(
+      `${where}: patchSize must be at most ${MAX_PATCH_SIZE} (patch distances stay within 32 bits), got ${p}.`,
+    );
   }
   for (const im of images) {
     if (p > im.width || p > im.height) {
@@ -209,7 +239,10 @@ export function patchesTouchingMask(mask: Mask, p: number): Uint8Array {
   for (let y = 0; y < fh; y++) {
     for (let x = 0; x < fw; x++) {
       const count =
-        sat[(y + p) * (w + 1) + x + p]! - sat[y * (w + 1) + x + p]! - sat[(y + p) * (w + 1) + x]! + sat[y * (w + 1) + x]!;
+        sat[(y + p) * (w + 1) + x + p]! -
+        sat[y * (w + 1) + x + p]! -
+        sat[(y + p) * (w + 1) + x]! +
+        sat[y * (w + 1) + x]!;
       out[y * fw + x] = count > 0 ? 1 : 0;
     }
   }

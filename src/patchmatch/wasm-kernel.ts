@@ -7,21 +7,38 @@ interface PatchMatchExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   setup(
-    targetPtr: number, targetWidth: number, targetHeight: number,
-    sourcePtr: number, sourceWidth: number, sourceHeight: number,
+    targetPtr: number,
+    targetWidth: number,
+    targetHeight: number,
+    sourcePtr: number,
+    sourceWidth: number,
+    sourceHeight: number,
     patchSize: number,
-    validMapPtr: number, validIndexPtr: number, validCount: number,
+    validMapPtr: number,
+    validIndexPtr: number,
+    validCount: number,
     activeMapPtr: number,
-    fieldXPtr: number, fieldYPtr: number, fieldDPtr: number,
+    fieldXPtr: number,
+    fieldYPtr: number,
+    fieldDPtr: number,
     seed: number,
   ): void;
   patchDistance(tx: number, ty: number, sx: number, sy: number): number;
   initialise(initialXPtr: number, initialYPtr: number, hasInitial: number, start: number, end: number): void;
   iterate(reverse: number, start: number, end: number): void;
   vote(
-    fieldXPtr: number, fieldYPtr: number, fieldWidth: number, fieldHeight: number, patchSize: number,
-    sourcePtr: number, sourceWidth: number,
-    weightsPtr: number, accPtr: number, outPtr: number, targetWidth: number, targetHeight: number,
+    fieldXPtr: number,
+    fieldYPtr: number,
+    fieldWidth: number,
+    fieldHeight: number,
+    patchSize: number,
+    sourcePtr: number,
+    sourceWidth: number,
+    weightsPtr: number,
+    accPtr: number,
+    outPtr: number,
+    targetWidth: number,
+    targetHeight: number,
   ): void;
 }
 
@@ -29,11 +46,48 @@ const PAGE = 65536;
 
 // A function returning a v128 constant: validates only where WebAssembly SIMD is supported.
 const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, // code section: v128.const ...
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version 1
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, // type section: () -> v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, // function section: one function of type 0
+  0x0a,
+  0x16,
+  0x01,
+  0x14,
+  0x00,
+  0xfd,
+  0x0c, // code section: v128.const ...
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
   0x0b, // end
 ]);
 
@@ -111,8 +165,13 @@ export async function createWasmKernel(): Promise<Kernel> {
     const n = fw * fh;
     const hasInitial = job.initialX !== null && job.initialY !== null;
     const at = fieldLayout({
-      targetWidth: target.width, targetHeight: target.height, sourceWidth: source.width, sourceHeight: source.height,
-      patchSize: p, validCount: job.validList.length, withInitial: hasInitial,
+      targetWidth: target.width,
+      targetHeight: target.height,
+      sourceWidth: source.width,
+      sourceHeight: source.height,
+      patchSize: p,
+      validCount: job.validList.length,
+      withInitial: hasInitial,
     });
     reserve(job.where, base + at.bytes);
     fieldTop = base + at.bytes;
@@ -130,8 +189,21 @@ export async function createWasmKernel(): Promise<Kernel> {
     const yPtr = base + at.y;
     const dPtr = base + at.distance;
     ex.setup(
-      base + at.target, target.width, target.height, base + at.source, source.width, source.height, p,
-      base + at.valid, base + at.validList, job.validList.length, base + at.active, xPtr, yPtr, dPtr, job.seed >>> 0,
+      base + at.target,
+      target.width,
+      target.height,
+      base + at.source,
+      source.width,
+      source.height,
+      p,
+      base + at.valid,
+      base + at.validList,
+      job.validList.length,
+      base + at.active,
+      xPtr,
+      yPtr,
+      dPtr,
+      job.seed >>> 0,
     );
     const ixPtr = hasInitial ? base + at.initialX : 0;
     const iyPtr = hasInitial ? base + at.initialY : 0;
@@ -174,8 +246,18 @@ export async function createWasmKernel(): Promise<Kernel> {
     new Uint8Array(buf).set(job.source.data, start + at.source);
     if (job.weights !== null) new Float64Array(buf, start + at.weights, n).set(job.weights);
     ex.vote(
-      start + at.x, start + at.y, job.fieldWidth, job.fieldHeight, job.patchSize, start + at.source, job.source.width,
-      job.weights !== null ? start + at.weights : 0, start + at.accumulator, start + at.output, job.targetWidth, job.targetHeight,
+      start + at.x,
+      start + at.y,
+      job.fieldWidth,
+      job.fieldHeight,
+      job.patchSize,
+      start + at.source,
+      job.source.width,
+      job.weights !== null ? start + at.weights : 0,
+      start + at.accumulator,
+      start + at.output,
+      job.targetWidth,
+      job.targetHeight,
     );
     return new Uint8ClampedArray(ex.memory.buffer.slice(start + at.output, start + at.output + nPix * 4));
   };

@@ -136,7 +136,10 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
 
   private makePool(which: number): ImagePool {
     // Two pools, two streams: derived seeds keep them independent but reproducible.
-    return new ImagePool({ size: this.poolSize, ...(this.seed === undefined ? {} : { seed: (this.seed * 2 + which) >>> 0 }) });
+    return new ImagePool({
+      size: this.poolSize,
+      ...(this.seed === undefined ? {} : { seed: (this.seed * 2 + which) >>> 0 }),
+    });
   }
 
   /**
@@ -155,24 +158,31 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
       let fakeB!: tf.Tensor4D;
       let fakeA!: tf.Tensor4D;
       const parts: Record<string, tf.Scalar> = {};
-      const gStep = variableGrads(() => {
-        fakeB = keep(applyTraining(gA, a) as tf.Tensor4D);
-        const recA = applyTraining(gB, fakeB) as tf.Tensor4D;
-        fakeA = keep(applyTraining(gB, b) as tf.Tensor4D);
-        const recB = applyTraining(gA, fakeA) as tf.Tensor4D;
-        const terms: tf.Scalar[] = [];
-        if (this.lambdaIdentity > 0) {
-          parts['lossIdtA'] = keep(identityLoss(applyTraining(gA, b) as tf.Tensor, b, this.lambdaB, this.lambdaIdentity));
-          parts['lossIdtB'] = keep(identityLoss(applyTraining(gB, a) as tf.Tensor, a, this.lambdaA, this.lambdaIdentity));
-          terms.push(parts['lossIdtA'], parts['lossIdtB']);
-        }
-        parts['lossGA'] = keep(ganLoss(applyTraining(dA, fakeB) as tf.Tensor, true, mode));
-        parts['lossGB'] = keep(ganLoss(applyTraining(dB, fakeA) as tf.Tensor, true, mode));
-        parts['lossCycleA'] = keep(cycleConsistencyLoss(recA, a, this.lambdaA));
-        parts['lossCycleB'] = keep(cycleConsistencyLoss(recB, b, this.lambdaB));
-        terms.push(parts['lossGA'], parts['lossGB'], parts['lossCycleA'], parts['lossCycleB']);
-        return tf.addN(terms) as tf.Scalar;
-      }, trainableVariables(gA, gB));
+      const gStep = variableGrads(
+        () => {
+          fakeB = keep(applyTraining(gA, a) as tf.Tensor4D);
+          const recA = applyTraining(gB, fakeB) as tf.Tensor4D;
+          fakeA = keep(applyTraining(gB, b) as tf.Tensor4D);
+          const recB = applyTraining(gA, fakeA) as tf.Tensor4D;
+          const terms: tf.Scalar[] = [];
+          if (this.lambdaIdentity > 0) {
+            parts['lossIdtA'] = keep(
+              identityLoss(applyTraining(gA, b) as tf.Tensor, b, this.lambdaB, this.lambdaIdentity),
+            );
+            parts['lossIdtB'] = keep(
+              identityLoss(applyTraining(gB, a) as tf.Tensor, a, this.lambdaA, this.lambdaIdentity),
+            );
+            terms.push(parts['lossIdtA'], parts['lossIdtB']);
+          }
+          parts['lossGA'] = keep(ganLoss(applyTraining(dA, fakeB) as tf.Tensor, true, mode));
+          parts['lossGB'] = keep(ganLoss(applyTraining(dB, fakeA) as tf.Tensor, true, mode));
+          parts['lossCycleA'] = keep(cycleConsistencyLoss(recA, a, this.lambdaA));
+          parts['lossCycleB'] = keep(cycleConsistencyLoss(recB, b, this.lambdaB));
+          terms.push(parts['lossGA'], parts['lossGB'], parts['lossCycleA'], parts['lossCycleB']);
+          return tf.addN(terms) as tf.Scalar;
+        },
+        trainableVariables(gA, gB),
+      );
       const g: Record<string, number> = await readFinite({ ...parts, lossG: gStep.value });
       this.optG.apply(gStep.grads);
 
@@ -181,16 +191,19 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
       const poolFakeA = keep(this.poolA.query(fakeA));
       let lossDA!: tf.Scalar;
       let lossDB!: tf.Scalar;
-      const dStep = variableGrads(() => {
-        const realTermA = ganLoss(applyTraining(dA, b) as tf.Tensor, true, mode);
-        const fakeTermA = ganLoss(applyTraining(dA, poolFakeB) as tf.Tensor, false, mode);
-        lossDA = keep(tf.mul(tf.add(realTermA, fakeTermA), 0.5) as tf.Scalar);
-        const realTermB = ganLoss(applyTraining(dB, a) as tf.Tensor, true, mode);
-        const fakeTermB = ganLoss(applyTraining(dB, poolFakeA) as tf.Tensor, false, mode);
-        lossDB = keep(tf.mul(tf.add(realTermB, fakeTermB), 0.5) as tf.Scalar);
-        // One optimizer over both: the gradient of the sum is the two backward passes accumulated.
-        return tf.add(lossDA, lossDB) as tf.Scalar;
-      }, trainableVariables(dA, dB));
+      const dStep = variableGrads(
+        () => {
+          const realTermA = ganLoss(applyTraining(dA, b) as tf.Tensor, true, mode);
+          const fakeTermA = ganLoss(applyTraining(dA, poolFakeB) as tf.Tensor, false, mode);
+          lossDA = keep(tf.mul(tf.add(realTermA, fakeTermA), 0.5) as tf.Scalar);
+          const realTermB = ganLoss(applyTraining(dB, a) as tf.Tensor, true, mode);
+          const fakeTermB = ganLoss(applyTraining(dB, poolFakeA) as tf.Tensor, false, mode);
+          lossDB = keep(tf.mul(tf.add(realTermB, fakeTermB), 0.5) as tf.Scalar);
+          // One optimizer over both: the gradient of the sum is the two backward passes accumulated.
+          return tf.add(lossDA, lossDB) as tf.Scalar;
+        },
+        trainableVariables(dA, dB),
+      );
       const dLosses = await readFinite({ lossDA, lossDB });
       this.optD.apply(dStep.grads);
       return {
@@ -216,14 +229,19 @@ export class CycleGANTrainer extends TrainerBase<CycleGANLosses> {
     const poolTensors = Object.entries(pools).flatMap(([key, p]) =>
       p.images.map((tensor, i) => ({ name: `pool/${key}/${i}`, tensor })),
     );
-    return this.buildState(poolTensors, { poolSize: this.poolSize, poolRngState: { A: pools.A.rngState, B: pools.B.rngState } });
+    return this.buildState(poolTensors, {
+      poolSize: this.poolSize,
+      poolRngState: { A: pools.A.rngState, B: pools.B.rngState },
+    });
   }
 
   /** Restores a state from {@link getState}, image pools included. */
   override async setState(state: TrainerState): Promise<void> {
     const rng = state.extra?.['poolRngState'] as { A: number; B: number } | undefined;
     if (state.extra?.['poolSize'] !== this.poolSize || rng == null) {
-      throw new Error(`${OWNER}.setState: the state was written with poolSize ${describeValue(state.extra?.['poolSize'])}, this trainer has ${this.poolSize}.`);
+      throw new Error(
+        `${OWNER}.setState: the state was written with poolSize ${describeValue(state.extra?.['poolSize'])}, this trainer has ${this.poolSize}.`,
+      );
     }
     await super.setState(state);
     const poolImages = (key: 'A' | 'B') =>

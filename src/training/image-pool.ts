@@ -64,7 +64,9 @@ export class ImagePool {
   query(images: tf.Tensor4D): tf.Tensor4D {
     if (this.disposed) throw new Error('ImagePool.query: the pool has been disposed.');
     if (!(images instanceof tf.Tensor) || images.rank !== 4) {
-      throw new Error(`ImagePool.query: expected images of rank 4 [b, h, w, c], got shape [${images?.shape?.join(', ')}].`);
+      throw new Error(
+        `ImagePool.query: expected images of rank 4 [b, h, w, c], got shape [${images?.shape?.join(', ')}].`,
+      );
     }
     if (this.size === 0) return tf.clone(images);
     const stored = this.images[0];
@@ -103,7 +105,9 @@ export class ImagePool {
   setState(state: ImagePoolState): void {
     if (this.disposed) throw new Error('ImagePool.setState: the pool has been disposed.');
     if (state.images.length > this.size) {
-      throw new Error(`ImagePool.setState: the state holds ${state.images.length} images but the pool's size is ${this.size}.`);
+      throw new Error(
+        `ImagePool.setState: the state holds ${state.images.length} images but the pool's size is ${this.size}.`,
+      );
     }
     const shape = state.images[0]?.shape;
     if (state.images.some((t) => t.rank !== 3 || !tf.util.arraysEqual(t.shape, shape!))) {

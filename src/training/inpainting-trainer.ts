@@ -108,7 +108,8 @@ export class InpaintingTrainer extends TrainerBase<InpaintingLosses> {
     const gt = checkImages(owner, 'images', images);
     const mask = checkImages(owner, 'masks', masks);
     checkSameBatchAndSize(owner, 'images', gt, 'masks', mask);
-    if (mask.shape[3] !== 1) throw new Error(`${owner}: masks must have 1 channel, got shape [${mask.shape.join(', ')}].`);
+    if (mask.shape[3] !== 1)
+      throw new Error(`${owner}: masks must have 1 channel, got shape [${mask.shape.join(', ')}].`);
     const nonBinary = tf.tidy(() => tf.sum(tf.abs(tf.mul(mask, tf.sub(mask, 1)))));
     const nb = (await nonBinary.data())[0]!;
     nonBinary.dispose();
@@ -150,7 +151,10 @@ export class InpaintingTrainer extends TrainerBase<InpaintingLosses> {
         lossGGan = keep(generatorLoss(judge(completed).neg, 'hinge'));
         lossL1Coarse = keep(l1Loss(gt, x1));
         lossL1Fine = keep(l1Loss(gt, x2));
-        return tf.add(tf.mul(lossGGan, this.ganAlpha), tf.mul(tf.add(lossL1Coarse, lossL1Fine), this.l1Alpha)) as tf.Scalar;
+        return tf.add(
+          tf.mul(lossGGan, this.ganAlpha),
+          tf.mul(tf.add(lossL1Coarse, lossL1Fine), this.l1Alpha),
+        ) as tf.Scalar;
       }, trainableVariables(G));
       const gLosses = await readFinite({ lossGGan, lossL1Coarse, lossL1Fine, lossG: gStep.value });
       this.optG.apply(gStep.grads);

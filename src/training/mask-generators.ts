@@ -101,7 +101,16 @@ function normal(rng: Random): number {
 }
 
 /** Marks every pixel centre within `radius` of the segment (x0, y0)-(x1, y1). */
-function drawCapsule(mask: Uint8Array, h: number, w: number, x0: number, y0: number, x1: number, y1: number, radius: number): void {
+function drawCapsule(
+  mask: Uint8Array,
+  h: number,
+  w: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  radius: number,
+): void {
   const yMin = Math.max(0, Math.floor(Math.min(y0, y1) - radius));
   const yMax = Math.min(h - 1, Math.ceil(Math.max(y0, y1) + radius));
   const xMin = Math.max(0, Math.floor(Math.min(x0, x1) - radius));

@@ -54,7 +54,10 @@ describe('initBackend', () => {
   it('rejects a registered backend that lacks required kernels, naming them, and leaves the backend as it was', async () => {
     await initBackend('cpu');
     const dropped = ['Conv2DBackpropFilter', 'MirrorPad', 'Rsqrt'];
-    registerCpuCopy('test-partial', REQUIRED_KERNELS.filter((k) => !dropped.includes(k)));
+    registerCpuCopy(
+      'test-partial',
+      REQUIRED_KERNELS.filter((k) => !dropped.includes(k)),
+    );
     try {
       await expect(initBackend('test-partial')).rejects.toThrow(
         /initBackend: the backend "test-partial" lacks 3 kernels this library needs: Conv2DBackpropFilter, Rsqrt, MirrorPad\./,
@@ -66,11 +69,16 @@ describe('initBackend', () => {
   });
 
   it('accepts a registered backend with every kernel of cpu, and computes with it', async () => {
-    registerCpuCopy('test-cpu-copy', tf.getKernelsForBackend('cpu').map((k) => k.kernelName));
+    registerCpuCopy(
+      'test-cpu-copy',
+      tf.getKernelsForBackend('cpu').map((k) => k.kernelName),
+    );
     try {
       expect(await initBackend('test-cpu-copy')).toBe('test-cpu-copy');
       expect(tf.getBackend()).toBe('test-cpu-copy');
-      const y = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 2]) as tf.Tensor4D, 1, 'same'));
+      const y = tf.tidy(() =>
+        tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 2]) as tf.Tensor4D, 1, 'same'),
+      );
       expect(Array.from(await y.data()).slice(0, 2)).toEqual([4, 4]);
       y.dispose();
     } finally {
@@ -81,7 +89,9 @@ describe('initBackend', () => {
 
   it('keeps its behaviour for wasm after a custom backend: Emscripten listeners removed', async () => {
     expect(await initBackend('wasm')).toBe('wasm');
-    const sources = ['uncaughtException', 'unhandledRejection'].flatMap((e) => process.listeners(e as 'uncaughtException').map(String));
+    const sources = ['uncaughtException', 'unhandledRejection'].flatMap((e) =>
+      process.listeners(e as 'uncaughtException').map(String),
+    );
     expect(sources.some((src) => /ExitStatus|throw reason/.test(src))).toBe(false);
   });
 
@@ -98,7 +108,9 @@ describe('initBackend', () => {
     expect((err as Error).message).toMatch(/got "x{40}"\.\.\. \(1048576 chars\)\./);
     expect((err as Error).message.length).toBeLessThan(300);
     // An unregistered name of ordinary length: the valid names listed, the name cut to 40 characters.
-    await expect(initBackend('y'.repeat(90))).rejects.toThrow(/unknown backend "y{40}"\.\.\. \(90 chars\); valid backends are 'wasm', 'cpu'/);
+    await expect(initBackend('y'.repeat(90))).rejects.toThrow(
+      /unknown backend "y{40}"\.\.\. \(90 chars\); valid backends are 'wasm', 'cpu'/,
+    );
     expect(tf.getBackend()).toBe(before);
   });
 
@@ -106,7 +118,10 @@ describe('initBackend', () => {
     await initBackend('cpu');
     // A stand-in for tfjs-backend-webgpu's registration: every kernel present, a factory that
     // fails as the real one does when requestAdapter() gives nothing. Node 20 has no navigator.gpu.
-    registerCpuCopy('webgpu', tf.getKernelsForBackend('cpu').map((k) => k.kernelName));
+    registerCpuCopy(
+      'webgpu',
+      tf.getKernelsForBackend('cpu').map((k) => k.kernelName),
+    );
     tf.removeBackend('webgpu');
     tf.registerBackend('webgpu', () => {
       throw new Error('adapter is null');
@@ -123,4 +138,3 @@ describe('initBackend', () => {
     }
   });
 });
-

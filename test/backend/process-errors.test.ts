@@ -20,7 +20,10 @@ afterAll(async () => {
 });
 
 /** Runs `source` as an ES module with tsx; resolves to its exit code, stdout and stderr. */
-async function runScript(name: string, source: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runScript(
+  name: string,
+  source: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const file = join(dir, `${name}.mts`);
   await writeFile(file, source);
   return new Promise((done, fail) => {

@@ -57,11 +57,31 @@ describe('registerWasmTrainingKernels', () => {
   });
 
   it.each([
-    ['Conv2DBackpropFilter', () => ({ x: seeded([2, 9, 8, 3], 1), dy: seeded([2, 3, 3, 4], 2) }), { strides: 3, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 2, 3, 4] }],
-    ['DepthwiseConv2dNativeBackpropFilter', () => ({ x: seeded([1, 6, 6, 2], 1), dy: seeded([1, 6, 6, 4], 2) }), { strides: 1, pad: 'same', dilations: 1, filterShape: [3, 3, 2, 2] }],
-    ['DepthwiseConv2dNativeBackpropInput', () => ({ dy: seeded([1, 6, 6, 4], 1), filter: seeded([3, 3, 2, 2], 2) }), { strides: 1, pad: 'same', dilations: 1, inputShape: [1, 6, 6, 2] }],
-    ['UnsortedSegmentSum', () => ({ x: seeded([4, 3], 1), segmentIds: tf.tensor1d([0, 1, 0, 2], 'int32') }), { numSegments: 3 }],
-    ['MaxPoolGrad', () => ({ dy: seeded([1, 2, 2, 1], 1), input: seeded([1, 4, 4, 1], 2), output: seeded([1, 2, 2, 1], 3) }), { filterSize: 2, strides: 2, pad: 'valid' }],
+    [
+      'Conv2DBackpropFilter',
+      () => ({ x: seeded([2, 9, 8, 3], 1), dy: seeded([2, 3, 3, 4], 2) }),
+      { strides: 3, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 2, 3, 4] },
+    ],
+    [
+      'DepthwiseConv2dNativeBackpropFilter',
+      () => ({ x: seeded([1, 6, 6, 2], 1), dy: seeded([1, 6, 6, 4], 2) }),
+      { strides: 1, pad: 'same', dilations: 1, filterShape: [3, 3, 2, 2] },
+    ],
+    [
+      'DepthwiseConv2dNativeBackpropInput',
+      () => ({ dy: seeded([1, 6, 6, 4], 1), filter: seeded([3, 3, 2, 2], 2) }),
+      { strides: 1, pad: 'same', dilations: 1, inputShape: [1, 6, 6, 2] },
+    ],
+    [
+      'UnsortedSegmentSum',
+      () => ({ x: seeded([4, 3], 1), segmentIds: tf.tensor1d([0, 1, 0, 2], 'int32') }),
+      { numSegments: 3 },
+    ],
+    [
+      'MaxPoolGrad',
+      () => ({ dy: seeded([1, 2, 2, 1], 1), input: seeded([1, 4, 4, 1], 2), output: seeded([1, 2, 2, 1], 3) }),
+      { filterSize: 2, strides: 2, pad: 'valid' },
+    ],
   ] as const)('%s adds exactly one dataId (its output) per call', async (name, inputs, attrs) => {
     await tf.setBackend('wasm');
     const backend = tf.engine().backend as unknown as { numDataIds(): number };

@@ -71,16 +71,29 @@ describe('REQUIRED_KERNELS', () => {
     const S = 16;
     const image = tfl.input({ shape: [S, S, 3] });
     const mask = tfl.input({ shape: [S, S, 1] });
-    const h = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'elu' }).apply(tfl.layers.concatenate().apply([image, mask])) as tfl.SymbolicTensor;
-    const x1 = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }).apply(h) as tfl.SymbolicTensor;
-    const x2 = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }).apply(tfl.layers.concatenate().apply([x1, image, mask])) as tfl.SymbolicTensor;
+    const h = tfl.layers
+      .conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'elu' })
+      .apply(tfl.layers.concatenate().apply([image, mask])) as tfl.SymbolicTensor;
+    const x1 = tfl.layers
+      .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' })
+      .apply(h) as tfl.SymbolicTensor;
+    const x2 = tfl.layers
+      .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' })
+      .apply(tfl.layers.concatenate().apply([x1, image, mask])) as tfl.SymbolicTensor;
     const generator = tfl.model({ inputs: [image, mask], outputs: [x1, x2] });
     const x = tfl.input({ shape: [S, S, 4] });
-    const d = spectralNormalization({ layer: tfl.layers.conv2d({ filters: 4, kernelSize: 5, strides: 2, padding: 'same' }) }).apply(x) as tfl.SymbolicTensor;
-    const discriminator = tfl.model({ inputs: x, outputs: tfl.layers.flatten().apply(tfl.layers.leakyReLU({ alpha: 0.2 }).apply(d)) as tfl.SymbolicTensor });
+    const d = spectralNormalization({
+      layer: tfl.layers.conv2d({ filters: 4, kernelSize: 5, strides: 2, padding: 'same' }),
+    }).apply(x) as tfl.SymbolicTensor;
+    const discriminator = tfl.model({
+      inputs: x,
+      outputs: tfl.layers.flatten().apply(tfl.layers.leakyReLU({ alpha: 0.2 }).apply(d)) as tfl.SymbolicTensor,
+    });
     const trainer = new InpaintingTrainer({ generator, discriminator });
     const images = tf.randomUniform([1, S, S, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const masks = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([1, S, S, 1], 0, 1, 'float32', 2), 0.7), 'float32')) as tf.Tensor4D;
+    const masks = tf.tidy(() =>
+      tf.cast(tf.greater(tf.randomUniform([1, S, S, 1], 0, 1, 'float32', 2), 0.7), 'float32'),
+    ) as tf.Tensor4D;
     const k = await kernelsOf(async () => {
       await trainer.step(images, masks);
       await trainer.step(images, masks);

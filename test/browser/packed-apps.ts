@@ -22,10 +22,16 @@ type TestFn = (name: string, body: () => Promise<string | void>) => Promise<void
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
-const MARKER = /<!-- browser-only: built and run by test\/browser\/packed-apps\.ts as (\w+)\/([\w.]+) -->\n```\w+(?: packed-app)?\n([\s\S]*?)\n```/g;
+const MARKER =
+  /<!-- browser-only: built and run by test\/browser\/packed-apps\.ts as (\w+)\/([\w.]+) -->\n```\w+(?: packed-app)?\n([\s\S]*?)\n```/g;
 /** Largest deviation accepted from instance norm's exact per-channel mean 0 and variance 1 (eps 1e-5, float32). */
 const MOMENT_TOLERANCE = 1e-3;
 
@@ -58,16 +64,19 @@ function sizeOf(path: string): number {
   return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
 }
 
-const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const npm = (args: string[], cwd: string): string =>
+  execFileSync('npm', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
 /** The installed version of a package in this repository, so the app's install hits npm's cache. */
-const repoVersion = (name: string): string => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version as string;
+const repoVersion = (name: string): string =>
+  JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version as string;
 
 /** The reference for the PatchMatch app: the documented image and hole, filled in Node. */
 async function nodePatchMatchReference(): Promise<{ backend: string; data: number[] }> {
   const [width, height] = [64, 48];
   const image = { width, height, data: new Uint8ClampedArray(width * height * 4) };
-  for (let i = 0; i < width * height; i++) image.data.set((i % width) % 8 < 4 ? [200, 60, 40, 255] : [40, 60, 200, 255], 4 * i);
+  for (let i = 0; i < width * height; i++)
+    image.data.set((i % width) % 8 < 4 ? [200, 60, 40, 255] : [40, 60, 200, 255], 4 * i);
   const mask = { width, height, data: new Uint8Array(width * height) };
   for (let y = 18; y < 30; y++) mask.data.fill(1, y * width + 26, y * width + 38);
   const pm = await createPatchMatch();
@@ -83,9 +92,12 @@ interface AppCheck {
 
 const CHECKS: Record<string, AppCheck> = {
   main: {
-    peers: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'].map(
-      (name) => `${name}@${repoVersion(name)}`,
-    ),
+    peers: [
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-layers',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-wasm',
+    ].map((name) => `${name}@${repoVersion(name)}`),
     async check(r) {
       assert(r.backend === 'wasm', `initBackend() gave ${JSON.stringify(r.backend)}`);
       const mean = r.mean as number[];
@@ -100,9 +112,15 @@ const CHECKS: Record<string, AppCheck> = {
     peers: [],
     async check(r, appDir) {
       const tfjs = join(appDir, 'node_modules/@tensorflow');
-      assert(!existsSync(tfjs), `a PatchMatch-only app installed ${existsSync(tfjs) ? readdirSync(tfjs).join(', ') : ''}`);
+      assert(
+        !existsSync(tfjs),
+        `a PatchMatch-only app installed ${existsSync(tfjs) ? readdirSync(tfjs).join(', ') : ''}`,
+      );
       const ref = await nodePatchMatchReference();
-      assert(r.backend === 'wasm' && ref.backend === 'wasm', `pm.backend: browser ${String(r.backend)}, Node ${ref.backend}`);
+      assert(
+        r.backend === 'wasm' && ref.backend === 'wasm',
+        `pm.backend: browser ${String(r.backend)}, Node ${ref.backend}`,
+      );
       assert(r.width === 64 && r.height === 48, `filled image ${String(r.width)}x${String(r.height)}`);
       const data = r.data as number[];
       let differ = 0;
@@ -124,17 +142,27 @@ export async function runPackedAppTests(test: TestFn): Promise<void> {
     let tarball = '';
     await test('npm pack gives a tarball with the built entries', async () => {
       assert(
-        [...apps.keys()].sort().join() === Object.keys(CHECKS).sort().join() && [...apps.values()].every((f) => f.has('index.html') && f.has('main.ts')),
+        [...apps.keys()].sort().join() === Object.keys(CHECKS).sort().join() &&
+          [...apps.values()].every((f) => f.has('index.html') && f.has('main.ts')),
         `docs/browser.md marks apps ${JSON.stringify([...apps].map(([a, f]) => `${a}: ${[...f.keys()].join(', ')}`))}`,
       );
       // `npm pack` runs `prepack` (the build); skip it when dist/ is newer than every input.
-      const inputs = Math.max(newest(join(root, 'src')), newest(join(root, 'package.json')), newest(join(root, 'tsup.config.ts')));
+      const inputs = Math.max(
+        newest(join(root, 'src')),
+        newest(join(root, 'package.json')),
+        newest(join(root, 'tsup.config.ts')),
+      );
       const fresh = existsSync(join(root, 'dist/index.js')) && statSync(join(root, 'dist/index.js')).mtimeMs > inputs;
       const out = npm(['pack', '--silent', '--pack-destination', work, ...(fresh ? ['--ignore-scripts'] : [])], root);
       tarball = join(work, out.trim().split('\n').pop()!);
       assert(existsSync(tarball), `npm pack printed ${out}`);
       const listing = execFileSync('tar', ['-tzf', tarball]).toString();
-      for (const f of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/patchmatch.js', 'package/dist/node.cjs']) {
+      for (const f of [
+        'package/dist/index.js',
+        'package/dist/index.d.ts',
+        'package/dist/patchmatch.js',
+        'package/dist/node.cjs',
+      ]) {
         assert(listing.includes(f), `the tarball lacks ${f}`);
       }
       return `${(statSync(tarball).size / 1e3).toFixed(0)} kB${fresh ? ' (dist/ up to date, not rebuilt)' : ' (built by prepack)'}`;
@@ -147,12 +175,20 @@ export async function runPackedAppTests(test: TestFn): Promise<void> {
       let url = '';
       await test(`${name} app: installs the tarball, builds with vite and serves with vite preview`, async () => {
         await mkdir(appDir);
-        await writeFile(join(appDir, 'package.json'), JSON.stringify({ name: `packed-${name}`, private: true, type: 'module' }));
+        await writeFile(
+          join(appDir, 'package.json'),
+          JSON.stringify({ name: `packed-${name}`, private: true, type: 'module' }),
+        );
         for (const [file, code] of files) await writeFile(join(appDir, file), code);
         npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, ...check.peers], appDir);
         // This repository's vite (the version a user's `npm install -D vite` gets), no config file.
         await build({ root: appDir, configFile: false, logLevel: 'error' });
-        const server = await preview({ root: appDir, configFile: false, logLevel: 'error', preview: { host: '127.0.0.1', port: 0, strictPort: true } });
+        const server = await preview({
+          root: appDir,
+          configFile: false,
+          logLevel: 'error',
+          preview: { host: '127.0.0.1', port: 0, strictPort: true },
+        });
         servers.push(server);
         const port = (server.httpServer.address() as AddressInfo).port;
         url = `http://127.0.0.1:${port}/`;
@@ -184,10 +220,18 @@ export async function runPackedAppTests(test: TestFn): Promise<void> {
         try {
           const res = await page.goto(url);
           assert(res?.ok(), `GET ${url} -> ${res?.status()}`);
-          await Promise.race([page.waitForFunction(() => document.querySelector('#out')?.textContent !== 'running...', null, { timeout: 60_000 }), failure]);
+          await Promise.race([
+            page.waitForFunction(() => document.querySelector('#out')?.textContent !== 'running...', null, {
+              timeout: 60_000,
+            }),
+            failure,
+          ]);
           const text = (await page.textContent('#out')) ?? '';
           assert(problems.length === 0, `page problems: ${problems.join(' | ')}`);
-          assert(wasmTypes.every((t) => t === 'application/wasm'), `.wasm served as ${wasmTypes.join(', ')}`);
+          assert(
+            wasmTypes.every((t) => t === 'application/wasm'),
+            `.wasm served as ${wasmTypes.join(', ')}`,
+          );
           const detail = await check.check(JSON.parse(text) as Record<string, unknown>, appDir);
           return `${detail}${wasmTypes.length ? `; ${wasmTypes.length} .wasm file(s) as application/wasm` : ''}`;
         } finally {

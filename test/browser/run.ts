@@ -40,7 +40,10 @@ const CPU_TOLERANCE = 1e-4;
  */
 const PARALLEL_MEAN_RATIO = 1.05;
 /** What makes a page cross-origin isolated (SharedArrayBuffer, createParallelPatchMatch). */
-const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -148,8 +151,13 @@ async function main(): Promise<void> {
   const coffee = await readImage(join(root, 'examples/assets/coffee.png'));
   const modelHeader = await readFile(join(webDir, 'model/inpainting-generator.json'), 'utf8');
   const modelBytes = await readFile(join(webDir, 'model/inpainting-generator.bin'));
-  const modelData = modelBytes.buffer.slice(modelBytes.byteOffset, modelBytes.byteOffset + modelBytes.byteLength) as ArrayBuffer;
-  const textures = await Promise.all(['brick.png', 'gravel.png'].map((f) => readImage(join(root, 'examples/assets', f))));
+  const modelData = modelBytes.buffer.slice(
+    modelBytes.byteOffset,
+    modelBytes.byteOffset + modelBytes.byteLength,
+  ) as ArrayBuffer;
+  const textures = await Promise.all(
+    ['brick.png', 'gravel.png'].map((f) => readImage(join(root, 'examples/assets', f))),
+  );
   const runNodeModel = () => runDemoModel(modelHeader, modelData, textures);
   const before = tf.memory().numTensors;
   t0 = performance.now();
@@ -193,8 +201,14 @@ async function main(): Promise<void> {
     executablePath: chromiumPath,
     headless: true,
     args: [
-      '--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
     viewport: { width: 1180, height: 700 },
     // Keeps the committed screenshot small; layout and mouse coordinates stay in CSS pixels.
@@ -215,21 +229,35 @@ async function main(): Promise<void> {
     });
     page.on('response', (res) => {
       if (res.status() >= 400) consoleErrors.push(`HTTP ${res.status()} for ${res.url()}`);
-      if (res.url().endsWith('.wasm')) wasmResponses.push({ url: res.url(), type: res.headers()['content-type'] ?? '' });
+      if (res.url().endsWith('.wasm'))
+        wasmResponses.push({ url: res.url(), type: res.headers()['content-type'] ?? '' });
     });
 
     await test('page loads without console errors', async () => {
       const res = await page.goto(url);
       assert(res?.ok(), `GET ${url} -> ${res?.status()}`);
       await page.evaluate(() => window.__tfjsSynthDemo.ready);
-      const size = await page.evaluate(() => [document.querySelector<HTMLCanvasElement>('#image')!.width, document.querySelector<HTMLCanvasElement>('#image')!.height]);
-      assert(size[0] === coffee.width && size[1] === coffee.height, `image canvas is ${size.join('x')}, expected ${coffee.width}x${coffee.height}`);
+      const size = await page.evaluate(() => [
+        document.querySelector<HTMLCanvasElement>('#image')!.width,
+        document.querySelector<HTMLCanvasElement>('#image')!.height,
+      ]);
+      assert(
+        size[0] === coffee.width && size[1] === coffee.height,
+        `image canvas is ${size.join('x')}, expected ${coffee.width}x${coffee.height}`,
+      );
       assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
     });
 
     await test('the page is cross-origin isolated (COOP/COEP headers: crossOriginIsolated, SharedArrayBuffer)', async () => {
-      const isolated = await page.evaluate(() => [self.crossOriginIsolated, typeof SharedArrayBuffer === 'function', window.__tfjsSynthDemo.crossOriginIsolated()]);
-      assert(isolated.every((v) => v === true), `crossOriginIsolated, SharedArrayBuffer, hook: ${isolated.join(', ')}`);
+      const isolated = await page.evaluate(() => [
+        self.crossOriginIsolated,
+        typeof SharedArrayBuffer === 'function',
+        window.__tfjsSynthDemo.crossOriginIsolated(),
+      ]);
+      assert(
+        isolated.every((v) => v === true),
+        `crossOriginIsolated, SharedArrayBuffer, hook: ${isolated.join(', ')}`,
+      );
       const shown = await page.textContent('#isolated');
       assert(shown === 'yes', `page shows isolated = "${shown}"`);
     });
@@ -262,7 +290,7 @@ async function main(): Promise<void> {
       return `opacity ${opacity}`;
     });
 
-    await test('the trained network\'s held-out crops decoded in the browser equal Node\'s', async () => {
+    await test("the trained network's held-out crops decoded in the browser equal Node's", async () => {
       const input = await page.evaluate(() => window.__tfjsSynthDemo.modelInput());
       const d = maxAbsDiff(input, nodeModel.images);
       assert(d === 0, `crop input differs by up to ${d}`);
@@ -274,10 +302,19 @@ async function main(): Promise<void> {
       const out = r.completed;
       const d = maxAbsDiff(out, nodeModel.completed);
       assert(d <= WASM_TOLERANCE, `max abs diff ${d}`);
-      assert(Math.abs(r.holeL1 - nodeModel.holeL1) <= WASM_TOLERANCE, `hole L1 ${r.holeL1} in the browser, ${nodeModel.holeL1} in Node`);
-      assert(r.holeL1 < r.baselineL1, `the network's hole L1 ${r.holeL1} is not below the mean-grey fill's ${r.baselineL1}`);
+      assert(
+        Math.abs(r.holeL1 - nodeModel.holeL1) <= WASM_TOLERANCE,
+        `hole L1 ${r.holeL1} in the browser, ${nodeModel.holeL1} in Node`,
+      );
+      assert(
+        r.holeL1 < r.baselineL1,
+        `the network's hole L1 ${r.holeL1} is not below the mean-grey fill's ${r.baselineL1}`,
+      );
       const shown = (await page.textContent('#model-status'))!;
-      assert(shown.includes(r.holeL1.toFixed(3)) && shown.includes(r.baselineL1.toFixed(3)), `the panel says "${shown}"`);
+      assert(
+        shown.includes(r.holeL1.toFixed(3)) && shown.includes(r.baselineL1.toFixed(3)),
+        `the panel says "${shown}"`,
+      );
       // Served with the right MIME type, the wasm backend compiles by streaming, without fallbacks.
       assert(wasmResponses.length > 0, 'no .wasm file was fetched');
       const bad = wasmResponses.filter((r) => r.type !== 'application/wasm');
@@ -323,7 +360,11 @@ async function main(): Promise<void> {
         }, 4);
       });
       await page.click('#fill');
-      await page.waitForFunction(() => /^(Filled|Fill failed)/.test(document.querySelector('#fill-status')!.textContent ?? ''), null, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => /^(Filled|Fill failed)/.test(document.querySelector('#fill-status')!.textContent ?? ''),
+        null,
+        { timeout: 60_000 },
+      );
       const gap = await page.evaluate(() => {
         const w = window as unknown as { __gap: number; __tick: number };
         clearInterval(w.__tick);
@@ -331,7 +372,10 @@ async function main(): Promise<void> {
       });
       const status = (await page.textContent('#fill-status'))!;
       assert(status.startsWith('Filled'), status);
-      assert(fillWorkers.length === workersBefore && fillWorkers.length === 1, `${fillWorkers.length} fill workers started (expected the one started with the page)`);
+      assert(
+        fillWorkers.length === workersBefore && fillWorkers.length === 1,
+        `${fillWorkers.length} fill workers started (expected the one started with the page)`,
+      );
       const afterPixels = await canvasPixels(page);
       assert(afterPixels.length === w * h * 4, `canvas has ${afterPixels.length / 4} px after the fill`);
       let changedOutside = 0;
@@ -366,7 +410,8 @@ async function main(): Promise<void> {
       // A large hole, so the fill is still running when the stroke is painted.
       const rect = { x: 40, y: 40, width: 300, height: 200 };
       const box = (await page.locator('#mask').boundingBox())!;
-      const toPage = (x: number, y: number) => [box.x + (x * box.width) / w, box.y + (y * box.height) / coffee.height] as const;
+      const toPage = (x: number, y: number) =>
+        [box.x + (x * box.width) / w, box.y + (y * box.height) / coffee.height] as const;
       await page.evaluate((r) => window.__tfjsSynthDemo.setMaskRect(r), rect);
       await page.click('#fill');
       // A stroke far from the rectangle while the fill runs in the worker.
@@ -376,7 +421,11 @@ async function main(): Promise<void> {
       await page.mouse.move(...toPage(540, 340), { steps: 8 });
       await page.mouse.up();
       const during = (await page.textContent('#fill-status'))!;
-      await page.waitForFunction(() => /^(Filled|Fill failed)/.test(document.querySelector('#fill-status')!.textContent ?? ''), null, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => /^(Filled|Fill failed)/.test(document.querySelector('#fill-status')!.textContent ?? ''),
+        null,
+        { timeout: 60_000 },
+      );
       const status = (await page.textContent('#fill-status'))!;
       const afterPixels = await canvasPixels(page);
       let changedOutside = 0;
@@ -389,15 +438,19 @@ async function main(): Promise<void> {
       assert(changedOutside === 0, `${changedOutside} pixels outside the filled rectangle changed`);
       const mask = await page.evaluate(() => window.__tfjsSynthDemo.mask());
       const remaining = mask.reduce((n, v) => n + v, 0);
-      assert(mask[330 * w + 495] === 1 && mask[100 * w + 100] === 0, 'the stroke painted during the fill is not in the mask (or the filled rectangle still is)');
+      assert(
+        mask[330 * w + 495] === 1 && mask[100 * w + 100] === 0,
+        'the stroke painted during the fill is not in the mask (or the filled rectangle still is)',
+      );
       assert(/painted since: press Fill$/.test(status), `after the fill: "${status}"`);
       return `status during the fill "${during}", after "${status}"; ${remaining} px of the new stroke still masked`;
     });
 
-    await test('a hook fill of a rectangle equals Node\'s PatchMatch fill, byte for byte', async () => {
+    await test("a hook fill of a rectangle equals Node's PatchMatch fill, byte for byte", async () => {
       const rect = { x: 400, y: 60, width: 50, height: 40 };
       const mask = new Uint8Array(coffee.width * coffee.height);
-      for (let y = rect.y; y < rect.y + rect.height; y++) mask.fill(1, y * coffee.width + rect.x, y * coffee.width + rect.x + rect.width);
+      for (let y = rect.y; y < rect.y + rect.height; y++)
+        mask.fill(1, y * coffee.width + rect.x, y * coffee.width + rect.x + rect.width);
       const pm = await createPatchMatch();
       const nodeTimes: number[] = [];
       let expected: Uint8Array | Uint8ClampedArray = new Uint8Array(0);
@@ -412,7 +465,10 @@ async function main(): Promise<void> {
         await page.goto(url);
         await page.evaluate(() => window.__tfjsSynthDemo.ready);
         const r = await page.evaluate((r) => window.__tfjsSynthDemo.fill(r), rect);
-        assert(r.maskedPixels === rect.width * rect.height && r.backend === 'wasm', `fill reported ${JSON.stringify(r)}`);
+        assert(
+          r.maskedPixels === rect.width * rect.height && r.backend === 'wasm',
+          `fill reported ${JSON.stringify(r)}`,
+        );
         browserTimes.push(r.ms);
         const got = await canvasPixels(page);
         const d = maxAbsDiff(got, expected);
@@ -423,17 +479,27 @@ async function main(): Promise<void> {
       return `${pm.backend} in Node and ${rect.width}x${rect.height} hole: median of 3 fills ${b.toFixed(0)} ms in Chromium, ${n.toFixed(0)} ms in Node (ratio ${(b / n).toFixed(2)})`;
     });
 
-    await test('the file input loads another image and resets the previous fill\'s progress and status', async () => {
+    await test("the file input loads another image and resets the previous fill's progress and status", async () => {
       // Left over from the previous fill: progress at 1 and a status about it; loading resets both.
       await page.evaluate((r) => window.__tfjsSynthDemo.fill(r), { x: 20, y: 20, width: 30, height: 30 });
       const progressBefore = await page.evaluate(() => document.querySelector<HTMLProgressElement>('#progress')!.value);
       assert(progressBefore === 1, `progress ${progressBefore} after a fill`);
       await page.setInputFiles('#file', join(root, 'examples/assets/chelsea.png'));
-      await page.waitForFunction(() => (document.querySelector('#fill-status')!.textContent ?? '').startsWith('Loaded chelsea.png'), null, { timeout: 10_000 });
+      await page.waitForFunction(
+        () => (document.querySelector('#fill-status')!.textContent ?? '').startsWith('Loaded chelsea.png'),
+        null,
+        { timeout: 10_000 },
+      );
       const progressAfter = await page.evaluate(() => document.querySelector<HTMLProgressElement>('#progress')!.value);
       assert(progressAfter === 0, `progress ${progressAfter} after loading a new image`);
-      const size = await page.evaluate(() => [document.querySelector<HTMLCanvasElement>('#image')!.width, document.querySelector<HTMLCanvasElement>('#image')!.height]);
-      assert(size[0] === 451 && size[1] === 300, `image canvas is ${size.join('x')} after loading chelsea.png (451x300)`);
+      const size = await page.evaluate(() => [
+        document.querySelector<HTMLCanvasElement>('#image')!.width,
+        document.querySelector<HTMLCanvasElement>('#image')!.height,
+      ]);
+      assert(
+        size[0] === 451 && size[1] === 300,
+        `image canvas is ${size.join('x')} after loading chelsea.png (451x300)`,
+      );
       const masked = (await page.evaluate(() => window.__tfjsSynthDemo.mask())).length;
       assert(masked === 451 * 300, `mask has ${masked} entries`);
       await page.goto(url);
@@ -481,18 +547,34 @@ async function main(): Promise<void> {
       return { started: mine().length, open: mine().filter((e) => !e.closed).length };
     };
 
-    await test('createParallelPatchMatch({ workers: 2 }) in Chromium equals Node\'s two-worker field exactly, and terminates its workers', async () => {
+    await test("createParallelPatchMatch({ workers: 2 }) in Chromium equals Node's two-worker field exactly, and terminates its workers", async () => {
       const from = workerEvents.length;
       const r = await page.evaluate(() => window.__tfjsSynthDemo.parallelField(2, 3));
       const problems = fieldDiff('browser vs Node (2 workers)', r, nodeTwo);
-      assert(r.workers === 2 && r.width === nodeTwo.width && r.height === nodeTwo.height, `field ${r.width}x${r.height}, ${r.workers} workers`);
+      assert(
+        r.workers === 2 && r.width === nodeTwo.width && r.height === nodeTwo.height,
+        `field ${r.width}x${r.height}, ${r.workers} workers`,
+      );
       assert(problems.length === 0, problems.join('; '));
       assert(r.sameEachRun, 'three runs in the page gave different fields');
       const w = await workersClosed(from);
-      assert(w.started === 2 && w.open === 0, `${w.started} blob: workers started, ${w.open} still open after terminate()`);
-      assert(/ParallelPatchMatch\.nnf: the engine was terminated/.test(r.afterTerminate), `nnf after terminate(): "${r.afterTerminate}"`);
-      const [mb, mn, ms] = [meanFieldDistance(r.distance), meanFieldDistance(nodeTwo.distance), meanFieldDistance(single.distance)];
-      assert(mb <= ms * PARALLEL_MEAN_RATIO, `mean distance ${mb.toFixed(1)} vs single-threaded ${ms.toFixed(1)} (limit x${PARALLEL_MEAN_RATIO})`);
+      assert(
+        w.started === 2 && w.open === 0,
+        `${w.started} blob: workers started, ${w.open} still open after terminate()`,
+      );
+      assert(
+        /ParallelPatchMatch\.nnf: the engine was terminated/.test(r.afterTerminate),
+        `nnf after terminate(): "${r.afterTerminate}"`,
+      );
+      const [mb, mn, ms] = [
+        meanFieldDistance(r.distance),
+        meanFieldDistance(nodeTwo.distance),
+        meanFieldDistance(single.distance),
+      ];
+      assert(
+        mb <= ms * PARALLEL_MEAN_RATIO,
+        `mean distance ${mb.toFixed(1)} vs single-threaded ${ms.toFixed(1)} (limit x${PARALLEL_MEAN_RATIO})`,
+      );
       const [b, n, s1] = [median(r.ms), median(nodeTwoTimes), median(singleTimes)];
       return (
         `${r.width}x${r.height} field equal (max abs diff 0, mean distance ${mb.toFixed(1)}, Node ${mn.toFixed(1)}; single-threaded ${ms.toFixed(1)}, ratio ${(mb / ms).toFixed(4)}); ` +
@@ -500,13 +582,16 @@ async function main(): Promise<void> {
       );
     });
 
-    await test('createParallelPatchMatch({ workers: 1 }) in Chromium equals Node\'s single-threaded createPatchMatch field exactly', async () => {
+    await test("createParallelPatchMatch({ workers: 1 }) in Chromium equals Node's single-threaded createPatchMatch field exactly", async () => {
       const from = workerEvents.length;
       const r = await page.evaluate(() => window.__tfjsSynthDemo.parallelField(1, 1));
       const problems = fieldDiff('browser 1 worker vs Node single-threaded', r, single);
       assert(problems.length === 0, problems.join('; '));
       const w = await workersClosed(from);
-      assert(w.started === 1 && w.open === 0, `${w.started} blob: workers started, ${w.open} still open after terminate()`);
+      assert(
+        w.started === 1 && w.open === 0,
+        `${w.started} blob: workers started, ${w.open} still open after terminate()`,
+      );
     });
 
     await test('without COOP/COEP, createParallelPatchMatch rejects with a clear error and starts no worker', async () => {
@@ -521,9 +606,22 @@ async function main(): Promise<void> {
         assert(res?.ok(), `GET ${plain.url} -> ${res?.status()}`);
         await plainPage.evaluate(() => window.__tfjsSynthDemo.ready);
         const isolated = await plainPage.evaluate(() => [self.crossOriginIsolated, typeof SharedArrayBuffer]);
-        assert(isolated[0] === false && isolated[1] === 'undefined', `plain page: crossOriginIsolated ${isolated[0]}, SharedArrayBuffer ${isolated[1]}`);
-        const message = await plainPage.evaluate(() => window.__tfjsSynthDemo.parallelField(2, 1).then(() => '', (e: Error) => e.message));
-        assert(/^createParallelPatchMatch: needs SharedArrayBuffer \(in browsers, a cross-origin-isolated page\)$/.test(message), `error: "${message}"`);
+        assert(
+          isolated[0] === false && isolated[1] === 'undefined',
+          `plain page: crossOriginIsolated ${isolated[0]}, SharedArrayBuffer ${isolated[1]}`,
+        );
+        const message = await plainPage.evaluate(() =>
+          window.__tfjsSynthDemo.parallelField(2, 1).then(
+            () => '',
+            (e: Error) => e.message,
+          ),
+        );
+        assert(
+          /^createParallelPatchMatch: needs SharedArrayBuffer \(in browsers, a cross-origin-isolated page\)$/.test(
+            message,
+          ),
+          `error: "${message}"`,
+        );
         assert(plainWorkers.length === 0, `workers started: ${plainWorkers.join(', ')}`);
         return `"${message}"`;
       } finally {

@@ -145,10 +145,14 @@ describe('checkInteger and friends', () => {
       'resnetGenerator: ngf must be an integer >= 1, got 1.5.',
     );
     expect(messageOf(() => checkInteger('f', 'n', 9, { max: 8 }))).toBe('f: n must be an integer <= 8, got 9.');
-    expect(messageOf(() => checkInteger('f', 'n', -1, { min: 0, max: 8 }))).toBe('f: n must be an integer in [0, 8], got -1.');
+    expect(messageOf(() => checkInteger('f', 'n', -1, { min: 0, max: 8 }))).toBe(
+      'f: n must be an integer in [0, 8], got -1.',
+    );
     expect(messageOf(() => checkInteger('f', 'n', '3'))).toBe('f: n must be an integer, got "3".');
     expect(messageOf(() => checkInteger('f', 'n', Number.NaN))).toBe('f: n must be an integer, got NaN.');
-    expect(messageOf(() => checkInteger('f', 'n', Number.POSITIVE_INFINITY))).toBe('f: n must be an integer, got Infinity.');
+    expect(messageOf(() => checkInteger('f', 'n', Number.POSITIVE_INFINITY))).toBe(
+      'f: n must be an integer, got Infinity.',
+    );
     expect(messageOf(() => checkPositiveInteger('f', 'n', 0))).toBe('f: n must be a positive integer, got 0.');
     expect(messageOf(() => checkPositiveInteger('f', 'n', null))).toBe('f: n must be a positive integer, got null.');
     expect(messageOf(() => checkNonNegativeInteger('f', 'n', -1))).toBe('f: n must be a non-negative integer, got -1.');
@@ -166,13 +170,19 @@ describe('checkNumber', () => {
 
   it('rejects NaN, infinities, non-numbers and values past a bound', () => {
     expect(messageOf(() => checkNumber('f', 'x', Number.NaN))).toBe('f: x must be a finite number, got NaN.');
-    expect(messageOf(() => checkNumber('f', 'x', Number.NEGATIVE_INFINITY))).toBe('f: x must be a finite number, got -Infinity.');
+    expect(messageOf(() => checkNumber('f', 'x', Number.NEGATIVE_INFINITY))).toBe(
+      'f: x must be a finite number, got -Infinity.',
+    );
     expect(messageOf(() => checkNumber('f', 'x', '1'))).toBe('f: x must be a finite number, got "1".');
     expect(messageOf(() => checkNumber('Pix2PixTrainer', 'lr', 0, { min: 0, minExclusive: true }))).toBe(
       'Pix2PixTrainer: lr must be a finite number > 0, got 0.',
     );
-    expect(messageOf(() => checkNumber('f', 'x', -0.1, { min: 0 }))).toBe('f: x must be a finite number >= 0, got -0.1.');
-    expect(messageOf(() => checkNumber('f', 'x', 1, { max: 1, maxExclusive: true }))).toBe('f: x must be a finite number < 1, got 1.');
+    expect(messageOf(() => checkNumber('f', 'x', -0.1, { min: 0 }))).toBe(
+      'f: x must be a finite number >= 0, got -0.1.',
+    );
+    expect(messageOf(() => checkNumber('f', 'x', 1, { max: 1, maxExclusive: true }))).toBe(
+      'f: x must be a finite number < 1, got 1.',
+    );
     expect(messageOf(() => checkNumber('f', 'x', 2, { max: 1 }))).toBe('f: x must be a finite number <= 1, got 2.');
     expect(messageOf(() => checkNumber('f', 'x', 0, { min: 0, max: 1, minExclusive: true }))).toBe(
       'f: x must be a finite number in (0, 1], got 0.',
@@ -249,7 +259,9 @@ describe('checkAbortSignal', () => {
   });
 
   it('rejects null, plain objects and look-alikes without listeners', () => {
-    expect(messageOf(() => checkAbortSignal('f', 'signal', null))).toBe('f: signal must be an AbortSignal or undefined, got null.');
+    expect(messageOf(() => checkAbortSignal('f', 'signal', null))).toBe(
+      'f: signal must be an AbortSignal or undefined, got null.',
+    );
     expect(messageOf(() => checkAbortSignal('f', 'signal', { aborted: false }))).toMatch(/got an object\.$/);
     expect(messageOf(() => checkAbortSignal('f', 'signal', true))).toMatch(/got true\.$/);
     const { proxy, revoke } = Proxy.revocable({}, {});
@@ -265,7 +277,9 @@ describe('seeds', () => {
     expect(checkSeed('f', 'seed', 0)).toBe(0);
     expect(checkSeed('f', 'seed', MAX_SEED)).toBe(MAX_SEED);
     expect(messageOf(() => checkSeed('f', 'seed', -1))).toBe('f: seed must be an integer in [0, 4294967295], got -1.');
-    expect(messageOf(() => checkSeed('f', 'seed', 2 ** 32))).toBe('f: seed must be an integer in [0, 4294967295], got 4294967296.');
+    expect(messageOf(() => checkSeed('f', 'seed', 2 ** 32))).toBe(
+      'f: seed must be an integer in [0, 4294967295], got 4294967296.',
+    );
     expect(messageOf(() => checkSeed('f', 'seed', 1.5))).toMatch(/got 1\.5\.$/);
     expect(messageOf(() => checkSeed('f', 'seed', null))).toMatch(/got null\.$/);
   });
@@ -274,7 +288,9 @@ describe('seeds', () => {
     expect(checkSafeIntegerSeed('f', 'seed', undefined)).toBeUndefined();
     expect(checkSafeIntegerSeed('f', 'seed', -5)).toBe(-5);
     expect(checkSafeIntegerSeed('f', 'seed', 2 ** 40)).toBe(2 ** 40);
-    expect(messageOf(() => checkSafeIntegerSeed('f', 'seed', 2 ** 53))).toBe('f: seed must be an integer, got 9007199254740992.');
+    expect(messageOf(() => checkSafeIntegerSeed('f', 'seed', 2 ** 53))).toBe(
+      'f: seed must be an integer, got 9007199254740992.',
+    );
     expect(messageOf(() => checkSafeIntegerSeed('f', 'seed', '3'))).toBe('f: seed must be an integer, got "3".');
     expect(messageOf(() => checkSafeIntegerSeed('f', 'seed', Number.NaN))).toBe('f: seed must be an integer, got NaN.');
   });
@@ -292,7 +308,9 @@ describe('checkPair', () => {
     expect(messageOf(() => checkPair('GatedConv2D', 'kernelSize', null, 1))).toBe(
       'GatedConv2D: kernelSize must be a positive integer or a pair of them, got null.',
     );
-    expect(messageOf(() => checkPair('f', 'p', [-1, 0], 0))).toBe('f: p must be a non-negative integer or a pair of them, got [-1,0].');
+    expect(messageOf(() => checkPair('f', 'p', [-1, 0], 0))).toBe(
+      'f: p must be a non-negative integer or a pair of them, got [-1,0].',
+    );
     expect(messageOf(() => checkPair('f', 'p', [1, 2, 3], 0))).toMatch(/got \[1,2,3\]\.$/);
     expect(messageOf(() => checkPair('f', 'p', [1.5, 2], 1))).toMatch(/must be a positive integer or a pair of them/);
     expect(messageOf(() => checkPair('f', 'p', 3, 4))).toBe('f: p must be an integer >= 4 or a pair of them, got 3.');

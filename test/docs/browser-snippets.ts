@@ -40,7 +40,10 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
       const file = join(dir, `snippet-${i}.ts`);
       writeFileSync(file, toModule(s, file, '__docSnippetDone'));
     });
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./main.ts"></script>\n');
+    writeFileSync(
+      join(dir, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./main.ts"></script>\n',
+    );
     writeFileSync(
       join(dir, 'main.ts'),
       [
@@ -48,7 +51,7 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
         "const name = new URLSearchParams(location.search).get('snippet');",
         'window.__docSnippet = snippets[`./${name}.ts`]!().then(',
         "  () => ((globalThis as Record<string, unknown>).__docSnippetDone === true ? '' : 'the snippet did not run to its end'),",
-        '  (e: unknown) => (e instanceof Error ? `${e.message}\\n${e.stack ?? \'\'}` : String(e)),',
+        "  (e: unknown) => (e instanceof Error ? `${e.message}\\n${e.stack ?? ''}` : String(e)),",
         ');',
         '',
       ].join('\n'),
@@ -72,14 +75,18 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
     // The files the snippets fetch: tfjs-backend-wasm's binaries where setWasmPaths points.
     const wasmDir = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
     mkdirSync(join(out, 'assets', 'tfjs-wasm'), { recursive: true });
-    for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(out, 'assets', 'tfjs-wasm', f));
+    for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm')))
+      copyFileSync(join(wasmDir, f), join(out, 'assets', 'tfjs-wasm', f));
 
     const server = createServer(async (req, res) => {
       try {
         const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
         const file = normalize(join(out, path.endsWith('/') ? `${path}index.html` : path));
         if (!file.startsWith(out + sep) || !(await stat(file)).isFile()) throw new Error('not found');
-        res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+        res.writeHead(200, {
+          'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+          'cache-control': 'no-store',
+        });
         res.end(await readFile(file));
       } catch {
         res.writeHead(404, { 'content-type': 'text/plain' });

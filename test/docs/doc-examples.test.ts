@@ -49,12 +49,13 @@ function undocumentedExports(program: ts.Program): { missingDoc: string[]; missi
         visit(sym, `${name}.`);
         continue;
       }
-      const decl = sym.declarations?.find(
-        (d) => ts.isClassDeclaration(d) || ts.isFunctionDeclaration(d),
-      );
+      const decl = sym.declarations?.find((d) => ts.isClassDeclaration(d) || ts.isFunctionDeclaration(d));
       if (!decl || seen.has(decl)) continue;
       seen.add(decl);
-      const docs = ts.getJSDocCommentsAndTags(decl).map((n) => n.getText()).join('\n');
+      const docs = ts
+        .getJSDocCommentsAndTags(decl)
+        .map((n) => n.getText())
+        .join('\n');
       const where = `${name} (${relative(ROOT, decl.getSourceFile().fileName)})`;
       if (!docs.trim()) {
         missingDoc.push(where);
@@ -95,7 +96,9 @@ describe('documentation examples', () => {
   });
 
   it('every fence tag is a known one', () => {
-    const unknown = examples.filter((ex) => ex.tags.some((t) => !KNOWN_TAGS.has(t))).map((ex) => `${where(ex)}: ${ex.tags.join(' ')}`);
+    const unknown = examples
+      .filter((ex) => ex.tags.some((t) => !KNOWN_TAGS.has(t)))
+      .map((ex) => `${where(ex)}: ${ex.tags.join(' ')}`);
     expect(unknown, `known tags: ${[...KNOWN_TAGS].join(', ')}`).toEqual([]);
   });
 

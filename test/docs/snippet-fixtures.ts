@@ -9,7 +9,15 @@ import jpeg from 'jpeg-js';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { initBackend, io, models, training } from '../../src/index';
-import { encodePng, readImage, resizeImage, saveModel, saveOptimizer, saveTrainer, saveVariables } from '../../src/node/index';
+import {
+  encodePng,
+  readImage,
+  resizeImage,
+  saveModel,
+  saveOptimizer,
+  saveTrainer,
+  saveVariables,
+} from '../../src/node/index';
 import type { ImageRGBA } from '../../src/node/index';
 import { ROOT } from './snippets';
 import { torchSave } from './torch-save';
@@ -28,7 +36,8 @@ function toJpeg(image: ImageRGBA): Uint8Array {
 /** `image` cropped to `w` x `h` at (x, y). */
 function crop(image: ImageRGBA, x: number, y: number, w: number, h: number): ImageRGBA {
   const data = new Uint8Array(w * h * 4);
-  for (let r = 0; r < h; r++) data.set(image.data.subarray(((y + r) * image.width + x) * 4, ((y + r) * image.width + x + w) * 4), r * w * 4);
+  for (let r = 0; r < h; r++)
+    data.set(image.data.subarray(((y + r) * image.width + x) * 4, ((y + r) * image.width + x + w) * 4), r * w * 4);
   return { width: w, height: h, data };
 }
 
@@ -65,9 +74,14 @@ export const FIXTURES: readonly Fixture[] = [
     // A texture sample: a 64x64 crop of examples/assets/brick.png.
     name: 'texture.png',
     when: /texture\.png/,
-    make: async (dir) => write(dir, 'texture.png', encodePng(crop(await readImage(join(ASSETS, 'brick.png')), 0, 0, 64, 64))),
+    make: async (dir) =>
+      write(dir, 'texture.png', encodePng(crop(await readImage(join(ASSETS, 'brick.png')), 0, 0, 64, 64))),
   },
-  { name: 'photo.jpg', when: /photo\.jpg/, make: async (dir) => write(dir, 'photo.jpg', toJpeg(await readImage(PHOTO))) },
+  {
+    name: 'photo.jpg',
+    when: /photo\.jpg/,
+    make: async (dir) => write(dir, 'photo.jpg', toJpeg(await readImage(PHOTO))),
+  },
   {
     // A hole mask for photo.png: a white (fill) 40x30 rectangle on black.
     name: 'mask.png',
@@ -92,7 +106,10 @@ export const FIXTURES: readonly Fixture[] = [
       const a = await readImage(join(ASSETS, 'brick.png'));
       const b = await readImage(join(ASSETS, 'gravel.png'));
       for (let i = 0; i < 2; i++) {
-        const pair = sideBySide(resizeImage(crop(a, 64 * i, 0, 128, 128), 64, 64), resizeImage(crop(b, 64 * i, 0, 128, 128), 64, 64));
+        const pair = sideBySide(
+          resizeImage(crop(a, 64 * i, 0, 128, 128), 64, 64),
+          resizeImage(crop(b, 64 * i, 0, 128, 128), 64, 64),
+        );
         await write(dir, `datasets/facades/train/${i + 1}.jpg`, toJpeg(pair));
       }
     },
@@ -179,7 +196,11 @@ export const FIXTURES: readonly Fixture[] = [
     when: /netG\.safetensors/,
     make: async (dir) => {
       await initBackend('wasm');
-      await write(dir, 'netG.safetensors', io.exportTorchStateDict(models.resnetGenerator({ ngf: 8, nBlocks: 2, seed: 1 })));
+      await write(
+        dir,
+        'netG.safetensors',
+        io.exportTorchStateDict(models.resnetGenerator({ ngf: 8, nBlocks: 2, seed: 1 })),
+      );
     },
   },
   {
@@ -188,7 +209,14 @@ export const FIXTURES: readonly Fixture[] = [
     when: /\bnet\.pth/,
     make: async (dir) => {
       const sd: io.StateDict = new Map([
-        ['0.weight', { dtype: 'float32', shape: [8, 3, 3, 3], data: Float32Array.from({ length: 216 }, (_, i) => Math.sin(i) / 4) }],
+        [
+          '0.weight',
+          {
+            dtype: 'float32',
+            shape: [8, 3, 3, 3],
+            data: Float32Array.from({ length: 216 }, (_, i) => Math.sin(i) / 4),
+          },
+        ],
         ['0.bias', { dtype: 'float32', shape: [8], data: new Float32Array(8).fill(0.1) }],
       ]);
       await write(dir, 'net.pth', torchSave(sd));
@@ -199,7 +227,9 @@ export const FIXTURES: readonly Fixture[] = [
     name: 'ckpt.pth',
     when: /ckpt\.pth/,
     make: async (dir) => {
-      const sd: io.StateDict = new Map([['fc.weight', { dtype: 'float32', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) }]]);
+      const sd: io.StateDict = new Map([
+        ['fc.weight', { dtype: 'float32', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) }],
+      ]);
       await write(dir, 'ckpt.pth', torchSave(sd, { key: 'model', extra: { epoch: 5 } }));
     },
   },

@@ -108,11 +108,16 @@ export function toModule(s: Snippet, fileName: string, doneFlag?: string): strin
     if (!rel.startsWith('.')) rel = `./${rel}`;
     return `${pre}${q}${rel}${q}`;
   });
-  const code = local.replace(/(from\s+|import\s*\(\s*|import\s+)(['"])(tfjs-synth(?:\/node|\/patchmatch)?)\2/g, (_s, pre, q, spec) => {
-    let rel = relative(dirname(fileName), ENTRY_POINTS[spec as string]!).replace(/\\/g, '/').replace(/\.ts$/, '');
-    if (!rel.startsWith('.')) rel = `./${rel}`;
-    return `${pre}${q}${rel}${q}`;
-  });
+  const code = local.replace(
+    /(from\s+|import\s*\(\s*|import\s+)(['"])(tfjs-synth(?:\/node|\/patchmatch)?)\2/g,
+    (_s, pre, q, spec) => {
+      let rel = relative(dirname(fileName), ENTRY_POINTS[spec as string]!)
+        .replace(/\\/g, '/')
+        .replace(/\.ts$/, '');
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      return `${pre}${q}${rel}${q}`;
+    },
+  );
   // With doneFlag, the last statement sets that global: the runner checks that the whole snippet ran.
   const done = doneFlag ? `(globalThis as Record<string, unknown>)[${JSON.stringify(doneFlag)}] = true;\n` : '';
   return `// ${where(s)}\n${code}\n${done}export {};\n`;

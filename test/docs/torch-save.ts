@@ -41,8 +41,18 @@ class Bytes {
 }
 
 // Pickle opcodes (protocol 2).
-const MARK = 0x28, STOP = 0x2e, TUPLE = 0x74, EMPTY_TUPLE = 0x29, EMPTY_DICT = 0x7d, SETITEMS = 0x75;
-const REDUCE = 0x52, BINPERSID = 0x51, NEWFALSE = 0x89, BININT = 0x4a, GLOBAL = 0x63, BINUNICODE = 0x58;
+const MARK = 0x28,
+  STOP = 0x2e,
+  TUPLE = 0x74,
+  EMPTY_TUPLE = 0x29,
+  EMPTY_DICT = 0x7d,
+  SETITEMS = 0x75;
+const REDUCE = 0x52,
+  BINPERSID = 0x51,
+  NEWFALSE = 0x89,
+  BININT = 0x4a,
+  GLOBAL = 0x63,
+  BINUNICODE = 0x58;
 
 function global(p: Bytes, module: string, name: string): void {
   p.push(GLOBAL).raw(enc.encode(`${module}\n${name}\n`));
@@ -88,7 +98,10 @@ function zip(entries: readonly [string, Uint8Array][]): Uint8Array {
     const pad = (64 - (headerEnd % 64)) % 64;
     const crc = crc32(data);
     body.u32(0x04034b50).u16(20).u16(0).u16(0).u16(0).u16(0x21).u32(crc).u32(data.length).u32(data.length);
-    body.u16(nameBytes.length).u16(4 + pad).raw(nameBytes);
+    body
+      .u16(nameBytes.length)
+      .u16(4 + pad)
+      .raw(nameBytes);
     body.u16(0xcafe).u16(pad).raw(new Uint8Array(pad)).raw(data); // a padding extra field
     central.u32(0x02014b50).u16(20).u16(20).u16(0).u16(0).u16(0).u16(0x21).u32(crc).u32(data.length).u32(data.length);
     central.u16(nameBytes.length).u16(0).u16(0).u16(0).u16(0).u32(0).u32(offset).raw(nameBytes);

@@ -9,7 +9,11 @@ import { comparePictures, FILES, PICTURES } from '../../scripts/check-demo-pictu
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-const picture = (width: number, height: number, fill: number) => ({ width, height, data: new Uint8Array(width * height * 4).fill(fill) });
+const picture = (width: number, height: number, fill: number) => ({
+  width,
+  height,
+  data: new Uint8Array(width * height * 4).fill(fill),
+});
 
 describe('check-demo-pictures', () => {
   it('counts differing pixels and the largest and mean channel difference', () => {
@@ -25,7 +29,12 @@ describe('check-demo-pictures', () => {
   });
 
   it('covers every demo-*.png that README.md and docs/ show, and the committed files exist', () => {
-    const texts = [readFileSync(join(ROOT, 'README.md'), 'utf8'), ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => readFileSync(join(ROOT, 'docs', f), 'utf8'))];
+    const texts = [
+      readFileSync(join(ROOT, 'README.md'), 'utf8'),
+      ...readdirSync(join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => readFileSync(join(ROOT, 'docs', f), 'utf8')),
+    ];
     const shown = new Set(texts.flatMap((t) => [...t.matchAll(/images\/(demo-[\w-]+\.png)/g)].map((m) => m[1]!)));
     expect(shown.size).toBeGreaterThanOrEqual(3);
     for (const name of shown) expect(Object.keys(PICTURES), name).toContain(name);

@@ -66,11 +66,13 @@ describe('demo pix2pix dataset', () => {
     const size = 48;
     for (let seed = 1; seed <= 5; seed++) {
       const { edges, filled } = drawShapePair(size, mulberry32(seed));
-      const colour = (x: number, y: number) => Array.from(filled.subarray(3 * (y * size + x), 3 * (y * size + x) + 3)).join();
+      const colour = (x: number, y: number) =>
+        Array.from(filled.subarray(3 * (y * size + x), 3 * (y * size + x) + 3)).join();
       let edgeCount = 0;
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
-          const changes = (x + 1 < size && colour(x + 1, y) !== colour(x, y)) || (y + 1 < size && colour(x, y + 1) !== colour(x, y));
+          const changes =
+            (x + 1 < size && colour(x + 1, y) !== colour(x, y)) || (y + 1 < size && colour(x, y + 1) !== colour(x, y));
           const isEdge = edges[3 * (y * size + x)] === -1;
           // Same-colour neighbours can still be two different shapes of one kind, so only check one way.
           if (changes) expect(isEdge).toBe(true);
@@ -115,7 +117,12 @@ describeBackends('demo --quick training parts', (backend) => {
       expect(tf.memory().numTensors).toBe(before);
       expect(tf.getBackend()).toBe(backend);
       expect(files.map((f) => f.slice(out.length + 1))).toEqual([
-        'pix2pix-loss.svg', 'pix2pix-grid.png', 'inpainting-loss.svg', 'inpainting-grid.png', 'inpainting-generator.json', 'inpainting-generator.bin',
+        'pix2pix-loss.svg',
+        'pix2pix-grid.png',
+        'inpainting-loss.svg',
+        'inpainting-grid.png',
+        'inpainting-generator.json',
+        'inpainting-generator.bin',
       ]);
       for (const name of ['pix2pix-grid.png', 'inpainting-grid.png']) {
         // 2 held-out rows x 3 columns of 32x32 images, 4 px padding.
@@ -127,12 +134,17 @@ describeBackends('demo --quick training parts', (backend) => {
       // The saved generator loads back into a fresh model (what the browser demo does).
       const bin = await readFile(join(out, 'inpainting-generator.bin'));
       const header = await readFile(join(out, 'inpainting-generator.json'), 'utf8');
-      const { generator, header: parsed } = decodeGenerator(header, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer);
+      const { generator, header: parsed } = decodeGenerator(
+        header,
+        bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
+      );
       expect(parsed.settings).toEqual({ size: 32, cnum: 4, steps: 3 });
       expect(generator.countParams()).toBeGreaterThan(0);
       generator.dispose();
       const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
-      expect(printed).toMatch(/after 3 steps .* the L1 error on 2 held-out pairs (fell|went) from \d\.\d{3} to \d\.\d{3}/);
+      expect(printed).toMatch(
+        /after 3 steps .* the L1 error on 2 held-out pairs (fell|went) from \d\.\d{3} to \d\.\d{3}/,
+      );
       expect(printed).toMatch(/L1 error inside the holes of 2 held-out crops (fell|went) from/);
     } finally {
       log.mockRestore();
@@ -152,8 +164,12 @@ describeBackends('demo inpainting weights file', () => {
     for (let i = 0; i < a.length; i++) expect(await b[i]!.data()).toEqual(await a[i]!.data());
     copy.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => decodeGenerator(header, data.slice(0, data.length - 4).buffer)).toThrow(/has \d+ bytes, its header needs \d+/);
-    expect(() => decodeGenerator('{"format":"x"}', data.slice().buffer)).toThrow('not a demo inpainting weights header');
+    expect(() => decodeGenerator(header, data.slice(0, data.length - 4).buffer)).toThrow(
+      /has \d+ bytes, its header needs \d+/,
+    );
+    expect(() => decodeGenerator('{"format":"x"}', data.slice().buffer)).toThrow(
+      'not a demo inpainting weights header',
+    );
     expect(tf.memory().numTensors).toBe(before);
     generator.dispose();
   });

@@ -28,7 +28,10 @@ afterAll(async () => {
 });
 
 /** Runs an example's main with console output captured; fails when it leaves tensors behind. */
-async function run(main: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  main: (argv: string[]) => Promise<number>,
+  argv: string[],
+): Promise<{ code: number; out: string; err: string }> {
   await initBackend('wasm');
   const tensorsBefore = tf.memory().numTensors;
   const out: string[] = [];
@@ -48,7 +51,9 @@ async function run(main: (argv: string[]) => Promise<number>, argv: string[]): P
 
 function gradientImage(width: number, height: number): RgbaImage<Uint8Array> {
   const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([(x * 255) / width, (y * 255) / height, ((x ^ y) & 7) * 30, 255], 4 * (y * width + x));
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      data.set([(x * 255) / width, (y * 255) / height, ((x ^ y) & 7) * 30, 255], 4 * (y * width + x));
   return { width, height, data };
 }
 
@@ -100,7 +105,14 @@ describe('example programs', () => {
     }
     await writePng(join(dir, 'in.png'), image);
     await writePng(join(dir, 'mask.png'), maskImage);
-    const { code } = await run(inpaint, [join(dir, 'in.png'), join(dir, 'mask.png'), '-o', join(dir, 'filled.png'), '--patch-size', '5']);
+    const { code } = await run(inpaint, [
+      join(dir, 'in.png'),
+      join(dir, 'mask.png'),
+      '-o',
+      join(dir, 'filled.png'),
+      '--patch-size',
+      '5',
+    ]);
     expect(code).toBe(0);
     const filled = await readImage(join(dir, 'filled.png'));
     let changedOutside = 0;
@@ -128,7 +140,20 @@ describe('example programs', () => {
     const outputs: RgbaImage<Uint8Array>[] = [];
     for (const alpha of ['1', '0']) {
       const out = join(dir, `stylised-${alpha}.png`);
-      const r = await run(adain, [join(dir, 'content.png'), join(dir, 'style.png'), '--vgg', vgg, '--decoder', decoder, '--size', '16', '--alpha', alpha, '-o', out]);
+      const r = await run(adain, [
+        join(dir, 'content.png'),
+        join(dir, 'style.png'),
+        '--vgg',
+        vgg,
+        '--decoder',
+        decoder,
+        '--size',
+        '16',
+        '--alpha',
+        alpha,
+        '-o',
+        out,
+      ]);
       expect(r.code).toBe(0);
       outputs.push(await readImage(out));
     }
@@ -169,7 +194,21 @@ describe('example programs', () => {
 
   it('cyclegan-train trains on --demo-data and writes a sample grid', async () => {
     const out = join(dir, 'cyclegan');
-    const { code } = await run(cycleganTrain, ['--demo-data', '--steps', '1', '--size', '24', '--ngf', '4', '--ndf', '4', '--blocks', '1', '--out', out]);
+    const { code } = await run(cycleganTrain, [
+      '--demo-data',
+      '--steps',
+      '1',
+      '--size',
+      '24',
+      '--ngf',
+      '4',
+      '--ndf',
+      '4',
+      '--blocks',
+      '1',
+      '--out',
+      out,
+    ]);
     expect(code).toBe(0);
     expect(existsSync(join(out, 'sample-000001.png'))).toBe(true);
     expect(existsSync(join(out, 'checkpoint', 'trainer.json'))).toBe(true);

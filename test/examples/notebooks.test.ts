@@ -11,7 +11,9 @@ import { PNG } from 'pngjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NOTEBOOKS = join(ROOT, 'examples/notebooks');
-const files = readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).sort();
+const files = readdirSync(NOTEBOOKS)
+  .filter((f) => f.endsWith('.ipynb'))
+  .sort();
 
 function compilerOptions(): ts.CompilerOptions {
   const configPath = join(ROOT, 'tsconfig.json');
@@ -40,20 +42,28 @@ function typeCheck(sources: Record<string, string>): Record<string, string[]> {
   host.readFile = (file) => byPath.get(resolve(file)) ?? readFile.call(host, file);
   const program = ts.createProgram([...byPath.keys()], options, host);
   const format = (d: ts.Diagnostic) => {
-    const where = d.file && d.start !== undefined ? `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+    const where =
+      d.file && d.start !== undefined ? `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
     return where + ts.flattenDiagnosticMessageText(d.messageText, '\n');
   };
   const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()].map(format);
   return Object.fromEntries(
     Object.keys(sources).map((name) => {
       const file = program.getSourceFile(virtualPath(name))!;
-      return [name, [...global, ...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map((d) => (typeof d === 'string' ? d : format(d)))];
+      return [
+        name,
+        [...global, ...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map((d) =>
+          typeof d === 'string' ? d : format(d),
+        ),
+      ];
     }),
   );
 }
 
 const BROKEN = {
-  cells: [{ cell_type: 'code', source: "import { models } from '../../src/index';\nmodels.noSuchModel();\n", metadata: {} }],
+  cells: [
+    { cell_type: 'code', source: "import { models } from '../../src/index';\nmodels.noSuchModel();\n", metadata: {} },
+  ],
   metadata: {},
   nbformat: 4,
   nbformat_minor: 5,
@@ -63,7 +73,9 @@ let diagnostics: Record<string, string[]> | undefined;
 /** Diagnostics of every notebook and of a deliberately broken one, computed once. */
 function allDiagnostics(): Record<string, string[]> {
   diagnostics ??= typeCheck({
-    ...Object.fromEntries(files.map((f) => [f, joinCodeCells(JSON.parse(readFileSync(join(NOTEBOOKS, f), 'utf8')), './tslab-stand-in')])),
+    ...Object.fromEntries(
+      files.map((f) => [f, joinCodeCells(JSON.parse(readFileSync(join(NOTEBOOKS, f), 'utf8')), './tslab-stand-in')]),
+    ),
     broken: joinCodeCells(BROKEN as never, './tslab-stand-in'),
   });
   return diagnostics;
@@ -79,7 +91,11 @@ describe('examples/notebooks', () => {
 
     it(`${file}: nbformat 4 for the tslab TypeScript kernel`, () => {
       expect(notebook.nbformat).toBe(4);
-      expect(notebook.metadata.kernelspec).toEqual({ name: 'tslab', language: 'typescript', display_name: 'TypeScript' });
+      expect(notebook.metadata.kernelspec).toEqual({
+        name: 'tslab',
+        language: 'typescript',
+        display_name: 'TypeScript',
+      });
     });
 
     it(`${file}: the code cells type-check in order`, () => {
@@ -91,7 +107,10 @@ describe('examples/notebooks', () => {
     it(`${file}: has image outputs`, () => {
       const images = notebook.cells
         .flatMap((c: { outputs?: { output_type: string; data?: Record<string, unknown> }[] }) => c.outputs ?? [])
-        .filter((o: { output_type: string; data?: Record<string, unknown> }) => o.output_type === 'display_data' && typeof o.data?.['image/png'] === 'string');
+        .filter(
+          (o: { output_type: string; data?: Record<string, unknown> }) =>
+            o.output_type === 'display_data' && typeof o.data?.['image/png'] === 'string',
+        );
       expect(images.length).toBeGreaterThanOrEqual(1);
       // Real PNG bytes, not a placeholder, and large enough to read (no thumbnails).
       for (const o of images) {
@@ -101,7 +120,10 @@ describe('examples/notebooks', () => {
     });
 
     it(`${file}: imports the package by name (tfjs-synth, tfjs-synth/node, tfjs-synth/patchmatch), never a relative path`, () => {
-      const code = notebook.cells.filter((c: { cell_type: string }) => c.cell_type === 'code').map((c: { source: string[] | string }) => [c.source].flat().join('')).join('\n');
+      const code = notebook.cells
+        .filter((c: { cell_type: string }) => c.cell_type === 'code')
+        .map((c: { source: string[] | string }) => [c.source].flat().join(''))
+        .join('\n');
       const sources = [...code.matchAll(/from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
       expect(sources.some((s) => s.startsWith('tfjs-synth'))).toBe(true);
       expect(sources.filter((s) => s.startsWith('.'))).toEqual([]);

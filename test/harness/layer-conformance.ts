@@ -164,7 +164,9 @@ export function runLayerConformance(spec: LayerConformanceSpec): void {
     expect(layer.trainableWeights.length).toBe(spec.trainableWeights);
     const before = tf.memory().numTensors;
     const { value, grads } = tf.variableGrads(() => {
-      const ys = asList(layer.apply(callInputs, { training: spec.trainingInGradientCheck ?? false }) as tf.Tensor | tf.Tensor[]);
+      const ys = asList(
+        layer.apply(callInputs, { training: spec.trainingInGradientCheck ?? false }) as tf.Tensor | tf.Tensor[],
+      );
       // A fixed, non-symmetric weighting so that gradients of normalised outputs are not zero.
       return tf.addN(
         ys.map((y) => tf.sum(tf.mul(tf.square(y), tf.reshape(tf.linspace(0.5, 1.5, y.size), y.shape)))),

@@ -25,12 +25,27 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/models/adain/adain.
 
 /** [index, out, in, k] of each convolution of pytorch-AdaIN's `vgg` (to relu4_1) and `decoder`. */
 const ENCODER: [number, number, number, number][] = [
-  [0, 3, 3, 1], [2, 64, 3, 3], [5, 64, 64, 3], [9, 128, 64, 3], [12, 128, 128, 3], [16, 256, 128, 3],
-  [19, 256, 256, 3], [22, 256, 256, 3], [25, 256, 256, 3], [29, 512, 256, 3],
+  [0, 3, 3, 1],
+  [2, 64, 3, 3],
+  [5, 64, 64, 3],
+  [9, 128, 64, 3],
+  [12, 128, 128, 3],
+  [16, 256, 128, 3],
+  [19, 256, 256, 3],
+  [22, 256, 256, 3],
+  [25, 256, 256, 3],
+  [29, 512, 256, 3],
 ];
 const DECODER: [number, number, number, number][] = [
-  [1, 256, 512, 3], [5, 256, 256, 3], [8, 256, 256, 3], [11, 256, 256, 3], [14, 128, 256, 3],
-  [18, 128, 128, 3], [21, 64, 128, 3], [25, 64, 64, 3], [28, 3, 64, 3],
+  [1, 256, 512, 3],
+  [5, 256, 256, 3],
+  [8, 256, 256, 3],
+  [11, 256, 256, 3],
+  [14, 128, 256, 3],
+  [18, 128, 128, 3],
+  [21, 64, 128, 3],
+  [25, 64, 64, 3],
+  [28, 3, 64, 3],
 ];
 
 /**
@@ -82,7 +97,9 @@ describeBackends('loading pytorch-AdaIN checkpoints', () => {
       sd.set(`${index}.weight`, { dtype: 'float32', shape: [512, 512, 3, 3], data: new Float32Array(512 * 512 * 9) });
       sd.set(`${index}.bias`, { dtype: 'float32', shape: [512], data: new Float32Array(512) });
     }
-    expect(() => loadTorchStateDict(encoder, sd)).toThrow(/unexpected keys:\n {2}32\.weight\n {2}32\.bias\n {2}35\.weight/);
+    expect(() => loadTorchStateDict(encoder, sd)).toThrow(
+      /unexpected keys:\n {2}32\.weight\n {2}32\.bias\n {2}35\.weight/,
+    );
     const report = loadTorchStateDict(encoder, sd, { strict: false });
     expect(report.missing).toEqual([]);
     expect(report.unexpected).toEqual(['32.weight', '32.bias', '35.weight', '35.bias', '38.weight', '38.bias']);

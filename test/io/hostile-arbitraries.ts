@@ -16,12 +16,34 @@ export type Mutation =
 const position = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: position }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('set' as const), at: position, bytes: fc.array(fc.nat(255), { minLength: 1, maxLength: 4 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: position, bytes: fc.array(fc.nat(255), { minLength: 1, maxLength: 16 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: position, n: fc.integer({ min: 1, max: 16 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      at: position,
+      bytes: fc.array(fc.nat(255), { minLength: 1, maxLength: 4 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('insert' as const),
+      at: position,
+      bytes: fc.array(fc.nat(255), { minLength: 1, maxLength: 16 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('delete' as const), at: position, n: fc.integer({ min: 1, max: 16 }) }),
+  },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('saturate' as const), at: position, width: fc.constantFrom(2 as const, 4 as const, 8 as const), high: fc.boolean() }),
+    arbitrary: fc.record({
+      kind: fc.constant('saturate' as const),
+      at: position,
+      width: fc.constantFrom(2 as const, 4 as const, 8 as const),
+      high: fc.boolean(),
+    }),
   },
 );
 
@@ -70,9 +92,21 @@ export const pickleStep: fc.Arbitrary<(w: PickleWriter) => void> = fc.oneof(
   fc.bigInt({ min: -(2n ** 200n), max: 2n ** 200n }).map((n) => (w: PickleWriter) => void w.int(n)),
   fc.string({ maxLength: 8 }).map((s) => (w: PickleWriter) => void w.str(s)),
   fc.double().map((x) => (w: PickleWriter) => void w.float(x)),
-  fc.constantFrom(...CANARY_NAMES, ['collections', 'OrderedDict'], ['torch', 'FloatStorage'], ['torch', 'Size'], ['torch._utils', '_rebuild_tensor_v2'], ['torch._utils', '_rebuild_parameter'], ['_codecs', 'encode']).map(
-    ([m, n]) => (w: PickleWriter) => void w.global(m, n),
-  ),
+  fc
+    .constantFrom(
+      ...CANARY_NAMES,
+      ['collections', 'OrderedDict'],
+      ['torch', 'FloatStorage'],
+      ['torch', 'Size'],
+      ['torch._utils', '_rebuild_tensor_v2'],
+      ['torch._utils', '_rebuild_parameter'],
+      ['_codecs', 'encode'],
+    )
+    .map(
+      ([m, n]) =>
+        (w: PickleWriter) =>
+          void w.global(m, n),
+    ),
   fc.constantFrom<(w: PickleWriter) => void>(
     (w) => void w.mark(),
     (w) => void w.tuple(),
@@ -113,8 +147,12 @@ export const pickleStep: fc.Arbitrary<(w: PickleWriter) => void> = fc.oneof(
   }),
   fc.integer({ min: 1, max: 60 }).map((levels) => (w: PickleWriter) => {
     w.str('ab').put(100).pop();
-    for (let i = 1; i <= levels; i++) w.get(99 + i).get(99 + i).tuple2().put(100 + i).pop();
+    for (let i = 1; i <= levels; i++)
+      w.get(99 + i)
+        .get(99 + i)
+        .tuple2()
+        .put(100 + i)
+        .pop();
     w.get(100 + levels);
   }),
 );
-

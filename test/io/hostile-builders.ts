@@ -219,8 +219,20 @@ export interface TensorSpec {
 /** Appends `_rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset, size, stride, False, OrderedDict())`. */
 export function writeTensor(w: PickleWriter, t: TensorSpec): PickleWriter {
   w.global('torch._utils', '_rebuild_tensor_v2').mark();
-  w.mark().str('storage').global('torch', t.storageType ?? 'FloatStorage').str(t.key).str('cpu').int(t.numel).tuple().binpersid();
-  w.int(t.offset ?? 0).ints(t.size).ints(t.stride).newFalse().orderedDict().tuple();
+  w.mark()
+    .str('storage')
+    .global('torch', t.storageType ?? 'FloatStorage')
+    .str(t.key)
+    .str('cpu')
+    .int(t.numel)
+    .tuple()
+    .binpersid();
+  w.int(t.offset ?? 0)
+    .ints(t.size)
+    .ints(t.stride)
+    .newFalse()
+    .orderedDict()
+    .tuple();
   return w.reduce();
 }
 

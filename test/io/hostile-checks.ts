@@ -10,10 +10,7 @@ export const MAX_MESSAGE_CHARS = 2000;
 /** Whether `e` is a clear Error of `owner`: a plain Error (not a TypeError or RangeError from deep inside), named, short. */
 export function isClearError(e: unknown, owner: RegExp): boolean {
   return (
-    e instanceof Error &&
-    e.constructor === Error &&
-    owner.test(e.message) &&
-    e.message.length <= MAX_MESSAGE_CHARS
+    e instanceof Error && e.constructor === Error && owner.test(e.message) && e.message.length <= MAX_MESSAGE_CHARS
   );
 }
 

@@ -23,7 +23,16 @@ import { readTorchCheckpoint } from '../../src/io/read-torch-checkpoint';
 import type { StateDict } from '../../src/io/state-dict';
 import { describeBackends } from '../harness/backends';
 import { fixtureBytes } from './fixtures';
-import { CANARY_NAMES, f32Bytes, makePth, makeSafetensorsRaw, makeZip, PickleWriter, stateDictPickle, type TensorSpec } from './hostile-builders';
+import {
+  CANARY_NAMES,
+  f32Bytes,
+  makePth,
+  makeSafetensorsRaw,
+  makeZip,
+  PickleWriter,
+  stateDictPickle,
+  type TensorSpec,
+} from './hostile-builders';
 import { mutate, mutation, pickleStep } from './hostile-arbitraries';
 import { installCanary, isClearError } from './hostile-checks';
 
@@ -50,7 +59,9 @@ function expectResultOrClearError<T>(read: () => T, owner: RegExp, onResult: (r:
     result = read();
   } catch (e) {
     if (!isClearError(e, owner)) {
-      throw new Error(`not a clear Error: ${e instanceof Error ? `${e.constructor.name}: ${e.message.slice(0, 500)}` : String(e)}`);
+      throw new Error(
+        `not a clear Error: ${e instanceof Error ? `${e.constructor.name}: ${e.message.slice(0, 500)}` : String(e)}`,
+      );
     }
     return 'error';
   }
@@ -61,14 +72,22 @@ function expectResultOrClearError<T>(read: () => T, owner: RegExp, onResult: (r:
 const canary = installCanary();
 
 describe('fuzz: .pth files', () => {
-  const seeds = ['tiny_net.pth', 'tiny_net_proto4.pth', 'extras.pth', 'training_checkpoint.pth'].map((n) => fixtureBytes(n));
+  const seeds = ['tiny_net.pth', 'tiny_net_proto4.pth', 'extras.pth', 'training_checkpoint.pth'].map((n) =>
+    fixtureBytes(n),
+  );
 
   it('mutated archives give a clear Error or a consistent result', () => {
     const outcomes = { ok: 0, error: 0 };
     fc.assert(
       fc.property(fc.nat(seeds.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), (s, muts) => {
         const file = mutate(seeds[s]!, muts);
-        outcomes[expectResultOrClearError(() => readTorchCheckpoint(file, s === 3 ? { stateDictKey: 'state_dict' } : {}), PTH, (sd) => expectConsistent(sd, pthElementBound(file.length)))]++;
+        outcomes[
+          expectResultOrClearError(
+            () => readTorchCheckpoint(file, s === 3 ? { stateDictKey: 'state_dict' } : {}),
+            PTH,
+            (sd) => expectConsistent(sd, pthElementBound(file.length)),
+          )
+        ]++;
         canary.assertUntouched();
       }),
       { numRuns: 400 },
@@ -86,7 +105,13 @@ describe('fuzz: .pth files', () => {
     fc.assert(
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (muts) => {
         const file = makeZip(entries.map(([n, d]) => [n, d === pkl[1] ? mutate(d, muts) : d]));
-        outcomes[expectResultOrClearError(() => readTorchCheckpoint(file), PTH, (sd) => expectConsistent(sd, pthElementBound(file.length)))]++;
+        outcomes[
+          expectResultOrClearError(
+            () => readTorchCheckpoint(file),
+            PTH,
+            (sd) => expectConsistent(sd, pthElementBound(file.length)),
+          )
+        ]++;
         canary.assertUntouched();
       }),
       { numRuns: 400 },
@@ -105,9 +130,19 @@ describe('fuzz: random pickle programs', () => {
         for (const step of steps) step(w);
         if (stop) w.stop();
         const bytes = w.bytes();
-        outcomes[expectResultOrClearError(() => unpickle(bytes, 'fuzz'), PICKLE, () => undefined)]++;
+        outcomes[
+          expectResultOrClearError(
+            () => unpickle(bytes, 'fuzz'),
+            PICKLE,
+            () => undefined,
+          )
+        ]++;
         const file = makePth(bytes, { '0': new Uint8Array(64) });
-        expectResultOrClearError(() => readTorchCheckpoint(file), PTH, (sd) => expectConsistent(sd, pthElementBound(file.length)));
+        expectResultOrClearError(
+          () => readTorchCheckpoint(file),
+          PTH,
+          (sd) => expectConsistent(sd, pthElementBound(file.length)),
+        );
         canary.assertUntouched();
       }),
       { numRuns: 400 },
@@ -119,10 +154,19 @@ describe('fuzz: random pickle programs', () => {
     for (const [m, n] of CANARY_NAMES) {
       const reduce = new PickleWriter().proto(2).global(m, n).mark().str('echo pwned').tuple().reduce().stop().bytes();
       const newobj = new PickleWriter().proto(2).global(m, n).emptyTuple().newobj().emptyDict().build().stop().bytes();
-      const inst = new PickleWriter().proto(2).mark().op(0x69, ...new TextEncoder().encode(`${m}\n${n}\n`)).stop().bytes();
+      const inst = new PickleWriter()
+        .proto(2)
+        .mark()
+        .op(0x69, ...new TextEncoder().encode(`${m}\n${n}\n`))
+        .stop()
+        .bytes();
       const obj = new PickleWriter().proto(2).mark().global(m, n).op(0x6f).stop().bytes();
       for (const bytes of [reduce, newobj, inst, obj]) {
-        expectResultOrClearError(() => unpickle(bytes, 'fuzz'), PICKLE, (v) => expect(v).toHaveProperty('global', `${m}.${n}`));
+        expectResultOrClearError(
+          () => unpickle(bytes, 'fuzz'),
+          PICKLE,
+          (v) => expect(v).toHaveProperty('global', `${m}.${n}`),
+        );
       }
     }
     canary.assertUntouched();
@@ -137,10 +181,20 @@ const dim = fc.oneof(
 );
 const tensorSpec: fc.Arbitrary<TensorSpec> = fc.record({
   name: fc.constantFrom('a', 'b', 'c', 'w.0', '1'),
-  storageType: fc.constantFrom('FloatStorage', 'FloatStorage', 'FloatStorage', 'LongStorage', 'HalfStorage', 'ComplexFloatStorage'),
+  storageType: fc.constantFrom(
+    'FloatStorage',
+    'FloatStorage',
+    'FloatStorage',
+    'LongStorage',
+    'HalfStorage',
+    'ComplexFloatStorage',
+  ),
   key: fc.constantFrom('0', '1', '2'),
   numel: dim,
-  offset: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 2 ** 40) }),
+  offset: fc.oneof(
+    { weight: 5, arbitrary: fc.integer({ min: 0, max: 4 }) },
+    { weight: 1, arbitrary: fc.constantFrom(-1, 2 ** 40) },
+  ),
   size: fc.array(dim, { maxLength: 4 }),
   stride: fc.array(dim, { maxLength: 4 }),
 });
@@ -167,25 +221,36 @@ describe('fuzz: random tensor views', () => {
   it('give a clear Error or exactly the viewed values', () => {
     const outcomes = { ok: 0, error: 0 };
     fc.assert(
-      fc.property(fc.array(tensorSpec, { minLength: 1, maxLength: 4 }), fc.array(fc.integer({ min: 0, max: 48 }), { minLength: 3, maxLength: 3 }), (specs, lengths) => {
-        // Storage bytes: a float32 ramp, so every element is distinct.
-        const storages: Record<string, Uint8Array> = {};
-        lengths.forEach((len, k) => (storages[String(k)] = f32Bytes(Array.from({ length: len }, (_, i) => 100 * k + i))));
-        const file = makePth(stateDictPickle(specs), storages);
-        outcomes[
-          expectResultOrClearError(() => readTorchCheckpoint(file), PTH, (sd) => {
-            expectConsistent(sd, pthElementBound(file.length));
-            for (const spec of specs) {
-              // Later entries of one name replace earlier ones, as in a Python dict.
-              if (specs.filter((s) => s.name === spec.name).pop() !== spec || spec.storageType !== 'FloatStorage') continue;
-              const raw = storages[spec.key]!;
-              const storage = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-              expect(Array.from(sd.get(spec.name)!.data as Float32Array)).toEqual(referenceGather(storage, spec));
-            }
-          })
-        ]++;
-        canary.assertUntouched();
-      }),
+      fc.property(
+        fc.array(tensorSpec, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 48 }), { minLength: 3, maxLength: 3 }),
+        (specs, lengths) => {
+          // Storage bytes: a float32 ramp, so every element is distinct.
+          const storages: Record<string, Uint8Array> = {};
+          lengths.forEach(
+            (len, k) => (storages[String(k)] = f32Bytes(Array.from({ length: len }, (_, i) => 100 * k + i))),
+          );
+          const file = makePth(stateDictPickle(specs), storages);
+          outcomes[
+            expectResultOrClearError(
+              () => readTorchCheckpoint(file),
+              PTH,
+              (sd) => {
+                expectConsistent(sd, pthElementBound(file.length));
+                for (const spec of specs) {
+                  // Later entries of one name replace earlier ones, as in a Python dict.
+                  if (specs.filter((s) => s.name === spec.name).pop() !== spec || spec.storageType !== 'FloatStorage')
+                    continue;
+                  const raw = storages[spec.key]!;
+                  const storage = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+                  expect(Array.from(sd.get(spec.name)!.data as Float32Array)).toEqual(referenceGather(storage, spec));
+                }
+              },
+            )
+          ]++;
+          canary.assertUntouched();
+        },
+      ),
       { numRuns: 500 },
     );
     expect(outcomes.ok).toBeGreaterThan(0);
@@ -200,56 +265,88 @@ describe('fuzz: .safetensors files', () => {
     fc.assert(
       fc.property(fc.nat(seeds.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), (s, muts) => {
         const file = mutate(seeds[s]!, muts);
-        expectResultOrClearError(() => readSafetensors(file), ST, (sd) => {
-          let bytes = 0;
-          for (const t of sd.values()) {
-            expect(t.data.length).toBe(t.shape.reduce((a, d) => a * d, 1));
-            bytes += t.data.byteLength;
-          }
-          expect(bytes).toBeLessThanOrEqual(4 * file.length);
-        });
+        expectResultOrClearError(
+          () => readSafetensors(file),
+          ST,
+          (sd) => {
+            let bytes = 0;
+            for (const t of sd.values()) {
+              expect(t.data.length).toBe(t.shape.reduce((a, d) => a * d, 1));
+              bytes += t.data.byteLength;
+            }
+            expect(bytes).toBeLessThanOrEqual(4 * file.length);
+          },
+        );
       }),
       { numRuns: 400 },
     );
   }, 120_000);
 
-  const jsonLeaf = fc.oneof(fc.constant(null), fc.boolean(), fc.integer({ min: -5, max: 64 }), fc.constantFrom(2 ** 53, 1.5, 1e300), fc.string({ maxLength: 4 }));
-  const shape = fc.oneof({ weight: 6, arbitrary: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }) }, { weight: 1, arbitrary: fc.array(jsonLeaf, { maxLength: 3 }) }, { weight: 1, arbitrary: jsonLeaf });
+  const jsonLeaf = fc.oneof(
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -5, max: 64 }),
+    fc.constantFrom(2 ** 53, 1.5, 1e300),
+    fc.string({ maxLength: 4 }),
+  );
+  const shape = fc.oneof(
+    { weight: 6, arbitrary: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }) },
+    { weight: 1, arbitrary: fc.array(jsonLeaf, { maxLength: 3 }) },
+    { weight: 1, arbitrary: jsonLeaf },
+  );
   const offsets = fc.oneof(
     { weight: 4, arbitrary: fc.tuple(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 64 })) },
     { weight: 1, arbitrary: fc.array(jsonLeaf, { maxLength: 3 }) },
   );
   const entry = fc.oneof(
-    { weight: 8, arbitrary: fc.record({ dtype: fc.constantFrom('F32', 'F16', 'I8', 'U8', 'I64', 'BOOL', 'C64', 'f32'), shape, data_offsets: offsets }, { requiredKeys: [] }) },
+    {
+      weight: 8,
+      arbitrary: fc.record(
+        { dtype: fc.constantFrom('F32', 'F16', 'I8', 'U8', 'I64', 'BOOL', 'C64', 'f32'), shape, data_offsets: offsets },
+        { requiredKeys: [] },
+      ),
+    },
     { weight: 1, arbitrary: jsonLeaf },
   );
-  const header = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', '__metadata__', '__proto__', 'constructor'), entry, { maxKeys: 4 });
+  const header = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', '__metadata__', '__proto__', 'constructor'), entry, {
+    maxKeys: 4,
+  });
 
   it('random headers give a clear Error or tensors that tile the data exactly', () => {
     const outcomes = { ok: 0, error: 0 };
     fc.assert(
-      fc.property(header, fc.integer({ min: 0, max: 64 }), fc.constantFrom('', '\ufeff', 'dup'), (h, dataLen, variant) => {
-        const data = Uint8Array.from({ length: dataLen }, (_, i) => i);
-        const plain = JSON.stringify(h);
-        let text = plain;
-        if (variant === '\ufeff') text = `\ufeff${text}`;
-        if (variant === 'dup') text = text.replace(/^\{("[^"]*":)/, '{$1null,$1');
-        const hostile = text !== plain;
-        const file = makeSafetensorsRaw(text, data);
-        outcomes[
-          expectResultOrClearError(() => readSafetensors(file), ST, (sd) => {
-            expect(hostile, 'a BOM or a duplicate key was accepted').toBe(false);
-            let covered = 0;
-            for (const [name, t] of sd) {
-              const info = (h as Record<string, { data_offsets: [number, number] }>)[name]!;
-              covered += info.data_offsets[1] - info.data_offsets[0];
-              if (t.dtype === 'uint8') expect(Array.from(t.data as Uint8Array)).toEqual(Array.from(data.subarray(...info.data_offsets)));
-            }
-            expect(covered).toBe(dataLen);
-          })
-        ]++;
-        canary.assertUntouched();
-      }),
+      fc.property(
+        header,
+        fc.integer({ min: 0, max: 64 }),
+        fc.constantFrom('', '\ufeff', 'dup'),
+        (h, dataLen, variant) => {
+          const data = Uint8Array.from({ length: dataLen }, (_, i) => i);
+          const plain = JSON.stringify(h);
+          let text = plain;
+          if (variant === '\ufeff') text = `\ufeff${text}`;
+          if (variant === 'dup') text = text.replace(/^\{("[^"]*":)/, '{$1null,$1');
+          const hostile = text !== plain;
+          const file = makeSafetensorsRaw(text, data);
+          outcomes[
+            expectResultOrClearError(
+              () => readSafetensors(file),
+              ST,
+              (sd) => {
+                expect(hostile, 'a BOM or a duplicate key was accepted').toBe(false);
+                let covered = 0;
+                for (const [name, t] of sd) {
+                  const info = (h as Record<string, { data_offsets: [number, number] }>)[name]!;
+                  covered += info.data_offsets[1] - info.data_offsets[0];
+                  if (t.dtype === 'uint8')
+                    expect(Array.from(t.data as Uint8Array)).toEqual(Array.from(data.subarray(...info.data_offsets)));
+                }
+                expect(covered).toBe(dataLen);
+              },
+            )
+          ]++;
+          canary.assertUntouched();
+        },
+      ),
       { numRuns: 600 },
     );
     expect(outcomes.error).toBeGreaterThan(0);
@@ -257,10 +354,31 @@ describe('fuzz: .safetensors files', () => {
 
   /** Corruptions of a valid header; 'none' must read exactly, every other one must be refused. */
   const corruption = fc.constantFrom(
-    'none', 'null entry', 'reversed', 'gap', 'overlap', 'alias', 'trailing', 'short', 'duplicate', 'bom',
-    'metadata number', 'float shape', 'huge shape', 'negative shape', 'missing offsets', 'unknown dtype', 'deep metadata',
+    'none',
+    'null entry',
+    'reversed',
+    'gap',
+    'overlap',
+    'alias',
+    'trailing',
+    'short',
+    'duplicate',
+    'bom',
+    'metadata number',
+    'float shape',
+    'huge shape',
+    'negative shape',
+    'missing offsets',
+    'unknown dtype',
+    'deep metadata',
   );
-  const tensors = fc.array(fc.record({ dtype: fc.constantFrom('U8', 'F32', 'I64'), shape: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }) }), { minLength: 2, maxLength: 5 });
+  const tensors = fc.array(
+    fc.record({
+      dtype: fc.constantFrom('U8', 'F32', 'I64'),
+      shape: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }),
+    }),
+    { minLength: 2, maxLength: 5 },
+  );
   const widths: Record<string, number> = { U8: 1, F32: 4, I64: 8 };
 
   it('valid headers read exactly and each corruption of them is refused', () => {
@@ -282,40 +400,80 @@ describe('fuzz: .safetensors files', () => {
         let prefix = '';
         let dupKey = false;
         switch (kind) {
-          case 'null entry': entries[i] = null as never; break;
-          case 'reversed': e['data_offsets'] = [end, b]; break;
-          case 'gap': e['data_offsets'] = [b + 1, end + 1]; extra = 1; break;
-          case 'overlap': if (i > 0) e['data_offsets'] = [b - 1, end - 1]; else e['data_offsets'] = [b + 1, end + 1]; break;
-          case 'alias': entries[(i + 1) % entries.length]!['data_offsets'] = [b, end]; break;
-          case 'trailing': extra = 1; break;
-          case 'short': extra = -1; break;
-          case 'duplicate': dupKey = true; break;
-          case 'bom': prefix = '\ufeff'; break;
-          case 'metadata number': metadata['epoch'] = 3; break;
-          case 'float shape': e['shape'] = '__FLOAT__'; break;
-          case 'huge shape': e['shape'] = [2 ** 31, 2 ** 31, 2 ** 31]; break;
-          case 'negative shape': e['shape'] = [-1]; break;
-          case 'missing offsets': delete e['data_offsets']; break;
-          case 'unknown dtype': e['dtype'] = 'F8_E4M3'; break;
-          case 'deep metadata': metadata['x'] = [[['y']]]; break;
+          case 'null entry':
+            entries[i] = null as never;
+            break;
+          case 'reversed':
+            e['data_offsets'] = [end, b];
+            break;
+          case 'gap':
+            e['data_offsets'] = [b + 1, end + 1];
+            extra = 1;
+            break;
+          case 'overlap':
+            if (i > 0) e['data_offsets'] = [b - 1, end - 1];
+            else e['data_offsets'] = [b + 1, end + 1];
+            break;
+          case 'alias':
+            entries[(i + 1) % entries.length]!['data_offsets'] = [b, end];
+            break;
+          case 'trailing':
+            extra = 1;
+            break;
+          case 'short':
+            extra = -1;
+            break;
+          case 'duplicate':
+            dupKey = true;
+            break;
+          case 'bom':
+            prefix = '\ufeff';
+            break;
+          case 'metadata number':
+            metadata['epoch'] = 3;
+            break;
+          case 'float shape':
+            e['shape'] = '__FLOAT__';
+            break;
+          case 'huge shape':
+            e['shape'] = [2 ** 31, 2 ** 31, 2 ** 31];
+            break;
+          case 'negative shape':
+            e['shape'] = [-1];
+            break;
+          case 'missing offsets':
+            delete e['data_offsets'];
+            break;
+          case 'unknown dtype':
+            e['dtype'] = 'F8_E4M3';
+            break;
+          case 'deep metadata':
+            metadata['x'] = [[['y']]];
+            break;
         }
         const header: Record<string, unknown> = { __metadata__: metadata };
         entries.forEach((x, k) => (header[`t${k}`] = x));
         let text = prefix + JSON.stringify(header).replace('"__FLOAT__"', '[1.0]');
         if (dupKey) text = text.replace('{"__metadata__"', '{"t0":null,"__metadata__"');
-        const body = extra >= 0 ? Uint8Array.from({ length: at + extra }, (_, k) => (k * 7) & 0xff) : data.subarray(0, at - 1);
+        const body =
+          extra >= 0 ? Uint8Array.from({ length: at + extra }, (_, k) => (k * 7) & 0xff) : data.subarray(0, at - 1);
         const file = makeSafetensorsRaw(text, body);
-        const outcome = expectResultOrClearError(() => readSafetensors(file), ST, (sd) => {
-          expect(kind, `corruption '${kind}' was accepted`).toBe('none');
-          entries.forEach((x, k) => {
-            const t = sd.get(`t${k}`)!;
-            const [s0, s1] = x['data_offsets'] as [number, number];
-            expect(t.shape).toEqual(x['shape']);
-            if (t.dtype === 'uint8') expect(Array.from(t.data as Uint8Array)).toEqual(Array.from(data.subarray(s0, s1)));
-            if (t.dtype === 'float32') expect(t.data).toEqual(new Float32Array(data.slice(s0, s1).buffer));
-            if (t.dtype === 'int64') expect(t.data).toEqual(new BigInt64Array(data.slice(s0, s1).buffer));
-          });
-        });
+        const outcome = expectResultOrClearError(
+          () => readSafetensors(file),
+          ST,
+          (sd) => {
+            expect(kind, `corruption '${kind}' was accepted`).toBe('none');
+            entries.forEach((x, k) => {
+              const t = sd.get(`t${k}`)!;
+              const [s0, s1] = x['data_offsets'] as [number, number];
+              expect(t.shape).toEqual(x['shape']);
+              if (t.dtype === 'uint8')
+                expect(Array.from(t.data as Uint8Array)).toEqual(Array.from(data.subarray(s0, s1)));
+              if (t.dtype === 'float32') expect(t.data).toEqual(new Float32Array(data.slice(s0, s1).buffer));
+              if (t.dtype === 'int64') expect(t.data).toEqual(new BigInt64Array(data.slice(s0, s1).buffer));
+            });
+          },
+        );
         if (kind === 'none') expect(outcome).toBe('ok');
       }),
       { numRuns: 500 },
@@ -323,7 +481,10 @@ describe('fuzz: .safetensors files', () => {
   }, 120_000);
 
   it('a header object never reaches Object.prototype', () => {
-    const file = makeSafetensorsRaw('{"__proto__":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"constructor":{"dtype":"U8","shape":[0],"data_offsets":[1,1]}}', new Uint8Array([7]));
+    const file = makeSafetensorsRaw(
+      '{"__proto__":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"constructor":{"dtype":"U8","shape":[0],"data_offsets":[1,1]}}',
+      new Uint8Array([7]),
+    );
     const sd = readSafetensors(file);
     expect(sd.get('__proto__')!.data).toEqual(new Uint8Array([7]));
     canary.assertUntouched();
@@ -337,7 +498,8 @@ describeBackends('fuzz: loadTorchStateDict', () => {
     const conv = tfl.layers.conv2d({ name: '0', filters: 4, kernelSize: 3 });
     return tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor });
   }
-  const snapshot = (m: tfl.LayersModel): Float32Array[] => m.weights.map((w) => w.read().dataSync() as Float32Array).map((a) => a.slice());
+  const snapshot = (m: tfl.LayersModel): Float32Array[] =>
+    m.weights.map((w) => w.read().dataSync() as Float32Array).map((a) => a.slice());
 
   it('leaves the weights unchanged after every failed load of a mutated file', () => {
     const model = net();
@@ -358,7 +520,11 @@ describeBackends('fuzz: loadTorchStateDict', () => {
       fc.property(fc.nat(1), fc.array(mutation, { minLength: 1, maxLength: 3 }), (s, muts) => {
         const file = mutate(seeds[s]!, muts);
         const before = snapshot(model);
-        const outcome = expectResultOrClearError(() => loadTorchStateDict(model, file), /^(readTorchCheckpoint|readSafetensors|loadTorchStateDict): /, () => undefined);
+        const outcome = expectResultOrClearError(
+          () => loadTorchStateDict(model, file),
+          /^(readTorchCheckpoint|readSafetensors|loadTorchStateDict): /,
+          () => undefined,
+        );
         outcomes[outcome]++;
         if (outcome === 'error') expect(snapshot(model)).toEqual(before);
         else model.setWeights(original.map((a, i) => tf.tensor(a, model.weights[i]!.shape as number[])));

@@ -40,7 +40,11 @@ describeBackends('loadTorchStateDict keyMap', () => {
   it('renames keys with a function before matching; null skips a key', () => {
     const model = twoConvs();
     const report = loadTorchStateDict(model, wrappedDict(), { keyMap: unwrap });
-    expect(report).toEqual({ loaded: ['enc.weight', 'enc.bias', 'dec.weight', 'dec.bias'], missing: [], unexpected: [] });
+    expect(report).toEqual({
+      loaded: ['enc.weight', 'enc.bias', 'dec.weight', 'dec.bias'],
+      missing: [],
+      unexpected: [],
+    });
     expect(Array.from(model.getLayer('dec').getWeights()[1]!.dataSync())).toEqual([30, 31]);
     // torch (out, in, 1, 1) -> tfjs (1, 1, in, out)
     expect(Array.from(model.getLayer('enc').getWeights()[0]!.dataSync())).toEqual([1, 3, 5, 2, 4, 6]);
@@ -81,12 +85,16 @@ describeBackends('loadTorchStateDict keyMap', () => {
     const before = model.weights.map((w) => Array.from(w.read().dataSync()));
     const dict = wrappedDict();
     const load = (keyMap: unknown) => () => loadTorchStateDict(model, dict, { keyMap } as never);
-    expect(load('deepfill')).toThrow(/loadTorchStateDict: keyMap must be a function or one of 'deepfillv2-pytorch-tf', got "deepfill"/);
+    expect(load('deepfill')).toThrow(
+      /loadTorchStateDict: keyMap must be a function or one of 'deepfillv2-pytorch-tf', got "deepfill"/,
+    );
     expect(load('x'.repeat(10_000))).toThrow(/got "x{80}\.\.\."\.$/);
     expect(load(null)).toThrow(/loadTorchStateDict: keyMap must be a function or a preset name, got null/);
     expect(load(5)).toThrow(/keyMap must be a function or a preset name, got number/);
     expect(load({})).toThrow(/keyMap must be a function or a preset name, got object/);
-    expect(load(() => 5)).toThrow(/loadTorchStateDict: keyMap must return a string or null, got number for key "net\.enc\.inner\.weight"/);
+    expect(load(() => 5)).toThrow(
+      /loadTorchStateDict: keyMap must return a string or null, got number for key "net\.enc\.inner\.weight"/,
+    );
     expect(load(() => undefined)).toThrow(/keyMap must return a string or null, got undefined/);
     expect(
       load(() => {
@@ -107,7 +115,13 @@ it("preset 'deepfillv2-pytorch-tf' drops the port's extra .conv / .conv.conv bef
   expect(map('xconv7_atrous.conv.bias')).toBe('xconv7_atrous.bias');
   expect(map('allconv13_upsample.conv.conv.weight')).toBe('allconv13_upsample.weight');
   // Anything else passes unchanged, so a strict load reports it.
-  for (const k of ['conv1.weight', 'conv1.conv.conv.conv.weight', 'a.b.conv.weight', 'conv1.conv.weight_u', 'conv1.conv_sn.weight']) {
+  for (const k of [
+    'conv1.weight',
+    'conv1.conv.conv.conv.weight',
+    'a.b.conv.weight',
+    'conv1.conv.weight_u',
+    'conv1.conv_sn.weight',
+  ]) {
     expect(map(k)).toBe(k);
   }
 });

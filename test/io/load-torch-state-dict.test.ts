@@ -27,8 +27,13 @@ const fixture = fixtureJson<TinyNetFixture>('tiny_net.json');
  */
 function tinyNet(norm: 'tfjs' | 'torch' = 'tfjs'): tfl.LayersModel {
   const input = tfl.input({ shape: [8, 8, 3] });
-  let x = tfl.layers.conv2d({ name: 'body.0', filters: 4, kernelSize: 3, padding: 'same' }).apply(input) as tfl.SymbolicTensor;
-  const bn = norm === 'tfjs' ? tfl.layers.batchNormalization({ name: 'body.1', epsilon: 1e-5 }) : batchNormalizationTorch({ name: 'body.1' });
+  let x = tfl.layers
+    .conv2d({ name: 'body.0', filters: 4, kernelSize: 3, padding: 'same' })
+    .apply(input) as tfl.SymbolicTensor;
+  const bn =
+    norm === 'tfjs'
+      ? tfl.layers.batchNormalization({ name: 'body.1', epsilon: 1e-5 })
+      : batchNormalizationTorch({ name: 'body.1' });
   x = bn.apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.reLU().apply(x) as tfl.SymbolicTensor;
   const down = tfl.layers.conv2d({ filters: 6, kernelSize: 4, strides: 2, padding: 'same' });
@@ -81,7 +86,9 @@ function spectralNet(): tfl.LayersModel {
   let x = spectralNormalization({ name: 'up', layer: up }).apply(input) as tfl.SymbolicTensor;
   const features = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.globalAveragePooling2d({}).apply(features) as tfl.SymbolicTensor;
-  const out = spectralNormalization({ name: 'fc', layer: tfl.layers.dense({ units: 3 }) }).apply(x) as tfl.SymbolicTensor;
+  const out = spectralNormalization({ name: 'fc', layer: tfl.layers.dense({ units: 3 }) }).apply(
+    x,
+  ) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: [features, out], name: 'spectral_net' });
 }
 
@@ -93,7 +100,11 @@ describeBackends('loadTorchStateDict', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(report.missing).toEqual([]);
     expect(report.unexpected).toEqual([]);
-    expect(report.loaded.sort()).toEqual(Object.keys(fixture.keys).filter((k) => !k.endsWith('num_batches_tracked')).sort());
+    expect(report.loaded.sort()).toEqual(
+      Object.keys(fixture.keys)
+        .filter((k) => !k.endsWith('num_batches_tracked'))
+        .sort(),
+    );
     const { features, out } = predict(model);
     const diffFeatures = maxAbsDiff(features, fixture.features_nhwc.data);
     const diffOut = maxAbsDiff(out, fixture.output.data);
@@ -157,7 +168,9 @@ describeBackends('loadTorchStateDict', () => {
     const c = tinyNet();
     loadTorchStateDict(c, fixtureBytes('tiny_net.pth'), { format: 'pth' });
     expect(weightValues(c)).toEqual(weightValues(a));
-    expect(() => loadTorchStateDict(c, fixtureBytes('tiny_net.pth'), { format: 'safetensors' })).toThrow(/readSafetensors/);
+    expect(() => loadTorchStateDict(c, fixtureBytes('tiny_net.pth'), { format: 'safetensors' })).toThrow(
+      /readSafetensors/,
+    );
     expect(() => loadTorchStateDict(c, new Uint8Array(8), { format: 'onnx' as 'pth' })).toThrow(/format must be/);
     for (const m of [a, b, c]) m.dispose();
   });
@@ -190,7 +203,10 @@ describeBackends('loadTorchStateDict', () => {
     loadTorchStateDict(ref, fixtureBytes('tiny_net.pth'));
     const sd = readTorchCheckpoint(fixtureBytes('tiny_net.pth'));
     const m = tinyNet();
-    const report = loadTorchStateDict(m, edit(sd, (k) => `module.${k}`));
+    const report = loadTorchStateDict(
+      m,
+      edit(sd, (k) => `module.${k}`),
+    );
     expect(report.loaded).toContain('head.weight');
     expect(weightValues(m)).toEqual(weightValues(ref));
     const n = tinyNet();
@@ -236,7 +252,9 @@ describeBackends('loadTorchStateDict', () => {
     const w = sd.get('head.bias')!;
     const misShaped = edit(sd, (k) => k);
     misShaped.set('head.bias', { ...w, shape: [1, 2] });
-    expect(() => loadTorchStateDict(m, misShaped, { strict: false })).toThrow(/head\.bias: expected \[2\], got \[1,2\]/);
+    expect(() => loadTorchStateDict(m, misShaped, { strict: false })).toThrow(
+      /head\.bias: expected \[2\], got \[1,2\]/,
+    );
     m.dispose();
     ref.dispose();
   });
@@ -266,7 +284,9 @@ describeBackends('loadTorchStateDict', () => {
     const input = tfl.input({ shape: [5, 2] });
     const out = tfl.layers.conv1d({ name: 'c', filters: 2, kernelSize: 3 }).apply(input) as tfl.SymbolicTensor;
     const m = tfl.model({ inputs: input, outputs: out });
-    expect(() => loadTorchStateDict(m, new Map())).toThrow(/layer 'c' \(Conv1D\) has weights \[.*\] but no PyTorch converter/);
+    expect(() => loadTorchStateDict(m, new Map())).toThrow(
+      /layer 'c' \(Conv1D\) has weights \[.*\] but no PyTorch converter/,
+    );
     expect(loadTorchStateDict(m, new Map(), { strict: false }).missing[0]).toMatch(/^model: layer 'c' \(Conv1D\)/);
     expect(() => exportTorchStateDict(m)).toThrow(/exportTorchStateDict: model '.*' cannot be exported/);
     m.dispose();

@@ -63,7 +63,12 @@ const CASES: { name: string; build: (c: NetworkFixture['config'], size: number) 
   {
     name: 'pixel_discriminator',
     build: (c, size) =>
-      pixelDiscriminator({ inputChannels: c.input_nc as number, ndf: c.ndf as number, norm: c.norm as Norm, inputShape: [size, size] }),
+      pixelDiscriminator({
+        inputChannels: c.input_nc as number,
+        ndf: c.ndf as number,
+        norm: c.norm as Norm,
+        inputShape: [size, size],
+      }),
   },
 ];
 

@@ -46,7 +46,9 @@ describe('readSafetensors', () => {
   it('gives clear Errors for truncated and corrupt files', () => {
     const file = fixtureBytes('tiny_net.safetensors');
     expect(() => readSafetensors(file.subarray(0, 5))).toThrow(/readSafetensors: file is 5 bytes, too short/);
-    expect(() => readSafetensors(file.subarray(0, 100))).toThrow(/header length \d+ does not fit in a file of 100 bytes/);
+    expect(() => readSafetensors(file.subarray(0, 100))).toThrow(
+      /header length \d+ does not fit in a file of 100 bytes/,
+    );
     expect(() => readSafetensors(file.subarray(0, file.length - 1))).toThrow(
       /tensor 'head.bias' has data_offsets \[\d+,\d+\] outside the \d+ data bytes/,
     );

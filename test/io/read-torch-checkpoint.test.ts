@@ -54,7 +54,9 @@ describe('readTorchCheckpoint', () => {
   });
 
   it('reads a protocol-4 pickle (FRAME, MEMOIZE, STACK_GLOBAL) to the same tensors', () => {
-    expect(readTorchCheckpoint(fixtureBytes('tiny_net_proto4.pth'))).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')));
+    expect(readTorchCheckpoint(fixtureBytes('tiny_net_proto4.pth'))).toEqual(
+      readTorchCheckpoint(fixtureBytes('tiny_net.pth')),
+    );
   });
 
   it('takes a nested state dict only through stateDictKey, with a hint otherwise', () => {
@@ -63,7 +65,9 @@ describe('readTorchCheckpoint', () => {
       /entries 'epoch' \(an int \(3\)\), 'state_dict' \(a dict of 15 entries\) are not tensors; .*stateDictKey: 'state_dict'/,
     );
     const sd = readTorchCheckpoint(bytes, { stateDictKey: 'state_dict' });
-    expect(sd.get('head.weight')!.data).toEqual(readTorchCheckpoint(fixtureBytes('tiny_net.pth')).get('head.weight')!.data);
+    expect(sd.get('head.weight')!.data).toEqual(
+      readTorchCheckpoint(fixtureBytes('tiny_net.pth')).get('head.weight')!.data,
+    );
     expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'model' })).toThrow(
       /stateDictKey 'model' not found; the checkpoint's top-level keys are: 'epoch', 'state_dict'/,
     );
@@ -77,12 +81,16 @@ describe('readTorchCheckpoint', () => {
     expect(() => readTorchCheckpoint(bytes)).toThrow(
       /'args' \(a pickled 'argparse.Namespace' object\), 'best_score' \(a pickled 'numpy.core.multiarray.scalar' object\), 'epoch' \(an int \(7\)\), 'optimizer' \(a dict of 2 entries\), 'state_dict' \(a dict of 2 entries\) are not tensors; if the state dict is nested, pass \{ stateDictKey: 'state_dict' \}/,
     );
-    expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'args' })).toThrow(/got a pickled 'argparse.Namespace' object/);
+    expect(() => readTorchCheckpoint(bytes, { stateDictKey: 'args' })).toThrow(
+      /got a pickled 'argparse.Namespace' object/,
+    );
   });
 
   it('gives clear Errors for truncated and corrupt files', () => {
     const good = fixtureBytes('tiny_net.pth');
-    expect(() => readTorchCheckpoint(good.subarray(0, good.length - 10))).toThrow(/readTorchCheckpoint: .*(truncated|corrupt)/);
+    expect(() => readTorchCheckpoint(good.subarray(0, good.length - 10))).toThrow(
+      /readTorchCheckpoint: .*(truncated|corrupt)/,
+    );
     expect(() => readTorchCheckpoint(good.subarray(0, 3000))).toThrow(/readTorchCheckpoint: .*(truncated|corrupt)/);
     expect(() => readTorchCheckpoint(new Uint8Array([1, 2, 3]))).toThrow(/not a torch.save zip archive/);
     expect(() => readTorchCheckpoint(new Uint8Array([0x80, 2, 0x8a, 0x0a]))).toThrow(/legacy .*torch < 1.6/);
@@ -122,7 +130,9 @@ describe('readTorchCheckpoint', () => {
   it('never calls unknown globals; their objects are inert and rejected where tensors are needed', () => {
     // pickle of os.system('echo hi'): GLOBAL, then REDUCE.
     const evil = makeZip([['a/data.pkl', pickle('\x80\x02cos\nsystem\nq\x00X\x07\x00\x00\x00echo hiq\x01\x85R.')]]);
-    expect(() => readTorchCheckpoint(evil)).toThrow(/does not hold a dict of tensors \(got a pickled 'os.system' object\)/);
+    expect(() => readTorchCheckpoint(evil)).toThrow(
+      /does not hold a dict of tensors \(got a pickled 'os.system' object\)/,
+    );
     // {'args': argparse.Namespace(lr=0.1) via NEWOBJ + BUILD, 'sd': {}}: the state dict still reads.
     const withArgs = makeZip([
       [
@@ -136,7 +146,9 @@ describe('readTorchCheckpoint', () => {
     expect(readTorchCheckpoint(withArgs, { stateDictKey: 'sd' }).size).toBe(0);
     expect(() => readTorchCheckpoint(withArgs)).toThrow(/'args' \(a pickled 'argparse.Namespace' object\)/);
     // The tiny net's pickle with its storage class renamed to one we do not decode.
-    const pkl = new TextDecoder('latin1').decode(new ZipArchive(fixtureBytes('tiny_net.pth'), 'test').read('tiny_net/data.pkl'));
+    const pkl = new TextDecoder('latin1').decode(
+      new ZipArchive(fixtureBytes('tiny_net.pth'), 'test').read('tiny_net/data.pkl'),
+    );
     const renamed = pkl.replace('torch\nFloatStorage\n', 'torch\nComplexFloatStorage\n');
     expect(renamed).not.toBe(pkl);
     expect(() => readTorchCheckpoint(makeZip([['a/data.pkl', pickle(renamed)]]))).toThrow(
@@ -146,7 +158,11 @@ describe('readTorchCheckpoint', () => {
 
   it('reads an empty state dict and memoised values (MEMOIZE, LONG_BINPUT/GET)', () => {
     // {} with protocol-4 style memo opcodes.
-    const sd = readTorchCheckpoint(makeZip([['a/data.pkl', pickle('\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00}\x94r\x01\x00\x00\x00j\x01\x00\x00\x000.')]]));
+    const sd = readTorchCheckpoint(
+      makeZip([
+        ['a/data.pkl', pickle('\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00}\x94r\x01\x00\x00\x00j\x01\x00\x00\x000.')],
+      ]),
+    );
     expect(sd.size).toBe(0);
   });
 });

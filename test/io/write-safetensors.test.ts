@@ -35,9 +35,9 @@ describe('writeSafetensors', () => {
   });
 
   it('rejects inconsistent shapes, the reserved name and non-string metadata', () => {
-    expect(() => writeSafetensors(new Map([['x', { dtype: 'float32', shape: [3], data: new Float32Array(2) }]]))).toThrow(
-      /writeSafetensors: tensor 'x' has shape \[3\] but 2 elements/,
-    );
+    expect(() =>
+      writeSafetensors(new Map([['x', { dtype: 'float32', shape: [3], data: new Float32Array(2) }]])),
+    ).toThrow(/writeSafetensors: tensor 'x' has shape \[3\] but 2 elements/);
     expect(() =>
       writeSafetensors(new Map([['__metadata__', { dtype: 'float32', shape: [1], data: new Float32Array(1) }]])),
     ).toThrow(/reserved/);

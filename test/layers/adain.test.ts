@@ -124,7 +124,9 @@ describeBackends('AdaIN', () => {
     expect(() => adain().apply([c, s4])).toThrow(
       /AdaIN: content and style must have the same number of channels, got content \[2, 4, 4, 3\] and style \[2, 4, 4, 4\]/,
     );
-    expect(() => adain().apply([c, s3b])).toThrow(/AdaIN: the style batch must equal the content batch \(or be 1\), got content \[2, 4, 4, 3\] and style \[3, 4, 4, 3\]/);
+    expect(() => adain().apply([c, s3b])).toThrow(
+      /AdaIN: the style batch must equal the content batch \(or be 1\), got content \[2, 4, 4, 3\] and style \[3, 4, 4, 3\]/,
+    );
     expect(() => adain().apply(c)).toThrow(/AdaIN: expected two inputs \[content, style\]/);
     expect(() => adain().apply([tfl.input({ shape: [4, 4, 3] }), tfl.input({ shape: [4, 4, 5] })])).toThrow(
       /AdaIN: content and style must have the same number of channels, got content \[null, 4, 4, 3\] and style \[null, 4, 4, 5\]/,

@@ -50,7 +50,12 @@ function setAffine(layer: BatchNormalizationTorch, c: BnCase): void {
   tf.dispose(values);
 }
 
-async function expectRunningStats(layer: BatchNormalizationTorch, step: BnStep, label: string, tol = 1e-5): Promise<void> {
+async function expectRunningStats(
+  layer: BatchNormalizationTorch,
+  step: BnStep,
+  label: string,
+  tol = 1e-5,
+): Promise<void> {
   const mean = layer.nonTrainableWeights[0]!.read();
   const variance = layer.nonTrainableWeights[1]!.read();
   expect(await maxAbsDiff(mean, step.movingMean), `${label} moving_mean`).toBeLessThanOrEqual(tol);
@@ -80,13 +85,22 @@ describeBackends('BatchNormalizationTorch', () => {
     tf.tidy(() => {
       layer.apply(tf.zeros([1, 2, 2, 3]));
     });
-    expect(layer.weights.map((w) => w.originalName.split('/').pop())).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance']);
+    expect(layer.weights.map((w) => w.originalName.split('/').pop())).toEqual([
+      'gamma',
+      'beta',
+      'moving_mean',
+      'moving_variance',
+    ]);
     expect(layer.trainableWeights.map((w) => w.originalName.split('/').pop())).toEqual(['gamma', 'beta']);
     const partial = batchNormalizationTorch({ scale: false });
     tf.tidy(() => {
       partial.apply(tf.zeros([1, 2, 2, 3]));
     });
-    expect(partial.weights.map((w) => w.originalName.split('/').pop())).toEqual(['beta', 'moving_mean', 'moving_variance']);
+    expect(partial.weights.map((w) => w.originalName.split('/').pop())).toEqual([
+      'beta',
+      'moving_mean',
+      'moving_variance',
+    ]);
     layer.dispose();
     partial.dispose();
   });
@@ -136,7 +150,9 @@ describeBackends('BatchNormalizationTorch', () => {
       expect(await maxAbsDiff(grads[x.name]!, step.dx!), `${c.name} dx`).toBeLessThanOrEqual(1e-4);
       const expectedWeightGrads = [...(c.scale ? [step.dgamma!] : []), ...(c.center ? [step.dbeta!] : [])];
       for (const [i, v] of vars.entries()) {
-        expect(await maxAbsDiff(grads[v.name]!, expectedWeightGrads[i]!), `${c.name} ${v.name}`).toBeLessThanOrEqual(1e-4);
+        expect(await maxAbsDiff(grads[v.name]!, expectedWeightGrads[i]!), `${c.name} ${v.name}`).toBeLessThanOrEqual(
+          1e-4,
+        );
       }
       // The gradient pass is a training call too: the running statistics moved exactly once.
       await expectRunningStats(layer, step, `${c.name} after variableGrads`);
@@ -157,12 +173,7 @@ describeBackends('BatchNormalizationTorch', () => {
     tf.tidy(() => {
       layer.apply(x);
     });
-    layer.setWeights([
-      tf.tensor1d([1.3, 0.7]),
-      tf.tensor1d([0.2, -0.4]),
-      tf.zeros([2]),
-      tf.ones([2]),
-    ]);
+    layer.setWeights([tf.tensor1d([1.3, 0.7]), tf.tensor1d([0.2, -0.4]), tf.zeros([2]), tf.ones([2])]);
     const loss = (): tf.Scalar => tf.sum(tf.mul(tf.square(layer.apply(x, { training: true }) as tf.Tensor), r));
     await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 8, h: 1e-2 });
     tf.dispose([x, r]);
@@ -224,12 +235,22 @@ describeBackends('BatchNormalizationTorch', () => {
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {
-    expect(() => batchNormalizationTorch({ momentum: 0 })).toThrow(/BatchNormalizationTorch: momentum must be in \(0, 1\] .*got 0/);
-    expect(() => batchNormalizationTorch({ momentum: 0.99 + 1 })).toThrow(/BatchNormalizationTorch: momentum .*got 1.99/);
-    expect(() => batchNormalizationTorch({ epsilon: -1e-5 })).toThrow(/BatchNormalizationTorch: epsilon must be .*got -0.00001/);
-    expect(() => batchNormalizationTorch({ scale: 1 as never })).toThrow(/BatchNormalizationTorch: scale must be a boolean, got 1/);
+    expect(() => batchNormalizationTorch({ momentum: 0 })).toThrow(
+      /BatchNormalizationTorch: momentum must be in \(0, 1\] .*got 0/,
+    );
+    expect(() => batchNormalizationTorch({ momentum: 0.99 + 1 })).toThrow(
+      /BatchNormalizationTorch: momentum .*got 1.99/,
+    );
+    expect(() => batchNormalizationTorch({ epsilon: -1e-5 })).toThrow(
+      /BatchNormalizationTorch: epsilon must be .*got -0.00001/,
+    );
+    expect(() => batchNormalizationTorch({ scale: 1 as never })).toThrow(
+      /BatchNormalizationTorch: scale must be a boolean, got 1/,
+    );
     const x3 = tf.zeros([2, 3, 4]);
-    expect(() => batchNormalizationTorch().apply(x3)).toThrow(/BatchNormalizationTorch: expected a rank-4 NHWC input, got shape \[2, 3, 4\]/);
+    expect(() => batchNormalizationTorch().apply(x3)).toThrow(
+      /BatchNormalizationTorch: expected a rank-4 NHWC input, got shape \[2, 3, 4\]/,
+    );
     expect(() => batchNormalizationTorch().apply(tfl.input({ shape: [3, 4] }))).toThrow(
       /BatchNormalizationTorch: expected a rank-4 NHWC input, got shape \[null, 3, 4\]/,
     );

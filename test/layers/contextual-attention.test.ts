@@ -58,7 +58,12 @@ describeBackends('ContextualAttention', () => {
       tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 1),
       tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 2),
       // A 4x4 hole in the bottom-right corner leaves background patches without hole pixels.
-      tf.pad(tf.ones([2, 4, 4, 1]), [[0, 0], [12, 0], [12, 0], [0, 0]]),
+      tf.pad(tf.ones([2, 4, 4, 1]), [
+        [0, 0],
+        [12, 0],
+        [12, 0],
+        [0, 0],
+      ]),
     ],
     // The mask only selects background patches (an equality test): no gradient, as in DeepFill.
     nonDifferentiableInputs: [2],
@@ -122,16 +127,26 @@ describeBackends('ContextualAttention', () => {
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {
-    expect(() => contextualAttention({ kernelSize: 4 })).toThrow(/ContextualAttention: kernelSize must be a positive odd integer, got 4/);
-    expect(() => contextualAttention({ rate: 0 })).toThrow(/ContextualAttention: rate must be a positive integer, got 0/);
-    expect(() => new ContextualAttention({ softmaxScale: -1 })).toThrow(/ContextualAttention: softmaxScale must be positive, got -1/);
+    expect(() => contextualAttention({ kernelSize: 4 })).toThrow(
+      /ContextualAttention: kernelSize must be a positive odd integer, got 4/,
+    );
+    expect(() => contextualAttention({ rate: 0 })).toThrow(
+      /ContextualAttention: rate must be a positive integer, got 0/,
+    );
+    expect(() => new ContextualAttention({ softmaxScale: -1 })).toThrow(
+      /ContextualAttention: softmaxScale must be positive, got -1/,
+    );
     const layer = contextualAttention();
     const x = tf.zeros([1, 8, 8, 2]);
     const badMask = tf.zeros([1, 6, 8, 1]);
-    expect(() => layer.apply([x, x, badMask])).toThrow(/ContextualAttention: mask must be \[1 or 1, 8, 8, 1\].*got \[1, 6, 8, 1\]/);
+    expect(() => layer.apply([x, x, badMask])).toThrow(
+      /ContextualAttention: mask must be \[1 or 1, 8, 8, 1\].*got \[1, 6, 8, 1\]/,
+    );
     const odd = tf.zeros([1, 7, 8, 2]);
     const oddMask = tf.zeros([1, 7, 8, 1]);
-    expect(() => contextualAttention().apply([odd, odd, oddMask])).toThrow(/ContextualAttention: f height 7 must be a multiple of rate 2/);
+    expect(() => contextualAttention().apply([odd, odd, oddMask])).toThrow(
+      /ContextualAttention: f height 7 must be a multiple of rate 2/,
+    );
     expect(() => contextualAttention().apply([x, x])).toThrow(/ContextualAttention: expected three inputs/);
     tf.dispose([x, badMask, odd, oddMask]);
   });

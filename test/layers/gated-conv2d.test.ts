@@ -28,9 +28,9 @@ interface GatedCase {
   y: number[];
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/layers/gated_conv2d.json', import.meta.url), 'utf8'),
-) as { cases: GatedCase[] };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/layers/gated_conv2d.json', import.meta.url), 'utf8')) as {
+  cases: GatedCase[];
+};
 
 function makeFromCase(c: GatedCase): GatedConv2D {
   const common = {
@@ -110,10 +110,7 @@ describeBackends('GatedConv2D', () => {
     const x5 = tf.zeros([1, 8, 8, 5]);
     const x12 = tf.zeros([1, 8, 8, 12]);
     tf.dispose(gated.apply(x5) as tf.Tensor);
-    expect(gated.weights.map((w) => w.shape)).toEqual([
-      [5, 5, 5, 48],
-      [48],
-    ]);
+    expect(gated.weights.map((w) => w.shape)).toEqual([[5, 5, 5, 48], [48]]);
     const raw = gatedConv2d({ filters: 3, kernelSize: 3, activation: null });
     const yRaw = raw.apply(x12) as tf.Tensor;
     expect(yRaw.shape).toEqual([1, 8, 8, 3]);
@@ -126,27 +123,45 @@ describeBackends('GatedConv2D', () => {
   it('gradients match central finite differences (input and weights)', async () => {
     // Central differences, h = 1e-2, float32: relative error 2e-2 leaves room for float32
     // rounding of the loss (~1e-7 |L| / h) and the O(h^2) truncation of ELU/sigmoid curvature.
-    await expectGradientsMatchFiniteDifferences(gatedConv2d({ filters: 2, kernelSize: 3, strides: 2, kernelInitializer: seededKernel(3) }), [1, 6, 5, 3], [1, 3, 3, 2], 3);
+    await expectGradientsMatchFiniteDifferences(
+      gatedConv2d({ filters: 2, kernelSize: 3, strides: 2, kernelInitializer: seededKernel(3) }),
+      [1, 6, 5, 3],
+      [1, 3, 3, 2],
+      3,
+    );
   });
 
   it('atrous (dilation 4) gradients match central finite differences', async () => {
     // tf.conv2d has no gradient for dilation > 1; the layer goes through dilatedConv2d.
-    await expectGradientsMatchFiniteDifferences(gatedConv2d({ filters: 2, kernelSize: 3, dilationRate: 4, kernelInitializer: seededKernel(8) }), [1, 9, 10, 2], [1, 9, 10, 2], 8);
+    await expectGradientsMatchFiniteDifferences(
+      gatedConv2d({ filters: 2, kernelSize: 3, dilationRate: 4, kernelInitializer: seededKernel(8) }),
+      [1, 9, 10, 2],
+      [1, 9, 10, 2],
+      8,
+    );
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {
-    expect(() => gatedConv2d({ filters: 0, kernelSize: 3 })).toThrow(/GatedConv2D: filters must be a positive integer, got 0/);
+    expect(() => gatedConv2d({ filters: 0, kernelSize: 3 })).toThrow(
+      /GatedConv2D: filters must be a positive integer, got 0/,
+    );
     expect(() => gatedConv2d({ filters: 2, kernelSize: -1 })).toThrow(/GatedConv2D: kernelSize .* got -1/);
     // Not a number or a pair: named in the Error (null and three numbers used to slip through the pair check).
-    expect(() => gatedConv2d({ filters: 2, kernelSize: null as never })).toThrow(/GatedConv2D: kernelSize must be a positive integer or a pair of them, got null\./);
-    expect(() => gatedConv2d({ filters: 2, kernelSize: [3, 3, 3] as never })).toThrow(/GatedConv2D: kernelSize .* got \[3,3,3\]/);
+    expect(() => gatedConv2d({ filters: 2, kernelSize: null as never })).toThrow(
+      /GatedConv2D: kernelSize must be a positive integer or a pair of them, got null\./,
+    );
+    expect(() => gatedConv2d({ filters: 2, kernelSize: [3, 3, 3] as never })).toThrow(
+      /GatedConv2D: kernelSize .* got \[3,3,3\]/,
+    );
     expect(() => gatedConv2d({ filters: 2, kernelSize: 3, padding: 'full' as 'same' })).toThrow(
       /GatedConv2D: padding must be 'same' or 'valid', got "full"/,
     );
     expect(() => gatedConv2d({ filters: 2, kernelSize: 3, activation: 'gelu' as 'elu' })).toThrow(
       /GatedConv2D: unknown activation "gelu"/,
     );
-    expect(() => gatedConv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/GatedConv2D: strides/);
+    expect(() => gatedConv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(
+      /GatedConv2D: strides/,
+    );
     const layer = gatedConv2d({ filters: 2, kernelSize: 3 });
     const x = tf.zeros([4, 4, 3]);
     expect(() => layer.apply(x)).toThrow(/GatedConv2D: expected a rank-4 NHWC input, got shape \[4, 4, 3\]/);
@@ -171,6 +186,8 @@ describeBackends('GatedUpsample2D', () => {
   });
 
   it('rejects strides other than 1', () => {
-    expect(() => new GatedUpsample2D({ filters: 2, strides: 2 } as never)).toThrow(/GatedUpsample2D: strides must be 1 .*got 2/);
+    expect(() => new GatedUpsample2D({ filters: 2, strides: 2 } as never)).toThrow(
+      /GatedUpsample2D: strides must be 1 .*got 2/,
+    );
   });
 });

@@ -142,17 +142,24 @@ describeBackends('InstanceNormalization', () => {
 
   it('works as the first layer of tf.sequential (inputShape) and survives save/load', async () => {
     await expectSequentialSaveLoad(
-      () => instanceNormalization({ center: true, scale: true, gammaInitializer: 'glorotUniform', inputShape: [5, 6, 3] }),
+      () =>
+        instanceNormalization({ center: true, scale: true, gammaInitializer: 'glorotUniform', inputShape: [5, 6, 3] }),
       [5, 6, 3],
     );
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {
     expect(() => instanceNormalization({ epsilon: -1 })).toThrow(/InstanceNormalization: epsilon must be .* got -1/);
-    expect(() => instanceNormalization({ center: 'yes' as never })).toThrow(/InstanceNormalization: center must be a boolean, got "yes"/);
-    expect(() => instanceNormalization({ gammaInitializer: 'nope' as never })).toThrow(/InstanceNormalization: unknown gammaInitializer "nope"/);
+    expect(() => instanceNormalization({ center: 'yes' as never })).toThrow(
+      /InstanceNormalization: center must be a boolean, got "yes"/,
+    );
+    expect(() => instanceNormalization({ gammaInitializer: 'nope' as never })).toThrow(
+      /InstanceNormalization: unknown gammaInitializer "nope"/,
+    );
     const x3 = tf.zeros([2, 4, 3]);
-    expect(() => instanceNormalization().apply(x3)).toThrow(/InstanceNormalization: expected a rank-4 NHWC input, got shape \[2, 4, 3\]/);
+    expect(() => instanceNormalization().apply(x3)).toThrow(
+      /InstanceNormalization: expected a rank-4 NHWC input, got shape \[2, 4, 3\]/,
+    );
     expect(() => instanceNormalization().apply(tfl.input({ shape: [4, 3] }))).toThrow(
       /InstanceNormalization: expected a rank-4 NHWC input, got shape \[null, 4, 3\]/,
     );

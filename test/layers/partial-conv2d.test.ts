@@ -127,30 +127,41 @@ describeBackends('PartialConv2D', () => {
     // The output is linear in the image and the weights for a fixed mask, so central differences
     // are exact up to float32 rounding; rel tol 2e-2 with h = 1e-2 as for the other layers.
     // Seeded weights: the check is the same every run.
-    const layer = partialConv2d({ filters: 2, kernelSize: 3, padding: 1, strides: 2, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) });
+    const layer = partialConv2d({
+      filters: 2,
+      kernelSize: 3,
+      padding: 1,
+      strides: 2,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }),
+    });
     const x = tf.variable(tf.randomNormal([1, 5, 6, 2], 0, 1, 'float32', 4));
     const mask = holeMask([1, 5, 6, 1]);
     tf.dispose(layer.apply([x, mask]) as tf.Tensor[]);
     const w = tf.randomUniform([1, 3, 3, 2], 0.5, 1.5, 'float32', 5);
-    const loss = () =>
-      tf.tidy(() => tf.sum(tf.mul((layer.apply([x, mask]) as tf.Tensor[])[0]!, w)) as tf.Scalar);
+    const loss = () => tf.tidy(() => tf.sum(tf.mul((layer.apply([x, mask]) as tf.Tensor[])[0]!, w)) as tf.Scalar);
     await expectFiniteDifferences(loss, [x, ...trainableVariables(layer)], 2e-2, { samples: 6, h: 1e-2 });
     tf.dispose([x, mask, w]);
     layer.dispose();
   });
 
   it('rejects bad arguments and inputs with clear errors', () => {
-    expect(() => partialConv2d({ filters: -2, kernelSize: 3 })).toThrow(/PartialConv2D: filters must be a positive integer, got -2/);
+    expect(() => partialConv2d({ filters: -2, kernelSize: 3 })).toThrow(
+      /PartialConv2D: filters must be a positive integer, got -2/,
+    );
     expect(() => partialConv2d({ filters: 2, kernelSize: 3, padding: -1 })).toThrow(
       /PartialConv2D: padding must be a non-negative integer .*got -1/,
     );
     const layer = partialConv2d({ filters: 2, kernelSize: 3, padding: 1 });
     const x = tf.zeros([1, 6, 6, 3]);
     const badMask = tf.ones([1, 5, 6, 1]);
-    expect(() => layer.apply([x, badMask])).toThrow(/PartialConv2D: the mask's batch and spatial size \[1, 5, 6\] differ from the image's \[1, 6, 6\]/);
+    expect(() => layer.apply([x, badMask])).toThrow(
+      /PartialConv2D: the mask's batch and spatial size \[1, 5, 6\] differ from the image's \[1, 6, 6\]/,
+    );
     const layer2 = partialConv2d({ filters: 2, kernelSize: 3, padding: 1 });
     const threeChannelMask = tf.ones([1, 6, 6, 3]);
-    expect(() => layer2.apply([x, threeChannelMask])).toThrow(/PartialConv2D: mask must have 1 channel\(s\) \(multiChannel false\), got 3/);
+    expect(() => layer2.apply([x, threeChannelMask])).toThrow(
+      /PartialConv2D: mask must have 1 channel\(s\) \(multiChannel false\), got 3/,
+    );
     const layer3 = partialConv2d({ filters: 2, kernelSize: 3 });
     expect(() => layer3.apply(x)).toThrow(/PartialConv2D: expected two inputs \[image, mask\]/);
     tf.dispose([x, badMask, threeChannelMask]);

@@ -60,12 +60,7 @@ describeBackends('SpectralNormalization', () => {
       const layer = spectralNormalization({ layer: inner[c.name]!(), powerIterations: c.powerIterations });
       const x = tf.tensor(c.x, c.xShape);
       tf.dispose(layer.apply(x) as tf.Tensor); // build (inference: u, v untouched)
-      const start = [
-        tf.tensor(c.kernel, c.kernelShape),
-        tf.tensor1d(c.bias),
-        tf.tensor1d(c.u0),
-        tf.tensor1d(c.v0),
-      ];
+      const start = [tf.tensor(c.kernel, c.kernelShape), tf.tensor1d(c.bias), tf.tensor1d(c.u0), tf.tensor1d(c.v0)];
       layer.setWeights(start);
       expect(layer.nonTrainableWeights.map((w) => w.shape)).toEqual([[c.u0.length], [c.v0.length]]);
       const lossW = tf.tensor(c.lossWeights, c.yShape);
@@ -124,7 +119,12 @@ describeBackends('SpectralNormalization', () => {
     // (through W / sigma). Central differences, h = 1e-2, relative tolerance 2e-2 (float32).
     // Seeded kernel, u and v: the check is the same every run.
     const layer = spectralNormalization({
-      layer: tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }) }),
+      layer: tfl.layers.conv2d({
+        filters: 2,
+        kernelSize: 3,
+        padding: 'same',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }),
+      }),
       seed: 7,
     });
     const x = tf.variable(tf.randomNormal([1, 4, 4, 2], 0, 1, 'float32', 2));

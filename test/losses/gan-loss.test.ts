@@ -93,7 +93,9 @@ describeBackends('GAN losses', () => {
   it('rejects unknown modes, listing the valid ones', () => {
     const p = tf.zeros([1, 2]);
     // @ts-expect-error testing a bad mode
-    expect(() => ganLoss(p, true, 'wgangp')).toThrow(/ganLoss: unknown mode 'wgangp'; valid values are 'vanilla', 'lsgan', 'hinge', 'wgan'/);
+    expect(() => ganLoss(p, true, 'wgangp')).toThrow(
+      /ganLoss: unknown mode 'wgangp'; valid values are 'vanilla', 'lsgan', 'hinge', 'wgan'/,
+    );
     // @ts-expect-error testing a bad mode
     expect(() => discriminatorLoss(p, p, 'bce')).toThrow(/discriminatorLoss: unknown mode 'bce'/);
     // @ts-expect-error testing a bad mode

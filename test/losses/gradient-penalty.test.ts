@@ -59,7 +59,10 @@ describeBackends('gradientPenalty', () => {
       const g = grads[variable.name];
       if (g === undefined) {
         // The output bias never reaches the input gradient; PyTorch reports it unused (zero).
-        expect(ref.data.every((x: number) => x === 0), names[i]).toBe(true);
+        expect(
+          ref.data.every((x: number) => x === 0),
+          names[i],
+        ).toBe(true);
         report.push(`${names[i]} not connected (PyTorch: zero)`);
         return;
       }
@@ -94,9 +97,13 @@ describeBackends('gradientPenalty', () => {
     const { vars, d } = makeDiscriminator();
     const a = tf.zeros([2, 8, 8, 3]);
     const b = tf.zeros([2, 8, 8, 1]);
-    expect(() => gradientPenalty(d, a, b)).toThrow('gradientPenalty: real and fake must have the same shape, got real [2, 8, 8, 3] and fake [2, 8, 8, 1].');
+    expect(() => gradientPenalty(d, a, b)).toThrow(
+      'gradientPenalty: real and fake must have the same shape, got real [2, 8, 8, 3] and fake [2, 8, 8, 1].',
+    );
     expect(() => gradientPenalty(d, a, a, { alpha: [0.5] })).toThrow(/one value per sample \(2\), got length 1/);
-    expect(() => gradientPenalty(d, a, a, { lambda: Number.POSITIVE_INFINITY })).toThrow(/lambda must be a finite number/);
+    expect(() => gradientPenalty(d, a, a, { lambda: Number.POSITIVE_INFINITY })).toThrow(
+      /lambda must be a finite number/,
+    );
     tf.dispose([...vars, a, b]);
   });
 });

@@ -22,7 +22,9 @@ describeBackends('l1Loss, cycleConsistencyLoss, identityLoss', () => {
   it('name both shapes on a mismatch', () => {
     const a = tf.zeros([1, 4, 4, 3]);
     const b = tf.zeros([1, 4, 4, 1]);
-    expect(() => l1Loss(a, b)).toThrow('l1Loss: a and b must have the same shape, got a [1, 4, 4, 3] and b [1, 4, 4, 1].');
+    expect(() => l1Loss(a, b)).toThrow(
+      'l1Loss: a and b must have the same shape, got a [1, 4, 4, 3] and b [1, 4, 4, 1].',
+    );
     expect(() => cycleConsistencyLoss(a, b, 10)).toThrow(/reconstructed \[1, 4, 4, 3\] and original \[1, 4, 4, 1\]/);
     expect(() => identityLoss(a, b)).toThrow(/mapped \[1, 4, 4, 3\] and original \[1, 4, 4, 1\]/);
     expect(() => cycleConsistencyLoss(a, a, Number.NaN)).toThrow(/lambda must be a finite number/);

@@ -25,7 +25,9 @@ describeBackends('gramMatrix, styleLoss, contentLoss', () => {
     const sty = [t4(s.s1), t4(s.s2)];
     const before = tf.memory().numTensors;
     for (const normalize of GRAM_NORMALIZATIONS) {
-      expect(close(value(styleLoss(gen, sty, { normalize })), s[`style_${normalize}_unweighted`]), normalize).toBe(true);
+      expect(close(value(styleLoss(gen, sty, { normalize })), s[`style_${normalize}_unweighted`]), normalize).toBe(
+        true,
+      );
       const w = value(styleLoss(gen, sty, { normalize, weights: s.weights }));
       expect(close(w, s[`style_${normalize}_weighted`]), normalize).toBe(true);
     }
@@ -45,7 +47,9 @@ describeBackends('gramMatrix, styleLoss, contentLoss', () => {
     const a = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
     const b = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
     // @ts-expect-error bad option
-    expect(() => gramMatrix(a, { normalize: 'bchw' })).toThrow(/gramMatrix: unknown normalize 'bchw'; valid values are 'chw', 'paper', 'none'/);
+    expect(() => gramMatrix(a, { normalize: 'bchw' })).toThrow(
+      /gramMatrix: unknown normalize 'bchw'; valid values are 'chw', 'paper', 'none'/,
+    );
     expect(() => gramMatrix(tf.zeros([4, 4, 3]) as unknown as tf.Tensor4D)).toThrow(/rank 4/);
     expect(() => styleLoss([a], [b])).toThrow(/genFeatures\[0\] \[1, 4, 4, 3\] and styleFeatures\[0\] \[1, 4, 4, 2\]/);
     expect(() => styleLoss([a], [a, a])).toThrow(/same length, got 1 and 2/);

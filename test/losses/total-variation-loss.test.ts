@@ -13,7 +13,10 @@ describeBackends('totalVariationLoss', () => {
     expect(close(value(totalVariationLoss(x)), c.l1_mean)).toBe(true);
     for (const mode of ['l1', 'l2'] as const) {
       for (const reduction of ['mean', 'sum'] as const) {
-        expect(close(value(totalVariationLoss(x, { mode, reduction })), c[`${mode}_${reduction}`]), `${mode} ${reduction}`).toBe(true);
+        expect(
+          close(value(totalVariationLoss(x, { mode, reduction })), c[`${mode}_${reduction}`]),
+          `${mode} ${reduction}`,
+        ).toBe(true);
       }
     }
     expect(tf.memory().numTensors).toBe(before);
@@ -24,7 +27,9 @@ describeBackends('totalVariationLoss', () => {
     const x = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
     const thin = tf.zeros([1, 1, 4, 3]) as tf.Tensor4D;
     // @ts-expect-error bad mode
-    expect(() => totalVariationLoss(x, { mode: 'isotropic' })).toThrow(/unknown mode 'isotropic'; valid values are 'l1', 'l2'/);
+    expect(() => totalVariationLoss(x, { mode: 'isotropic' })).toThrow(
+      /unknown mode 'isotropic'; valid values are 'l1', 'l2'/,
+    );
     expect(() => totalVariationLoss(thin)).toThrow(/height and width >= 2, got shape \[1, 1, 4, 3\]/);
     tf.dispose([x, thin]);
   });

@@ -9,10 +9,22 @@ import { adainDecoder } from '../../src/models/adain-decoder';
 import { adainEncoder } from '../../src/models/adain-encoder';
 import { describeBackends } from '../harness/backends';
 
-interface Values { shape: number[]; values: number[] }
-interface Summary { shape: number[]; sum: number; sample: number[] }
+interface Values {
+  shape: number[];
+  values: number[];
+}
+interface Summary {
+  shape: number[];
+  sum: number;
+  sample: number[];
+}
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/models/adain/adain.json', import.meta.url), 'utf8')) as {
-  image: Values; relu1_1: Summary; relu2_1: Summary; relu3_1: Summary; relu4_1: Values; decoded: Values;
+  image: Values;
+  relu1_1: Summary;
+  relu2_1: Summary;
+  relu3_1: Summary;
+  relu4_1: Values;
+  decoded: Values;
 };
 
 /**
@@ -65,7 +77,9 @@ describeBackends('AdaIN encoder/decoder structure', () => {
 
   it('rejects unknown encoder outputs, naming the valid ones', () => {
     // @ts-expect-error: a bad value from an untyped caller
-    expect(() => adainEncoder({ outputs: ['relu5_1'] })).toThrow(/adainEncoder: outputs .*'relu4_1'.*got \["relu5_1"\]/);
+    expect(() => adainEncoder({ outputs: ['relu5_1'] })).toThrow(
+      /adainEncoder: outputs .*'relu4_1'.*got \["relu5_1"\]/,
+    );
   });
 }, ['cpu']);
 

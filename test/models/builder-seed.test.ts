@@ -19,7 +19,10 @@ const BUILDERS: [string, (seed?: unknown) => tfl.LayersModel][] = [
   ['pixelDiscriminator', (seed) => pixelDiscriminator({ ndf: 4, seed: seed as number })],
   ['gatedInpaintingGenerator', (seed) => gatedInpaintingGenerator({ cnum: 4, seed: seed as number })],
   // Built at a fixed size: the spectral norms' u and v exist only after build.
-  ['snPatchGANDiscriminator', (seed) => snPatchGANDiscriminator({ ndf: 4, inputShape: [64, 64], seed: seed as number })],
+  [
+    'snPatchGANDiscriminator',
+    (seed) => snPatchGANDiscriminator({ ndf: 4, inputShape: [64, 64], seed: seed as number }),
+  ],
 ];
 
 /** Whether a weight is a `kind` ('kernel', 'gamma', 'bias'); tfjs suffixes repeated names with _N. */
@@ -55,7 +58,8 @@ describeBackends('model builders: seed', () => {
     });
 
     it(`${name}: a bad seed throws an Error naming the builder and the value`, () => {
-      for (const bad of [1.5, '3', Number.NaN]) expect(() => build(bad)).toThrow(new RegExp(`${name}: seed must be an integer, got`));
+      for (const bad of [1.5, '3', Number.NaN])
+        expect(() => build(bad)).toThrow(new RegExp(`${name}: seed must be an integer, got`));
     });
   }
 

@@ -89,7 +89,9 @@ describeBackends('pix2pix/CycleGAN networks: structure', () => {
   it('puts Dropout(0.5) where upstream has it (numDowns - 5 U-Net levels, every residual block)', () => {
     const u = unetGenerator({ numDowns: 8, ngf: 1, dropout: true });
     const drops = u.layers.filter((l) => l.getClassName() === 'Dropout');
-    expect(drops.map((l) => l.name).sort()).toEqual([3, 4, 5].map((depth) => `model.model.1${'.model.3'.repeat(depth)}.model.7_dropout`).sort());
+    expect(drops.map((l) => l.name).sort()).toEqual(
+      [3, 4, 5].map((depth) => `model.model.1${'.model.3'.repeat(depth)}.model.7_dropout`).sort(),
+    );
     expect(drops.every((l) => (l.getConfig() as { rate: number }).rate === 0.5)).toBe(true);
     const r = resnetGenerator({ ngf: 1, nBlocks: 2, dropout: true });
     expect(r.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => l.name)).toEqual([
@@ -118,16 +120,26 @@ describeBackends('pix2pix/CycleGAN networks: structure', () => {
 
   it('rejects bad arguments with the builder, argument and value in the message', () => {
     // @ts-expect-error: a bad value from an untyped caller
-    expect(() => unetGenerator({ norm: 'group' })).toThrow(/unetGenerator: norm must be one of 'batch', 'instance', 'none', got "group"/);
+    expect(() => unetGenerator({ norm: 'group' })).toThrow(
+      /unetGenerator: norm must be one of 'batch', 'instance', 'none', got "group"/,
+    );
     // @ts-expect-error: a bad value from an untyped caller
     expect(() => pixelDiscriminator({ norm: 'layer' })).toThrow(/pixelDiscriminator: norm must be one of/);
     expect(() => unetGenerator({ numDowns: 4 })).toThrow(/unetGenerator: numDowns must be an integer >= 5, got 4/);
     expect(() => resnetGenerator({ ngf: 1.5 })).toThrow(/resnetGenerator: ngf must be an integer >= 1, got 1.5/);
     // @ts-expect-error: a bad value from an untyped caller
-    expect(() => patchGANDiscriminator({ inputShape: [64] })).toThrow(/patchGANDiscriminator: inputShape must be \[height, width\]/);
-    expect(() => unetGenerator({ ngf: 1, inputShape: [256, 200] })).toThrow(/unetGenerator: input height and width must be multiples of 256 \(2\^numDowns\), got 256x200/);
-    expect(() => resnetGenerator({ ngf: 1, inputShape: [30, 32] })).toThrow(/resnetGenerator: input height and width must be multiples of 4 and at least 8, got 30x32/);
-    expect(() => patchGANDiscriminator({ ndf: 1, inputShape: [23, 64] })).toThrow(/patchGANDiscriminator: input height and width must be at least 24 \(3 \* 2\^nLayers\), got 23x64/);
+    expect(() => patchGANDiscriminator({ inputShape: [64] })).toThrow(
+      /patchGANDiscriminator: inputShape must be \[height, width\]/,
+    );
+    expect(() => unetGenerator({ ngf: 1, inputShape: [256, 200] })).toThrow(
+      /unetGenerator: input height and width must be multiples of 256 \(2\^numDowns\), got 256x200/,
+    );
+    expect(() => resnetGenerator({ ngf: 1, inputShape: [30, 32] })).toThrow(
+      /resnetGenerator: input height and width must be multiples of 4 and at least 8, got 30x32/,
+    );
+    expect(() => patchGANDiscriminator({ ndf: 1, inputShape: [23, 64] })).toThrow(
+      /patchGANDiscriminator: input height and width must be at least 24 \(3 \* 2\^nLayers\), got 23x64/,
+    );
   });
 }, ['cpu']);
 
@@ -138,7 +150,9 @@ describeBackends('pix2pix/CycleGAN networks: size checks and save/load', () => {
     const d = patchGANDiscriminator({ ndf: 2 });
     const before = tf.memory().numTensors;
     const x = tf.zeros([1, 48, 40, 3]);
-    expect(() => u.predict(x)).toThrow(/unetGenerator: input height and width must be multiples of 32 \(2\^numDowns\), got 48x40/);
+    expect(() => u.predict(x)).toThrow(
+      /unetGenerator: input height and width must be multiples of 32 \(2\^numDowns\), got 48x40/,
+    );
     const x2 = tf.zeros([1, 16, 18, 3]);
     expect(() => r.predict(x2)).toThrow(/resnetGenerator: .*multiples of 4.*got 16x18/);
     const x3 = tf.zeros([1, 16, 30, 3]);
@@ -148,7 +162,11 @@ describeBackends('pix2pix/CycleGAN networks: size checks and save/load', () => {
     // The same models accept allowed sizes.
     const ok = tf.zeros([1, 64, 96, 3]);
     const outs = [u.predict(ok), r.predict(ok), d.predict(ok)] as tf.Tensor[];
-    expect(outs.map((t) => t.shape)).toEqual([[1, 64, 96, 3], [1, 64, 96, 3], [1, 6, 10, 1]]);
+    expect(outs.map((t) => t.shape)).toEqual([
+      [1, 64, 96, 3],
+      [1, 64, 96, 3],
+      [1, 6, 10, 1],
+    ]);
     tf.dispose([ok, ...outs]);
     expect(tf.memory().numTensors).toBe(before);
     [u, r, d].forEach((m) => m.dispose());
@@ -169,7 +187,11 @@ describeBackends('pix2pix/CycleGAN networks: size checks and save/load', () => {
         }),
       );
       const loaded = await tfl.loadLayersModel(
-        tf.io.fromMemory({ modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)), weightSpecs: artifacts!.weightSpecs, weightData: artifacts!.weightData }),
+        tf.io.fromMemory({
+          modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)),
+          weightSpecs: artifacts!.weightSpecs,
+          weightData: artifacts!.weightData,
+        }),
       );
       expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
       const x = tf.randomUniform([1, 32, 64, 3], -1, 1, 'float32', 7);
@@ -227,7 +249,7 @@ describeBackends('pix2pix/CycleGAN networks: parity with PyTorch', () => {
   );
 
   it.each(Object.keys(CASES).filter((n) => CASES[n]!.gradCheck.length > 0))(
-    '%s gives PyTorch\'s training-mode weight gradients (relative max diff <= 1e-4)',
+    "%s gives PyTorch's training-mode weight gradients (relative max diff <= 1e-4)",
     async (name) => {
       const c = CASES[name]!;
       const model = build(c);

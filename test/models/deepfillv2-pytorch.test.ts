@@ -13,7 +13,10 @@ import * as ioApi from '../../src/io/index';
 import { loadTorchStateDict } from '../../src/io/load-torch-state-dict';
 import { readSafetensors } from '../../src/io/read-safetensors';
 import type { StateDict } from '../../src/io/state-dict';
-import { gatedInpaintingGenerator, type GatedInpaintingAttentionArgs } from '../../src/models/gated-inpainting-generator';
+import {
+  gatedInpaintingGenerator,
+  type GatedInpaintingAttentionArgs,
+} from '../../src/models/gated-inpainting-generator';
 import * as models from '../../src/models/index';
 import * as ops from '../../src/ops/index';
 import { contextualPatchAttention } from '../../src/ops/contextual-patch-attention';
@@ -153,7 +156,10 @@ describeBackends('nearest align-corners resize at exact .5 ties (deepfillv2-pyto
 
   it('resizeNearestAlignCorners and contextual attention use those indices (ties rounded up)', async () => {
     // 198 -> 99: i = 49 maps to 98.5 exactly, taken as row 99.
-    const rows = tf.tensor4d(Float32Array.from({ length: 198 }, (_, i) => i), [1, 198, 1, 1]);
+    const rows = tf.tensor4d(
+      Float32Array.from({ length: 198 }, (_, i) => i),
+      [1, 198, 1, 1],
+    );
     const picked = resizeNearestAlignCorners(rows, [99, 1]);
     const values = await picked.data();
     expect(values[49]).toBe(99);
@@ -162,7 +168,10 @@ describeBackends('nearest align-corners resize at exact .5 ties (deepfillv2-pyto
     // (rate 2, direct from the mask's size) blocks the background patches around matching row 49.
     const f = tf.randomUniform([1, 198, 2, 4], -1, 1, 'float32', 5) as tf.Tensor4D;
     const maskAtRow = (row: number) =>
-      tf.tensor4d(Float32Array.from({ length: 198 * 2 }, (_, i) => (Math.floor(i / 2) === row ? 1 : 0)), [1, 198, 2, 1]);
+      tf.tensor4d(
+        Float32Array.from({ length: 198 * 2 }, (_, i) => (Math.floor(i / 2) === row ? 1 : 0)),
+        [1, 198, 2, 1],
+      );
     const hole = maskAtRow(99);
     const noHole = maskAtRow(98);
     const a = contextualPatchAttention(f, f, hole, { fuse: false });
@@ -178,17 +187,25 @@ describeBackends('nearest align-corners resize at exact .5 ties (deepfillv2-pyto
 
 describeBackends('gatedInpaintingGenerator contextualAttention argument', () => {
   it('gatedInpaintingGenerator validates contextualAttention: a boolean or { fuse?: boolean, maskResize? }', () => {
-    const build = (contextualAttention: unknown) => () => gatedInpaintingGenerator({ cnum: 4, contextualAttention } as never).dispose();
+    const build = (contextualAttention: unknown) => () =>
+      gatedInpaintingGenerator({ cnum: 4, contextualAttention } as never).dispose();
     const owner = 'gatedInpaintingGenerator: contextualAttention';
-    expect(build(null)).toThrow(new RegExp(`${owner} must be a boolean or an object \\{ fuse\\?, maskResize\\? \\}, got null`));
+    expect(build(null)).toThrow(
+      new RegExp(`${owner} must be a boolean or an object \\{ fuse\\?, maskResize\\? \\}, got null`),
+    );
     expect(build('direct')).toThrow(new RegExp(`${owner} must be a boolean or an object .*, got "direct"`));
     expect(build([false])).toThrow(/got an array/);
     expect(build({ fuse: 'no' })).toThrow(new RegExp(`${owner}.fuse must be a boolean, got "no"`));
     expect(build({ fuse: null })).toThrow(/contextualAttention.fuse must be a boolean, got null/);
-    expect(build({ maskResize: 'one-step' })).toThrow(new RegExp(`${owner}.maskResize must be one of 'two-step', 'direct', got "one-step"`));
-    expect(build({ fuse: false, mask: 'direct' })).toThrow(/contextualAttention has no option "mask" \(fuse, maskResize\)/);
+    expect(build({ maskResize: 'one-step' })).toThrow(
+      new RegExp(`${owner}.maskResize must be one of 'two-step', 'direct', got "one-step"`),
+    );
+    expect(build({ fuse: false, mask: 'direct' })).toThrow(
+      /contextualAttention has no option "mask" \(fuse, maskResize\)/,
+    );
     // Valid forms; 'direct' feeds the input mask to the attention (no mask_s layer).
-    for (const ok of [true, false, {}, { fuse: false }, { maskResize: 'direct' }, PORT]) expect(build(ok)).not.toThrow();
+    for (const ok of [true, false, {}, { fuse: false }, { maskResize: 'direct' }, PORT])
+      expect(build(ok)).not.toThrow();
     const direct = gatedInpaintingGenerator({ cnum: 4, contextualAttention: PORT });
     expect(direct.layers.some((l) => l.name === 'mask_s')).toBe(false);
     expect(direct.getLayer('contextual_attention').getConfig().fuse).toBe(false);
@@ -210,7 +227,9 @@ it('the loading snippet of docs/networks.md runs on the fixture checkpoint (cnum
   const js = ts.transpileModule(`${body}\nreturn { report, coarse, refined, completed };`, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None },
   }).outputText;
-  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+    ...args: string[]
+  ) => (...a: unknown[]) => Promise<unknown>;
   const run = new AsyncFunction('readFileSync', 'tf', 'initBackend', 'io', 'models', 'ops', 'checkpointPath', js);
   const path = new URL('../fixtures/models/deepfillv2_pytorch/generator_cnum8.pth', import.meta.url);
   const out = (await run(readFileSync, tf, initBackend, ioApi, models, ops, path)) as Record<string, tf.Tensor> & {

@@ -22,7 +22,8 @@ function inputs(n: number, h: number, w: number, seed: number): [tf.Tensor4D, tf
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
-        const hole = (y >= h / 4 + b && y < (3 * h) / 4 && x >= w / 4 && x < w / 2 + b) || (x * 7 + y * 3 + b) % 23 === 0;
+        const hole =
+          (y >= h / 4 + b && y < (3 * h) / 4 && x >= w / 4 && x < w / 2 + b) || (x * 7 + y * 3 + b) % 23 === 0;
         m[(b * h + y) * w + x] = hole ? 1 : 0;
       }
     }
@@ -44,15 +45,50 @@ function seedWeights(model: tfl.LayersModel): void {
 }
 
 const STAGE1 = [
-  'conv1', 'conv2_downsample', 'conv3', 'conv4_downsample', 'conv5', 'conv6',
-  'conv7_atrous', 'conv8_atrous', 'conv9_atrous', 'conv10_atrous', 'conv11', 'conv12',
-  'conv13_upsample', 'conv14', 'conv15_upsample', 'conv16', 'conv17',
+  'conv1',
+  'conv2_downsample',
+  'conv3',
+  'conv4_downsample',
+  'conv5',
+  'conv6',
+  'conv7_atrous',
+  'conv8_atrous',
+  'conv9_atrous',
+  'conv10_atrous',
+  'conv11',
+  'conv12',
+  'conv13_upsample',
+  'conv14',
+  'conv15_upsample',
+  'conv16',
+  'conv17',
 ];
 const STAGE2 = [
-  'xconv1', 'xconv2_downsample', 'xconv3', 'xconv4_downsample', 'xconv5', 'xconv6',
-  'xconv7_atrous', 'xconv8_atrous', 'xconv9_atrous', 'xconv10_atrous',
-  'pmconv1', 'pmconv2_downsample', 'pmconv3', 'pmconv4_downsample', 'pmconv5', 'pmconv6', 'pmconv9', 'pmconv10',
-  'allconv11', 'allconv12', 'allconv13_upsample', 'allconv14', 'allconv15_upsample', 'allconv16', 'allconv17',
+  'xconv1',
+  'xconv2_downsample',
+  'xconv3',
+  'xconv4_downsample',
+  'xconv5',
+  'xconv6',
+  'xconv7_atrous',
+  'xconv8_atrous',
+  'xconv9_atrous',
+  'xconv10_atrous',
+  'pmconv1',
+  'pmconv2_downsample',
+  'pmconv3',
+  'pmconv4_downsample',
+  'pmconv5',
+  'pmconv6',
+  'pmconv9',
+  'pmconv10',
+  'allconv11',
+  'allconv12',
+  'allconv13_upsample',
+  'allconv14',
+  'allconv15_upsample',
+  'allconv16',
+  'allconv17',
 ];
 
 describeBackends('gatedInpaintingGenerator structure', () => {
@@ -83,15 +119,29 @@ describeBackends('gatedInpaintingGenerator structure', () => {
     expect(g.getLayer('conv7_atrous').getConfig().dilationRate).toEqual([2, 2]);
     expect(g.getLayer('xconv10_atrous').getConfig().dilationRate).toEqual([16, 16]);
     expect(g.getLayer('conv17').getConfig().activation).toBeNull();
-    expect(g.outputs.map((o) => o.shape)).toEqual([[null, 256, 256, 3], [null, 256, 256, 3]]);
+    expect(g.outputs.map((o) => o.shape)).toEqual([
+      [null, 256, 256, 3],
+      [null, 256, 256, 3],
+    ]);
     expect(g.getLayer('mask_s').output).toHaveProperty('shape', [null, 64, 64, 1]);
     g.dispose();
   });
 
   it('computes output shapes for 64x64 and unknown sizes', () => {
     const g = gatedInpaintingGenerator({ cnum: 8 });
-    expect(g.computeOutputShape([[null, 64, 64, 3], [null, 64, 64, 1]])).toEqual([[null, 64, 64, 3], [null, 64, 64, 3]]);
-    expect(g.outputs.map((o) => o.shape)).toEqual([[null, null, null, 3], [null, null, null, 3]]);
+    expect(
+      g.computeOutputShape([
+        [null, 64, 64, 3],
+        [null, 64, 64, 1],
+      ]),
+    ).toEqual([
+      [null, 64, 64, 3],
+      [null, 64, 64, 3],
+    ]);
+    expect(g.outputs.map((o) => o.shape)).toEqual([
+      [null, null, null, 3],
+      [null, null, null, 3],
+    ]);
     g.dispose();
   });
 
@@ -115,14 +165,18 @@ describeBackends('gatedInpaintingGenerator structure', () => {
   });
 
   it('rejects bad arguments and sizes with Errors naming them', () => {
-    expect(() => gatedInpaintingGenerator({ cnum: 6 })).toThrow(/gatedInpaintingGenerator: cnum must be a positive multiple of 4, got 6/);
+    expect(() => gatedInpaintingGenerator({ cnum: 6 })).toThrow(
+      /gatedInpaintingGenerator: cnum must be a positive multiple of 4, got 6/,
+    );
     expect(() => gatedInpaintingGenerator({ inputShape: [60, 64] })).toThrow(
       /gatedInpaintingGenerator: inputShape must be \[height, width\], positive multiples of 8, got \[60,64\]/,
     );
     const g = gatedInpaintingGenerator({ cnum: 4 });
     const before = tf.memory().numTensors;
     const [image, mask] = inputs(1, 36, 32, 1);
-    expect(() => g.predict([image, mask])).toThrow(/gatedInpaintingGenerator: input height and width must be multiples of 8, got 36x32/);
+    expect(() => g.predict([image, mask])).toThrow(
+      /gatedInpaintingGenerator: input height and width must be multiples of 8, got 36x32/,
+    );
     const wrongMask = tf.zeros([1, 32, 32, 3]);
     const image32 = tf.zeros([1, 32, 32, 3]);
     // tfjs' own input check names the mask input and its expected shape.
@@ -164,7 +218,8 @@ describeBackends('gatedInpaintingGenerator', () => {
     mismatches = 0;
     for (let b = 0; b < 2; b++) {
       for (let i = 0; i < 8; i++) {
-        for (let j = 0; j < 8; j++) if (ms[(b * 8 + i) * 8 + j] !== m[(b * 32 + picks[i]!) * 32 + picks[j]!]) mismatches++;
+        for (let j = 0; j < 8; j++)
+          if (ms[(b * 8 + i) * 8 + j] !== m[(b * 32 + picks[i]!) * 32 + picks[j]!]) mismatches++;
       }
     }
     expect(mismatches).toBe(0);
@@ -222,7 +277,10 @@ describeBackends('gatedInpaintingGenerator', () => {
       expect(grad.shape, v.name).toEqual(v.shape);
       const values = grad.dataSync();
       expect(values.every(Number.isFinite), v.name).toBe(true);
-      expect(tf.tidy(() => tf.sum(tf.abs(grad)).dataSync()[0]!), v.name).toBeGreaterThan(0);
+      expect(
+        tf.tidy(() => tf.sum(tf.abs(grad)).dataSync()[0]!),
+        v.name,
+      ).toBeGreaterThan(0);
     }
     tf.dispose([value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
@@ -241,7 +299,11 @@ describeBackends('gatedInpaintingGenerator', () => {
       }),
     );
     const loaded = await tfl.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)), weightSpecs: artifacts!.weightSpecs, weightData: artifacts!.weightData }),
+      tf.io.fromMemory({
+        modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)),
+        weightSpecs: artifacts!.weightSpecs,
+        weightData: artifacts!.weightData,
+      }),
     );
     expect(loaded.layers.map((l) => l.name)).toEqual(g.layers.map((l) => l.name));
     const [image, mask] = inputs(1, 32, 40, 4);

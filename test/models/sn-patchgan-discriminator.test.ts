@@ -16,7 +16,13 @@ function count(weights: { shape: (number | null)[] }[]): number {
 }
 
 function seededInput(shape: number[], seed: number): tf.Tensor4D {
-  return tf.tensor4d(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape as [number, number, number, number]);
+  return tf.tensor4d(
+    seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape as [number, number, number, number],
+  );
 }
 
 const weightOf = (layer: tfl.layers.Layer, name: string): tf.Tensor =>
@@ -68,7 +74,14 @@ describeBackends('snPatchGANDiscriminator structure', () => {
     const channels = [4, 64, 128, 256, 256, 256, 256];
     const uv = channels.slice(1).reduce((n, out, i) => n + out + 25 * channels[i]!, 0);
     expect(count(d.nonTrainableWeights)).toBe(uv);
-    expect(d.layers.filter((l) => l.weights.length > 0).map((l) => l.name)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'conv6']);
+    expect(d.layers.filter((l) => l.weights.length > 0).map((l) => l.name)).toEqual([
+      'conv1',
+      'conv2',
+      'conv3',
+      'conv4',
+      'conv5',
+      'conv6',
+    ]);
     expect(d.getLayer('conv3').trainableWeights.map((w) => w.shape)).toEqual([[5, 5, 128, 256], [256]]);
     expect(d.outputs[0]!.shape).toEqual([null, 4096]);
     d.dispose();
@@ -85,10 +98,16 @@ describeBackends('snPatchGANDiscriminator structure', () => {
     tf.dispose([x, y]);
     expect(tf.memory().numTensors).toBe(before);
     d.dispose();
-    expect(() => snPatchGANDiscriminator({ ndf: 0 })).toThrow(/snPatchGANDiscriminator: ndf must be a positive integer, got 0/);
-    expect(() => snPatchGANDiscriminator({ inputChannels: 2.5 })).toThrow(/snPatchGANDiscriminator: inputChannels must be a positive integer, got 2.5/);
+    expect(() => snPatchGANDiscriminator({ ndf: 0 })).toThrow(
+      /snPatchGANDiscriminator: ndf must be a positive integer, got 0/,
+    );
+    expect(() => snPatchGANDiscriminator({ inputChannels: 2.5 })).toThrow(
+      /snPatchGANDiscriminator: inputChannels must be a positive integer, got 2.5/,
+    );
     // @ts-expect-error: a bad value from an untyped caller
-    expect(() => snPatchGANDiscriminator({ inputShape: [64] })).toThrow(/snPatchGANDiscriminator: inputShape must be \[height, width\]/);
+    expect(() => snPatchGANDiscriminator({ inputShape: [64] })).toThrow(
+      /snPatchGANDiscriminator: inputShape must be \[height, width\]/,
+    );
   });
 }, ['cpu']);
 
@@ -136,13 +155,19 @@ describeBackends('snPatchGANDiscriminator', () => {
     const { value, grads } = tf.variableGrads(() => {
       const pos = d.apply(real, { training: true }) as tf.Tensor;
       const neg = d.apply(fake, { training: true }) as tf.Tensor;
-      return tf.add(tf.mul(0.5, tf.mean(tf.relu(tf.sub(1, pos)))), tf.mul(0.5, tf.mean(tf.relu(tf.add(1, neg))))) as tf.Scalar;
+      return tf.add(
+        tf.mul(0.5, tf.mean(tf.relu(tf.sub(1, pos)))),
+        tf.mul(0.5, tf.mean(tf.relu(tf.add(1, neg)))),
+      ) as tf.Scalar;
     }, vars);
     for (const v of vars) {
       const grad = grads[v.name]!;
       expect(grad.shape, v.name).toEqual(v.shape);
       expect(grad.dataSync().every(Number.isFinite), v.name).toBe(true);
-      expect(tf.tidy(() => tf.sum(tf.abs(grad)).dataSync()[0]!), v.name).toBeGreaterThan(0);
+      expect(
+        tf.tidy(() => tf.sum(tf.abs(grad)).dataSync()[0]!),
+        v.name,
+      ).toBeGreaterThan(0);
     }
     tf.dispose([value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
@@ -163,7 +188,11 @@ describeBackends('snPatchGANDiscriminator', () => {
       }),
     );
     const loaded = await tfl.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)), weightSpecs: artifacts!.weightSpecs, weightData: artifacts!.weightData }),
+      tf.io.fromMemory({
+        modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology)),
+        weightSpecs: artifacts!.weightSpecs,
+        weightData: artifacts!.weightData,
+      }),
     );
     expect(loaded.layers.map((l) => l.name)).toEqual(d.layers.map((l) => l.name));
     expect(count(loaded.nonTrainableWeights)).toBe(count(d.nonTrainableWeights));

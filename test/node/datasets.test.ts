@@ -37,7 +37,10 @@ beforeAll(async () => {
     await writePng(join(root, 'same', 'train', `${i}.png`), sideBySide(half, half));
     await writePng(join(root, 'same', 'test', `${i}.png`), sideBySide(half, half));
   }
-  await writePng(join(root, 'colors', 'train', 'rb.png'), sideBySide(solid(HALF, HALF, [255, 0, 0]), solid(HALF, HALF, [0, 0, 255])));
+  await writePng(
+    join(root, 'colors', 'train', 'rb.png'),
+    sideBySide(solid(HALF, HALF, [255, 0, 0]), solid(HALF, HALF, [0, 0, 255])),
+  );
   await writePng(join(root, 'odd', 'train', 'odd.png'), testImage(HALF * 2 + 1, HALF, 3));
   const jpegPair = sideBySide(solid(HALF, HALF, [200, 40, 40]), solid(HALF, HALF, [40, 40, 200]));
   await mkdir(join(root, 'jpeg', 'train', 'nested'), { recursive: true });
@@ -218,17 +221,29 @@ describeBackends('alignedDataset', () => {
   });
 
   it('throws clear errors', async () => {
-    await expect(alignedDataset(join(root, 'nowhere'))).rejects.toThrow(/alignedDataset: folder ".*nowhere[\\/]train" does not exist/);
-    await expect(alignedDataset(join(root, 'empty'))).rejects.toThrow(/alignedDataset: folder ".*empty[\\/]train" contains no PNG or JPEG images/);
-    await expect(alignedDataset(join(root, 'bmp'))).rejects.toThrow(/alignedDataset: unsupported file type \.bmp \(".*b\.bmp"\)/);
+    await expect(alignedDataset(join(root, 'nowhere'))).rejects.toThrow(
+      /alignedDataset: folder ".*nowhere[\\/]train" does not exist/,
+    );
+    await expect(alignedDataset(join(root, 'empty'))).rejects.toThrow(
+      /alignedDataset: folder ".*empty[\\/]train" contains no PNG or JPEG images/,
+    );
+    await expect(alignedDataset(join(root, 'bmp'))).rejects.toThrow(
+      /alignedDataset: unsupported file type \.bmp \(".*b\.bmp"\)/,
+    );
     await expect(alignedDataset(join(root, 'same'), { cropSize: 300, loadSize: 286 })).rejects.toThrow(
       /alignedDataset: cropSize \(300\) must not exceed loadSize \(286\)/,
     );
-    await expect(alignedDataset(join(root, 'same'), { direction: 'AB' as 'AtoB' })).rejects.toThrow(/direction must be 'AtoB' or 'BtoA', got "AB"/);
-    await expect(alignedDataset(join(root, 'same'), { phase: 'val' as 'test' })).rejects.toThrow(/phase must be 'train' or 'test', got "val"/);
+    await expect(alignedDataset(join(root, 'same'), { direction: 'AB' as 'AtoB' })).rejects.toThrow(
+      /direction must be 'AtoB' or 'BtoA', got "AB"/,
+    );
+    await expect(alignedDataset(join(root, 'same'), { phase: 'val' as 'test' })).rejects.toThrow(
+      /phase must be 'train' or 'test', got "val"/,
+    );
     const odd = await alignedDataset(join(root, 'odd'), { loadSize: 16, cropSize: 8 });
     const before = tf.memory().numTensors;
-    await expect(odd.get(0)).rejects.toThrow(/alignedDataset: ".*odd\.png" is 33x16; a pix2pix pair needs an even width/);
+    await expect(odd.get(0)).rejects.toThrow(
+      /alignedDataset: ".*odd\.png" is 33x16; a pix2pix pair needs an even width/,
+    );
     expect(tf.memory().numTensors).toBe(before);
     const data = await alignedDataset(join(root, 'same'), { loadSize: 16, cropSize: 8 });
     await expect(data.get(4)).rejects.toThrow(/alignedDataset: index must be an integer in \[0, 3\], got 4/);
@@ -279,7 +294,9 @@ describeBackends('unalignedDataset', () => {
   it('errors on a missing B folder and leaks nothing', async () => {
     await mkdir(join(root, 'halfcycle', 'trainA'), { recursive: true });
     await writePng(join(root, 'halfcycle', 'trainA', 'a.png'), testImage(8, 8, 1));
-    await expect(unalignedDataset(join(root, 'halfcycle'))).rejects.toThrow(/unalignedDataset: folder ".*halfcycle[\\/]trainB" does not exist/);
+    await expect(unalignedDataset(join(root, 'halfcycle'))).rejects.toThrow(
+      /unalignedDataset: folder ".*halfcycle[\\/]trainB" does not exist/,
+    );
     const data = await unalignedDataset(join(root, 'cycle'), { loadSize: 16, cropSize: 8, seed: 1 });
     const before = tf.memory().numTensors;
     for await (const { a, b } of data) tf.dispose([a, b]);

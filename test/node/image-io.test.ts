@@ -118,7 +118,9 @@ describe('JPEG', () => {
 
 describe('errors', () => {
   it('rejects unsupported formats with the first bytes', () => {
-    expect(() => decodeImage(new Uint8Array([0x42, 0x4d, 0, 0, 0]))).toThrow(/decodeImage: unsupported image format \(first bytes 42 4d 00 00\)/);
+    expect(() => decodeImage(new Uint8Array([0x42, 0x4d, 0, 0, 0]))).toThrow(
+      /decodeImage: unsupported image format \(first bytes 42 4d 00 00\)/,
+    );
     expect(() => decodeImage(new Uint8Array(0))).toThrow(/unsupported image format/);
   });
 
@@ -141,6 +143,8 @@ describe('errors', () => {
     expect(() => encodePng({ width: 2, height: 2, data: new Uint8Array(15) })).toThrow(
       /encodePng: image\.data has 15 bytes; a 2x2 RGBA image needs 16/,
     );
-    expect(() => encodePng({ width: 0, height: 2, data: new Uint8Array(0) })).toThrow(/positive integer width and height, got 0x2/);
+    expect(() => encodePng({ width: 0, height: 2, data: new Uint8Array(0) })).toThrow(
+      /positive integer width and height, got 0x2/,
+    );
   });
 });

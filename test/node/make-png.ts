@@ -72,7 +72,10 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   const dv = new DataView(out.buffer);
   dv.setUint32(0, data.length);
   const typeAndData = new Uint8Array(4 + data.length);
-  typeAndData.set(Array.from(type, (ch) => ch.charCodeAt(0)), 0);
+  typeAndData.set(
+    Array.from(type, (ch) => ch.charCodeAt(0)),
+    0,
+  );
   typeAndData.set(data, 4);
   out.set(typeAndData, 4);
   dv.setUint32(8 + data.length, crc32(typeAndData));
@@ -80,7 +83,11 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /** A deterministic RGBA test image with varied colours and alpha. */
-export function testImage(width: number, height: number, seed = 1): { width: number; height: number; data: Uint8Array } {
+export function testImage(
+  width: number,
+  height: number,
+  seed = 1,
+): { width: number; height: number; data: Uint8Array } {
   const data = new Uint8Array(width * height * 4);
   let s = seed >>> 0;
   for (let i = 0; i < data.length; i++) {

@@ -18,9 +18,13 @@ afterAll(async () => {
 
 function smallModel(): tfl.LayersModel {
   const input = tfl.input({ shape: [8, 8, 3] });
-  let x = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tfl.SymbolicTensor;
+  let x = tfl.layers
+    .conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' })
+    .apply(input) as tfl.SymbolicTensor;
   x = tfl.layers.batchNormalization().apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers.conv2dTranspose({ filters: 2, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers
+    .conv2dTranspose({ filters: 2, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' })
+    .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: x });
 }
 
@@ -34,7 +38,11 @@ describeBackends('saveModel / loadModel', (backend) => {
     const model = smallModel();
     // Move BatchNorm's moving statistics off their defaults so non-trainable weights matter too.
     const bn = model.layers[2]!;
-    bn.setWeights(bn.getWeights().map((w, i) => tf.tidy(() => tf.add(tf.mul(tf.randomUniform(w.shape, 0, 1, 'float32', 3 + i), 0.5), 0.5))));
+    bn.setWeights(
+      bn
+        .getWeights()
+        .map((w, i) => tf.tidy(() => tf.add(tf.mul(tf.randomUniform(w.shape, 0, 1, 'float32', 3 + i), 0.5), 0.5))),
+    );
     const path = join(dir, `model-${backend}`);
     const info = await saveModel(model, path);
     expect(info.weightDataBytes).toBeGreaterThan(0);
@@ -63,7 +71,9 @@ describeBackends('saveModel / loadModel', (backend) => {
     const model = tfl.model({ inputs: input, outputs: x });
     // Non-default affine weights, so a reload that silently re-initialised them would differ.
     const norm = model.layers[3]!;
-    norm.setWeights(norm.getWeights().map((w, i) => tf.tidy(() => tf.randomUniform(w.shape, 0.5, 1.5, 'float32', 11 + i))));
+    norm.setWeights(
+      norm.getWeights().map((w, i) => tf.tidy(() => tf.randomUniform(w.shape, 0.5, 1.5, 'float32', 11 + i))),
+    );
     const path = join(dir, `library-${backend}`);
     await saveModel(model, path);
     const loaded = await loadModel(path);
@@ -125,14 +135,19 @@ describeBackends('saveModel / loadModel', (backend) => {
     await expect(loadModel(bad)).rejects.toThrow(/loadModel: ".*model\.json" is not valid JSON/);
     const json = { modelTopology: {}, weightsManifest: [{ paths: ['../outside.bin'], weights: [] }] };
     await writeFile(join(bad, 'model.json'), JSON.stringify(json));
-    await expect(loadModel(bad)).rejects.toThrow(/loadModel: the file "\.\.\/outside\.bin" .* points outside the folder/);
+    await expect(loadModel(bad)).rejects.toThrow(
+      /loadModel: the file "\.\.\/outside\.bin" .* points outside the folder/,
+    );
   });
 });
 
 describeBackends('saveVariables / loadVariables', (backend) => {
   it('round-trips named tensors of several dtypes', async () => {
     const tensors = {
-      w: tf.tensor2d([[1.5, -2], [3, 4e-8]]),
+      w: tf.tensor2d([
+        [1.5, -2],
+        [3, 4e-8],
+      ]),
       '10': tf.tensor1d([7, 8, 9], 'int32'),
       '2': tf.tensor1d([true, false], 'bool'),
       s: tf.scalar(0.25),
@@ -153,8 +168,15 @@ describeBackends('saveVariables / loadVariables', (backend) => {
 
   it('rejects bad names and truncated data', async () => {
     const t = tf.ones([2]);
-    await expect(saveVariables(dir, '../x', { t })).rejects.toThrow(/saveVariables: name must be a non-empty file name without folders, got "\.\.\/x"/);
-    await expect(saveVariables(dir, 'dup', [{ name: 'a', tensor: t }, { name: 'a', tensor: t }])).rejects.toThrow(/saveVariables: duplicate tensor name "a"/);
+    await expect(saveVariables(dir, '../x', { t })).rejects.toThrow(
+      /saveVariables: name must be a non-empty file name without folders, got "\.\.\/x"/,
+    );
+    await expect(
+      saveVariables(dir, 'dup', [
+        { name: 'a', tensor: t },
+        { name: 'a', tensor: t },
+      ]),
+    ).rejects.toThrow(/saveVariables: duplicate tensor name "a"/);
     const d = join(dir, `trunc-${backend}`);
     await saveVariables(d, 'v', { t });
     await writeFile(join(d, 'v.bin'), new Uint8Array(4));
@@ -166,7 +188,12 @@ describeBackends('saveVariables / loadVariables', (backend) => {
 
 describeBackends('saveOptimizer / loadOptimizer', (backend) => {
   // A tiny regression problem: two variables, a loss that keeps gradients non-trivial.
-  const xs = () => tf.tensor2d([[1, 2], [3, -1], [0.5, 0.25]]);
+  const xs = () =>
+    tf.tensor2d([
+      [1, 2],
+      [3, -1],
+      [0.5, 0.25],
+    ]);
   const ys = () => tf.tensor2d([[1], [-2], [0.5]]);
   function lossOf(w: tf.Variable, b: tf.Variable): () => tf.Scalar {
     return () =>
@@ -255,7 +282,9 @@ describeBackends('saveOptimizer / loadOptimizer', (backend) => {
 
   it('names optimizers whose state tfjs cannot export', async () => {
     const opt = tf.train.adamax(0.02);
-    await expect(saveOptimizer(opt, join(dir, `adamax-${backend}`))).rejects.toThrow(/saveOptimizer: Adamax cannot export its state in tfjs/);
+    await expect(saveOptimizer(opt, join(dir, `adamax-${backend}`))).rejects.toThrow(
+      /saveOptimizer: Adamax cannot export its state in tfjs/,
+    );
     opt.dispose();
   });
 
@@ -284,12 +313,16 @@ describeBackends('saveOptimizer / loadOptimizer', (backend) => {
     await expect(loadOptimizer(path, 'optimizer', { varList: [wrong, b] })).rejects.toThrow(
       /loadOptimizer: saved slot ".*\/m" has shape \[2, 1\] but varList\[0\] .* has shape \[3, 1\]/,
     );
-    await expect(loadOptimizer(path, 'optimizer', { varList: [w, b, wrong] })).rejects.toThrow(/4 saved slots do not divide among 3 variables/);
+    await expect(loadOptimizer(path, 'optimizer', { varList: [w, b, wrong] })).rejects.toThrow(
+      /4 saved slots do not divide among 3 variables/,
+    );
     expect(tf.memory().numTensors).toBe(before);
     const header = JSON.parse(await readFile(join(path, 'optimizer.json'), 'utf8'));
     header.metadata.className = 'NoSuchOptimizer';
     await writeFile(join(path, 'optimizer.json'), JSON.stringify(header));
-    await expect(loadOptimizer(path)).rejects.toThrow(/loadOptimizer: "optimizer" in ".*" names an unknown optimizer class "NoSuchOptimizer"/);
+    await expect(loadOptimizer(path)).rejects.toThrow(
+      /loadOptimizer: "optimizer" in ".*" names an unknown optimizer class "NoSuchOptimizer"/,
+    );
     expect(tf.memory().numTensors).toBe(before);
     opt.dispose();
     tf.dispose([w, b, wrong]);

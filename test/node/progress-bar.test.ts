@@ -17,7 +17,9 @@ function capture(isTTY: boolean): { stream: Writable & { isTTY?: boolean; column
     // cli-progress moves the cursor through these tty.WriteStream methods.
     stream.cursorTo = (_x: number, _y?: number, cb?: () => void) => (cb?.(), true);
     stream.clearLine = (_dir: number, cb?: () => void) => (cb?.(), true);
-    (stream as unknown as { moveCursor: unknown }).moveCursor = (_dx: number, _dy: number, cb?: () => void) => (cb?.(), true);
+    (stream as unknown as { moveCursor: unknown }).moveCursor = (_dx: number, _dy: number, cb?: () => void) => (
+      cb?.(), true
+    );
   }
   return { stream, text: () => chunks.join('') };
 }
@@ -30,7 +32,11 @@ describe('createProgressBar', () => {
     bar.stop();
     bar.stop(); // idempotent
     const lines = out.text().trim().split('\n');
-    expect(lines.map((l) => l.split(' | ')[0])).toEqual(['pix2pix 4/10 (40%)', 'pix2pix 8/10 (80%)', 'pix2pix 10/10 (100%)']);
+    expect(lines.map((l) => l.split(' | ')[0])).toEqual([
+      'pix2pix 4/10 (40%)',
+      'pix2pix 8/10 (80%)',
+      'pix2pix 10/10 (100%)',
+    ]);
     expect(lines[0]).toMatch(/^pix2pix 4\/10 \(40%\) \| G 0\.6931 D 1\.200 \| [\d.]+ steps\/s \| eta \S+$/);
     expect(out.text()).not.toMatch(/\x1b\[/); // no terminal control codes in logs
     expect(bar.step).toBe(10);
@@ -61,8 +67,12 @@ describe('createProgressBar', () => {
 
   it('rejects bad totals, logEvery and steps', () => {
     const out = capture(false);
-    expect(() => createProgressBar({ total: 0, stream: out.stream })).toThrow(/createProgressBar: total must be a positive integer, got 0/);
-    expect(() => createProgressBar({ total: 3, logEvery: 0, stream: out.stream })).toThrow(/logEvery must be a positive integer, got 0/);
+    expect(() => createProgressBar({ total: 0, stream: out.stream })).toThrow(
+      /createProgressBar: total must be a positive integer, got 0/,
+    );
+    expect(() => createProgressBar({ total: 3, logEvery: 0, stream: out.stream })).toThrow(
+      /logEvery must be a positive integer, got 0/,
+    );
     const bar = createProgressBar({ total: 3, stream: out.stream });
     expect(() => bar.update(-1)).toThrow(/ProgressBar\.update: step must be a non-negative number, got -1/);
   });

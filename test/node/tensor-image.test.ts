@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 // One pixel per interesting byte value: 0, 51, 255 and 128 with alpha 77.
-const pixels = { width: 2, height: 2, data: new Uint8Array([0, 51, 255, 10, 128, 128, 128, 77, 255, 0, 0, 255, 3, 200, 90, 0]) };
+const pixels = {
+  width: 2,
+  height: 2,
+  data: new Uint8Array([0, 51, 255, 10, 128, 128, 128, 77, 255, 0, 0, 255, 3, 200, 90, 0]),
+};
 
 describeBackends('image tensors', () => {
   it('maps bytes to [-1, 1] by default, dropping alpha', () => {
@@ -62,7 +66,10 @@ describeBackends('image tensors', () => {
   it('round-trips image -> tensor -> image exactly (RGB, alpha 255)', () => {
     const image = testImage(7, 5, 9);
     const before = tf.memory().numTensors;
-    for (const range of [[-1, 1], [0, 1]] as const) {
+    for (const range of [
+      [-1, 1],
+      [0, 1],
+    ] as const) {
       const t = imageToTensor(image, { range });
       const back = tensorToImage(t, { range });
       t.dispose();
@@ -88,13 +95,17 @@ describeBackends('image tensors', () => {
 
   it('rejects bad shapes and ranges, naming them', () => {
     const t = tf.zeros([2, 4, 4, 3]);
-    expect(() => tensorToImage(t)).toThrow(/tensorToImage: tensor must have shape \[H, W, C\] or \[1, H, W, C\] .* got \[2, 4, 4, 3\]/);
+    expect(() => tensorToImage(t)).toThrow(
+      /tensorToImage: tensor must have shape \[H, W, C\] or \[1, H, W, C\] .* got \[2, 4, 4, 3\]/,
+    );
     const t2 = tf.zeros([4, 4, 2]);
     expect(() => tensorToImage(t2)).toThrow(/got \[4, 4, 2\]/);
     expect(() => imageToTensor(pixels, { range: [0, 255] as unknown as [0, 1] })).toThrow(
       /imageToTensor: range must be \[-1, 1\] or \[0, 1\], got \[0,255\]/,
     );
-    expect(() => imageToTensor(pixels, { channels: 2 as 3 })).toThrow(/imageToTensor: channels must be 1, 3 or 4, got 2/);
+    expect(() => imageToTensor(pixels, { channels: 2 as 3 })).toThrow(
+      /imageToTensor: channels must be 1, 3 or 4, got 2/,
+    );
     tf.dispose([t, t2]);
   });
 
@@ -107,7 +118,9 @@ describeBackends('image tensors', () => {
     const out = join(dir, 'out', 'x.png');
     await writeImageTensor(out, x);
     expect(Array.from((await readImage(out)).data)).toEqual(Array.from(image.data));
-    await expect(writeImageTensor(join(dir, 'x.jpg'), x)).rejects.toThrow(/writeImageTensor: only PNG files are written/);
+    await expect(writeImageTensor(join(dir, 'x.jpg'), x)).rejects.toThrow(
+      /writeImageTensor: only PNG files are written/,
+    );
     x.dispose();
   });
 
@@ -130,7 +143,9 @@ describeBackends('image tensors', () => {
     expect(Array.from(t.dataSync())).toEqual([-1, 1, -1]);
     t.dispose();
     expect(() => imageGrid([])).toThrow(/imageGrid: rows must be a non-empty array/);
-    expect(() => imageGrid([[red]], { padding: -1 })).toThrow(/imageGrid: padding must be a non-negative integer, got -1/);
+    expect(() => imageGrid([[red]], { padding: -1 })).toThrow(
+      /imageGrid: padding must be a non-negative integer, got -1/,
+    );
     blue.dispose();
   });
 });

@@ -27,14 +27,23 @@ afterAll(async () => {
 function pix2pixModels(seed: number): { generator: tfl.LayersModel; discriminator: tfl.LayersModel } {
   return {
     generator: unetGenerator({ ngf: 4, numDowns: 5, inputShape: [SIZE, SIZE], seed }),
-    discriminator: patchGANDiscriminator({ inputChannels: 6, ndf: 4, nLayers: 2, inputShape: [SIZE, SIZE], seed: seed + 1 }),
+    discriminator: patchGANDiscriminator({
+      inputChannels: 6,
+      ndf: 4,
+      nLayers: 2,
+      inputShape: [SIZE, SIZE],
+      seed: seed + 1,
+    }),
   };
 }
 
 /** Parameters of the models: all weights (running statistics included) and the trainable ones. */
 function parameters(...models: tfl.LayersModel[]): { all: number; trainable: number } {
   const count = (ws: tfl.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a! * b!, 1)!, 0);
-  return { all: models.reduce((n, m) => n + count(m.weights), 0), trainable: models.reduce((n, m) => n + count(m.trainableWeights), 0) };
+  return {
+    all: models.reduce((n, m) => n + count(m.weights), 0),
+    trainable: models.reduce((n, m) => n + count(m.trainableWeights), 0),
+  };
 }
 
 function pair(seed: number): [tf.Tensor4D, tf.Tensor4D] {
@@ -59,25 +68,39 @@ describeBackends('saveTrainer / loadTrainer', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
     const p = parameters(models.generator, models.discriminator);
     // float32: 4 bytes a value. Adam: two moments per trainable value plus one iteration count per optimizer (G and D).
-    expect(full).toMatchObject({ contents: 'full', modelBytes: 4 * p.all, optimizerBytes: 4 * (2 * p.trainable + 2), otherBytes: 0 });
+    expect(full).toMatchObject({
+      contents: 'full',
+      modelBytes: 4 * p.all,
+      optimizerBytes: 4 * (2 * p.trainable + 2),
+      otherBytes: 0,
+    });
     expect(light).toMatchObject({ contents: 'weights', modelBytes: 4 * p.all, optimizerBytes: 0, otherBytes: 0 });
     expect(light.tensors).toBe(models.generator.weights.length + models.discriminator.weights.length);
-    for (const [info, sub] of [[full, 'full'], [light, 'weights']] as const) {
-      const onDisk = (await stat(join(dir, `${backend}-${sub}`, 'trainer.bin'))).size + (await stat(join(dir, `${backend}-${sub}`, 'trainer.json'))).size;
+    for (const [info, sub] of [
+      [full, 'full'],
+      [light, 'weights'],
+    ] as const) {
+      const onDisk =
+        (await stat(join(dir, `${backend}-${sub}`, 'trainer.bin'))).size +
+        (await stat(join(dir, `${backend}-${sub}`, 'trainer.json'))).size;
       expect(info.bytes).toBe(onDisk);
-      expect((await stat(join(dir, `${backend}-${sub}`, 'trainer.bin'))).size).toBe(info.modelBytes + info.optimizerBytes + info.otherBytes);
+      expect((await stat(join(dir, `${backend}-${sub}`, 'trainer.bin'))).size).toBe(
+        info.modelBytes + info.optimizerBytes + info.otherBytes,
+      );
     }
     // The weights-only files are a little over a third of the full ones (running statistics are saved once).
     expect(light.bytes / full.bytes).toBeGreaterThan(1 / 3);
     expect(light.bytes / full.bytes).toBeLessThan(0.36);
-    console.log(`[${backend}] ${p.all} weights (${p.trainable} trainable): full save ${full.bytes} bytes, weights-only ${light.bytes} bytes`);
+    console.log(
+      `[${backend}] ${p.all} weights (${p.trainable} trainable): full save ${full.bytes} bytes, weights-only ${light.bytes} bytes`,
+    );
     tf.dispose([a, b]);
     trainer.dispose();
     models.generator.dispose();
     models.discriminator.dispose();
   });
 
-  it('loading a weights-only save gives fresh models the saved weights, step and factor, and keeps the trainer\'s own optimizer', async () => {
+  it("loading a weights-only save gives fresh models the saved weights, step and factor, and keeps the trainer's own optimizer", async () => {
     const models = pix2pixModels(7);
     const trainer = new Pix2PixTrainer(models);
     const [a, b] = pair(2);
@@ -111,7 +134,7 @@ describeBackends('saveTrainer / loadTrainer', (backend) => {
     for (const m of [...Object.values(models), ...Object.values(freshModels)]) m.dispose();
   });
 
-  it('a weights-only CycleGAN save leaves out the image pools; loading it keeps the trainer\'s pools', async () => {
+  it("a weights-only CycleGAN save leaves out the image pools; loading it keeps the trainer's pools", async () => {
     const nets = () => ({
       gA: resnetGenerator({ ngf: 4, nBlocks: 1, seed: 1 }),
       gB: resnetGenerator({ ngf: 4, nBlocks: 1, seed: 2 }),
@@ -146,13 +169,18 @@ describeBackends('saveTrainer / loadTrainer', (backend) => {
     const models = pix2pixModels(9);
     const trainer = new Pix2PixTrainer(models);
     const path = join(dir, `${backend}-never`);
-    await expect(saveTrainer(trainer, path, { contents: 'optimizer' as never })).rejects.toThrow("saveTrainer: options.contents must be 'full' or 'weights'");
+    await expect(saveTrainer(trainer, path, { contents: 'optimizer' as never })).rejects.toThrow(
+      "saveTrainer: options.contents must be 'full' or 'weights'",
+    );
     await expect(saveTrainer(trainer, '')).rejects.toThrow('saveTrainer: dir must be a non-empty string');
     await expect(saveTrainer(trainer, path, null as never)).rejects.toThrow('saveTrainer: options must be an object');
     expect(existsSync(path)).toBe(false);
 
     // A weights-only file for other architectures: an Error, and the trainer keeps its weights.
-    const other = { generator: unetGenerator({ ngf: 8, numDowns: 5, inputShape: [SIZE, SIZE], seed: 1 }), discriminator: patchGANDiscriminator({ inputChannels: 6, ndf: 4, nLayers: 2, inputShape: [SIZE, SIZE], seed: 2 }) };
+    const other = {
+      generator: unetGenerator({ ngf: 8, numDowns: 5, inputShape: [SIZE, SIZE], seed: 1 }),
+      discriminator: patchGANDiscriminator({ inputChannels: 6, ndf: 4, nLayers: 2, inputShape: [SIZE, SIZE], seed: 2 }),
+    };
     const otherTrainer = new Pix2PixTrainer(other);
     const otherPath = join(dir, `${backend}-other`);
     await saveTrainer(otherTrainer, otherPath, { contents: 'weights' });
@@ -164,10 +192,20 @@ describeBackends('saveTrainer / loadTrainer', (backend) => {
 
     // A hand-edited header: a full file marked weights-only, and a bad step.
     const json = JSON.parse(await readFile(join(dir, `${backend}-full`, 'trainer.json'), 'utf8'));
-    await writeFile(join(dir, `${backend}-full`, 'trainer.json'), JSON.stringify({ ...json, metadata: { ...json.metadata, contents: 'weights' } }));
-    await expect(loadTrainer(trainer, join(dir, `${backend}-full`))).rejects.toThrow('is marked weights-only but holds tensors other than model weights');
-    await writeFile(join(dir, `${backend}-full`, 'trainer.json'), JSON.stringify({ ...json, metadata: { ...json.metadata, step: -1 } }));
-    await expect(loadTrainer(trainer, join(dir, `${backend}-full`))).rejects.toThrow('has an invalid step or learningRateFactor');
+    await writeFile(
+      join(dir, `${backend}-full`, 'trainer.json'),
+      JSON.stringify({ ...json, metadata: { ...json.metadata, contents: 'weights' } }),
+    );
+    await expect(loadTrainer(trainer, join(dir, `${backend}-full`))).rejects.toThrow(
+      'is marked weights-only but holds tensors other than model weights',
+    );
+    await writeFile(
+      join(dir, `${backend}-full`, 'trainer.json'),
+      JSON.stringify({ ...json, metadata: { ...json.metadata, step: -1 } }),
+    );
+    await expect(loadTrainer(trainer, join(dir, `${backend}-full`))).rejects.toThrow(
+      'has an invalid step or learningRateFactor',
+    );
     expect(tf.memory().numTensors).toBe(before);
     for (const t of [trainer, otherTrainer]) t.dispose();
     for (const m of [...Object.values(models), ...Object.values(other)]) m.dispose();

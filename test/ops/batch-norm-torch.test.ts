@@ -92,12 +92,20 @@ describeBackends('runningAverageTorch input validation', () => {
     expect(() => runningAverageTorch(r, b4, 0.1)).toThrow(
       /runningAverageTorch: batch must have 3 values \(running's length\) in axis 0, got shape \[4\]\./,
     );
-    expect(() => runningAverageTorch(m as never, r, 0.1)).toThrow(/runningAverageTorch: running must be rank 1 \[c\], got shape \[3, 1\]\./);
-    expect(() => runningAverageTorch(r, 5 as never, 0.1)).toThrow(/runningAverageTorch: batch must be a tf\.Tensor, got 5\./);
+    expect(() => runningAverageTorch(m as never, r, 0.1)).toThrow(
+      /runningAverageTorch: running must be rank 1 \[c\], got shape \[3, 1\]\./,
+    );
+    expect(() => runningAverageTorch(r, 5 as never, 0.1)).toThrow(
+      /runningAverageTorch: batch must be a tf\.Tensor, got 5\./,
+    );
     for (const bad of [-0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => runningAverageTorch(r, r, bad)).toThrow(/runningAverageTorch: momentum must be a finite number in \[0, 1\], got /);
+      expect(() => runningAverageTorch(r, r, bad)).toThrow(
+        /runningAverageTorch: momentum must be a finite number in \[0, 1\], got /,
+      );
     }
-    expect(() => runningAverageTorch(r, r, '0.1' as never)).toThrow(/momentum must be a finite number in \[0, 1\], got "0\.1"\./);
+    expect(() => runningAverageTorch(r, r, '0.1' as never)).toThrow(
+      /momentum must be a finite number in \[0, 1\], got "0\.1"\./,
+    );
     expect(tf.memory().numTensors).toBe(n);
     // Both ends of [0, 1] are accepted: 0 keeps the running value, 1 takes the batch's.
     const keep = runningAverageTorch(r, r, 0);

@@ -11,7 +11,9 @@ import { expectOnlyOutputsRemain, lossWeights } from '../harness/op-conformance'
 
 describeBackends('completeImage', () => {
   it('keeps unmasked pixels bit-exact, takes the prediction in the holes, blends soft mask values', async () => {
-    const n = 2, h = 5, w = 6;
+    const n = 2,
+      h = 5,
+      w = 6;
     const image = tf.tensor4d(seededValues(n * h * w * 3, 1), [n, h, w, 3]);
     const prediction = tf.tensor4d(seededValues(n * h * w * 3, 2), [n, h, w, 3]);
     const m = Float32Array.from({ length: n * h * w }, (_, i) => [0, 1, 0.25][i % 3]!);
@@ -45,7 +47,10 @@ describeBackends('completeImage', () => {
     const shape = [2, 3, 4, 2];
     const image = tf.tensor4d(seededValues(48, 3), shape as [number, number, number, number]);
     const prediction = tf.tensor4d(seededValues(48, 4), shape as [number, number, number, number]);
-    const mask = tf.tensor4d(Float32Array.from({ length: 12 }, (_, i) => [0, 1, 0.25][i % 3]!), [1, 3, 4, 1]);
+    const mask = tf.tensor4d(
+      Float32Array.from({ length: 12 }, (_, i) => [0, 1, 0.25][i % 3]!),
+      [1, 3, 4, 1],
+    );
     const w = lossWeights(shape);
     const [dImage, dMask, dPrediction] = tf.grads((a: tf.Tensor, m: tf.Tensor, p: tf.Tensor) =>
       tf.sum(tf.mul(completeImage(a as tf.Tensor4D, m as tf.Tensor4D, p as tf.Tensor4D), w)),
@@ -67,9 +72,9 @@ describeBackends('completeImage', () => {
     expect(() => completeImage(image, tf.zeros([1, 4, 4, 3]) as tf.Tensor4D, image)).toThrow(
       /completeImage: mask must have shape \[1 or 1, 4, 4, 1\], got \[1, 4, 4, 3\]/,
     );
-    expect(() => completeImage(image, tf.zeros([1, 4, 4, 1]) as tf.Tensor4D, tf.zeros([1, 4, 2, 3]) as tf.Tensor4D)).toThrow(
-      /completeImage: prediction must have the image's shape \[1, 4, 4, 3\], got \[1, 4, 2, 3\]/,
-    );
+    expect(() =>
+      completeImage(image, tf.zeros([1, 4, 4, 1]) as tf.Tensor4D, tf.zeros([1, 4, 2, 3]) as tf.Tensor4D),
+    ).toThrow(/completeImage: prediction must have the image's shape \[1, 4, 4, 3\], got \[1, 4, 2, 3\]/);
     tf.dispose(image);
   });
 });

@@ -47,8 +47,29 @@ describeBackends('dilatedConv2d', () => {
   it('explicit padding equals tf.pad + tf.conv2d valid', async () => {
     const x = tf.randomNormal([1, 7, 6, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
     const k = tf.randomNormal([3, 3, 2, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const ours = dilatedConv2d(x, k, [1, 1], [[2, 2], [2, 2]], [2, 2]);
-    const ref = tf.conv2d(tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]), k, 1, 'valid', 'NHWC', 2);
+    const ours = dilatedConv2d(
+      x,
+      k,
+      [1, 1],
+      [
+        [2, 2],
+        [2, 2],
+      ],
+      [2, 2],
+    );
+    const ref = tf.conv2d(
+      tf.pad(x, [
+        [0, 0],
+        [2, 2],
+        [2, 2],
+        [0, 0],
+      ]),
+      k,
+      1,
+      'valid',
+      'NHWC',
+      2,
+    );
     expect(await maxAbsDiff(ours, ref)).toBeLessThanOrEqual(1e-5);
     tf.dispose([x, k, ours, ref]);
   });
@@ -58,7 +79,9 @@ describeBackends('dilatedConv2d', () => {
     const k = tf.variable(tf.randomNormal([3, 3, 2, 2], 0, 1, 'float32', 4));
     const w = tf.randomUniform([1, 9, 8, 2], 0.5, 1.5, 'float32', 5);
     const loss = () =>
-      tf.tidy(() => tf.sum(tf.mul(dilatedConv2d(x as tf.Tensor4D, k as tf.Tensor4D, [1, 1], 'same', [2, 2]), w)) as tf.Scalar);
+      tf.tidy(
+        () => tf.sum(tf.mul(dilatedConv2d(x as tf.Tensor4D, k as tf.Tensor4D, [1, 1], 'same', [2, 2]), w)) as tf.Scalar,
+      );
     await expectFiniteDifferences(loss, [x, k], 2e-2);
     tf.dispose([x, k, w]);
   });
@@ -79,15 +102,52 @@ describeBackends('dilatedConv2d input validation', () => {
     const k2 = tf.zeros([3, 3]);
     const kc = tf.zeros([3, 3, 4, 1]) as tf.Tensor4D;
     const cases: [() => unknown, RegExp][] = [
-      [() => dilatedConv2d(x3 as never, k, [1, 1], 'same', [2, 2]), /dilatedConv2d: x must be rank 4 \[n, h, w, in\], got shape \[6, 6, 2\]\./],
-      [() => dilatedConv2d(x, k2 as never, [1, 1], 'same', [1, 1]), /dilatedConv2d: kernel must be rank 4 \[kh, kw, in, out\], got shape \[3, 3\]\./],
-      [() => dilatedConv2d(x, kc, [1, 1], 'same', [2, 2]), /dilatedConv2d: kernel must have 2 input channels \(x's last axis\) in axis 2, got shape \[3, 3, 4, 1\]\./],
-      [() => dilatedConv2d('x' as never, k, [1, 1], 'same', [2, 2]), /dilatedConv2d: x must be a tf\.Tensor, got "x"\./],
-      [() => dilatedConv2d(x, k, [1, 1], 'same', [0, 2]), /dilatedConv2d: dilation must be a positive integer or a pair of them, got \[0,2\]\./],
-      [() => dilatedConv2d(x, k, [1, Number.NaN], 'same', [1, 1]), /dilatedConv2d: strides must be a positive integer or a pair of them, got \[1,NaN\]\./],
-      [() => dilatedConv2d(x, k, [1, 1], 'full' as never, [2, 2]), /dilatedConv2d: padding must be 'same', 'valid' or \[\[top, bottom\], \[left, right\]\] of integers >= 0, got "full"\./],
-      [() => dilatedConv2d(x, k, [1, 1], [[1, -1], [0, 0]], [1, 1]), /dilatedConv2d: padding must be .*, got an array of length 2\./],
-      [() => dilatedConv2d(x, k, [1, 1], [[1, 1]] as never, [2, 2]), /dilatedConv2d: padding must be .*, got an array of length 1\./],
+      [
+        () => dilatedConv2d(x3 as never, k, [1, 1], 'same', [2, 2]),
+        /dilatedConv2d: x must be rank 4 \[n, h, w, in\], got shape \[6, 6, 2\]\./,
+      ],
+      [
+        () => dilatedConv2d(x, k2 as never, [1, 1], 'same', [1, 1]),
+        /dilatedConv2d: kernel must be rank 4 \[kh, kw, in, out\], got shape \[3, 3\]\./,
+      ],
+      [
+        () => dilatedConv2d(x, kc, [1, 1], 'same', [2, 2]),
+        /dilatedConv2d: kernel must have 2 input channels \(x's last axis\) in axis 2, got shape \[3, 3, 4, 1\]\./,
+      ],
+      [
+        () => dilatedConv2d('x' as never, k, [1, 1], 'same', [2, 2]),
+        /dilatedConv2d: x must be a tf\.Tensor, got "x"\./,
+      ],
+      [
+        () => dilatedConv2d(x, k, [1, 1], 'same', [0, 2]),
+        /dilatedConv2d: dilation must be a positive integer or a pair of them, got \[0,2\]\./,
+      ],
+      [
+        () => dilatedConv2d(x, k, [1, Number.NaN], 'same', [1, 1]),
+        /dilatedConv2d: strides must be a positive integer or a pair of them, got \[1,NaN\]\./,
+      ],
+      [
+        () => dilatedConv2d(x, k, [1, 1], 'full' as never, [2, 2]),
+        /dilatedConv2d: padding must be 'same', 'valid' or \[\[top, bottom\], \[left, right\]\] of integers >= 0, got "full"\./,
+      ],
+      [
+        () =>
+          dilatedConv2d(
+            x,
+            k,
+            [1, 1],
+            [
+              [1, -1],
+              [0, 0],
+            ],
+            [1, 1],
+          ),
+        /dilatedConv2d: padding must be .*, got an array of length 2\./,
+      ],
+      [
+        () => dilatedConv2d(x, k, [1, 1], [[1, 1]] as never, [2, 2]),
+        /dilatedConv2d: padding must be .*, got an array of length 1\./,
+      ],
     ];
     for (const [call, message] of cases) {
       const n = tf.memory().numTensors;

@@ -50,17 +50,44 @@ describeBackends('gatedConvolution input validation', () => {
     const b2d = tf.zeros([2, 2]);
     const cases: [() => unknown, RegExp][] = [
       [() => gatedConvolution(null as never, k, b), /^gatedConvolution: x must be a tf\.Tensor, got null\.$/],
-      [() => gatedConvolution(x3 as never, k, b), /gatedConvolution: x must be rank 4 \[n, h, w, in\], got shape \[4, 4, 2\]\./],
+      [
+        () => gatedConvolution(x3 as never, k, b),
+        /gatedConvolution: x must be rank 4 \[n, h, w, in\], got shape \[4, 4, 2\]\./,
+      ],
       [() => gatedConvolution(x, [1, 2] as never, b), /gatedConvolution: kernel must be a tf\.Tensor, got \[1,2\]\./],
-      [() => gatedConvolution(x, k3in, b), /kernel must have 2 input channels \(x's last axis\) in axis 2, got shape \[3, 3, 3, 4\]/],
-      [() => gatedConvolution(x, kOdd, null), /kernel must have an even number of output channels .* got shape \[3, 3, 2, 5\]/],
-      [() => gatedConvolution(x, k, b3), /gatedConvolution: bias must have 4 values \(kernel's output channels\) in axis 0, got shape \[3\]/],
+      [
+        () => gatedConvolution(x, k3in, b),
+        /kernel must have 2 input channels \(x's last axis\) in axis 2, got shape \[3, 3, 3, 4\]/,
+      ],
+      [
+        () => gatedConvolution(x, kOdd, null),
+        /kernel must have an even number of output channels .* got shape \[3, 3, 2, 5\]/,
+      ],
+      [
+        () => gatedConvolution(x, k, b3),
+        /gatedConvolution: bias must have 4 values \(kernel's output channels\) in axis 0, got shape \[3\]/,
+      ],
       [() => gatedConvolution(x, k, b2d as never), /gatedConvolution: bias must be rank 1 \[out\], got shape \[2, 2\]/],
-      [() => gatedConvolution(x, k, b, null as never), /gatedConvolution: options must be an options object or undefined, got null\./],
-      [() => gatedConvolution(x, k, b, { activation: 'gelu' as never }), /gatedConvolution: activation must be one of 'elu', .*'linear', null, got "gelu"\./],
-      [() => gatedConvolution(x, k, b, { padding: 'full' as never }), /gatedConvolution: padding must be one of 'same', 'valid', got "full"\./],
-      [() => gatedConvolution(x, k, b, { strides: [0, 1] }), /gatedConvolution: strides must be a positive integer or a pair of them, got \[0,1\]\./],
-      [() => gatedConvolution(x, k, b, { dilationRate: [1.5, 1] }), /gatedConvolution: dilationRate must be a positive integer or a pair of them/],
+      [
+        () => gatedConvolution(x, k, b, null as never),
+        /gatedConvolution: options must be an options object or undefined, got null\./,
+      ],
+      [
+        () => gatedConvolution(x, k, b, { activation: 'gelu' as never }),
+        /gatedConvolution: activation must be one of 'elu', .*'linear', null, got "gelu"\./,
+      ],
+      [
+        () => gatedConvolution(x, k, b, { padding: 'full' as never }),
+        /gatedConvolution: padding must be one of 'same', 'valid', got "full"\./,
+      ],
+      [
+        () => gatedConvolution(x, k, b, { strides: [0, 1] }),
+        /gatedConvolution: strides must be a positive integer or a pair of them, got \[0,1\]\./,
+      ],
+      [
+        () => gatedConvolution(x, k, b, { dilationRate: [1.5, 1] }),
+        /gatedConvolution: dilationRate must be a positive integer or a pair of them/,
+      ],
     ];
     for (const [call, message] of cases) {
       const n = tf.memory().numTensors;

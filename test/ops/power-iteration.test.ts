@@ -135,7 +135,9 @@ describeBackends('normalizeVector and spectralNormEstimate input validation', ()
     const m = tf.zeros([2, 2]);
     const x = tf.ones([3]) as tf.Tensor1D;
     const n = tf.memory().numTensors;
-    expect(() => normalizeVector(m as never)).toThrow(/^normalizeVector: x must be rank 1 \[n\], got shape \[2, 2\]\.$/);
+    expect(() => normalizeVector(m as never)).toThrow(
+      /^normalizeVector: x must be rank 1 \[n\], got shape \[2, 2\]\.$/,
+    );
     expect(() => normalizeVector(null as never)).toThrow(/normalizeVector: x must be a tf\.Tensor, got null\./);
     expect(() => normalizeVector(x, -1)).toThrow(/normalizeVector: eps must be a finite number >= 0, got -1\./);
     expect(() => normalizeVector(x, Number.NaN)).toThrow(/eps must be a finite number >= 0, got NaN\./);
@@ -149,11 +151,21 @@ describeBackends('normalizeVector and spectralNormEstimate input validation', ()
     const v = tf.zeros([2]) as tf.Tensor1D;
     const w3 = tf.zeros([3, 2, 1]);
     const n = tf.memory().numTensors;
-    expect(() => spectralNormEstimate(w3 as never, u, v)).toThrow(/spectralNormEstimate: w must be rank 2 \[h, w\], got shape \[3, 2, 1\]\./);
-    expect(() => spectralNormEstimate(w, v, v)).toThrow(/spectralNormEstimate: u must have 3 values \(w's rows\) in axis 0, got shape \[2\]\./);
-    expect(() => spectralNormEstimate(w, u, u)).toThrow(/spectralNormEstimate: v must have 2 values \(w's columns\) in axis 0, got shape \[3\]\./);
-    expect(() => spectralNormEstimate(w, w as never, v)).toThrow(/spectralNormEstimate: u must be rank 1 \[h\], got shape \[3, 2\]\./);
-    expect(() => spectralNormEstimate(w, u, undefined as never)).toThrow(/spectralNormEstimate: v must be a tf\.Tensor, got undefined\./);
+    expect(() => spectralNormEstimate(w3 as never, u, v)).toThrow(
+      /spectralNormEstimate: w must be rank 2 \[h, w\], got shape \[3, 2, 1\]\./,
+    );
+    expect(() => spectralNormEstimate(w, v, v)).toThrow(
+      /spectralNormEstimate: u must have 3 values \(w's rows\) in axis 0, got shape \[2\]\./,
+    );
+    expect(() => spectralNormEstimate(w, u, u)).toThrow(
+      /spectralNormEstimate: v must have 2 values \(w's columns\) in axis 0, got shape \[3\]\./,
+    );
+    expect(() => spectralNormEstimate(w, w as never, v)).toThrow(
+      /spectralNormEstimate: u must be rank 1 \[h\], got shape \[3, 2\]\./,
+    );
+    expect(() => spectralNormEstimate(w, u, undefined as never)).toThrow(
+      /spectralNormEstimate: v must be a tf\.Tensor, got undefined\./,
+    );
     expect(tf.memory().numTensors).toBe(n);
     tf.dispose([w, u, v, w3]);
   });

@@ -9,7 +9,10 @@ import { expectOnlyOutputsRemain } from '../harness/op-conformance';
 
 /** A [1, h, w, 1] tensor whose value is its flat index, so the output names its source pixels. */
 function indexImage(h: number, w: number): tf.Tensor4D {
-  return tf.tensor4d(Float32Array.from({ length: h * w }, (_, i) => i), [1, h, w, 1]);
+  return tf.tensor4d(
+    Float32Array.from({ length: h * w }, (_, i) => i),
+    [1, h, w, 1],
+  );
 }
 
 describeBackends('resizeNearestAlignCorners', () => {
@@ -31,7 +34,10 @@ describeBackends('resizeNearestAlignCorners', () => {
       [3, 5, 7, 4],
       [8, 8, 1, 3],
     ] as const) {
-      const x = tf.tensor4d(Float32Array.from({ length: 2 * h * w * 3 }, (_, i) => i), [2, h, w, 3]);
+      const x = tf.tensor4d(
+        Float32Array.from({ length: 2 * h * w * 3 }, (_, i) => i),
+        [2, h, w, 3],
+      );
       const ours = resizeNearestAlignCorners(x, [oh, ow]);
       const theirs = tf.image.resizeNearestNeighbor(x, [oh, ow], true);
       expect(ours.shape).toEqual([2, oh, ow, 3]);

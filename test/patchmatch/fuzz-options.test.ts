@@ -16,11 +16,53 @@ const WATCHDOG_MS = 20_000;
 /** Values no option should choke on. */
 const hostile = (): fc.Arbitrary<unknown> =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom<unknown>(
-      null, undefined, NaN, Infinity, -Infinity, -0, 0, 1, 2, 3, 5, 7, 9, -1, -7, 0.5, 7.5, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40, 2 ** 53,
-      Number.MAX_SAFE_INTEGER, 1e308, -1e308, Number.MIN_VALUE, true, false, '', '7', 'wasm', 'js', 'x'.repeat(5000), [], [7], {}, { valueOf: () => 7 },
-      () => 7, Symbol('s'), 7n, new Date(0), new Uint8Array(4),
-    ) },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom<unknown>(
+        null,
+        undefined,
+        NaN,
+        Infinity,
+        -Infinity,
+        -0,
+        0,
+        1,
+        2,
+        3,
+        5,
+        7,
+        9,
+        -1,
+        -7,
+        0.5,
+        7.5,
+        2 ** 31,
+        2 ** 32 - 1,
+        2 ** 32,
+        2 ** 40,
+        2 ** 53,
+        Number.MAX_SAFE_INTEGER,
+        1e308,
+        -1e308,
+        Number.MIN_VALUE,
+        true,
+        false,
+        '',
+        '7',
+        'wasm',
+        'js',
+        'x'.repeat(5000),
+        [],
+        [7],
+        {},
+        { valueOf: () => 7 },
+        () => 7,
+        Symbol('s'),
+        7n,
+        new Date(0),
+        new Uint8Array(4),
+      ),
+    },
     { weight: 2, arbitrary: fc.integer({ min: -20, max: 40 }) },
     { weight: 1, arbitrary: fc.integer({ min: -(2 ** 33), max: 2 ** 33 }) },
     { weight: 1, arbitrary: fc.double() },
@@ -51,16 +93,25 @@ const watchdog = <T>(what: string, promise: Promise<T>): Promise<T> =>
   Promise.race([
     promise,
     new Promise<T>((_, reject) => {
-      const timer = setTimeout(() => reject(new Error(`WATCHDOG: ${what} did not settle within ${WATCHDOG_MS} ms`)), WATCHDOG_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`WATCHDOG: ${what} did not settle within ${WATCHDOG_MS} ms`)),
+        WATCHDOG_MS,
+      );
       void promise.finally(() => clearTimeout(timer)).catch(() => undefined);
     }),
   ]);
 
 /** Reasons that come from the data, not from one option. */
-const DATA_REASONS = /need about|need more than|touches (the mask|a masked pixel)|is larger than the|covers the whole image|aborted/;
+const DATA_REASONS =
+  /need about|need more than|touches (the mask|a masked pixel)|is larger than the|covers the whole image|aborted/;
 
 /** Runs `call` and checks its outcome: a result passing `check`, or a clear Error naming `owner` and one of the options. */
-async function outcome(owner: string, options: unknown, call: () => unknown, check: (result: never) => void): Promise<'ok' | 'error'> {
+async function outcome(
+  owner: string,
+  options: unknown,
+  call: () => unknown,
+  check: (result: never) => void,
+): Promise<'ok' | 'error'> {
   let result: unknown;
   try {
     result = await watchdog(owner, Promise.resolve().then(call));
@@ -118,23 +169,35 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
     const counts = { ok: 0, error: 0 };
     await fc.assert(
       fc.asyncProperty(
-        optionsOrNot(optionsArb({
-          patchSize: fc.constantFrom(3, 5, 7, 9, 11),
-          iterations: fc.integer({ min: 0, max: 20 }),
-          seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-          targetMask: fc.constant(goodMask(14, 12)),
-          sourceMask: fc.constant(goodMask(16, 15)),
-          // A good initial field depends on patchSize: only its hostile values are drawn here.
-          initial: fc.constant(undefined),
-          onProgress: fc.constant(() => undefined),
-          signal: goodSignal,
-        })),
+        optionsOrNot(
+          optionsArb({
+            patchSize: fc.constantFrom(3, 5, 7, 9, 11),
+            iterations: fc.integer({ min: 0, max: 20 }),
+            seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+            targetMask: fc.constant(goodMask(14, 12)),
+            sourceMask: fc.constant(goodMask(16, 15)),
+            // A good initial field depends on patchSize: only its hostile values are drawn here.
+            initial: fc.constant(undefined),
+            onProgress: fc.constant(() => undefined),
+            signal: goodSignal,
+          }),
+        ),
         async (options) => {
-          const o = options !== null && typeof options === 'object' && !('signal' in options) ? { ...options, signal: soon() } : options;
-          counts[await outcome('PatchMatch.nnf', o, () => pm().nnf(t, s, o as never), (f: Nnf) => {
-            expect(f.x.length).toBe(f.width * f.height);
-            expect(f.width).toBe(14 - f.patchSize + 1);
-          })]++;
+          const o =
+            options !== null && typeof options === 'object' && !('signal' in options)
+              ? { ...options, signal: soon() }
+              : options;
+          counts[
+            await outcome(
+              'PatchMatch.nnf',
+              o,
+              () => pm().nnf(t, s, o as never),
+              (f: Nnf) => {
+                expect(f.x.length).toBe(f.width * f.height);
+                expect(f.width).toBe(14 - f.patchSize + 1);
+              },
+            )
+          ]++;
         },
       ),
       { numRuns: RUNS, seed: 17 },
@@ -150,13 +213,20 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
     const field = await pm().nnf(t, s, { seed: 3, patchSize: 5 });
     await fc.assert(
       fc.asyncProperty(
-        optionsOrNot(optionsArb({
-          weights: fc.constant(Array.from(field.distance, (d) => 1 / (1 + d))),
-          width: fc.constant(14),
-          height: fc.constant(12),
-        })),
+        optionsOrNot(
+          optionsArb({
+            weights: fc.constant(Array.from(field.distance, (d) => 1 / (1 + d))),
+            width: fc.constant(14),
+            height: fc.constant(12),
+          }),
+        ),
         async (options) => {
-          await outcome('PatchMatch.vote', options, () => pm().vote(field, s, options as never), (im: RgbaImage) => expectImage(im, 14, 12));
+          await outcome(
+            'PatchMatch.vote',
+            options,
+            () => pm().vote(field, s, options as never),
+            (im: RgbaImage) => expectImage(im, 14, 12),
+          );
         },
       ),
       { numRuns: RUNS, seed: 18 },
@@ -170,18 +240,30 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
     const counts = { ok: 0, error: 0 };
     await fc.assert(
       fc.asyncProperty(
-        optionsOrNot(optionsArb({
-          patchSize: fc.constantFrom(3, 5, 7),
-          levels: fc.integer({ min: 1, max: 32 }),
-          emIterations: fc.integer({ min: 1, max: 4 }),
-          nnfIterations: fc.integer({ min: 1, max: 8 }),
-          seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-          onProgress: fc.constant(() => undefined),
-          signal: goodSignal,
-        })),
+        optionsOrNot(
+          optionsArb({
+            patchSize: fc.constantFrom(3, 5, 7),
+            levels: fc.integer({ min: 1, max: 32 }),
+            emIterations: fc.integer({ min: 1, max: 4 }),
+            nnfIterations: fc.integer({ min: 1, max: 8 }),
+            seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+            onProgress: fc.constant(() => undefined),
+            signal: goodSignal,
+          }),
+        ),
         async (options) => {
-          const o = options !== null && typeof options === 'object' && !('signal' in options) ? { ...options, signal: soon() } : options;
-          counts[await outcome('PatchMatch.inpaint', o, () => pm().inpaint(img, mask, o as never), (im: RgbaImage) => expectImage(im, 24, 20))]++;
+          const o =
+            options !== null && typeof options === 'object' && !('signal' in options)
+              ? { ...options, signal: soon() }
+              : options;
+          counts[
+            await outcome(
+              'PatchMatch.inpaint',
+              o,
+              () => pm().inpaint(img, mask, o as never),
+              (im: RgbaImage) => expectImage(im, 24, 20),
+            )
+          ]++;
         },
       ),
       { numRuns: RUNS, seed: 19 },
@@ -197,25 +279,42 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          { weight: 8, arbitrary: fc.tuple(optionsArb({
-            patchSize: fc.constantFrom(3, 5, 7),
-            levels: fc.integer({ min: 1, max: 32 }),
-            emIterations: fc.integer({ min: 1, max: 4 }),
-            nnfIterations: fc.integer({ min: 1, max: 8 }),
-            seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-            onProgress: fc.constant(() => undefined),
-            signal: goodSignal,
-          }), fc.oneof(hostile(), fc.integer({ min: 7, max: 40 })), fc.oneof(hostile(), fc.integer({ min: 7, max: 40 }))).map(
-            ([o, width, height]) => ({ ...o, width, height }),
-          ) },
+          {
+            weight: 8,
+            arbitrary: fc
+              .tuple(
+                optionsArb({
+                  patchSize: fc.constantFrom(3, 5, 7),
+                  levels: fc.integer({ min: 1, max: 32 }),
+                  emIterations: fc.integer({ min: 1, max: 4 }),
+                  nnfIterations: fc.integer({ min: 1, max: 8 }),
+                  seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+                  onProgress: fc.constant(() => undefined),
+                  signal: goodSignal,
+                }),
+                fc.oneof(hostile(), fc.integer({ min: 7, max: 40 })),
+                fc.oneof(hostile(), fc.integer({ min: 7, max: 40 })),
+              )
+              .map(([o, width, height]) => ({ ...o, width, height })),
+          },
           { weight: 1, arbitrary: hostile() },
         ),
         async (options) => {
-          const o = options !== null && typeof options === 'object' && !('signal' in options) ? { ...options, signal: soon() } : options;
-          counts[await outcome('PatchMatch.synthesizeTexture', o, () => pm().synthesizeTexture(sample, o as never), (im: RgbaImage) => {
-            const { width, height } = o as { width: number; height: number };
-            expectImage(im, width, height);
-          })]++;
+          const o =
+            options !== null && typeof options === 'object' && !('signal' in options)
+              ? { ...options, signal: soon() }
+              : options;
+          counts[
+            await outcome(
+              'PatchMatch.synthesizeTexture',
+              o,
+              () => pm().synthesizeTexture(sample, o as never),
+              (im: RgbaImage) => {
+                const { width, height } = o as { width: number; height: number };
+                expectImage(im, width, height);
+              },
+            )
+          ]++;
         },
       ),
       { numRuns: RUNS, seed: 20 },
@@ -227,13 +326,39 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
   it('nnf, vote, inpaint, synthesizeTexture: a clear Error for hostile images, masks and fields', async () => {
     const field = await pm().nnf(t, s, { seed: 3, patchSize: 5 });
     const mask = goodMask(14, 12);
-    const arg = <T>(good: T) => fc.oneof(hostile(), fc.constant(good), fc.constant({ ...(good as object), width: 2 ** 40 }), fc.constant({ ...(good as object), data: null }));
+    const arg = <T>(good: T) =>
+      fc.oneof(
+        hostile(),
+        fc.constant(good),
+        fc.constant({ ...(good as object), width: 2 ** 40 }),
+        fc.constant({ ...(good as object), data: null }),
+      );
     await fc.assert(
       fc.asyncProperty(arg(t), arg(s), arg(field), arg(mask), async (target, source, nnf, m) => {
-        await outcome('PatchMatch.nnf', { target, source }, () => pm().nnf(target as never, source as never, { iterations: 1 }), () => undefined);
-        await outcome('PatchMatch.vote', { nnf, source }, () => pm().vote(nnf as never, source as never), () => undefined);
-        await outcome('PatchMatch.inpaint', { image: target, mask: m }, () => pm().inpaint(target as never, m as never, { emIterations: 1 }), () => undefined);
-        await outcome('PatchMatch.synthesizeTexture', { sample: source }, () => pm().synthesizeTexture(source as never, { width: 20, height: 20, emIterations: 1 }), () => undefined);
+        await outcome(
+          'PatchMatch.nnf',
+          { target, source },
+          () => pm().nnf(target as never, source as never, { iterations: 1 }),
+          () => undefined,
+        );
+        await outcome(
+          'PatchMatch.vote',
+          { nnf, source },
+          () => pm().vote(nnf as never, source as never),
+          () => undefined,
+        );
+        await outcome(
+          'PatchMatch.inpaint',
+          { image: target, mask: m },
+          () => pm().inpaint(target as never, m as never, { emIterations: 1 }),
+          () => undefined,
+        );
+        await outcome(
+          'PatchMatch.synthesizeTexture',
+          { sample: source },
+          () => pm().synthesizeTexture(source as never, { width: 20, height: 20, emIterations: 1 }),
+          () => undefined,
+        );
       }),
       { numRuns: 30, seed: 24 },
     );
@@ -242,11 +367,21 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
   it('createPatchMatch: an engine or a clear Error for any options', async () => {
     await fc.assert(
       fc.asyncProperty(
-        optionsOrNot(optionsArb({ backend: fc.constant(backend), maxMemoryBytes: fc.integer({ min: 2 ** 20, max: 65535 * 65536 }) })),
+        optionsOrNot(
+          optionsArb({
+            backend: fc.constant(backend),
+            maxMemoryBytes: fc.integer({ min: 2 ** 20, max: 65535 * 65536 }),
+          }),
+        ),
         async (options) => {
-          await outcome('createPatchMatch', options, () => createPatchMatch(options as never), (engine: PatchMatch) => {
-            expect(['wasm', 'js']).toContain(engine.backend);
-          });
+          await outcome(
+            'createPatchMatch',
+            options,
+            () => createPatchMatch(options as never),
+            (engine: PatchMatch) => {
+              expect(['wasm', 'js']).toContain(engine.backend);
+            },
+          );
         },
       ),
       { numRuns: RUNS, seed: 21 },
@@ -263,15 +398,26 @@ describe('createParallelPatchMatch options fuzz', () => {
   it('an engine or a clear Error for any options, and the same for its nnf', async () => {
     await fc.assert(
       fc.asyncProperty(
-        optionsOrNot(optionsArb({ workers: fc.integer({ min: 1, max: 3 }), maxMemoryBytes: fc.integer({ min: 2 ** 20, max: 65535 * 65536 }) })),
+        optionsOrNot(
+          optionsArb({
+            workers: fc.integer({ min: 1, max: 3 }),
+            maxMemoryBytes: fc.integer({ min: 2 ** 20, max: 65535 * 65536 }),
+          }),
+        ),
         async (options) => {
           // Keep the thread count small: a valid random count may be up to 64.
-          const workers = options !== null && typeof options === 'object' ? (options as { workers?: unknown }).workers : undefined;
+          const workers =
+            options !== null && typeof options === 'object' ? (options as { workers?: unknown }).workers : undefined;
           const o = typeof workers === 'number' && workers > 3 ? { ...(options as object), workers: 3 } : options;
-          await outcome('createParallelPatchMatch', o, () => createParallelPatchMatch(o as never), (engine: ParallelPatchMatch) => {
-            started.push(engine);
-            expect(engine.workers).toBeGreaterThanOrEqual(1);
-          });
+          await outcome(
+            'createParallelPatchMatch',
+            o,
+            () => createParallelPatchMatch(o as never),
+            (engine: ParallelPatchMatch) => {
+              started.push(engine);
+              expect(engine.workers).toBeGreaterThanOrEqual(1);
+            },
+          );
         },
       ),
       { numRuns: 12, seed: 22 },
@@ -282,16 +428,26 @@ describe('createParallelPatchMatch options fuzz', () => {
     const s = image(16, 15, 2);
     await fc.assert(
       fc.asyncProperty(
-        optionsOrNot(optionsArb({
-          patchSize: fc.constantFrom(3, 5, 7),
-          iterations: fc.integer({ min: 0, max: 20 }),
-          seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-          onProgress: fc.constant(() => undefined),
-          signal: goodSignal,
-        })),
+        optionsOrNot(
+          optionsArb({
+            patchSize: fc.constantFrom(3, 5, 7),
+            iterations: fc.integer({ min: 0, max: 20 }),
+            seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+            onProgress: fc.constant(() => undefined),
+            signal: goodSignal,
+          }),
+        ),
         async (options) => {
-          const o = options !== null && typeof options === 'object' && !('signal' in options) ? { ...options, signal: soon() } : options;
-          await outcome('ParallelPatchMatch.nnf', o, () => ppm.nnf(t, s, o as never), (f: Nnf) => expect(f.x.length).toBe(f.width * f.height));
+          const o =
+            options !== null && typeof options === 'object' && !('signal' in options)
+              ? { ...options, signal: soon() }
+              : options;
+          await outcome(
+            'ParallelPatchMatch.nnf',
+            o,
+            () => ppm.nnf(t, s, o as never),
+            (f: Nnf) => expect(f.x.length).toBe(f.width * f.height),
+          );
         },
       ),
       { numRuns: 20, seed: 23 },

@@ -12,7 +12,10 @@ const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/patc
 export const PM_BACKENDS: readonly PatchMatchBackend[] = ['wasm', 'js'];
 
 /** Runs a describe block once per PatchMatch backend with a ready engine. */
-export function describePatchMatch(name: string, body: (engine: () => PatchMatch, backend: PatchMatchBackend) => void): void {
+export function describePatchMatch(
+  name: string,
+  body: (engine: () => PatchMatch, backend: PatchMatchBackend) => void,
+): void {
   for (const backend of PM_BACKENDS) {
     describe(`${name} [${backend}]`, () => {
       let pm: PatchMatch | undefined;
@@ -35,7 +38,8 @@ export function loadFixture(name: string): RgbaImage {
 
 export function crop(im: RgbaImage, x0: number, y0: number, w: number, h: number): RgbaImage {
   const data = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) data.set(im.data.subarray(4 * ((y0 + y) * im.width + x0), 4 * ((y0 + y) * im.width + x0 + w)), 4 * y * w);
+  for (let y = 0; y < h; y++)
+    data.set(im.data.subarray(4 * ((y0 + y) * im.width + x0), 4 * ((y0 + y) * im.width + x0 + w)), 4 * y * w);
   return { width: w, height: h, data };
 }
 
@@ -57,7 +61,8 @@ export function ssd(t: RgbaImage, tx: number, ty: number, s: RgbaImage, sx: numb
 
 /** True if the source patch at (x, y) contains a masked pixel. */
 export function touchesMask(mask: Mask, x: number, y: number, p: number): boolean {
-  for (let dy = 0; dy < p; dy++) for (let dx = 0; dx < p; dx++) if (mask.data[(y + dy) * mask.width + x + dx] !== 0) return true;
+  for (let dy = 0; dy < p; dy++)
+    for (let dx = 0; dx < p; dx++) if (mask.data[(y + dy) * mask.width + x + dx] !== 0) return true;
   return false;
 }
 

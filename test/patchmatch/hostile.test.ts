@@ -45,21 +45,49 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
   const s = randomImage(24, 22, 2);
 
   it('bounds iterations and every count option, naming the function and argument', async () => {
-    expectClear(await failure(() => pm().nnf(t, s, { iterations: 1e9 })), 'PatchMatch.nnf', /iterations must be at most 1000, got 1000000000/);
+    expectClear(
+      await failure(() => pm().nnf(t, s, { iterations: 1e9 })),
+      'PatchMatch.nnf',
+      /iterations must be at most 1000, got 1000000000/,
+    );
     const hole = rectMask(20, 18, 8, 8, 12, 12);
-    expectClear(await failure(() => pm().inpaint(t, hole, { nnfIterations: 1e9 })), 'PatchMatch.inpaint', /nnfIterations must be at most 1000/);
-    expectClear(await failure(() => pm().inpaint(t, hole, { emIterations: 1e9 })), 'PatchMatch.inpaint', /emIterations must be at most 100/);
-    expectClear(await failure(() => pm().inpaint(t, hole, { levels: 1e9 })), 'PatchMatch.inpaint', /levels must be at most 32/);
+    expectClear(
+      await failure(() => pm().inpaint(t, hole, { nnfIterations: 1e9 })),
+      'PatchMatch.inpaint',
+      /nnfIterations must be at most 1000/,
+    );
+    expectClear(
+      await failure(() => pm().inpaint(t, hole, { emIterations: 1e9 })),
+      'PatchMatch.inpaint',
+      /emIterations must be at most 100/,
+    );
+    expectClear(
+      await failure(() => pm().inpaint(t, hole, { levels: 1e9 })),
+      'PatchMatch.inpaint',
+      /levels must be at most 32/,
+    );
     const tex = { width: 30, height: 30 };
-    expectClear(await failure(() => pm().synthesizeTexture(s, { ...tex, nnfIterations: 1001 })), 'PatchMatch.synthesizeTexture', /nnfIterations must be at most 1000/);
-    expectClear(await failure(() => pm().synthesizeTexture(s, { ...tex, emIterations: 101 })), 'PatchMatch.synthesizeTexture', /emIterations must be at most 100/);
+    expectClear(
+      await failure(() => pm().synthesizeTexture(s, { ...tex, nnfIterations: 1001 })),
+      'PatchMatch.synthesizeTexture',
+      /nnfIterations must be at most 1000/,
+    );
+    expectClear(
+      await failure(() => pm().synthesizeTexture(s, { ...tex, emIterations: 101 })),
+      'PatchMatch.synthesizeTexture',
+      /emIterations must be at most 100/,
+    );
   });
 
   it('stops nnf with the most iterations on AbortSignal.timeout, inside the field', async () => {
     const big = randomImage(160, 160, 3);
     let passes = 0;
     const err = await failure(() =>
-      pm().nnf(big, big, { iterations: 1000, signal: AbortSignal.timeout(50), onProgress: (p) => void (passes = p.iteration) }),
+      pm().nnf(big, big, {
+        iterations: 1000,
+        signal: AbortSignal.timeout(50),
+        onProgress: (p) => void (passes = p.iteration),
+      }),
     );
     expect(err.name).toBe('AbortError');
     expect(err.message).toBe('PatchMatch.nnf: aborted.');
@@ -71,7 +99,12 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
     const mask = rectMask(120, 120, 40, 40, 80, 80);
     let steps = 0;
     const err = await failure(() =>
-      pm().inpaint(image, mask, { levels: 1, nnfIterations: 1000, signal: AbortSignal.timeout(50), onProgress: () => void steps++ }),
+      pm().inpaint(image, mask, {
+        levels: 1,
+        nnfIterations: 1000,
+        signal: AbortSignal.timeout(50),
+        onProgress: () => void steps++,
+      }),
     );
     expect(err.name).toBe('AbortError');
     expect(err.message).toBe('PatchMatch.inpaint: aborted.');
@@ -83,11 +116,23 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
   it('rejects texture sizes beyond the memory limit before allocating, naming synthesizeTexture and the size', async () => {
     for (const side of [100000, 30000]) {
       const err = await failure(() => pm().synthesizeTexture(s, { width: side, height: side }));
-      expectClear(err, 'PatchMatch.synthesizeTexture', new RegExp(`width x height \\(${side}x${side}\\).*more than the configured limit`));
+      expectClear(
+        err,
+        'PatchMatch.synthesizeTexture',
+        new RegExp(`width x height \\(${side}x${side}\\).*more than the configured limit`),
+      );
     }
     // Larger than any number of bytes: still a clear Error.
-    expectClear(await failure(() => pm().synthesizeTexture(s, { width: 1e300, height: 1e300 })), 'PatchMatch.synthesizeTexture', /width must be at most/);
-    expectClear(await failure(() => pm().synthesizeTexture(s, { width: 2 ** 52, height: 2 ** 52 })), 'PatchMatch.synthesizeTexture', /need more than 2\^53 bytes of working memory/);
+    expectClear(
+      await failure(() => pm().synthesizeTexture(s, { width: 1e300, height: 1e300 })),
+      'PatchMatch.synthesizeTexture',
+      /width must be at most/,
+    );
+    expectClear(
+      await failure(() => pm().synthesizeTexture(s, { width: 2 ** 52, height: 2 ** 52 })),
+      'PatchMatch.synthesizeTexture',
+      /need more than 2\^53 bytes of working memory/,
+    );
   });
 
   it('rejects options: null and non-objects in every function', async () => {
@@ -95,25 +140,57 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
     const hole = rectMask(20, 18, 8, 8, 12, 12);
     for (const bad of [null, 5, 'fast', [1]]) {
       const opts = bad as never;
-      expectClear(await failure(() => createPatchMatch(opts)), 'createPatchMatch', /options must be an object or undefined/);
-      expectClear(await failure(() => pm().nnf(t, s, opts)), 'PatchMatch.nnf', /options must be an object or undefined/);
-      expectClear(await failure(() => pm().vote(nnf, s, opts)), 'PatchMatch.vote', /options must be an object or undefined/);
-      expectClear(await failure(() => pm().inpaint(t, hole, opts)), 'PatchMatch.inpaint', /options must be an object or undefined/);
-      expectClear(await failure(() => pm().synthesizeTexture(s, opts)), 'PatchMatch.synthesizeTexture', /options \{ width, height \} are required/);
+      expectClear(
+        await failure(() => createPatchMatch(opts)),
+        'createPatchMatch',
+        /options must be an object or undefined/,
+      );
+      expectClear(
+        await failure(() => pm().nnf(t, s, opts)),
+        'PatchMatch.nnf',
+        /options must be an object or undefined/,
+      );
+      expectClear(
+        await failure(() => pm().vote(nnf, s, opts)),
+        'PatchMatch.vote',
+        /options must be an object or undefined/,
+      );
+      expectClear(
+        await failure(() => pm().inpaint(t, hole, opts)),
+        'PatchMatch.inpaint',
+        /options must be an object or undefined/,
+      );
+      expectClear(
+        await failure(() => pm().synthesizeTexture(s, opts)),
+        'PatchMatch.synthesizeTexture',
+        /options \{ width, height \} are required/,
+      );
     }
   });
 
   it('rejects a non-function onProgress and a non-signal signal before any work', async () => {
     const hole = rectMask(20, 18, 8, 8, 12, 12);
     const cb = 5 as never;
-    expectClear(await failure(() => pm().nnf(t, s, { onProgress: cb })), 'PatchMatch.nnf', /onProgress must be a function or undefined, got 5/);
-    expectClear(await failure(() => pm().inpaint(t, hole, { onProgress: cb })), 'PatchMatch.inpaint', /onProgress must be a function or undefined, got 5/);
+    expectClear(
+      await failure(() => pm().nnf(t, s, { onProgress: cb })),
+      'PatchMatch.nnf',
+      /onProgress must be a function or undefined, got 5/,
+    );
+    expectClear(
+      await failure(() => pm().inpaint(t, hole, { onProgress: cb })),
+      'PatchMatch.inpaint',
+      /onProgress must be a function or undefined, got 5/,
+    );
     expectClear(
       await failure(() => pm().synthesizeTexture(s, { width: 30, height: 30, onProgress: cb })),
       'PatchMatch.synthesizeTexture',
       /onProgress must be a function/,
     );
-    expectClear(await failure(() => pm().nnf(t, s, { signal: {} as never })), 'PatchMatch.nnf', /signal must be an AbortSignal or undefined, got an object/);
+    expectClear(
+      await failure(() => pm().nnf(t, s, { signal: {} as never })),
+      'PatchMatch.nnf',
+      /signal must be an AbortSignal or undefined, got an object/,
+    );
   });
 
   it('applies one seed rule everywhere: integers 0..2^32 - 1, never wrapped', async () => {
@@ -122,7 +199,11 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
       const rule = /seed must be an integer from 0 to 2\^32 - 1/;
       expectClear(await failure(() => pm().nnf(t, s, { seed })), 'PatchMatch.nnf', rule);
       expectClear(await failure(() => pm().inpaint(t, hole, { seed })), 'PatchMatch.inpaint', rule);
-      expectClear(await failure(() => pm().synthesizeTexture(s, { width: 30, height: 30, seed })), 'PatchMatch.synthesizeTexture', rule);
+      expectClear(
+        await failure(() => pm().synthesizeTexture(s, { width: 30, height: 30, seed })),
+        'PatchMatch.synthesizeTexture',
+        rule,
+      );
     }
     // Both ends of the range work.
     await pm().nnf(t, s, { seed: 0, iterations: 1 });
@@ -132,18 +213,39 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
   it('rejects patchSize: null instead of taking it for 7', async () => {
     const hole = rectMask(20, 18, 8, 8, 12, 12);
     const p = null as never;
-    expectClear(await failure(() => pm().nnf(t, s, { patchSize: p })), 'PatchMatch.nnf', /patchSize must be an odd integer >= 3, got null/);
-    expectClear(await failure(() => pm().inpaint(t, hole, { patchSize: p })), 'PatchMatch.inpaint', /patchSize must be an odd integer >= 3, got null/);
-    expectClear(await failure(() => pm().synthesizeTexture(s, { width: 30, height: 30, patchSize: p })), 'PatchMatch.synthesizeTexture', /got null/);
-    expectClear(await failure(() => pm().nnf(t, s, { iterations: null as never })), 'PatchMatch.nnf', /iterations must be an integer >= 0, got null/);
+    expectClear(
+      await failure(() => pm().nnf(t, s, { patchSize: p })),
+      'PatchMatch.nnf',
+      /patchSize must be an odd integer >= 3, got null/,
+    );
+    expectClear(
+      await failure(() => pm().inpaint(t, hole, { patchSize: p })),
+      'PatchMatch.inpaint',
+      /patchSize must be an odd integer >= 3, got null/,
+    );
+    expectClear(
+      await failure(() => pm().synthesizeTexture(s, { width: 30, height: 30, patchSize: p })),
+      'PatchMatch.synthesizeTexture',
+      /got null/,
+    );
+    expectClear(
+      await failure(() => pm().nnf(t, s, { iterations: null as never })),
+      'PatchMatch.nnf',
+      /iterations must be an integer >= 0, got null/,
+    );
   });
 
   it('accepts Uint8ClampedArray masks, with the same result as Uint8Array masks', async () => {
     const hole = rectMask(20, 18, 6, 6, 12, 11);
     const clamped: Mask = { ...hole, data: new Uint8ClampedArray(hole.data) };
-    expect((await pm().inpaint(t, clamped, { patchSize: 3, seed: 3 })).data).toEqual((await pm().inpaint(t, hole, { patchSize: 3, seed: 3 })).data);
+    expect((await pm().inpaint(t, clamped, { patchSize: 3, seed: 3 })).data).toEqual(
+      (await pm().inpaint(t, hole, { patchSize: 3, seed: 3 })).data,
+    );
     const sm = rectMask(24, 22, 0, 0, 5, 5);
-    const a = await pm().nnf(t, s, { sourceMask: { ...sm, data: new Uint8ClampedArray(sm.data) }, targetMask: clamped });
+    const a = await pm().nnf(t, s, {
+      sourceMask: { ...sm, data: new Uint8ClampedArray(sm.data) },
+      targetMask: clamped,
+    });
     const b = await pm().nnf(t, s, { sourceMask: sm, targetMask: hole });
     expect(fieldOf(a)).toEqual(fieldOf(b));
   });
@@ -156,7 +258,14 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
     await failure(() => pm().nnf(t, s, { iterations: 1e9 }));
     await failure(() => pm().nnf(t, s, { signal: AbortSignal.abort() }));
     await failure(() => pm().inpaint(t, hole, { nnfIterations: 1000, signal: AbortSignal.timeout(20) }));
-    await failure(() => pm().nnf(t, s, { iterations: 50, onProgress: () => { throw new Error('from the callback'); } }));
+    await failure(() =>
+      pm().nnf(t, s, {
+        iterations: 50,
+        onProgress: () => {
+          throw new Error('from the callback');
+        },
+      }),
+    );
     expect(t.data).toEqual(tCopy);
     expect(hole.data).toEqual(holeCopy);
     expect(fieldOf(await pm().nnf(t, s, { seed: 11 }))).toEqual(before);
@@ -175,13 +284,37 @@ describe('createPatchMatch and createParallelPatchMatch limits', () => {
   it('createParallelPatchMatch has the limits of createPatchMatch', async () => {
     for (const create of [createPatchMatch, createParallelPatchMatch] as const) {
       const owner = create.name;
-      expectClear(await failure(() => create({ maxMemoryBytes: 2 ** 33 })), owner, /maxMemoryBytes must be at most 4294901760/);
-      expectClear(await failure(() => create({ maxMemoryBytes: 100 })), owner, /maxMemoryBytes must be an integer >= 1048576, got 100/);
-      expectClear(await failure(() => create({ maxMemoryBytes: null as never })), owner, /maxMemoryBytes must be an integer >= 1048576, got null/);
-      expectClear(await failure(() => create(null as never)), owner, /options must be an object or undefined, got null/);
+      expectClear(
+        await failure(() => create({ maxMemoryBytes: 2 ** 33 })),
+        owner,
+        /maxMemoryBytes must be at most 4294901760/,
+      );
+      expectClear(
+        await failure(() => create({ maxMemoryBytes: 100 })),
+        owner,
+        /maxMemoryBytes must be an integer >= 1048576, got 100/,
+      );
+      expectClear(
+        await failure(() => create({ maxMemoryBytes: null as never })),
+        owner,
+        /maxMemoryBytes must be an integer >= 1048576, got null/,
+      );
+      expectClear(
+        await failure(() => create(null as never)),
+        owner,
+        /options must be an object or undefined, got null/,
+      );
     }
-    expectClear(await failure(() => createParallelPatchMatch({ workers: 65 })), 'createParallelPatchMatch', /workers must be at most 64, got 65/);
-    expectClear(await failure(() => createParallelPatchMatch({ workers: null as never })), 'createParallelPatchMatch', /workers must be an integer >= 1, got null/);
+    expectClear(
+      await failure(() => createParallelPatchMatch({ workers: 65 })),
+      'createParallelPatchMatch',
+      /workers must be at most 64, got 65/,
+    );
+    expectClear(
+      await failure(() => createParallelPatchMatch({ workers: null as never })),
+      'createParallelPatchMatch',
+      /workers must be an integer >= 1, got null/,
+    );
   });
 });
 
@@ -209,7 +342,14 @@ describePatchMatch('PatchMatch input snapshots', (pm, backend) => {
   it('nnf: changing the images in onProgress changes nothing', async () => {
     const expected = fieldOf(await pm().nnf(t, s, { seed: 3, iterations: 4 }));
     const [t2, s2] = [structuredClone(t), structuredClone(s)];
-    const got = await pm().nnf(t2, s2, { seed: 3, iterations: 4, onProgress: () => { scramble(t2.data); scramble(s2.data); } });
+    const got = await pm().nnf(t2, s2, {
+      seed: 3,
+      iterations: 4,
+      onProgress: () => {
+        scramble(t2.data);
+        scramble(s2.data);
+      },
+    });
     expect(fieldOf(got)).toEqual(expected);
   });
 
@@ -222,7 +362,11 @@ describePatchMatch('PatchMatch input snapshots', (pm, backend) => {
         scramble(t2.data);
         m2.data.fill(1);
       };
-      const running = pm().inpaint(t2, m2, { patchSize: 5, seed: 2, ...(when === 'progress' ? { onProgress: mutate } : {}) });
+      const running = pm().inpaint(t2, m2, {
+        patchSize: 5,
+        seed: 2,
+        ...(when === 'progress' ? { onProgress: mutate } : {}),
+      });
       if (when === 'after') mutate();
       expect((await running).data).toEqual(expected.data);
     }
@@ -230,9 +374,22 @@ describePatchMatch('PatchMatch input snapshots', (pm, backend) => {
 
   it('synthesizeTexture: changing the sample after the call changes nothing', async () => {
     const sample = randomImage(20, 20, 8);
-    const expected = await pm().synthesizeTexture(sample, { width: 28, height: 24, patchSize: 5, emIterations: 2, seed: 5 });
+    const expected = await pm().synthesizeTexture(sample, {
+      width: 28,
+      height: 24,
+      patchSize: 5,
+      emIterations: 2,
+      seed: 5,
+    });
     const s2 = structuredClone(sample);
-    const running = pm().synthesizeTexture(s2, { width: 28, height: 24, patchSize: 5, emIterations: 2, seed: 5, onProgress: () => scramble(s2.data) });
+    const running = pm().synthesizeTexture(s2, {
+      width: 28,
+      height: 24,
+      patchSize: 5,
+      emIterations: 2,
+      seed: 5,
+      onProgress: () => scramble(s2.data),
+    });
     scramble(s2.data);
     expect((await running).data).toEqual(expected.data);
   });
@@ -258,12 +415,22 @@ describe('ParallelPatchMatch input snapshots and signal', () => {
     s2.data.fill(255);
     expect(fieldOf(await running)).toEqual(expected);
     const controller = new AbortController();
-    const err = await failure(() => ppm.nnf(t, s, { iterations: 1000, signal: controller.signal, onProgress: (p) => p.iteration === 2 && controller.abort() }));
+    const err = await failure(() =>
+      ppm.nnf(t, s, {
+        iterations: 1000,
+        signal: controller.signal,
+        onProgress: (p) => p.iteration === 2 && controller.abort(),
+      }),
+    );
     expect(err.name).toBe('AbortError');
     expect(err.message).toBe('ParallelPatchMatch.nnf: aborted.');
     // The engine is in step for the next call.
     expect(fieldOf(await ppm.nnf(t, s, { seed: 6, iterations: 3 }))).toEqual(expected);
-    expectClear(await failure(() => ppm.nnf(t, s, { onProgress: 'x' as never })), 'ParallelPatchMatch.nnf', /onProgress must be a function/);
+    expectClear(
+      await failure(() => ppm.nnf(t, s, { onProgress: 'x' as never })),
+      'ParallelPatchMatch.nnf',
+      /onProgress must be a function/,
+    );
   });
 });
 
@@ -342,9 +509,19 @@ describe('sliced field runs', () => {
         };
       },
     };
-    const call = snapshotFieldCall('test', t, t, {
-      patchSize: 3, iterations: 4, seed: 1, signal: controller.signal, onProgress: (p) => void hooks.push(p.iteration),
-    }, 2 ** 30);
+    const call = snapshotFieldCall(
+      'test',
+      t,
+      t,
+      {
+        patchSize: 3,
+        iterations: 4,
+        seed: 1,
+        signal: controller.signal,
+        onProgress: (p) => void hooks.push(p.iteration),
+      },
+      2 ** 30,
+    );
     const err = await failure(() => runField(slow, call));
     expect(err.name).toBe('AbortError');
     expect(ranges).toBe(3);

@@ -39,7 +39,8 @@ function holeError(a: RgbaImage, b: RgbaImage, mask: Mask): number {
 function expectUnmaskedUnchanged(out: RgbaImage, image: RgbaImage, mask: Mask): void {
   for (let i = 0; i < mask.data.length; i++) {
     if (mask.data[i] !== 0) continue;
-    for (let c = 0; c < 4; c++) if (out.data[4 * i + c] !== image.data[4 * i + c]) throw new Error(`pixel ${i} channel ${c} changed`);
+    for (let c = 0; c < 4; c++)
+      if (out.data[4 * i + c] !== image.data[4 * i + c]) throw new Error(`pixel ${i} channel ${c} changed`);
   }
 }
 
@@ -95,7 +96,9 @@ describePatchMatch('PatchMatch.inpaint', (pm) => {
     });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(calls).toBe(1);
-    await expect(pm().inpaint(image, mask, { signal: AbortSignal.abort() })).rejects.toThrow(/PatchMatch.inpaint: aborted/);
+    await expect(pm().inpaint(image, mask, { signal: AbortSignal.abort() })).rejects.toThrow(
+      /PatchMatch.inpaint: aborted/,
+    );
   });
 });
 
@@ -129,7 +132,9 @@ describePatchMatch('PatchMatch.synthesizeTexture', (pm) => {
   it('can be cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(pm().synthesizeTexture(periodicTexture(32, 32), { width: 40, height: 40, signal: controller.signal })).rejects.toMatchObject({
+    await expect(
+      pm().synthesizeTexture(periodicTexture(32, 32), { width: 40, height: 40, signal: controller.signal }),
+    ).rejects.toMatchObject({
       name: 'AbortError',
     });
   });
@@ -147,10 +152,18 @@ describe('PatchMatch.inpaint on random holes', () => {
         fc.tuple(fc.nat(40), fc.nat(40), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })),
         async (w, h, seed, [mx, my, mw, mh]) => {
           const image = randomImage(w, h, seed);
-          const mask = rectMask(w, h, Math.min(mx, w - 1), Math.min(my, h - 1), Math.min(w, mx + mw), Math.min(h, my + mh));
+          const mask = rectMask(
+            w,
+            h,
+            Math.min(mx, w - 1),
+            Math.min(my, h - 1),
+            Math.min(w, mx + mw),
+            Math.min(h, my + mh),
+          );
           // Skip holes that leave no usable 3x3 source patch (tested as bad input elsewhere).
           let usable = false;
-          for (let y = 0; y + 3 <= h && !usable; y++) for (let x = 0; x + 3 <= w && !usable; x++) usable = !touchesMask(mask, x, y, 3);
+          for (let y = 0; y + 3 <= h && !usable; y++)
+            for (let x = 0; x + 3 <= w && !usable; x++) usable = !touchesMask(mask, x, y, 3);
           fc.pre(usable && mask.data.some((v) => v !== 0));
           const a = await wasm.inpaint(image, mask, { patchSize: 3, emIterations: 2, seed });
           const b = await js.inpaint(image, mask, { patchSize: 3, emIterations: 2, seed });

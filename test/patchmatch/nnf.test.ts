@@ -3,7 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createPatchMatch } from '../../src/patchmatch/index.js';
 import type { Mask, PatchMatch } from '../../src/patchmatch/index.js';
 import {
-  bruteForceDistances, crop, describePatchMatch, loadFixture, meanDistance, randomImage, ssd, touchesMask,
+  bruteForceDistances,
+  crop,
+  describePatchMatch,
+  loadFixture,
+  meanDistance,
+  randomImage,
+  ssd,
+  touchesMask,
 } from './helpers.js';
 
 /** Random case: target and source sizes, patch size, seed, optional source mask. */
@@ -21,15 +28,21 @@ const caseArb = fc
   })
   .map((c) => {
     // Sizes are offsets above the patch size, so a target may be exactly one patch wide.
-    const tw = c.p + c.tw, th = c.p + c.th, sw = c.p + c.sw, sh = c.p + c.sh;
+    const tw = c.p + c.tw,
+      th = c.p + c.th,
+      sw = c.p + c.sw,
+      sh = c.p + c.sh;
     let sourceMask: Mask | undefined;
     if (c.maskRect !== undefined) {
       const [mx, my, mw, mh] = c.maskRect;
       const data = new Uint8Array(sw * sh);
-      for (let y = my; y < Math.min(sh, my + mh); y++) for (let x = mx; x < Math.min(sw, mx + mw); x++) data[y * sw + x] = 1;
+      for (let y = my; y < Math.min(sh, my + mh); y++)
+        for (let x = mx; x < Math.min(sw, mx + mw); x++) data[y * sw + x] = 1;
       // Keep the source usable: the top-left patch stays unmasked.
       let usable = false;
-      for (let y = 0; y + c.p <= sh && !usable; y++) for (let x = 0; x + c.p <= sw && !usable; x++) usable = !touchesMask({ width: sw, height: sh, data }, x, y, c.p);
+      for (let y = 0; y + c.p <= sh && !usable; y++)
+        for (let x = 0; x + c.p <= sw && !usable; x++)
+          usable = !touchesMask({ width: sw, height: sh, data }, x, y, c.p);
       if (usable) sourceMask = { width: sw, height: sh, data };
     }
     return {
@@ -47,11 +60,17 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
   it('keeps offsets in range, off masked source patches, with exact distances', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
-        const nnf = await pm().nnf(c.target, c.source, { patchSize: c.p, iterations: c.iterations, seed: c.seed, sourceMask: c.sourceMask });
+        const nnf = await pm().nnf(c.target, c.source, {
+          patchSize: c.p,
+          iterations: c.iterations,
+          seed: c.seed,
+          sourceMask: c.sourceMask,
+        });
         expect(nnf.width).toBe(c.target.width - c.p + 1);
         expect(nnf.height).toBe(c.target.height - c.p + 1);
         for (let i = 0; i < nnf.width * nnf.height; i++) {
-          const x = nnf.x[i]!, y = nnf.y[i]!;
+          const x = nnf.x[i]!,
+            y = nnf.y[i]!;
           expect(x >= 0 && x <= c.source.width - c.p && y >= 0 && y <= c.source.height - c.p).toBe(true);
           if (c.sourceMask) expect(touchesMask(c.sourceMask, x, y, c.p)).toBe(false);
           expect(nnf.distance[i]).toBe(ssd(c.target, i % nnf.width, Math.floor(i / nnf.width), c.source, x, y, c.p));
@@ -66,7 +85,10 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
       fc.asyncProperty(caseArb, async (c) => {
         const means: number[] = [];
         await pm().nnf(c.target, c.source, {
-          patchSize: c.p, iterations: 5, seed: c.seed, sourceMask: c.sourceMask,
+          patchSize: c.p,
+          iterations: 5,
+          seed: c.seed,
+          sourceMask: c.sourceMask,
           onProgress: (info) => means.push(info.meanDistance),
         });
         expect(means).toHaveLength(6);
@@ -140,7 +162,8 @@ describePatchMatch('PatchMatch.nnf', (pm) => {
     const source = loadFixture('coffee-150x100.png');
     const target = crop(source, 20, 20, 30, 30);
     const n = 24 * 24;
-    const x = new Int32Array(n), y = new Int32Array(n);
+    const x = new Int32Array(n),
+      y = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       x[i] = 20 + (i % 24);
       y[i] = 20 + Math.floor(i / 24);

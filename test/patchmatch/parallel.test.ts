@@ -59,7 +59,10 @@ describe('createParallelPatchMatch', () => {
       { numRuns: 30, seed: 7 },
     );
     for (const c of cases) {
-      const tw = c.p + c.tw, th = c.p + c.th, sw = c.p + c.sw, sh = c.p + c.sh;
+      const tw = c.p + c.tw,
+        th = c.p + c.th,
+        sw = c.p + c.sw,
+        sh = c.p + c.sh;
       const t = randomImage(tw, th, c.imageSeed);
       const s = randomImage(sw, sh, c.imageSeed + 1);
       let sourceMask: Mask | undefined;
@@ -71,14 +74,18 @@ describe('createParallelPatchMatch', () => {
       }
       const means: number[] = [];
       const nnf = await three.nnf(t, s, {
-        patchSize: c.p, iterations: c.iterations, seed: c.seed, sourceMask,
+        patchSize: c.p,
+        iterations: c.iterations,
+        seed: c.seed,
+        sourceMask,
         onProgress: (e) => means.push(e.meanDistance),
       });
       expect(means.length).toBe(c.iterations + 1);
       for (let k = 1; k < means.length; k++) expect(means[k]!).toBeLessThanOrEqual(means[k - 1]!);
       expect(means[means.length - 1]).toBeCloseTo(meanDistance(nnf), 6);
       for (let i = 0; i < nnf.width * nnf.height; i++) {
-        const x = nnf.x[i]!, y = nnf.y[i]!;
+        const x = nnf.x[i]!,
+          y = nnf.y[i]!;
         expect(x >= 0 && x <= sw - c.p && y >= 0 && y <= sh - c.p).toBe(true);
         if (sourceMask) expect(touchesMask(sourceMask, x, y, c.p)).toBe(false);
         expect(nnf.distance[i]).toBe(ssd(t, i % nnf.width, Math.floor(i / nnf.width), s, x, y, c.p));

@@ -19,7 +19,10 @@ describePatchMatch('PatchMatch.vote', (pm) => {
     expect(out.height).toBe(16);
     for (let i = 0; i < 20 * 16; i++) {
       expect([out.data[4 * i], out.data[4 * i + 1], out.data[4 * i + 2], out.data[4 * i + 3]]).toEqual([
-        expected.data[4 * i], expected.data[4 * i + 1], expected.data[4 * i + 2], 255,
+        expected.data[4 * i],
+        expected.data[4 * i + 1],
+        expected.data[4 * i + 2],
+        255,
       ]);
     }
   });

@@ -25,7 +25,10 @@ function assemblyExports(): Map<string, Signature> {
   };
   const out = new Map<string, Signature>();
   for (const m of text.matchAll(/^export function (\w+)\(([\s\S]*?)\):\s*(\w+)\s*\{/gm)) {
-    const params = m[2]!.split(',').map((p) => p.trim()).filter((p) => p !== '');
+    const params = m[2]!
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
     out.set(m[1]!, {
       params: params.map((p) => {
         const [name, type] = p.split(':').map((x) => x.trim());

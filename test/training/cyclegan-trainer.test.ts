@@ -17,7 +17,12 @@ import { describeBackends } from '../harness/backends';
 // cpu convolution gradients are much slower than wasm's: cpu runs at 16x16 with fewer steps.
 let SIZE = 32;
 
-interface Nets { gA: tfl.LayersModel; gB: tfl.LayersModel; dA: tfl.LayersModel; dB: tfl.LayersModel }
+interface Nets {
+  gA: tfl.LayersModel;
+  gB: tfl.LayersModel;
+  dA: tfl.LayersModel;
+  dB: tfl.LayersModel;
+}
 
 function buildNets(): Nets {
   // Seeded: the same initial weights every run, so the checks on learning are reproducible.
@@ -40,7 +45,17 @@ function images(seed: number): tf.Tensor4D {
   return tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', seed) as tf.Tensor4D;
 }
 
-const KEYS: (keyof CycleGANLosses)[] = ['lossG', 'lossGA', 'lossGB', 'lossCycleA', 'lossCycleB', 'lossIdtA', 'lossIdtB', 'lossDA', 'lossDB'];
+const KEYS: (keyof CycleGANLosses)[] = [
+  'lossG',
+  'lossGA',
+  'lossGB',
+  'lossCycleA',
+  'lossCycleB',
+  'lossIdtA',
+  'lossIdtB',
+  'lossDA',
+  'lossDB',
+];
 
 describeBackends('CycleGANTrainer', (backend) => {
   const steps = backend === 'wasm' ? 15 : 5;
@@ -87,7 +102,13 @@ describeBackends('CycleGANTrainer', (backend) => {
     const b = images(5);
     const nets = buildNets();
     const seen: number[] = [];
-    const trainer = new CycleGANTrainer({ ...nets, lr: 2e-3, poolSize: 1, seed: 1, onProgress: (p) => seen.push(p.step) });
+    const trainer = new CycleGANTrainer({
+      ...nets,
+      lr: 2e-3,
+      poolSize: 1,
+      seed: 1,
+      onProgress: (p) => seen.push(p.step),
+    });
     // Pool size 1: each pool is full after the first step (a larger pool adds one stored image
     // per step until it is full, by design).
     const cyc: number[] = [];
@@ -130,7 +151,9 @@ describeBackends('CycleGANTrainer', (backend) => {
           expect(Math.abs(next[s]![k] - cont[s]![k])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(cont[s]![k])));
         }
       }
-      console.log(`[${backend}] CycleGAN (poolSize ${opts.poolSize}) resumed vs uninterrupted: max abs loss diff ${maxDiff}`);
+      console.log(
+        `[${backend}] CycleGAN (poolSize ${opts.poolSize}) resumed vs uninterrupted: max abs loss diff ${maxDiff}`,
+      );
       trainer.dispose();
       fresh.dispose();
       disposeNets(nets);
@@ -144,7 +167,9 @@ describeBackends('CycleGANTrainer', (backend) => {
     const trainer = new CycleGANTrainer({ ...nets, poolSize: 2, seed: 1 });
     const other = new CycleGANTrainer({ ...nets, poolSize: 3, seed: 1 });
     const state = await trainer.getState();
-    await expect(other.setState(state)).rejects.toThrow(/CycleGANTrainer\.setState: the state was written with poolSize 2, this trainer has 3/);
+    await expect(other.setState(state)).rejects.toThrow(
+      /CycleGANTrainer\.setState: the state was written with poolSize 2, this trainer has 3/,
+    );
     tf.dispose(state.tensors.map((t) => t.tensor));
     trainer.dispose();
     other.dispose();
@@ -156,18 +181,26 @@ describeBackends('CycleGANTrainer', (backend) => {
     expect(() => new CycleGANTrainer({ ...nets, ganMode: 'hinge' as never })).toThrow(
       /CycleGANTrainer: ganMode must be one of 'vanilla', 'lsgan', 'wgan', got "hinge"/,
     );
-    expect(() => new CycleGANTrainer({ ...nets, poolSize: -1 })).toThrow(/CycleGANTrainer: poolSize must be an integer >= 0, got -1/);
+    expect(() => new CycleGANTrainer({ ...nets, poolSize: -1 })).toThrow(
+      /CycleGANTrainer: poolSize must be an integer >= 0, got -1/,
+    );
     const trainer = new CycleGANTrainer({ ...nets, seed: 2 });
     const a = images(30);
     const b = images(31);
     await trainer.step(a, b);
-    const before = [nets.gA, nets.gB, nets.dA, nets.dB].flatMap((m) => m.getWeights()).map((w) => Array.from(w.dataSync()));
+    const before = [nets.gA, nets.gB, nets.dA, nets.dB]
+      .flatMap((m) => m.getWeights())
+      .map((w) => Array.from(w.dataSync()));
     const badB = tf.tidy(() => tf.where(tf.greater(b, 0.5), tf.fill(b.shape, Number.NaN), b)) as tf.Tensor4D;
     await expect(trainer.step(a, badB)).rejects.toThrow(/CycleGANTrainer\.step: loss\w+ is NaN at step 2/);
-    const after = [nets.gA, nets.gB, nets.dA, nets.dB].flatMap((m) => m.getWeights()).map((w) => Array.from(w.dataSync()));
+    const after = [nets.gA, nets.gB, nets.dA, nets.dB]
+      .flatMap((m) => m.getWeights())
+      .map((w) => Array.from(w.dataSync()));
     after.forEach((w, i) => expect(w).toEqual(before[i]));
     expect(trainer.steps).toBe(1);
-    await expect(trainer.step(tf.zeros([SIZE, SIZE, 3]) as unknown as tf.Tensor4D, b)).rejects.toThrow(/realA must be NHWC/);
+    await expect(trainer.step(tf.zeros([SIZE, SIZE, 3]) as unknown as tf.Tensor4D, b)).rejects.toThrow(
+      /realA must be NHWC/,
+    );
     trainer.dispose();
     disposeNets(nets);
     tf.dispose([a, b, badB]);

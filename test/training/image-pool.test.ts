@@ -145,7 +145,9 @@ describeBackends('ImagePool', () => {
   it('setState rejects more images than the pool holds', () => {
     const pool = new ImagePool({ size: 1, seed: 1 });
     const images = [tf.zeros([2, 2, 1]), tf.zeros([2, 2, 1])] as tf.Tensor3D[];
-    expect(() => pool.setState({ images, rngState: 1 })).toThrow(/ImagePool\.setState: the state holds 2 images but the pool's size is 1/);
+    expect(() => pool.setState({ images, rngState: 1 })).toThrow(
+      /ImagePool\.setState: the state holds 2 images but the pool's size is 1/,
+    );
     tf.dispose(images);
     pool.dispose();
   });

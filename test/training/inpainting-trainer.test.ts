@@ -21,14 +21,18 @@ const S = 16;
 function tinyGenerator(): tfl.LayersModel {
   const image = tfl.input({ shape: [S, S, 3] });
   const mask = tfl.input({ shape: [S, S, 1] });
-  const h = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu' }).apply(
-    tfl.layers.concatenate().apply([image, mask]),
-  ) as tfl.SymbolicTensor;
-  const x1 = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }).apply(h) as tfl.SymbolicTensor;
-  const h2 = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu' }).apply(
-    tfl.layers.concatenate().apply([x1, image, mask]),
-  ) as tfl.SymbolicTensor;
-  const x2 = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }).apply(h2) as tfl.SymbolicTensor;
+  const h = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu' })
+    .apply(tfl.layers.concatenate().apply([image, mask])) as tfl.SymbolicTensor;
+  const x1 = tfl.layers
+    .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' })
+    .apply(h) as tfl.SymbolicTensor;
+  const h2 = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu' })
+    .apply(tfl.layers.concatenate().apply([x1, image, mask])) as tfl.SymbolicTensor;
+  const x2 = tfl.layers
+    .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' })
+    .apply(h2) as tfl.SymbolicTensor;
   return tfl.model({ inputs: [image, mask], outputs: [x1, x2] });
 }
 
@@ -36,7 +40,9 @@ function tinyDiscriminator(): tfl.LayersModel {
   const x = tfl.input({ shape: [S, S, 4] });
   let h = x;
   for (const filters of [8, 16]) {
-    h = spectralNormalization({ layer: tfl.layers.conv2d({ filters, kernelSize: 5, strides: 2, padding: 'same' }) }).apply(h) as tfl.SymbolicTensor;
+    h = spectralNormalization({
+      layer: tfl.layers.conv2d({ filters, kernelSize: 5, strides: 2, padding: 'same' }),
+    }).apply(h) as tfl.SymbolicTensor;
     h = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(h) as tfl.SymbolicTensor;
   }
   return tfl.model({ inputs: x, outputs: tfl.layers.flatten().apply(h) as tfl.SymbolicTensor });
@@ -55,7 +61,9 @@ function copy(src: ReturnType<typeof build>) {
 
 function batch(seed: number): [tf.Tensor4D, tf.Tensor4D] {
   const images = tf.randomUniform([2, S, S, 3], -1, 1, 'float32', seed) as tf.Tensor4D;
-  const masks = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([2, S, S, 1], 0, 1, 'float32', seed + 1), 0.7), 'float32')) as tf.Tensor4D;
+  const masks = tf.tidy(() =>
+    tf.cast(tf.greater(tf.randomUniform([2, S, S, 1], 0, 1, 'float32', seed + 1), 0.7), 'float32'),
+  ) as tf.Tensor4D;
   return [images, masks];
 }
 
@@ -78,12 +86,16 @@ describeBackends('InpaintingTrainer', (backend) => {
     const dVars = D.trainableWeights.map((w) => w.read() as tf.Variable);
     const optD = tf.train.adam(1e-4, 0.5, 0.999, 1e-8);
     let lossD = 0;
-    optD.minimize(() => {
-      const [pos, neg] = tf.split(D.apply(both, { training: true }) as tf.Tensor, 2, 0);
-      const l = discriminatorLoss(pos!, neg!, 'hinge', { scale: 0.5 });
-      lossD = l.dataSync()[0]!;
-      return l;
-    }, false, dVars);
+    optD.minimize(
+      () => {
+        const [pos, neg] = tf.split(D.apply(both, { training: true }) as tf.Tensor, 2, 0);
+        const l = discriminatorLoss(pos!, neg!, 'hinge', { scale: 0.5 });
+        lossD = l.dataSync()[0]!;
+        return l;
+      },
+      false,
+      dVars,
+    );
     const [, neg] = tf.split(D.apply(both, { training: true }) as tf.Tensor, 2, 0);
     const lossGGan = generatorLoss(neg!, 'hinge').dataSync()[0]!;
     const l1c = l1Loss(images, x1!).dataSync()[0]!;
@@ -141,13 +153,21 @@ describeBackends('InpaintingTrainer', (backend) => {
     const nets = build();
     const trainer = new InpaintingTrainer(nets);
     await trainer.step(images, masks);
-    const before = [...nets.generator.getWeights(), ...nets.discriminator.getWeights()].map((w) => Array.from(w.dataSync()));
-    const bad = tf.tidy(() => tf.where(tf.greater(images, 0.9), tf.fill(images.shape, Number.NaN), images)) as tf.Tensor4D;
+    const before = [...nets.generator.getWeights(), ...nets.discriminator.getWeights()].map((w) =>
+      Array.from(w.dataSync()),
+    );
+    const bad = tf.tidy(() =>
+      tf.where(tf.greater(images, 0.9), tf.fill(images.shape, Number.NaN), images),
+    ) as tf.Tensor4D;
     await expect(trainer.step(bad, masks)).rejects.toThrow(/InpaintingTrainer\.step: loss\w+ is NaN at step 2/);
-    const after = [...nets.generator.getWeights(), ...nets.discriminator.getWeights()].map((w) => Array.from(w.dataSync()));
+    const after = [...nets.generator.getWeights(), ...nets.discriminator.getWeights()].map((w) =>
+      Array.from(w.dataSync()),
+    );
     after.forEach((w, i) => expect(w).toEqual(before[i]));
     const half = tf.mul(masks, 0.5) as tf.Tensor4D;
-    await expect(trainer.step(images, half)).rejects.toThrow(/masks must contain only 0 \(known\) and 1 \(hole\) values/);
+    await expect(trainer.step(images, half)).rejects.toThrow(
+      /masks must contain only 0 \(known\) and 1 \(hole\) values/,
+    );
     const small = tf.zeros([2, S / 2, S / 2, 1]) as tf.Tensor4D;
     await expect(trainer.step(images, small)).rejects.toThrow(/must have the same batch size, height and width/);
     const threeCh = tf.zeros([2, S, S, 3]) as tf.Tensor4D;
@@ -164,7 +184,12 @@ describeBackends('InpaintingTrainer', (backend) => {
     const discriminator = snPatchGANDiscriminator({ ndf: 8, inputShape: [32, 32], seed: 2 });
     const trainer = new InpaintingTrainer({ generator, discriminator });
     const images = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
-    const masks = tf.pad(tf.ones([1, 16, 16, 1]), [[0, 0], [8, 8], [8, 8], [0, 0]]) as tf.Tensor4D;
+    const masks = tf.pad(tf.ones([1, 16, 16, 1]), [
+      [0, 0],
+      [8, 8],
+      [8, 8],
+      [0, 0],
+    ]) as tf.Tensor4D;
     const u0 = discriminator.weights.filter((w) => !w.trainable).map((w) => Array.from(w.read().dataSync()));
     expect(u0.length).toBeGreaterThan(0);
     let afterFirst = 0;

@@ -72,6 +72,8 @@ describeBackends('LR schedules', () => {
     expect(() => stepDecay({ stepSize: 0 })).toThrow(/stepDecay: stepSize/);
     expect(() => cosineDecay({ tMax: Number.NaN })).toThrow(/cosineDecay: tMax/);
     expect(() => linearDecay()(-1)).toThrow(/epoch/);
-    expect(() => setLearningRateFactor({} as tf.Optimizer, 1, 1)).toThrow(/setLearningRateFactor: optimizer .* has no numeric learningRate/);
+    expect(() => setLearningRateFactor({} as tf.Optimizer, 1, 1)).toThrow(
+      /setLearningRateFactor: optimizer .* has no numeric learningRate/,
+    );
   });
 });

@@ -48,7 +48,9 @@ describeBackends('mask generators', () => {
       expect(b.right).toBeLessThan(200 - 20);
       expect(m.data.reduce((acc, v) => acc + v, 0)).toBe(h * w); // solid rectangle
       sizes.add(`${h}x${w}`);
-      expect(same(randomBoxMask({ height: 256, width: 200, maxSize: [128, 100], margin: [10, 20], seed }).data, m.data)).toBe(true);
+      expect(
+        same(randomBoxMask({ height: 256, width: 200, maxSize: [128, 100], margin: [10, 20], seed }).data, m.data),
+      ).toBe(true);
     }
     expect(sizes.size).toBeGreaterThan(20);
   });
@@ -76,7 +78,15 @@ describeBackends('mask generators', () => {
   it('randomBrushStrokeMask: a single thin stroke of fixed width has that width', () => {
     // One stroke, brush width exactly 12 (uniform in [12, 13) truncates to 12): a disc of radius 6
     // around every vertex, so the hole is at least 13 pixels across somewhere and thin overall.
-    const m = randomBrushStrokeMask({ height: 200, width: 200, minStrokes: 1, maxStrokes: 1, minWidth: 12, maxWidth: 13, seed: 4 });
+    const m = randomBrushStrokeMask({
+      height: 200,
+      width: 200,
+      minStrokes: 1,
+      maxStrokes: 1,
+      minWidth: 12,
+      maxWidth: 13,
+      seed: 4,
+    });
     let widest = 0;
     for (let y = 0; y < 200; y++) {
       let run = 0;
@@ -102,7 +112,9 @@ describeBackends('mask generators', () => {
   });
 
   it('rejects bad sizes and options', () => {
-    expect(() => randomBoxMask({ height: 64, width: 64, maxSize: 80 })).toThrow(/randomBoxMask: a 80x80 box with margin \[0, 0\] does not fit in 64x64/);
+    expect(() => randomBoxMask({ height: 64, width: 64, maxSize: 80 })).toThrow(
+      /randomBoxMask: a 80x80 box with margin \[0, 0\] does not fit in 64x64/,
+    );
     expect(() => randomBoxMask({ height: 0, width: 64 })).toThrow(/height must be an integer >= 1, got 0/);
     expect(() => randomBrushStrokeMask({ height: 64, width: 64, minStrokes: 4, maxStrokes: 3 })).toThrow(
       /minStrokes \(4\) must not exceed maxStrokes \(3\)/,

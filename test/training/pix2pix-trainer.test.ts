@@ -22,7 +22,13 @@ let SIZE = 64;
 function buildPair(): { generator: tfl.LayersModel; discriminator: tfl.LayersModel } {
   return {
     generator: unetGenerator({ ngf: 8, numDowns: SIZE === 64 ? 6 : 5, norm: 'batch', seed: 11 }),
-    discriminator: patchGANDiscriminator({ inputChannels: 6, ndf: 8, nLayers: SIZE === 64 ? 3 : 2, norm: 'batch', seed: 12 }),
+    discriminator: patchGANDiscriminator({
+      inputChannels: 6,
+      ndf: 8,
+      nLayers: SIZE === 64 ? 3 : 2,
+      norm: 'batch',
+      seed: 12,
+    }),
   };
 }
 
@@ -73,11 +79,15 @@ describeBackends('Pix2PixTrainer', (backend) => {
     const gGanOldD = ganLoss(D.apply(tf.concat([a, fakeB], 3), { training: true }) as tf.Tensor, true, 'vanilla');
     const optD = tf.train.adam(lr, 0.5, 0.999, 1e-8);
     const dVars = D.trainableWeights.map((w) => w.read() as tf.Variable);
-    optD.minimize(() => {
-      const pf = ganLoss(D.apply(tf.concat([a, fakeB], 3), { training: true }) as tf.Tensor, false, 'vanilla');
-      const pr = ganLoss(D.apply(tf.concat([a, b], 3), { training: true }) as tf.Tensor, true, 'vanilla');
-      return tf.mul(tf.add(pf, pr), 0.5) as tf.Scalar;
-    }, false, dVars);
+    optD.minimize(
+      () => {
+        const pf = ganLoss(D.apply(tf.concat([a, fakeB], 3), { training: true }) as tf.Tensor, false, 'vanilla');
+        const pr = ganLoss(D.apply(tf.concat([a, b], 3), { training: true }) as tf.Tensor, true, 'vanilla');
+        return tf.mul(tf.add(pf, pr), 0.5) as tf.Scalar;
+      },
+      false,
+      dVars,
+    );
     // G's loss before any G update, with D already updated (D's BatchNorm in training mode).
     const gGan = ganLoss(D.apply(tf.concat([a, fakeB], 3), { training: true }) as tf.Tensor, true, 'vanilla');
     const gL1 = l1Loss(fakeB, b);
@@ -95,7 +105,8 @@ describeBackends('Pix2PixTrainer', (backend) => {
     expect(got.lossG).toBeCloseTo(want.lossGGan + 100 * want.lossGL1, 3);
     // BatchNorm running statistics of G: exactly one update per step, as the reference's single
     // forward (the reference model above ran G once in training mode).
-    const stats = (m: tfl.LayersModel) => m.weights.filter((w) => !w.trainable).map((w) => Array.from(w.read().dataSync()));
+    const stats = (m: tfl.LayersModel) =>
+      m.weights.filter((w) => !w.trainable).map((w) => Array.from(w.read().dataSync()));
     const gotStats = stats(nets.generator);
     const wantStats = stats(G);
     expect(gotStats.length).toBeGreaterThan(0);
@@ -184,7 +195,9 @@ describeBackends('Pix2PixTrainer', (backend) => {
     const nets = buildPair();
     const trainer = new Pix2PixTrainer(nets);
     await trainer.step(a, b);
-    const before = [...nets.generator.getWeights(), ...nets.discriminator.getWeights()].map((w) => w.dataSync().slice());
+    const before = [...nets.generator.getWeights(), ...nets.discriminator.getWeights()].map((w) =>
+      w.dataSync().slice(),
+    );
     const stateBefore = await trainer.getState();
     const bad = tf.tidy(() => tf.where(tf.greater(b, 0.5), tf.fill(b.shape, Number.NaN), b)) as tf.Tensor4D;
     const count = tf.memory().numTensors;
@@ -212,13 +225,17 @@ describeBackends('Pix2PixTrainer', (backend) => {
     expect(() => new Pix2PixTrainer({ ...nets, ganMode: 'hinge' as never })).toThrow(
       /Pix2PixTrainer: ganMode must be one of 'vanilla', 'lsgan', 'wgan', got "hinge"/,
     );
-    expect(() => new Pix2PixTrainer({ ...nets, lr: -1 })).toThrow(/Pix2PixTrainer: lr must be a finite number > 0, got -1/);
+    expect(() => new Pix2PixTrainer({ ...nets, lr: -1 })).toThrow(
+      /Pix2PixTrainer: lr must be a finite number > 0, got -1/,
+    );
     const trainer = new Pix2PixTrainer(nets);
     const a = tf.zeros([1, SIZE, SIZE, 3]) as tf.Tensor4D;
     const b2 = tf.zeros([2, SIZE, SIZE, 3]) as tf.Tensor4D;
     const bSmall = tf.zeros([1, SIZE / 2, SIZE / 2, 3]) as tf.Tensor4D;
     const rank3 = tf.zeros([SIZE, SIZE, 3]);
-    await expect(trainer.step(a, b2)).rejects.toThrow(/inputA \[1, \d+, \d+, 3\] and targetB \[2, \d+, \d+, 3\] must have the same batch size, height and width/);
+    await expect(trainer.step(a, b2)).rejects.toThrow(
+      /inputA \[1, \d+, \d+, 3\] and targetB \[2, \d+, \d+, 3\] must have the same batch size, height and width/,
+    );
     await expect(trainer.step(a, bSmall)).rejects.toThrow(/same batch size, height and width/);
     await expect(trainer.step(rank3 as tf.Tensor4D, a)).rejects.toThrow(/inputA must be NHWC/);
     const other = new Pix2PixTrainer(buildPair());

@@ -16,7 +16,10 @@ import { CycleGANTrainer } from '../../src/training/cyclegan-trainer';
 const STEPS = 20;
 
 /** Runs `steps` steps on fresh batches; returns tf.memory() after each. */
-async function memoryPerStep(size: number, step: (a: tf.Tensor4D, b: tf.Tensor4D) => Promise<unknown>): Promise<Array<{ numTensors: number; numBytes: number }>> {
+async function memoryPerStep(
+  size: number,
+  step: (a: tf.Tensor4D, b: tf.Tensor4D) => Promise<unknown>,
+): Promise<Array<{ numTensors: number; numBytes: number }>> {
   const out: Array<{ numTensors: number; numBytes: number }> = [];
   for (let i = 0; i < STEPS; i++) {
     const a = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 2 * i) as tf.Tensor4D;

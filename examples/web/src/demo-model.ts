@@ -47,7 +47,11 @@ export interface DemoModelResult {
  * r.holeL1 < r.baselineL1; // the network beats a mean-grey fill
  * ```
  */
-export async function runDemoModel(header: string, data: ArrayBuffer, textures: readonly RgbaPixels[]): Promise<DemoModelResult> {
+export async function runDemoModel(
+  header: string,
+  data: ArrayBuffer,
+  textures: readonly RgbaPixels[],
+): Promise<DemoModelResult> {
   const { generator, header: parsed } = decodeGenerator(header, data);
   const settings = { ...FULL_SETTINGS.inpainting, size: parsed.settings.size, cnum: parsed.settings.cnum };
   const tensors = textures.map((t) => imageToTensor(t, { range: [-1, 1], channels: 3 }));

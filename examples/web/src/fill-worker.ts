@@ -12,7 +12,12 @@ const post = (reply: FillReply, transfer: Transferable[] = []) => postMessage(re
 const engine = createPatchMatch();
 engine.then(
   (pm) => post({ type: 'ready', backend: pm.backend }),
-  (err: unknown) => post({ type: 'error', id: 0, message: `PatchMatch failed to start: ${err instanceof Error ? err.message : String(err)}` }),
+  (err: unknown) =>
+    post({
+      type: 'error',
+      id: 0,
+      message: `PatchMatch failed to start: ${err instanceof Error ? err.message : String(err)}`,
+    }),
 );
 
 addEventListener('message', async (event: MessageEvent<FillRequest>) => {

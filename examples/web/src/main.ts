@@ -213,7 +213,10 @@ function redrawMask(): void {
 
 function eventPoint(e: PointerEvent): [number, number] {
   const box = maskCanvas.getBoundingClientRect();
-  return [((e.clientX - box.left) * maskCanvas.width) / box.width, ((e.clientY - box.top) * maskCanvas.height) / box.height];
+  return [
+    ((e.clientX - box.left) * maskCanvas.width) / box.width,
+    ((e.clientY - box.top) * maskCanvas.height) / box.height,
+  ];
 }
 
 let last: [number, number] | null = null;
@@ -263,7 +266,13 @@ $<HTMLInputElement>('file').addEventListener('change', async (e) => {
 const fillWorker = new Worker(new URL('./fill-worker.ts', import.meta.url), { type: 'module' });
 let pmBackend: 'wasm' | 'js' | null = null;
 let nextFillId = 1;
-const pendingFills = new Map<number, { resolve: (r: { width: number; height: number; data: Uint8ClampedArray<ArrayBuffer> }) => void; reject: (e: Error) => void }>();
+const pendingFills = new Map<
+  number,
+  {
+    resolve: (r: { width: number; height: number; data: Uint8ClampedArray<ArrayBuffer> }) => void;
+    reject: (e: Error) => void;
+  }
+>();
 const workerReady = new Promise<void>((resolve, reject) => {
   fillWorker.addEventListener('message', (event: MessageEvent<FillReply>) => {
     const reply = event.data;
@@ -309,8 +318,14 @@ function fill(): Promise<FillResult> {
   showStatus();
   const t0 = performance.now();
   // The worker gets its own copy of the mask (transferred); `mask` stays here to clear the filled pixels.
-  const request: FillRequest = { id, image: { width: image.width, height: image.height, data: image.data }, mask: { width: image.width, height: image.height, data: mask.slice() } };
-  const done = new Promise<{ width: number; height: number; data: Uint8ClampedArray<ArrayBuffer> }>((resolve, reject) => pendingFills.set(id, { resolve, reject }));
+  const request: FillRequest = {
+    id,
+    image: { width: image.width, height: image.height, data: image.data },
+    mask: { width: image.width, height: image.height, data: mask.slice() },
+  };
+  const done = new Promise<{ width: number; height: number; data: Uint8ClampedArray<ArrayBuffer> }>((resolve, reject) =>
+    pendingFills.set(id, { resolve, reject }),
+  );
   fillWorker.postMessage(request, [image.data.buffer, request.mask.data.buffer]);
   return done.then(
     (result) => {
@@ -327,7 +342,10 @@ function fill(): Promise<FillResult> {
         }
         redrawMask();
         progress.value = 1;
-        lastEvent = maskedCount > 0 ? `Filled ${masked} px in ${ms.toFixed(0)} ms; ${maskedCount} px painted since: press Fill` : `Filled ${masked} px in ${ms.toFixed(0)} ms`;
+        lastEvent =
+          maskedCount > 0
+            ? `Filled ${masked} px in ${ms.toFixed(0)} ms; ${maskedCount} px painted since: press Fill`
+            : `Filled ${masked} px in ${ms.toFixed(0)} ms`;
         showStatus();
       }
       return { backend, ms, maskedPixels: masked };
@@ -382,7 +400,8 @@ function cropPixels(values: Float32Array, r: DemoModelResult, n: number, holes?:
   const px = r.size * r.size;
   for (let i = 0; i < px; i++) {
     const hole = holes !== undefined && holes[n * px + i]! > 0.5;
-    for (let c = 0; c < 3; c++) img.data[4 * i + c] = hole ? 255 : Math.round((values[(n * px + i) * 3 + c]! + 1) * 127.5);
+    for (let c = 0; c < 3; c++)
+      img.data[4 * i + c] = hole ? 255 : Math.round((values[(n * px + i) * 3 + c]! + 1) * 127.5);
     img.data[4 * i + 3] = 255;
   }
   return img;
@@ -398,7 +417,12 @@ function drawModelGrid(r: DemoModelResult): void {
   ctx.fillStyle = 'white';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   for (let n = 0; n < Math.min(SHOWN_CROPS, r.count); n++) {
-    const cols = [cropPixels(r.images, r, n, r.masks), cropPixels(r.completed, r, n), cropPixels(r.meanFilled, r, n), cropPixels(r.images, r, n)];
+    const cols = [
+      cropPixels(r.images, r, n, r.masks),
+      cropPixels(r.completed, r, n),
+      cropPixels(r.meanFilled, r, n),
+      cropPixels(r.images, r, n),
+    ];
     cols.forEach((img, k) => ctx.putImageData(img, k * (r.size + gap), n * (r.size + gap)));
   }
 }
@@ -467,7 +491,8 @@ async function parallelField(workers: number, runs: number): Promise<ParallelFie
       const nnf = await ppm.nnf(target, source, PARALLEL_CASE.options);
       ms.push(performance.now() - t0);
       if (first === undefined) first = nnf;
-      else sameEachRun &&= ['x', 'y', 'distance'].every((k) => nnf[k as 'x'].every((v, j) => v === first![k as 'x'][j]));
+      else
+        sameEachRun &&= ['x', 'y', 'distance'].every((k) => nnf[k as 'x'].every((v, j) => v === first![k as 'x'][j]));
     }
   } finally {
     await ppm.terminate();
@@ -478,9 +503,15 @@ async function parallelField(workers: number, runs: number): Promise<ParallelFie
   );
   if (first === undefined) throw new Error(`demo: parallelField needs runs >= 1, got ${runs}`);
   return {
-    workers: ppm.workers, width: first.width, height: first.height,
-    x: Array.from(first.x), y: Array.from(first.y), distance: Array.from(first.distance),
-    sameEachRun, ms, afterTerminate,
+    workers: ppm.workers,
+    width: first.width,
+    height: first.height,
+    x: Array.from(first.x),
+    y: Array.from(first.y),
+    distance: Array.from(first.distance),
+    sameEachRun,
+    ms,
+    afterTerminate,
   };
 }
 
@@ -489,7 +520,8 @@ async function parallelField(workers: number, runs: number): Promise<ParallelFie
 const ready = (async () => {
   await loadUrl(coffeeUrl);
   await workerReady;
-  $('pm-backend').textContent = pmBackend === 'wasm' ? 'wasm (SIMD), in a worker' : 'js (no WebAssembly SIMD here), in a worker';
+  $('pm-backend').textContent =
+    pmBackend === 'wasm' ? 'wasm (SIMD), in a worker' : 'js (no WebAssembly SIMD here), in a worker';
   // Multi-threaded PatchMatch (createParallelPatchMatch) needs SharedArrayBuffer, i.e. COOP/COEP headers.
   $('isolated').textContent = self.crossOriginIsolated ? 'yes' : 'no';
   showStatus();

@@ -341,7 +341,13 @@ function subPixelPath(
     // dy rows at or beyond Q only reach dx rows the forward pass never read: crop them.
     let src = dy;
     if (qH < outH || qW < outW) {
-      src = runWasmKernel(NAME, Slice, { x: dy }, { begin: [0, 0, 0, 0], size: [batch, Math.min(qH, outH), Math.min(qW, outW), outC] }, backend);
+      src = runWasmKernel(
+        NAME,
+        Slice,
+        { x: dy },
+        { begin: [0, 0, 0, 0], size: [batch, Math.min(qH, outH), Math.min(qW, outW), outC] },
+        backend,
+      );
       temps.push(src);
     }
     const f = subPixelFilter(backend, filter, sH, sW); // [JH, JW, Co, sH*sW*Ci]
@@ -393,7 +399,17 @@ function dilatedPath(
         NAME,
         PadV2,
         { x: r6 },
-        { paddings: [[0, 0], [0, 0], [0, sH - 1], [0, 0], [0, sW - 1], [0, 0]], constantValue: 0 },
+        {
+          paddings: [
+            [0, 0],
+            [0, 0],
+            [0, sH - 1],
+            [0, 0],
+            [0, sW - 1],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
         backend,
       );
       temps.push(padded);

@@ -43,9 +43,7 @@ export function unsortedSegmentSumWasm(args: {
   checkNonNegativeInteger(`${NAME} (wasm)`, 'numSegments', numSegments);
   const idsRank = segmentIds.shape.length;
   if (idsRank > x.shape.length || segmentIds.shape.some((d, i) => d !== x.shape[i])) {
-    throw new Error(
-      `${NAME} (wasm): segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}].`,
-    );
+    throw new Error(`${NAME} (wasm): segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}].`);
   }
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
     throw new Error(`${NAME} (wasm): x must be float32 or int32, got ${x.dtype}.`);

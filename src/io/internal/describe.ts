@@ -64,7 +64,8 @@ export function describeValue(v: unknown, json = false): string {
   }
   if (typeof v === 'string') return `${json ? 'a string' : 'a str'} ${quote(v)}`;
   if (v instanceof Uint8Array) return `bytes of length ${v.byteLength}`;
-  if (Array.isArray(v)) return `${json ? 'an array' : 'a list or tuple'} of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (Array.isArray(v))
+    return `${json ? 'an array' : 'a list or tuple'} of ${v.length} item${v.length === 1 ? '' : 's'}`;
   if (v instanceof Map) return `${json ? 'an object' : 'a dict'} of ${v.size} entr${v.size === 1 ? 'y' : 'ies'}`;
   if (v instanceof JsonFloat) return `a number (${v.text.length > 24 ? `${v.text.slice(0, 24)}…` : v.text})`;
   if (v instanceof PyOpaque) return `a pickled ${quote(v.global)} object`;

@@ -61,15 +61,12 @@ export function bfloat16ToFloat(b: number): number {
  * (see `TorchDType`). `littleEndian` is the byte order of the source.
  * @internal
  */
-export function decodeElements(
-  raw: Uint8Array,
-  dtype: TorchDType,
-  count: number,
-  littleEndian = true,
-): StateDictData {
+export function decodeElements(raw: Uint8Array, dtype: TorchDType, count: number, littleEndian = true): StateDictData {
   const size = DTYPE_BYTES[dtype];
   if (raw.byteLength < count * size) {
-    throw new Error(`decodeElements: need ${count * size} bytes for ${count} ${dtype} elements, got ${raw.byteLength}.`);
+    throw new Error(
+      `decodeElements: need ${count * size} bytes for ${count} ${dtype} elements, got ${raw.byteLength}.`,
+    );
   }
   // Fast path: same byte order as the host, so a byte copy is the array (the copy also aligns).
   if (littleEndian === HOST_LITTLE_ENDIAN) {
@@ -214,7 +211,13 @@ export function permuteData<T extends StateDictData>(
     s *= shape[d]!;
   }
   const outShape = perm.map((p) => shape[p]!);
-  const gathered = gatherStrided(data, 0, outShape, perm.map((p) => inStrides[p]!), 'permuteData');
+  const gathered = gatherStrided(
+    data,
+    0,
+    outShape,
+    perm.map((p) => inStrides[p]!),
+    'permuteData',
+  );
   return { data: gathered as T, shape: outShape };
 }
 

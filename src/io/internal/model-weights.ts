@@ -60,7 +60,13 @@ export function leafLayers(model: tfl.LayersModel | tfl.layers.Layer): tfl.layer
 
 /** Builds the key plan of a model. @internal */
 export function planModelWeights(model: tfl.LayersModel): ModelWeightPlan {
-  const plan: ModelWeightPlan = { expected: new Map(), aliases: new Map(), ignored: new Set(), counters: [], problems: [] };
+  const plan: ModelWeightPlan = {
+    expected: new Map(),
+    aliases: new Map(),
+    ignored: new Set(),
+    counters: [],
+    problems: [],
+  };
   for (const layer of leafLayers(model)) {
     const weights = layer.weights;
     const like = layer as unknown as LayerLike;

@@ -199,7 +199,9 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
   };
   const global = (module: string, name: string): PyGlobal => {
     if (module.length + name.length + 1 > MAX_GLOBAL_NAME) {
-      fail(`global name of ${module.length + name.length + 1} characters exceeds the ${MAX_GLOBAL_NAME}-character limit`);
+      fail(
+        `global name of ${module.length + name.length + 1} characters exceeds the ${MAX_GLOBAL_NAME}-character limit`,
+      );
     }
     return new PyGlobal(module, name);
   };
@@ -223,7 +225,8 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
         }
         const size = dims(args[2], 'size');
         const stride = dims(args[3], 'stride');
-        if (size.length !== stride.length) fail(`size (${size.length} dims) and stride (${stride.length} dims) differ in rank`);
+        if (size.length !== stride.length)
+          fail(`size (${size.length} dims) and stride (${stride.length} dims) differ in rank`);
         return new PickledTensor(storage, natural(args[1], 'storage offset'), size, stride);
       }
       case 'torch._utils._rebuild_parameter':
@@ -254,7 +257,9 @@ export function unpickle(bytes: Uint8Array, owner: string): unknown {
   };
   const persistentLoad = (pid: unknown): PickledStorage => {
     if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') {
-      return fail(`unsupported persistent id (${describeValue(pid)}); expected ('storage', type, key, location, numel)`);
+      return fail(
+        `unsupported persistent id (${describeValue(pid)}); expected ('storage', type, key, location, numel)`,
+      );
     }
     const [, type, key, location, numel] = pid as [string, unknown, unknown, unknown, unknown];
     if (!(type instanceof PyGlobal) || !isStorageClass(type)) {

@@ -50,7 +50,9 @@ export class ZipArchive {
   private within(at: number, n: number, what: string, end = this.bytes.byteLength): void {
     if (!(at >= 0 && n >= 0 && at <= end && n <= end - at)) {
       const where = end === this.bytes.byteLength ? 'file' : 'record';
-      this.fail(`${what} (${n} bytes at offset ${at}) lies outside the ${end}-byte ${where} (truncated or corrupt archive).`);
+      this.fail(
+        `${what} (${n} bytes at offset ${at}) lies outside the ${end}-byte ${where} (truncated or corrupt archive).`,
+      );
     }
   }
 
@@ -102,7 +104,12 @@ export class ZipArchive {
       const extraLen = view.getUint16(p + 30, true);
       const commentLen = view.getUint16(p + 32, true);
       let localHeaderOffset = view.getUint32(p + 42, true);
-      this.within(p + 46, nameLen + extraLen + commentLen, `name, extra field and comment of central directory entry ${i}`, cdEnd);
+      this.within(
+        p + 46,
+        nameLen + extraLen + commentLen,
+        `name, extra field and comment of central directory entry ${i}`,
+        cdEnd,
+      );
       const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
       // ZIP64 extended information: the 64-bit values of the saturated 32-bit fields, in order.
       let e = p + 46 + nameLen;
@@ -112,14 +119,17 @@ export class ZipArchive {
         const len = view.getUint16(e + 2, true);
         const blockEnd = e + 4 + len;
         if (blockEnd > extraEnd) {
-          this.fail(`extra field of entry ${quote(name)} claims ${len} bytes, past the end of the field (corrupt archive).`);
+          this.fail(
+            `extra field of entry ${quote(name)} claims ${len} bytes, past the end of the field (corrupt archive).`,
+          );
         }
         if (id === 0x0001) {
           let q = e + 4;
           const what = `ZIP64 size of entry ${quote(name)}`;
           if (size === 0xffffffff) (size = this.u64(q, what, blockEnd)), (q += 8);
           if (compressedSize === 0xffffffff) (compressedSize = this.u64(q, what, blockEnd)), (q += 8);
-          if (localHeaderOffset === 0xffffffff) localHeaderOffset = this.u64(q, `ZIP64 offset of entry ${quote(name)}`, blockEnd);
+          if (localHeaderOffset === 0xffffffff)
+            localHeaderOffset = this.u64(q, `ZIP64 offset of entry ${quote(name)}`, blockEnd);
         }
         e = blockEnd;
       }
@@ -141,7 +151,9 @@ export class ZipArchive {
     }
     if (entry.method !== 0) this.fail(`entry ${quote(name)} uses unsupported compression method ${entry.method}.`);
     if (entry.compressedSize !== entry.size) {
-      this.fail(`stored entry ${quote(name)} has a compressed size (${entry.compressedSize}) unlike its size (${entry.size}) (corrupt archive).`);
+      this.fail(
+        `stored entry ${quote(name)} has a compressed size (${entry.compressedSize}) unlike its size (${entry.size}) (corrupt archive).`,
+      );
     }
     const { view, bytes } = this;
     const h = entry.localHeaderOffset;

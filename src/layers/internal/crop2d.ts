@@ -44,7 +44,10 @@ export class Crop2D extends tfl.layers.Layer {
     if (!ok) {
       throw checkError('Crop2D', 'cropping', '[[top, bottom], [left, right]] of integers >= 0', c);
     }
-    this.cropping = [[c[0][0], c[0][1]], [c[1][0], c[1][1]]];
+    this.cropping = [
+      [c[0][0], c[0][1]],
+      [c[1][0], c[1][1]],
+    ];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

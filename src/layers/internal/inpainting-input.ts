@@ -78,12 +78,16 @@ export class InpaintingInput extends tfl.layers.Layer {
     }
     for (const i of [0, 1, 2]) {
       if (image[i] != null && mask[i] != null && image[i] !== mask[i]) {
-        throw new Error(`${this.owner}: image ${fmt(image)} and mask ${fmt(mask)} must have the same batch, height and width.`);
+        throw new Error(
+          `${this.owner}: image ${fmt(image)} and mask ${fmt(mask)} must have the same batch, height and width.`,
+        );
       }
     }
     const [h, w] = [image[1], image[2]];
     if ([h, w].some((d) => d != null && d % this.multiple !== 0)) {
-      throw new Error(`${this.owner}: input height and width must be multiples of ${this.multiple}, got ${String(h)}x${String(w)}.`);
+      throw new Error(
+        `${this.owner}: input height and width must be multiples of ${this.multiple}, got ${String(h)}x${String(w)}.`,
+      );
     }
   }
 }

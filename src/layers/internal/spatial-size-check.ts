@@ -72,7 +72,13 @@ export class SpatialSizeCheck extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), multiple: this.multiple, minSize: this.minSize, owner: this.owner, reason: this.reason };
+    return {
+      ...super.getConfig(),
+      multiple: this.multiple,
+      minSize: this.minSize,
+      owner: this.owner,
+      reason: this.reason,
+    };
   }
 
   private check(shape: readonly (number | null)[]): void {
@@ -84,8 +90,11 @@ export class SpatialSizeCheck extends tfl.layers.Layer {
     if (!bad) return;
     const rules: string[] = [];
     if (this.multiple > 1) rules.push(`multiples of ${this.multiple}${this.reason ? ` (${this.reason})` : ''}`);
-    if (this.minSize > 1) rules.push(`at least ${this.minSize}${this.reason && this.multiple === 1 ? ` (${this.reason})` : ''}`);
-    throw new Error(`${this.owner}: input height and width must be ${rules.join(' and ')}, got ${String(h)}x${String(w)}.`);
+    if (this.minSize > 1)
+      rules.push(`at least ${this.minSize}${this.reason && this.multiple === 1 ? ` (${this.reason})` : ''}`);
+    throw new Error(
+      `${this.owner}: input height and width must be ${rules.join(' and ')}, got ${String(h)}x${String(w)}.`,
+    );
   }
 }
 

@@ -29,7 +29,12 @@ export function assertFinite(owner: string, name: string, value: number): void {
 }
 
 /** Throws unless `value` is one of `valid`; the message lists the valid values. @internal */
-export function assertOneOf<T extends string>(owner: string, name: string, value: unknown, valid: readonly T[]): asserts value is T {
+export function assertOneOf<T extends string>(
+  owner: string,
+  name: string,
+  value: unknown,
+  valid: readonly T[],
+): asserts value is T {
   if (!(valid as readonly unknown[]).includes(value)) {
     // The losses' own wording, pinned by their tests; the value is bounded like every check's.
     const shown = typeof value === 'string' && value.length <= 40 ? `'${value}'` : describeValue(value);

@@ -32,7 +32,7 @@ export function ganTerm(prediction: tf.Tensor, targetIsReal: boolean, mode: GanM
 
 /** @internal */
 export function checkPrediction(owner: string, name: string, prediction: tf.Tensor): void {
-  if (!(prediction instanceof tf.Tensor)) throw new Error(`${owner}: ${name} must be a tf.Tensor, got ${typeof prediction}.`);
+  if (!(prediction instanceof tf.Tensor))
+    throw new Error(`${owner}: ${name} must be a tf.Tensor, got ${typeof prediction}.`);
   if (prediction.size === 0) throw new Error(`${owner}: ${name} is empty (shape [${prediction.shape.join(', ')}]).`);
 }
-

@@ -100,7 +100,16 @@ export function conv(
   init: WeightInit,
 ): Sym {
   return tfl.layers
-    .conv2d({ name, filters, kernelSize, strides, padding, useBias, kernelInitializer: init.kernel(), biasInitializer: 'zeros' })
+    .conv2d({
+      name,
+      filters,
+      kernelSize,
+      strides,
+      padding,
+      useBias,
+      kernelInitializer: init.kernel(),
+      biasInitializer: 'zeros',
+    })
     .apply(x) as Sym;
 }
 
@@ -116,7 +125,14 @@ export function convTranspose(
 ): Sym {
   return tfl.layers
     .conv2dTranspose({
-      name, filters, kernelSize, strides: 2, padding, useBias, kernelInitializer: init.kernel(), biasInitializer: 'zeros',
+      name,
+      filters,
+      kernelSize,
+      strides: 2,
+      padding,
+      useBias,
+      kernelInitializer: init.kernel(),
+      biasInitializer: 'zeros',
     })
     .apply(x) as Sym;
 }
@@ -149,5 +165,13 @@ export function dropout(x: Sym, name: string): Sym {
 
 /** PyTorch's zero padding `p` on each side (before a 'valid' convolution). */
 export function zeroPad(x: Sym, name: string, p: number): Sym {
-  return tfl.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name }).apply(x) as Sym;
+  return tfl.layers
+    .zeroPadding2d({
+      padding: [
+        [p, p],
+        [p, p],
+      ],
+      name,
+    })
+    .apply(x) as Sym;
 }

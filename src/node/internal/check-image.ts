@@ -11,7 +11,9 @@ export function checkImage(owner: string, arg: string, image: RgbaImage): void {
   }
   const { width, height, data } = image;
   if (!Number.isInteger(width) || width <= 0 || !Number.isInteger(height) || height <= 0) {
-    throw new Error(`${owner}: ${arg} must have positive integer width and height, got ${describeValue(width)}x${describeValue(height)}.`);
+    throw new Error(
+      `${owner}: ${arg} must have positive integer width and height, got ${describeValue(width)}x${describeValue(height)}.`,
+    );
   }
   if (!(data instanceof Uint8Array || (data as unknown) instanceof Uint8ClampedArray)) {
     throw new Error(`${owner}: ${arg}.data must be a Uint8Array of RGBA bytes.`);

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { checkError, checkInteger, checkNonNegativeInteger, checkNumber, checkPositiveInteger } from '../../core/checks';
+import {
+  checkError,
+  checkInteger,
+  checkNonNegativeInteger,
+  checkNumber,
+  checkPositiveInteger,
+} from '../../core/checks';
 import type { ImageDataset, ImageDatasetOptions, ImagePairSample } from '../image-dataset';
 import type { RgbaImage } from '../../core/rgba-image';
 import { resizeImage, type ResizeFilter } from '../resize-image';
@@ -76,7 +82,9 @@ export async function listImageFiles(owner: string, dir: string): Promise<string
   if (!info.isDirectory()) throw new Error(`${owner}: ${JSON.stringify(dir)} is not a folder.`);
   const files: string[] = [];
   const walk = async (d: string): Promise<void> => {
-    const entries = (await readdir(d, { withFileTypes: true })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    const entries = (await readdir(d, { withFileTypes: true })).sort((x, y) =>
+      x.name < y.name ? -1 : x.name > y.name ? 1 : 0,
+    );
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const p = join(d, e.name);
@@ -141,14 +149,22 @@ export function transformImage(
 }
 
 /** Copies a w x h window at (x0, y0), mirrored left-right when `flip`. */
-function cropBytes(image: RgbaImage<Uint8Array>, x0: number, y0: number, w: number, h: number, flip: boolean): RgbaImage<Uint8Array> {
+function cropBytes(
+  image: RgbaImage<Uint8Array>,
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  flip: boolean,
+): RgbaImage<Uint8Array> {
   const data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) {
     const srcRow = ((y0 + y) * image.width + x0) * 4;
     if (!flip) {
       data.set(image.data.subarray(srcRow, srcRow + w * 4), y * w * 4);
     } else {
-      for (let x = 0; x < w; x++) data.set(image.data.subarray(srcRow + x * 4, srcRow + x * 4 + 4), (y * w + (w - 1 - x)) * 4);
+      for (let x = 0; x < w; x++)
+        data.set(image.data.subarray(srcRow + x * 4, srcRow + x * 4 + 4), (y * w + (w - 1 - x)) * 4);
     }
   }
   return { width: w, height: h, data };

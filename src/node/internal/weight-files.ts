@@ -34,7 +34,9 @@ export function checkFileStem(owner: string, name: string): void {
 export function resolveInside(owner: string, dir: string, file: string): string {
   const rel = normalize(file);
   if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) {
-    throw new Error(`${owner}: the file ${JSON.stringify(file)} listed in ${JSON.stringify(dir)} points outside the folder.`);
+    throw new Error(
+      `${owner}: the file ${JSON.stringify(file)} listed in ${JSON.stringify(dir)} points outside the folder.`,
+    );
   }
   return join(dir, rel);
 }

@@ -35,7 +35,9 @@ export class LeanAdamOptimizer extends tf.AdamOptimizer {
     // The slots and beta powers are private in tfjs's declarations; reusing them keeps the saved
     // state (getWeights/setWeights, serialization) exactly that of tf.train.adam.
     const self = this as unknown as AdamInternals;
-    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const names = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => v.name)
+      : Object.keys(variableGradients);
     // Step t counts from 1; `iterations` is restored by setWeights, so a resumed run continues.
     const t = this.iterations + 1;
     const stepSize = this.learningRate / (1 - this.beta1 ** t);

@@ -96,7 +96,9 @@ export abstract class TrainerBase<L> {
       readFinite: async (losses) => {
         const { values, bad } = await readLosses(losses);
         if (bad !== null) {
-          throw new Error(`${this.owner}.step: ${bad} is ${values[bad]} at step ${step}; the models were left as before the step.`);
+          throw new Error(
+            `${this.owner}.step: ${bad} is ${values[bad]} at step ${step}; the models were left as before the step.`,
+          );
         }
         return values;
       },

@@ -23,13 +23,22 @@ export function checkPositive(owner: string, arg: string, value: unknown, allowZ
 /** Throws unless `x` is a float32 rank-4 tensor. @internal */
 export function checkImages(owner: string, name: string, x: unknown): tf.Tensor4D {
   if (!(x instanceof tf.Tensor) || x.isDisposed) throw checkError(owner, name, 'a live tf.Tensor', x);
-  if (x.rank !== 4) throw new Error(`${owner}: ${name} must be NHWC [batch, height, width, channels], got shape [${x.shape.join(', ')}].`);
+  if (x.rank !== 4)
+    throw new Error(
+      `${owner}: ${name} must be NHWC [batch, height, width, channels], got shape [${x.shape.join(', ')}].`,
+    );
   if (x.dtype !== 'float32') throw new Error(`${owner}: ${name} must be float32, got ${x.dtype}.`);
   return x as tf.Tensor4D;
 }
 
 /** Throws unless `a` and `b` have the same batch size, height and width. @internal */
-export function checkSameBatchAndSize(owner: string, nameA: string, a: tf.Tensor4D, nameB: string, b: tf.Tensor4D): void {
+export function checkSameBatchAndSize(
+  owner: string,
+  nameA: string,
+  a: tf.Tensor4D,
+  nameB: string,
+  b: tf.Tensor4D,
+): void {
   if (a.shape[0] !== b.shape[0] || a.shape[1] !== b.shape[1] || a.shape[2] !== b.shape[2]) {
     throw new Error(
       `${owner}: ${nameA} [${a.shape.join(', ')}] and ${nameB} [${b.shape.join(', ')}] must have the same batch size, height and width.`,
@@ -95,7 +104,10 @@ export class TrainerAdam {
     const weights = await this.optimizer.getWeights();
     // getWeights() creates the `iter` scalar fresh (ours now) but returns the live slot variables,
     // which stay with the optimizer: copy those.
-    return weights.map((w, i) => ({ name: w.name, tensor: i === 0 && w.name === 'iter' ? w.tensor : tf.clone(w.tensor) }));
+    return weights.map((w, i) => ({
+      name: w.name,
+      tensor: i === 0 && w.name === 'iter' ? w.tensor : tf.clone(w.tensor),
+    }));
   }
 
   /** Replaces the optimizer by one holding `weights` (not consumed: the caller still disposes them). */
@@ -129,7 +141,11 @@ export async function takeSnapshot(models: tfl.LayersModel[], optimizers: Traine
 }
 
 /** Puts the snapshot back and disposes it. @internal */
-export async function restoreSnapshot(snap: StepSnapshot, models: tfl.LayersModel[], optimizers: TrainerAdam[]): Promise<void> {
+export async function restoreSnapshot(
+  snap: StepSnapshot,
+  models: tfl.LayersModel[],
+  optimizers: TrainerAdam[],
+): Promise<void> {
   models.forEach((m, i) => restoreWeights(m, snap.models[i]!));
   for (let i = 0; i < optimizers.length; i++) {
     await optimizers[i]!.restore(snap.optimizers[i]!);
@@ -201,9 +217,12 @@ export async function applyState(
     }
     model.weights.forEach((w, i) => {
       const t = byName.get(`model/${key}/${i}`);
-      if (t == null || t.isDisposed) throw new Error(`${owner}: the state lacks weight ${i} of model '${key}' (or it is disposed).`);
+      if (t == null || t.isDisposed)
+        throw new Error(`${owner}: the state lacks weight ${i} of model '${key}' (or it is disposed).`);
       if (!tf.util.arraysEqual(t.shape, w.shape as number[])) {
-        throw new Error(`${owner}: weight ${i} (${w.originalName}) of model '${key}' has shape [${w.shape.join(', ')}] but the state holds [${t.shape.join(', ')}].`);
+        throw new Error(
+          `${owner}: weight ${i} (${w.originalName}) of model '${key}' has shape [${w.shape.join(', ')}] but the state holds [${t.shape.join(', ')}].`,
+        );
       }
     });
   }

@@ -12,9 +12,7 @@ export async function initBothBackends(): Promise<void> {
  * of the tensors it returns, per backend. `f` must build its inputs itself (from plain arrays),
  * so each backend computes from scratch.
  */
-export async function onBothBackends(
-  f: () => tf.Tensor | tf.Tensor[],
-): Promise<Record<BackendName, Float32Array[]>> {
+export async function onBothBackends(f: () => tf.Tensor | tf.Tensor[]): Promise<Record<BackendName, Float32Array[]>> {
   return { cpu: await onBackend('cpu', f), wasm: await onBackend('wasm', f) };
 }
 
@@ -59,5 +57,11 @@ export function seededValues(size: number, seed: number): Float32Array {
 
 /** A tensor of {@link seededValues}. */
 export function seeded(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+  return tf.tensor(
+    seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 }

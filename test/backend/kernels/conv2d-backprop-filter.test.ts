@@ -20,7 +20,17 @@ interface Case {
 
 // Odd and even sizes, batch 1 and 2, strides 1-3, every padding kind, square and oblong kernels.
 const CASES: Case[] = [];
-const PADS: Pad[] = ['same', 'valid', 1, [[0, 0], [1, 2], [0, 1], [0, 0]]];
+const PADS: Pad[] = [
+  'same',
+  'valid',
+  1,
+  [
+    [0, 0],
+    [1, 2],
+    [0, 1],
+    [0, 0],
+  ],
+];
 const SHAPES: Array<[Case['x'], Case['k'], number]> = [
   [[1, 8, 8, 3], [3, 3], 4],
   [[2, 7, 9, 2], [3, 2], 3],
@@ -80,7 +90,18 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
     { x: [1, 9, 9, 2], k: [3, 3], outC: 3, stride: 1, pad: 'same' },
     { x: [2, 10, 11, 3], k: [3, 2], outC: 2, stride: 2, pad: 'valid' },
     { x: [1, 12, 10, 2], k: [2, 3], outC: 4, stride: 3, pad: 'same' },
-    { x: [2, 8, 9, 1], k: [3, 3], outC: 2, stride: 2, pad: [[0, 0], [2, 1], [1, 3], [0, 0]] },
+    {
+      x: [2, 8, 9, 1],
+      k: [3, 3],
+      outC: 2,
+      stride: 2,
+      pad: [
+        [0, 0],
+        [2, 1],
+        [1, 3],
+        [0, 0],
+      ],
+    },
   ] as Case[])('dilation 2 through the kernel, $x $k stride $stride pad $pad', async (c) => {
     const d = 2;
     const filterShape: [number, number, number, number] = [...c.k, c.x[3], c.outC];
@@ -90,12 +111,14 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
     const dilatedOn = async (route: 'gemm' | 'conv') => {
       forceConv2DBackpropFilterPath(route);
       try {
-        const [values] = await onBackend('wasm', () =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 7), dy: seeded(info.outShape, 8) }, {
-            ...attrs,
-            filterShape,
-            dilations: d,
-          } as never) as tf.Tensor,
+        const [values] = await onBackend(
+          'wasm',
+          () =>
+            tf.engine().runKernel('Conv2DBackpropFilter', { x: seeded(c.x, 7), dy: seeded(info.outShape, 8) }, {
+              ...attrs,
+              filterShape,
+              dilations: d,
+            } as never) as tf.Tensor,
         );
         return values!;
       } finally {
@@ -131,7 +154,14 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
         return tf.sum(tf.mul(y, seeded(y.shape, 43)));
       })(w());
     const [explicit] = await onBackend('cpu', () =>
-      dW((a, k) => tf.conv2d(a, k, 2, [[0, 0], [1, bottom], [1, 1], [0, 0]])),
+      dW((a, k) =>
+        tf.conv2d(a, k, 2, [
+          [0, 0],
+          [1, bottom],
+          [1, 1],
+          [0, 0],
+        ]),
+      ),
     );
     for (const route of ['gemm', 'conv'] as const) {
       forceConv2DBackpropFilterPath(route);
@@ -188,8 +218,30 @@ const GEMM_CASES: Case[] = [
   { x: [2, 11, 13, 5], k: [4, 4], outC: 4, stride: 1, pad: 'valid' },
   { x: [1, 17, 15, 3], k: [7, 7], outC: 8, stride: 1, pad: 'valid' },
   { x: [2, 15, 17, 2], k: [7, 7], outC: 3, stride: 2, pad: 'same' },
-  { x: [1, 10, 9, 4], k: [3, 4], outC: 6, stride: 2, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
-  { x: [2, 12, 12, 8], k: [4, 3], outC: 9, stride: 1, pad: [[0, 0], [0, 2], [3, 1], [0, 0]] },
+  {
+    x: [1, 10, 9, 4],
+    k: [3, 4],
+    outC: 6,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 3],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 12, 12, 8],
+    k: [4, 3],
+    outC: 9,
+    stride: 1,
+    pad: [
+      [0, 0],
+      [0, 2],
+      [3, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 describe('Conv2DBackpropFilter on wasm, every route', () => {

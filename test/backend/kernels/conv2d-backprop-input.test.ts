@@ -32,13 +32,46 @@ const CASES: Case[] = [
   { x: [1, 39, 34, 6], k: [4, 3], outC: 4, stride: 2, pad: 'same' },
   { x: [1, 34, 36, 4], k: [3, 3], outC: 7, stride: 3, pad: 'same' },
   { x: [2, 37, 35, 5], k: [4, 4], outC: 4, stride: 3, pad: 'valid' },
-  { x: [1, 36, 34, 4], k: [3, 4], outC: 5, stride: [2, 3], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  { x: [1, 33, 33, 4], k: [3, 3], outC: 4, stride: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
+  {
+    x: [1, 36, 34, 4],
+    k: [3, 4],
+    outC: 5,
+    stride: [2, 3],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [1, 33, 33, 4],
+    k: [3, 3],
+    outC: 4,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 2],
+      [0, 0],
+    ],
+  },
   // RGB output (sub-pixel by the rule), small strided image (stock).
   { x: [1, 32, 32, 3], k: [4, 4], outC: 8, stride: 2, pad: 1 },
   { x: [2, 9, 8, 32], k: [4, 4], outC: 16, stride: 2, pad: 'same' },
   // Top padding larger than KH - 1: not expressible as a padded convolution, stock kernel.
-  { x: [1, 32, 32, 4], k: [2, 2], outC: 4, stride: 1, pad: [[0, 0], [3, 0], [0, 0], [0, 0]] },
+  {
+    x: [1, 32, 32, 4],
+    k: [2, 2],
+    outC: 4,
+    stride: 1,
+    pad: [
+      [0, 0],
+      [3, 0],
+      [0, 0],
+      [0, 0],
+    ],
+  },
 ];
 // Sub-pixel cases: k not a multiple of s (3x3 s2, 5x5 s3), padding beyond the kernel the
 // zero-dilated route cannot express, one stride 1 axis, dy rows the forward pass skipped (valid
@@ -50,7 +83,18 @@ const SUBPIXEL_CASES: Case[] = [
   { x: [1, 14, 13, 3], k: [5, 5], outC: 4, stride: 3, pad: 'same' },
   { x: [1, 13, 11, 4], k: [5, 3], outC: 3, stride: [3, 2], pad: 'valid' },
   { x: [2, 12, 10, 3], k: [4, 4], outC: 5, stride: [1, 2], pad: 'same' },
-  { x: [1, 12, 12, 4], k: [2, 2], outC: 4, stride: 2, pad: [[0, 0], [3, 1], [2, 4], [0, 0]] },
+  {
+    x: [1, 12, 12, 4],
+    k: [2, 2],
+    outC: 4,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [3, 1],
+      [2, 4],
+      [0, 0],
+    ],
+  },
   { x: [1, 8, 8, 4], k: [2, 2], outC: 4, stride: 2, pad: 'valid' },
   { x: [1, 2, 2, 16], k: [4, 4], outC: 8, stride: 2, pad: 1 },
 ];
@@ -106,12 +150,14 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
     it.each(table)('$route: $x $k -> $outC stride $stride pad $pad', async ({ route, ...c }) => {
       const fwd = tf.backend_util.computeConv2DInfo(c.x, filterShape(c), c.stride, 1, c.pad);
       const run = () =>
-        tf.engine().runKernel('Conv2DBackpropInput', { dy: seeded(fwd.outShape, 11), filter: seeded(filterShape(c), 12) }, {
-          strides: c.stride,
-          pad: c.pad,
-          dataFormat: 'NHWC',
-          inputShape: c.x,
-        } as never) as tf.Tensor;
+        tf
+          .engine()
+          .runKernel('Conv2DBackpropInput', { dy: seeded(fwd.outShape, 11), filter: seeded(filterShape(c), 12) }, {
+            strides: c.stride,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            inputShape: c.x,
+          } as never) as tf.Tensor;
       const cpu = await onBackend('cpu', run);
       forceConv2DBackpropInputPath(route);
       const wasm = await onBackend('wasm', run);
@@ -123,7 +169,9 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
     const { cpu, wasm } = await onBothBackends(() => {
       const x = seeded([1, 33, 31, 8], 7) as tf.Tensor4D;
       const w = seeded([4, 4, 8, 16], 8) as tf.Tensor4D;
-      return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(p as tf.Tensor4D, w, 2, 'same'), seeded([1, 17, 16, 16], 9))))(x);
+      return tf.grad((p: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(p as tf.Tensor4D, w, 2, 'same'), seeded([1, 17, 16, 16], 9))),
+      )(x);
     });
     expect(relativeError(wasm[0]!, cpu[0]!)).toBeLessThanOrEqual(TOLERANCE);
   });

@@ -16,7 +16,18 @@ const CASES: Case[] = [
   { x: [1, 8, 8, 3], k: [3, 3], mult: 1, stride: 1, pad: 'same' },
   { x: [2, 7, 9, 2], k: [3, 2], mult: 2, stride: 2, pad: 'valid' },
   { x: [1, 10, 7, 4], k: [4, 4], mult: 1, stride: 3, pad: 1 },
-  { x: [2, 9, 10, 1], k: [2, 3], mult: 3, stride: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    x: [2, 9, 10, 1],
+    k: [2, 3],
+    mult: 3,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 8, 7, 2], k: [3, 3], mult: 2, stride: 2, pad: 'same' },
 ];
 const TOLERANCE = 1e-4;
@@ -58,7 +69,19 @@ describe('depthwise conv gradients on wasm equal cpu', () => {
   it.each([
     { x: [1, 9, 9, 2], k: [3, 3], mult: 2, stride: 1, pad: 'same', dilation: 2 },
     { x: [2, 11, 10, 3], k: [3, 2], mult: 1, stride: 1, pad: 'valid', dilation: 2 },
-    { x: [1, 10, 12, 1], k: [2, 3], mult: 3, stride: 1, pad: [[0, 0], [2, 1], [1, 3], [0, 0]], dilation: 2 },
+    {
+      x: [1, 10, 12, 1],
+      k: [2, 3],
+      mult: 3,
+      stride: 1,
+      pad: [
+        [0, 0],
+        [2, 1],
+        [1, 3],
+        [0, 0],
+      ],
+      dilation: 2,
+    },
   ] as Case[])('both kernels with dilation 2, $x $k x$mult pad $pad', async (c) => {
     const d = c.dilation!;
     const [kh, kw] = c.k;
@@ -70,20 +93,44 @@ describe('depthwise conv gradients on wasm equal cpu', () => {
       const { x, dy, filter } = inputs();
       const attrs = { strides: c.stride, pad: c.pad, dilations: d };
       return [
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape } as never) as tf.Tensor,
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...attrs, inputShape: c.x } as never) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape } as never) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, {
+            ...attrs,
+            inputShape: c.x,
+          } as never) as tf.Tensor,
       ];
     });
     const [refW, refX] = await onBackend('cpu', () => {
       const { x, dy, filter } = inputs();
       const attrs = { strides: c.stride, pad: c.pad, dilations: 1 };
       // Zeros between taps: [KH, 1, KW, 1, C, M] padded to [KH, d, KW, d, C, M], cropped to `dense`.
-      const spread = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, c.x[3], c.mult]), [[0, 0], [0, d - 1], [0, 0], [0, d - 1], [0, 0], [0, 0]]);
+      const spread = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, c.x[3], c.mult]), [
+        [0, 0],
+        [0, d - 1],
+        [0, 0],
+        [0, d - 1],
+        [0, 0],
+        [0, 0],
+      ]);
       const denseFilter = tf.slice(tf.reshape(spread, [kh * d, kw * d, c.x[3], c.mult]), [0, 0, 0, 0], dense);
-      const full = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: dense } as never) as tf.Tensor4D;
+      const full = tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, {
+          ...attrs,
+          filterShape: dense,
+        } as never) as tf.Tensor4D;
       return [
         tf.stridedSlice(full, [0, 0, 0, 0], dense, [d, d, 1, 1]),
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: denseFilter }, { ...attrs, inputShape: c.x } as never) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: denseFilter }, {
+            ...attrs,
+            inputShape: c.x,
+          } as never) as tf.Tensor,
       ];
     });
     expect(relativeError(dW!, refW!), 'dW').toBeLessThanOrEqual(TOLERANCE);
@@ -93,12 +140,14 @@ describe('depthwise conv gradients on wasm equal cpu', () => {
   it('names the kernel and both shapes when dy does not fit', async () => {
     await tf.setBackend('wasm');
     expect(() =>
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.ones([1, 4, 4, 2]), dy: tf.ones([1, 3, 3, 2]) }, {
-        strides: 1,
-        pad: 'same',
-        dilations: 1,
-        filterShape: [3, 3, 2, 1],
-      } as never),
+      tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.ones([1, 4, 4, 2]), dy: tf.ones([1, 3, 3, 2]) }, {
+          strides: 1,
+          pad: 'same',
+          dilations: 1,
+          filterShape: [3, 3, 2, 1],
+        } as never),
     ).toThrow(/DepthwiseConv2dNativeBackpropFilter \(wasm\): dy has shape \[1,3,3,2\], expected \[1,4,4,2\]/);
   });
 });

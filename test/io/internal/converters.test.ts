@@ -45,7 +45,12 @@ describe('layer converters', () => {
     const tfShape = [2, 4, 3, 5];
     expect(r.torchShape(tfShape)).toEqual(torchShape);
     const k = r.toTfjs({ data: w, shape: torchShape }, tfShape);
-    for (const [o, i, y, x] of [[0, 0, 0, 0], [4, 2, 1, 3], [3, 1, 0, 2], [1, 2, 1, 0]] as const) {
+    for (const [o, i, y, x] of [
+      [0, 0, 0, 0],
+      [4, 2, 1, 3],
+      [3, 1, 0, 2],
+      [1, 2, 1, 0],
+    ] as const) {
       expect(at(k, tfShape, [y, x, i, o])).toBe(at(w, torchShape, [o, i, y, x]));
     }
     expect(r.toTorch({ data: k, shape: tfShape })).toEqual({ data: w, shape: torchShape });
@@ -64,7 +69,11 @@ describe('layer converters', () => {
     const tfShape = [2, 4, 5, 3];
     expect(r.torchShape(tfShape)).toEqual(torchShape);
     const k = r.toTfjs({ data: w, shape: torchShape }, tfShape);
-    for (const [i, o, y, x] of [[2, 4, 1, 3], [0, 1, 1, 0], [1, 3, 0, 2]] as const) {
+    for (const [i, o, y, x] of [
+      [2, 4, 1, 3],
+      [0, 1, 1, 0],
+      [1, 3, 0, 2],
+    ] as const) {
       expect(at(k, tfShape, [y, x, o, i])).toBe(at(w, torchShape, [i, o, y, x]));
     }
     expect(r.toTorch({ data: k, shape: tfShape })).toEqual({ data: w, shape: torchShape });

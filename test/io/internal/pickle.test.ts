@@ -12,7 +12,19 @@ describe('unpickle (restricted)', () => {
     const src =
       '\x80\x02(J\xfe\xff\xff\xffK\xffM\xff\xff\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f\x8a\x01\xff' +
       'G\x3f\xf8\x00\x00\x00\x00\x00\x00N\x88\x89X\x02\x00\x00\x00\xc3\xa9C\x02\x00\x01t.';
-    expect(unpickle(bytes(src), 't')).toEqual([-2, 255, 65535, 2n ** 63n - 1n, -1, 1.5, null, true, false, 'é', new Uint8Array([0, 1])]);
+    expect(unpickle(bytes(src), 't')).toEqual([
+      -2,
+      255,
+      65535,
+      2n ** 63n - 1n,
+      -1,
+      1.5,
+      null,
+      true,
+      false,
+      'é',
+      new Uint8Array([0, 1]),
+    ]);
   });
 
   it('builds lists, tuples and dicts with APPEND(S), SETITEM(S) and the memo', () => {
@@ -37,12 +49,18 @@ describe('unpickle (restricted)', () => {
 
   it('names the owner, the problem and the byte position in Errors', () => {
     // A call of a non-allow-listed global is a placeholder, never a call.
-    expect(unpickle(bytes('\x80\x02cbuiltins\neval\nX\x01\x00\x00\x001\x85R.'), 'readX')).toEqual(new PyOpaque('builtins.eval'));
-    expect(() => unpickle(bytes('\x80\x02K\x01K\x02\x85R.'), 'readX')).toThrow(/^readX: pickle REDUCE on a non-callable: an int \(1\)/);
+    expect(unpickle(bytes('\x80\x02cbuiltins\neval\nX\x01\x00\x00\x001\x85R.'), 'readX')).toEqual(
+      new PyOpaque('builtins.eval'),
+    );
+    expect(() => unpickle(bytes('\x80\x02K\x01K\x02\x85R.'), 'readX')).toThrow(
+      /^readX: pickle REDUCE on a non-callable: an int \(1\)/,
+    );
     expect(() => unpickle(bytes('\x80\x02\xff'), 'readX')).toThrow(/opcode 0xff is not supported \(at byte 2\)/);
     expect(() => unpickle(bytes('\x80\x02h\x05'), 'readX')).toThrow(/memo has no entry 5/);
     expect(() => unpickle(bytes('\x80\x02X\x10\x00\x00\x00ab'), 'readX')).toThrow(/ends early/);
     expect(() => unpickle(bytes('\x80\x02K\x01K\x02.'), 'readX')).toThrow(/STOP with 2 values/);
-    expect(() => unpickle(bytes('\x80\x02K\x01K\x02s.'), 'readX')).toThrow(/stack underflow|SETITEM\(S\) on a non-dict/);
+    expect(() => unpickle(bytes('\x80\x02K\x01K\x02s.'), 'readX')).toThrow(
+      /stack underflow|SETITEM\(S\) on a non-dict/,
+    );
   });
 });

@@ -32,17 +32,24 @@ describeBackends('normalizeByMoments', () => {
       // A non-uniform upstream gradient, so every term of the backward formula matters.
       const w = tf.randomNormal([2, 5, 3, 4], 0, 1, 'float32', 6);
       const loss = (f: (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor4D) =>
-        tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D), w)));
+        tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(f(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D), w)),
+        );
       const ours = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) =>
-        (affine ? normalizeByMoments(a, axes, 1e-5, g, b).y : tf.add(tf.add(normalizeByMoments(a, axes, 1e-5).y, tf.mul(g, 0)), tf.mul(b, 0))) as tf.Tensor4D;
+        (affine
+          ? normalizeByMoments(a, axes, 1e-5, g, b).y
+          : tf.add(tf.add(normalizeByMoments(a, axes, 1e-5).y, tf.mul(g, 0)), tf.mul(b, 0))) as tf.Tensor4D;
       const ref = (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) =>
-        (affine ? composed(a, axes, 1e-5, g, b) : tf.add(tf.add(composed(a, axes, 1e-5), tf.mul(g, 0)), tf.mul(b, 0))) as tf.Tensor4D;
+        (affine
+          ? composed(a, axes, 1e-5, g, b)
+          : tf.add(tf.add(composed(a, axes, 1e-5), tf.mul(g, 0)), tf.mul(b, 0))) as tf.Tensor4D;
       const gotY = tf.tidy(() => ours(x, gamma, beta));
       const wantY = tf.tidy(() => ref(x, gamma, beta));
       expect(await maxAbsDiff(gotY, wantY)).toBeLessThanOrEqual(1e-5);
       const got = loss(ours)([x, gamma, beta]);
       const want = loss(ref)([x, gamma, beta]);
-      for (const [i, g] of got.entries()) expect(await maxAbsDiff(g, want[i]!), `gradient ${i}`).toBeLessThanOrEqual(1e-5);
+      for (const [i, g] of got.entries())
+        expect(await maxAbsDiff(g, want[i]!), `gradient ${i}`).toBeLessThanOrEqual(1e-5);
       // The dx of a normalisation is not trivially zero: the check above compares real values.
       expect(tf.tidy(() => tf.max(tf.abs(got[0]!)).dataSync()[0]!)).toBeGreaterThan(1e-2);
       tf.dispose([x, gamma, beta, w, gotY, wantY, ...got, ...want]);
@@ -77,7 +84,8 @@ describeBackends('normalizeByMoments', () => {
     const peak = async (f: (a: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor4D) => {
       const info = await tf.profile(() => {
         const gs = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.relu(f(tf.relu(a as tf.Tensor4D), g as tf.Tensor1D, b as tf.Tensor1D))))([x, gamma, beta]);
+          tf.sum(tf.relu(f(tf.relu(a as tf.Tensor4D), g as tf.Tensor1D, b as tf.Tensor1D))),
+        )([x, gamma, beta]);
         tf.dispose(gs);
       });
       return info.peakBytes - tf.memory().numBytes;

@@ -13,7 +13,7 @@ describeBackends('LeanAdamOptimizer', () => {
       for (let s = 0; s < 3; s++) {
         const before = tf.memory().numTensors;
         const { value, grads } = tf.variableGrads(loss, vars);
-        opt.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+        opt.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
         tf.dispose([value, ...Object.values(grads)]);
         // Slots appear on the first step only (two per variable).
         if (s > 0) expect(tf.memory().numTensors).toBe(before);
