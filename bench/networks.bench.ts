@@ -3,46 +3,109 @@
  * inference of unet_256 and resnet_9blocks, and full pix2pix training steps (generator + 70x70
  * PatchGAN, Adam, D step then G step) at batch 1, 256x256.
  *
- * Each row times wasm first (interleaved variants, see `timeVariants`), then runs
- * `bench/pytorch/reference.py` for the same work right after, so both sides see nearly the same
- * machine load; only the ratio tfjs / PyTorch of medians is meaningful on a shared machine.
- * Repetitions are small (these steps take seconds): `NETWORKS_REPS` (default 3) timed calls
- * after one warm-up. `NETWORKS_SIZE` (default 256; a power of two, the U-Net gets log2(size) levels) shrinks the images for a quick check.
+ * Every row interleaves, call by call (see `timeVariants`): the wasm work, PyTorch with 1 thread,
+ * PyTorch with every core (`torch.set_num_threads`), and the ceiling, a 2048x2048 `tf.matMul` on
+ * the wasm backend (XNNPACK's GEMM). PyTorch runs as two long-lived `bench/pytorch/reference.py
+ * --serve` processes that time each call themselves (wall and process CPU time), so all columns
+ * of a row see the same machine load. Medians are reported with cpu/wall (the cores a call really
+ * used: below 1 on one thread means other processes took the core). Repetitions are small (these
+ * steps take seconds): `NETWORKS_REPS` (default 3) timed calls after one warm-up.
+ * `NETWORKS_SIZE` (default 256; a power of two, the U-Net gets log2(size) levels) shrinks the
+ * images for a quick check.
+ *
+ * Honest baseline: the PyTorch processes run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
+ * (these two only; the tests never touch them). Each reports which BLAS it mapped
+ * (/proc/self/maps); with Debian's reference BLAS (python3-torch without libopenblas0-pthread)
+ * PyTorch is about 20x slower than it can be, so the bench then prints the timings but no ratio,
+ * and says why. wasm runs one thread: tfjs-backend-wasm 4.22 cannot start its threaded build in
+ * Node (docs/training-on-wasm.md, "Multi-core"); the bench prints the backend's thread count.
+ *
+ * GMAC/s: multiply-adds of the convolution layers, counted from the models' shapes by
+ * `convMacs` (forward), and for a training step by `stepMacs` (3 G + 8 D, see there), divided by
+ * the median time; "% of ceiling" divides that by the same row's matMul GMAC/s.
  *
  * Also reported: the generator's backward + SGD update relative to its forward pass (training
  * mode, L1 loss only) within wasm, and per training step the JS heap, the wasm memory and the
  * tfjs tensor count, whose growth over the measured steps is printed (not asserted).
  *
- * PyTorch comes from Debian's system python (`/usr/bin/python3` with `python3-torch`); when it
- * cannot import torch the PyTorch column is skipped with a hint. The benchmark installs nothing.
+ * PyTorch comes from Debian's system python (`/usr/bin/python3` with `python3-torch` and
+ * `libopenblas0-pthread`); when it cannot import torch the PyTorch columns are skipped with a
+ * hint. The benchmark installs nothing.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../src/backend/init-backend';
 import { registerLayers } from '../src/register';
 import { unetGenerator } from '../src/models/unet-generator';
 import { resnetGenerator } from '../src/models/resnet-generator';
 import { patchGANDiscriminator } from '../src/models/patchgan-discriminator';
 import { Pix2PixTrainer } from '../src/training/pix2pix-trainer';
-import { median, timeVariants, type VariantTiming } from './timing';
-import { medianRatio, type Benchmark, type BenchCase } from './types';
+import { median, timeVariants, type Variant, type VariantTiming } from './timing';
+import type { Benchmark, BenchCase } from './types';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'pytorch', 'reference.py');
 const REPS = Number(process.env.NETWORKS_REPS ?? 3);
 const SIZE = Number(process.env.NETWORKS_SIZE ?? 256);
+const WARMUP = 1;
+const CEILING_N = 2048;
+const CEILING_MACS = CEILING_N ** 3;
 
 type GenKind = 'unet' | 'resnet';
 
 function makeGenerator(kind: GenKind): tfl.LayersModel {
-  // Same configuration as the PyTorch side: pix2pix defaults (batch norm), no dropout.
+  // Same configuration as the PyTorch side: pix2pix defaults (batch norm), no dropout. A fixed
+  // input shape, so every layer's shape is known to `convMacs`.
+  const inputShape: [number, number] = [SIZE, SIZE];
   return kind === 'unet'
-    ? unetGenerator({ numDowns: Math.log2(SIZE), ngf: 64, norm: 'batch', dropout: false })
-    : resnetGenerator({ ngf: 64, nBlocks: 9, norm: 'batch', dropout: false });
+    ? unetGenerator({ numDowns: Math.log2(SIZE), ngf: 64, norm: 'batch', dropout: false, inputShape })
+    : resnetGenerator({ ngf: 64, nBlocks: 9, norm: 'batch', dropout: false, inputShape });
+}
+
+function makeDiscriminator(): tfl.LayersModel {
+  return patchGANDiscriminator({ inputChannels: 6, ndf: 64, nLayers: 3, norm: 'batch', inputShape: [SIZE, SIZE] });
+}
+
+/**
+ * Multiply-adds of one forward pass (batch 1) through the convolution layers of `model`, from
+ * the layers' static shapes: a `Conv2D` does OH*OW*Co * KH*KW*Ci, a `Conv2DTranspose` (each input
+ * pixel scatters the whole filter) H*W*Ci * KH*KW*Co. Other layers (norms, activations, concat)
+ * are not counted. Throws when a shape is not fully known.
+ */
+export function convMacs(model: tfl.LayersModel): number {
+  let macs = 0;
+  const dims = (t: tfl.SymbolicTensor | tfl.SymbolicTensor[], what: string): [number, number, number] => {
+    const shape = (Array.isArray(t) ? t[0]! : t).shape;
+    if (shape.length !== 4 || shape.slice(1).some((d) => d == null))
+      throw new Error(`convMacs: ${what} has shape ${JSON.stringify(shape)}`);
+    return shape.slice(1) as [number, number, number];
+  };
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls !== 'Conv2D' && cls !== 'Conv2DTranspose') continue;
+    const [kh, kw] = (layer as unknown as { kernelSize: [number, number] }).kernelSize;
+    const [ih, iw, ci] = dims(layer.input, `${layer.name} input`);
+    const [oh, ow, co] = dims(layer.output, `${layer.name} output`);
+    macs += cls === 'Conv2D' ? oh * ow * co * kh * kw * ci : ih * iw * ci * kh * kw * co;
+  }
+  return macs;
+}
+
+/**
+ * Multiply-adds of one pix2pix training step, counting each convolution's forward as F and each
+ * of its two gradients (input, filter) as F too: G forward + backward 3 G; D step: two forwards
+ * (fake, real) and their backward, 6 D; G step: one D forward and its input gradient, 2 D.
+ * So 3 G + 8 D, the same for wasm and PyTorch (both skip the filter gradient of D in the G step).
+ */
+function stepMacs(g: number, d: number): number {
+  return 3 * g + 8 * d;
 }
 
 function torchAvailable(): boolean {
@@ -50,23 +113,164 @@ function torchAvailable(): boolean {
   return r.status === 0;
 }
 
-/** Runs the PyTorch reference for one row; its samples become a timing named 'pytorch'. */
-function timePytorch(work: string): VariantTiming {
-  const r = spawnSync(PYTHON, [SCRIPT, work, '--reps', String(REPS), '--warmup', '1', '--size', String(SIZE)], {
-    encoding: 'utf8',
-    // One BLAS thread as well as one intra-op thread: the wasm backend is single-threaded.
-    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-    maxBuffer: 1 << 20,
-  });
-  if (r.status !== 0) throw new Error(`networks bench: ${SCRIPT} ${work} failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples_ms: number[] };
+/** The environment of the PyTorch processes: the two OpenBLAS overrides unset; one thread or all. */
+function torchEnv(threads: 'one' | 'all'): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (threads === 'one') {
+    // One BLAS thread as well as one intra-op thread.
+    env.OMP_NUM_THREADS = '1';
+    env.OPENBLAS_NUM_THREADS = '1';
+  } else {
+    delete env.OMP_NUM_THREADS;
+    delete env.OPENBLAS_NUM_THREADS;
+  }
+  return env;
+}
+
+interface BlasInfo {
+  kind: 'openblas' | 'reference' | 'other' | 'unknown';
+  libraries: string[];
+}
+
+interface CallSample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** A `reference.py --serve` process: built and warmed up once, then timed call by call. */
+class TorchServer {
+  readonly info: { torch: string; threads: number; blas: BlasInfo };
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly lines: AsyncIterator<string>,
+    info: { torch: string; threads: number; blas: BlasInfo },
+  ) {
+    this.info = info;
+  }
+
+  static async start(work: string, threads: 'one' | 'all'): Promise<TorchServer> {
+    const args = [
+      SCRIPT,
+      work,
+      '--serve',
+      '--threads',
+      threads === 'one' ? '1' : '0',
+      '--warmup',
+      String(WARMUP),
+      '--size',
+      String(SIZE),
+    ];
+    const child = spawn(PYTHON, args, { env: torchEnv(threads), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done) throw new Error(`networks bench: ${SCRIPT} ${work} exited before it was ready: ${stderr}`);
+    const info = JSON.parse(first.value) as { ready: boolean; torch: string; threads: number; blas: BlasInfo };
+    return new TorchServer(child, lines, info);
+  }
+
+  async run(): Promise<CallSample> {
+    this.child.stdin.write('run\n');
+    const r = await this.lines.next();
+    if (r.done) throw new Error('networks bench: the PyTorch process ended early');
+    const out = JSON.parse(r.value) as { wall_ms: number; cpu_ms: number };
+    return { wallMs: out.wall_ms, cpuMs: out.cpu_ms };
+  }
+
+  stop(): void {
+    this.child.stdin.end('quit\n');
+  }
+}
+
+/** CPU time of this process (every thread) around `fn`, next to its wall time. */
+async function measured(fn: () => Promise<void> | void): Promise<CallSample> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wallMs, cpuMs: (c.user + c.system) / 1000 };
+}
+
+/** A variant timed by its own samples (wall and CPU); warm-up samples are dropped afterwards. */
+interface Timed {
+  variant: Variant;
+  samples: CallSample[];
+}
+
+function timedVariant(v: Omit<Variant, 'run'> & { run: () => Promise<CallSample> | CallSample }): Timed {
+  const samples: CallSample[] = [];
   return {
-    name: 'pytorch',
-    repetitions: out.samples_ms.length,
-    medianMs: median(out.samples_ms),
-    minMs: Math.min(...out.samples_ms),
-    samplesMs: out.samples_ms,
+    samples,
+    variant: {
+      ...v,
+      run: async () => {
+        samples.push(await v.run());
+      },
+    },
   };
+}
+
+type Timing = VariantTiming & { cpuOverWall: number };
+
+async function runTimed(list: Timed[]): Promise<Timing[]> {
+  await timeVariants(
+    list.map((t) => t.variant),
+    { repetitions: REPS, warmup: WARMUP },
+  );
+  return list.map(({ variant, samples }) => {
+    const kept = samples.slice(variant.warmup ?? WARMUP);
+    const wall = kept.map((s) => s.wallMs);
+    return {
+      name: variant.name,
+      repetitions: kept.length,
+      medianMs: median(wall),
+      minMs: Math.min(...wall),
+      samplesMs: wall,
+      cpuOverWall: median(kept.map((s) => s.cpuMs / s.wallMs)),
+    };
+  });
+}
+
+/** The ceiling: a 2048x2048 matMul on wasm (XNNPACK fully-connected GEMM, one thread). */
+function ceilingVariant(): Timed {
+  let a: tf.Tensor2D | undefined;
+  let b: tf.Tensor2D | undefined;
+  return timedVariant({
+    name: 'ceiling matMul',
+    setup: () => {
+      a = tf.randomUniform([CEILING_N, CEILING_N], -1, 1, 'float32', 3) as tf.Tensor2D;
+      b = tf.randomUniform([CEILING_N, CEILING_N], -1, 1, 'float32', 4) as tf.Tensor2D;
+    },
+    run: () =>
+      measured(() => {
+        const y = tf.matMul(a!, b!);
+        y.dataSync();
+        y.dispose();
+      }),
+    teardown: () => tf.dispose([a!, b!]),
+  });
+}
+
+function torchVariants(servers: { one: TorchServer; all: TorchServer } | null): Timed[] {
+  if (servers == null) return [];
+  return [
+    timedVariant({ name: 'pytorch 1 thread', warmup: 0, run: () => servers.one.run() }),
+    timedVariant({ name: `pytorch ${servers.all.info.threads} threads`, warmup: 0, run: () => servers.all.run() }),
+  ];
+}
+
+async function startTorch(work: string, withTorch: boolean): Promise<{ one: TorchServer; all: TorchServer } | null> {
+  if (!withTorch) return null;
+  // One after the other: building unet_256 twice at once would double the peak memory.
+  const one = await TorchServer.start(work, 'one');
+  const all = await TorchServer.start(work, 'all');
+  return { one, all };
 }
 
 function wasmHeapBytes(): number {
@@ -91,38 +295,89 @@ function memorySample(): MemorySample {
   };
 }
 
-type NetworkCase = BenchCase & { memoryPerStep?: MemorySample[] };
+/** One row of the summary table. */
+interface Row {
+  work: string;
+  gmac: number;
+  wasm: Timing;
+  ceiling: Timing;
+  torchOne?: Timing;
+  torchAll?: Timing;
+}
+
+type NetworkCase = BenchCase & { memoryPerStep?: MemorySample[]; row: Row; efficiency: Efficiency; blas?: BlasInfo };
+
+/** GMAC/s of wasm and of the ceiling in a row, and wasm's share of the ceiling. */
+interface Efficiency {
+  wasmGmacPerS: number;
+  ceilingGmacPerS: number;
+  percentOfCeiling: number;
+}
+
+function rowEfficiency(row: Row): Efficiency {
+  const wasmGmacPerS = row.gmac / (row.wasm.medianMs / 1000);
+  const ceilingGmacPerS = CEILING_MACS / 1e9 / (row.ceiling.medianMs / 1000);
+  return { wasmGmacPerS, ceilingGmacPerS, percentOfCeiling: (100 * wasmGmacPerS) / ceilingGmacPerS };
+}
+
+/** Ratios of a row: only against an optimised BLAS (see the file comment). */
+function rowRatios(row: Row, blas: BlasInfo | undefined): Record<string, number> {
+  const ratios: Record<string, number> = {};
+  if (row.torchOne != null && row.torchAll != null && blas != null && blas.kind !== 'reference') {
+    ratios['wasm / pytorch 1 thread'] = row.wasm.medianMs / row.torchOne.medianMs;
+    ratios['wasm / pytorch all threads'] = row.wasm.medianMs / row.torchAll.medianMs;
+  }
+  return ratios;
+}
 
 async function forwardCase(kind: GenKind, withTorch: boolean): Promise<NetworkCase> {
   let G: tfl.LayersModel | undefined;
   let a: tf.Tensor4D | undefined;
-  const timings = await timeVariants(
-    [
-      {
+  let macs = 0;
+  const torch = await startTorch(`${kind}_fwd`, withTorch);
+  try {
+    const timings = await runTimed([
+      timedVariant({
         name: 'wasm',
         setup: () => {
           G = makeGenerator(kind);
+          macs = convMacs(G);
           a = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
         },
-        run: () => {
-          const y = G!.predict(a!) as tf.Tensor;
-          y.dataSync();
-          y.dispose();
-        },
+        run: () =>
+          measured(() => {
+            const y = G!.predict(a!) as tf.Tensor;
+            y.dataSync();
+            y.dispose();
+          }),
         teardown: () => {
           G?.dispose();
           a?.dispose();
         },
-      },
-    ],
-    { repetitions: REPS, warmup: 1 },
-  );
-  if (withTorch) timings.push(timePytorch(`${kind}_fwd`));
-  return {
-    case: `${kind} forward (inference) 1x${SIZE}x${SIZE}`,
-    timings,
-    ratios: withTorch ? { 'wasm / pytorch': medianRatio(timings, 'wasm', 'pytorch') } : {},
-  };
+      }),
+      ceilingVariant(),
+      ...torchVariants(torch),
+    ]);
+    const row: Row = {
+      work: `${kind === 'unet' ? `unet_${SIZE}` : 'resnet_9blocks'} forward`,
+      gmac: macs / 1e9,
+      wasm: timings[0]!,
+      ceiling: timings[1]!,
+      torchOne: timings[2],
+      torchAll: timings[3],
+    };
+    return {
+      case: `${kind} forward (inference) 1x${SIZE}x${SIZE}`,
+      timings,
+      ratios: rowRatios(row, torch?.one.info.blas),
+      row,
+      efficiency: rowEfficiency(row),
+      blas: torch?.one.info.blas,
+    };
+  } finally {
+    torch?.one.stop();
+    torch?.all.stop();
+  }
 }
 
 async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkCase> {
@@ -133,14 +388,17 @@ async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkC
   let b: tf.Tensor4D | undefined;
   let gVars: tf.Variable[] = [];
   let opt: tf.SGDOptimizer | undefined;
+  let macs = 0;
   const memoryPerStep: MemorySample[] = [];
-  const timings = await timeVariants(
-    [
-      {
+  const torch = await startTorch(`${kind}_step`, withTorch);
+  try {
+    const timings = await runTimed([
+      timedVariant({
         name: 'wasm step',
         setup: () => {
           G = makeGenerator(kind);
-          D = patchGANDiscriminator({ inputChannels: 6, ndf: 64, nLayers: 3, norm: 'batch' });
+          D = makeDiscriminator();
+          macs = stepMacs(convMacs(G), convMacs(D));
           trainer = new Pix2PixTrainer({ generator: G, discriminator: D });
           a = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
           b = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
@@ -150,31 +408,38 @@ async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkC
           opt = tf.train.sgd(2e-4);
         },
         run: async () => {
-          await trainer!.step(a!, b!);
+          const s = await measured(async () => {
+            await trainer!.step(a!, b!);
+          });
           memoryPerStep.push(memorySample());
+          return s;
         },
-      },
+      }),
+      ceilingVariant(),
+      ...torchVariants(torch),
       // Generator alone, training mode: forward, and forward + backward + SGD update of an L1
       // loss, for the ratio backward+update / forward within wasm.
-      {
+      timedVariant({
         name: 'wasm G forward',
-        run: () => {
-          const y = tf.tidy(() => tf.mean(tf.abs(tf.sub(G!.apply(a!, { training: true }) as tf.Tensor, b!))));
-          y.dataSync();
-          y.dispose();
-        },
-      },
-      {
+        run: () =>
+          measured(() => {
+            const y = tf.tidy(() => tf.mean(tf.abs(tf.sub(G!.apply(a!, { training: true }) as tf.Tensor, b!))));
+            y.dataSync();
+            y.dispose();
+          }),
+      }),
+      timedVariant({
         name: 'wasm G fwd+bwd+update',
-        run: () => {
-          const cost = opt!.minimize(
-            () => tf.mean(tf.abs(tf.sub(G!.apply(a!, { training: true }) as tf.Tensor, b!))) as tf.Scalar,
-            true,
-            gVars,
-          );
-          cost!.dataSync();
-          cost!.dispose();
-        },
+        run: () =>
+          measured(() => {
+            const cost = opt!.minimize(
+              () => tf.mean(tf.abs(tf.sub(G!.apply(a!, { training: true }) as tf.Tensor, b!))) as tf.Scalar,
+              true,
+              gVars,
+            );
+            cost!.dataSync();
+            cost!.dispose();
+          }),
         teardown: () => {
           trainer?.dispose();
           opt?.dispose();
@@ -182,32 +447,76 @@ async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkC
           D?.dispose();
           tf.dispose([a!, b!]);
         },
-      },
-    ],
-    { repetitions: REPS, warmup: 1 },
+      }),
+    ]);
+    const row: Row = {
+      work: `pix2pix step, ${kind === 'unet' ? `unet_${SIZE}` : 'resnet_9blocks'} + PatchGAN`,
+      gmac: macs / 1e9,
+      wasm: timings[0]!,
+      ceiling: timings[1]!,
+      torchOne: torch == null ? undefined : timings[2],
+      torchAll: torch == null ? undefined : timings[3],
+    };
+    const ratios = rowRatios(row, torch?.one.info.blas);
+    const fwd = timings.find((t) => t.name === 'wasm G forward')!.medianMs;
+    const full = timings.find((t) => t.name === 'wasm G fwd+bwd+update')!.medianMs;
+    ratios['G (bwd+update) / fwd'] = (full - fwd) / fwd;
+    return {
+      case: `pix2pix step ${kind} + PatchGAN 1x${SIZE}x${SIZE} (Pix2PixTrainer)`,
+      timings,
+      ratios,
+      memoryPerStep,
+      row,
+      efficiency: rowEfficiency(row),
+      blas: torch?.one.info.blas,
+    };
+  } finally {
+    torch?.one.stop();
+    torch?.all.stop();
+  }
+}
+
+function describeBlas(blas: BlasInfo): string {
+  return `${blas.kind} (${blas.libraries.length > 0 ? blas.libraries.join(', ') : 'no BLAS library mapped'})`;
+}
+
+/** The summary table, markdown, as docs/training-on-wasm.md quotes it. */
+function printTable(cases: readonly NetworkCase[], torchThreads: number | undefined, ratiosAllowed: boolean): void {
+  const s = (t: Timing | undefined) =>
+    t == null
+      ? '—'
+      : `${(t.medianMs / 1000).toFixed(t.medianMs < 1000 ? 3 : 2)} s (cpu/wall ${t.cpuOverWall.toFixed(2)})`;
+  const r = (x: number | undefined) => (x == null ? '—' : `${x.toFixed(2)}×`);
+  const n = torchThreads ?? availableParallelism();
+  console.log('\n  Summary (medians; cpu/wall = CPU time of the process over wall time, per call):\n');
+  console.log(
+    `  | Work (GMAC) | wasm, 1 thread | wasm, ${n} threads | PyTorch, 1 thread | PyTorch, ${n} threads | wasm / PyTorch 1 thread | wasm / PyTorch ${n} threads | wasm GMAC/s | ceiling GMAC/s | % of ceiling |`,
   );
-  if (withTorch) timings.push(timePytorch(`${kind}_step`));
-  const fwd = timings.find((t) => t.name === 'wasm G forward')!.medianMs;
-  const full = timings.find((t) => t.name === 'wasm G fwd+bwd+update')!.medianMs;
-  const ratios: Record<string, number> = { 'G (bwd+update) / fwd': (full - fwd) / fwd };
-  if (withTorch) ratios['wasm step / pytorch step'] = medianRatio(timings, 'wasm step', 'pytorch');
-  return {
-    case: `pix2pix step ${kind} + PatchGAN 1x${SIZE}x${SIZE} (Pix2PixTrainer)`,
-    timings,
-    ratios,
-    memoryPerStep,
-  };
+  console.log('  | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of cases) {
+    const row = c.row;
+    console.log(
+      `  | ${row.work} (${row.gmac.toFixed(2)}) | ${s(row.wasm)} | not available in Node | ${s(row.torchOne)} | ${s(row.torchAll)} | ` +
+        `${ratiosAllowed ? r(c.ratios['wasm / pytorch 1 thread']) : 'refused'} | ${ratiosAllowed ? r(c.ratios['wasm / pytorch all threads']) : 'refused'} | ` +
+        `${c.efficiency.wasmGmacPerS.toFixed(1)} | ${c.efficiency.ceilingGmacPerS.toFixed(1)} | ${c.efficiency.percentOfCeiling.toFixed(0)}% |`,
+    );
+  }
 }
 
 const bench: Benchmark = {
   name: 'networks',
-  description: `unet_256 / resnet_9blocks inference and pix2pix training steps on wasm vs PyTorch (1 thread), batch 1, ${SIZE}x${SIZE}, ${REPS} repetitions`,
+  description: `unet_256 / resnet_9blocks inference and pix2pix training steps on wasm (1 thread) vs PyTorch (1 thread and all cores), batch 1, ${SIZE}x${SIZE}, ${REPS} repetitions`,
   async run(): Promise<BenchCase[]> {
     await initBackend('wasm');
     registerLayers();
+    console.log(
+      `  wasm backend threads: ${getThreadsCount()} (the threaded build cannot start in Node; see docs/training-on-wasm.md)`,
+    );
     const withTorch = torchAvailable();
     if (!withTorch) {
-      console.log(`  ${PYTHON} cannot import torch: PyTorch rows skipped (Debian: apt-get install python3-torch).`);
+      console.log(
+        `  ${PYTHON} cannot import torch: PyTorch rows skipped (Debian: apt-get install python3-torch libopenblas0-pthread).`,
+      );
     }
     const only = process.env.NETWORKS_ONLY?.split(',');
     const cases: NetworkCase[] = [];
@@ -217,10 +526,21 @@ const bench: Benchmark = {
       ['unet_step', () => trainingCase('unet', withTorch)],
       ['resnet_step', () => trainingCase('resnet', withTorch)],
     ];
+    let blas: BlasInfo | undefined;
     for (const [name, row] of rows) {
       if (only != null && !only.includes(name)) continue;
       const c = await row();
       cases.push(c);
+      if (c.blas != null && blas == null) {
+        blas = c.blas;
+        console.log(`  PyTorch BLAS: ${describeBlas(blas)}`);
+        if (blas.kind === 'reference') {
+          console.log(
+            '  No wasm / PyTorch ratio: torch loaded the reference BLAS (netlib), about 20x slower than an optimised one, ' +
+              'so a ratio would flatter wasm. Install libopenblas0-pthread (Debian) and run again.',
+          );
+        }
+      }
       // Printed at once as well: a wasm abort (out of memory) in a later row loses the table.
       console.log(
         `  done: ${c.case}: ` +
@@ -228,7 +548,9 @@ const bench: Benchmark = {
           '; ' +
           Object.entries(c.ratios)
             .map(([k, v]) => `${k} ${v.toFixed(2)}x`)
-            .join(', '),
+            .join(', ') +
+          `; wasm ${c.efficiency.wasmGmacPerS.toFixed(1)} GMAC/s, ceiling ${c.efficiency.ceilingGmacPerS.toFixed(1)} GMAC/s ` +
+          `(${c.efficiency.percentOfCeiling.toFixed(0)}%)`,
       );
       if (c.memoryPerStep != null) {
         // The first sample follows the warm-up step, before the trainer's and the G-only
@@ -245,7 +567,14 @@ const bench: Benchmark = {
         );
       }
     }
-    return cases;
+    if (blas != null) console.log(`\n  PyTorch BLAS: ${describeBlas(blas)}`);
+    const torchThreads = cases.find((c) => c.row.torchAll != null)?.row.torchAll?.name.match(/(\d+) threads/)?.[1];
+    printTable(
+      cases,
+      torchThreads == null ? undefined : Number(torchThreads),
+      blas == null || blas.kind !== 'reference',
+    );
+    return cases.map(({ row: _row, ...rest }) => rest);
   },
 };
 

@@ -7,6 +7,7 @@
  * @module tfjs-synth
  */
 export { initBackend, BACKEND_NAMES } from './backend/init-backend';
+export { REQUIRED_KERNELS } from './backend/required-kernels';
 export type { BackendName } from './backend/init-backend';
 export { registerWasmTrainingKernels } from './backend/register-wasm-training-kernels';
 export { registerLayers } from './register';

@@ -4,13 +4,18 @@ import '@tensorflow/tfjs-backend-wasm';
 // Importing tfjs-layers registers the gradients of the ops layers use.
 import '@tensorflow/tfjs-layers';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
+import { REQUIRED_KERNELS } from './required-kernels';
 import { registerLayers } from '../register';
+import { describeValue } from '../core/checks';
 
 /** Names accepted by {@link initBackend}. */
 export type BackendName = 'wasm' | 'cpu';
 
 /** The backends {@link initBackend} knows, in order of preference. */
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu'];
+
+/** Longest backend name {@link initBackend} accepts (tfjs's own names are short). */
+const MAX_NAME_LENGTH = 100;
 
 /**
  * Sets and readies the TensorFlow.js backend, in Node and in browsers.
@@ -20,6 +25,12 @@ export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu'];
  * (see {@link registerWasmTrainingKernels}). `'cpu'` is the plain JavaScript backend,
  * slow but the reference every kernel is tested against. It also registers this
  * library's layer classes so saved models load.
+ *
+ * Any other name must be a backend you registered yourself with `tf.registerBackend` (for
+ * example tfjs-node's `'tensorflow'`, registered by importing `@tensorflow/tfjs-node`).
+ * `initBackend` then checks, before switching, that the backend has every kernel in
+ * {@link REQUIRED_KERNELS} (the kernels the library's layers, losses and trainers dispatch),
+ * and throws an Error naming the missing ones, the backend left as it was.
  *
  * In browsers, call `setWasmPaths()` from `@tensorflow/tfjs-backend-wasm` first when the
  * `.wasm` files are not served beside your bundle; Node needs nothing.
@@ -38,22 +49,76 @@ export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu'];
  * await initBackend();        // wasm
  * await initBackend('cpu');   // reference backend
  * ```
- * @throws Error naming the valid backends when `name` is unknown.
+ * @throws Error when `name` is not a string, or neither 'wasm', 'cpu' nor a registered backend
+ * (the message lists the valid names); when a registered backend lacks required kernels (the
+ * message names them); when the backend fails to initialise (for 'webgpu' without a WebGPU
+ * adapter, the message says so and names the alternatives).
  */
-export async function initBackend(name: BackendName = 'wasm'): Promise<BackendName> {
-  if (!BACKEND_NAMES.includes(name)) {
+export async function initBackend(name: BackendName | (string & Record<never, never>) = 'wasm'): Promise<string> {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
     throw new Error(
-      `initBackend: unknown backend ${JSON.stringify(name)}; valid backends are ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}.`,
+      `initBackend: name must be a backend name (a non-empty string of at most ${MAX_NAME_LENGTH} characters), got ${describeValue(name)}.`,
     );
+  }
+  const known = (BACKEND_NAMES as readonly string[]).includes(name);
+  if (!known) {
+    if (tf.findBackendFactory(name) == null) {
+      const registered = Object.keys(tf.engine().registryFactory).filter(
+        (n) => !(BACKEND_NAMES as readonly string[]).includes(n),
+      );
+      throw new Error(
+        `initBackend: unknown backend ${describeValue(name)}; valid backends are ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}` +
+          `${registered.length > 0 ? `, and the registered ${registered.map((n) => describeValue(n)).join(', ')}` : ''}` +
+          ' (register your own with tf.registerBackend first).',
+      );
+    }
+    const missing = missingKernels(name);
+    if (missing.length > 0) {
+      throw new Error(
+        `initBackend: the backend ${describeValue(name)} lacks ${missing.length} kernel${missing.length === 1 ? '' : 's'} this library needs: ` +
+          `${missing.join(', ')}. Register them for it (tf.registerKernel) or use 'wasm' or 'cpu'.`,
+      );
+    }
   }
   registerLayers();
   if (name === 'wasm') registerWasmTrainingKernels();
+  const previous = tf.engine().backendName as string | null;
   const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`initBackend: the '${name}' backend failed to initialise.`);
+  if (!ok) {
+    // tfjs leaves its failed choice selected, without a backend instance: go back to the old one.
+    if (previous != null && previous !== name) await tf.setBackend(previous);
+    const why = name === 'webgpu' ? await webgpuAdapterProblem() : null;
+    throw new Error(
+      `initBackend: the ${describeValue(name)} backend failed to initialise${why == null ? '' : `: ${why}`}.` +
+        (known ? '' : ` The alternatives are ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}.`),
+    );
+  }
   await tf.ready();
   removeEmscriptenProcessListeners();
   if (name === 'cpu') consumeCpuNodeNotice();
   return name;
+}
+
+/**
+ * Why WebGPU cannot start here, when that is the reason: no `navigator.gpu` (the runtime has no
+ * WebGPU, e.g. Node or an insecure page), or `requestAdapter()` gives no adapter (no usable GPU
+ * or driver). Null when an adapter is there (the backend failed for another reason).
+ */
+async function webgpuAdapterProblem(): Promise<string | null> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter?(): Promise<unknown> } } }).navigator?.gpu;
+  if (gpu == null || typeof gpu.requestAdapter !== 'function')
+    return 'this runtime has no WebGPU (navigator.gpu is missing)';
+  try {
+    if ((await gpu.requestAdapter()) == null) return 'no WebGPU adapter (navigator.gpu.requestAdapter() returned null)';
+  } catch {
+    return 'no WebGPU adapter (navigator.gpu.requestAdapter() failed)';
+  }
+  return null;
+}
+
+/** The {@link REQUIRED_KERNELS} that no kernel is registered for under `backendName`, in list order. */
+function missingKernels(backendName: string): string[] {
+  return REQUIRED_KERNELS.filter((k) => tf.getKernel(k, backendName) == null);
 }
 
 /**
