@@ -617,7 +617,7 @@ async function main(): Promise<void> {
           ),
         );
         assert(
-          /^createParallelPatchMatch: needs SharedArrayBuffer \(in browsers, a cross-origin-isolated page\)$/.test(
+          /^createParallelPatchMatch: needs SharedArrayBuffer \(in browsers, a cross-origin-isolated page\)\.$/.test(
             message,
           ),
           `error: "${message}"`,
