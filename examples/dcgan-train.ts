@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, models, ops, training, type BackendName } from '../src/index';
 import { imageGrid, imageToTensor, readImage, writePng } from '../src/node/index';
 import { readIntegers } from './cli-args';
+import { mulberry32 } from './seeded-random';
 
 const HELP = `Usage: npx tsx examples/dcgan-train.ts [options]
 
@@ -38,18 +39,6 @@ Options:
   --out <file>          the picture (default output/dcgan.png)
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
-
-/** Deterministic small PRNG (mulberry32) for crop positions. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A batch of random size x size crops, with random horizontal flips, in [-1, 1]. */
 function makeBatch(photos: tf.Tensor4D[], size: number, batch: number, random: () => number): tf.Tensor4D {
@@ -122,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     `DCGAN ${size}x${size}, loss ${loss}: G ${generator.countParams().toLocaleString('en')} and D ${discriminator.countParams().toLocaleString('en')} weights on ${tf.getBackend()}`,
   );
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const t0 = performance.now();
   for (let step = 1; step <= steps; step++) {
     const real = makeBatch(photos, size, batch, random);

@@ -25,6 +25,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, losses, models, ops, training, type BackendName } from '../src/index';
 import { imageToTensor, readImage } from '../src/node/index';
 import { readIntegers } from './cli-args';
+import { mulberry32 } from './seeded-random';
 
 const HELP = `Usage: npx tsx examples/sn-patchgan-hinge.ts [options]
 
@@ -37,18 +38,6 @@ Options:
   --seed <n>            seed of crops, masks and weight initialisation (default 1)
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
-
-/** Deterministic small PRNG (mulberry32) for crop positions. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One batch: real = [crop, mask] and fake = [naively filled crop, mask], images in [-1, 1],
@@ -163,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   printNorms('spectral norms at initialisation (u, v not yet iterated):', spectralNorms(d));
 
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const t0 = performance.now();
   for (let step = 1; step <= steps; step++) {
     const { real, fake } = makeBatch(photos, size, batch, random, seed * 1000 + step * batch);

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { models, ops, training } from '../../src/index';
+import { mulberry32 } from '../seeded-random';
 import type { DemoSettings } from './settings';
 
 /** Rows [0, 384) of each 512x512 texture feed training; crops for evaluation come from the rows below. */
@@ -14,26 +15,6 @@ export const HELD_OUT_SEED = 99;
 export const GENERATOR_SEED = 21;
 /** The texture files the model trains on, in the order the crops alternate. */
 export const TEXTURES = ['brick.png', 'gravel.png'] as const;
-
-/**
- * Small seeded generator (mulberry32) so every run draws the same crops and masks.
- *
- * @example
- * ```ts
- * const rand = mulberry32(7);
- * rand(); // a number in [0, 1), the same for every run
- * ```
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A free-form brush-stroke mask or a box, half of each, scaled to a `size` x `size` image. */
 function randomMask(size: number, rand: () => number): training.BinaryMask {

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { models, ops, training } from '../../src/index';
 import { createProgressBar, imageGrid, imageToTensor, readImage, writePng } from '../../src/node/index';
+import { mulberry32 } from '../seeded-random';
 import { writeLossCurve } from './loss-curve';
 import type { DemoSettings } from './settings';
 import {
@@ -14,7 +15,6 @@ import {
   heldOutBatch,
   holeL1,
   meanFill,
-  mulberry32,
   TEXTURES,
   TRAIN_ROWS,
 } from './inpainting-model';

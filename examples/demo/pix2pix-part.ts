@@ -4,7 +4,8 @@ import { models, training } from '../../src/index';
 import { createProgressBar, imageGrid, writePng } from '../../src/node/index';
 import { writeLossCurve } from './loss-curve';
 import type { DemoSettings } from './settings';
-import { BACKGROUND, mulberry32, shapeBatch } from './shapes-dataset';
+import { mulberry32 } from '../seeded-random';
+import { BACKGROUND, shapeBatch } from './shapes-dataset';
 
 /**
  * Mean |G(A) - B| over held-out pairs, with the generator in inference mode (running statistics):

@@ -15,26 +15,6 @@ const KINDS = [
 /** Background colour of the filled images (8-bit RGB). */
 export const BACKGROUND = [245, 240, 225] as const;
 
-/**
- * Small seeded generator (mulberry32) so every run draws the same dataset.
- *
- * @example
- * ```ts
- * const rand = mulberry32(7);
- * rand(); // a number in [0, 1), the same for every run
- * ```
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Label map of 1-3 overlapping shapes: 0 = background, k + 1 = kind k; later shapes cover earlier ones. */
 function drawLabels(size: number, rand: () => number): Uint8Array {
   const labels = new Uint8Array(size * size);
