@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { loadTorchStateDict } from '../../src/io/load-torch-state-dict';
 import { readSafetensors } from '../../src/io/read-safetensors';
-import type { StateDict, StateDictTensor } from '../../src/io/state-dict';
+import type { StateDict } from '../../src/io/state-dict';
 import { patchGANDiscriminator } from '../../src/models/patchgan-discriminator';
 import { pixelDiscriminator } from '../../src/models/pixel-discriminator';
 import { resnetGenerator } from '../../src/models/resnet-generator';
@@ -15,6 +15,7 @@ import { unetGenerator } from '../../src/models/unet-generator';
 import { registerLayers } from '../../src/register';
 import { describeBackends } from '../harness/backends';
 import { saveAndLoad } from '../harness/layer-conformance';
+import { count, maxAbsDiff, tensorOf } from './helpers';
 
 const FIXTURES = new URL('../fixtures/models/', import.meta.url);
 const BUILDERS = { unetGenerator, resnetGenerator, patchGANDiscriminator, pixelDiscriminator } as const;
@@ -35,25 +36,6 @@ function readFixture(name: string): StateDict {
 
 function build(c: Case): tfl.LayersModel {
   return (BUILDERS[c.builder] as (a: Record<string, unknown>) => tfl.LayersModel)(c.args);
-}
-
-function tensorOf(sd: StateDict, key: string): tf.Tensor {
-  const t = sd.get(key);
-  if (!t) throw new Error(`fixture lacks ${key}`);
-  return tf.tensor(t.data as Float32Array, t.shape, 'float32');
-}
-
-function count(weights: tfl.LayerVariable[]): number {
-  return weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
-}
-
-async function maxAbsDiff(t: tf.Tensor, expected: StateDictTensor): Promise<number> {
-  expect(t.shape).toEqual(expected.shape);
-  const got = await t.data();
-  const want = expected.data as Float32Array;
-  let m = 0;
-  for (let i = 0; i < got.length; i++) m = Math.max(m, Math.abs(got[i]! - want[i]!));
-  return m;
 }
 
 describeBackends('pix2pix/CycleGAN networks: structure', () => {

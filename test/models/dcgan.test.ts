@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { loadTorchStateDict } from '../../src/io/load-torch-state-dict';
 import { readSafetensors } from '../../src/io/read-safetensors';
-import type { StateDict, StateDictTensor } from '../../src/io/state-dict';
+import type { StateDict } from '../../src/io/state-dict';
 import { dcganDiscriminator } from '../../src/models/dcgan-discriminator';
 import { dcganGenerator } from '../../src/models/dcgan-generator';
 import { describeBackends } from '../harness/backends';
+import { count, maxAbsDiff, tensorOf } from './helpers';
 
 const FIXTURES = new URL('../fixtures/models/dcgan/', import.meta.url);
 const META = JSON.parse(readFileSync(new URL('dcgan.json', FIXTURES), 'utf8')) as {
@@ -31,25 +32,6 @@ const META = JSON.parse(readFileSync(new URL('dcgan.json', FIXTURES), 'utf8')) a
 
 function readFixture(name: string): StateDict {
   return readSafetensors(new Uint8Array(readFileSync(new URL(name, FIXTURES))));
-}
-
-function tensorOf(sd: StateDict, key: string): tf.Tensor {
-  const t = sd.get(key);
-  if (!t) throw new Error(`fixture lacks ${key}`);
-  return tf.tensor(t.data as Float32Array, t.shape, 'float32');
-}
-
-function count(weights: tfl.LayerVariable[]): number {
-  return weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
-}
-
-async function maxAbsDiff(t: tf.Tensor, expected: StateDictTensor): Promise<number> {
-  expect(t.shape).toEqual(expected.shape);
-  const got = await t.data();
-  const want = expected.data as Float32Array;
-  let m = 0;
-  for (let i = 0; i < got.length; i++) m = Math.max(m, Math.abs(got[i]! - want[i]!));
-  return m;
 }
 
 // 'dcgan': netG / netD of dcgan/main.py at 64x64. 'dcgan32': DCGAN_G / DCGAN_D of the WGAN
