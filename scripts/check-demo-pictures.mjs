@@ -65,6 +65,24 @@ export function comparePictures(a, b) {
   return { sameSize, pixels, differing, maxDiff, meanDiff: sum / (4 * pixels) };
 }
 
+/**
+ * What both loops of `main` do first: a file the demo did not write fails; with --update, the
+ * demo's file replaces the committed one (`shown` names it in the message).
+ * @returns {'missing' | 'updated' | 'compare'}
+ */
+function missingOrUpdated(committed, shown, committedPath, demoPath, written, update) {
+  if (!existsSync(demoPath)) {
+    console.log(`FAIL ${committed}: ${demoPath} does not exist (run \`npm run demo\` first, without --quick)`);
+    return 'missing';
+  }
+  if (update) {
+    copyFileSync(demoPath, committedPath);
+    console.log(`updated ${shown} from ${written}`);
+    return 'updated';
+  }
+  return 'compare';
+}
+
 function main(argv) {
   const outIndex = argv.indexOf('--out');
   if (outIndex >= 0 && !argv[outIndex + 1]) throw new Error('check-demo-pictures: --out needs a folder.');
@@ -77,16 +95,9 @@ function main(argv) {
   for (const [committed, written] of Object.entries(PICTURES)) {
     const docPath = join(root, 'docs/images', committed);
     const demoPath = join(out, written);
-    if (!existsSync(demoPath)) {
-      console.log(`FAIL ${committed}: ${demoPath} does not exist (run \`npm run demo\` first, without --quick)`);
-      failed++;
-      continue;
-    }
-    if (update) {
-      copyFileSync(demoPath, docPath);
-      console.log(`updated docs/images/${committed} from ${written}`);
-      continue;
-    }
+    const state = missingOrUpdated(committed, `docs/images/${committed}`, docPath, demoPath, written, update);
+    if (state === 'missing') failed++;
+    if (state !== 'compare') continue;
     const a = PNG.sync.read(readFileSync(docPath));
     const b = PNG.sync.read(readFileSync(demoPath));
     const r = comparePictures(a, b);
@@ -108,16 +119,9 @@ function main(argv) {
   for (const [committed, written] of Object.entries(FILES)) {
     const repoPath = join(root, committed);
     const demoPath = join(out, written);
-    if (!existsSync(demoPath)) {
-      console.log(`FAIL ${committed}: ${demoPath} does not exist (run \`npm run demo\` first, without --quick)`);
-      failed++;
-      continue;
-    }
-    if (update) {
-      copyFileSync(demoPath, repoPath);
-      console.log(`updated ${committed} from ${written}`);
-      continue;
-    }
+    const state = missingOrUpdated(committed, committed, repoPath, demoPath, written, update);
+    if (state === 'missing') failed++;
+    if (state !== 'compare') continue;
     const a = readFileSync(repoPath);
     const b = readFileSync(demoPath);
     if (a.equals(b)) {
