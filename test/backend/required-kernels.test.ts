@@ -16,6 +16,7 @@ import { spectralNormalization } from '../../src/layers/spectral-normalization';
 import { Pix2PixTrainer } from '../../src/training/pix2pix-trainer';
 import { CycleGANTrainer } from '../../src/training/cyclegan-trainer';
 import { InpaintingTrainer } from '../../src/training/inpainting-trainer';
+import { tinyCycleGANNets } from '../harness/tiny-networks';
 
 /** The kernels `fn` dispatched (tf.profile also lists op scopes such as "fusedConv2d__op": dropped). */
 async function kernelsOf(fn: () => Promise<void>): Promise<Set<string>> {
@@ -49,12 +50,7 @@ describe('REQUIRED_KERNELS', () => {
   });
 
   it('covers two CycleGANTrainer steps (ResNet, instance norm, image pools)', async () => {
-    const nets = {
-      gA: resnetGenerator({ ngf: 4, nBlocks: 1 }),
-      gB: resnetGenerator({ ngf: 4, nBlocks: 1 }),
-      dA: patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' }),
-      dB: patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' }),
-    };
+    const nets = tinyCycleGANNets();
     const trainer = new CycleGANTrainer({ ...nets, poolSize: 2, seed: 3 });
     const a = tf.randomUniform([1, 16, 16, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
     const b = tf.randomUniform([1, 16, 16, 3], -1, 1, 'float32', 2) as tf.Tensor4D;

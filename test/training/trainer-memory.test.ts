@@ -8,10 +8,10 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
 import { describeBackends } from '../harness/backends';
 import { unetGenerator } from '../../src/models/unet-generator';
-import { resnetGenerator } from '../../src/models/resnet-generator';
 import { patchGANDiscriminator } from '../../src/models/patchgan-discriminator';
 import { Pix2PixTrainer } from '../../src/training/pix2pix-trainer';
 import { CycleGANTrainer } from '../../src/training/cyclegan-trainer';
+import { tinyCycleGANNets } from '../harness/tiny-networks';
 
 const STEPS = 20;
 
@@ -57,12 +57,7 @@ describeBackends('trainer memory over many steps', () => {
 
   it(`CycleGANTrainer with full image pools: tensors and bytes constant over ${STEPS} steps after step 2`, async () => {
     const start = tf.memory().numTensors;
-    const nets = {
-      gA: resnetGenerator({ ngf: 4, nBlocks: 1 }),
-      gB: resnetGenerator({ ngf: 4, nBlocks: 1 }),
-      dA: patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' }),
-      dB: patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' }),
-    };
+    const nets = tinyCycleGANNets();
     // Pools of 2 images: full after step 2, after which they swap images but never grow.
     const trainer = new CycleGANTrainer({ ...nets, poolSize: 2, seed: 3 });
     const mem = await memoryPerStep(16, (a, b) => trainer.step(a, b));

@@ -1,0 +1,23 @@
+/**
+ * The smallest CycleGAN networks the trainer tests run (ResNet generators with one block,
+ * two-layer instance-norm PatchGAN discriminators), for tests that need real training steps
+ * (required kernels, memory per step) rather than any particular result.
+ */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { patchGANDiscriminator } from '../../src/models/patchgan-discriminator';
+import { resnetGenerator } from '../../src/models/resnet-generator';
+
+/** Two generators and two discriminators for `new CycleGANTrainer({ ...nets, ... })`; the caller disposes them. */
+export function tinyCycleGANNets(): {
+  gA: tfl.LayersModel;
+  gB: tfl.LayersModel;
+  dA: tfl.LayersModel;
+  dB: tfl.LayersModel;
+} {
+  return {
+    gA: resnetGenerator({ ngf: 4, nBlocks: 1 }),
+    gB: resnetGenerator({ ngf: 4, nBlocks: 1 }),
+    dA: patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' }),
+    dB: patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' }),
+  };
+}
