@@ -15,3 +15,5 @@ export { fid, type ImageFeatureOptions } from './fid';
 export { kid, type KidOptions } from './kid';
 export type { FeatureExtractor, ImageSource } from './internal/collect-features';
 export { fcnScore, type FcnScoreOptions, type FcnScoreResult } from './fcn-score';
+export { lpipsNetwork, type LpipsNetwork, type LpipsNetworkArgs } from './lpips-network';
+export { lpips, type LpipsOptions } from './lpips';

@@ -26,10 +26,10 @@ export interface PsnrOptions {
  * import * as tf from '@tensorflow/tfjs-core';
  * import { initBackend, metrics } from 'tfjs-synth';
  * await initBackend();
- * const a = tf.fill([1, 8, 8, 3], 0.5);
- * const b = tf.fill([1, 8, 8, 3], 0.6);
+ * const a = tf.fill([1, 8, 8, 3], 0.5) as tf.Tensor4D;
+ * const b = tf.fill([1, 8, 8, 3], 0.6) as tf.Tensor4D;
  * console.log(metrics.psnr(a, b).dataSync()[0].toFixed(1)); // 20.0 (MSE 0.01)
- * const hole = tf.pad(tf.ones([1, 8, 4, 1]), [[0, 0], [0, 0], [2, 2], [0, 0]]); // columns 2-5
+ * const hole = tf.pad(tf.ones([1, 8, 4, 1]), [[0, 0], [0, 0], [2, 2], [0, 0]]) as tf.Tensor4D; // columns 2-5
  * metrics.psnr(a, b, { mask: hole }); // over the hole only: 20.0 again
  * ```
  */

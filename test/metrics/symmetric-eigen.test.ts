@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { createRandom } from '../../src/core/random';
-import { cholesky, multiply, symmetricEigen } from '../../src/metrics/internal/symmetric-eigen';
+import { cholesky, multiply, multiplyTransposed, symmetricEigen } from '../../src/metrics/internal/symmetric-eigen';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
   const r = createRandom(seed);
@@ -60,4 +60,17 @@ it('refuses a non-finite matrix', () => {
   for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
     expect(() => symmetricEigen(Float64Array.from([1, bad, bad, 1]), 2, true)).toThrow(/must be finite/);
   }
+});
+
+it('the triangular products equal the general ones', () => {
+  const n = 9;
+  const b = randomSymmetric(n, 4);
+  const l = randomSymmetric(n, 5);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) l[i * n + j] = 0; // lower-triangular
+  const general = multiply(b, l, n);
+  const triangular = multiply(b, l, n, true);
+  general.forEach((v, i) => expect(triangular[i]).toBeCloseTo(v, 12));
+  const m = multiplyTransposed(l, general, n); // Lᵀ B L: symmetric
+  const upper = multiplyTransposed(l, general, n, true);
+  m.forEach((v, i) => expect(upper[i]).toBeCloseTo(v, 12));
 });

@@ -35,24 +35,29 @@ export function cholesky(a: Float64Array, n: number, tolerance = 1e-10): Float64
   return l;
 }
 
-/** C = Aᵀ B for row-major n × n matrices. */
-export function multiplyTransposed(a: Float64Array, b: Float64Array, n: number): Float64Array {
+/**
+ * C = Aᵀ B for row-major n × n matrices. With `lower`, A is lower-triangular and only the upper
+ * triangle of C is computed (then mirrored): for C symmetric by construction, a third of the work.
+ */
+export function multiplyTransposed(a: Float64Array, b: Float64Array, n: number, lower = false): Float64Array {
   const c = new Float64Array(n * n);
   for (let k = 0; k < n; k++) {
     const rowA = k * n;
     const rowB = k * n;
-    for (let i = 0; i < n; i++) {
+    const last = lower ? k : n - 1;
+    for (let i = 0; i <= last; i++) {
       const aki = a[rowA + i]!;
       if (aki === 0) continue;
       const rowC = i * n;
-      for (let j = 0; j < n; j++) c[rowC + j]! += aki * b[rowB + j]!;
+      for (let j = lower ? i : 0; j < n; j++) c[rowC + j]! += aki * b[rowB + j]!;
     }
   }
+  if (lower) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) c[j * n + i] = c[i * n + j]!;
   return c;
 }
 
-/** C = A B for row-major n × n matrices. */
-export function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
+/** C = A B for row-major n × n matrices; with `lowerB`, B is lower-triangular (half the work). */
+export function multiply(a: Float64Array, b: Float64Array, n: number, lowerB = false): Float64Array {
   const c = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const rowA = i * n;
@@ -61,7 +66,8 @@ export function multiply(a: Float64Array, b: Float64Array, n: number): Float64Ar
       const aik = a[rowA + k]!;
       if (aik === 0) continue;
       const rowB = k * n;
-      for (let j = 0; j < n; j++) c[rowC + j]! += aik * b[rowB + j]!;
+      const end = lowerB ? k + 1 : n;
+      for (let j = 0; j < end; j++) c[rowC + j]! += aik * b[rowB + j]!;
     }
   }
   return c;
@@ -86,6 +92,16 @@ export function symmetricEigen(a: Float64Array, n: number, wantVectors: boolean)
   const e = new Float64Array(n);
   tridiagonalize(v, d, e, n, wantVectors);
   diagonalize(v, d, e, n, wantVectors);
+  if (wantVectors) {
+    // Rows to columns.
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const t = v[i * n + j]!;
+        v[i * n + j] = v[j * n + i]!;
+        v[j * n + i] = t;
+      }
+    }
+  }
   // Sort ascending (selection sort on values, swapping vector columns).
   for (let i = 0; i < n - 1; i++) {
     let k = i;
@@ -105,9 +121,15 @@ export function symmetricEigen(a: Float64Array, n: number, wantVectors: boolean)
   return wantVectors ? { values: d, vectors: v } : { values: d };
 }
 
-/** Householder reduction of v (symmetric, in place) to tridiagonal: diagonal d, sub-diagonal e. */
+/**
+ * Householder reduction of v (symmetric, in place) to tridiagonal: diagonal d, sub-diagonal e.
+ * The EISPACK algorithm walks columns of the lower triangle; here it runs on the transposed
+ * storage (rows of the upper triangle, the same numbers for a symmetric input), so the inner
+ * loops read memory in order. The accumulated transformations come out transposed
+ * (eigenvectors as rows), and symmetricEigen transposes them back.
+ */
 function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number, accumulate: boolean): void {
-  for (let j = 0; j < n; j++) d[j] = v[(n - 1) * n + j]!;
+  for (let j = 0; j < n; j++) d[j] = v[j * n + (n - 1)]!;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -115,9 +137,9 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
-        d[j] = v[(i - 1) * n + j]!;
-        v[i * n + j] = 0;
+        d[j] = v[j * n + (i - 1)]!;
         v[j * n + i] = 0;
+        v[i * n + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -133,11 +155,11 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        v[j * n + i] = f;
+        v[i * n + j] = f;
         g = e[j]! + v[j * n + j]! * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += v[k * n + j]! * d[k]!;
-          e[k]! += v[k * n + j]! * f;
+          g += v[j * n + k]! * d[k]!;
+          e[k]! += v[j * n + k]! * f;
         }
         e[j] = g;
       }
@@ -151,33 +173,33 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) {
         f = d[j]!;
         g = e[j]!;
-        for (let k = j; k <= i - 1; k++) v[k * n + j]! -= f * e[k]! + g * d[k]!;
-        d[j] = v[(i - 1) * n + j]!;
-        v[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) v[j * n + k]! -= f * e[k]! + g * d[k]!;
+        d[j] = v[j * n + (i - 1)]!;
+        v[j * n + i] = 0;
       }
     }
     d[i] = h;
   }
   if (accumulate) {
     for (let i = 0; i < n - 1; i++) {
-      v[(n - 1) * n + i] = v[i * n + i]!;
+      v[i * n + (n - 1)] = v[i * n + i]!;
       v[i * n + i] = 1;
       const h = d[i + 1]!;
       if (h !== 0) {
-        for (let k = 0; k <= i; k++) d[k] = v[k * n + i + 1]! / h;
+        for (let k = 0; k <= i; k++) d[k] = v[(i + 1) * n + k]! / h;
         for (let j = 0; j <= i; j++) {
           let g = 0;
-          for (let k = 0; k <= i; k++) g += v[k * n + i + 1]! * v[k * n + j]!;
-          for (let k = 0; k <= i; k++) v[k * n + j]! -= g * d[k]!;
+          for (let k = 0; k <= i; k++) g += v[(i + 1) * n + k]! * v[j * n + k]!;
+          for (let k = 0; k <= i; k++) v[j * n + k]! -= g * d[k]!;
         }
       }
-      for (let k = 0; k <= i; k++) v[k * n + i + 1] = 0;
+      for (let k = 0; k <= i; k++) v[(i + 1) * n + k] = 0;
     }
     for (let j = 0; j < n; j++) {
-      d[j] = v[(n - 1) * n + j]!;
-      v[(n - 1) * n + j] = 0;
+      d[j] = v[j * n + (n - 1)]!;
+      v[j * n + (n - 1)] = 0;
     }
-    v[(n - 1) * n + n - 1] = 1;
+    v[(n - 1) * n + (n - 1)] = 1;
   } else {
     // The diagonal sits where the accumulation would have left it.
     for (let j = 0; j < n; j++) d[j] = v[j * n + j]!;
@@ -185,7 +207,7 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
   e[0] = 0;
 }
 
-/** Implicit QL on the tridiagonal (d, e); rotations applied to v's columns when `vectors`. */
+/** Implicit QL on the tridiagonal (d, e); rotations applied to v's rows (transposed storage) when `vectors`. */
 function diagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number, vectors: boolean): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
@@ -233,11 +255,12 @@ function diagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: numbe
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
           if (vectors) {
+            const next = (i + 1) * n;
+            const here = i * n;
             for (let k = 0; k < n; k++) {
-              const row = k * n;
-              h = v[row + i + 1]!;
-              v[row + i + 1] = s * v[row + i]! + c * h;
-              v[row + i] = c * v[row + i]! - s * h;
+              h = v[next + k]!;
+              v[next + k] = s * v[here + k]! + c * h;
+              v[here + k] = c * v[here + k]! - s * h;
             }
           }
         }
