@@ -1,7 +1,7 @@
 /**
  * tfjs-synth: image-synthesis building blocks for TensorFlow.js.
  *
- * Namespaces group the API (`layers`, `models`, `losses`, `training`, `io`, `ops`); every layer
+ * Namespaces group the API (`layers`, `models`, `losses`, `training`, `io`, `ops`, `metrics`); every layer
  * class and factory is also exported by name at the top level.
  * @packageDocumentation
  * @module tfjs-synth
@@ -18,6 +18,7 @@ export * as losses from './losses/index';
 export * as training from './training/index';
 export * as io from './io/index';
 export * as ops from './ops/index';
+export * as metrics from './metrics/index';
 
 // Layer classes and factories by name.
 export * from './layers/index';

@@ -23,13 +23,15 @@ const FLOORS: readonly (readonly [floor: string, mayImport: readonly string[]])[
   ['register', ['core', 'layers']],
   ['models', ['core', 'ops', 'layers']],
   ['losses', ['core', 'ops', 'layers', 'models']],
+  // Image-quality and distribution metrics (LPIPS builds its networks from layers).
+  ['metrics', ['core', 'ops', 'layers', 'models']],
   // Works on layer class names and core/torch-layout.ts; imports no layer.
   ['io', ['core']],
   ['training', ['core', 'ops', 'layers', 'models', 'losses']],
   // initBackend() registers the layers.
   ['backend', ['core', 'register']],
-  ['index', ['core', 'ops', 'layers', 'register', 'models', 'losses', 'io', 'training', 'backend']],
-  ['node', ['core', 'ops', 'layers', 'register', 'models', 'losses', 'io', 'training', 'backend']],
+  ['index', ['core', 'ops', 'layers', 'register', 'models', 'losses', 'metrics', 'io', 'training', 'backend']],
+  ['node', ['core', 'ops', 'layers', 'register', 'models', 'losses', 'metrics', 'io', 'training', 'backend']],
   // tfjs-synth/patchmatch: no tfjs (see test/patchmatch/import-graph.test.ts).
   ['patchmatch', ['core']],
 ];

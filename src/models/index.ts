@@ -20,3 +20,5 @@ export { dcganGenerator } from './dcgan-generator';
 export type { DCGANGeneratorArgs } from './dcgan-generator';
 export { dcganDiscriminator } from './dcgan-discriminator';
 export type { DCGANDiscriminatorArgs } from './dcgan-discriminator';
+export { alexnetFeatures } from './alexnet-features';
+export type { AlexnetFeaturesArgs } from './alexnet-features';
