@@ -157,7 +157,7 @@ function checkMelding(
     o.gradientDomain === undefined ? true : checkBoolean(owner, 'gradientDomain', o.gradientDomain);
   const screening =
     o.screening === undefined
-      ? 0.05
+      ? 0.01
       : checkNumber(owner, 'screening', o.screening, { min: 0, max: 100, minExclusive: true });
   const transforms: Transform[] = [];
   for (const mirror of reflection ? [false, true] : [false]) {
@@ -514,6 +514,7 @@ async function meldFill(
   hole: Mask,
   sources: readonly MeldSource[],
   o: CheckedMelding,
+  keepHole: boolean,
 ): Promise<RgbaImage> {
   const p = o.patchSize;
   // Pyramids, finest first; stop where a side gets below 2 patches or no source patch is left.
@@ -541,8 +542,19 @@ async function meldFill(
   const totalPixels = images.reduce((n, im) => n + im.width * im.height, 0);
   let donePixels = 0;
 
-  let estimate = toRgbaCopy(images[0]!);
-  onionPeelFill(estimate, holes[0]!);
+  // The start. meldImages keeps the image's own pixels in the hole (both images pasted: their
+  // texture is right, only the seam is wrong) and passes each level's change of them up as a
+  // detail-preserving correction (fine = own + upsampled(coarse result - coarse own)): filling the
+  // band anew from a coarse level averages its texture away. Inpainting starts the coarsest hole
+  // with an onion-peel fill and takes the upsampled coarse result, as synthesis.ts does.
+  const own: RgbaImage[] = [];
+  if (keepHole) {
+    own.push(image);
+    while (own.length < levels) own.push(downsample(own[own.length - 1]!, null).image);
+    own.reverse();
+  }
+  let estimate = toRgbaCopy(keepHole ? own[0]! : images[0]!);
+  if (!keepHole) onionPeelFill(estimate, holes[0]!);
   for (let level = 0; level < levels; level++) {
     const level0 = images[level]!;
     const levelHole = holes[level]!;
@@ -550,8 +562,14 @@ async function meldFill(
     if (level > 0) {
       const up = upsampleNearest(estimate, width, height);
       const next = toRgbaCopy(level0);
+      const before = keepHole ? upsampleNearest(own[level - 1]!, width, height) : null;
+      const fine = keepHole ? own[level]!.data : null;
       for (let i = 0; i < width * height; i++) {
-        if (levelHole.data[i] !== 0) next.data.set(up.subarray(4 * i, 4 * i + 3), 4 * i);
+        if (levelHole.data[i] === 0) continue;
+        for (let c = 0; c < 3; c++) {
+          const k = 4 * i + c;
+          next.data[k] = fine !== null && before !== null ? fine[k]! + up[k]! - before[k]! : up[k]!;
+        }
       }
       estimate = next;
     }
@@ -639,7 +657,7 @@ export function inpaintMeldingImage(
         `${owner}: every ${p}x${p} patch of the image touches the mask; use a smaller patchSize or hole.`,
       );
     }
-    return meldFill(pm, owner, input, hole, [{ image: input, unusable: hole }], o);
+    return meldFill(pm, owner, input, hole, [{ image: input, unusable: hole }], o, false);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -708,7 +726,9 @@ export function meldImagesImage(
         `${owner}: no ${p}x${p} patch of a or b lies outside the band on its own side; use a smaller band or patchSize.`,
       );
     }
-    return meldFill(pm, owner, composite, { ...size, data: hole }, sources, o);
+    // One level unless asked: the band keeps the pasted texture, and a coarse level would average
+    // it away (its result flattens the band it passes up).
+    return meldFill(pm, owner, composite, { ...size, data: hole }, sources, { ...o, levels: o.levels ?? 1 }, true);
   } catch (err) {
     return Promise.reject(err);
   }

@@ -184,7 +184,7 @@ export interface MeldingOptions extends SynthesisOptions {
   gradientDomain?: boolean;
   /**
    * Weight of the voted colours against the voted gradients in that solve (the screening
-   * lambda), > 0 and at most 100. Defaults to 0.05.
+   * lambda), > 0 and at most 100. Defaults to 0.01.
    */
   screening?: number;
 }

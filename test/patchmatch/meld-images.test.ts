@@ -107,7 +107,7 @@ describePatchMatch('PatchMatch.inpaintMelding', (pm) => {
     const rotated = await pm().inpaintMelding(image, mask, { patchSize: 7, seed: 1, ...ROTATIONS });
     const plainPsnr = maskedPsnr(plain, image, mask);
     const rotatedPsnr = maskedPsnr(rotated, image, mask);
-    // Measured (identical on both backends): 9.8 dB without transformations, 33.6 dB with
+    // Measured (identical on both backends): 9.7 dB without transformations, 32.8 dB with
     // rotations of -45, 0 and 45 degrees.
     expect(plainPsnr).toBeLessThan(15);
     expect(rotatedPsnr).toBeGreaterThan(28);
@@ -143,7 +143,7 @@ describePatchMatch('PatchMatch.inpaintMelding', (pm) => {
 describePatchMatch('PatchMatch.meldImages', (pm) => {
   it('melds two exposures without a step at the seam (gradient domain, gain and bias)', async () => {
     const { a, b, mask } = twoExposures();
-    const band = 24;
+    const band = 32;
     const pasted = { width: a.width, height: a.height, data: new Uint8Array(a.data) };
     for (let i = 0; i < mask.data.length; i++)
       if (mask.data[i]) pasted.data.set(b.data.subarray(4 * i, 4 * i + 4), 4 * i);
@@ -152,11 +152,12 @@ describePatchMatch('PatchMatch.meldImages', (pm) => {
     const poisson = await pm().meldImages(a, b, mask, options);
     const melded = await pm().meldImages(a, b, mask, { ...options, gain: [0.5, 2], bias: [-40, 40] });
     const [p, v, g, m] = [pasted, voted, poisson, melded].map((im) => seamStep(im, band));
-    // Measured (identical on both backends): pasted 58.9, voted colours 19.2, gradient domain 6.1,
-    // gradient domain with gain and bias 3.8 luminance levels, against 5.7 for the texture itself.
+    // Measured (identical on both backends): pasted 58.9, voted colours 31.5, gradient domain 5.5,
+    // gradient domain with gain and bias 5.2 luminance levels, against 5.7 for the texture itself.
     expect(p!.seam).toBeGreaterThan(50);
-    expect(v!.seam).toBeGreaterThan(2.5 * p!.within);
-    expect(g!.seam).toBeLessThan(v!.seam / 2);
+    expect(v!.seam).toBeGreaterThan(4 * p!.within);
+    expect(g!.seam).toBeLessThan(v!.seam / 4);
+    expect(g!.seam).toBeLessThanOrEqual(g!.within);
     expect(m!.seam).toBeLessThanOrEqual(m!.within);
     // Far from the band each side is its own image.
     for (const y of [0, 31, 63]) {
