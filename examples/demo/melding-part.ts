@@ -83,9 +83,9 @@ export async function runMelding(out: string, pm: PatchMatch, assets: URL): Prom
       if (x >= ring && y >= ring && x < s - ring && y < s - ring) mask.data[(sy + y) * wall.width + sx + x] = 1;
     }
   }
-  const plain = await timed('inpaint (7x7)', () => pm.inpaint(turned, mask, { patchSize: 7, seed: 1 }));
-  const rotated = await timed('inpaintMelding, rotations -90, 0, 90 degrees (7x7)', () =>
-    pm.inpaintMelding(turned, mask, { patchSize: 7, seed: 1, rotation: { min: -90, max: 90, steps: 3 } }),
+  const plain = await timed('inpaint (9x9)', () => pm.inpaint(turned, mask, { patchSize: 9, seed: 1 }));
+  const rotated = await timed('inpaintMelding, rotations -90, 0, 90 degrees (9x9)', () =>
+    pm.inpaintMelding(turned, mask, { patchSize: 9, seed: 1, rotation: { min: -90, max: 90, steps: 3 } }),
   );
   files.push(join(out, 'melding-rotation.png'));
   await writePng(

@@ -247,12 +247,41 @@ export interface PatchMatch {
    * Fills the masked pixels of `image` as {@link PatchMatch.inpaint} does, with Image Melding's
    * search: source patches may be rotated, scaled, mirrored and changed by a gain and bias, and
    * the fill is rebuilt in the gradient domain. Validates and copies synchronously.
+   *
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * // Diagonal stripes; the hole is filled from patches rotated by -90, 0 or 90 degrees.
+   * const [w, h] = [48, 40];
+   * const image = { width: w, height: h, data: new Uint8Array(w * h * 4) };
+   * for (let i = 0; i < w * h; i++) image.data.fill(((i % w) + Math.floor(i / w)) % 8 < 4 ? 40 : 220, 4 * i, 4 * i + 4);
+   * const mask = { width: w, height: h, data: new Uint8Array(w * h) };
+   * for (let y = 14; y < 26; y++) mask.data.fill(1, y * w + 18, y * w + 30);
+   * const pm = await createPatchMatch();
+   * const filled = await pm.inpaintMelding(image, mask, { rotation: { min: -90, max: 90, steps: 3 }, gain: [0.9, 1.1] });
+   * console.log(filled.width, filled.height); // 48 40
+   * ```
    */
   inpaintMelding(image: RgbaImage, mask: Mask, options?: MeldingOptions): Promise<RgbaImage>;
   /**
    * Melds two images of the same size along the boundary of `mask` (nonzero = take `b`, zero =
    * take `a`): a band along the boundary is synthesised from both images' patches, so different
    * exposures or textures meet without a visible seam. Validates and copies synchronously.
+   *
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * // Two exposures of one noise texture, the right half from the brighter one.
+   * const [w, h] = [64, 40];
+   * const texture = Array.from({ length: w * h }, (_, i) => 100 + ((i * 2654435761) >>> 26));
+   * const exposure = (k: number) => ({
+   *   width: w,
+   *   height: h,
+   *   data: Uint8Array.from({ length: w * h * 4 }, (_, j) => (j % 4 === 3 ? 255 : Math.round(k * texture[j >> 2]!))),
+   * });
+   * const right = { width: w, height: h, data: Uint8Array.from({ length: w * h }, (_, i) => (i % w >= w / 2 ? 1 : 0)) };
+   * const pm = await createPatchMatch();
+   * const melded = await pm.meldImages(exposure(0.6), exposure(1), right, { band: 20, gain: [0.5, 2], bias: [-30, 30] });
+   * console.log(melded.width, melded.height); // 64 40
+   * ```
    */
   meldImages(a: RgbaImage, b: RgbaImage, mask: Mask, options?: MeldImagesOptions): Promise<RgbaImage>;
 }
