@@ -2,7 +2,7 @@
 // hole in rotated structure that plain patches cannot, the gradient-domain reconstruction leaves
 // no exposure step along a melded seam, both backends give the same pixels, and bad input fails
 // with errors naming the argument.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPatchMatch } from '../../src/patchmatch/index.js';
 import type { Mask, MeldImagesOptions, PatchMatch, RgbaImage } from '../../src/patchmatch/index.js';
 import { describePatchMatch } from './helpers.js';
@@ -190,11 +190,13 @@ describe('Image Melding on both backends', () => {
 
 describe('Image Melding input checks', () => {
   let pm: PatchMatch;
+  beforeAll(async () => {
+    pm = await createPatchMatch();
+  });
   const { image, mask } = rotatedStripes();
   const other: RgbaImage = { width: 60, height: 56, data: new Uint8Array(60 * 56 * 4) };
 
   it('rejects bad arguments with errors naming the function and the argument', async () => {
-    pm = await createPatchMatch();
     const inpaint: Array<[unknown, RegExp]> = [
       [{ rotation: { min: 30, max: -30, steps: 3 } }, /rotation\.max \(-30\) must be at least rotation\.min \(30\)\./],
       [
@@ -254,6 +256,20 @@ describe('Image Melding input checks', () => {
     for (const [args, message] of meld) {
       await expect((pm.meldImages as (...a: unknown[]) => Promise<RgbaImage>)(...args)).rejects.toThrow(message);
     }
+  });
+
+  it('checks the memory of the stack of transformed copies before allocating', async () => {
+    const small = await createPatchMatch({ maxMemoryBytes: 2 ** 20 });
+    const many = { rotation: { min: -180, max: 180, steps: 64 }, scale: { min: 0.5, max: 2, steps: 4 } };
+    await expect(small.inpaintMelding(image, mask, many)).rejects.toThrow(
+      /^PatchMatch\.inpaintMelding: the image, hole and transformations need about \d+ MiB of working memory, more than the configured limit of 1 MiB/,
+    );
+    await expect(small.meldImages(image, image, mask, many)).rejects.toThrow(
+      /^PatchMatch\.meldImages: the images and transformations need about \d+ MiB/,
+    );
+    // The same engine still works for a call that fits.
+    const fits = await small.inpaintMelding(image, mask, { emIterations: 1 });
+    expect(fits.width).toBe(image.width);
   });
 
   it('leaves its inputs unchanged and copies them at the call', async () => {
