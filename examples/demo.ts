@@ -3,7 +3,7 @@
  * folder (default `demo-output/`).
  *
  *   npm run demo                      # every part
- *   npm run demo -- patchmatch        # one part: patchmatch | texture | pix2pix | inpainting
+ *   npm run demo -- patchmatch        # one part: patchmatch | texture | melding | pix2pix | inpainting
  *   npm run demo -- --out my-folder   # another output folder
  *   npm run demo -- --quick           # tiny models and 3 training steps (a smoke test)
  *   npm run demo -- --backend cpu     # train on tfjs-backend-cpu instead of wasm
@@ -14,6 +14,8 @@
  * Parts:
  * - patchmatch: removes the spoon from a CC0 photograph with PatchMatch inpainting (WebAssembly SIMD).
  * - texture: grows a 128x128 crop of a CC0 brick texture into a 320x320 texture.
+ * - melding: Image Melding on the CC0 brick and gravel textures: a hole in rotated bricks filled
+ *   with rotated source patches, and two exposures and two textures melded along a seam.
  * - pix2pix: trains a small U-Net + PatchGAN pair on procedurally drawn outlines -> filled
  *   shapes (wasm backend); writes a loss curve (SVG) and an input | output | target grid.
  * - inpainting: trains a small gated-convolution (DeepFill v2) generator on random free-form and
@@ -24,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../src/index';
 import { runInpainting } from './demo/inpainting-part';
+import { runMelding } from './demo/melding-part';
 import { runPix2Pix } from './demo/pix2pix-part';
 import { FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './demo/settings';
 import { createPatchMatch, type Mask, type PatchMatch } from '../src/patchmatch/index';
@@ -143,6 +146,12 @@ const parts: Record<string, Part> = {
       await writePng(files[0]!, sample);
       await writePng(files[1]!, texture);
       return files;
+    },
+  },
+  melding: {
+    describe: 'Image Melding (rotated source patches; two exposures and two textures melded along a seam)',
+    async run(out) {
+      return runMelding(out, await getPatchMatch(), assets);
     },
   },
   pix2pix: {

@@ -19,6 +19,9 @@ export const PICTURES = {
   'demo-patchmatch.png': 'patchmatch-readme.png',
   'demo-pix2pix.png': 'pix2pix-grid.png',
   'demo-inpainting.png': 'inpainting-grid.png',
+  'demo-melding-rotation.png': 'melding-rotation.png',
+  'demo-melding-exposure.png': 'melding-exposure.png',
+  'demo-melding-textures.png': 'melding-textures.png',
 };
 
 /** Committed file <- file the demo writes, compared byte for byte (the browser demo's trained generator). */

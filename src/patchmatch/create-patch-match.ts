@@ -1,14 +1,17 @@
 import { checkError, describeValue } from '../core/checks.js';
 import { jsKernel } from './js-kernel.js';
 import { type FieldCall, snapshotFieldCall } from './field-call.js';
-import type { Kernel } from './kernel.js';
+import type { Kernel, MeldParams } from './kernel.js';
 import { voteWorkingBytes } from './layout.js';
+import { inpaintMeldingImage, meldImagesImage } from './meld-images.js';
 import { runField } from './scheduler.js';
 import { inpaintImage, synthesizeTextureImage } from './synthesis.js';
 import type {
   CreatePatchMatchOptions,
   InpaintOptions,
   Mask,
+  MeldImagesOptions,
+  MeldingOptions,
   Nnf,
   NnfOptions,
   PatchMatch,
@@ -76,8 +79,11 @@ export async function createPatchMatch(options?: CreatePatchMatchOptions): Promi
 /** What inpainting and texture synthesis need from an engine: field and vote under their own name. */
 export interface SynthesisEngine {
   readonly maxMemoryBytes: number;
-  /** As nnf on images the caller owns and no longer changes (no snapshot), with errors naming `owner`. */
-  fieldOwned(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions): Promise<Nnf>;
+  /**
+   * As nnf on images the caller owns and no longer changes (no snapshot), with errors naming
+   * `owner`; with `meld`, patches are compared after a gain and bias (the melding kernels).
+   */
+  fieldOwned(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions, meld?: MeldParams): Promise<Nnf>;
   /** As vote, with errors naming `owner`. */
   voteAs(owner: string, nnf: Nnf, source: RgbaImage, options: VoteOptions | undefined): RgbaImage;
 }
@@ -102,8 +108,14 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     return this.field('PatchMatch.nnf', target, source, options, true);
   }
 
-  fieldOwned(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions): Promise<Nnf> {
-    return this.field(owner, target, source, options, false);
+  fieldOwned(
+    owner: string,
+    target: RgbaImage,
+    source: RgbaImage,
+    options: NnfOptions,
+    meld?: MeldParams,
+  ): Promise<Nnf> {
+    return this.field(owner, target, source, options, false, meld);
   }
 
   private field(
@@ -112,11 +124,13 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     source: RgbaImage,
     options: NnfOptions | undefined,
     snapshot: boolean,
+    meld?: MeldParams,
   ): Promise<Nnf> {
     let call: FieldCall;
     try {
       // Synchronous: everything is validated and the inputs copied before this returns.
       call = snapshotFieldCall(owner, target, source, checkOptions(owner, options), this.maxMemoryBytes, snapshot);
+      if (meld !== undefined) call = { ...call, meld };
     } catch (err) {
       return Promise.reject(err);
     }
@@ -208,5 +222,13 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
 
   synthesizeTexture(sample: RgbaImage, options: TextureOptions): Promise<RgbaImage> {
     return synthesizeTextureImage(this, sample, options);
+  }
+
+  inpaintMelding(image: RgbaImage, mask: Mask, options?: MeldingOptions): Promise<RgbaImage> {
+    return inpaintMeldingImage(this, image, mask, options);
+  }
+
+  meldImages(a: RgbaImage, b: RgbaImage, mask: Mask, options?: MeldImagesOptions): Promise<RgbaImage> {
+    return meldImagesImage(this, a, b, mask, options);
   }
 }

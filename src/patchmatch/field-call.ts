@@ -1,4 +1,4 @@
-import type { FieldJob, IterationHook, OwnedImage } from './kernel.js';
+import type { FieldJob, IterationHook, MeldParams, OwnedImage } from './kernel.js';
 import { fieldWorkingBytes } from './layout.js';
 import type { Mask, NnfOptions, NnfProgress, RgbaImage } from './types.js';
 import {
@@ -42,6 +42,8 @@ export interface FieldCall {
   readonly initialY: Int32Array | null;
   readonly onProgress: ((progress: NnfProgress) => void) | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Image Melding's gain and bias per patch (meld-images.ts); absent for a plain field. */
+  readonly meld?: MeldParams;
 }
 
 /**
@@ -156,6 +158,7 @@ export function buildFieldJob(call: FieldCall): FieldJob {
     iterations: call.iterations,
     initialX: call.initialX,
     initialY: call.initialY,
+    ...(call.meld !== undefined ? { meld: call.meld } : {}),
   };
 }
 

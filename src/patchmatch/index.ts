@@ -8,10 +8,14 @@ export { createPatchMatch } from './create-patch-match.js';
 export { createParallelPatchMatch } from './create-parallel-patch-match.js';
 export type { CreateParallelPatchMatchOptions, ParallelPatchMatch } from './create-parallel-patch-match.js';
 export { hasWasmSimd } from './wasm-kernel.js';
+export { screenedPoisson } from '../core/screened-poisson.js';
+export type { ScreenedPoissonProblem, ScreenedPoissonResult } from '../core/screened-poisson.js';
 export type {
   CreatePatchMatchOptions,
   InpaintOptions,
   Mask,
+  MeldImagesOptions,
+  MeldingOptions,
   Nnf,
   NnfOptions,
   NnfProgress,
@@ -21,5 +25,6 @@ export type {
   SynthesisOptions,
   SynthesisProgress,
   TextureOptions,
+  TransformRange,
   VoteOptions,
 } from './types.js';

@@ -25,6 +25,16 @@ export interface FieldJob {
   readonly initialX: Int32Array | null;
   readonly initialY: Int32Array | null;
   readonly iterations: number;
+  /** Image Melding: compare patches after a gain and bias per channel (meldDistance in the kernels). */
+  readonly meld?: MeldParams;
+}
+
+/** The gain and bias ranges of the melding distance (Image Melding, Darabi et al. 2012). */
+export interface MeldParams {
+  readonly gainMin: number;
+  readonly gainMax: number;
+  readonly biasMin: number;
+  readonly biasMax: number;
 }
 
 /** A field as produced by a kernel (the arrays are owned by the caller). */

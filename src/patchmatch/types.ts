@@ -139,6 +139,65 @@ export interface TextureOptions extends SynthesisOptions {
   height: number;
 }
 
+/**
+ * An evenly spaced range of a source-patch transformation: `steps` values from `min` to `max`
+ * (both included; `steps: 1` needs `min === max`).
+ */
+export interface TransformRange {
+  readonly min: number;
+  readonly max: number;
+  readonly steps: number;
+}
+
+/**
+ * Options of {@link PatchMatch.inpaintMelding} and {@link PatchMatch.meldImages} (Image Melding,
+ * Darabi et al. 2012): the synthesis options plus the transformations and colour changes a source
+ * patch may undergo, and the gradient-domain reconstruction. Every option may be left out.
+ */
+export interface MeldingOptions extends SynthesisOptions {
+  /**
+   * Rotations of the source patches in degrees, each in [-180, 180]. Defaults to none
+   * (`{ min: 0, max: 0, steps: 1 }`). `steps` 1..64.
+   */
+  rotation?: TransformRange;
+  /**
+   * Scales of the source patches (2 = the source seen twice as large), each in [0.5, 2]. Defaults
+   * to none (`{ min: 1, max: 1, steps: 1 }`). `steps` 1..16.
+   */
+  scale?: TransformRange;
+  /** Also try every transformation mirrored left to right. Defaults to false. */
+  reflection?: boolean;
+  /**
+   * Gain range `[min, max]` per channel per source patch, 0 < min <= 1 <= max <= 8. Defaults to
+   * `[1, 1]` (no gain).
+   */
+  gain?: readonly [number, number];
+  /**
+   * Bias range `[min, max]` per channel per source patch in 0..255 units, -255 <= min <= 0 <= max
+   * <= 255. Defaults to `[0, 0]` (no bias).
+   */
+  bias?: readonly [number, number];
+  /**
+   * Rebuild the filled pixels from the voted gradients and colours by a screened Poisson solve
+   * (known pixels held fixed) instead of taking the voted colours. Defaults to true.
+   */
+  gradientDomain?: boolean;
+  /**
+   * Weight of the voted colours against the voted gradients in that solve (the screening
+   * lambda), > 0 and at most 100. Defaults to 0.01.
+   */
+  screening?: number;
+}
+
+/** Options of {@link PatchMatch.meldImages}. */
+export interface MeldImagesOptions extends MeldingOptions {
+  /**
+   * Width in pixels of the transition band synthesised along the boundary between the two
+   * images' parts, 2..1024. Defaults to 4 * patchSize.
+   */
+  band?: number;
+}
+
 /** Which implementation runs the kernels. */
 export type PatchMatchBackend = 'wasm' | 'js';
 
@@ -184,4 +243,45 @@ export interface PatchMatch {
    * sample synchronously, before it returns the promise.
    */
   synthesizeTexture(sample: RgbaImage, options: TextureOptions): Promise<RgbaImage>;
+  /**
+   * Fills the masked pixels of `image` as {@link PatchMatch.inpaint} does, with Image Melding's
+   * search: source patches may be rotated, scaled, mirrored and changed by a gain and bias, and
+   * the fill is rebuilt in the gradient domain. Validates and copies synchronously.
+   *
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * // Diagonal stripes; the hole is filled from patches rotated by -90, 0 or 90 degrees.
+   * const [w, h] = [48, 40];
+   * const image = { width: w, height: h, data: new Uint8Array(w * h * 4) };
+   * for (let i = 0; i < w * h; i++) image.data.fill(((i % w) + Math.floor(i / w)) % 8 < 4 ? 40 : 220, 4 * i, 4 * i + 4);
+   * const mask = { width: w, height: h, data: new Uint8Array(w * h) };
+   * for (let y = 14; y < 26; y++) mask.data.fill(1, y * w + 18, y * w + 30);
+   * const pm = await createPatchMatch();
+   * const filled = await pm.inpaintMelding(image, mask, { rotation: { min: -90, max: 90, steps: 3 }, gain: [0.9, 1.1] });
+   * console.log(filled.width, filled.height); // 48 40
+   * ```
+   */
+  inpaintMelding(image: RgbaImage, mask: Mask, options?: MeldingOptions): Promise<RgbaImage>;
+  /**
+   * Melds two images of the same size along the boundary of `mask` (nonzero = take `b`, zero =
+   * take `a`): a band along the boundary is synthesised from both images' patches, so different
+   * exposures or textures meet without a visible seam. Validates and copies synchronously.
+   *
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * // Two exposures of one noise texture, the right half from the brighter one.
+   * const [w, h] = [64, 40];
+   * const texture = Array.from({ length: w * h }, (_, i) => 100 + ((i * 2654435761) >>> 26));
+   * const exposure = (k: number) => ({
+   *   width: w,
+   *   height: h,
+   *   data: Uint8Array.from({ length: w * h * 4 }, (_, j) => (j % 4 === 3 ? 255 : Math.round(k * texture[j >> 2]!))),
+   * });
+   * const right = { width: w, height: h, data: Uint8Array.from({ length: w * h }, (_, i) => (i % w >= w / 2 ? 1 : 0)) };
+   * const pm = await createPatchMatch();
+   * const melded = await pm.meldImages(exposure(0.6), exposure(1), right, { band: 20, gain: [0.5, 2], bias: [-30, 30] });
+   * console.log(melded.width, melded.height); // 64 40
+   * ```
+   */
+  meldImages(a: RgbaImage, b: RgbaImage, mask: Mask, options?: MeldImagesOptions): Promise<RgbaImage>;
 }

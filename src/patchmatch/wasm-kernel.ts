@@ -40,6 +40,10 @@ interface PatchMatchExports {
     targetWidth: number,
     targetHeight: number,
   ): void;
+  meldSetup(gainMin: number, gainMax: number, biasMin: number, biasMax: number): void;
+  meldPatchDistance(tx: number, ty: number, sx: number, sy: number): number;
+  meldInitialise(initialXPtr: number, initialYPtr: number, hasInitial: number, start: number, end: number): void;
+  meldIterate(reverse: number, start: number, end: number): void;
 }
 
 const PAGE = 65536;
@@ -205,6 +209,10 @@ export async function createWasmKernel(): Promise<Kernel> {
       dPtr,
       job.seed >>> 0,
     );
+    const meld = job.meld;
+    if (meld !== undefined) ex.meldSetup(meld.gainMin, meld.gainMax, meld.biasMin, meld.biasMax);
+    const initialise = meld !== undefined ? ex.meldInitialise : ex.initialise;
+    const iterate = meld !== undefined ? ex.meldIterate : ex.iterate;
     const ixPtr = hasInitial ? base + at.initialX : 0;
     const iyPtr = hasInitial ? base + at.initialY : 0;
     let live = true;
@@ -214,11 +222,11 @@ export async function createWasmKernel(): Promise<Kernel> {
     return {
       initialise: (start, end) => {
         alive();
-        ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, start, end);
+        initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, start, end);
       },
       iterate: (reverse, start, end) => {
         alive();
-        ex.iterate(reverse ? 1 : 0, start, end);
+        iterate(reverse ? 1 : 0, start, end);
       },
       // A fresh view each time: growing memory (a vote meanwhile) detaches the old buffer.
       distances: () => new Uint32Array(ex.memory.buffer, dPtr, n),

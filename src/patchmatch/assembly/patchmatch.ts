@@ -318,3 +318,184 @@ export function vote(
     store<u8>(o, 255, 3);
   }
 }
+
+// ---- Image Melding: a gain and a bias per patch (Darabi et al., "Image Melding", SIGGRAPH 2012) --
+//
+// The melding search runs over a source the host stacks from transformed copies of the images
+// (rotated, scaled, reflected), so the geometric part of the search is the ordinary field over a
+// taller source. What it adds is the photometric part: each source patch is compared after a gain
+// g and a bias b per channel, g = sqrt((var_t + 1) / (var_s + 1)) and b = mean_t - g * mean_s,
+// each clamped to the caller's range. The distance is the exact sum of squared differences of
+// g * s + b against t, from per-channel sums of t, t^2, s, s^2 and s * t, so it is computed over
+// the whole patch (no early termination). It is rounded to an integer in f64 with + - * / and
+// sqrt only, in one written order, so the TypeScript twin (meldDistance in ../js-kernel.ts) gets
+// the same bits. meldSetup() is called after setup(); the field state is setup()'s.
+
+let gainLo: f64 = 1;
+let gainHi: f64 = 1;
+let biasLo: f64 = 0;
+let biasHi: f64 = 0;
+// Largest distance stored (NONE - 1, so an entry never reads as unsearched).
+const MELD_MAX: f64 = 4294967294;
+
+/** The gain and bias ranges of the melding distance. Must match meldDistance() in ../js-kernel.ts. */
+export function meldSetup(gainMin: f64, gainMax: f64, biasMin: f64, biasMax: f64): void {
+  gainLo = gainMin;
+  gainHi = gainMax;
+  biasLo = biasMin;
+  biasHi = biasMax;
+}
+
+/** Squared error of one channel after the clamped gain and bias. Must match channelError() in ../js-kernel.ts. */
+@inline function channelError(n: f64, t: f64, tt: f64, s: f64, ss: f64, st: f64): f64 {
+  const ms = s / n;
+  const mt = t / n;
+  const vs = max(ss / n - ms * ms, 0.0);
+  const vt = max(tt / n - mt * mt, 0.0);
+  const g = min(max(Math.sqrt((vt + 1.0) / (vs + 1.0)), gainLo), gainHi);
+  const b = min(max(mt - g * ms, biasLo), biasHi);
+  return g * g * ss + 2.0 * g * b * s + n * b * b - 2.0 * g * st - 2.0 * b * t + tt;
+}
+
+/** Melding distance of the target patch at (tx, ty) and the source patch at (sx, sy). Must match meldDistance() in ../js-kernel.ts. */
+function meldDistance(tx: i32, ty: i32, sx: i32, sy: i32): u32 {
+  let tp = tPtr + (<usize>(ty * tw + tx) << 2);
+  let sp = sPtr + (<usize>(sy * sw + sx) << 2);
+  const tStride = <usize>tw << 2;
+  const sStride = <usize>sw << 2;
+  const size = p;
+  // Per-channel lanes (R, G, B, alpha = 0): sums of t, s, t^2, s^2, s * t; each below 2^31 for p <= 127.
+  let at = i32x4.splat(0);
+  let as = i32x4.splat(0);
+  let att = i32x4.splat(0);
+  let ass = i32x4.splat(0);
+  let ast = i32x4.splat(0);
+  for (let row = 0; row < size; row++) {
+    let off: usize = 0;
+    for (let col = 0; col < size; col++) {
+      const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(tp + off)));
+      const b = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(sp + off)));
+      at = i32x4.add(at, a);
+      as = i32x4.add(as, b);
+      att = i32x4.add(att, i32x4.mul(a, a));
+      ass = i32x4.add(ass, i32x4.mul(b, b));
+      ast = i32x4.add(ast, i32x4.mul(a, b));
+      off += 4;
+    }
+    tp += tStride;
+    sp += sStride;
+  }
+  const n = <f64>(size * size);
+  let total = channelError(n, <f64>i32x4.extract_lane(at, 0), <f64>i32x4.extract_lane(att, 0),
+    <f64>i32x4.extract_lane(as, 0), <f64>i32x4.extract_lane(ass, 0), <f64>i32x4.extract_lane(ast, 0));
+  total += channelError(n, <f64>i32x4.extract_lane(at, 1), <f64>i32x4.extract_lane(att, 1),
+    <f64>i32x4.extract_lane(as, 1), <f64>i32x4.extract_lane(ass, 1), <f64>i32x4.extract_lane(ast, 1));
+  total += channelError(n, <f64>i32x4.extract_lane(at, 2), <f64>i32x4.extract_lane(att, 2),
+    <f64>i32x4.extract_lane(as, 2), <f64>i32x4.extract_lane(ass, 2), <f64>i32x4.extract_lane(ast, 2));
+  if (!(total > 0.0)) return 0;
+  return <u32>min(Math.floor(total + 0.5), MELD_MAX);
+}
+
+/** Exported for tests: the melding distance of one patch pair (after setup() and meldSetup()). */
+export function meldPatchDistance(tx: i32, ty: i32, sx: i32, sy: i32): u32 {
+  return meldDistance(tx, ty, sx, sy);
+}
+
+/** initialise() with the melding distance. Must match meldInitialise() in ../js-kernel.ts. */
+export function meldInitialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, start: i32, end: i32): void {
+  for (let i = start; i < end; i++) {
+    const o = <usize>i << 2;
+    if (load<u8>(activePtr + i) == 0) {
+      store<i32>(nxPtr + o, -1);
+      store<i32>(nyPtr + o, -1);
+      store<u32>(ndPtr + o, NONE);
+      continue;
+    }
+    const pick = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
+    let x = pick % sfw;
+    let y = pick / sfw;
+    if (hasInitial) {
+      const ix = load<i32>(initialXPtr + o);
+      const iy = load<i32>(initialYPtr + o);
+      if (ix >= 0 && ix < sfw && iy >= 0 && iy < sfh && load<u8>(validPtr + iy * sfw + ix) != 0) {
+        x = ix;
+        y = iy;
+      }
+    }
+    const tx = i % fw;
+    const ty = i / fw;
+    let d = meldDistance(tx, ty, x, y);
+    for (let k = 1; k < INIT_CANDIDATES; k++) {
+      const other = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
+      const cx = other % sfw;
+      const cy = other / sfw;
+      const c = meldDistance(tx, ty, cx, cy);
+      if (c < d) { x = cx; y = cy; d = c; }
+    }
+    store<i32>(nxPtr + o, x);
+    store<i32>(nyPtr + o, y);
+    store<u32>(ndPtr + o, d);
+  }
+}
+
+/** iterate() with the melding distance (same scan, propagation and search). Must match meldIterate() in ../js-kernel.ts. */
+export function meldIterate(reverse: bool, start: i32, end: i32): void {
+  if (end <= start) return;
+  const step: i32 = reverse ? -1 : 1;
+  const startRadius: i32 = max(sw, sh);
+  const width = fw, height = fh, sWidthP = sfw, sHeightP = sfh;
+  const count = end - start;
+  let i: i32 = reverse ? end - 1 : start;
+  let y: i32 = i / width;
+  let x: i32 = i - y * width;
+  for (let k = 0; k < count; k++, i += step, x += step) {
+    if (x == width) { x = 0; y++; } else if (x < 0) { x = width - 1; y--; }
+    if (load<u8>(activePtr + i) == 0) continue;
+    const o = <usize>i << 2;
+    let bx = load<i32>(nxPtr + o);
+    let by = load<i32>(nyPtr + o);
+    let bd = load<u32>(ndPtr + o);
+    const qx = x - step;
+    if (qx >= 0 && qx < width) {
+      const j = <usize>(i - step);
+      if (load<u8>(activePtr + j) != 0) {
+        const cx = load<i32>(nxPtr + (j << 2)) + step;
+        const cy = load<i32>(nyPtr + (j << 2));
+        if (cx >= 0 && cx < sWidthP && (cx != bx || cy != by) && load<u8>(validPtr + cy * sWidthP + cx) != 0) {
+          const d = meldDistance(x, y, cx, cy);
+          if (d < bd) { bx = cx; by = cy; bd = d; }
+        }
+      }
+    }
+    const qy = y - step;
+    if (qy >= 0 && qy < height) {
+      const j = <usize>(i - step * width);
+      if (load<u8>(activePtr + j) != 0) {
+        const cx = load<i32>(nxPtr + (j << 2));
+        const cy = load<i32>(nyPtr + (j << 2)) + step;
+        if (cy >= 0 && cy < sHeightP && (cx != bx || cy != by) && load<u8>(validPtr + cy * sWidthP + cx) != 0) {
+          const d = meldDistance(x, y, cx, cy);
+          if (d < bd) { bx = cx; by = cy; bd = d; }
+        }
+      }
+    }
+    let r = startRadius;
+    let draw = 0;
+    while (r >= 1) {
+      const xmin = max(bx - r, 0);
+      const xmax = min(bx + r, sWidthP - 1);
+      const ymin = max(by - r, 0);
+      const ymax = min(by + r, sHeightP - 1);
+      const cx = xmin + <i32>(nextRandom() % <u32>(xmax - xmin + 1));
+      const cy = ymin + <i32>(nextRandom() % <u32>(ymax - ymin + 1));
+      if ((cx != bx || cy != by) && load<u8>(validPtr + cy * sWidthP + cx) != 0) {
+        const d = meldDistance(x, y, cx, cy);
+        if (d < bd) { bx = cx; by = cy; bd = d; }
+      }
+      if (draw++ > 0) r >>= 1;
+    }
+    store<i32>(nxPtr + o, bx);
+    store<i32>(nyPtr + o, by);
+    store<u32>(ndPtr + o, bd);
+  }
+}
