@@ -8,7 +8,15 @@ export function toRgbaCopy(image: RgbaImage): { width: number; height: number; d
   return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
 }
 
-/** 2x box downsampling (size rounds up). With a mask, only unmasked pixels are averaged and a coarse pixel is masked if any of its fine pixels is. */
+/**
+ * 2x box downsampling (size rounds up). With a mask, only unmasked pixels are averaged and a
+ * coarse pixel is masked only if none of its fine pixels is known, so the hole shrinks by about a
+ * pixel per side at every level instead of growing: a brush stroke a few pixels wide vanishes at
+ * a coarse level, whose averages of the pixels beside it then start the finer fill. (Masking a
+ * coarse pixel when any fine pixel is masked grew the hole at every level, until the patches clear
+ * of a long stroke no longer held what lay under it: a stroke across a dark coat was filled with
+ * the grey sky.)
+ */
 export function downsample(image: RgbaImage, mask: Mask | null): { image: RgbaImage; mask: Mask | null } {
   const { width: w, height: h, data } = image;
   const cw = Math.ceil(w / 2);
@@ -47,7 +55,7 @@ export function downsample(image: RgbaImage, mask: Mask | null): { image: RgbaIm
         out[o + 2] = Math.round(b / n);
         out[o + 3] = Math.round(a / n);
       }
-      if (cmask !== null) cmask[y * cw + x] = masked;
+      if (cmask !== null) cmask[y * cw + x] = masked !== 0 && n === 0 ? 1 : 0;
     }
   }
   return {
