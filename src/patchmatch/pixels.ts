@@ -235,3 +235,65 @@ export function distanceToKnown(mask: Mask): Float64Array {
   }
   return d;
 }
+
+/**
+ * Writes the voted hole pixels into `estimate` blended into their surroundings (Poisson image
+ * editing, Pérez et al. 2003): the hole gets the vote plus the smooth (harmonic) correction that
+ * takes the difference between the image and the vote on the known pixels around the hole to
+ * zero inside it, so the fill keeps the vote's detail and meets its border without a seam.
+ * `voted` covers `box` of the level. The correction is solved by `sweeps` successive
+ * over-relaxation sweeps (omega 1.9) from zero.
+ */
+export function blendHole(
+  estimate: { width: number; height: number; data: Uint8ClampedArray },
+  voted: RgbaImage,
+  box: Box,
+  hole: Mask,
+  sweeps: number,
+): void {
+  const { width } = estimate;
+  const bw = box.width;
+  const bh = box.height;
+  const n = bw * bh;
+  const inHole = new Uint8Array(n);
+  const c = new Float64Array(3 * n);
+  const list: number[] = [];
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const k = y * bw + x;
+      const i = (box.y0 + y) * width + box.x0 + x;
+      if (hole.data[i] !== 0) {
+        inHole[k] = 1;
+        list.push(k);
+      } else {
+        for (let ch = 0; ch < 3; ch++) c[3 * k + ch] = estimate.data[4 * i + ch]! - voted.data[4 * k + ch]!;
+      }
+    }
+  }
+  const omega = 1.9;
+  for (let s = 0; s < sweeps; s++) {
+    for (let t = 0; t < list.length; t++) {
+      const k = s % 2 === 0 ? list[t]! : list[list.length - 1 - t]!;
+      const x = k % bw;
+      const y = (k - x) / bw;
+      for (let ch = 0; ch < 3; ch++) {
+        let sum = 0;
+        let m = 0;
+        if (x > 0) (sum += c[3 * (k - 1) + ch]!), m++;
+        if (x < bw - 1) (sum += c[3 * (k + 1) + ch]!), m++;
+        if (y > 0) (sum += c[3 * (k - bw) + ch]!), m++;
+        if (y < bh - 1) (sum += c[3 * (k + bw) + ch]!), m++;
+        const old = c[3 * k + ch]!;
+        c[3 * k + ch] = old + omega * (sum / m - old);
+      }
+    }
+  }
+  for (const k of list) {
+    const x = k % bw;
+    const y = (k - x) / bw;
+    const i = (box.y0 + y) * width + box.x0 + x;
+    for (let ch = 0; ch < 3; ch++) {
+      estimate.data[4 * i + ch] = Math.round(voted.data[4 * k + ch]! + c[3 * k + ch]!);
+    }
+  }
+}
