@@ -255,16 +255,18 @@ export function blendHole(
   const bw = box.width;
   const bh = box.height;
   const n = bw * bh;
-  const inHole = new Uint8Array(n);
   const c = new Float64Array(3 * n);
-  const list: number[] = [];
+  let count = 0;
+  for (let y = 0; y < bh; y++)
+    for (let x = 0; x < bw; x++) if (hole.data[(box.y0 + y) * width + box.x0 + x] !== 0) count++;
+  const list = new Int32Array(count);
+  let m0 = 0;
   for (let y = 0; y < bh; y++) {
     for (let x = 0; x < bw; x++) {
       const k = y * bw + x;
       const i = (box.y0 + y) * width + box.x0 + x;
       if (hole.data[i] !== 0) {
-        inHole[k] = 1;
-        list.push(k);
+        list[m0++] = k;
       } else {
         for (let ch = 0; ch < 3; ch++) c[3 * k + ch] = estimate.data[4 * i + ch]! - voted.data[4 * k + ch]!;
       }
