@@ -2,8 +2,9 @@
  * PatchMatch benchmark: nearest-neighbour field (7x7 patches, 5 iterations) on a real image pair
  * with the WebAssembly SIMD backend, the plain TypeScript backend and a native C build of the
  * same loop (bench/native/patchmatch.c, `cc -O3 -march=native`, when a C compiler exists); the
- * field's quality against the exact nearest-neighbour field on a smaller pair; and inpainting of a
- * ~1 megapixel image with a 10% hole.
+ * field's quality against the exact nearest-neighbour field on a smaller pair; inpainting of a
+ * ~1 megapixel image with a 10% hole; and the fill quality of inpainting on 24 cases against
+ * OpenCV's Telea (bench/fill-quality.ts).
  *
  * Run with `npm run bench -- patchmatch` or directly with `npx tsx bench/patchmatch.bench.ts`.
  */
@@ -15,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
 import { createParallelPatchMatch, createPatchMatch } from '../src/patchmatch/index';
 import type { Mask, Nnf, PatchMatch, RgbaImage } from '../src/patchmatch/index';
+import { type FillScore, fillCases, scoreFill, teleaFill } from './fill-quality';
 import { median, timeVariants, type VariantTiming } from './timing';
 import type { Benchmark, BenchCase } from './types';
 
@@ -290,7 +292,18 @@ async function parallelCase(wasm: PatchMatch): Promise<BenchCase> {
   }
 }
 
-async function inpaintCase(wasm: PatchMatch, js: PatchMatch): Promise<BenchCase> {
+/**
+ * The engine of another checkout, for side-by-side runs against an earlier version:
+ * PATCHMATCH_BASELINE=/path/to/checkout/src/patchmatch/index.ts (its generated/ module built).
+ */
+async function baselineEngine(): Promise<PatchMatch | null> {
+  const path = process.env.PATCHMATCH_BASELINE;
+  if (path === undefined || path === '') return null;
+  const mod = (await import(pathToFileURL(path).href)) as { createPatchMatch: typeof createPatchMatch };
+  return mod.createPatchMatch({ backend: 'wasm' });
+}
+
+async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatch | null): Promise<BenchCase> {
   const image = upscale(load('coffee-300x200.png'), 4); // 1200x800 = 0.96 megapixels
   const { width: w, height: h } = image;
   // A centred 380x253 rectangle: 10.0% of the pixels.
@@ -314,31 +327,105 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch): Promise<BenchCase>
         repetitions: 1,
         warmup: 0,
       },
+      ...(baseline !== null
+        ? [
+            {
+              name: 'baseline wasm inpaint',
+              run: async () => void (await baseline.inpaint(image, mask, { patchSize: PATCH, seed: SEED })),
+              repetitions: 3,
+              warmup: 1,
+            },
+          ]
+        : []),
     ],
     { repetitions: 3, warmup: 1 },
   );
   return {
     case: `inpaint ${w}x${h} (${((w * h) / 1e6).toFixed(2)} MP), ${((100 * hw * hh) / (w * h)).toFixed(1)}% hole, ${PATCH}x${PATCH}, default levels/EM`,
     timings,
-    ratios: { 'js / wasm': timings[1]!.medianMs / timings[0]!.medianMs },
+    ratios: {
+      'js / wasm': timings[1]!.medianMs / timings[0]!.medianMs,
+      ...(baseline !== null ? { 'baseline / wasm': timings[2]!.medianMs / timings[0]!.medianMs } : {}),
+    },
+  };
+}
+
+/**
+ * Fill quality on the 24 cases of bench/fill-quality.ts (7x7, seed 1, default levels and EM):
+ * medians of hole PSNR, hole SSIM and border step for this version, OpenCV's Telea (when Debian's
+ * python3-opencv is installed) and the baseline (PATCHMATCH_BASELINE), over the tuning half (A),
+ * the check half (B) and all cases; per-case numbers with PATCHMATCH_FILL_VERBOSE=1.
+ */
+async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<BenchCase> {
+  const cases = fillCases();
+  type Row = { split: 'A' | 'B'; kind: string; scores: Record<string, FillScore> };
+  const rows: Row[] = [];
+  const times: Record<string, number[]> = { wasm: [], baseline: [] };
+  for (const c of cases) {
+    const scores: Record<string, FillScore> = {};
+    let t0 = performance.now();
+    scores.wasm = scoreFill(await wasm.inpaint(c.image, c.mask, { patchSize: PATCH, seed: SEED }), c.image, c.mask);
+    times.wasm!.push(performance.now() - t0);
+    if (baseline !== null) {
+      t0 = performance.now();
+      const r = await baseline.inpaint(c.image, c.mask, { patchSize: PATCH, seed: SEED });
+      times.baseline!.push(performance.now() - t0);
+      scores.baseline = scoreFill(r, c.image, c.mask);
+    }
+    const telea = teleaFill(c.image, c.mask);
+    if (telea !== null) scores.telea = scoreFill(telea, c.image, c.mask);
+    rows.push({ split: c.split, kind: c.kind, scores });
+    if (process.env.PATCHMATCH_FILL_VERBOSE === '1') {
+      const f = (s: FillScore | undefined) =>
+        s === undefined ? '-' : `${s.psnr.toFixed(2)} dB ${s.ssim.toFixed(3)} ${s.border.toFixed(2)}`;
+      console.log(
+        `  ${c.name.padEnd(28)} wasm ${f(scores.wasm)} | telea ${f(scores.telea)} | baseline ${f(scores.baseline)}`,
+      );
+    }
+  }
+  const ratios: Record<string, number> = {};
+  for (const method of ['wasm', 'telea', 'baseline']) {
+    if (rows.some((r) => r.scores[method] === undefined)) continue;
+    for (const [group, keep] of [
+      ['A', (r: Row) => r.split === 'A'],
+      ['B', (r: Row) => r.split === 'B'],
+      ['photos', (r: Row) => r.kind === 'photo'],
+      ['textures', (r: Row) => r.kind === 'texture'],
+      ['all', () => true],
+    ] as const) {
+      const rs = rows.filter(keep);
+      for (const metric of ['psnr', 'ssim', 'border'] as const) {
+        ratios[`${method} ${group} median ${metric}`] = median(rs.map((r) => r.scores[method]![metric]));
+      }
+    }
+  }
+  return {
+    case: `fill quality: ${cases.length} cases (8 images x rectangle, stroke, object holes), ${PATCH}x${PATCH}`,
+    timings: Object.entries(times)
+      .filter(([, v]) => v.length > 0)
+      .map(([name, v]) => timing(`${name} inpaint (per case)`, v)),
+    ratios,
   };
 }
 
 const bench: Benchmark = {
   name: 'patchmatch',
-  description: 'PatchMatch field (wasm SIMD vs js vs native C), quality vs brute force, ~1 MP inpainting',
+  description:
+    'PatchMatch field (wasm SIMD vs js vs native C), quality vs brute force, ~1 MP inpainting, fill quality vs OpenCV Telea',
   async run(): Promise<BenchCase[]> {
     const wasm = await createPatchMatch({ backend: 'wasm' });
     const js = await createPatchMatch({ backend: 'js' });
     if (wasm.backend !== 'wasm') throw new Error('patchmatch bench: WebAssembly SIMD is not available here');
     const exe = buildNative();
-    // PATCHMATCH_BENCH=nnf,quality,parallel,inpaint (default: all) picks cases.
-    const only = (process.env.PATCHMATCH_BENCH ?? 'nnf,quality,parallel,inpaint').split(',');
+    const baseline = await baselineEngine();
+    // PATCHMATCH_BENCH=nnf,quality,parallel,inpaint,fill (default: all) picks cases.
+    const only = (process.env.PATCHMATCH_BENCH ?? 'nnf,quality,parallel,inpaint,fill').split(',');
     const cases: BenchCase[] = [];
     if (only.includes('nnf')) cases.push(await nnfCase(wasm, js, exe));
     if (only.includes('quality')) cases.push(await qualityCase(wasm, exe));
     if (only.includes('parallel')) cases.push(await parallelCase(wasm));
-    if (only.includes('inpaint')) cases.push(await inpaintCase(wasm, js));
+    if (only.includes('inpaint')) cases.push(await inpaintCase(wasm, js, baseline));
+    if (only.includes('fill')) cases.push(await fillCase(wasm, baseline));
     return cases;
   },
 };

@@ -151,7 +151,8 @@ export function inpaintWorkingBytes(
     },
     true,
   );
-  const vote = voteWorkingBytes(n, pixels, box, true) + n * 16;
+  // The final blend's arrays (an f64 RGB correction and an i32 list of hole pixels per box pixel) live beside the vote.
+  const vote = voteWorkingBytes(n, pixels, box, true) + n * 16 + box * 28;
   return held + Math.max(field, vote);
 }
 

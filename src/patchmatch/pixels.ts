@@ -8,7 +8,15 @@ export function toRgbaCopy(image: RgbaImage): { width: number; height: number; d
   return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
 }
 
-/** 2x box downsampling (size rounds up). With a mask, only unmasked pixels are averaged and a coarse pixel is masked if any of its fine pixels is. */
+/**
+ * 2x box downsampling (size rounds up). With a mask, only unmasked pixels are averaged and a
+ * coarse pixel is masked only if none of its fine pixels is known, so the hole shrinks by about a
+ * pixel per side at every level instead of growing: a brush stroke a few pixels wide vanishes at
+ * a coarse level, whose averages of the pixels beside it then start the finer fill. (Masking a
+ * coarse pixel when any fine pixel is masked grew the hole at every level, until the patches clear
+ * of a long stroke no longer held what lay under it: a stroke across a dark coat was filled with
+ * the grey sky.)
+ */
 export function downsample(image: RgbaImage, mask: Mask | null): { image: RgbaImage; mask: Mask | null } {
   const { width: w, height: h, data } = image;
   const cw = Math.ceil(w / 2);
@@ -47,7 +55,7 @@ export function downsample(image: RgbaImage, mask: Mask | null): { image: RgbaIm
         out[o + 2] = Math.round(b / n);
         out[o + 3] = Math.round(a / n);
       }
-      if (cmask !== null) cmask[y * cw + x] = masked;
+      if (cmask !== null) cmask[y * cw + x] = masked !== 0 && n === 0 ? 1 : 0;
     }
   }
   return {
@@ -226,4 +234,68 @@ export function distanceToKnown(mask: Mask): Float64Array {
     }
   }
   return d;
+}
+
+/**
+ * Writes the voted hole pixels into `estimate` blended into their surroundings (Poisson image
+ * editing, Pérez et al. 2003): the hole gets the vote plus the smooth (harmonic) correction that
+ * takes the difference between the image and the vote on the known pixels around the hole to
+ * zero inside it, so the fill keeps the vote's detail and meets its border without a seam.
+ * `voted` covers `box` of the level. The correction is solved by `sweeps` successive
+ * over-relaxation sweeps (omega 1.9) from zero.
+ */
+export function blendHole(
+  estimate: { width: number; height: number; data: Uint8ClampedArray },
+  voted: RgbaImage,
+  box: Box,
+  hole: Mask,
+  sweeps: number,
+): void {
+  const { width } = estimate;
+  const bw = box.width;
+  const bh = box.height;
+  const n = bw * bh;
+  const c = new Float64Array(3 * n);
+  let count = 0;
+  for (let y = 0; y < bh; y++)
+    for (let x = 0; x < bw; x++) if (hole.data[(box.y0 + y) * width + box.x0 + x] !== 0) count++;
+  const list = new Int32Array(count);
+  let m0 = 0;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const k = y * bw + x;
+      const i = (box.y0 + y) * width + box.x0 + x;
+      if (hole.data[i] !== 0) {
+        list[m0++] = k;
+      } else {
+        for (let ch = 0; ch < 3; ch++) c[3 * k + ch] = estimate.data[4 * i + ch]! - voted.data[4 * k + ch]!;
+      }
+    }
+  }
+  const omega = 1.9;
+  for (let s = 0; s < sweeps; s++) {
+    for (let t = 0; t < list.length; t++) {
+      const k = s % 2 === 0 ? list[t]! : list[list.length - 1 - t]!;
+      const x = k % bw;
+      const y = (k - x) / bw;
+      for (let ch = 0; ch < 3; ch++) {
+        let sum = 0;
+        let m = 0;
+        if (x > 0) (sum += c[3 * (k - 1) + ch]!), m++;
+        if (x < bw - 1) (sum += c[3 * (k + 1) + ch]!), m++;
+        if (y > 0) (sum += c[3 * (k - bw) + ch]!), m++;
+        if (y < bh - 1) (sum += c[3 * (k + bw) + ch]!), m++;
+        const old = c[3 * k + ch]!;
+        c[3 * k + ch] = old + omega * (sum / m - old);
+      }
+    }
+  }
+  for (const k of list) {
+    const x = k % bw;
+    const y = (k - x) / bw;
+    const i = (box.y0 + y) * width + box.x0 + x;
+    for (let ch = 0; ch < 3; ch++) {
+      estimate.data[4 * i + ch] = Math.round(voted.data[4 * k + ch]! + c[3 * k + ch]!);
+    }
+  }
 }

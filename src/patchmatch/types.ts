@@ -96,6 +96,7 @@ export interface SynthesisProgress {
   readonly levels: number;
   /** EM iteration within the level (1-based). */
   readonly emIteration: number;
+  /** EM iterations of this level. */
   readonly emIterations: number;
   /** Fraction of the total work done, 0..1. */
   readonly fraction: number;
@@ -110,7 +111,7 @@ export interface SynthesisOptions {
   patchSize?: number;
   /** Pyramid levels, 1..32 (a side halves per level). Defaults to as many as the images allow; see each method. */
   levels?: number;
-  /** EM iterations (field + vote) per level, 1..100. Defaults to 4. */
+  /** EM iterations (field + vote) per level, 1..100. Defaults to 4 (inpainting runs half as many, rounded up, at the finest level). */
   emIterations?: number;
   /** PatchMatch iterations per EM iteration, 1..1000. Defaults to 2 (each field starts from the last). */
   nnfIterations?: number;
@@ -125,7 +126,10 @@ export interface SynthesisOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link PatchMatch.inpaint}; `levels` defaults to as many as keep the coarsest side at least 4 * patchSize. */
+/**
+ * Options of {@link PatchMatch.inpaint}; `levels` defaults to as many as keep the coarsest side at
+ * least patchSize, and the finest level runs half the `emIterations` (rounded up).
+ */
 export interface InpaintOptions extends SynthesisOptions {}
 
 /** Options of {@link PatchMatch.synthesizeTexture}. */
