@@ -18,3 +18,6 @@ export type { ContentLossOptions } from './content-loss';
 export { adainStyleLoss } from './adain-style-loss';
 export { totalVariationLoss, TOTAL_VARIATION_MODES, TOTAL_VARIATION_REDUCTIONS } from './total-variation-loss';
 export type { TotalVariationLossOptions } from './total-variation-loss';
+export { maskedStyleLoss } from './masked-style-loss';
+export type { MaskedStyleLossOptions } from './masked-style-loss';
+export { photorealismLoss } from './photorealism-loss';

@@ -22,3 +22,5 @@ export type { ContextualPatchAttentionOptions, ContextualAttentionOptions } from
 export { completeImage } from './complete-image';
 export { resizeNearestAlignCorners } from './resize-nearest-align-corners';
 export { lerp, slerp, latentMean, latentArithmetic } from './latent-vectors';
+export { mattingLaplacian } from './matting-laplacian';
+export type { MattingLaplacian, MattingLaplacianOptions } from './matting-laplacian';
