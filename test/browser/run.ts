@@ -3,7 +3,8 @@
 // the same code run in Node. Run with `npm run test:browser`; prints "N passed, N failed" last and
 // exits non-zero on any failure.
 //
-// Environment: CHROMIUM_PATH (default /usr/bin/chromium). Flag --screenshot writes
+// Environment: CHROMIUM_PATH (default /usr/bin/chromium). Flag --gpu-full compares every GPU case
+// on webgl and webgpu (see gpu-backends.ts). Flag --screenshot writes
 // docs/images/browser-demo.png (otherwise the screenshot goes to a temporary folder).
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
