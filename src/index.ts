@@ -8,7 +8,9 @@
  */
 export { initBackend, BACKEND_NAMES } from './backend/init-backend';
 export { REQUIRED_KERNELS } from './backend/required-kernels';
-export type { BackendName } from './backend/init-backend';
+export type { BackendName, InitBackendOptions } from './backend/init-backend';
+export { GPU_BACKEND_PACKAGES } from './backend/gpu-backends';
+export type { GpuBackendName } from './backend/gpu-backends';
 export { registerWasmTrainingKernels } from './backend/register-wasm-training-kernels';
 export { registerLayers } from './register';
 

@@ -6,13 +6,24 @@ import '@tensorflow/tfjs-layers';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
 import { REQUIRED_KERNELS } from './required-kernels';
 import { registerLayers } from '../register';
-import { describeValue } from '../core/checks';
+import { checkBoolean, checkOptions, describeValue } from '../core/checks';
+import { checkGpuBackend, gpuStartProblem, isGpuBackendName, type GpuBackendName } from './gpu-backends';
 
-/** Names accepted by {@link initBackend}. */
+/** The built-in backends {@link initBackend} sets up with nothing imported. */
 export type BackendName = 'wasm' | 'cpu';
 
-/** The backends {@link initBackend} knows, in order of preference. */
+/** The built-in backends {@link initBackend} sets up with nothing imported, in order of preference. */
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu'];
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * `'webgl'` only: use the backend even where it would compute in half precision (float16
+   * textures: a GPU that cannot render to float32 textures, or tfjs's `WEBGL_FORCE_F16_TEXTURES`
+   * flag). Default false: `initBackend('webgl')` throws there instead.
+   */
+  allowHalfPrecision?: boolean;
+}
 
 /** Longest backend name {@link initBackend} accepts (tfjs's own names are short). */
 const MAX_NAME_LENGTH = 100;
@@ -25,6 +36,13 @@ const MAX_NAME_LENGTH = 100;
  * (see {@link registerWasmTrainingKernels}). `'cpu'` is the plain JavaScript backend,
  * slow but the reference every kernel is tested against. It also registers this
  * library's layer classes so saved models load.
+ *
+ * `'webgl'` and `'webgpu'` are the optional peers `@tensorflow/tfjs-backend-webgl` and
+ * `@tensorflow/tfjs-backend-webgpu`: import the package first (it registers the backend in
+ * browsers). `'webgpu'` needs a WebGPU adapter (`navigator.gpu.requestAdapter()`); without one
+ * this function throws an Error saying so and naming the alternatives. `'webgl'` throws where
+ * it would compute in half precision (a GPU that cannot render to float32 textures) unless
+ * `options.allowHalfPrecision` is true. Both get the kernel check below.
  *
  * Any other name must be a backend you registered yourself with `tf.registerBackend` (for
  * example tfjs-node's `'tensorflow'`, registered by importing `@tensorflow/tfjs-node`).
@@ -49,18 +67,36 @@ const MAX_NAME_LENGTH = 100;
  * await initBackend();        // wasm
  * await initBackend('cpu');   // reference backend
  * ```
+ * In a browser, with `@tensorflow/tfjs-backend-webgl` installed:
+ * ```ts browser
+ * import '@tensorflow/tfjs-backend-webgl';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend('webgl');
+ * ```
  * @throws Error when `name` is not a string, or neither 'wasm', 'cpu' nor a registered backend
- * (the message lists the valid names); when a registered backend lacks required kernels (the
- * message names them); when the backend fails to initialise (for 'webgpu' without a WebGPU
- * adapter, the message says so and names the alternatives).
+ * (the message lists the valid names); when `options` is not an options object or
+ * `allowHalfPrecision` not a boolean; for 'webgl' / 'webgpu' when the package was not imported,
+ * the runtime lacks WebGL / WebGPU, there is no WebGPU adapter, or WebGL would run in half
+ * precision (each message says which and names the alternatives); when a registered backend lacks
+ * required kernels (the message names them); when the backend fails to initialise. Each leaves
+ * the backend as it was.
  */
-export async function initBackend(name: BackendName | (string & Record<never, never>) = 'wasm'): Promise<string> {
+export async function initBackend(
+  name: BackendName | GpuBackendName | (string & Record<never, never>) = 'wasm',
+  options?: InitBackendOptions,
+): Promise<string> {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
     throw new Error(
       `initBackend: name must be a backend name (a non-empty string of at most ${MAX_NAME_LENGTH} characters), got ${describeValue(name)}.`,
     );
   }
+  const opts = checkOptions('initBackend', 'options', options);
+  const allowHalfPrecision =
+    opts.allowHalfPrecision === undefined
+      ? false
+      : checkBoolean('initBackend', 'options.allowHalfPrecision', opts.allowHalfPrecision);
   const known = (BACKEND_NAMES as readonly string[]).includes(name);
+  if (isGpuBackendName(name)) await checkGpuBackend(name, allowHalfPrecision, BACKEND_NAMES);
   if (!known) {
     if (tf.findBackendFactory(name) == null) {
       const registered = Object.keys(tf.engine().registryFactory).filter(
@@ -68,6 +104,7 @@ export async function initBackend(name: BackendName | (string & Record<never, ne
       );
       throw new Error(
         `initBackend: unknown backend ${describeValue(name)}; valid backends are ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}` +
+          ", 'webgl' and 'webgpu' (after importing their @tensorflow/tfjs-backend-* package)" +
           `${registered.length > 0 ? `, and the registered ${registered.map((n) => describeValue(n)).join(', ')}` : ''}` +
           ' (register your own with tf.registerBackend first).',
       );
@@ -87,7 +124,7 @@ export async function initBackend(name: BackendName | (string & Record<never, ne
   if (!ok) {
     // tfjs leaves its failed choice selected, without a backend instance: go back to the old one.
     if (previous != null && previous !== name) await tf.setBackend(previous);
-    const why = name === 'webgpu' ? await webgpuAdapterProblem() : null;
+    const why = isGpuBackendName(name) ? await gpuStartProblem(name) : null;
     throw new Error(
       `initBackend: the ${describeValue(name)} backend failed to initialise${why == null ? '' : `: ${why}`}.` +
         (known ? '' : ` The alternatives are ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}.`),
@@ -97,23 +134,6 @@ export async function initBackend(name: BackendName | (string & Record<never, ne
   removeEmscriptenProcessListeners();
   if (name === 'cpu') consumeCpuNodeNotice();
   return name;
-}
-
-/**
- * Why WebGPU cannot start here, when that is the reason: no `navigator.gpu` (the runtime has no
- * WebGPU, e.g. Node or an insecure page), or `requestAdapter()` gives no adapter (no usable GPU
- * or driver). Null when an adapter is there (the backend failed for another reason).
- */
-async function webgpuAdapterProblem(): Promise<string | null> {
-  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter?(): Promise<unknown> } } }).navigator?.gpu;
-  if (gpu == null || typeof gpu.requestAdapter !== 'function')
-    return 'this runtime has no WebGPU (navigator.gpu is missing)';
-  try {
-    if ((await gpu.requestAdapter()) == null) return 'no WebGPU adapter (navigator.gpu.requestAdapter() returned null)';
-  } catch {
-    return 'no WebGPU adapter (navigator.gpu.requestAdapter() failed)';
-  }
-  return null;
 }
 
 /** The {@link REQUIRED_KERNELS} that no kernel is registered for under `backendName`, in list order. */

@@ -2,14 +2,17 @@
  * The tfjs kernels this library's networks, losses and trainers dispatch: what a backend must
  * register for {@link initBackend} to accept it. Derived, not guessed: test/backend/required-kernels.test.ts
  * runs Pix2Pix (U-Net + PatchGAN, batch norm), CycleGAN (ResNet + PatchGAN, instance norm, image
- * pools) and inpainting (spectral-normalised discriminator) training steps and U-Net / ResNet
- * inference on the cpu backend under `tf.profile`, and fails unless this list equals the kernels
- * those runs dispatched. The gated inpainting generator's contextual attention and the AdaIN
- * networks are not part of that run: a backend may still lack a kernel only they use.
+ * pools), inpainting (a spectral-normalised discriminator; the gated generator with contextual
+ * attention and SN-PatchGAN) and DCGAN (each loss) training steps, the AdaIN encoder, layer and
+ * decoder under the content, AdaIN style, Gram style and total-variation losses with their
+ * gradients, and U-Net / ResNet / pixel-discriminator inference under `tf.profile`, and fails
+ * unless this list equals the kernels those runs dispatched.
  *
  * It holds the Conv2D family with both gradients (`Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`
- * for transposed convolutions and input gradients, `Conv2DBackpropFilter`), the norms' moments
- * (`Mean`, `Sum`, `Rsqrt`, `Sqrt`, `Square`), reflection padding (`MirrorPad`), activations and
+ * for transposed convolutions and input gradients, `Conv2DBackpropFilter`), dilated convolution
+ * (`SpaceToBatchND`, `BatchToSpaceND`), the norms' moments (`Mean`, `Sum`, `Rsqrt`, `Sqrt`,
+ * `Square`), reflection padding (`MirrorPad`), max-pooling and nearest resizing with their
+ * gradients, contextual attention's `Softmax`, `GatherV2` and `UnsortedSegmentSum`, activations and
  * their gradients, and the element-wise and shape kernels the optimizers and losses use.
  *
  * @example
@@ -26,6 +29,9 @@ export const REQUIRED_KERNELS: readonly string[] = Object.freeze([
   'Conv2DBackpropInput',
   'Conv2DBackpropFilter',
   'BatchMatMul',
+  // Dilated convolutions (gated inpainting generator).
+  'SpaceToBatchND',
+  'BatchToSpaceND',
   // Norms (moments, normalisation) and padding.
   'Mean',
   'Sum',
@@ -34,14 +40,25 @@ export const REQUIRED_KERNELS: readonly string[] = Object.freeze([
   'Square',
   'MirrorPad',
   'PadV2',
+  // Pooling and resizing (AdaIN encoder and decoder) and their gradients.
+  'MaxPool',
+  'MaxPoolGrad',
+  'ResizeNearestNeighbor',
+  'ResizeNearestNeighborGrad',
+  // Contextual attention.
+  'Softmax',
+  'GatherV2',
+  'UnsortedSegmentSum',
   // Activations and their gradients.
   'Relu',
   'LeakyRelu',
   'Elu',
   'EluGrad',
   'Tanh',
+  'Sigmoid',
   'Step',
   'Exp',
+  'Log',
   'Log1p',
   // Element-wise arithmetic and comparison (losses, optimizers).
   'Abs',
@@ -54,10 +71,15 @@ export const REQUIRED_KERNELS: readonly string[] = Object.freeze([
   'Pow',
   'Maximum',
   'Greater',
+  'GreaterEqual',
+  'Equal',
+  'LogicalNot',
+  'ClipByValue',
   'Select',
   'Cast',
   'Identity',
   'ZerosLike',
+  'OnesLike',
   // Shapes.
   'Reshape',
   'Transpose',

@@ -119,27 +119,67 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe(before);
   });
 
-  it("'webgpu' registered but without an adapter: a clear Error that says so and names the alternatives", async () => {
+  it("'webgpu' registered where the runtime has no WebGPU: a clear Error that says so and names the alternatives, before trying", async () => {
     await initBackend('cpu');
     // A stand-in for tfjs-backend-webgpu's registration: every kernel present, a factory that
-    // fails as the real one does when requestAdapter() gives nothing. Node 20 has no navigator.gpu.
+    // would fail as the real one does when requestAdapter() gives nothing. Node 20 has no navigator.gpu.
     registerCpuCopy(
       'webgpu',
       tf.getKernelsForBackend('cpu').map((k) => k.kernelName),
     );
     tf.removeBackend('webgpu');
+    let factoryCalls = 0;
     tf.registerBackend('webgpu', () => {
+      factoryCalls++;
       throw new Error('adapter is null');
     });
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       await expect(initBackend('webgpu')).rejects.toThrow(
-        /initBackend: the "webgpu" backend failed to initialise: this runtime has no WebGPU \(navigator\.gpu is missing\)\. The alternatives are 'wasm', 'cpu'\./,
+        /^initBackend: the 'webgpu' backend cannot start: this runtime has no WebGPU \(navigator\.gpu is missing\)\. The alternatives are 'webgl', 'wasm' and 'cpu' \('webgl' after importing '@tensorflow\/tfjs-backend-webgl'\)\.$/,
       );
+      expect(factoryCalls).toBe(0);
       expect(tf.getBackend()).toBe('cpu');
     } finally {
-      warn.mockRestore();
       unregisterCopy('webgpu');
     }
+  });
+
+  it("'webgpu' and 'webgl' without their packages: Errors that say what to install and import", async () => {
+    await initBackend('cpu');
+    await expect(initBackend('webgpu')).rejects.toThrow(
+      /^initBackend: the 'webgpu' backend cannot start: this runtime has no WebGPU \(navigator\.gpu is missing\)\. The alternatives are 'webgl', 'wasm' and 'cpu'/,
+    );
+    await expect(initBackend('webgl')).rejects.toThrow(
+      /^initBackend: the 'webgl' backend is not registered: install and import '@tensorflow\/tfjs-backend-webgl' before initBackend\('webgl'\), or use 'wasm' or 'cpu'\.$/,
+    );
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it("'webgl' with its package imported in Node: an Error that the runtime has no WebGL", async () => {
+    await initBackend('cpu');
+    // Registers the webgl kernels and flags; the backend itself registers only in browsers.
+    await import('@tensorflow/tfjs-backend-webgl');
+    expect(tf.findBackendFactory('webgl')).toBeNull();
+    await expect(initBackend('webgl')).rejects.toThrow(
+      /^initBackend: the 'webgl' backend cannot start: this runtime has no WebGL \(tfjs-backend-webgl registers only in browsers\)\. The alternatives are 'webgpu', 'wasm' and 'cpu'/,
+    );
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('validates options before anything else: not an object, allowHalfPrecision not a boolean', async () => {
+    await initBackend('cpu');
+    // @ts-expect-error: testing a bad value from untyped callers
+    await expect(initBackend('wasm', null)).rejects.toThrow(
+      /^initBackend: options must be an options object or undefined, got null\.$/,
+    );
+    // @ts-expect-error: testing a bad value from untyped callers
+    await expect(initBackend('wasm', 3)).rejects.toThrow(/^initBackend: options must be an options object/);
+    await expect(
+      // @ts-expect-error: testing a bad value from untyped callers
+      initBackend('webgl', { allowHalfPrecision: 'yes' }),
+    ).rejects.toThrow(/^initBackend: options\.allowHalfPrecision must be a boolean, got "yes"\.$/);
+    expect(tf.getBackend()).toBe('cpu');
+    // Read only by 'webgl'; accepted (and ignored) for the others.
+    expect(await initBackend('cpu', { allowHalfPrecision: true })).toBe('cpu');
   });
 });

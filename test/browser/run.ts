@@ -3,7 +3,8 @@
 // the same code run in Node. Run with `npm run test:browser`; prints "N passed, N failed" last and
 // exits non-zero on any failure.
 //
-// Environment: CHROMIUM_PATH (default /usr/bin/chromium). Flag --screenshot writes
+// Environment: CHROMIUM_PATH (default /usr/bin/chromium). Flag --gpu-full compares every GPU case
+// on webgl and webgpu (see gpu-backends.ts). Flag --screenshot writes
 // docs/images/browser-demo.png (otherwise the screenshot goes to a temporary folder).
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { readImage } from '../../src/node/index';
 import { createParallelPatchMatch, createPatchMatch } from '../../src/patchmatch/index';
 import { runBrowserSnippets } from '../docs/browser-snippets';
 import type { Nnf } from '../../src/patchmatch/index';
+import { runGpuBackendTests } from './gpu-backends';
 import { runPackedAppTests } from './packed-apps';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -121,7 +123,7 @@ async function canvasPixels(page: Page): Promise<Uint8Array> {
   return new Uint8Array(Buffer.from(b64, 'base64'));
 }
 
-const results: { name: string; ok: boolean; detail: string }[] = [];
+const results: { name: string; ok: boolean; skipped?: boolean; detail: string }[] = [];
 async function test(name: string, body: () => Promise<string | void>): Promise<void> {
   const t0 = performance.now();
   try {
@@ -130,8 +132,10 @@ async function test(name: string, body: () => Promise<string | void>): Promise<v
     console.log(`ok   ${name} (${(performance.now() - t0).toFixed(0)} ms)${detail ? `: ${detail}` : ''}`);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    results.push({ name, ok: false, detail });
-    console.log(`FAIL ${name}: ${detail}`);
+    // A test that cannot run here (SkipTest) is reported as skipped: neither passed nor failed.
+    const skipped = err instanceof Error && err.name === 'SkipTest';
+    results.push({ name, ok: skipped, skipped, detail });
+    console.log(`${skipped ? 'SKIP' : 'FAIL'} ${name}: ${detail}`);
   }
 }
 
@@ -649,10 +653,18 @@ try {
   results.push({ name: 'set-up', ok: false, detail: String(err) });
   console.log(`FAIL set-up: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 }
+// The GPU backends (webgl, webgpu) against cpu, and initBackend's GPU errors.
+try {
+  await runGpuBackendTests(test);
+} catch (err) {
+  results.push({ name: 'GPU backends set-up', ok: false, detail: String(err) });
+  console.log(`FAIL GPU backends set-up: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+}
 // The packed package in fresh vite apps built from docs/browser.md's recipes.
 await runPackedAppTests(test);
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
+const skipped = results.filter((r) => r.skipped).length;
+const passed = results.filter((r) => r.ok && !r.skipped).length;
+const failed = results.length - passed - skipped;
 console.log(`browser tests took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
