@@ -22,3 +22,7 @@ export type { ContextualPatchAttentionOptions, ContextualAttentionOptions } from
 export { completeImage } from './complete-image';
 export { resizeNearestAlignCorners } from './resize-nearest-align-corners';
 export { lerp, slerp, latentMean, latentArithmetic } from './latent-vectors';
+export { avgPoolExcludePadding } from './avg-pool-exclude-padding';
+export type { AvgPoolExcludePaddingOptions } from './avg-pool-exclude-padding';
+export { instanceEdges } from './instance-edges';
+export { instanceMeanPool } from './instance-mean-pool';
