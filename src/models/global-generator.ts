@@ -38,7 +38,7 @@ export interface GlobalGeneratorArgs {
  * Any other size is an Error naming the sizes that work. Output: `[batch, h, w, outputChannels]`
  * in (-1, 1).
  * Parameters (ngf 64, 4 downsamplings, 9 blocks, instance norm, 36 -> 3 channels, the Cityscapes
- * configuration): 182,527,299.
+ * configuration): 182,546,755.
  *
  * Layers owning weights are named by their PyTorch state-dict prefix (`model.1`, `model.4`, ...,
  * `model.16.conv_block.1`, ...), so `io.loadTorchStateDict` loads upstream `netG` checkpoints.

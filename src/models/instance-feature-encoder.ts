@@ -34,7 +34,7 @@ export interface InstanceFeatureEncoderArgs {
  * map holding integer ids (int32 or float32), h and w multiples of 2^nDownsampling (at least 4).
  * An instance map of another batch size, height or width is an Error. Output:
  * `[batch, h, w, outputChannels]`, constant inside each instance of each image.
- * Parameters (upstream defaults: nef 16, 4 downsamplings, 3 -> 3 channels, instance norm): 1,176,515.
+ * Parameters (upstream defaults: nef 16, 4 downsamplings, 3 -> 3 channels, instance norm): 788,803.
  *
  * Layers owning weights are named by their PyTorch state-dict prefix (`model.1`, `model.4`, ...),
  * so `io.loadTorchStateDict` loads upstream `netE` checkpoints.

@@ -52,7 +52,7 @@ export interface LocalEnhancerArgs {
  * nLocalEnhancers) (at least twice that with global residual blocks); any other size is an
  * Error naming the sizes that work. Output: `[batch, h, w, outputChannels]` in (-1, 1).
  * Parameters (ngf 32, 1 enhancer, 4 global downsamplings, 9 + 3 blocks, instance norm, 36 -> 3
- * channels: upstream's 1024p configuration): 182,631,747.
+ * channels: upstream's 1024p configuration): 182,857,059.
  *
  * Layer names follow upstream's state dict: `model.<i>` (the global generator's layers),
  * `model1_1.<i>` (enhancer 1's downsampling), `model1_2.<i>` (its blocks, upsampling and, for the

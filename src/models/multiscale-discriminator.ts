@@ -53,7 +53,7 @@ export interface MultiscaleDiscriminatorArgs {
  * Sizes: a stride-2 block maps n to floor(n / 2) + 1, a stride-1 block to n + 1 (256 -> 129,
  * 65, 33, 34, 35).
  * Parameters (ndf 64, 3 layers, 2 discriminators, instance norm, 39 channels, the Cityscapes
- * configuration): 5,600,258.
+ * configuration): 5,603,202.
  *
  * Layer names follow upstream's state dict, so `io.loadTorchStateDict` loads `netD` checkpoints:
  * with `getIntermFeat`, `scale<k>_layer<j>.<m>` (block j of discriminator k), otherwise
