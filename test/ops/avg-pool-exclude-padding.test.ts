@@ -31,7 +31,7 @@ describeBackends('avgPoolExcludePadding', () => {
   );
 
   it('rejects bad options and inputs before allocating', () => {
-    const x = tf.zeros([1, 4, 4, 2]);
+    const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
     const before = tf.memory().numTensors;
     expect(() => avgPoolExcludePadding(x, { padding: 2 })).toThrow(
       /avgPoolExcludePadding: padding must be at most poolSize \/ 2 \(1.5\), got 2/,

@@ -22,7 +22,7 @@ describeBackends('instanceMeanPool', () => {
   });
 
   it('rejects mismatched, non-integer and wrongly typed instance maps', () => {
-    const f = tf.zeros([1, 4, 4, 3]);
+    const f = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
     const small = tf.zeros([1, 4, 3, 1], 'int32');
     const nan = tf.fill([1, 4, 4, 1], Number.NaN);
     const before = tf.memory().numTensors;
