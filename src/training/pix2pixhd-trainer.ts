@@ -183,6 +183,13 @@ export class Pix2PixHDTrainer extends TrainerBase<Pix2PixHDLosses> {
           `${owner}: instanceMap must have 1 channel and dtype int32 or float32, got shape [${instanceMap.shape.join(', ')}] ${instanceMap.dtype}.`,
         );
       }
+      if (instanceMap.dtype === 'float32') {
+        // Checked here, not inside the gradient closure where the encoder would throw.
+        const ids = await instanceMap.data();
+        const bad = ids.findIndex((v) => !Number.isInteger(v));
+        if (bad >= 0)
+          throw new Error(`${owner}: instanceMap must hold integer ids, got ${ids[bad]} at flat index ${bad}.`);
+      }
     } else if (this.encoder) {
       throw new Error(`${owner}: instanceMap is required when the trainer has an encoder.`);
     }

@@ -124,6 +124,11 @@ describeBackends('Pix2PixHDTrainer', () => {
     );
     const inst3 = tf.zeros([1, 16, 16, 3], 'int32') as tf.Tensor4D;
     await expect(bad.step(label, real, inst3)).rejects.toThrow(/instanceMap must have 1 channel/);
+    const half = tf.fill([1, 16, 16, 1], 0.5) as tf.Tensor4D;
+    await expect(bad.step(label, real, half)).rejects.toThrow(
+      /Pix2PixHDTrainer.step: instanceMap must hold integer ids, got 0.5 at flat index 0/,
+    );
+    half.dispose();
     const weights = nets.generator.getWeights().map((w) => w.dataSync().slice());
     const inst1 = tf.zeros([1, 16, 16, 1], 'int32') as tf.Tensor4D;
     await expect(bad.step(label, real, inst1)).rejects.toThrow(/perceptualLoss must return a float32 scalar tf.Tensor/);
