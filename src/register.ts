@@ -8,8 +8,10 @@ import { InstanceNormalization } from './layers/instance-normalization';
 import { PartialConv2D } from './layers/partial-conv2d';
 import { ReflectionPadding2D } from './layers/reflection-padding2d';
 import { SpectralNormalization } from './layers/spectral-normalization';
+import { AvgPool2DExcludePadding } from './layers/internal/avg-pool2d-exclude-padding';
 import { Crop2D } from './layers/internal/crop2d';
 import { InpaintingInput } from './layers/internal/inpainting-input';
+import { InstanceMeanPooling } from './layers/internal/instance-mean-pooling';
 import { MaskComposite } from './layers/internal/mask-composite';
 import { ResizeMaskLike } from './layers/internal/resize-mask-like';
 import { SpatialSizeCheck } from './layers/internal/spatial-size-check';
@@ -35,6 +37,8 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   MaskComposite,
   ResizeMaskLike,
   Crop2D,
+  AvgPool2DExcludePadding,
+  InstanceMeanPooling,
 ];
 
 let registered = false;

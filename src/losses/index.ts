@@ -21,3 +21,5 @@ export type { TotalVariationLossOptions } from './total-variation-loss';
 export { maskedStyleLoss } from './masked-style-loss';
 export type { MaskedStyleLossOptions } from './masked-style-loss';
 export { photorealismLoss } from './photorealism-loss';
+export { featureMatchingLoss } from './feature-matching-loss';
+export type { FeatureMatchingLossOptions } from './feature-matching-loss';

@@ -24,3 +24,7 @@ export { resizeNearestAlignCorners } from './resize-nearest-align-corners';
 export { lerp, slerp, latentMean, latentArithmetic } from './latent-vectors';
 export { mattingLaplacian } from './matting-laplacian';
 export type { MattingLaplacian, MattingLaplacianOptions } from './matting-laplacian';
+export { avgPoolExcludePadding } from './avg-pool-exclude-padding';
+export type { AvgPoolExcludePaddingOptions } from './avg-pool-exclude-padding';
+export { instanceEdges } from './instance-edges';
+export { instanceMeanPool } from './instance-mean-pool';

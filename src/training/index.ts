@@ -16,3 +16,5 @@ export { InpaintingTrainer } from './inpainting-trainer';
 export type { InpaintingTrainerArgs, InpaintingLosses } from './inpainting-trainer';
 export { DCGANTrainer, DCGAN_LOSSES } from './dcgan-trainer';
 export type { DCGANTrainerArgs, DCGANLosses, DCGANLoss, DCGANStepOptions } from './dcgan-trainer';
+export { Pix2PixHDTrainer } from './pix2pixhd-trainer';
+export type { Pix2PixHDTrainerArgs, Pix2PixHDLosses, Pix2PixHDGanMode } from './pix2pixhd-trainer';

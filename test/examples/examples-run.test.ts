@@ -13,6 +13,7 @@ import { main as dcganTrain } from '../../examples/dcgan-train';
 import { main as gatys } from '../../examples/gatys-texture';
 import { main as inpaint } from '../../examples/patchmatch-inpaint';
 import { main as pix2pixTrain } from '../../examples/pix2pix-train';
+import { main as pix2pixhdTrain } from '../../examples/pix2pixhd-train';
 import { main as snPatchGAN } from '../../examples/sn-patchgan-hinge';
 import { initBackend } from '../../src/backend/init-backend';
 import { exportTorchStateDict } from '../../src/io/export-torch-state-dict';
@@ -58,7 +59,17 @@ function gradientImage(width: number, height: number): RgbaImage<Uint8Array> {
   return { width, height, data };
 }
 
-const ALL = { adain, cycleganFromPytorch, cycleganTrain, dcganTrain, gatys, inpaint, pix2pixTrain, snPatchGAN };
+const ALL = {
+  adain,
+  cycleganFromPytorch,
+  cycleganTrain,
+  dcganTrain,
+  gatys,
+  inpaint,
+  pix2pixTrain,
+  pix2pixhdTrain,
+  snPatchGAN,
+};
 
 describe('example programs', () => {
   for (const [name, main] of Object.entries(ALL)) {
@@ -70,7 +81,16 @@ describe('example programs', () => {
   }
 
   it('every example that writes files defaults to the git-ignored output/ folder', async () => {
-    const writers = { adain, cycleganFromPytorch, cycleganTrain, dcganTrain, gatys, inpaint, pix2pixTrain };
+    const writers = {
+      adain,
+      cycleganFromPytorch,
+      cycleganTrain,
+      dcganTrain,
+      gatys,
+      inpaint,
+      pix2pixTrain,
+      pix2pixhdTrain,
+    };
     for (const [name, main] of Object.entries(writers)) {
       const { out } = await run(main, ['--help']);
       const defaults = [...out.matchAll(/--out <(?:file|dir)>.*\(default ([^)]+)\)/g)].map((m) => m[1]);
@@ -163,6 +183,22 @@ describe('example programs', () => {
     const missing = await run(adain, ['--vgg', join(dir, 'nope.pth')]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('naoto0804/pytorch-AdaIN');
+  });
+
+  it('pix2pixhd-train trains on tiny synthetic scenes (with and without the encoder) and writes a sample grid', async () => {
+    for (const extra of [[], ['--instance-feat']]) {
+      const out = join(dir, `pix2pixhd${extra.length}`);
+      const args = ['--steps', '2', '--size', '16', '--down', '2', '--ngf', '2', '--ndf', '2', '--out', out, ...extra];
+      const { code, out: log } = await run(pix2pixhdTrain, args);
+      expect(code).toBe(0);
+      expect(log).toMatch(/final losses: G \d+\.\d{4}, D \d+\.\d{4}/);
+      const grid = await readImage(join(out, 'sample-000002.png'));
+      // Four 16x16 cells in a row with 2-pixel padding.
+      expect([grid.width, grid.height]).toEqual([4 * 16 + 5 * 2, 16 + 2 * 2]);
+    }
+    const bad = await run(pix2pixhdTrain, ['--size', '20', '--down', '3', '--steps', '1', '--out', join(dir, 'bad')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/globalGenerator: input height and width must be multiples of 8 \(2\^nDownsampling\)/);
   });
 
   it('sn-patchgan-hinge prints losses and the spectral norms of all six layers', async () => {
