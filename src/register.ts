@@ -8,10 +8,14 @@ import { InstanceNormalization } from './layers/instance-normalization';
 import { PartialConv2D } from './layers/partial-conv2d';
 import { ReflectionPadding2D } from './layers/reflection-padding2d';
 import { SpectralNormalization } from './layers/spectral-normalization';
+import { SPADE } from './layers/spade';
+import { SPADEResnetBlock } from './layers/spade-resnet-block';
 import { Crop2D } from './layers/internal/crop2d';
 import { InpaintingInput } from './layers/internal/inpainting-input';
 import { MaskComposite } from './layers/internal/mask-composite';
 import { ResizeMaskLike } from './layers/internal/resize-mask-like';
+import { ResizeTorch } from './layers/internal/resize-torch';
+import { AvgPoolTorch } from './layers/internal/avg-pool-torch';
 import { SpatialSizeCheck } from './layers/internal/spatial-size-check';
 
 /**
@@ -30,11 +34,15 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   InstanceNormalization,
   BatchNormalizationTorch,
   AdaIN,
+  SPADE,
+  SPADEResnetBlock,
   SpatialSizeCheck,
   InpaintingInput,
   MaskComposite,
   ResizeMaskLike,
   Crop2D,
+  ResizeTorch,
+  AvgPoolTorch,
 ];
 
 let registered = false;
