@@ -18,3 +18,8 @@ export type { ContentLossOptions } from './content-loss';
 export { adainStyleLoss } from './adain-style-loss';
 export { totalVariationLoss, TOTAL_VARIATION_MODES, TOTAL_VARIATION_REDUCTIONS } from './total-variation-loss';
 export type { TotalVariationLossOptions } from './total-variation-loss';
+export { featureMatchingLoss } from './feature-matching-loss';
+export type { FeatureMatchingLossOptions } from './feature-matching-loss';
+export { perceptualLoss, PERCEPTUAL_LOSS_WEIGHTS } from './perceptual-loss';
+export type { FeatureExtractor, PerceptualLossOptions } from './perceptual-loss';
+export { klDivergenceLoss } from './kl-divergence-loss';
