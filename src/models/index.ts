@@ -28,3 +28,5 @@ export { spadeEncoder } from './spade-encoder';
 export type { SPADEEncoderArgs } from './spade-encoder';
 export { vgg19Features, VGG19_PERCEPTUAL_LAYERS } from './vgg19-features';
 export type { VGG19FeaturesArgs } from './vgg19-features';
+export { spadeGenerate } from './spade-generate';
+export type { SPADEGenerateOptions } from './spade-generate';

@@ -22,3 +22,5 @@ export type { ContextualPatchAttentionOptions, ContextualAttentionOptions } from
 export { completeImage } from './complete-image';
 export { resizeNearestAlignCorners } from './resize-nearest-align-corners';
 export { lerp, slerp, latentMean, latentArithmetic } from './latent-vectors';
+export { labelMapToOneHot } from './label-map-to-one-hot';
+export type { LabelMapToOneHotOptions } from './label-map-to-one-hot';

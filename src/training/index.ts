@@ -16,3 +16,5 @@ export { InpaintingTrainer } from './inpainting-trainer';
 export type { InpaintingTrainerArgs, InpaintingLosses } from './inpainting-trainer';
 export { DCGANTrainer, DCGAN_LOSSES } from './dcgan-trainer';
 export type { DCGANTrainerArgs, DCGANLosses, DCGANLoss, DCGANStepOptions } from './dcgan-trainer';
+export { GauGANTrainer } from './gaugan-trainer';
+export type { GauGANTrainerArgs, GauGANLosses } from './gaugan-trainer';
