@@ -66,11 +66,11 @@ export interface SPADEResnetBlockArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { initBackend, SPADEResnetBlock } from 'tfjs-synth';
+ * import { initBackend, ops, SPADEResnetBlock } from 'tfjs-synth';
  * await initBackend();
  * const block = new SPADEResnetBlock({ filters: 8, hiddenChannels: 16 });
  * const x = tf.randomNormal([2, 8, 8, 16]);
- * const segmap = tf.oneHot(tf.zeros([2, 32, 32], 'int32'), 3).toFloat();
+ * const segmap = ops.labelMapToOneHot(tf.zeros([2, 32, 32], 'int32'), 3);
  * const y = block.apply([x, segmap], { training: true }) as tf.Tensor; // [2, 8, 8, 8]
  * ```
  */

@@ -66,11 +66,11 @@ export interface SPADEArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { initBackend, SPADE } from 'tfjs-synth';
+ * import { initBackend, ops, SPADE } from 'tfjs-synth';
  * await initBackend();
  * const spade = new SPADE({ norm: 'instance', hiddenChannels: 16 });
  * const x = tf.randomNormal([1, 8, 8, 4]);
- * const segmap = tf.oneHot(tf.zeros([1, 32, 32], 'int32'), 3).toFloat();
+ * const segmap = ops.labelMapToOneHot(tf.zeros([1, 32, 32], 'int32'), 3);
  * const y = spade.apply([x, segmap]) as tf.Tensor; // [1, 8, 8, 4]
  * ```
  */

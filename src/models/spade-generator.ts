@@ -78,10 +78,10 @@ export interface SPADEGeneratorArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import { initBackend, models } from 'tfjs-synth';
+ * import { initBackend, models, ops } from 'tfjs-synth';
  * await initBackend();
  * const g = models.spadeGenerator({ semanticChannels: 4, ngf: 2, hiddenChannels: 8, inputShape: [32, 64] });
- * const segmap = tf.oneHot(tf.zeros([1, 32, 64], 'int32'), 4).toFloat();
+ * const segmap = ops.labelMapToOneHot(tf.zeros([1, 32, 64], 'int32'), 4);
  * const image = g.predict(segmap) as tf.Tensor; // [1, 32, 64, 3]
  * ```
  * @throws Error naming the argument for invalid arguments, and listing the sizes that work when
