@@ -175,7 +175,8 @@ export class SPADEResnetBlock extends tfl.layers.Layer {
  * @example
  * ```ts
  * import * as tfl from '@tensorflow/tfjs-layers';
- * import { spadeResnetBlock } from 'tfjs-synth';
+ * import { initBackend, spadeResnetBlock } from 'tfjs-synth';
+ * await initBackend();
  * const x = tfl.input({ shape: [8, 8, 64] });
  * const segmap = tfl.input({ shape: [64, 64, 5] });
  * const y = spadeResnetBlock({ filters: 32, name: 'up_0' }).apply([x, segmap]) as tfl.SymbolicTensor; // [null, 8, 8, 32]

@@ -124,7 +124,8 @@ export class SPADE extends tfl.layers.Layer {
  * @example
  * ```ts
  * import * as tfl from '@tensorflow/tfjs-layers';
- * import { spade } from 'tfjs-synth';
+ * import { initBackend, spade } from 'tfjs-synth';
+ * await initBackend();
  * const x = tfl.input({ shape: [16, 16, 32] });
  * const segmap = tfl.input({ shape: [64, 64, 5] });
  * const y = spade({ name: 'norm_0' }).apply([x, segmap]) as tfl.SymbolicTensor; // [null, 16, 16, 32]
