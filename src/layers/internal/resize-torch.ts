@@ -23,6 +23,10 @@ export interface ResizeTorchArgs {
  * the SPADE generator (the segmap downsampled to the first feature map) and the SPADE encoder
  * (any image to 256x256). The identity at equal size.
  *
+ * Porting note: tfjs' ResizeBilinearGrad ignores half-pixel centres, and tfjs-backend-cpu's
+ * resize gradients fail for non-square sizes and batches over 1; the builders only resize network inputs, which are
+ * never differentiated.
+ *
  * Input shape: [batch, h, w, c]. Output shape: [batch, height, width, c].
  *
  * @example
