@@ -3,7 +3,7 @@
  * folder (default `demo-output/`).
  *
  *   npm run demo                      # every part
- *   npm run demo -- patchmatch        # one part: patchmatch | texture | melding | pix2pix | inpainting
+ *   npm run demo -- patchmatch        # one part: patchmatch | texture | melding | pix2pix | inpainting | gaugan
  *   npm run demo -- --out my-folder   # another output folder
  *   npm run demo -- --quick           # tiny models and 3 training steps (a smoke test)
  *   npm run demo -- --backend cpu     # train on tfjs-backend-cpu instead of wasm
@@ -20,11 +20,15 @@
  *   shapes (wasm backend); writes a loss curve (SVG) and an input | output | target grid.
  * - inpainting: trains a small gated-convolution (DeepFill v2) generator on random free-form and
  *   box holes in brick and gravel crops; writes a loss curve and a masked | output | original grid.
+ * - gaugan (only when named): trains a small SPADE generator and multi-scale discriminator on
+ *   synthetic sky / grass / water label maps painted from the CC0 photos; writes a loss curve and a
+ *   label map | output | target grid.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../src/index';
+import { runGauGAN } from './demo/gaugan-part';
 import { runInpainting } from './demo/inpainting-part';
 import { runMelding } from './demo/melding-part';
 import { runPix2Pix } from './demo/pix2pix-part';
@@ -168,7 +172,17 @@ const parts: Record<string, Part> = {
       return runInpainting(out, settings);
     },
   },
+  gaugan: {
+    describe: 'GauGAN (SPADE) on synthetic sky / grass / water label maps painted from the CC0 photos',
+    async run(out, settings, backend) {
+      await initBackend(backend);
+      return runGauGAN(out, settings);
+    },
+  },
 };
+
+/** Parts that run only when named (not part of the default run). */
+const OPTIONAL_PARTS = ['gaugan'];
 
 /** What the command line asks for: the parts in order, the output folder and the training sizes. */
 export interface DemoOptions {
@@ -213,7 +227,7 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions {
     throw new Error(`demo: unknown part(s) ${unknown.join(', ')}; valid parts are ${Object.keys(parts).join(', ')}.`);
   }
   return {
-    parts: wanted.length ? wanted : Object.keys(parts),
+    parts: wanted.length ? wanted : Object.keys(parts).filter((p) => !OPTIONAL_PARTS.includes(p)),
     out,
     settings: options.includes('--quick') ? QUICK_SETTINGS : FULL_SETTINGS,
     backend,

@@ -9,11 +9,15 @@ import { PartialConv2D } from './layers/partial-conv2d';
 import { ReflectionPadding2D } from './layers/reflection-padding2d';
 import { SpectralNormalization } from './layers/spectral-normalization';
 import { AvgPool2DExcludePadding } from './layers/internal/avg-pool2d-exclude-padding';
+import { SPADE } from './layers/spade';
+import { SPADEResnetBlock } from './layers/spade-resnet-block';
 import { Crop2D } from './layers/internal/crop2d';
 import { InpaintingInput } from './layers/internal/inpainting-input';
 import { InstanceMeanPooling } from './layers/internal/instance-mean-pooling';
 import { MaskComposite } from './layers/internal/mask-composite';
 import { ResizeMaskLike } from './layers/internal/resize-mask-like';
+import { ResizeTorch } from './layers/internal/resize-torch';
+import { AvgPoolTorch } from './layers/internal/avg-pool-torch';
 import { SpatialSizeCheck } from './layers/internal/spatial-size-check';
 
 /**
@@ -32,6 +36,8 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   InstanceNormalization,
   BatchNormalizationTorch,
   AdaIN,
+  SPADE,
+  SPADEResnetBlock,
   SpatialSizeCheck,
   InpaintingInput,
   MaskComposite,
@@ -39,6 +45,8 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   Crop2D,
   AvgPool2DExcludePadding,
   InstanceMeanPooling,
+  ResizeTorch,
+  AvgPoolTorch,
 ];
 
 let registered = false;

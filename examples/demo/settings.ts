@@ -13,6 +13,16 @@ export interface DemoSettings {
     lr: number;
     heldOut: number;
   };
+  gaugan: {
+    size: number;
+    ngf: number;
+    hidden: number;
+    ndf: number;
+    batch: number;
+    steps: number;
+    lr: number;
+    heldOut: number;
+  };
   inpainting: {
     size: number;
     cnum: number;
@@ -33,6 +43,8 @@ export const FULL_SETTINGS: DemoSettings = {
   gridScale: 2,
   pix2pix: { size: 64, numDowns: 6, ngf: 8, ndf: 8, batch: 4, steps: 300, lr: 1e-3, heldOut: 8 },
   inpainting: { size: 64, cnum: 8, ndf: 8, batch: 2, steps: 150, lr: 1e-3, ganAlpha: 0.01, heldOut: 8 },
+  // GauGAN: lr 1e-3 (upstream 2e-4) so that a short run gets the region colours.
+  gaugan: { size: 64, ngf: 4, hidden: 16, ndf: 8, batch: 2, steps: 100, lr: 1e-3, heldOut: 4 },
 };
 
 export const QUICK_SETTINGS: DemoSettings = {
@@ -40,4 +52,5 @@ export const QUICK_SETTINGS: DemoSettings = {
   gridScale: 1,
   pix2pix: { size: 32, numDowns: 5, ngf: 4, ndf: 4, batch: 1, steps: 3, lr: 1e-3, heldOut: 2 },
   inpainting: { size: 32, cnum: 4, ndf: 4, batch: 1, steps: 3, lr: 5e-4, ganAlpha: 0.1, heldOut: 2 },
+  gaugan: { size: 32, ngf: 1, hidden: 4, ndf: 2, batch: 2, steps: 3, lr: 1e-3, heldOut: 2 },
 };

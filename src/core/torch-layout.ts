@@ -62,3 +62,15 @@ export function spectralNormMatrixPerm(className: string): number[] | undefined 
 export const SPECTRAL_NORM_CLASSES: readonly string[] = Object.keys(TORCH_LAYOUT).filter(
   (name) => TORCH_LAYOUT[name]!.spectralNormDim !== null,
 );
+
+/**
+ * Layer classes that own the weights of several PyTorch modules (SPADE, SPADEResnetBlock): each
+ * weight is named by its parameter path inside the layer's module, exactly as the state-dict key
+ * after the layer's prefix (`norm_0.mlp_shared.0.weight`, `conv_0.weight_orig`,
+ * `norm_0.param_free_norm.running_mean`). Rank-4 weights are conv kernels in tfjs layout
+ * (kh, kw, in, out) = torch (out, in, kh, kw) permuted by {@link TORCH_LAYOUT}'s Conv2D row;
+ * every other weight has torch's layout. A `<path>.running_mean` implies torch's
+ * `<path>.num_batches_tracked` counter.
+ * @internal
+ */
+export const TORCH_PATH_NAMED_CLASSES: readonly string[] = ['SPADE', 'SPADEResnetBlock'];

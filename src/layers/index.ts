@@ -17,3 +17,8 @@ export { AdaIN, adain, adaIN } from './adain';
 export type { AdaINArgs } from './adain';
 export { ContextualAttention, contextualAttention } from './contextual-attention';
 export type { ContextualAttentionArgs } from './contextual-attention';
+export { SPADE, spade } from './spade';
+export type { SPADEArgs } from './spade';
+export { SPADEResnetBlock, spadeResnetBlock } from './spade-resnet-block';
+export type { SPADEResnetBlockArgs } from './spade-resnet-block';
+export type { SpadeNorm } from './internal/spade-core';

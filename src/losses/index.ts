@@ -23,3 +23,6 @@ export type { MaskedStyleLossOptions } from './masked-style-loss';
 export { photorealismLoss } from './photorealism-loss';
 export { featureMatchingLoss } from './feature-matching-loss';
 export type { FeatureMatchingLossOptions } from './feature-matching-loss';
+export { perceptualLoss, PERCEPTUAL_LOSS_WEIGHTS } from './perceptual-loss';
+export type { FeatureExtractor, PerceptualLossOptions } from './perceptual-loss';
+export { klDivergenceLoss } from './kl-divergence-loss';

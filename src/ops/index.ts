@@ -28,3 +28,5 @@ export { avgPoolExcludePadding } from './avg-pool-exclude-padding';
 export type { AvgPoolExcludePaddingOptions } from './avg-pool-exclude-padding';
 export { instanceEdges } from './instance-edges';
 export { instanceMeanPool } from './instance-mean-pool';
+export { labelMapToOneHot } from './label-map-to-one-hot';
+export type { LabelMapToOneHotOptions } from './label-map-to-one-hot';

@@ -18,3 +18,5 @@ export { DCGANTrainer, DCGAN_LOSSES } from './dcgan-trainer';
 export type { DCGANTrainerArgs, DCGANLosses, DCGANLoss, DCGANStepOptions } from './dcgan-trainer';
 export { Pix2PixHDTrainer } from './pix2pixhd-trainer';
 export type { Pix2PixHDTrainerArgs, Pix2PixHDLosses, Pix2PixHDGanMode } from './pix2pixhd-trainer';
+export { GauGANTrainer } from './gaugan-trainer';
+export type { GauGANTrainerArgs, GauGANLosses } from './gaugan-trainer';

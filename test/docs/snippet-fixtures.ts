@@ -191,6 +191,19 @@ export const FIXTURES: readonly Fixture[] = [
     },
   },
   {
+    // src/models/vgg19-features.ts: torchvision's vgg19().state_dict() (random weights here), with
+    // keys past relu5_1 and a classifier key that the snippet's keyMap skips.
+    name: 'vgg19.pth',
+    when: /vgg19\.pth/,
+    make: async (dir) => {
+      await initBackend('wasm');
+      const sd = io.readSafetensors(io.exportTorchStateDict(models.vgg19Features()));
+      sd.set('features.30.bias', { dtype: 'float32', shape: [512], data: new Float32Array(512) });
+      sd.set('classifier.6.bias', { dtype: 'float32', shape: [1000], data: new Float32Array(1000) });
+      await write(dir, 'vgg19.pth', torchSave(sd));
+    },
+  },
+  {
     // src/io/read-safetensors.ts: a small CycleGAN generator exported to safetensors.
     name: 'netG.safetensors',
     when: /netG\.safetensors/,

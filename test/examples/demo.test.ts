@@ -41,7 +41,7 @@ describe('demo arguments', () => {
 
   it('rejects an unknown part with the list of valid parts', () => {
     expect(() => parseDemoArgs(['pix2pix', 'cyclegan'])).toThrow(
-      'demo: unknown part(s) cyclegan; valid parts are patchmatch, texture, melding, pix2pix, inpainting.',
+      'demo: unknown part(s) cyclegan; valid parts are patchmatch, texture, melding, pix2pix, inpainting, gaugan.',
     );
     expect(() => parseDemoArgs(['toString'])).toThrow(/unknown part\(s\) toString/);
   });

@@ -7,7 +7,7 @@
  * layout both ways on plain arrays.
  * @internal
  */
-import { torchLayout } from '../../core/torch-layout';
+import { TORCH_LAYOUT, TORCH_PATH_NAMED_CLASSES, torchLayout } from '../../core/torch-layout';
 import { permuteData } from './dtypes';
 
 /** A tensor as plain data. @internal */
@@ -91,6 +91,32 @@ export interface LayerLike {
   getClassName(): string;
   /** Set on wrappers (SpectralNormalization). */
   layer?: LayerLike;
+  /** The layer's weights (read for the classes of `TORCH_PATH_NAMED_CLASSES`). */
+  weights?: readonly { name: string; originalName?: string; shape: readonly (number | null)[] }[];
+}
+
+/** The part of a weight name after the layer scope (its last '/'), without a `_N` uniquifier. */
+function weightPath(weight: { name: string; originalName?: string }): string {
+  const full = weight.originalName ?? weight.name;
+  return full.slice(full.lastIndexOf('/') + 1).replace(/_\d+$/, '');
+}
+
+/**
+ * Rules of a layer whose weights are named by their torch parameter paths
+ * (`TORCH_PATH_NAMED_CLASSES`): rank-4 weights are conv kernels, spectral-norm `weight_u` /
+ * `weight_v` vectors, everything else as it is.
+ */
+function pathNamedRules(layer: LayerLike): LayerRules {
+  const params: ParamRule[] = [];
+  const counters: string[] = [];
+  for (const w of layer.weights ?? []) {
+    const path = weightPath(w);
+    if (w.shape.length === 4) params.push(permuteRule(path, path, TORCH_LAYOUT['Conv2D']!.torchToTfjs));
+    else if (/\.weight_[uv]$/.test(path)) params.push(vectorRule(path, path));
+    else params.push(identityRule(path, path));
+    if (path.endsWith('.running_mean')) counters.push(path.replace(/running_mean$/, 'num_batches_tracked'));
+  }
+  return { params, ignored: counters, exportCounters: counters };
 }
 
 /**
@@ -100,6 +126,7 @@ export interface LayerLike {
  */
 export function rulesFor(layer: LayerLike): LayerRules | undefined {
   const cls = layer.getClassName();
+  if (TORCH_PATH_NAMED_CLASSES.includes(cls)) return pathNamedRules(layer);
   const layout = torchLayout(cls);
   if (layout !== undefined) {
     return {

@@ -58,12 +58,14 @@ export abstract class TrainerBase<L> {
     defaultLr: number,
     /** Builds each optimizer at a learning rate instead of Adam (e.g. WGAN's RMSprop). */
     createOptimizer?: (lr: number) => tf.Optimizer,
+    /** Factors on `lr` for the generator and the discriminator optimizer (GauGAN's TTUR: 0.5, 2). */
+    lrMultipliers: readonly [number, number] = [1, 1],
   ) {
     const lr = checkPositive(owner, 'lr', args.lr ?? defaultLr);
     const beta1 = checkPositive(owner, 'beta1', args.beta1 ?? 0.5, true);
     const beta2 = checkPositive(owner, 'beta2', args.beta2 ?? 0.999, true);
-    this.optG = new TrainerAdam(lr, beta1, beta2, createOptimizer);
-    this.optD = new TrainerAdam(lr, beta1, beta2, createOptimizer);
+    this.optG = new TrainerAdam(lr * lrMultipliers[0], beta1, beta2, createOptimizer);
+    this.optD = new TrainerAdam(lr * lrMultipliers[1], beta1, beta2, createOptimizer);
     this.onProgress = args.onProgress === undefined ? undefined : checkFunction(owner, 'onProgress', args.onProgress);
   }
 
