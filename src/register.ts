@@ -17,7 +17,6 @@ import { InstanceMeanPooling } from './layers/internal/instance-mean-pooling';
 import { MaskComposite } from './layers/internal/mask-composite';
 import { ResizeMaskLike } from './layers/internal/resize-mask-like';
 import { ResizeTorch } from './layers/internal/resize-torch';
-import { AvgPoolTorch } from './layers/internal/avg-pool-torch';
 import { SpatialSizeCheck } from './layers/internal/spatial-size-check';
 
 /**
@@ -46,7 +45,6 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   AvgPool2DExcludePadding,
   InstanceMeanPooling,
   ResizeTorch,
-  AvgPoolTorch,
 ];
 
 let registered = false;

@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkBoolean, checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import { avgPool2dExcludePadding } from '../layers/internal/avg-pool2d-exclude-padding';
@@ -132,29 +131,4 @@ export function multiscaleDiscriminator(args: MultiscaleDiscriminatorArgs = {}):
     if (i !== numD - 1) scaled = avgPool2dExcludePadding({ name: `downsample_${i + 1}` }).apply(scaled) as Sym;
   }
   return tfl.model({ inputs: input, outputs, name: 'multiscale_discriminator' });
-}
-
-/**
- * Regroups the flat outputs of a {@link multiscaleDiscriminator} into one list per discriminator
- * (full resolution first), the shape `featureMatchingLoss` and the multiscale GAN loss take. With
- * `getIntermFeat` each list holds `nLayers + 2` maps (logits last), otherwise one.
- *
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import { initBackend, models } from 'tfjs-synth';
- * await initBackend();
- * const d = models.multiscaleDiscriminator({ ndf: 4, numD: 3, getIntermFeat: false });
- * const perD = models.groupMultiscaleOutputs(d.predict(tf.zeros([1, 32, 32, 3])), 3); // 3 lists of 1
- * ```
- */
-export function groupMultiscaleOutputs(outputs: tf.Tensor | tf.Tensor[], numD: number): tf.Tensor[][] {
-  const owner = 'groupMultiscaleOutputs';
-  const list = Array.isArray(outputs) ? outputs : [outputs];
-  checkInteger(owner, 'numD', numD, { min: 1, max: 8 });
-  if (list.length % numD !== 0) {
-    throw new Error(`${owner}: the number of outputs (${list.length}) must be a multiple of numD (${numD}).`);
-  }
-  const per = list.length / numD;
-  return Array.from({ length: numD }, (_, i) => list.slice(i * per, (i + 1) * per));
 }

@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkError, checkInteger, checkOneOf, checkSafeIntegerSeed } from '../core/checks';
-import { AvgPoolTorch } from '../layers/internal/avg-pool-torch';
+import { avgPool2dExcludePadding } from '../layers/internal/avg-pool2d-exclude-padding';
 import { spectralNormalization } from '../layers/spectral-normalization';
 import { spadeKernelInitializer, seedStream } from '../layers/internal/spade-core';
 import { checkInputShape, norm as normLayer, zeroPad, type NetworkNorm, WeightInit } from './internal/networks-common';
@@ -38,7 +37,7 @@ export interface SPADEMultiscaleDiscriminatorArgs {
  * Input: `[batch, h, w, inputChannels]`, the semantic map and the image concatenated on channels
  * (map first). Output: a flat list of `numD * (nLayers + 1)` tensors: per discriminator the
  * outputs of model0..model{nLayers}, the last being its prediction. The intermediate ones are
- * the features of the feature-matching loss. {@link splitDiscriminatorOutputs} groups them.
+ * the features of the feature-matching loss. {@link groupMultiscaleOutputs} groups them.
  *
  * Parameters (ndf 64, defaults): 5,904,514 with 187 input channels (COCO-Stuff), 5,836,930
  * with 154 (ADE20K), 5,601,410 with 39 (Cityscapes); the upstream code's counts.
@@ -59,7 +58,7 @@ export interface SPADEMultiscaleDiscriminatorArgs {
  * await initBackend();
  * const d = models.spadeMultiscaleDiscriminator({ inputChannels: 7, ndf: 4 });
  * const outputs = d.predict(tf.zeros([1, 32, 32, 7])) as tf.Tensor[]; // 10 tensors
- * const perD = models.splitDiscriminatorOutputs(outputs, 2); // [[5 features], [5 features]]
+ * const perD = models.groupMultiscaleOutputs(outputs, 2); // [[5 features], [5 features]]
  * const prediction = perD[0]![4]!; // [1, 5, 5, 1]
  * ```
  */
@@ -111,35 +110,7 @@ export function spadeMultiscaleDiscriminator(args: SPADEMultiscaleDiscriminatorA
     }
     t = conv(`${p}.model${nLayers}.0`, 1, 1, true).apply(zeroPad(t, `${p}.model${nLayers}.0_zero_pad`, 2)) as Sym;
     outputs.push(t);
-    if (d < numD - 1) x = new AvgPoolTorch({ name: `downsample_${d}` }).apply(x) as Sym;
+    if (d < numD - 1) x = avgPool2dExcludePadding({ name: `downsample_${d}` }).apply(x) as Sym;
   }
   return tfl.model({ inputs: input, outputs, name: 'spade_multiscale_discriminator' });
-}
-
-/**
- * Groups the flat outputs of {@link spadeMultiscaleDiscriminator} (or any multi-scale
- * discriminator whose discriminators have equally many outputs) per discriminator, as upstream's
- * list of lists: `result[d]` holds discriminator d's intermediate features, its prediction last.
- *
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import { initBackend, models } from 'tfjs-synth';
- * await initBackend();
- * const d = models.spadeMultiscaleDiscriminator({ inputChannels: 4, ndf: 2, nLayers: 2, numD: 3 });
- * const perD = models.splitDiscriminatorOutputs(d.predict(tf.zeros([1, 16, 16, 4])) as tf.Tensor[], 3); // 3 x 3 tensors
- * ```
- * @throws Error when `outputs` is not an array of tensors or its length is not a multiple of numD.
- */
-export function splitDiscriminatorOutputs(outputs: tf.Tensor[], numD: number): tf.Tensor[][] {
-  const owner = 'splitDiscriminatorOutputs';
-  const n = checkInteger(owner, 'numD', numD, { min: 1, max: 1024 });
-  if (!Array.isArray(outputs) || !outputs.every((t) => t instanceof tf.Tensor)) {
-    throw checkError(owner, 'outputs', 'an array of tensors', outputs);
-  }
-  if (outputs.length === 0 || outputs.length % n !== 0) {
-    throw new Error(`${owner}: outputs.length (${outputs.length}) must be a positive multiple of numD (${n}).`);
-  }
-  const per = outputs.length / n;
-  return Array.from({ length: n }, (_, d) => outputs.slice(d * per, (d + 1) * per));
 }

@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkBoolean, checkError, checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import { featureMatchingLoss, ganLoss, generatorLoss, klDivergenceLoss, perceptualLoss } from '../losses';
 import type { FeatureExtractor } from '../losses/perceptual-loss';
-import { splitDiscriminatorOutputs } from '../models/spade-multiscale-discriminator';
+import { groupMultiscaleOutputs } from '../models/group-multiscale-outputs';
 import type { TrainerCommonArgs } from './trainer-args';
 import {
   applyTraining,
@@ -197,7 +197,7 @@ export class GauGANTrainer extends TrainerBase<GauGANLosses> {
     const n = seg.shape[0];
     const batch = tf.concat([tf.concat([seg, fake], 3), tf.concat([seg, real], 3)], 0);
     const out = applyTraining(this.discriminator, batch);
-    const grouped = splitDiscriminatorOutputs(Array.isArray(out) ? out : [out], this.numD);
+    const grouped = groupMultiscaleOutputs(Array.isArray(out) ? out : [out], this.numD);
     const half = (t: tf.Tensor, i: number) => tf.slice(t, [i * n], [n]);
     return { fake: grouped.map((d) => d.map((t) => half(t, 0))), real: grouped.map((d) => d.map((t) => half(t, 1))) };
   }

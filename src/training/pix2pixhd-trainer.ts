@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkBoolean, checkFunction, checkInteger } from '../core/checks';
 import { featureMatchingLoss, ganLoss } from '../losses';
-import { groupMultiscaleOutputs } from '../models/multiscale-discriminator';
+import { groupMultiscaleOutputs } from '../models/group-multiscale-outputs';
 import { instanceEdges } from '../ops/instance-edges';
 import type { TrainerCommonArgs } from './trainer-args';
 import {

@@ -1,9 +1,10 @@
 // The helper layers the SPADE builders insert: ResizeTorch (PyTorch's nearest / bilinear
-// F.interpolate) and AvgPoolTorch (avg_pool2d k3 s2 p1, count_include_pad=False). Their
+// F.interpolate) and AvgPool2DExcludePadding (avg_pool2d k3 s2 p1, count_include_pad=False,
+// shared with pix2pixHD's multiscale discriminator). Their
 // arithmetic is also covered by the network parity tests (test/models/spade-networks.test.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { AvgPoolTorch } from '../../src/layers/internal/avg-pool-torch';
+import { AvgPool2DExcludePadding } from '../../src/layers/internal/avg-pool2d-exclude-padding';
 import { ResizeTorch } from '../../src/layers/internal/resize-torch';
 import { describeBackends } from '../harness/backends';
 import { runLayerConformance } from '../harness/layer-conformance';
@@ -24,17 +25,17 @@ describeBackends('SPADE helper layers', () => {
     trainableWeights: 0,
   });
   runLayerConformance({
-    make: () => new AvgPoolTorch(),
+    make: () => new AvgPool2DExcludePadding(),
     inputShape: [2, 9, 8, 3],
     expectedOutputShape: [2, 5, 4, 3],
     trainableWeights: 0,
   });
 
-  it("AvgPoolTorch averages only pixels inside the image (PyTorch's count_include_pad=False)", async () => {
+  it("AvgPool2DExcludePadding averages only pixels inside the image (PyTorch's count_include_pad=False)", async () => {
     // 3x3 image 1..9: torch.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
     // gives [[3, 4], [6, 7]] (corner windows average 4 pixels: (1+2+4+5)/4 = 3, ...).
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
-    const y = new AvgPoolTorch().apply(x) as tf.Tensor;
+    const y = new AvgPool2DExcludePadding().apply(x) as tf.Tensor;
     expect(Array.from(await y.data())).toEqual([3, 4, 6, 7]);
     tf.dispose([x, y]);
   });

@@ -13,10 +13,8 @@ import { readSafetensors } from '../../src/io/read-safetensors';
 import type { StateDict } from '../../src/io/state-dict';
 import { spadeEncoder } from '../../src/models/spade-encoder';
 import { spadeGenerator } from '../../src/models/spade-generator';
-import {
-  spadeMultiscaleDiscriminator,
-  splitDiscriminatorOutputs,
-} from '../../src/models/spade-multiscale-discriminator';
+import { groupMultiscaleOutputs } from '../../src/models/group-multiscale-outputs';
+import { spadeMultiscaleDiscriminator } from '../../src/models/spade-multiscale-discriminator';
 import { vgg19Features } from '../../src/models/vgg19-features';
 import { registerLayers } from '../../src/register';
 import { describeBackends } from '../harness/backends';
@@ -121,8 +119,8 @@ describeBackends('SPADE networks: structure', () => {
       /vgg19Features: filters must be an array of 5 positive integers/,
     );
     const outputs = [tf.zeros([1]), tf.zeros([1]), tf.zeros([1])];
-    expect(() => splitDiscriminatorOutputs(outputs, 2)).toThrow(
-      /outputs.length \(3\) must be a positive multiple of numD \(2\)/,
+    expect(() => groupMultiscaleOutputs(outputs, 2)).toThrow(
+      /the number of outputs \(3\) must be a positive multiple of numD \(2\)/,
     );
     tf.dispose(outputs);
   });
@@ -200,7 +198,7 @@ describeBackends('SPADE networks: parity with NVlabs/SPADE', () => {
     for (const [k, t] of kept.entries()) {
       expect(await maxAbsDiff(t, io.get(`output_train:${k}`)!), `training output ${k}`).toBeLessThanOrEqual(1e-4);
     }
-    const grouped = splitDiscriminatorOutputs(outs, 2);
+    const grouped = groupMultiscaleOutputs(outs, 2);
     expect(grouped.map((g) => g.map((t) => t.shape))).toEqual([
       [
         [2, 13, 11, 4],
