@@ -22,3 +22,5 @@ export type { ContextualPatchAttentionOptions, ContextualAttentionOptions } from
 export { completeImage } from './complete-image';
 export { resizeNearestAlignCorners } from './resize-nearest-align-corners';
 export { lerp, slerp, latentMean, latentArithmetic } from './latent-vectors';
+export { poissonBlend } from './poisson-blend';
+export type { PoissonBlendOptions, PoissonBlendResult } from './poisson-blend';
