@@ -9,6 +9,7 @@ import { PartialConv2D } from './layers/partial-conv2d';
 import { ReflectionPadding2D } from './layers/reflection-padding2d';
 import { SpectralNormalization } from './layers/spectral-normalization';
 import { Crop2D } from './layers/internal/crop2d';
+import { DilatedConv2D } from './layers/internal/dilated-conv2d';
 import { InpaintingInput } from './layers/internal/inpainting-input';
 import { MaskComposite } from './layers/internal/mask-composite';
 import { ResizeMaskLike } from './layers/internal/resize-mask-like';
@@ -35,6 +36,7 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   MaskComposite,
   ResizeMaskLike,
   Crop2D,
+  DilatedConv2D,
 ];
 
 let registered = false;

@@ -22,3 +22,15 @@ export { dcganDiscriminator } from './dcgan-discriminator';
 export type { DCGANDiscriminatorArgs } from './dcgan-discriminator';
 export { alexnetFeatures } from './alexnet-features';
 export type { AlexnetFeaturesArgs } from './alexnet-features';
+export {
+  glcicCompletionNetwork,
+  glcicLocalDiscriminator,
+  glcicGlobalDiscriminator,
+  glcicContextDiscriminator,
+} from './glcic';
+export type {
+  GLCICCompletionNetworkArgs,
+  GLCICDiscriminatorArgs,
+  GLCICGlobalDiscriminatorArgs,
+  GLCICContextDiscriminatorArgs,
+} from './glcic';
