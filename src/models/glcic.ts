@@ -154,7 +154,7 @@ const ENCODER: readonly [number, number, number, number][] = [
  * stride-2 transposed convolutions back up, and a 3-channel sigmoid output. Every convolution but
  * the last is followed by ReLU and then BatchNorm, the port's order. Layer names are the state-dict
  * prefixes of otenim/GLCIC-PyTorch's `CompletionNetwork` (`conv1`, `bn1`, ..., `deconv13`,
- * ..., `conv17`); 6,066,531 trainable parameters (upstream's count).
+ * ..., `conv17`); 6,072,131 trainable parameters (upstream's count, BatchNorm weights included).
  *
  * Input: [batch, h, w, 4], the image with its holes filled by the training set's mean pixel value
  * followed by the mask (1 = hole), h and w multiples of 4. Output: [batch, h, w, 3] in (0, 1).
@@ -259,7 +259,7 @@ function checkArgsObject(owner: string, args: unknown): void {
  * 512, 512 channels), each followed by ReLU and BatchNorm, then a linear layer to 1024 features
  * and ReLU. It judges the patch around the completed region. Layer names are the state-dict
  * prefixes of otenim/GLCIC-PyTorch's `LocalDiscriminator` (`conv1`, `bn1`, ..., `linear6`);
- * 11,376,960 trainable parameters for the default 96x96 RGB input (upstream's count).
+ * 15,583,232 trainable parameters for the default 96x96 RGB input (upstream's count).
  *
  * Input: [batch, h, w, inputChannels] with `[h, w]` = `inputShape`. Output: [batch, 1024].
  *
@@ -291,7 +291,7 @@ export function glcicLocalDiscriminator(args: GLCICDiscriminatorArgs = {}): tfl.
  * GLCIC's global discriminator (Iizuka et al. 2017): as {@link glcicLocalDiscriminator} on the
  * whole image, with a sixth 5x5 stride-2 convolution for `arc: 'places2'`. Layer names are the
  * state-dict prefixes of otenim/GLCIC-PyTorch's `GlobalDiscriminator` (`linear6` for 'celeba',
- * `conv6`, `bn6`, `linear7` for 'places2'); 17,667,392 trainable parameters for the default
+ * `conv6`, `bn6`, `linear7` for 'places2'); 23,971,840 trainable parameters for the default
  * 160x160 RGB 'celeba' input (upstream's count).
  *
  * Input: [batch, h, w, inputChannels] with `[h, w]` = `inputShape`. Output: [batch, 1024].
@@ -323,7 +323,7 @@ export function glcicGlobalDiscriminator(args: GLCICGlobalDiscriminatorArgs = {}
  * side by side, their 1024 features concatenated and mapped by a linear layer and a sigmoid to
  * the probability that the image is real. Layer names are the state-dict keys of
  * otenim/GLCIC-PyTorch's `ContextDiscriminator` (`model_ld.conv1`, ..., `model_gd.linear6`,
- * `linear1`), so its checkpoints load strictly; 29,046,401 trainable parameters for the default
+ * `linear1`), so its checkpoints load strictly; 39,557,121 trainable parameters for the default
  * 96x96 local and 160x160 global RGB inputs, 'celeba' (upstream's count).
  *
  * Inputs: `[local [batch, lh, lw, c], global [batch, gh, gw, c]]`. Output: [batch, 1] in (0, 1).

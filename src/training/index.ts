@@ -16,3 +16,7 @@ export { InpaintingTrainer } from './inpainting-trainer';
 export type { InpaintingTrainerArgs, InpaintingLosses } from './inpainting-trainer';
 export { DCGANTrainer, DCGAN_LOSSES } from './dcgan-trainer';
 export type { DCGANTrainerArgs, DCGANLosses, DCGANLoss, DCGANStepOptions } from './dcgan-trainer';
+export { localPatchBoxes, cropPatches } from './local-patches';
+export type { PatchBox, LocalPatchBoxesOptions } from './local-patches';
+export { GLCICTrainer } from './glcic-trainer';
+export type { GLCICTrainerArgs, GLCICLosses } from './glcic-trainer';
