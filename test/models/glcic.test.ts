@@ -95,7 +95,12 @@ describeBackends("GLCIC networks at the port's default sizes", () => {
       const model = build();
       const info = KEYS[name];
       expect(count(model.trainableWeights)).toBe(info.parameters);
-      counts.push(`${name} ${info.parameters}`);
+      // Running statistics: the port's running_mean and running_var.
+      const running = Object.entries(info.keys)
+        .filter(([k]) => k.endsWith('running_mean') || k.endsWith('running_var'))
+        .reduce((a, [, shape]) => a + shape.reduce((x, y) => x * y, 1), 0);
+      expect(count(model.nonTrainableWeights)).toBe(running);
+      counts.push(`${name} ${info.parameters} (+${running} running)`);
       // Every key with the port's shape loads strictly (num_batches_tracked accepted and dropped).
       const dict: StateDict = new Map(
         Object.entries(info.keys).map(([k, shape]) => {
