@@ -81,7 +81,8 @@ function bce(p: tf.Tensor, target: 0 | 1): tf.Scalar {
  * const completion = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [32, 32, 4], filters: 3, kernelSize: 3, padding: 'same', activation: 'sigmoid' })] });
  * const local = tfl.input({ shape: [16, 16, 3] });
  * const global = tfl.input({ shape: [32, 32, 3] });
- * const flat = tfl.layers.concatenate().apply([tfl.layers.flatten().apply(local), tfl.layers.flatten().apply(global)]) as tfl.SymbolicTensor;
+ * const flatten = (x: tfl.SymbolicTensor) => tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
+ * const flat = tfl.layers.concatenate().apply([flatten(local), flatten(global)]) as tfl.SymbolicTensor;
  * const discriminator = tfl.model({ inputs: [local, global], outputs: tfl.layers.dense({ units: 1, activation: 'sigmoid' }).apply(flat) as tfl.SymbolicTensor });
  * const trainer = new training.GLCICTrainer({ completion, discriminator, localSize: [16, 16], phase1Steps: 1, phase2Steps: 1, seed: 1 });
  * const images = tf.randomUniform([2, 32, 32, 3]) as tf.Tensor4D;
