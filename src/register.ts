@@ -12,6 +12,7 @@ import { AvgPool2DExcludePadding } from './layers/internal/avg-pool2d-exclude-pa
 import { SPADE } from './layers/spade';
 import { SPADEResnetBlock } from './layers/spade-resnet-block';
 import { Crop2D } from './layers/internal/crop2d';
+import { DilatedConv2D } from './layers/internal/dilated-conv2d';
 import { InpaintingInput } from './layers/internal/inpainting-input';
 import { InstanceMeanPooling } from './layers/internal/instance-mean-pooling';
 import { MaskComposite } from './layers/internal/mask-composite';
@@ -45,6 +46,7 @@ export const layerClasses: serialization.SerializableConstructor<serialization.S
   AvgPool2DExcludePadding,
   InstanceMeanPooling,
   ResizeTorch,
+  DilatedConv2D,
 ];
 
 let registered = false;

@@ -28,6 +28,9 @@ export const TORCH_LAYOUT: Readonly<Record<string, TorchLayout>> = {
   // NVIDIA's PartialConv2d subclasses Conv2d; its mask kernel is not in the state dict. No
   // reference network spectral-normalises it, and SpectralNormalization does not wrap it.
   PartialConv2D: { ...CONV2D, spectralNormDim: null },
+  // The builders' helper for nn.Conv2d with dilation (a tfjs Conv2D cannot train dilated); no
+  // network spectral-normalises it, and SpectralNormalization does not wrap it.
+  DilatedConv2D: { ...CONV2D, spectralNormDim: null },
   // torch ConvTranspose2d weight (in, out, kh, kw) -> tfjs kernel (kh, kw, out, in); no flip.
   Conv2DTranspose: { torchToTfjs: [2, 3, 1, 0], spectralNormDim: 1 },
   // torch Linear weight (out, in) -> tfjs kernel (in, out).

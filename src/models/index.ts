@@ -42,3 +42,14 @@ export { vgg19Features, VGG19_PERCEPTUAL_LAYERS } from './vgg19-features';
 export type { VGG19FeaturesArgs } from './vgg19-features';
 export { spadeGenerate } from './spade-generate';
 export type { SPADEGenerateOptions } from './spade-generate';
+export {
+  glcicCompletionNetwork,
+  glcicLocalDiscriminator,
+  glcicGlobalDiscriminator,
+  glcicContextDiscriminator,
+} from './glcic';
+export type {
+  GLCICCompletionNetworkArgs,
+  GLCICDiscriminatorArgs,
+  GLCICGlobalDiscriminatorArgs,
+  GLCICContextDiscriminatorArgs,

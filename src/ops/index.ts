@@ -30,3 +30,5 @@ export { instanceEdges } from './instance-edges';
 export { instanceMeanPool } from './instance-mean-pool';
 export { labelMapToOneHot } from './label-map-to-one-hot';
 export type { LabelMapToOneHotOptions } from './label-map-to-one-hot';
+export { poissonBlend } from './poisson-blend';
+export type { PoissonBlendOptions, PoissonBlendResult } from './poisson-blend';

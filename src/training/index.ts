@@ -20,3 +20,7 @@ export { Pix2PixHDTrainer } from './pix2pixhd-trainer';
 export type { Pix2PixHDTrainerArgs, Pix2PixHDLosses, Pix2PixHDGanMode } from './pix2pixhd-trainer';
 export { GauGANTrainer } from './gaugan-trainer';
 export type { GauGANTrainerArgs, GauGANLosses } from './gaugan-trainer';
+export { localPatchBoxes, cropPatches } from './local-patches';
+export type { PatchBox, LocalPatchBoxesOptions } from './local-patches';
+export { GLCICTrainer } from './glcic-trainer';
+export type { GLCICTrainerArgs, GLCICLosses } from './glcic-trainer';
