@@ -8,7 +8,9 @@
  */
 export { initBackend, BACKEND_NAMES } from './backend/init-backend';
 export { REQUIRED_KERNELS } from './backend/required-kernels';
-export type { BackendName } from './backend/init-backend';
+export type { BackendName, InitBackendOptions } from './backend/init-backend';
+export { MAX_WASM_THREADS } from './backend/wasm-threads';
+export type { WasmThreadsOptions } from './backend/wasm-threads';
 export { registerWasmTrainingKernels } from './backend/register-wasm-training-kernels';
 export { registerLayers } from './register';
 

@@ -7,9 +7,13 @@ import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
 import { REQUIRED_KERNELS } from './required-kernels';
 import { registerLayers } from '../register';
 import { describeValue } from '../core/checks';
+import { checkWasmThreadsOptions, useThreadedWasm, type WasmThreadsOptions } from './wasm-threads';
 
 /** Names accepted by {@link initBackend}. */
 export type BackendName = 'wasm' | 'cpu';
+
+/** Options of {@link initBackend}. */
+export type InitBackendOptions = WasmThreadsOptions;
 
 /** The backends {@link initBackend} knows, in order of preference. */
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu'];
@@ -35,6 +39,13 @@ const MAX_NAME_LENGTH = 100;
  * In browsers, call `setWasmPaths()` from `@tensorflow/tfjs-backend-wasm` first when the
  * `.wasm` files are not served beside your bundle; Node needs nothing.
  *
+ * `options.threads` (wasm only, 1 to 8) loads tfjs-backend-wasm's
+ * multi-threaded SIMD build with that many XNNPACK threads, in Node and in cross-origin-isolated
+ * pages (where `options.threadedWasmUrl` names its `.wasm` file); see {@link WasmThreadsOptions}.
+ * It replaces the wasm backend, so choose it before creating tensors on wasm (a backend that
+ * still holds tensors is not replaced: the call throws). Without `threads` the wasm backend
+ * stays as it is.
+ *
  * In Node it also keeps the process's error handling as Node's own: tfjs-backend-wasm's
  * Emscripten module adds process-wide `uncaughtException` and `unhandledRejection` listeners
  * that rethrow every error from inside the module's source (Node then prints that source and
@@ -48,13 +59,19 @@ const MAX_NAME_LENGTH = 100;
  * import { initBackend } from 'tfjs-synth';
  * await initBackend();        // wasm
  * await initBackend('cpu');   // reference backend
+ * await initBackend('wasm', { threads: 2 }); // XNNPACK on two threads
  * ```
  * @throws Error when `name` is not a string, or neither 'wasm', 'cpu' nor a registered backend
  * (the message lists the valid names); when a registered backend lacks required kernels (the
  * message names them); when the backend fails to initialise (for 'webgpu' without a WebGPU
- * adapter, the message says so and names the alternatives).
+ * adapter, the message says so and names the alternatives); when `options` is not an options
+ * object, `threads` is not an integer in [1, 8] or is given for another backend, the wasm backend
+ * to replace holds tensors, or the threaded build fails to start.
  */
-export async function initBackend(name: BackendName | (string & Record<never, never>) = 'wasm'): Promise<string> {
+export async function initBackend(
+  name: BackendName | (string & Record<never, never>) = 'wasm',
+  options?: InitBackendOptions,
+): Promise<string> {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
     throw new Error(
       `initBackend: name must be a backend name (a non-empty string of at most ${MAX_NAME_LENGTH} characters), got ${describeValue(name)}.`,
@@ -80,8 +97,10 @@ export async function initBackend(name: BackendName | (string & Record<never, ne
       );
     }
   }
+  const { threads, url } = checkWasmThreadsOptions('initBackend', name, options);
   registerLayers();
   if (name === 'wasm') registerWasmTrainingKernels();
+  if (threads !== undefined) await useThreadedWasm('initBackend', threads, url);
   const previous = tf.engine().backendName as string | null;
   const ok = await tf.setBackend(name);
   if (!ok) {
