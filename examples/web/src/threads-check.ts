@@ -54,7 +54,7 @@ export async function runThreadsWorkload(): Promise<ThreadsWorkload> {
       try {
         const x = tf.randomUniform([1, 24, 24, 8], -1, 1, 'float32', 7) as tf.Tensor4D;
         const w = tf.randomUniform([3, 3, 8, 16], -1, 1, 'float32', 8) as tf.Tensor4D;
-        const dw = tf.grad((f: tf.Tensor4D) => tf.sum(tf.conv2d(x, f, 1, 'same')))(w);
+        const dw = tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'same')))(w);
         const values = (await dw.data()) as Float32Array;
         tf.dispose([x, w, dw]);
         return values;
