@@ -30,8 +30,8 @@ export interface WasmThreadsOptions {
   threadedWasmUrl?: string;
 }
 
-/** The configuration of the threaded wasm backend this module registered, if any. */
-let registered: { threads: number; url: string | undefined } | null = null;
+/** The threaded wasm backend factory this module registered, and its configuration, if any. */
+let registered: { threads: number; url: string | undefined; factory: () => unknown } | null = null;
 
 /**
  * Checks `initBackend`'s wasm-thread options for the backend `name`; returns the thread count
@@ -79,7 +79,8 @@ export function checkWasmThreadsOptions(
  * @internal
  */
 export async function useThreadedWasm(owner: string, threads: number, url: string | undefined): Promise<void> {
-  if (registered?.threads === threads && registered.url === url && tf.findBackendFactory('wasm') != null) return;
+  if (registered?.threads === threads && registered.url === url && tf.findBackendFactory('wasm') === registered.factory)
+    return;
   const current = tf.engine().registry.wasm as BackendWasm | undefined;
   const held = current?.numDataIds() ?? 0;
   if (held > 0) {
@@ -92,16 +93,13 @@ export async function useThreadedWasm(owner: string, threads: number, url: strin
   if (tf.findBackendFactory('wasm') != null) tf.removeBackend('wasm');
   // The first call hands over the backend started above; a later one (after tf.engine().reset(),
   // which disposes backends but keeps factories) starts a new one.
-  tf.registerBackend(
-    'wasm',
-    () => {
-      const b = first;
-      first = null;
-      return b ?? createThreadedBackend(owner, threads, url);
-    },
-    2,
-  );
-  registered = { threads, url };
+  const factory = () => {
+    const b = first;
+    first = null;
+    return b ?? createThreadedBackend(owner, threads, url);
+  };
+  tf.registerBackend('wasm', factory, 2);
+  registered = { threads, url, factory };
 }
 
 /** What Emscripten passes to `instantiateWasm`: the module's imports. */
