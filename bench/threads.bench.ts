@@ -7,7 +7,9 @@
  * Each variant lives in its own child process (`bench/workers/threads-child.ts`); the parent asks
  * them for one call at a time, round-robin (interleaved), so only one computes at any moment.
  * Every call reports its wall time and its process's CPU time (all threads): cpu / wall near 2
- * means both cores were busy. The load average around each case is printed: the machine is
+ * means both cores were busy. On Linux it also reports how the call's CPU time was split between
+ * the threads: total over the busiest thread's is the speed-up that split allows when each
+ * thread has a core to itself, which a loaded machine may not give it. The load average around each case is printed: the machine is
  * shared, and a second thread can only speed a call up when a second core is free.
  * Afterwards the generators' outputs (after the same number of calls) are compared: the
  * variants must agree (max |x - ref| / max |ref|, reference the single-threaded build).
@@ -81,6 +83,7 @@ async function measure(mode: 'forward' | 'step'): Promise<ThreadsCase> {
   const children = VARIANTS.map(() => new Child());
   const cpu: number[][] = VARIANTS.map(() => []);
   const wall: number[][] = VARIANTS.map(() => []);
+  const split: (number | null)[][] = VARIANTS.map(() => []);
   try {
     const threads: number[] = [];
     for (const [i, v] of VARIANTS.entries()) {
@@ -97,9 +100,12 @@ async function measure(mode: 'forward' | 'step'): Promise<ThreadsCase> {
       VARIANTS.map((v, i) => ({
         name: v.name,
         run: async () => {
-          const r = await children[i]!.call<{ wallMs: number; cpuMs: number }>({ cmd: 'run' });
+          const r = await children[i]!.call<{ wallMs: number; cpuMs: number; workSplit: number | null }>({
+            cmd: 'run',
+          });
           wall[i]!.push(r.wallMs);
           cpu[i]!.push(r.cpuMs);
+          split[i]!.push(r.workSplit);
         },
       })),
       { repetitions: REPS, warmup: 1 },
@@ -112,6 +118,14 @@ async function measure(mode: 'forward' | 'step'): Promise<ThreadsCase> {
       getThreadsCount: Object.fromEntries(VARIANTS.map((v, i) => [v.name, threads[i]])),
       medianCpuOverWall: Object.fromEntries(
         VARIANTS.map((v, i) => [v.name, median(timed(cpu[i]!).map((c, k) => c / timed(wall[i]!)[k]!))]),
+      ),
+      // Total CPU over the busiest thread's (Linux only): the speed-up this split of the work
+      // allows with a free core per thread, whatever the load while measuring.
+      medianWorkSplit: Object.fromEntries(
+        VARIANTS.map((v, i) => {
+          const xs = timed(split[i]! as number[]).filter((x) => x !== null);
+          return [v.name, xs.length > 0 ? median(xs) : null];
+        }),
       ),
       medianChildWallMs: Object.fromEntries(VARIANTS.map((v, i) => [v.name, median(timed(wall[i]!))])),
       maxRelDiffVsSingleThreadedBuild: Object.fromEntries(
