@@ -13,7 +13,18 @@ import { checkError, checkInteger, checkOptions, describeValue } from '../core/c
  */
 export const MAX_WASM_THREADS = 8;
 
-/** The `initBackend` options that choose tfjs-backend-wasm's multi-threaded build. */
+/**
+ * The `initBackend` options that choose tfjs-backend-wasm's multi-threaded build.
+ *
+ * @example
+ * ```ts
+ * import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+ * import { initBackend, MAX_WASM_THREADS, type WasmThreadsOptions } from 'tfjs-synth';
+ * const options: WasmThreadsOptions = { threads: Math.min(2, MAX_WASM_THREADS) };
+ * await initBackend('wasm', options);
+ * console.log(getThreadsCount()); // 2
+ * ```
+ */
 export interface WasmThreadsOptions {
   /**
    * Threads for the wasm backend's XNNPACK kernels, an integer in [1, {@link MAX_WASM_THREADS}]
