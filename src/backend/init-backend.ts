@@ -65,8 +65,9 @@ const MAX_NAME_LENGTH = 100;
  * (the message lists the valid names); when a registered backend lacks required kernels (the
  * message names them); when the backend fails to initialise (for 'webgpu' without a WebGPU
  * adapter, the message says so and names the alternatives); when `options` is not an options
- * object, `threads` is not an integer in [1, 8] or is given for another backend, the wasm backend
- * to replace holds tensors, or the threaded build fails to start.
+ * object, `threads` is not an integer in [1, 8] or is given for another backend, the page is not
+ * cross-origin isolated (no SharedArrayBuffer), the wasm backend to replace holds tensors, or the
+ * threaded build fails to start.
  */
 export async function initBackend(
   name: BackendName | (string & Record<never, never>) = 'wasm',

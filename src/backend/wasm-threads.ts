@@ -84,12 +84,16 @@ export function checkWasmThreadsOptions(
  * Makes `'wasm'` name tfjs-backend-wasm's multi-threaded SIMD build with `threads` XNNPACK
  * threads: starts that backend, then replaces the wasm backend's registration with it (tfjs's
  * kernels for 'wasm', and this library's, serve it unchanged). Nothing changes when the threaded
- * backend with this configuration is already registered. Throws, with nothing changed, when the
- * current wasm backend still holds tensors (replacing it would lose them) or when the threaded
- * build cannot start.
+ * backend with this configuration is already registered. Throws, with nothing changed, without
+ * SharedArrayBuffer (a browser page that is not cross-origin isolated), when the current wasm
+ * backend still holds tensors (replacing it would lose them) or when the threaded build cannot
+ * start.
  * @internal
  */
 export async function useThreadedWasm(owner: string, threads: number, url: string | undefined): Promise<void> {
+  if (typeof SharedArrayBuffer !== 'function') {
+    throw new Error(`${owner}: options.threads needs SharedArrayBuffer (in browsers, a cross-origin-isolated page).`);
+  }
   if (registered?.threads === threads && registered.url === url && tf.findBackendFactory('wasm') === registered.factory)
     return;
   const current = tf.engine().registry.wasm as BackendWasm | undefined;

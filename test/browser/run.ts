@@ -609,7 +609,7 @@ async function main(): Promise<void> {
       );
     });
 
-    await test('without COOP/COEP, createParallelPatchMatch rejects with a clear error and starts no worker', async () => {
+    await test("without COOP/COEP, createParallelPatchMatch and initBackend's threads reject with a clear error; no worker starts", async () => {
       const plainPage = await context.newPage();
       const plainWorkers: string[] = [];
       // Only createParallelPatchMatch's workers (the page's own fill worker starts either way).
@@ -638,7 +638,19 @@ async function main(): Promise<void> {
           `error: "${message}"`,
         );
         assert(plainWorkers.length === 0, `workers started: ${plainWorkers.join(', ')}`);
-        return `"${message}"`;
+        // The wasm backend's threads need SharedArrayBuffer too: a clear error, the backend kept.
+        const threadsMessage = await plainPage.evaluate(() =>
+          window.__tfjsSynthDemo.threadsCheck(2).then(
+            () => '',
+            (e: Error) => e.message,
+          ),
+        );
+        assert(
+          threadsMessage ===
+            'initBackend: options.threads needs SharedArrayBuffer (in browsers, a cross-origin-isolated page).',
+          `threads error: "${threadsMessage}"`,
+        );
+        return `"${message}"; "${threadsMessage}"`;
       } finally {
         await plainPage.close();
       }
