@@ -51,6 +51,22 @@ describe('initBackend wasm threads: option checks', () => {
     expect(tf.findBackendFactory('wasm')).toBe(factory);
   });
 
+  it('rejects without SharedArrayBuffer (a browser page that is not cross-origin isolated), changing nothing', async () => {
+    await initBackend('cpu');
+    const factory = tf.findBackendFactory('wasm');
+    const sab = Object.getOwnPropertyDescriptor(globalThis, 'SharedArrayBuffer')!;
+    delete (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
+    try {
+      await expect(initBackend('wasm', { threads: 2 })).rejects.toThrow(
+        /^initBackend: options\.threads needs SharedArrayBuffer \(in browsers, a cross-origin-isolated page\)\.$/,
+      );
+    } finally {
+      Object.defineProperty(globalThis, 'SharedArrayBuffer', sab);
+    }
+    expect(tf.getBackend()).toBe('cpu');
+    expect(tf.findBackendFactory('wasm')).toBe(factory);
+  });
+
   it('caps threads at the size of the prebuilt pthread pool', () => {
     expect(MAX_WASM_THREADS).toBe(8);
   });
