@@ -11,6 +11,8 @@ export { REQUIRED_KERNELS } from './backend/required-kernels';
 export type { BackendName, InitBackendOptions } from './backend/init-backend';
 export { GPU_BACKEND_PACKAGES } from './backend/gpu-backends';
 export type { GpuBackendName } from './backend/gpu-backends';
+export { MAX_WASM_THREADS } from './backend/wasm-threads';
+export type { WasmThreadsOptions } from './backend/wasm-threads';
 export { registerWasmTrainingKernels } from './backend/register-wasm-training-kernels';
 export { registerLayers } from './register';
 

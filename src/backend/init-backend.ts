@@ -8,6 +8,7 @@ import { REQUIRED_KERNELS } from './required-kernels';
 import { registerLayers } from '../register';
 import { checkBoolean, checkOptions, describeValue } from '../core/checks';
 import { checkGpuBackend, gpuStartProblem, isGpuBackendName, type GpuBackendName } from './gpu-backends';
+import { checkWasmThreadsOptions, useThreadedWasm, type WasmThreadsOptions } from './wasm-threads';
 
 /** The built-in backends {@link initBackend} sets up with nothing imported. */
 export type BackendName = 'wasm' | 'cpu';
@@ -15,8 +16,8 @@ export type BackendName = 'wasm' | 'cpu';
 /** The built-in backends {@link initBackend} sets up with nothing imported, in order of preference. */
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu'];
 
-/** Options of {@link initBackend}. */
-export interface InitBackendOptions {
+/** Options of {@link initBackend}: the wasm thread options and the WebGL precision choice. */
+export interface InitBackendOptions extends WasmThreadsOptions {
   /**
    * `'webgl'` only: use the backend even where it would compute in half precision (float16
    * textures: a GPU that cannot render to float32 textures, or tfjs's `WEBGL_FORCE_F16_TEXTURES`
@@ -53,6 +54,13 @@ const MAX_NAME_LENGTH = 100;
  * In browsers, call `setWasmPaths()` from `@tensorflow/tfjs-backend-wasm` first when the
  * `.wasm` files are not served beside your bundle; Node needs nothing.
  *
+ * `options.threads` (wasm only, 1 to 8) loads tfjs-backend-wasm's
+ * multi-threaded SIMD build with that many XNNPACK threads, in Node and in cross-origin-isolated
+ * pages (where `options.threadedWasmUrl` names its `.wasm` file); see {@link WasmThreadsOptions}.
+ * It replaces the wasm backend, so choose it before creating tensors on wasm (a backend that
+ * still holds tensors is not replaced: the call throws). Without `threads` the wasm backend
+ * stays as it is.
+ *
  * In Node it also keeps the process's error handling as Node's own: tfjs-backend-wasm's
  * Emscripten module adds process-wide `uncaughtException` and `unhandledRejection` listeners
  * that rethrow every error from inside the module's source (Node then prints that source and
@@ -66,6 +74,7 @@ const MAX_NAME_LENGTH = 100;
  * import { initBackend } from 'tfjs-synth';
  * await initBackend();        // wasm
  * await initBackend('cpu');   // reference backend
+ * await initBackend('wasm', { threads: 2 }); // XNNPACK on two threads
  * ```
  * In a browser, with `@tensorflow/tfjs-backend-webgl` installed:
  * ```ts browser
@@ -74,12 +83,14 @@ const MAX_NAME_LENGTH = 100;
  * await initBackend('webgl');
  * ```
  * @throws Error when `name` is not a string, or neither 'wasm', 'cpu' nor a registered backend
- * (the message lists the valid names); when `options` is not an options object or
- * `allowHalfPrecision` not a boolean; for 'webgl' / 'webgpu' when the package was not imported,
- * the runtime lacks WebGL / WebGPU, there is no WebGPU adapter, or WebGL would run in half
- * precision (each message says which and names the alternatives); when a registered backend lacks
- * required kernels (the message names them); when the backend fails to initialise. Each leaves
- * the backend as it was.
+ * (the message lists the valid names); when `options` is not an options object,
+ * `allowHalfPrecision` not a boolean, `threads` not an integer in [1, 8] or given for another
+ * backend; for 'webgl' / 'webgpu' when the package was not imported, the runtime lacks WebGL /
+ * WebGPU, there is no WebGPU adapter, or WebGL would run in half precision (each message says
+ * which and names the alternatives); for `threads` when the page is not cross-origin isolated (no
+ * SharedArrayBuffer), the wasm backend to replace holds tensors, or the threaded build fails to
+ * start; when a registered backend lacks required kernels (the message names them); when the
+ * backend fails to initialise. Each leaves the backend as it was.
  */
 export async function initBackend(
   name: BackendName | GpuBackendName | (string & Record<never, never>) = 'wasm',
@@ -95,6 +106,7 @@ export async function initBackend(
     opts.allowHalfPrecision === undefined
       ? false
       : checkBoolean('initBackend', 'options.allowHalfPrecision', opts.allowHalfPrecision);
+  const { threads, url } = checkWasmThreadsOptions('initBackend', name, options);
   const known = (BACKEND_NAMES as readonly string[]).includes(name);
   if (isGpuBackendName(name)) await checkGpuBackend(name, allowHalfPrecision, BACKEND_NAMES);
   if (!known) {
@@ -119,6 +131,7 @@ export async function initBackend(
   }
   registerLayers();
   if (name === 'wasm') registerWasmTrainingKernels();
+  if (threads !== undefined) await useThreadedWasm('initBackend', threads, url);
   const previous = tf.engine().backendName as string | null;
   const ok = await tf.setBackend(name);
   if (!ok) {

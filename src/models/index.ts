@@ -53,3 +53,4 @@ export type {
   GLCICDiscriminatorArgs,
   GLCICGlobalDiscriminatorArgs,
   GLCICContextDiscriminatorArgs,
+} from './glcic';

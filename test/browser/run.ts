@@ -12,13 +12,19 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { runDemoModel, type DemoModelResult } from '../../examples/web/src/demo-model';
 import { PARALLEL_CASE, cropImage, meanFieldDistance } from '../../examples/web/src/parallel-field';
+import {
+  WORKLOAD_PARTS,
+  relativeDifferences,
+  runThreadsWorkload,
+  type ThreadsWorkload,
+} from '../../examples/web/src/threads-check';
 import { initBackend } from '../../src/backend/init-backend';
 import { readImage } from '../../src/node/index';
 import { createParallelPatchMatch, createPatchMatch } from '../../src/patchmatch/index';
@@ -32,6 +38,13 @@ const webDir = join(root, 'examples/web');
 const distDir = join(webDir, 'dist');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const writeScreenshot = process.argv.includes('--screenshot');
+/**
+ * The threaded-wasm timing in Chromium (reported, never asserted): "size,ngf,reps" of the U-Net;
+ * default a small forward pass only. With the variable set, a pix2pix step is timed as well.
+ */
+const threadsTimingSpec = process.env.BROWSER_THREADS_TIMING;
+/** Threaded wasm vs the single-threaded build: max |x - ref| / max |ref| per result. */
+const THREADS_RELATIVE_TOLERANCE = 1e-5;
 /** Trained network, browser wasm vs Node wasm: the same XNNPACK kernels on the same inputs. */
 const WASM_TOLERANCE = 1e-5;
 /** Trained network, browser cpu vs Node wasm: different kernels, float32 rounding only. */
@@ -168,6 +181,8 @@ async function main(): Promise<void> {
   const nodeModel: DemoModelResult = await runNodeModel();
   const nodeMs = performance.now() - t0;
   assert(tf.memory().numTensors === before, 'the network leaked tensors in Node');
+  // Node's single-threaded wasm results of the threads workload, for the threaded build in Chromium.
+  const nodeThreadsWorkload = await runThreadsWorkload();
 
   // Node's reference fields for the multi-threaded case: the same crops and options.
   const chelsea = await readImage(join(root, 'examples/assets/chelsea.png'));
@@ -598,7 +613,7 @@ async function main(): Promise<void> {
       );
     });
 
-    await test('without COOP/COEP, createParallelPatchMatch rejects with a clear error and starts no worker', async () => {
+    await test("without COOP/COEP, createParallelPatchMatch and initBackend's threads reject with a clear error; no worker starts", async () => {
       const plainPage = await context.newPage();
       const plainWorkers: string[] = [];
       // Only createParallelPatchMatch's workers (the page's own fill worker starts either way).
@@ -627,10 +642,57 @@ async function main(): Promise<void> {
           `error: "${message}"`,
         );
         assert(plainWorkers.length === 0, `workers started: ${plainWorkers.join(', ')}`);
-        return `"${message}"`;
+        // The wasm backend's threads need SharedArrayBuffer too: a clear error, the backend kept.
+        const threadsMessage = await plainPage.evaluate(() =>
+          window.__tfjsSynthDemo.threadsCheck(2).then(
+            () => '',
+            (e: Error) => e.message,
+          ),
+        );
+        assert(
+          threadsMessage ===
+            'initBackend: options.threads needs SharedArrayBuffer (in browsers, a cross-origin-isolated page).',
+          `threads error: "${threadsMessage}"`,
+        );
+        return `"${message}"; "${threadsMessage}"`;
       } finally {
         await plainPage.close();
       }
+    });
+
+    await test(`initBackend('wasm', { threads: 2 }) runs the threaded build with 2 threads in Chromium; its results equal the single-threaded build's and Node's (<= ${THREADS_RELATIVE_TOLERANCE} relative)`, async () => {
+      const r = await page.evaluate(() => window.__tfjsSynthDemo.threadsCheck(2));
+      assert(r.threads === 2, `getThreadsCount() is ${r.threads}`);
+      const toWorkload = (x: Record<keyof ThreadsWorkload, number[]>) =>
+        Object.fromEntries(WORKLOAD_PARTS.map((p) => [p, Float32Array.from(x[p])])) as unknown as ThreadsWorkload;
+      const vsNode = relativeDifferences(toWorkload(r.threaded), nodeThreadsWorkload);
+      const singleVsNode = relativeDifferences(toWorkload(r.single), nodeThreadsWorkload);
+      const problems = WORKLOAD_PARTS.flatMap((p) => [
+        ...(r.relative[p] <= THREADS_RELATIVE_TOLERANCE ? [] : [`${p}: threaded vs single-threaded ${r.relative[p]}`]),
+        ...(vsNode[p] <= THREADS_RELATIVE_TOLERANCE ? [] : [`${p}: threaded vs Node ${vsNode[p]}`]),
+        ...(singleVsNode[p] <= THREADS_RELATIVE_TOLERANCE ? [] : [`${p}: single-threaded vs Node ${singleVsNode[p]}`]),
+      ]);
+      assert(problems.length === 0, problems.join('; '));
+      const worst = Math.max(...WORKLOAD_PARTS.map((p) => Math.max(r.relative[p], vsNode[p])));
+      // Timing only (no assertion): threads 1 and 2 interleaved.
+      const [size, ngf, reps] = (threadsTimingSpec ?? '128,16,3').split(',').map(Number) as [number, number, number];
+      const modes = threadsTimingSpec === undefined ? (['forward'] as const) : (['forward', 'step'] as const);
+      const timings: string[] = [];
+      for (const mode of modes) {
+        const t = await page.evaluate(([m, s, n, k]) => window.__tfjsSynthDemo.threadsTiming(m, s, n, k), [
+          mode,
+          size,
+          ngf,
+          reps,
+        ] as const);
+        const [t1, t2] = [median(t.threads1), median(t.threads2)];
+        timings.push(
+          `${mode} (U-Net ${Math.log2(size)} levels, ngf ${ngf}, ${size}x${size}) median of ${reps}: 1 thread ${t1.toFixed(0)} ms, 2 threads ${t2.toFixed(0)} ms (${(t1 / t2).toFixed(2)}x)`,
+        );
+      }
+      return `largest relative difference ${worst.toExponential(2)}; workload ${r.singleMs.toFixed(0)} ms single-threaded build, ${r.threadedMs.toFixed(0)} ms threaded; ${timings.join('; ')}; load ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`;
     });
 
     await test('the browser-only doc snippets (```ts browser) run in Chromium', () => runBrowserSnippets(context));

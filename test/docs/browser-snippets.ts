@@ -3,7 +3,9 @@
  * they are bundled by vite with `tfjs-synth` imports pointing at the sources, served on
  * localhost beside the files they fetch (the tfjs-backend-wasm `.wasm` files under
  * `/assets/tfjs-wasm/`, as docs/getting-started.md serves them), and each one runs in a fresh
- * page that must load it without an error or a console error. Called by test/browser/run.ts.
+ * page that must load it without an error or a console error. A snippet tagged `isolated` gets a
+ * cross-origin-isolated page (its document is served with COOP/COEP headers, `?isolated=1`).
+ * Called by test/browser/run.ts.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -80,12 +82,18 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
 
     const server = createServer(async (req, res) => {
       try {
-        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+        const requested = new URL(req.url ?? '/', 'http://localhost');
+        const path = decodeURIComponent(requested.pathname);
+        const isolation =
+          requested.searchParams.get('isolated') === '1'
+            ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+            : {};
         const file = normalize(join(out, path.endsWith('/') ? `${path}index.html` : path));
         if (!file.startsWith(out + sep) || !(await stat(file)).isFile()) throw new Error('not found');
         res.writeHead(200, {
           'content-type': MIME[extname(file)] ?? 'application/octet-stream',
           'cache-control': 'no-store',
+          ...isolation,
         });
         res.end(await readFile(file));
       } catch {
@@ -110,7 +118,7 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
           if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
         });
         try {
-          await page.goto(`${url}?snippet=snippet-${i}`);
+          await page.goto(`${url}?snippet=snippet-${i}${s.tags.includes('isolated') ? '&isolated=1' : ''}`);
           const error = await page.evaluate(() => window.__docSnippet);
           if (error) errors.push(error);
         } finally {

@@ -5,7 +5,7 @@
  *
  * The snippets share one process (a process each would take minutes), so before each one the
  * TensorFlow.js engine is reset to the state of a fresh process: no backend initialised, no
- * tensors, no variables. A snippet that forgets `await initBackend()` fails here as it would for a
+ * tensors, no variables, and tfjs-backend-wasm's own wasm backend (after a snippet that chose threads). A snippet that forgets `await initBackend()` fails here as it would for a
  * user ("backend 'wasm' has not yet been initialized").
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,6 +25,8 @@ export function defineSnippetRuns(kind: Snippet['kind']): void {
   rmSync(modules, { recursive: true, force: true });
   mkdirSync(modules, { recursive: true });
   const home = process.cwd();
+  // tfjs-backend-wasm's own backend factory; a snippet that asks for threads replaces it.
+  const wasmFactory = tf.findBackendFactory('wasm');
   let ran = 0;
   let seconds = 0;
   let cpuMicros = 0;
@@ -54,6 +56,10 @@ export function defineSnippetRuns(kind: Snippet['kind']): void {
           await makeFixtures(s.code, cwd);
           // What a fresh process has: no backend initialised, no tensors, no variables.
           tf.engine().reset();
+          if (wasmFactory != null && tf.findBackendFactory('wasm') !== wasmFactory) {
+            tf.removeBackend('wasm');
+            tf.registerBackend('wasm', wasmFactory, 2);
+          }
           process.chdir(cwd);
           const t0 = performance.now();
           const cpu0 = process.cpuUsage();
@@ -72,6 +78,10 @@ export function defineSnippetRuns(kind: Snippet['kind']): void {
           process.chdir(home);
           rmSync(cwd, { recursive: true, force: true });
           tf.engine().reset();
+          if (wasmFactory != null && tf.findBackendFactory('wasm') !== wasmFactory) {
+            tf.removeBackend('wasm');
+            tf.registerBackend('wasm', wasmFactory, 2);
+          }
         }
       });
     });

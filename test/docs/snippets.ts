@@ -8,7 +8,8 @@
  * here); ```ts packed-app marks a file of a bundled app in docs/browser.md, which
  * test/browser/packed-apps.ts builds from the packed tarball and runs in Chromium; ```ts own-test
  * marks a snippet that reads a file users download (published weights), which its own test runs
- * on a small fixture in its place. Every other snippet runs in Node (run-snippets.test.ts).
+ * on a small fixture in its place; ```ts browser isolated runs its page cross-origin isolated
+ * (COOP/COEP headers). Every other snippet runs in Node (run-snippets.test.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -24,7 +25,7 @@ export const ENTRY_POINTS: Record<string, string> = {
 };
 
 /** The fence tags a snippet may carry. */
-export const KNOWN_TAGS = new Set(['browser', 'packed-app', 'own-test']);
+export const KNOWN_TAGS = new Set(['browser', 'isolated', 'packed-app', 'own-test']);
 
 /** Whether a snippet runs in Node (untagged) rather than in Chromium. */
 export function runsInNode(s: Snippet): boolean {

@@ -2,7 +2,7 @@
 // gated-convolution inpainting network trained by `npm run demo`, on the wasm and cpu
 // TensorFlow.js backends. Plain DOM, no framework.
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -20,6 +20,10 @@ import { imageToTensor } from '../../../src/node/image-to-tensor';
 import { runDemoModel, type DemoModelResult } from './demo-model';
 import type { FillReply, FillRequest } from './fill-protocol';
 import { PARALLEL_CASE, cropImage } from './parallel-field';
+import { WORKLOAD_PARTS, relativeDifferences, runThreadsWorkload, type ThreadsWorkload } from './threads-check';
+import { patchGANDiscriminator } from '../../../src/models/patchgan-discriminator';
+import { unetGenerator } from '../../../src/models/unet-generator';
+import { Pix2PixTrainer } from '../../../src/training/pix2pix-trainer';
 
 // tfjs-backend-wasm fetches its .wasm by file name; point each name at the file vite emitted.
 setWasmPaths({
@@ -27,9 +31,11 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
 });
-// The page is served cross-origin isolated (for createParallelPatchMatch), which makes tfjs pick
-// its threaded binary; in this vite build that backend never finishes starting (its pthread
-// workers do not come up), so the page keeps the single-threaded SIMD binary, as Node uses.
+// The page is served cross-origin isolated (for createParallelPatchMatch), which makes tfjs's own
+// loader pick its threaded binary; in a minified build that loader never finishes starting (its
+// pthread workers stop on a renamed variable, see docs/browser.md), so `initBackend('wasm')` keeps
+// the single-threaded SIMD binary, as in Node. `initBackend('wasm', { threads, threadedWasmUrl })`
+// loads the threaded one (the threads check below).
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 /** Larger images are scaled down on load so a fill stays interactive. */
@@ -76,6 +82,23 @@ export interface ModelRunResult {
   ms: number;
 }
 
+/** What {@link DemoHook.threadsCheck} returns. */
+export interface ThreadsCheckResult {
+  /** `getThreadsCount()` on the threaded build. */
+  threads: number;
+  /** The workload's results on the single-threaded build and on the threaded one. */
+  single: Record<keyof ThreadsWorkload, number[]>;
+  threaded: Record<keyof ThreadsWorkload, number[]>;
+  /** max |threaded - single| / max |single| per part. */
+  relative: Record<keyof ThreadsWorkload, number>;
+  /** Time of the workload on each (not compared: it is too small to gain from threads). */
+  singleMs: number;
+  threadedMs: number;
+}
+
+/** What {@link DemoHook.threadsTiming} returns: wall times in ms, per thread count, interleaved. */
+export type ThreadsTimingResult = Record<'threads1' | 'threads2', number[]>;
+
 /** The hook the browser tests drive the page with (`window.__tfjsSynthDemo`). */
 export interface DemoHook {
   /** Resolves once the default image and the PatchMatch worker are loaded. */
@@ -100,6 +123,18 @@ export interface DemoHook {
    * page that is not cross-origin isolated.
    */
   parallelField(workers: number, runs: number): Promise<ParallelFieldResult>;
+  /**
+   * Runs the threads workload (threads-check.ts) on the page's wasm backend (the single-threaded
+   * SIMD build: call this before anything else chooses threads), then on
+   * `initBackend('wasm', { threads, threadedWasmUrl })`, which stays the page's wasm backend.
+   */
+  threadsCheck(threads: number): Promise<ThreadsCheckResult>;
+  /**
+   * Times a U-Net forward pass (`mode` 'forward') or a pix2pix step ('step', with the 3-layer
+   * PatchGAN) at `size` with `ngf` filters on the threaded build with 1 and 2 threads, `reps`
+   * rounds, switching the backend before each timed call (after one untimed warm-up call).
+   */
+  threadsTiming(mode: 'forward' | 'step', size: number, ngf: number, reps: number): Promise<ThreadsTimingResult>;
 }
 
 declare global {
@@ -515,6 +550,74 @@ async function parallelField(workers: number, runs: number): Promise<ParallelFie
   };
 }
 
+// ---- the wasm backend's threaded build ----
+
+const asArrays = (w: ThreadsWorkload) =>
+  Object.fromEntries(WORKLOAD_PARTS.map((p) => [p, Array.from(w[p])])) as Record<keyof ThreadsWorkload, number[]>;
+
+function threadsCheck(threads: number): Promise<ThreadsCheckResult> {
+  return enqueue(async () => {
+    await initBackend('wasm');
+    let t0 = performance.now();
+    const single = await runThreadsWorkload();
+    const singleMs = performance.now() - t0;
+    await initBackend('wasm', { threads, threadedWasmUrl: wasmThreadedSimdUrl });
+    t0 = performance.now();
+    const threaded = await runThreadsWorkload();
+    const threadedMs = performance.now() - t0;
+    return {
+      threads: getThreadsCount(),
+      single: asArrays(single),
+      threaded: asArrays(threaded),
+      relative: relativeDifferences(threaded, single),
+      singleMs,
+      threadedMs,
+    };
+  });
+}
+
+function threadsTiming(
+  mode: 'forward' | 'step',
+  size: number,
+  ngf: number,
+  reps: number,
+): Promise<ThreadsTimingResult> {
+  return enqueue(async () => {
+    const out: ThreadsTimingResult = { threads1: [], threads2: [] };
+    for (let r = 0; r < reps; r++) {
+      for (const threads of [1, 2] as const) {
+        await initBackend('wasm', { threads, threadedWasmUrl: wasmThreadedSimdUrl });
+        const generator = unetGenerator({ numDowns: Math.log2(size), ngf, norm: 'batch', dropout: false, seed: 1 });
+        const discriminator =
+          mode === 'step'
+            ? patchGANDiscriminator({ inputChannels: 6, ndf: ngf, nLayers: 3, norm: 'batch', seed: 2 })
+            : null;
+        const trainer = discriminator === null ? null : new Pix2PixTrainer({ generator, discriminator });
+        const a = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
+        const b = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+        const call = async () => {
+          if (trainer !== null) return void (await trainer.step(a, b));
+          const y = generator.predict(a) as tf.Tensor;
+          await y.data();
+          y.dispose();
+        };
+        try {
+          await call();
+          const t0 = performance.now();
+          await call();
+          out[`threads${threads}`].push(performance.now() - t0);
+        } finally {
+          trainer?.dispose();
+          discriminator?.dispose();
+          generator.dispose();
+          tf.dispose([a, b]);
+        }
+      }
+    }
+    return out;
+  });
+}
+
 // ---- start-up and test hook ----
 
 const ready = (async () => {
@@ -552,4 +655,6 @@ window.__tfjsSynthDemo = {
   runModel,
   crossOriginIsolated: () => self.crossOriginIsolated,
   parallelField,
+  threadsCheck,
+  threadsTiming,
 };
