@@ -24,3 +24,5 @@ export { resizeNearestAlignCorners } from './resize-nearest-align-corners';
 export { lerp, slerp, latentMean, latentArithmetic } from './latent-vectors';
 export { mattingLaplacian } from './matting-laplacian';
 export type { MattingLaplacian, MattingLaplacianOptions } from './matting-laplacian';
+export { cannyEdges } from './canny-edges';
+export type { CannyEdgesOptions } from './canny-edges';

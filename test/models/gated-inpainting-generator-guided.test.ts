@@ -51,57 +51,53 @@ async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   return v;
 }
 
-describeBackends(
-  'gatedInpaintingGenerator guide: structure',
-  () => {
-    it('adds 5 * 5 * cnum parameters, all in conv1 (4,053,678 with cnum 48); guide: false is unchanged', () => {
-      const plain = gatedInpaintingGenerator({ seed: 3 });
-      const guided = gatedInpaintingGenerator({ guide: true, seed: 3 });
-      const off = gatedInpaintingGenerator({ guide: false, seed: 3 });
-      expect(count(plain.trainableWeights)).toBe(4_052_478);
-      expect(count(off.trainableWeights)).toBe(4_052_478);
-      expect(count(guided.trainableWeights)).toBe(4_053_678);
-      expect(guided.getLayer('conv1').weights[0]!.shape).toEqual([5, 5, 6, 48]);
-      expect(plain.getLayer('conv1').weights[0]!.shape).toEqual([5, 5, 5, 48]);
-      expect(guided.inputNames).toEqual(['image', 'mask', 'guide']);
-      expect(plain.inputNames).toEqual(['image', 'mask']);
-      // Same seed: every other layer gets the same initial weights as the unguided model.
-      for (const l of plain.layers) {
-        if (l.weights.length === 0 || l.name === 'conv1') continue;
-        const a = l.getWeights();
-        const b = guided.getLayer(l.name).getWeights();
-        a.forEach((t, i) => expect(Array.from(b[i]!.dataSync())).toEqual(Array.from(t.dataSync())));
-      }
-      plain.dispose();
-      guided.dispose();
-      off.dispose();
-    });
+describeBackends('gatedInpaintingGenerator guide: structure', () => {
+  it('adds 5 * 5 * cnum parameters, all in conv1 (4,053,678 with cnum 48); guide: false is unchanged', () => {
+    const plain = gatedInpaintingGenerator({ seed: 3 });
+    const guided = gatedInpaintingGenerator({ guide: true, seed: 3 });
+    const off = gatedInpaintingGenerator({ guide: false, seed: 3 });
+    expect(count(plain.trainableWeights)).toBe(4_052_478);
+    expect(count(off.trainableWeights)).toBe(4_052_478);
+    expect(count(guided.trainableWeights)).toBe(4_053_678);
+    expect(guided.getLayer('conv1').weights[0]!.shape).toEqual([5, 5, 6, 48]);
+    expect(plain.getLayer('conv1').weights[0]!.shape).toEqual([5, 5, 5, 48]);
+    expect(guided.inputNames).toEqual(['image', 'mask', 'guide']);
+    expect(plain.inputNames).toEqual(['image', 'mask']);
+    // Same seed: every other layer gets the same initial weights as the unguided model.
+    for (const l of plain.layers) {
+      if (l.weights.length === 0 || l.name === 'conv1') continue;
+      const a = l.getWeights();
+      const b = guided.getLayer(l.name).getWeights();
+      a.forEach((t, i) => expect(Array.from(b[i]!.dataSync())).toEqual(Array.from(t.dataSync())));
+    }
+    plain.dispose();
+    guided.dispose();
+    off.dispose();
+  });
 
-    it('rejects bad guide arguments and guides with Errors naming them, leaking nothing', () => {
-      expect(() => gatedInpaintingGenerator({ guide: 'yes' as unknown as boolean })).toThrow(
-        /gatedInpaintingGenerator: guide must be a boolean/,
-      );
-      const guided = gatedInpaintingGenerator({ cnum: 4, guide: true });
-      const plain = gatedInpaintingGenerator({ cnum: 4 });
-      const [image, mask, guide] = inputs();
-      const wrongGuide = tf.zeros([1, 32, 32, 3]);
-      const small = tf.zeros([1, 16, 16, 1]);
-      const before = tf.memory().numTensors;
-      // tfjs' input check names the guide input and its expected shape.
-      expect(() => guided.predict([image, mask, wrongGuide])).toThrow(/guide.*\[null,null,null,1\]/);
-      // A guided generator without a guide, a guide for a generator without one: tfjs' count check.
-      expect(() => guided.predict([image, mask])).toThrow(/Expected to see 3 Tensor/);
-      expect(() => plain.predict([image, mask, guide])).toThrow(/Expected to see 2 Tensor/);
-      // Applied symbolically / on other sizes, our input layer names the guide.
-      expect(() => guided.apply([image, mask, small])).toThrow(/guide \[1, 16, 16, 1\] must have the same batch/);
-      expect(tf.memory().numTensors).toBe(before);
-      tf.dispose([image, mask, guide, wrongGuide, small]);
-      guided.dispose();
-      plain.dispose();
-    });
-  },
-  ['cpu'],
-);
+  it('rejects bad guide arguments and guides with Errors naming them, leaking nothing', () => {
+    expect(() => gatedInpaintingGenerator({ guide: 'yes' as unknown as boolean })).toThrow(
+      /gatedInpaintingGenerator: guide must be a boolean/,
+    );
+    const guided = gatedInpaintingGenerator({ cnum: 4, guide: true });
+    const plain = gatedInpaintingGenerator({ cnum: 4 });
+    const [image, mask, guide] = inputs();
+    const wrongGuide = tf.zeros([1, 32, 32, 3]);
+    const small = tf.zeros([1, 16, 16, 1]);
+    const before = tf.memory().numTensors;
+    // tfjs' input check names the guide input and its expected shape.
+    expect(() => guided.predict([image, mask, wrongGuide])).toThrow(/guide.*\[null,null,null,1\]/);
+    // A guided generator without a guide, a guide for a generator without one: tfjs' count check.
+    expect(() => guided.predict([image, mask])).toThrow(/Expected to see 3 Tensor/);
+    expect(() => plain.predict([image, mask, guide])).toThrow(/Expected to see 2 Tensor/);
+    // Applied symbolically / on other sizes, our input layer names the guide.
+    expect(() => guided.apply([image, mask, small])).toThrow(/guide \[1, 16, 16, 1\] must have the same batch/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([image, mask, guide, wrongGuide, small]);
+    guided.dispose();
+    plain.dispose();
+  });
+}, ['cpu']);
 
 describeBackends('gatedInpaintingGenerator guide', () => {
   it('builds [x * (1 - mask), guide * mask, ones, mask] (the reference order) and only conv1 sees it', async () => {
@@ -165,7 +161,20 @@ describeBackends('gatedInpaintingGenerator guide', () => {
       expect(await maxDiff(outsideOnly![i]!, noGuide![i]!)).toBe(0);
       expect(await maxDiff(withStroke![i]!, noGuide![i]!)).toBeGreaterThan(i === 0 ? 0.1 : 0);
     }
-    tf.dispose([image, mask, guide, p1!, p2!, q1!, q2!, rowOutside, none, ...withStroke!, ...outsideOnly!, ...noGuide!]);
+    tf.dispose([
+      image,
+      mask,
+      guide,
+      p1!,
+      p2!,
+      q1!,
+      q2!,
+      rowOutside,
+      none,
+      ...withStroke!,
+      ...outsideOnly!,
+      ...noGuide!,
+    ]);
     plain.dispose();
     guided.dispose();
   });
