@@ -26,6 +26,15 @@ export interface GatedInpaintingGeneratorArgs {
    * trained weights, needs `{ fuse: false, maskResize: 'direct' }` (see docs/networks.md).
    */
   contextualAttention?: boolean | GatedInpaintingAttentionArgs;
+  /**
+   * User-guided inpainting (DeepFill v2's `guided` mode): the model takes a third input, the
+   * guide [batch, h, w, 1] (sketch or edge strokes, 1 = stroke), which enters masked to the hole
+   * as one more channel right after the image: `[image * (1 - mask), guide * mask, ones, mask]`,
+   * the reference's channel order, so `conv1`'s kernel has 6 input channels instead of 5
+   * (5 * 5 * cnum more parameters, 1,200 with cnum 48). Default false: inputs, weights and
+   * parameter count exactly as without this option.
+   */
+  guide?: boolean;
   /** `[height, width]` of the images, multiples of 8; omit to accept any such size. */
   inputShape?: [number, number];
   /**
@@ -104,7 +113,11 @@ interface GenConvOptions {
  * conv13_upsample_conv/kernel`). 4,052,478 parameters with cnum 48.
  *
  * Inputs: `[image [batch, h, w, 3] in [-1, 1], mask [batch, h, w, 1]]`, 1 = hole (binary),
- * h and w multiples of 8 (two stride-2 downsamplings, then attention at rate 2).
+ * h and w multiples of 8 (two stride-2 downsamplings, then attention at rate 2). With
+ * `guide: true`, `[image, mask, guide]`, the guide [batch, h, w, 1] in [0, 1] (1 = stroke; only
+ * its pixels inside the hole count); 4,053,678 parameters with cnum 48. As in the reference,
+ * only the coarse network sees the guide: the refinement starts from the coarse result pasted
+ * into the incomplete image.
  * Outputs: `[x1, x2]`, the coarse and the refined image, each [batch, h, w, 3], tanh in [-1, 1].
  * Paste the refined one into the holes with `ops.completeImage`.
  *
@@ -125,8 +138,20 @@ interface GenConvOptions {
  * const [coarse, refined] = generator.predict([image, mask]) as tf.Tensor[]; // [1, 64, 64, 3] each
  * const completed = ops.completeImage(image as tf.Tensor4D, mask as tf.Tensor4D, refined as tf.Tensor4D);
  * ```
- * @throws Error naming the argument when cnum, contextualAttention or inputShape is invalid, and when called on
- *   images whose height or width is not a multiple of 8.
+ *
+ * Guided, with a stroke drawn across the hole:
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, models } from 'tfjs-synth';
+ * await initBackend();
+ * const guided = models.gatedInpaintingGenerator({ cnum: 8, guide: true });
+ * const image = tf.randomUniform([1, 64, 64, 3], -1, 1);
+ * const mask = tf.pad(tf.ones([1, 32, 32, 1]), [[0, 0], [16, 16], [16, 16], [0, 0]]);
+ * const guide = tf.pad(tf.ones([1, 1, 64, 1]), [[0, 0], [32, 31], [0, 0], [0, 0]]); // a horizontal line
+ * const [, refined] = guided.predict([image, mask, guide]) as tf.Tensor[];
+ * ```
+ * @throws Error naming the argument when cnum, contextualAttention, guide or inputShape is invalid, and when
+ *   called on images whose height or width is not a multiple of 8 or on a guide of another shape.
  */
 export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}): tfl.LayersModel {
   const owner = 'gatedInpaintingGenerator';
@@ -135,6 +160,7 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
     throw checkError(owner, 'cnum', 'a positive multiple of 4', cnum);
   }
   const attention = attentionSettings(owner, args.contextualAttention);
+  const guided = args.guide === undefined ? false : checkBoolean(owner, 'guide', args.guide);
   const [h, w] = args.inputShape ?? [null, null];
   if (
     args.inputShape !== undefined &&
@@ -175,7 +201,11 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
 
   const image = tfl.input({ shape: [h, w, 3], name: 'image' });
   const mask = tfl.input({ shape: [h, w, 1], name: 'mask' });
-  const xin = new InpaintingInput({ multiple: 8, owner, name: 'inpaint_input' }).apply([image, mask]) as Sym;
+  const guide = guided ? tfl.input({ shape: [h, w, 1], name: 'guide' }) : null;
+  const modelInputs = guide === null ? [image, mask] : [image, mask, guide];
+  const xin = new InpaintingInput({ multiple: 8, owner, guide: guided, name: 'inpaint_input' }).apply(
+    modelInputs,
+  ) as Sym;
 
   // Stage 1: coarse network.
   let x = genConv(xin, 'conv1', cnum, 5);
@@ -242,5 +272,5 @@ export function gatedInpaintingGenerator(args: GatedInpaintingGeneratorArgs = {}
   x = genConv(x, 'allconv17', 3, 3);
   const x2 = tanh(x, 'x2');
 
-  return tfl.model({ inputs: [image, mask], outputs: [x1, x2], name: 'inpaint_net' });
+  return tfl.model({ inputs: modelInputs, outputs: [x1, x2], name: 'inpaint_net' });
 }

@@ -32,3 +32,5 @@ export { labelMapToOneHot } from './label-map-to-one-hot';
 export type { LabelMapToOneHotOptions } from './label-map-to-one-hot';
 export { poissonBlend } from './poisson-blend';
 export type { PoissonBlendOptions, PoissonBlendResult } from './poisson-blend';
+export { cannyEdges } from './canny-edges';
+export type { CannyEdgesOptions } from './canny-edges';

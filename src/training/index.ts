@@ -13,7 +13,7 @@ export type { TrainerState, TrainerNamedTensor } from './trainer-state';
 export { CycleGANTrainer } from './cyclegan-trainer';
 export type { CycleGANTrainerArgs, CycleGANLosses } from './cyclegan-trainer';
 export { InpaintingTrainer } from './inpainting-trainer';
-export type { InpaintingTrainerArgs, InpaintingLosses } from './inpainting-trainer';
+export type { InpaintingTrainerArgs, InpaintingLosses, InpaintingGuides } from './inpainting-trainer';
 export { DCGANTrainer, DCGAN_LOSSES } from './dcgan-trainer';
 export type { DCGANTrainerArgs, DCGANLosses, DCGANLoss, DCGANStepOptions } from './dcgan-trainer';
 export { Pix2PixHDTrainer } from './pix2pixhd-trainer';
