@@ -480,6 +480,50 @@ function checkPerUnit(owner: string, arg: string, value: unknown, count: number)
   return value.map((v) => checkNumber(owner, arg, v));
 }
 
+/** Checks the name of an intermediate layer with an NHWC output; returns that output's shape. */
+function checkEditLayer(owner: string, g: tfl.LayersModel, layerName: unknown): number[] {
+  if (typeof layerName !== 'string') throw checkError(owner, 'layer', 'a layer name', layerName);
+  const layer = g.layers.find((l) => l.name === layerName);
+  if (layer === undefined) throw checkError(owner, 'layer', "the name of one of the generator's layers", layerName);
+  if (layer === g.outputs[0]!.sourceLayer || g.inputs.some((t) => t.sourceLayer === layer)) {
+    throw checkError(owner, 'layer', 'an intermediate layer (not the input or output layer)', layerName);
+  }
+  const shape = layer.outputShape as (number | null)[];
+  if (!Array.isArray(shape) || shape.length !== 4 || shape.slice(1).some((d) => typeof d !== 'number')) {
+    throw new Error(`${owner}: layer ${layerName} must output a feature map [n, h, w, c].`);
+  }
+  return shape as number[];
+}
+
+/**
+ * The output of the named intermediate layer of `generator` for `latent` (inference mode),
+ * `[n, h, w, c]`: what {@link editUnits} edits, for choosing units and values (the paper picks
+ * units by dissection). The caller disposes it.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, models, training } from 'tfjs-synth';
+ * await initBackend('cpu');
+ * const g = models.dcganGenerator({ nz: 8, ngf: 4, imageSize: 16, seed: 1 });
+ * const features = training.layerActivations(g, tf.randomNormal([4, 8]), 'main.5_relu'); // [4, 8, 8, 4]
+ * ```
+ */
+export function layerActivations(generator: tfl.LayersModel, latent: tf.Tensor, layer: string): tf.Tensor4D {
+  const owner = 'layerActivations';
+  const g = checkGenerator(owner, 'generator', generator);
+  const z = checkLatent(owner, 'latent', g, latent);
+  checkEditLayer(owner, g, layer);
+  return tf.tidy(() => {
+    let seen: tf.Tensor | null = null;
+    runGraph(g, z, layer, (x) => {
+      seen = x;
+      return x;
+    });
+    return seen! as tf.Tensor4D;
+  });
+}
+
 /**
  * Unit-level editing (Bau et al.): runs `generator` on `latent` in inference mode, sets
  * (`value`) or scales (`scale`) the chosen channels of the named intermediate layer's output
@@ -508,17 +552,7 @@ export function editUnits(generator: tfl.LayersModel, latent: tf.Tensor, options
     throw checkError(owner, 'options', 'an options object', options);
   }
   const layerName = options.layer;
-  if (typeof layerName !== 'string') throw checkError(owner, 'layer', 'a layer name', layerName);
-  const layer = g.layers.find((l) => l.name === layerName);
-  if (layer === undefined) throw checkError(owner, 'layer', "the name of one of the generator's layers", layerName);
-  if (layer === g.outputs[0]!.sourceLayer || g.inputs.some((t) => t.sourceLayer === layer)) {
-    throw checkError(owner, 'layer', 'an intermediate layer (not the input or output layer)', layerName);
-  }
-  const shape = layer.outputShape as (number | null)[];
-  if (!Array.isArray(shape) || shape.length !== 4 || shape.slice(1).some((d) => typeof d !== 'number')) {
-    throw new Error(`${owner}: layer ${layerName} must output a feature map [n, h, w, c].`);
-  }
-  const [, lh, lw, lc] = shape as number[];
+  const [, lh, lw, lc] = checkEditLayer(owner, g, layerName);
   const units = options.units as unknown;
   if (!Array.isArray(units) || units.length === 0 || units.length > lc!) {
     throw checkError(owner, 'units', `an array of 1 to ${lc} channel indices`, units);

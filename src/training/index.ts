@@ -16,7 +16,7 @@ export { InpaintingTrainer } from './inpainting-trainer';
 export type { InpaintingTrainerArgs, InpaintingLosses } from './inpainting-trainer';
 export { DCGANTrainer, DCGAN_LOSSES } from './dcgan-trainer';
 export type { DCGANTrainerArgs, DCGANLosses, DCGANLoss, DCGANStepOptions } from './dcgan-trainer';
-export { invertGenerator, adaptGenerator, editUnits, MAX_PRIOR_STEPS } from './generative-prior';
+export { invertGenerator, adaptGenerator, editUnits, layerActivations, MAX_PRIOR_STEPS } from './generative-prior';
 export type {
   PriorLoss,
   InvertGeneratorOptions,
