@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
 import { dcganGenerator } from '../../src/models/dcgan-generator';
-import { adaptGenerator, editUnits, invertGenerator } from '../../src/training/generative-prior';
+import { adaptGenerator, editUnits, invertGenerator, layerActivations } from '../../src/training/generative-prior';
 import { describeBackends } from '../harness/backends';
 
 const NZ = 8;
@@ -171,6 +171,28 @@ describeBackends('generative prior', () => {
     tf.dispose([same, none, edited, perImage, a!, b!, pa!, pb!]);
     expect(tf.memory().numTensors).toBe(tensors);
     tf.dispose([z, plain, empty, mask, m4]);
+    g.dispose();
+  });
+
+  it('layerActivations gives the layer output that editUnits edits', () => {
+    const g = gen();
+    const z = tf.randomNormal([2, NZ], 0, 1, 'float32', 5);
+    const tensors = tf.memory().numTensors;
+    const features = layerActivations(g, z, 'main.5_relu');
+    expect(features.shape).toEqual([2, 8, 8, 4]);
+    // Setting every unit to 0 everywhere decodes what the layers after it give for a zero feature map.
+    const zero = editUnits(g, z, { layer: 'main.5_relu', units: [0, 1, 2, 3], value: 0 });
+    const zeroFeatures = tf.zeros([2, 8, 8, 4]);
+    const tail = tf.tidy(() => tf.tanh(g.getLayer('main.6').apply(zeroFeatures) as tf.Tensor));
+    expect(equalArrays(zero.dataSync(), tail.dataSync())).toBe(true);
+    const min = tf.tidy(() => tf.min(features).dataSync()[0]!);
+    expect(min).toBeGreaterThanOrEqual(0); // a ReLU output
+    tf.dispose([features, zero, zeroFeatures, tail]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(() => layerActivations(g, z, 'main.7_tanh')).toThrow(
+      /layerActivations: layer must be an intermediate layer/,
+    );
+    z.dispose();
     g.dispose();
   });
 
