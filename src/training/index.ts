@@ -24,3 +24,12 @@ export { localPatchBoxes, cropPatches } from './local-patches';
 export type { PatchBox, LocalPatchBoxesOptions } from './local-patches';
 export { GLCICTrainer } from './glcic-trainer';
 export type { GLCICTrainerArgs, GLCICLosses } from './glcic-trainer';
+export { invertGenerator, adaptGenerator, editUnits, layerActivations, MAX_PRIOR_STEPS } from './generative-prior';
+export type {
+  PriorLoss,
+  InvertGeneratorOptions,
+  InvertGeneratorResult,
+  AdaptGeneratorOptions,
+  AdaptGeneratorResult,
+  EditUnitsOptions,
+} from './generative-prior';

@@ -11,6 +11,7 @@ import { main as cycleganFromPytorch } from '../../examples/cyclegan-from-pytorc
 import { main as cycleganTrain } from '../../examples/cyclegan-train';
 import { main as dcganTrain } from '../../examples/dcgan-train';
 import { main as gatys } from '../../examples/gatys-texture';
+import { main as generativePrior } from '../../examples/generative-prior-edit';
 import { main as inpaint } from '../../examples/patchmatch-inpaint';
 import { main as pix2pixTrain } from '../../examples/pix2pix-train';
 import { main as pix2pixhdTrain } from '../../examples/pix2pixhd-train';
@@ -65,6 +66,7 @@ const ALL = {
   cycleganTrain,
   dcganTrain,
   gatys,
+  generativePrior,
   inpaint,
   pix2pixTrain,
   pix2pixhdTrain,
@@ -87,6 +89,7 @@ describe('example programs', () => {
       cycleganTrain,
       dcganTrain,
       gatys,
+      generativePrior,
       inpaint,
       pix2pixTrain,
       pix2pixhdTrain,
@@ -206,6 +209,34 @@ describe('example programs', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/step +2 +hinge D loss \d/);
     expect(out.match(/sigma\(u,v\)/g)).toHaveLength(12);
+  });
+
+  it('generative-prior-edit trains a DCGAN, inverts and adapts to a crop, and edits units mostly inside the box', async () => {
+    const out = join(dir, 'prior.png');
+    const r = await run(generativePrior, [
+      '--train-steps',
+      '2',
+      '--invert-steps',
+      '5',
+      '--adapt-steps',
+      '5',
+      '--size',
+      '16',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const inversion = Number(/inversion MSE (\d+\.\d+)/.exec(r.out)![1]);
+    const adapted = Number(/adapted MSE (\d+\.\d+)/.exec(r.out)![1]);
+    expect(adapted).toBeLessThan(inversion); // measured 0.1184 against 0.1551
+    const ratio = Number(/inside \/ outside the box: (\d+\.\d+)/.exec(r.out)![1]);
+    expect(ratio).toBeGreaterThan(3); // measured 9.67
+    const image = await readImage(out);
+    // One row of five 16x16 images with 2-pixel padding.
+    expect([image.width, image.height]).toEqual([5 * 16 + 6 * 2, 16 + 2 * 2]);
+    const bad = await run(generativePrior, ['--size', '24']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--size must be 16, 32 or 64/);
   });
 
   it('dcgan-train trains on crops of the sample photos (bce and wgan) and writes samples and a slerp walk', async () => {
