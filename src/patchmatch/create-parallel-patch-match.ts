@@ -3,7 +3,7 @@ import type { BandReply, BandRequest } from './band-worker.js';
 import { type FieldCall, buildFieldJob, progressHook, snapshotFieldCall } from './field-call.js';
 import { fieldLayout } from './layout.js';
 import type { Nnf, NnfOptions, RgbaImage } from './types.js';
-import { MAX_WORKERS, checkMaxMemory, checkOptions, optionalInteger, throwIfAborted } from './validate.js';
+import { MAX_K, MAX_WORKERS, checkMaxMemory, checkOptions, optionalInteger, throwIfAborted } from './validate.js';
 import { compilePatchMatchModule, hasWasmSimd } from './wasm-kernel.js';
 
 export interface CreateParallelPatchMatchOptions {
@@ -117,7 +117,11 @@ class ParallelEngine implements ParallelPatchMatch {
     let run: Promise<Nnf>;
     try {
       // Synchronous: everything is validated and the inputs copied before this returns.
-      const call = snapshotFieldCall(owner, target, source, checkOptions(owner, options), this.maxMemoryBytes);
+      const o = checkOptions(owner, options);
+      const k = optionalInteger(owner, 'k', o.k, 1, 1, MAX_K);
+      if (k > 1)
+        throw new Error(`${owner}: k > 1 (a k-nearest-neighbour field) runs on createPatchMatch only, got ${k}.`);
+      const call = snapshotFieldCall(owner, target, source, o, this.maxMemoryBytes);
       run = this.queue.then(() => this.run(call));
     } catch (err) {
       return Promise.reject(err);

@@ -128,6 +128,7 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       height: call.target.height - p + 1,
       patchSize: p,
       ...r,
+      ...(call.k > 1 ? { k: call.k } : {}),
     }));
   }
 
@@ -143,6 +144,9 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     const fh = checkInteger(owner, 'nnf.height', nnf.height, 1);
     const p = checkPatchSize(owner, nnf.patchSize, { width: source.width, height: source.height, name: 'source' });
     const n = fw * fh;
+    if (nnf.k !== undefined && nnf.k !== 1) {
+      throw checkError(owner, 'nnf.k', 'undefined or 1 (vote takes one neighbour per patch)', nnf.k);
+    }
     if (!(nnf.x instanceof Int32Array) || !(nnf.y instanceof Int32Array) || nnf.x.length !== n || nnf.y.length !== n) {
       throw new Error(`${owner}: nnf.x and nnf.y must be Int32Arrays of nnf.width * nnf.height = ${n} entries.`);
     }

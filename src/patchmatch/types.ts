@@ -29,6 +29,12 @@ export interface Nnf {
   readonly x: Int32Array;
   readonly y: Int32Array;
   readonly distance: Uint32Array;
+  /**
+   * Neighbours per patch, present on a k-nearest-neighbour field (`nnf(..., { k })` with k > 1):
+   * `x`, `y` and `distance` then hold `width * height * k` entries, patch i's neighbours at
+   * `i * k .. i * k + k - 1`, nearest first, all different. Absent (one neighbour) otherwise.
+   */
+  readonly k?: number;
 }
 
 /** Progress of a nearest-neighbour field computation, reported after each iteration. */
@@ -71,6 +77,13 @@ export interface NnfOptions {
    * that are out of range or point at an excluded source patch are replaced by random ones.
    */
   initial?: Nnf;
+  /**
+   * Neighbours per target patch, 1..64, at most the number of usable source patches. Defaults to
+   * 1. With k > 1 the result is a k-nearest-neighbour field (see {@link Nnf.k}) computed by
+   * Generalized PatchMatch (Barnes et al., ECCV 2010); `initial` is not taken then, `vote` does
+   * not take the result, and `meanDistance` in progress reports averages all k neighbours.
+   */
+  k?: number;
   /** Called after the initialisation and after every iteration. */
   onProgress?: (progress: NnfProgress) => void;
   /**
