@@ -1,7 +1,9 @@
 import { checkError, describeValue } from '../core/checks.js';
+import { type FeatureFieldCall, runFeatureField } from './feature-field.js';
+import { type ImageAnalogyArgs, imageAnalogy } from './image-analogy.js';
 import { jsKernel } from './js-kernel.js';
 import { type FieldCall, snapshotFieldCall } from './field-call.js';
-import type { Kernel } from './kernel.js';
+import type { FeatureFieldResult, Kernel } from './kernel.js';
 import { voteWorkingBytes } from './layout.js';
 import { runField } from './scheduler.js';
 import { inpaintImage, synthesizeTextureImage } from './synthesis.js';
@@ -80,6 +82,8 @@ export interface SynthesisEngine {
   fieldOwned(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions): Promise<Nnf>;
   /** As vote, with errors naming `owner`. */
   voteAs(owner: string, nnf: Nnf, source: RgbaImage, options: VoteOptions | undefined): RgbaImage;
+  /** A feature-space field (feature-field.ts), queued with the engine's other fields. */
+  featureField(call: FeatureFieldCall): Promise<FeatureFieldResult>;
 }
 
 class PatchMatchEngine implements PatchMatch, SynthesisEngine {
@@ -212,5 +216,15 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
 
   synthesizeTexture(sample: RgbaImage, options: TextureOptions): Promise<RgbaImage> {
     return synthesizeTextureImage(this, sample, options);
+  }
+
+  featureField(call: FeatureFieldCall): Promise<FeatureFieldResult> {
+    const run = this.queue.then(() => runFeatureField(this.kernel, call));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  imageAnalogy(args: ImageAnalogyArgs): Promise<RgbaImage> {
+    return imageAnalogy(this, args);
   }
 }

@@ -8,6 +8,7 @@ export { createPatchMatch } from './create-patch-match.js';
 export { createParallelPatchMatch } from './create-parallel-patch-match.js';
 export type { CreateParallelPatchMatchOptions, ParallelPatchMatch } from './create-parallel-patch-match.js';
 export { hasWasmSimd } from './wasm-kernel.js';
+export type { ImageAnalogyArgs, ImageAnalogyOptions } from './image-analogy.js';
 export type {
   CreatePatchMatchOptions,
   InpaintOptions,

@@ -1,4 +1,5 @@
 import type { RgbaImage } from '../core/rgba-image.js';
+import type { ImageAnalogyArgs } from './image-analogy.js';
 
 // The RGBA image type is shared with tfjs-synth/node (defined once in core/rgba-image.ts).
 export type { RgbaImage };
@@ -197,4 +198,10 @@ export interface PatchMatch {
    * sample synchronously, before it returns the promise.
    */
   synthesizeTexture(sample: RgbaImage, options: TextureOptions): Promise<RgbaImage>;
+  /**
+   * Image analogies (Hertzmann et al. 2001): given A and its filtered version A', filters B the
+   * same way and resolves to B' (B's size). Validates everything and copies the images
+   * synchronously, before it returns the promise. See {@link ImageAnalogyOptions}.
+   */
+  imageAnalogy(args: ImageAnalogyArgs): Promise<RgbaImage>;
 }
