@@ -2,6 +2,7 @@ import { checkError, describeValue } from '../core/checks.js';
 import { type FeatureFieldCall, runFeatureField } from './feature-field.js';
 import { type ImageAnalogyArgs, imageAnalogy } from './image-analogy.js';
 import { jsKernel } from './js-kernel.js';
+import { type TransferTextureArgs, transferTexture } from './transfer-texture.js';
 import { type FieldCall, snapshotFieldCall } from './field-call.js';
 import type { FeatureFieldResult, Kernel } from './kernel.js';
 import { voteWorkingBytes } from './layout.js';
@@ -226,5 +227,9 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
 
   imageAnalogy(args: ImageAnalogyArgs): Promise<RgbaImage> {
     return imageAnalogy(this, args);
+  }
+
+  transferTexture(args: TransferTextureArgs): Promise<RgbaImage> {
+    return transferTexture(this, args);
   }
 }

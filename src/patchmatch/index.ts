@@ -9,6 +9,7 @@ export { createParallelPatchMatch } from './create-parallel-patch-match.js';
 export type { CreateParallelPatchMatchOptions, ParallelPatchMatch } from './create-parallel-patch-match.js';
 export { hasWasmSimd } from './wasm-kernel.js';
 export type { ImageAnalogyArgs, ImageAnalogyOptions } from './image-analogy.js';
+export type { TransferTextureArgs, TransferTextureOptions } from './transfer-texture.js';
 export type {
   CreatePatchMatchOptions,
   InpaintOptions,

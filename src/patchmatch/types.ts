@@ -1,5 +1,6 @@
 import type { RgbaImage } from '../core/rgba-image.js';
 import type { ImageAnalogyArgs } from './image-analogy.js';
+import type { TransferTextureArgs } from './transfer-texture.js';
 
 // The RGBA image type is shared with tfjs-synth/node (defined once in core/rgba-image.ts).
 export type { RgbaImage };
@@ -204,4 +205,11 @@ export interface PatchMatch {
    * synchronously, before it returns the promise. See {@link ImageAnalogyOptions}.
    */
   imageAnalogy(args: ImageAnalogyArgs): Promise<RgbaImage>;
+  /**
+   * Texture transfer (Efros and Freeman 2001; Ashikhmin 2003): renders `target` out of the
+   * patches of the `source` texture and resolves to an image of the target's size. Validates
+   * everything and copies the images synchronously, before it returns the promise. See
+   * {@link TransferTextureOptions}.
+   */
+  transferTexture(args: TransferTextureArgs): Promise<RgbaImage>;
 }
