@@ -10,11 +10,11 @@ import {
   type Plane,
   planePyramid,
   remapper,
+  upsampleMatches,
 } from './feature-images.js';
-import { voteWorkingBytes } from './layout.js';
-import { downsample, toRgbaCopy, upsampleField, upsampleNearest } from './pixels.js';
+import { downsample, toRgbaCopy } from './pixels.js';
 import { yieldToEventLoop } from './scheduler.js';
-import type { Mask, Nnf, RgbaImage, SynthesisProgress } from './types.js';
+import type { Mask, RgbaImage, SynthesisProgress } from './types.js';
 import {
   MAX_EM_ITERATIONS,
   MAX_ITERATIONS,
@@ -33,18 +33,22 @@ import {
 } from './validate.js';
 
 // Texture transfer (Efros and Freeman, "Image Quilting for Texture Synthesis and Transfer",
-// SIGGRAPH 2001; Ashikhmin, "Fast Texture Transfer", 2003): the target is rendered out of the
-// source texture's patches. Here as a multi-scale EM over a feature-space PatchMatch: each source
-// patch is matched to each output patch by alpha times the squared difference of its luminance
-// to the target's, plus 1 - alpha times its squared colour difference to the current output (the
-// texture term), and the matched patches are voted into the next output.
+// SIGGRAPH 2001; Ashikhmin, "Fast Texture Transfer", IEEE CG&A 2003): the target is rendered out
+// of the source texture's pixels. Multi-scale and iterative over a feature-space PatchMatch: the
+// patch centred on each output pixel is matched to the source patch that minimises alpha times
+// the squared difference of its (remapped) luminance to the target's plus 1 - alpha times its
+// squared colour difference to the current output (the texture term); Hertzmann's coherence step
+// (Ashikhmin's coherent candidates) then prefers the source positions the neighbours suggest, and
+// every output pixel copies the source pixel its patch is matched to. Copying pixels instead of
+// averaging overlapping patches keeps the texture sharp: an averaging vote washed it out to
+// smooth grey within a few rounds.
 
 /**
  * Options of {@link PatchMatch.transferTexture}. Every option may be left out (`undefined`);
  * `null` is rejected like any other wrong value.
  */
 export interface TransferTextureOptions {
-  /** Odd patch side, 3..127, no larger than the source or the target. Defaults to 7. */
+  /** Odd side of the patches compared (centred on each pixel), 3..127, no larger than the source or the target. Defaults to 7. */
   patchSize?: number;
   /**
    * Weight of the target's luminance against texture coherence, 0..1: a patch's cost is alpha
@@ -53,9 +57,15 @@ export interface TransferTextureOptions {
    * output drifts to plain texture. Defaults to 0.5.
    */
   alpha?: number;
+  /**
+   * Coherence weight kappa >= 0 (at most 1000), as in {@link ImageAnalogyOptions.kappa}: an output
+   * pixel keeps the source position its neighbours' matches suggest (Ashikhmin's coherent
+   * candidates) when that match is within a factor 1 + 2^(l - L) kappa of the best one. Defaults to 1.
+   */
+  kappa?: number;
   /** Pyramid levels, 1..32. Defaults to as many as keep every side of both images at least 4 * patchSize. */
   levels?: number;
-  /** Match-and-vote rounds per level, 1..100. Defaults to 3. */
+  /** Match-and-copy rounds per level, 1..100. Defaults to 3. */
   emIterations?: number;
   /** PatchMatch iterations per round, 1..1000. Defaults to 4. */
   nnfIterations?: number;
@@ -83,11 +93,11 @@ export interface TransferTextureArgs extends TransferTextureOptions {
   target: RgbaImage;
 }
 
-/** Working memory of a transfer: pyramids, planes, features, one field and one vote at the finest level. */
+/** Working memory of a transfer: pyramids, planes, features and one field at the finest level. */
 function transferWorkingBytes(sw: number, sh: number, tw: number, th: number, p: number, masked: boolean): number {
   const s = sw * sh;
   const t = tw * th;
-  const n = (tw - p + 1) * (th - p + 1);
+  const n = t;
   // Source RGBA pyramid and four float plane pyramids (a third more each), the target's luminance
   // pyramid, the estimate twice, the source mask pyramid, the feature images (4 floats a pixel).
   const held =
@@ -97,17 +107,18 @@ function transferWorkingBytes(sw: number, sh: number, tw: number, th: number, p:
     t * 8 +
     (masked ? s * 2 : 0) +
     (s + t) * 16;
+  const pad = p >> 1;
   const field = featureFieldBytes({
-    targetWidth: tw,
-    targetHeight: th,
-    sourceWidth: sw,
-    sourceHeight: sh,
+    targetWidth: tw + 2 * pad,
+    targetHeight: th + 2 * pad,
+    sourceWidth: sw + 2 * pad,
+    sourceHeight: sh + 2 * pad,
     channels: 4,
     patchSize: p,
-    validCount: (sw - p + 1) * (sh - p + 1),
+    validCount: s,
     withInitial: true,
   });
-  return held + n * 24 + Math.max(field, voteWorkingBytes(n, s, t, false));
+  return held + n * 24 + field;
 }
 
 /**
@@ -129,6 +140,7 @@ export async function transferTexture(pm: SynthesisEngine, args: TransferTexture
     { width: source.width, height: source.height, name: 'source' },
     { width: target.width, height: target.height, name: 'target' },
   );
+  const kappa = args.kappa === undefined ? 1 : checkNumber(owner, 'kappa', args.kappa, { min: 0, max: 1000 });
   const alpha = args.alpha === undefined ? 0.5 : checkNumber(owner, 'alpha', args.alpha, { min: 0, max: 1 });
   const levelsOption =
     args.levels === undefined ? undefined : checkInteger(owner, 'levels', args.levels, 1, MAX_LEVELS);
@@ -180,50 +192,59 @@ export async function transferTexture(pm: SynthesisEngine, args: TransferTexture
   const a = Math.sqrt(alpha);
   const c = Math.sqrt((1 - alpha) / 3);
 
+  const pad = p >> 1;
   let estimate: RgbaImage | null = null;
-  let field: Nnf | null = null;
-  let fieldSize: [number, number] = [0, 0];
+  let matchX: Int32Array | null = null;
+  let matchY: Int32Array | null = null;
+  let prevSize: [number, number] = [0, 0];
   for (let level = 0; level < levels; level++) {
     const src = sources[level]!;
     const yTl = targetY[level]!;
     const { width: tw, height: th } = yTl;
+    const { width: sw, height: sh } = src;
     let ySrc = luminance(src);
     if (remap) ySrc = mapPlane(ySrc, remapper(ySrc, yTl));
     const [r, g, b] = [0, 1, 2].map((k) => channel(src, k)) as [Plane, Plane, Plane];
     const sourceFeatures = (withColour: boolean) =>
-      featureImage(src.width, src.height, 0, [
+      featureImage(sw, sh, pad, [
         { plane: ySrc, weight: a },
         { plane: withColour ? r : null, weight: c },
         { plane: withColour ? g : null, weight: c },
         { plane: withColour ? b : null, weight: c },
       ]);
     checkFeatureFieldMemory(owner, pm.maxMemoryBytes, {
-      targetWidth: tw,
-      targetHeight: th,
-      sourceWidth: src.width,
-      sourceHeight: src.height,
+      targetWidth: tw + 2 * pad,
+      targetHeight: th + 2 * pad,
+      sourceWidth: sw + 2 * pad,
+      sourceHeight: sh + 2 * pad,
       channels: 4,
       patchSize: p,
-      validCount: (src.width - p + 1) * (src.height - p + 1),
+      validCount: sw * sh,
       withInitial: true,
     });
     const mask = masks[level]!;
     let valid: Uint8Array | undefined;
     if (mask !== null) {
-      valid = patchesTouchingMask(mask, p);
+      // A source pixel is usable when no masked pixel lies in the patch centred on it.
+      const padded = new Uint8Array((sw + 2 * pad) * (sh + 2 * pad));
+      for (let y = 0; y < sh; y++)
+        padded.set(mask.data.subarray(y * sw, (y + 1) * sw), (y + pad) * (sw + 2 * pad) + pad);
+      valid = patchesTouchingMask({ width: sw + 2 * pad, height: sh + 2 * pad, data: padded }, p);
       for (let i = 0; i < valid.length; i++) valid[i] = valid[i] === 0 ? 1 : 0;
     }
-    if (estimate !== null && field !== null) {
-      estimate = { width: tw, height: th, data: upsampleNearest(estimate, tw, th) };
-      const box = (w: number, h: number) => ({ x0: 0, y0: 0, width: w, height: h });
-      field = upsampleField(field, box(fieldSize[0], fieldSize[1]), box(tw, th), p);
+    if (matchX !== null && matchY !== null) {
+      const up = upsampleMatches(matchX, matchY, prevSize[0], prevSize[1], tw, th, sw, sh);
+      matchX = up.x;
+      matchY = up.y;
+      estimate = copyMatched(src, matchX, matchY, tw, th);
     }
     const withColour = sourceFeatures(true);
+    const factor = 1 + 2 ** (level - (levels - 1)) * kappa;
     for (let em = 0; em < emIterations; em++) {
       await yieldToEventLoop();
       throwIfAborted(owner, signal);
       // The first round has no output yet: it matches on the target's luminance alone.
-      const targetFeatures = featureImage(tw, th, 0, [
+      const targetFeatures = featureImage(tw, th, pad, [
         { plane: yTl, weight: a },
         ...[0, 1, 2].map((k) => ({ plane: estimate !== null ? channel(estimate, k) : null, weight: c })),
       ]);
@@ -235,17 +256,30 @@ export async function transferTexture(pm: SynthesisEngine, args: TransferTexture
         iterations: nnfIterations,
         seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
         ...(valid !== undefined ? { valid } : {}),
-        ...(field !== null ? { initialX: field.x, initialY: field.y } : {}),
+        ...(matchX !== null && matchY !== null ? { initialX: matchX, initialY: matchY } : {}),
+        ...(kappa > 0 ? { coherence: { factor, radius: pad } } : {}),
         signal,
       });
-      const fw = tw - p + 1;
-      const fh = th - p + 1;
-      field = { width: fw, height: fh, patchSize: p, x: result.x, y: result.y, distance: new Uint32Array(fw * fh) };
-      estimate = pm.voteAs(owner, field, src, undefined);
+      matchX = result.x;
+      matchY = result.y;
+      estimate = copyMatched(src, matchX, matchY, tw, th);
       done += tw * th;
       onProgress?.({ level, levels, emIteration: em + 1, emIterations, fraction: done / total });
     }
-    fieldSize = [tw, th];
+    prevSize = [tw, th];
   }
   return estimate!;
+}
+
+/** Every output pixel is the source pixel its patch is matched to (Ashikhmin's pixel copy). */
+function copyMatched(src: RgbaImage, x: Int32Array, y: Int32Array, width: number, height: number): RgbaImage {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    const k = 4 * (y[i]! * src.width + x[i]!);
+    data[4 * i] = src.data[k]!;
+    data[4 * i + 1] = src.data[k + 1]!;
+    data[4 * i + 2] = src.data[k + 2]!;
+    data[4 * i + 3] = 255;
+  }
+  return { width, height, data };
 }
