@@ -19,6 +19,10 @@ export const PICTURES = {
   'demo-patchmatch.png': 'patchmatch-readme.png',
   'demo-pix2pix.png': 'pix2pix-grid.png',
   'demo-inpainting.png': 'inpainting-grid.png',
+  'demo-knn.png': 'knn-denoise.png',
+  'demo-analogy-emboss.png': 'analogy-emboss.png',
+  'demo-analogy-numbers.png': 'analogy-texture-by-numbers.png',
+  'demo-transfer.png': 'transfer-gravel-cat.png',
 };
 
 /** Committed file <- file the demo writes, compared byte for byte (the browser demo's trained generator). */

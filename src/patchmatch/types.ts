@@ -203,6 +203,17 @@ export interface PatchMatch {
    * Image analogies (Hertzmann et al. 2001): given A and its filtered version A', filters B the
    * same way and resolves to B' (B's size). Validates everything and copies the images
    * synchronously, before it returns the promise. See {@link ImageAnalogyOptions}.
+   *
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * const image = (w: number, h: number, seed: number) =>
+   *   ({ width: w, height: h, data: Uint8Array.from({ length: w * h * 4 }, (_, i) => (i % 4 === 3 ? 255 : ((Math.floor(i / 4) * seed) % 97) * 2)) });
+   * const a = image(40, 30, 7);
+   * const aPrime = { ...a, data: a.data.map((v) => 255 - v) }; // A' = A inverted (alpha too, which is ignored)
+   * const pm = await createPatchMatch();
+   * const bPrime = await pm.imageAnalogy({ a, aPrime, b: image(36, 28, 5), kappa: 0 });
+   * console.log(bPrime.width, bPrime.height); // 36 28: B inverted, as far as A's patches allow
+   * ```
    */
   imageAnalogy(args: ImageAnalogyArgs): Promise<RgbaImage>;
   /**
@@ -210,6 +221,16 @@ export interface PatchMatch {
    * patches of the `source` texture and resolves to an image of the target's size. Validates
    * everything and copies the images synchronously, before it returns the promise. See
    * {@link TransferTextureOptions}.
+   *
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * const stripes = { width: 32, height: 32, data: Uint8Array.from({ length: 32 * 32 * 4 }, (_, i) => (Math.floor(i / 4) % 32) % 8 < 4 ? 40 : 220) };
+   * const disc = { width: 48, height: 40, data: new Uint8Array(48 * 40 * 4) };
+   * for (let i = 0; i < 48 * 40; i++) disc.data.fill(Math.hypot((i % 48) - 24, Math.floor(i / 48) - 20) < 12 ? 230 : 30, 4 * i, 4 * i + 4);
+   * const pm = await createPatchMatch();
+   * const out = await pm.transferTexture({ source: stripes, target: disc, alpha: 0.7, patchSize: 5 });
+   * console.log(out.width, out.height); // 48 40: the disc drawn in stripes
+   * ```
    */
   transferTexture(args: TransferTextureArgs): Promise<RgbaImage>;
 }

@@ -25,7 +25,7 @@ afterAll(async () => {
 describe('demo arguments', () => {
   it('defaults to every part, demo-output, full settings and wasm', () => {
     const o = parseDemoArgs([]);
-    expect(o.parts).toEqual(['patchmatch', 'texture', 'pix2pix', 'inpainting']);
+    expect(o.parts).toEqual(['patchmatch', 'texture', 'knn', 'analogy', 'transfer', 'pix2pix', 'inpainting']);
     expect(o.out).toBe(resolve('demo-output'));
     expect(o.settings).toBe(FULL_SETTINGS);
     expect(o.backend).toBe('wasm');
@@ -41,7 +41,7 @@ describe('demo arguments', () => {
 
   it('rejects an unknown part with the list of valid parts', () => {
     expect(() => parseDemoArgs(['pix2pix', 'cyclegan'])).toThrow(
-      'demo: unknown part(s) cyclegan; valid parts are patchmatch, texture, pix2pix, inpainting.',
+      'demo: unknown part(s) cyclegan; valid parts are patchmatch, texture, knn, analogy, transfer, pix2pix, inpainting.',
     );
     expect(() => parseDemoArgs(['toString'])).toThrow(/unknown part\(s\) toString/);
   });
