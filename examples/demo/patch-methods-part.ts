@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { PatchMatch, RgbaImage } from '../../src/patchmatch/index';
 import { imageGrid, readImage, resizeImage, writePng } from '../../src/node/index';
 import { mulberry32 } from '../seeded-random';
+import { threeLevelLabels, waveLabels } from './label-maps';
 
 const assets = new URL('../assets/', import.meta.url);
 
@@ -105,28 +106,6 @@ export async function runKnn(pm: PatchMatch, out: string): Promise<string[]> {
   return [file];
 }
 
-/** Three-level labels of an image by luminance (dark, middle, bright), shown as grey 0 / 128 / 255. */
-function labels(image: RgbaImage, low: number, high: number): Image {
-  const g = gray(image);
-  for (let i = 0; i < g.data.length; i += 4) {
-    const v = g.data[i]! < low ? 0 : g.data[i]! < high ? 128 : 255;
-    g.data.set([v, v, v, 255], i);
-  }
-  return g;
-}
-
-/** A label map of waves: bands of the three labels whose borders are sine curves. */
-function waveLabels(width: number, height: number): Image {
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const t = (y + 12 * Math.sin(x / 14)) / height;
-      const v = t < 0.33 ? 255 : t < 0.66 ? 0 : 128;
-      data.set([v, v, v, 255], 4 * (y * width + x));
-    }
-  return { width, height, data };
-}
-
 /**
  * Image analogies: (1) A : A' is a cat crop and its emboss, B a coffee-table crop: B' is compared
  * with the emboss of B; (2) texture by numbers: A' a photograph, A its three-level label map, B a
@@ -159,7 +138,7 @@ export async function runAnalogy(pm: PatchMatch, out: string): Promise<string[]>
   );
 
   const photo = resizeImage(crop(coffee, 0, 0, 600, 400), 180, 120);
-  const photoLabels = labels(photo, 90, 170);
+  const photoLabels = threeLevelLabels(photo, 90, 170);
   const waves = waveLabels(180, 120);
   const t1 = performance.now();
   const painted = await pm.imageAnalogy({
