@@ -1,6 +1,6 @@
 // PatchMatch.transferTexture: the output follows the target's luminance, is made of the source's
 // patches, respects alpha and sourceMask; progress, cancellation, snapshots and argument checks.
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPatchMatch } from '../../src/patchmatch/index.js';
 import type { RgbaImage, TransferTextureArgs } from '../../src/patchmatch/index.js';
 import { crop, describePatchMatch, loadFixture, randomImage } from './helpers.js';
@@ -152,5 +152,15 @@ describePatchMatch('PatchMatch.transferTexture', (pm) => {
     );
     await bad({ ...ok, onProgress: {} }, /onProgress must be a function or undefined/);
     await bad({ ...ok, signal: 'stop' }, /signal must be an AbortSignal or undefined/);
+  });
+});
+
+describe('PatchMatch.transferTexture memory limit', () => {
+  it('fails before allocating when the images need more than maxMemoryBytes', async () => {
+    const pm = await createPatchMatch({ maxMemoryBytes: 2 ** 20 });
+    const big = { width: 1500, height: 1000, data: new Uint8Array(1500 * 1000 * 4) };
+    await expect(pm.transferTexture({ source: big, target: big })).rejects.toThrow(
+      /^PatchMatch\.transferTexture: source \(1500x1000\) and target \(1500x1000\) need about \d+ MiB of working memory, more than the configured limit of 1 MiB/,
+    );
   });
 });

@@ -564,10 +564,11 @@ async function patchMethod(mode: PatchMethodMode): Promise<PatchMethodResult> {
       ctx.putImageData(new ImageData(new Uint8ClampedArray(im.data), im.width, im.height), x, 0);
       x += im.width + gap;
     }
-    status.textContent =
-      (mode === 'analogy'
+    const shownText =
+      mode === 'analogy'
         ? 'Labels, photograph, new labels, painted result'
-        : 'Gravel sample, target, the target rendered in gravel') + ` (${pm.backend}, ${ms.toFixed(0)} ms).`;
+        : 'Gravel sample, target, the target rendered in gravel';
+    status.textContent = `${shownText} (${pm.backend}, ${ms.toFixed(0)} ms).`;
     return { mode, backend: pm.backend, width: result.width, height: result.height, data: Array.from(result.data), ms };
   } catch (err) {
     status.textContent = `Failed: ${String(err)}`;
