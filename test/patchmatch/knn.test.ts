@@ -231,14 +231,39 @@ describe('k-NN kernels', () => {
     }
   });
 
-  it('are not run by the worker threads: ParallelPatchMatch.nnf says so', async () => {
-    const ppm = await createParallelPatchMatch({ workers: 1 });
+  it('run in the worker threads: one worker equals the single-threaded k-NN field, two give a valid, repeatable one', async () => {
+    const target = crop(loadFixture('chelsea-112x75.png'), 10, 10, 40, 36);
+    const source = crop(loadFixture('coffee-150x100.png'), 20, 10, 48, 40);
+    const options = { patchSize: 5, k: 4, iterations: 3, seed: 7 };
+    const single = await wasm.nnf(target, source, options);
+    const one = await createParallelPatchMatch({ workers: 1 });
+    const two = await createParallelPatchMatch({ workers: 2 });
     try {
-      await expect(ppm.nnf(randomImage(12, 12, 1), randomImage(12, 12, 2), { k: 2 })).rejects.toThrow(
-        'ParallelPatchMatch.nnf: k > 1 (a k-nearest-neighbour field) runs on createPatchMatch only, got 2.',
-      );
+      const a = await one.nnf(target, source, options);
+      expect(a.k).toBe(4);
+      expect(a.x).toEqual(single.x);
+      expect(a.y).toEqual(single.y);
+      expect(a.distance).toEqual(single.distance);
+      const b = await two.nnf(target, source, options);
+      const c = await two.nnf(target, source, options);
+      expect(c.x).toEqual(b.x);
+      expect(c.distance).toEqual(b.distance);
+      const k = 4;
+      for (let i = 0; i < b.width * b.height; i++) {
+        const seen = new Set<number>();
+        for (let m = 0; m < k; m++) {
+          const j = i * k + m;
+          seen.add(b.y[j]! * source.width + b.x[j]!);
+          expect(b.distance[j]).toBe(ssd(target, i % b.width, Math.floor(i / b.width), source, b.x[j]!, b.y[j]!, 5));
+          if (m > 0) expect(b.distance[j]!).toBeGreaterThanOrEqual(b.distance[j - 1]!);
+        }
+        expect(seen.size).toBe(k);
+      }
+      const mean = (f: typeof b) => f.distance.reduce((s, d) => s + d, 0) / f.distance.length;
+      expect(mean(b)).toBeLessThan(mean(single) * 1.05);
     } finally {
-      await ppm.terminate();
+      await one.terminate();
+      await two.terminate();
     }
   });
 });
