@@ -3,7 +3,7 @@
  * folder (default `demo-output/`).
  *
  *   npm run demo                      # every part
- *   npm run demo -- patchmatch        # one part: patchmatch | texture | melding | pix2pix | inpainting | gaugan
+ *   npm run demo -- patchmatch        # one part: patchmatch | texture | melding | knn | analogy | transfer | pix2pix | inpainting | gaugan
  *   npm run demo -- --out my-folder   # another output folder
  *   npm run demo -- --quick           # tiny models and 3 training steps (a smoke test)
  *   npm run demo -- --backend cpu     # train on tfjs-backend-cpu instead of wasm
@@ -16,6 +16,10 @@
  * - texture: grows a 128x128 crop of a CC0 brick texture into a 320x320 texture.
  * - melding: Image Melding on the CC0 brick and gravel textures: a hole in rotated bricks filled
  *   with rotated source patches, and two exposures and two textures melded along a seam.
+ * - knn: denoises a noisy crop of the cat photograph by non-local means over a k-NN field.
+ * - analogy: learns an emboss filter from a cat crop and applies it to a coffee crop; paints a
+ *   label map of waves with the coffee photograph's textures (texture by numbers).
+ * - transfer: renders the cat photograph out of gravel texture patches.
  * - pix2pix: trains a small U-Net + PatchGAN pair on procedurally drawn outlines -> filled
  *   shapes (wasm backend); writes a loss curve (SVG) and an input | output | target grid.
  * - inpainting: trains a small gated-convolution (DeepFill v2) generator on random free-form and
@@ -31,6 +35,7 @@ import { BACKEND_NAMES, initBackend, type BackendName } from '../src/index';
 import { runGauGAN } from './demo/gaugan-part';
 import { runInpainting } from './demo/inpainting-part';
 import { runMelding } from './demo/melding-part';
+import { runAnalogy, runKnn, runTransfer } from './demo/patch-methods-part';
 import { runPix2Pix } from './demo/pix2pix-part';
 import { FULL_SETTINGS, QUICK_SETTINGS, type DemoSettings } from './demo/settings';
 import { createPatchMatch, type Mask, type PatchMatch } from '../src/patchmatch/index';
@@ -157,6 +162,18 @@ const parts: Record<string, Part> = {
     async run(out) {
       return runMelding(out, await getPatchMatch(), assets);
     },
+  },
+  knn: {
+    describe: 'PatchMatch k-nearest-neighbour fields: non-local-means denoising of a noisy cat crop',
+    run: async (out) => runKnn(await getPatchMatch(), out),
+  },
+  analogy: {
+    describe: 'PatchMatch image analogies: a learnt emboss filter, and texture by numbers (coffee.png)',
+    run: async (out) => runAnalogy(await getPatchMatch(), out),
+  },
+  transfer: {
+    describe: 'PatchMatch texture transfer: the cat rendered in gravel',
+    run: async (out) => runTransfer(await getPatchMatch(), out),
   },
   pix2pix: {
     describe: 'pix2pix training on generated outlines -> filled shapes (U-Net + PatchGAN)',

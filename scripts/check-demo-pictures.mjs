@@ -22,6 +22,10 @@ export const PICTURES = {
   'demo-melding-rotation.png': 'melding-rotation.png',
   'demo-melding-exposure.png': 'melding-exposure.png',
   'demo-melding-textures.png': 'melding-textures.png',
+  'demo-knn.png': 'knn-denoise.png',
+  'demo-analogy-emboss.png': 'analogy-emboss.png',
+  'demo-analogy-numbers.png': 'analogy-texture-by-numbers.png',
+  'demo-transfer.png': 'transfer-gravel-cat.png',
 };
 
 /** Committed file <- file the demo writes, compared byte for byte (the browser demo's trained generator). */

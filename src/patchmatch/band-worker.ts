@@ -18,6 +18,8 @@ export type BandRequest =
       readonly active: Uint8Array;
       readonly initialX: Int32Array | null;
       readonly initialY: Int32Array | null;
+      /** Neighbours per patch (k-NN field when > 1; x, y and d then hold fw * fh * k entries). */
+      readonly k: number;
       /** Buffer offsets from the heap base (layout.ts fieldLayout, as the single-threaded kernel). */
       readonly layout: FieldLayout;
       /** This band's seed. */
@@ -25,8 +27,8 @@ export type BandRequest =
       readonly rowStart: number;
       readonly rowEnd: number;
       /**
-       * The shared field (x, y as Int32, distance as Uint32, fw * fh entries each), twice: step k
-       * (0 = initialisation, k = iteration k) writes copy k % 2 and reads the border rows from the
+       * The shared field (x, y as Int32, distance as Uint32, fw * fh * k entries each), twice: step s
+       * (0 = initialisation, s = iteration s) writes copy s % 2 and reads the border rows from the
        * other one, so a band never reads a neighbour's row while that neighbour rewrites it.
        */
       readonly x: readonly [SharedArrayBuffer, SharedArrayBuffer];
@@ -62,12 +64,12 @@ export const BAND_WORKER_SOURCE = `function bandWorkerMain(listen, reply) {
     if (r0 < 0) r0 = 0;
     if (r1 > s.fh) r1 = s.fh;
     if (r1 <= r0) return;
-    const a = r0 * s.fw;
-    const b = r1 * s.fw;
+    const a = r0 * s.fw * s.k;
+    const b = r1 * s.fw * s.k;
     const buf = ex.memory.buffer;
-    const wx = new Int32Array(buf, s.xPtr, s.fw * s.fh);
-    const wy = new Int32Array(buf, s.yPtr, s.fw * s.fh);
-    const wd = new Uint32Array(buf, s.dPtr, s.fw * s.fh);
+    const wx = new Int32Array(buf, s.xPtr, s.fw * s.fh * s.k);
+    const wy = new Int32Array(buf, s.yPtr, s.fw * s.fh * s.k);
+    const wd = new Uint32Array(buf, s.dPtr, s.fw * s.fh * s.k);
     if (toShared) {
       x.set(wx.subarray(a, b), a);
       y.set(wy.subarray(a, b), a);
@@ -133,11 +135,14 @@ export const BAND_WORKER_SOURCE = `function bandWorkerMain(listen, reply) {
       dPtr,
       job.seed >>> 0
     );
+    const k = job.k > 1 ? job.k : 1;
+    if (k > 1) ex.setupKnn(k);
     state = {
       rowStart: job.rowStart,
       rowEnd: job.rowEnd,
       fw,
       fh,
+      k,
       xPtr,
       yPtr,
       dPtr,
@@ -146,7 +151,8 @@ export const BAND_WORKER_SOURCE = `function bandWorkerMain(listen, reply) {
       d: job.d.map((b) => new Uint32Array(b)),
       step: 0
     };
-    ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, job.rowStart * fw, job.rowEnd * fw);
+    if (k > 1) ex.knnInitialise(job.rowStart * fw, job.rowEnd * fw);
+    else ex.initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, job.rowStart * fw, job.rowEnd * fw);
     copyRows(job.rowStart, job.rowEnd, true, 0);
   };
   const iterate = (reverse) => {
@@ -156,7 +162,8 @@ export const BAND_WORKER_SOURCE = `function bandWorkerMain(listen, reply) {
     s.step++;
     copyRows(s.rowStart - 1, s.rowStart, false, previous);
     copyRows(s.rowEnd, s.rowEnd + 1, false, previous);
-    ex.iterate(reverse ? 1 : 0, s.rowStart * s.fw, s.rowEnd * s.fw);
+    if (s.k > 1) ex.knnIterate(reverse ? 1 : 0, s.rowStart * s.fw, s.rowEnd * s.fw);
+    else ex.iterate(reverse ? 1 : 0, s.rowStart * s.fw, s.rowEnd * s.fw);
     copyRows(s.rowStart, s.rowEnd, true, s.step & 1);
   };
   listen((message) => {

@@ -51,8 +51,9 @@ interface BandWorker {
  * through SharedArrayBuffers between iterations (a band sees its neighbours' rows as they were
  * after the previous iteration). Band b draws random numbers from its own generator, seeded from
  * the seed and b, so the field depends on the seed and the worker count only; with one worker it
- * is exactly the single-threaded field. Only `nnf` runs in parallel; vote, inpaint and texture
- * synthesis stay on {@link createPatchMatch}.
+ * is exactly the single-threaded field. Only `nnf` runs in parallel (k-NN fields too, `k`
+ * entries per patch exchanged at the band borders); vote, inpaint, texture synthesis, image
+ * analogies and texture transfer stay on {@link createPatchMatch}.
  *
  * Runs in Node (worker_threads). In browsers it uses Web Workers started from a Blob URL, which
  * needs SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP headers; see
@@ -134,8 +135,9 @@ class ParallelEngine implements ParallelPatchMatch {
     const p = job.patchSize;
     const fw = job.target.width - p + 1;
     const fh = job.target.height - p + 1;
-    const n = fw * fh;
-    // Two copies of the field: step k writes copy k % 2 (see BandRequest).
+    const k = call.k;
+    const n = fw * fh * k;
+    // Two copies of the field: step s writes copy s % 2 (see BandRequest).
     const pair = (): [SharedArrayBuffer, SharedArrayBuffer] => [
       new SharedArrayBuffer(n * 4),
       new SharedArrayBuffer(n * 4),
@@ -153,6 +155,7 @@ class ParallelEngine implements ParallelPatchMatch {
       patchSize: p,
       validCount: job.validList.length,
       withInitial: job.initialX !== null,
+      k,
     });
     // No more bands than rows; the bands are as even as possible.
     const bands = Math.min(this.pool.length, fh);
@@ -184,6 +187,7 @@ class ParallelEngine implements ParallelPatchMatch {
           active: job.active,
           initialX: job.initialX,
           initialY: job.initialY,
+          k,
           layout,
           seed: bandSeed(job.seed, b),
           rowStart: Math.floor((b * fh) / bands),
@@ -212,6 +216,7 @@ class ParallelEngine implements ParallelPatchMatch {
       x: new Int32Array(x[last]!).slice(),
       y: new Int32Array(y[last]!).slice(),
       distance: distances[last]!.slice(),
+      ...(k > 1 ? { k } : {}),
     };
   }
 

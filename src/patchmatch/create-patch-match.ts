@@ -1,7 +1,10 @@
 import { checkError, describeValue } from '../core/checks.js';
+import { type FeatureFieldCall, runFeatureField } from './feature-field.js';
+import { type ImageAnalogyArgs, imageAnalogy } from './image-analogy.js';
 import { jsKernel } from './js-kernel.js';
+import { type TransferTextureArgs, transferTexture } from './transfer-texture.js';
 import { type FieldCall, snapshotFieldCall } from './field-call.js';
-import type { Kernel, MeldParams } from './kernel.js';
+import type { FeatureFieldResult, Kernel, MeldParams } from './kernel.js';
 import { voteWorkingBytes } from './layout.js';
 import { inpaintMeldingImage, meldImagesImage } from './meld-images.js';
 import { runField } from './scheduler.js';
@@ -86,6 +89,8 @@ export interface SynthesisEngine {
   fieldOwned(owner: string, target: RgbaImage, source: RgbaImage, options: NnfOptions, meld?: MeldParams): Promise<Nnf>;
   /** As vote, with errors naming `owner`. */
   voteAs(owner: string, nnf: Nnf, source: RgbaImage, options: VoteOptions | undefined): RgbaImage;
+  /** A feature-space field (feature-field.ts), queued with the engine's other fields. */
+  featureField(call: FeatureFieldCall): Promise<FeatureFieldResult>;
 }
 
 class PatchMatchEngine implements PatchMatch, SynthesisEngine {
@@ -142,6 +147,7 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
       height: call.target.height - p + 1,
       patchSize: p,
       ...r,
+      ...(call.k > 1 ? { k: call.k } : {}),
     }));
   }
 
@@ -157,6 +163,9 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
     const fh = checkInteger(owner, 'nnf.height', nnf.height, 1);
     const p = checkPatchSize(owner, nnf.patchSize, { width: source.width, height: source.height, name: 'source' });
     const n = fw * fh;
+    if (nnf.k !== undefined && nnf.k !== 1) {
+      throw checkError(owner, 'nnf.k', 'undefined or 1 (vote takes one neighbour per patch)', nnf.k);
+    }
     if (!(nnf.x instanceof Int32Array) || !(nnf.y instanceof Int32Array) || nnf.x.length !== n || nnf.y.length !== n) {
       throw new Error(`${owner}: nnf.x and nnf.y must be Int32Arrays of nnf.width * nnf.height = ${n} entries.`);
     }
@@ -230,5 +239,19 @@ class PatchMatchEngine implements PatchMatch, SynthesisEngine {
 
   meldImages(a: RgbaImage, b: RgbaImage, mask: Mask, options?: MeldImagesOptions): Promise<RgbaImage> {
     return meldImagesImage(this, a, b, mask, options);
+  }
+
+  featureField(call: FeatureFieldCall): Promise<FeatureFieldResult> {
+    const run = this.queue.then(() => runFeatureField(this.kernel, call));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  imageAnalogy(args: ImageAnalogyArgs): Promise<RgbaImage> {
+    return imageAnalogy(this, args);
+  }
+
+  transferTexture(args: TransferTextureArgs): Promise<RgbaImage> {
+    return transferTexture(this, args);
   }
 }

@@ -3,6 +3,7 @@ import { fieldWorkingBytes } from './layout.js';
 import type { Mask, NnfOptions, NnfProgress, RgbaImage } from './types.js';
 import {
   MAX_ITERATIONS,
+  MAX_K,
   checkCallback,
   checkImage,
   checkMask,
@@ -40,6 +41,8 @@ export interface FieldCall {
   readonly targetMask: Mask | undefined;
   readonly initialX: Int32Array | null;
   readonly initialY: Int32Array | null;
+  /** Neighbours per target patch (1 = a plain field). */
+  readonly k: number;
   readonly onProgress: ((progress: NnfProgress) => void) | undefined;
   readonly signal: AbortSignal | undefined;
   /** Image Melding's gain and bias per patch (meld-images.ts); absent for a plain field. */
@@ -76,6 +79,16 @@ export function snapshotFieldCall(
   const fw = target.width - p + 1;
   const fh = target.height - p + 1;
   const { sourceMask, targetMask, initial } = options;
+  const k = optionalInteger(owner, 'k', options.k, 1, 1, MAX_K);
+  const sourcePatches = (source.width - p + 1) * (source.height - p + 1);
+  if (k > sourcePatches) {
+    throw new Error(
+      `${owner}: k must be at most the ${sourcePatches} source patch positions of a ${source.width}x${source.height} source with patchSize ${p}, got ${k}.`,
+    );
+  }
+  if (k > 1 && initial !== undefined) {
+    throw new Error(`${owner}: initial is not taken with k > 1 (a k-nearest-neighbour field starts at random).`);
+  }
   if (sourceMask !== undefined) checkMask(owner, 'sourceMask', sourceMask, source.width, source.height);
   if (targetMask !== undefined) checkMask(owner, 'targetMask', targetMask, target.width, target.height);
   if (initial !== undefined) {
@@ -102,6 +115,7 @@ export function snapshotFieldCall(
     patchSize: p,
     validCount: (source.width - p + 1) * (source.height - p + 1),
     withInitial: initial !== undefined,
+    k,
   };
   checkMemory(owner, maxMemoryBytes, fieldWorkingBytes(shape, sourceMask !== undefined || targetMask !== undefined));
   const ownMask = (m: Mask | undefined): Mask | undefined =>
@@ -117,6 +131,7 @@ export function snapshotFieldCall(
     targetMask: ownMask(targetMask),
     initialX: initial === undefined ? null : snapshot ? initial.x.slice() : initial.x,
     initialY: initial === undefined ? null : snapshot ? initial.y.slice() : initial.y,
+    k,
     onProgress,
     signal,
   };
@@ -143,6 +158,9 @@ export function buildFieldJob(call: FieldCall): FieldJob {
       `${owner}: every ${p}x${p} source patch touches a masked pixel of sourceMask; nothing can be matched.`,
     );
   }
+  if (call.k > nValid) {
+    throw new Error(`${owner}: k must be at most the ${nValid} source patches clear of sourceMask, got ${call.k}.`);
+  }
   const validList = new Int32Array(nValid);
   for (let i = 0, k = 0; i < valid.length; i++) if (valid[i] !== 0) validList[k++] = i;
   const active = targetMask !== undefined ? patchesTouchingMask(targetMask, p) : new Uint8Array(fw * fh).fill(1);
@@ -159,6 +177,7 @@ export function buildFieldJob(call: FieldCall): FieldJob {
     initialX: call.initialX,
     initialY: call.initialY,
     ...(call.meld !== undefined ? { meld: call.meld } : {}),
+    k: call.k,
   };
 }
 
@@ -178,11 +197,12 @@ export function progressHook(
 ): IterationHook | null {
   if (onProgress === undefined) return null;
   const { active, iterations } = job;
+  const k = job.k ?? 1;
   return (iteration: number, distance: Uint32Array) => {
     let sum = 0;
     let count = 0;
     for (let i = 0; i < distance.length; i++) {
-      if (active[i] !== 0) {
+      if (active[k === 1 ? i : Math.floor(i / k)] !== 0) {
         sum += distance[i]!;
         count++;
       }

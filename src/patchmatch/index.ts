@@ -10,6 +10,8 @@ export type { CreateParallelPatchMatchOptions, ParallelPatchMatch } from './crea
 export { hasWasmSimd } from './wasm-kernel.js';
 export { screenedPoisson } from '../core/screened-poisson.js';
 export type { ScreenedPoissonProblem, ScreenedPoissonResult } from '../core/screened-poisson.js';
+export type { ImageAnalogyArgs, ImageAnalogyOptions } from './image-analogy.js';
+export type { TransferTextureArgs, TransferTextureOptions } from './transfer-texture.js';
 export type {
   CreatePatchMatchOptions,
   InpaintOptions,

@@ -1,9 +1,11 @@
 import type { FieldJob, FieldRun, Kernel, MeldParams, VoteJob } from './kernel.js';
+import { startFeatureField } from './js-feature-kernel.js';
+import { startKnnField } from './js-knn-kernel.js';
 import { seedState, xorshift32 } from './prng.js';
 
-const NONE = 0xffffffff;
+export const NONE = 0xffffffff;
 // Must match INIT_CANDIDATES in assembly/patchmatch.ts.
-const INIT_CANDIDATES = 4;
+export const INIT_CANDIDATES = 4;
 
 /**
  * The PatchMatch kernels in plain TypeScript: the fallback where WebAssembly SIMD is missing and
@@ -15,6 +17,7 @@ export const jsKernel: Kernel = {
   startField,
   vote,
   memoryBytes: () => 0,
+  startFeatureField,
 };
 
 /** The state of one field computation (what setup() keeps in globals in assembly/patchmatch.ts). */
@@ -42,6 +45,7 @@ interface JsField {
 }
 
 function startField(job: FieldJob): FieldRun {
+  if ((job.k ?? 1) > 1) return startKnnField(job);
   const { target, source, patchSize: p } = job;
   const fw = target.width - p + 1;
   const n = fw * (target.height - p + 1);
@@ -221,7 +225,7 @@ function iterate(f: JsField, reverse: boolean, start: number, end: number): void
 }
 
 /** Sum of squared R, G, B differences of two p x p patches, stopping after the row that reaches `bound`. */
-function patchSsd(
+export function patchSsd(
   t: Int32Array,
   tw: number,
   s: Int32Array,
@@ -258,7 +262,7 @@ function patchSsd(
 }
 
 /** Packs RGBA bytes into one word per pixel (explicit shifts, so independent of endianness). */
-function packed(data: Uint8Array | Uint8ClampedArray): Int32Array {
+export function packed(data: Uint8Array | Uint8ClampedArray): Int32Array {
   const out = new Int32Array(data.length >> 2);
   for (let i = 0, k = 0; i < out.length; i++, k += 4) out[i] = data[k]! | (data[k + 1]! << 8) | (data[k + 2]! << 16);
   return out;

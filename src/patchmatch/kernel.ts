@@ -27,6 +27,11 @@ export interface FieldJob {
   readonly iterations: number;
   /** Image Melding: compare patches after a gain and bias per channel (meldDistance in the kernels). */
   readonly meld?: MeldParams;
+  /**
+   * Neighbours per target patch (default 1). With k > 1 the field holds k entries per patch
+   * (i * k .. i * k + k - 1, ascending distance) and the run uses the k-NN kernels; no initial field.
+   */
+  readonly k?: number;
 }
 
 /** The gain and bias ranges of the melding distance (Image Melding, Darabi et al. 2012). */
@@ -94,4 +99,52 @@ export interface Kernel {
   vote(job: VoteJob): Uint8ClampedArray;
   /** Bytes of linear memory held (0 for the js kernel). */
   memoryBytes(): number;
+  /** Starts a feature-space field computation (image analogies, texture transfer); as startField. */
+  startFeatureField(job: FeatureFieldJob): FeatureFieldRun;
+}
+
+// ---- Feature-space search (feature-field.ts) ---------------------------------------------------
+
+/** An image of `channels` float features per pixel, interleaved (`width * height * channels` values). */
+export interface FeatureImage {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly data: Float32Array;
+}
+
+/** A field computation over feature images (both with the same channel count); as FieldJob. */
+export interface FeatureFieldJob {
+  readonly owner: string;
+  readonly target: FeatureImage;
+  readonly source: FeatureImage;
+  readonly patchSize: number;
+  readonly seed: number;
+  readonly valid: Uint8Array;
+  readonly validList: Int32Array;
+  readonly active: Uint8Array;
+  readonly initialX: Int32Array | null;
+  readonly initialY: Int32Array | null;
+}
+
+/** A feature field with f64 distances (Infinity for entries that are not searched). */
+export interface FeatureFieldResult {
+  readonly x: Int32Array;
+  readonly y: Int32Array;
+  readonly distance: Float64Array;
+}
+
+/** A feature field computation in progress: FieldRun's contract, plus the coherence step. */
+export interface FeatureFieldRun {
+  initialise(start: number, end: number): void;
+  iterate(reverse: boolean, start: number, end: number): void;
+  /**
+   * Hertzmann et al.'s coherence step over entries start..end-1 (ascending ranges in order):
+   * an entry takes the best match of its already-visited neighbours within `radius`, shifted,
+   * when that match's distance is <= its own times `factor`.
+   */
+  coherence(factor: number, radius: number, start: number, end: number): void;
+  distances(): Float64Array;
+  result(): FeatureFieldResult;
+  release(): void;
 }

@@ -37,6 +37,8 @@ export interface FieldShape {
   /** Usable source patches (at most (sw - p + 1) * (sh - p + 1)). */
   readonly validCount: number;
   readonly withInitial: boolean;
+  /** Neighbours per target patch (k-NN fields); x, y and distance hold n * k entries. Defaults to 1. */
+  readonly k?: number;
 }
 
 /** Lays the buffers of a field computation out one after another. */
@@ -54,9 +56,10 @@ export function fieldLayout(s: FieldShape): FieldLayout {
   const valid = take((s.sourceWidth - p + 1) * (s.sourceHeight - p + 1));
   const validList = take(s.validCount * 4);
   const active = take(n);
-  const x = take(n * 4);
-  const y = take(n * 4);
-  const distance = take(n * 4);
+  const k = s.k ?? 1;
+  const x = take(n * k * 4);
+  const y = take(n * k * 4);
+  const distance = take(n * k * 4);
   const initialX = s.withInitial ? take(n * 4) : -1;
   const initialY = s.withInitial ? take(n * 4) : -1;
   return { target, source, valid, validList, active, x, y, distance, initialX, initialY, bytes: top };
@@ -73,7 +76,8 @@ export function fieldWorkingBytes(s: FieldShape, withMask: boolean): number {
   const n = (s.targetWidth - p + 1) * (s.targetHeight - p + 1);
   const sourcePatches = (s.sourceWidth - p + 1) * (s.sourceHeight - p + 1);
   const snapshots = (s.targetWidth * s.targetHeight + s.sourceWidth * s.sourceHeight) * 4 + (s.withInitial ? n * 8 : 0);
-  const maps = sourcePatches + s.validCount * 4 + n;
+  // A k-NN field is copied out once more (the result) and its progress mean reads k entries per patch.
+  const maps = sourcePatches + s.validCount * 4 + n + ((s.k ?? 1) > 1 ? n * (s.k ?? 1) * 12 : 0);
   const sat = withMask
     ? (Math.max(s.targetWidth, s.sourceWidth) + 1) * (Math.max(s.targetHeight, s.sourceHeight) + 1) * 4
     : 0;
@@ -186,4 +190,68 @@ export function textureWorkingBytes(
   );
   const vote = voteWorkingBytes(n, sample, out, true) + n * 16 + out * 4;
   return held + Math.max(field, vote);
+}
+
+/** Sizes of a feature field computation (FieldShape's, with the channels per pixel). */
+export interface FeatureFieldShape {
+  readonly targetWidth: number;
+  readonly targetHeight: number;
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+  readonly channels: number;
+  readonly patchSize: number;
+  readonly validCount: number;
+  readonly withInitial: boolean;
+}
+
+/** Byte offsets (from the heap base) of a feature field computation's buffers; `bytes` is the total. */
+export interface FeatureFieldLayout {
+  readonly target: number;
+  readonly source: number;
+  readonly valid: number;
+  readonly validList: number;
+  readonly active: number;
+  readonly x: number;
+  readonly y: number;
+  /** f64 per entry. */
+  readonly distance: number;
+  readonly initialX: number;
+  readonly initialY: number;
+  readonly bytes: number;
+}
+
+/** Lays the buffers of a feature field computation out one after another (f32 features, f64 distances). */
+export function featureFieldLayout(s: FeatureFieldShape): FeatureFieldLayout {
+  const p = s.patchSize;
+  const n = (s.targetWidth - p + 1) * (s.targetHeight - p + 1);
+  let top = 0;
+  const take = (bytes: number): number => {
+    const at = top;
+    top += slot(bytes);
+    return at;
+  };
+  const target = take(s.targetWidth * s.targetHeight * s.channels * 4);
+  const source = take(s.sourceWidth * s.sourceHeight * s.channels * 4);
+  const valid = take((s.sourceWidth - p + 1) * (s.sourceHeight - p + 1));
+  const validList = take(s.validCount * 4);
+  const active = take(n);
+  const x = take(n * 4);
+  const y = take(n * 4);
+  const distance = take(n * 8);
+  const initialX = s.withInitial ? take(n * 4) : -1;
+  const initialY = s.withInitial ? take(n * 4) : -1;
+  return { target, source, valid, validList, active, x, y, distance, initialX, initialY, bytes: top };
+}
+
+/**
+ * Working memory of one feature field computation: the module's linear memory (MODULE_RESERVE +
+ * the layout) plus the host's feature images, maps and the copied-out result. The 'js' kernel
+ * holds about as much.
+ */
+export function featureFieldWorkingBytes(s: FeatureFieldShape): number {
+  const p = s.patchSize;
+  const n = (s.targetWidth - p + 1) * (s.targetHeight - p + 1);
+  const features = (s.targetWidth * s.targetHeight + s.sourceWidth * s.sourceHeight) * s.channels * 4;
+  const maps = (s.sourceWidth - p + 1) * (s.sourceHeight - p + 1) + s.validCount * 4 + n;
+  return MODULE_RESERVE + featureFieldLayout(s).bytes + features + maps + n * 16;
 }

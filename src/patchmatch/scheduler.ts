@@ -45,8 +45,8 @@ export const yieldToEventLoop: () => Promise<void> = (() => {
   return () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 })();
 
-/** Cuts kernel work into ranges of about SLICE_MS, checks the signal after each and yields every YIELD_MS. */
-class Slicer {
+/** Cuts kernel work into ranges of about SLICE_MS, checks the signal after each and yields every YIELD_MS (also used by feature-field.ts). */
+export class Slicer {
   private slice = FIRST_SLICE;
   private lastYield = now();
   constructor(

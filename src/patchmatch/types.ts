@@ -1,4 +1,6 @@
 import type { RgbaImage } from '../core/rgba-image.js';
+import type { ImageAnalogyArgs } from './image-analogy.js';
+import type { TransferTextureArgs } from './transfer-texture.js';
 
 // The RGBA image type is shared with tfjs-synth/node (defined once in core/rgba-image.ts).
 export type { RgbaImage };
@@ -29,6 +31,12 @@ export interface Nnf {
   readonly x: Int32Array;
   readonly y: Int32Array;
   readonly distance: Uint32Array;
+  /**
+   * Neighbours per patch, present on a k-nearest-neighbour field (`nnf(..., { k })` with k > 1):
+   * `x`, `y` and `distance` then hold `width * height * k` entries, patch i's neighbours at
+   * `i * k .. i * k + k - 1`, nearest first, all different. Absent (one neighbour) otherwise.
+   */
+  readonly k?: number;
 }
 
 /** Progress of a nearest-neighbour field computation, reported after each iteration. */
@@ -71,6 +79,13 @@ export interface NnfOptions {
    * that are out of range or point at an excluded source patch are replaced by random ones.
    */
   initial?: Nnf;
+  /**
+   * Neighbours per target patch, 1..64, at most the number of usable source patches. Defaults to
+   * 1. With k > 1 the result is a k-nearest-neighbour field (see {@link Nnf.k}) computed by
+   * Generalized PatchMatch (Barnes et al., ECCV 2010); `initial` is not taken then, `vote` does
+   * not take the result, and `meanDistance` in progress reports averages all k neighbours.
+   */
+  k?: number;
   /** Called after the initialisation and after every iteration. */
   onProgress?: (progress: NnfProgress) => void;
   /**
@@ -288,4 +303,39 @@ export interface PatchMatch {
    * ```
    */
   meldImages(a: RgbaImage, b: RgbaImage, mask: Mask, options?: MeldImagesOptions): Promise<RgbaImage>;
+
+  /**
+   * Image analogies (Hertzmann et al. 2001): given A and its filtered version A', filters B the
+   * same way and resolves to B' (B's size). Validates everything and copies the images
+   * synchronously, before it returns the promise. See {@link ImageAnalogyOptions}.
+   *
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * const image = (w: number, h: number, seed: number) =>
+   *   ({ width: w, height: h, data: Uint8Array.from({ length: w * h * 4 }, (_, i) => (i % 4 === 3 ? 255 : ((Math.floor(i / 4) * seed) % 97) * 2)) });
+   * const a = image(40, 30, 7);
+   * const aPrime = { ...a, data: a.data.map((v) => 255 - v) }; // A' = A inverted (alpha too, which is ignored)
+   * const pm = await createPatchMatch();
+   * const bPrime = await pm.imageAnalogy({ a, aPrime, b: image(36, 28, 5), kappa: 0 });
+   * console.log(bPrime.width, bPrime.height); // 36 28: B inverted, as far as A's patches allow
+   * ```
+   */
+  imageAnalogy(args: ImageAnalogyArgs): Promise<RgbaImage>;
+  /**
+   * Texture transfer (Efros and Freeman 2001; Ashikhmin 2003): renders `target` out of the
+   * patches of the `source` texture and resolves to an image of the target's size. Validates
+   * everything and copies the images synchronously, before it returns the promise. See
+   * {@link TransferTextureOptions}.
+   *
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * const stripes = { width: 32, height: 32, data: Uint8Array.from({ length: 32 * 32 * 4 }, (_, i) => (Math.floor(i / 4) % 32) % 8 < 4 ? 40 : 220) };
+   * const disc = { width: 48, height: 40, data: new Uint8Array(48 * 40 * 4) };
+   * for (let i = 0; i < 48 * 40; i++) disc.data.fill(Math.hypot((i % 48) - 24, Math.floor(i / 48) - 20) < 12 ? 230 : 30, 4 * i, 4 * i + 4);
+   * const pm = await createPatchMatch();
+   * const out = await pm.transferTexture({ source: stripes, target: disc, alpha: 0.7, patchSize: 5 });
+   * console.log(out.width, out.height); // 48 40: the disc drawn in stripes
+   * ```
+   */
+  transferTexture(args: TransferTextureArgs): Promise<RgbaImage>;
 }

@@ -40,6 +40,11 @@ export const MIN_MAX_MEMORY = 1 << 20;
 /** The WebAssembly 32-bit limit (65536 pages) minus one page: the most one call can address. */
 export const WASM_MEMORY_LIMIT = 65535 * 65536;
 /**
+ * Neighbours per patch of a k-NN field. Each kept neighbour adds a random search per iteration
+ * and k distinct entries per patch; 64 bounds a call at 64 times the 1-NN work and memory.
+ */
+export const MAX_K = 64;
+/**
  * Worker threads of createParallelPatchMatch. Each worker holds its own copy of both images and
  * of the field, so memory grows with the count; 64 is past the core count where bands pay off.
  */

@@ -1,6 +1,6 @@
 import { PATCHMATCH_WASM_BASE64 } from './generated/patchmatch-wasm.js';
-import type { FieldJob, FieldRun, Kernel, VoteJob } from './kernel.js';
-import { fieldLayout, voteLayout } from './layout.js';
+import type { FeatureFieldJob, FeatureFieldRun, FieldJob, FieldRun, Kernel, VoteJob } from './kernel.js';
+import { featureFieldLayout, fieldLayout, voteLayout } from './layout.js';
 
 /** The exports of assembly/patchmatch.ts (pointers are byte offsets into `memory`). */
 interface PatchMatchExports {
@@ -44,6 +44,31 @@ interface PatchMatchExports {
   meldPatchDistance(tx: number, ty: number, sx: number, sy: number): number;
   meldInitialise(initialXPtr: number, initialYPtr: number, hasInitial: number, start: number, end: number): void;
   meldIterate(reverse: number, start: number, end: number): void;
+  setupKnn(k: number): void;
+  knnInitialise(start: number, end: number): void;
+  knnIterate(reverse: number, start: number, end: number): void;
+  featureSetup(
+    targetPtr: number,
+    targetWidth: number,
+    targetHeight: number,
+    sourcePtr: number,
+    sourceWidth: number,
+    sourceHeight: number,
+    channels: number,
+    patchSize: number,
+    validMapPtr: number,
+    validIndexPtr: number,
+    validCount: number,
+    activeMapPtr: number,
+    fieldXPtr: number,
+    fieldYPtr: number,
+    fieldDPtr: number,
+    seed: number,
+  ): void;
+  featurePatchDistance(tx: number, ty: number, sx: number, sy: number): number;
+  featureInitialise(initialXPtr: number, initialYPtr: number, hasInitial: number, start: number, end: number): void;
+  featureIterate(reverse: number, start: number, end: number): void;
+  featureCoherence(factor: number, radius: number, start: number, end: number): void;
 }
 
 const PAGE = 65536;
@@ -167,8 +192,10 @@ export async function createWasmKernel(): Promise<Kernel> {
     const fw = target.width - p + 1;
     const fh = target.height - p + 1;
     const n = fw * fh;
+    const k = job.k ?? 1;
     const hasInitial = job.initialX !== null && job.initialY !== null;
     const at = fieldLayout({
+      k,
       targetWidth: target.width,
       targetHeight: target.height,
       sourceWidth: source.width,
@@ -213,6 +240,7 @@ export async function createWasmKernel(): Promise<Kernel> {
     if (meld !== undefined) ex.meldSetup(meld.gainMin, meld.gainMax, meld.biasMin, meld.biasMax);
     const initialise = meld !== undefined ? ex.meldInitialise : ex.initialise;
     const iterate = meld !== undefined ? ex.meldIterate : ex.iterate;
+    if (k > 1) ex.setupKnn(k);
     const ixPtr = hasInitial ? base + at.initialX : 0;
     const iyPtr = hasInitial ? base + at.initialY : 0;
     let live = true;
@@ -222,18 +250,20 @@ export async function createWasmKernel(): Promise<Kernel> {
     return {
       initialise: (start, end) => {
         alive();
-        initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, start, end);
+        if (k > 1) ex.knnInitialise(start, end);
+        else initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, start, end);
       },
       iterate: (reverse, start, end) => {
         alive();
-        iterate(reverse ? 1 : 0, start, end);
+        if (k > 1) ex.knnIterate(reverse ? 1 : 0, start, end);
+        else iterate(reverse ? 1 : 0, start, end);
       },
       // A fresh view each time: growing memory (a vote meanwhile) detaches the old buffer.
-      distances: () => new Uint32Array(ex.memory.buffer, dPtr, n),
+      distances: () => new Uint32Array(ex.memory.buffer, dPtr, n * k),
       result: () => ({
-        x: new Int32Array(ex.memory.buffer, xPtr, n).slice(),
-        y: new Int32Array(ex.memory.buffer, yPtr, n).slice(),
-        distance: new Uint32Array(ex.memory.buffer, dPtr, n).slice(),
+        x: new Int32Array(ex.memory.buffer, xPtr, n * k).slice(),
+        y: new Int32Array(ex.memory.buffer, yPtr, n * k).slice(),
+        distance: new Uint32Array(ex.memory.buffer, dPtr, n * k).slice(),
       }),
       release: () => {
         if (live) fieldTop = base;
@@ -270,5 +300,84 @@ export async function createWasmKernel(): Promise<Kernel> {
     return new Uint8ClampedArray(ex.memory.buffer.slice(start + at.output, start + at.output + nPix * 4));
   };
 
-  return { name: 'wasm', startField, vote, memoryBytes: () => ex.memory.buffer.byteLength };
+  /** A feature field run: as startField, over f32 feature images, holding the same region. */
+  const startFeatureField = (job: FeatureFieldJob): FeatureFieldRun => {
+    if (fieldTop !== base) throw new Error(`${job.owner}: a field computation is already in progress on this engine.`);
+    const { target, source, patchSize: p } = job;
+    const n = (target.width - p + 1) * (target.height - p + 1);
+    const hasInitial = job.initialX !== null && job.initialY !== null;
+    const at = featureFieldLayout({
+      targetWidth: target.width,
+      targetHeight: target.height,
+      sourceWidth: source.width,
+      sourceHeight: source.height,
+      channels: target.channels,
+      patchSize: p,
+      validCount: job.validList.length,
+      withInitial: hasInitial,
+    });
+    reserve(job.owner, base + at.bytes);
+    fieldTop = base + at.bytes;
+    const buf = ex.memory.buffer;
+    new Float32Array(buf, base + at.target, target.data.length).set(target.data);
+    new Float32Array(buf, base + at.source, source.data.length).set(source.data);
+    new Uint8Array(buf).set(job.valid, base + at.valid);
+    new Int32Array(buf, base + at.validList, job.validList.length).set(job.validList);
+    new Uint8Array(buf).set(job.active, base + at.active);
+    if (hasInitial) {
+      new Int32Array(buf, base + at.initialX, n).set(job.initialX!);
+      new Int32Array(buf, base + at.initialY, n).set(job.initialY!);
+    }
+    const [xPtr, yPtr, dPtr] = [base + at.x, base + at.y, base + at.distance];
+    ex.featureSetup(
+      base + at.target,
+      target.width,
+      target.height,
+      base + at.source,
+      source.width,
+      source.height,
+      target.channels,
+      p,
+      base + at.valid,
+      base + at.validList,
+      job.validList.length,
+      base + at.active,
+      xPtr,
+      yPtr,
+      dPtr,
+      job.seed >>> 0,
+    );
+    const ixPtr = hasInitial ? base + at.initialX : 0;
+    const iyPtr = hasInitial ? base + at.initialY : 0;
+    let live = true;
+    const alive = () => {
+      if (!live) throw new Error(`${job.owner}: the field run was released.`);
+    };
+    return {
+      initialise: (start, end) => {
+        alive();
+        ex.featureInitialise(ixPtr, iyPtr, hasInitial ? 1 : 0, start, end);
+      },
+      iterate: (reverse, start, end) => {
+        alive();
+        ex.featureIterate(reverse ? 1 : 0, start, end);
+      },
+      coherence: (factor, radius, start, end) => {
+        alive();
+        ex.featureCoherence(factor, radius, start, end);
+      },
+      distances: () => new Float64Array(ex.memory.buffer, dPtr, n),
+      result: () => ({
+        x: new Int32Array(ex.memory.buffer, xPtr, n).slice(),
+        y: new Int32Array(ex.memory.buffer, yPtr, n).slice(),
+        distance: new Float64Array(ex.memory.buffer, dPtr, n).slice(),
+      }),
+      release: () => {
+        if (live) fieldTop = base;
+        live = false;
+      },
+    };
+  };
+
+  return { name: 'wasm', startField, vote, memoryBytes: () => ex.memory.buffer.byteLength, startFeatureField };
 }

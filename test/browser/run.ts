@@ -25,6 +25,7 @@ import {
   runThreadsWorkload,
   type ThreadsWorkload,
 } from '../../examples/web/src/threads-check';
+import { type PatchMethodMode, runPatchMethod } from '../../examples/web/src/patch-methods';
 import { initBackend } from '../../src/backend/init-backend';
 import { readImage } from '../../src/node/index';
 import { createParallelPatchMatch, createPatchMatch } from '../../src/patchmatch/index';
@@ -209,6 +210,15 @@ async function main(): Promise<void> {
     await ppmNode.terminate();
   }
   assert(single !== undefined && nodeTwo !== undefined, 'no reference fields');
+
+  // Node's reference images of the page's image-analogy and texture-transfer panel.
+  const methodImages = { coffee, chelsea, gravel: textures[1]! };
+  const nodeMethods = new Map<PatchMethodMode, { data: Uint8Array | Uint8ClampedArray; ms: number }>();
+  for (const mode of ['analogy', 'transfer'] as const) {
+    const t = performance.now();
+    const { result } = await runPatchMethod(pmSingle, mode, methodImages);
+    nodeMethods.set(mode, { data: result.data, ms: performance.now() - t });
+  }
 
   // The demo is served cross-origin isolated, as the multi-threaded engine needs; a second server
   // without the headers checks the engine's error on a page that is not isolated.
@@ -694,6 +704,20 @@ async function main(): Promise<void> {
         .map((x) => x.toFixed(1))
         .join(' ')}`;
     });
+    for (const mode of ['analogy', 'transfer'] as const) {
+      await test(`the ${mode} mode of the methods panel equals Node's image byte for byte`, async () => {
+        const r = await page.evaluate((m) => window.__tfjsSynthDemo.patchMethod(m), mode);
+        const node = nodeMethods.get(mode)!;
+        assert(r.backend === 'wasm', `backend ${r.backend}`);
+        assert(r.data.length === node.data.length, `${r.data.length} bytes, Node ${node.data.length}`);
+        let differing = 0;
+        for (let i = 0; i < r.data.length; i++) if (r.data[i] !== node.data[i]) differing++;
+        assert(differing === 0, `${differing} of ${r.data.length} bytes differ from Node's`);
+        const status = await page.textContent('#method-status');
+        assert(/ms\)\.$/.test(status ?? ''), `status "${status}"`);
+        return `${r.width}x${r.height}, equal; Chromium ${r.ms.toFixed(0)} ms, Node ${node.ms.toFixed(0)} ms`;
+      });
+    }
 
     await test('the browser-only doc snippets (```ts browser) run in Chromium', () => runBrowserSnippets(context));
 

@@ -25,7 +25,16 @@ afterAll(async () => {
 describe('demo arguments', () => {
   it('defaults to every part, demo-output, full settings and wasm', () => {
     const o = parseDemoArgs([]);
-    expect(o.parts).toEqual(['patchmatch', 'texture', 'melding', 'pix2pix', 'inpainting']);
+    expect(o.parts).toEqual([
+      'patchmatch',
+      'texture',
+      'melding',
+      'knn',
+      'analogy',
+      'transfer',
+      'pix2pix',
+      'inpainting',
+    ]);
     expect(o.out).toBe(resolve('demo-output'));
     expect(o.settings).toBe(FULL_SETTINGS);
     expect(o.backend).toBe('wasm');
@@ -41,7 +50,7 @@ describe('demo arguments', () => {
 
   it('rejects an unknown part with the list of valid parts', () => {
     expect(() => parseDemoArgs(['pix2pix', 'cyclegan'])).toThrow(
-      'demo: unknown part(s) cyclegan; valid parts are patchmatch, texture, melding, pix2pix, inpainting, gaugan.',
+      'demo: unknown part(s) cyclegan; valid parts are patchmatch, texture, melding, knn, analogy, transfer, pix2pix, inpainting, gaugan.',
     );
     expect(() => parseDemoArgs(['toString'])).toThrow(/unknown part\(s\) toString/);
   });

@@ -7,7 +7,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { initBackend, type BackendName } from '../../../src/backend/init-backend';
-import { createParallelPatchMatch } from '../../../src/patchmatch/index';
+import { createParallelPatchMatch, createPatchMatch, type PatchMatch } from '../../../src/patchmatch/index';
 import brickUrl from '../../assets/brick.png?url';
 import chelseaUrl from '../../assets/chelsea.png?url';
 import coffeeUrl from '../../assets/coffee.png?url';
@@ -24,6 +24,7 @@ import { WORKLOAD_PARTS, relativeDifferences, runThreadsWorkload, type ThreadsWo
 import { patchGANDiscriminator } from '../../../src/models/patchgan-discriminator';
 import { unetGenerator } from '../../../src/models/unet-generator';
 import { Pix2PixTrainer } from '../../../src/training/pix2pix-trainer';
+import { type PatchMethodMode, runPatchMethod } from './patch-methods';
 
 // tfjs-backend-wasm fetches its .wasm by file name; point each name at the file vite emitted.
 setWasmPaths({
@@ -99,6 +100,16 @@ export interface ThreadsCheckResult {
 /** What {@link DemoHook.threadsTiming} returns: wall times in ms, per thread count, interleaved. */
 export type ThreadsTimingResult = Record<'threads1' | 'threads2', number[]>;
 
+/** What {@link DemoHook.patchMethod} returns: the result image and the time it took. */
+export interface PatchMethodResult {
+  mode: PatchMethodMode;
+  backend: string;
+  width: number;
+  height: number;
+  data: number[];
+  ms: number;
+}
+
 /** The hook the browser tests drive the page with (`window.__tfjsSynthDemo`). */
 export interface DemoHook {
   /** Resolves once the default image and the PatchMatch worker are loaded. */
@@ -135,6 +146,8 @@ export interface DemoHook {
    * rounds, switching the backend before each timed call (after one untimed warm-up call).
    */
   threadsTiming(mode: 'forward' | 'step', size: number, ngf: number, reps: number): Promise<ThreadsTimingResult>;
+  /** Runs the methods panel in `mode` (as its Run button does), draws the grid and returns the result. */
+  patchMethod(mode: PatchMethodMode): Promise<PatchMethodResult>;
 }
 
 declare global {
@@ -617,6 +630,59 @@ function threadsTiming(
     return out;
   });
 }
+// ---- image analogies and texture transfer (main thread) ----
+
+let methodEngine: Promise<PatchMatch> | undefined;
+let methodRunning = false;
+
+async function patchMethod(mode: PatchMethodMode): Promise<PatchMethodResult> {
+  const status = $('method-status');
+  const button = $<HTMLButtonElement>('run-method');
+  if (methodRunning) throw new Error('demo: a method is already running');
+  methodRunning = true;
+  button.disabled = true;
+  status.textContent = mode === 'analogy' ? 'Painting the waves…' : 'Rendering the cat in gravel…';
+  try {
+    methodEngine ??= createPatchMatch();
+    const pm = await methodEngine;
+    const [coffee, chelsea, gravel] = await Promise.all([
+      decodeUrl(coffeeUrl),
+      decodeUrl(chelseaUrl),
+      decodeUrl(gravelUrl),
+    ]);
+    const t0 = performance.now();
+    const { inputs, result } = await runPatchMethod(pm, mode, { coffee, chelsea, gravel });
+    const ms = performance.now() - t0;
+    const canvas = $<HTMLCanvasElement>('method-grid');
+    const gap = 6;
+    const shown = [...inputs, result];
+    canvas.width = shown.reduce((w, im) => w + im.width, 0) + gap * (shown.length - 1);
+    canvas.height = Math.max(...shown.map((im) => im.height));
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = 'white';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    let x = 0;
+    for (const im of shown) {
+      ctx.putImageData(new ImageData(new Uint8ClampedArray(im.data), im.width, im.height), x, 0);
+      x += im.width + gap;
+    }
+    const shownText =
+      mode === 'analogy'
+        ? 'Labels, photograph, new labels, painted result'
+        : 'Gravel sample, target, the target rendered in gravel';
+    status.textContent = `${shownText} (${pm.backend}, ${ms.toFixed(0)} ms).`;
+    return { mode, backend: pm.backend, width: result.width, height: result.height, data: Array.from(result.data), ms };
+  } catch (err) {
+    status.textContent = `Failed: ${String(err)}`;
+    throw err;
+  } finally {
+    methodRunning = false;
+    button.disabled = false;
+  }
+}
+$('run-method').addEventListener('click', () => {
+  patchMethod($<HTMLSelectElement>('method').value as PatchMethodMode).catch(() => undefined);
+});
 
 // ---- start-up and test hook ----
 
@@ -657,4 +723,5 @@ window.__tfjsSynthDemo = {
   parallelField,
   threadsCheck,
   threadsTiming,
+  patchMethod,
 };

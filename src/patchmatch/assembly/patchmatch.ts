@@ -499,3 +499,410 @@ export function meldIterate(reverse: bool, start: i32, end: i32): void {
     store<u32>(ndPtr + o, bd);
   }
 }
+
+// ---- k nearest neighbours (Barnes et al., "The Generalized PatchMatch Correspondence
+// Algorithm", ECCV 2010) ------------------------------------------------------------------------
+//
+// The field of setup() with k entries per target patch: entry i's neighbours sit at i * k ..
+// i * k + k - 1 of the x, y and distance buffers (which hold n * k values), sorted by ascending
+// distance, all distinct. A candidate enters the list when it is not in it yet and its distance is
+// strictly below the worst one, which it then replaces. Must match ../js-knn-kernel.ts.
+
+let knnK: i32 = 1;
+
+/** Sets k for knnInitialise/knnIterate (after setup()). */
+export function setupKnn(k: i32): void {
+  knnK = k;
+}
+
+/** True when (x, y) is one of the k entries at `at` (entry index i * k). */
+@inline function knnContains(at: i32, x: i32, y: i32): bool {
+  for (let m = 0; m < knnK; m++) {
+    const o = <usize>(at + m) << 2;
+    if (load<i32>(nxPtr + o) == x && load<i32>(nyPtr + o) == y) return true;
+  }
+  return false;
+}
+
+/**
+ * Puts (x, y, d) into the sorted list at `at`, dropping the worst entry (the caller has checked
+ * d < worst): it goes after every entry whose distance is <= d. Must match knnInsert() in ../js-knn-kernel.ts.
+ */
+@inline function knnInsert(at: i32, x: i32, y: i32, d: u32): void {
+  let m = knnK - 1;
+  while (m > 0) {
+    const prev = <usize>(at + m - 1) << 2;
+    if (load<u32>(ndPtr + prev) <= d) break;
+    const o = <usize>(at + m) << 2;
+    store<i32>(nxPtr + o, load<i32>(nxPtr + prev));
+    store<i32>(nyPtr + o, load<i32>(nyPtr + prev));
+    store<u32>(ndPtr + o, load<u32>(ndPtr + prev));
+    m--;
+  }
+  const o = <usize>(at + m) << 2;
+  store<i32>(nxPtr + o, x);
+  store<i32>(nyPtr + o, y);
+  store<u32>(ndPtr + o, d);
+}
+
+/** Tries candidate (cx, cy) for target patch (tx, ty) with list `at`: usable, new, and closer than the worst. */
+@inline function knnTry(at: i32, tx: i32, ty: i32, cx: i32, cy: i32): void {
+  if (load<u8>(validPtr + cy * sfw + cx) == 0 || knnContains(at, cx, cy)) return;
+  const worst = load<u32>(ndPtr + (<usize>(at + knnK - 1) << 2));
+  const d = distance(tx, ty, cx, cy, worst);
+  if (d < worst) knnInsert(at, cx, cy, d);
+}
+
+/**
+ * k-NN initialisation of entries start..end-1: the k usable source patches that follow a random
+ * one in the list of usable patches (distinct because k <= the usable count), then
+ * INIT_CANDIDATES - 1 random draws tried as candidates. Inactive entries hold (-1, -1, NONE) k
+ * times. Must match knnInitialise() in ../js-knn-kernel.ts.
+ */
+export function knnInitialise(start: i32, end: i32): void {
+  const k = knnK;
+  for (let i = start; i < end; i++) {
+    const at = i * k;
+    for (let m = 0; m < k; m++) {
+      const o = <usize>(at + m) << 2;
+      store<i32>(nxPtr + o, -1);
+      store<i32>(nyPtr + o, -1);
+      store<u32>(ndPtr + o, NONE);
+    }
+    if (load<u8>(activePtr + i) == 0) continue;
+    const tx = i % fw;
+    const ty = i / fw;
+    const first = nextRandom() % nValid;
+    for (let m = 0; m < k; m++) {
+      const pick = load<i32>(validListPtr + (<usize>((first + <u32>m) % nValid) << 2));
+      const x = pick % sfw;
+      const y = pick / sfw;
+      knnInsert(at, x, y, distance(tx, ty, x, y, NONE));
+    }
+    for (let c = 1; c < INIT_CANDIDATES; c++) {
+      const pick = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
+      knnTry(at, tx, ty, pick % sfw, pick / sfw);
+    }
+  }
+}
+
+/**
+ * One k-NN PatchMatch iteration over entries start..end-1 (end-1 down to start when `reverse`):
+ * the k matches of each already-visited neighbour shifted by one pixel; then, for each of the k
+ * current matches (slot m as it is when its turn comes), its four 1-pixel shifts and a random
+ * search around it with the windows of iterate(). Must match knnIterate() in ../js-knn-kernel.ts.
+ */
+export function knnIterate(reverse: bool, start: i32, end: i32): void {
+  if (end <= start) return;
+  const k = knnK;
+  const step: i32 = reverse ? -1 : 1;
+  const startRadius: i32 = max(sw, sh);
+  const count = end - start;
+  let i: i32 = reverse ? end - 1 : start;
+  let y: i32 = i / fw;
+  let x: i32 = i - y * fw;
+  for (let n = 0; n < count; n++, i += step, x += step) {
+    if (x == fw) { x = 0; y++; } else if (x < 0) { x = fw - 1; y--; }
+    if (load<u8>(activePtr + i) == 0) continue;
+    const at = i * k;
+    const qx = x - step;
+    if (qx >= 0 && qx < fw && load<u8>(activePtr + (i - step)) != 0) {
+      const bt = (i - step) * k;
+      for (let m = 0; m < k; m++) {
+        const cx = load<i32>(nxPtr + (<usize>(bt + m) << 2)) + step;
+        const cy = load<i32>(nyPtr + (<usize>(bt + m) << 2));
+        if (cx >= 0 && cx < sfw) knnTry(at, x, y, cx, cy);
+      }
+    }
+    const qy = y - step;
+    if (qy >= 0 && qy < fh && load<u8>(activePtr + (i - step * fw)) != 0) {
+      const bt = (i - step * fw) * k;
+      for (let m = 0; m < k; m++) {
+        const cx = load<i32>(nxPtr + (<usize>(bt + m) << 2));
+        const cy = load<i32>(nyPtr + (<usize>(bt + m) << 2)) + step;
+        if (cy >= 0 && cy < sfh) knnTry(at, x, y, cx, cy);
+      }
+    }
+    for (let m = 0; m < k; m++) {
+      const bx = load<i32>(nxPtr + (<usize>(at + m) << 2));
+      const by = load<i32>(nyPtr + (<usize>(at + m) << 2));
+      // Local search: a patch's runners-up are mostly 1-pixel shifts of its best matches.
+      if (bx > 0) knnTry(at, x, y, bx - 1, by);
+      if (bx < sfw - 1) knnTry(at, x, y, bx + 1, by);
+      if (by > 0) knnTry(at, x, y, bx, by - 1);
+      if (by < sfh - 1) knnTry(at, x, y, bx, by + 1);
+      let r = startRadius;
+      let draw = 0;
+      while (r >= 1) {
+        const xmin = max(bx - r, 0);
+        const xmax = min(bx + r, sfw - 1);
+        const ymin = max(by - r, 0);
+        const ymax = min(by + r, sfh - 1);
+        const cx = xmin + <i32>(nextRandom() % <u32>(xmax - xmin + 1));
+        const cy = ymin + <i32>(nextRandom() % <u32>(ymax - ymin + 1));
+        knnTry(at, x, y, cx, cy);
+        if (draw++ > 0) r >>= 1;
+      }
+    }
+  }
+}
+
+// ---- Feature-space search ------------------------------------------------------------------
+//
+// PatchMatch over images of float features (`channels` f32 values per pixel, interleaved), for
+// image analogies and texture transfer. The distance of two p x p patches is the sum of squared
+// differences of all their features: per patch row (p * channels consecutive floats) in f32, four
+// lanes at a time (f32x4 sub, mul, add; the row tail masked), the lanes summed as (l0 + l2) +
+// (l1 + l3), and the row sums added in f64. ../js-feature-kernel.ts does exactly these f32
+// operations in the same order (Math.fround), so both backends give bit-identical fields. Its own
+// state (set by featureSetup) and generator, so a feature search never disturbs a field's.
+// Distances are f64 (Infinity for entries that are not searched).
+
+let gtPtr: usize = 0; // target features (f32)
+let gtw: i32 = 0;
+let gsPtr: usize = 0; // source features (f32)
+let gsw: i32 = 0;
+let gsh: i32 = 0;
+let gc: i32 = 0; // channels per pixel
+let gp: i32 = 0;
+let gfw: i32 = 0;
+let gfh: i32 = 0;
+let gsfw: i32 = 0;
+let gsfh: i32 = 0;
+let gValidPtr: usize = 0;
+let gValidListPtr: usize = 0;
+let gnValid: u32 = 0;
+let gActivePtr: usize = 0;
+let gxPtr: usize = 0; // i32 field x
+let gyPtr: usize = 0; // i32 field y
+let gdPtr: usize = 0; // f64 field distance
+let gChunks: i32 = 0; // 4-float loads per patch row
+let gTail: i32 = 0;
+let gTailMask: v128 = i32x4.splat(0);
+let grng: u32 = 0;
+
+export function featureSetup(
+  targetPtr: usize, targetWidth: i32, targetHeight: i32,
+  sourcePtr: usize, sourceWidth: i32, sourceHeight: i32,
+  channels: i32, patchSize: i32,
+  validMapPtr: usize, validIndexPtr: usize, validCount: u32,
+  activeMapPtr: usize,
+  fieldXPtr: usize, fieldYPtr: usize, fieldDPtr: usize,
+  seed: u32,
+): void {
+  gtPtr = targetPtr; gtw = targetWidth;
+  gsPtr = sourcePtr; gsw = sourceWidth; gsh = sourceHeight;
+  gc = channels; gp = patchSize;
+  gfw = targetWidth - patchSize + 1; gfh = targetHeight - patchSize + 1;
+  gsfw = sourceWidth - patchSize + 1; gsfh = sourceHeight - patchSize + 1;
+  gValidPtr = validMapPtr; gValidListPtr = validIndexPtr; gnValid = validCount;
+  gActivePtr = activeMapPtr;
+  gxPtr = fieldXPtr; gyPtr = fieldYPtr; gdPtr = fieldDPtr;
+  const row = patchSize * channels;
+  gChunks = row >> 2;
+  gTail = row & 3;
+  gTailMask = i32x4(gTail > 0 ? -1 : 0, gTail > 1 ? -1 : 0, gTail > 2 ? -1 : 0, 0);
+  // Must match seedState() in ../prng.ts.
+  grng = seed ^ SEED_MIX;
+  if (grng == 0) grng = ZERO_STATE;
+}
+
+/** xorshift32 on the feature search's state. Must match xorshift32() in ../prng.ts. */
+@inline function nextFeatureRandom(): u32 {
+  let x = grng;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  grng = x;
+  return x;
+}
+
+/**
+ * Feature distance of the target patch at (tx, ty) and the source patch at (sx, sy), stopping
+ * after the first row whose running sum reaches `bound` (exact whenever below it).
+ * Must match featureDistance() in ../js-feature-kernel.ts.
+ */
+@inline function featureDistance(tx: i32, ty: i32, sx: i32, sy: i32, bound: f64): f64 {
+  let tp = gtPtr + (<usize>((ty * gtw + tx) * gc) << 2);
+  let sp = gsPtr + (<usize>((sy * gsw + sx) * gc) << 2);
+  const tStride = <usize>(gtw * gc) << 2;
+  const sStride = <usize>(gsw * gc) << 2;
+  const chunks = gChunks;
+  let sum: f64 = 0;
+  for (let row = 0; row < gp; row++) {
+    let acc = f32x4.splat(0);
+    let off: usize = 0;
+    for (let k = 0; k < chunks; k++) {
+      const d = f32x4.sub(v128.load(tp + off), v128.load(sp + off));
+      acc = f32x4.add(acc, f32x4.mul(d, d));
+      off += 16;
+    }
+    if (gTail != 0) {
+      const d = f32x4.sub(v128.and(v128.load(tp + off), gTailMask), v128.and(v128.load(sp + off), gTailMask));
+      acc = f32x4.add(acc, f32x4.mul(d, d));
+    }
+    acc = f32x4.add(acc, v128.shuffle<f32>(acc, acc, 2, 3, 0, 1));
+    acc = f32x4.add(acc, v128.shuffle<f32>(acc, acc, 1, 0, 3, 2));
+    sum += <f64>f32x4.extract_lane(acc, 0);
+    if (sum >= bound) return sum;
+    tp += tStride;
+    sp += sStride;
+  }
+  return sum;
+}
+
+/** Exported for tests: the exact feature distance of one patch pair. */
+export function featurePatchDistance(tx: i32, ty: i32, sx: i32, sy: i32): f64 {
+  return featureDistance(tx, ty, sx, sy, Infinity);
+}
+
+/**
+ * Random initialisation of entries start..end-1, as initialise() on the feature distance.
+ * Must match featureInitialise() in ../js-feature-kernel.ts.
+ */
+export function featureInitialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, start: i32, end: i32): void {
+  for (let i = start; i < end; i++) {
+    const o4 = <usize>i << 2;
+    const o8 = <usize>i << 3;
+    if (load<u8>(gActivePtr + i) == 0) {
+      store<i32>(gxPtr + o4, -1);
+      store<i32>(gyPtr + o4, -1);
+      store<f64>(gdPtr + o8, Infinity);
+      continue;
+    }
+    const pick = load<i32>(gValidListPtr + (<usize>(nextFeatureRandom() % gnValid) << 2));
+    let x = pick % gsfw;
+    let y = pick / gsfw;
+    if (hasInitial) {
+      const ix = load<i32>(initialXPtr + o4);
+      const iy = load<i32>(initialYPtr + o4);
+      if (ix >= 0 && ix < gsfw && iy >= 0 && iy < gsfh && load<u8>(gValidPtr + iy * gsfw + ix) != 0) {
+        x = ix;
+        y = iy;
+      }
+    }
+    const tx = i % gfw;
+    const ty = i / gfw;
+    let d = featureDistance(tx, ty, x, y, Infinity);
+    for (let k = 1; k < INIT_CANDIDATES; k++) {
+      const other = load<i32>(gValidListPtr + (<usize>(nextFeatureRandom() % gnValid) << 2));
+      const cx = other % gsfw;
+      const cy = other / gsfw;
+      const c = featureDistance(tx, ty, cx, cy, d);
+      if (c < d) { x = cx; y = cy; d = c; }
+    }
+    store<i32>(gxPtr + o4, x);
+    store<i32>(gyPtr + o4, y);
+    store<f64>(gdPtr + o8, d);
+  }
+}
+
+/** Tries candidate (cx, cy) for entry i: returns its distance when usable and below `bound`, else `bound`. */
+@inline function featureCandidate(x: i32, y: i32, cx: i32, cy: i32, bound: f64): f64 {
+  if (load<u8>(gValidPtr + cy * gsfw + cx) == 0) return bound;
+  return featureDistance(x, y, cx, cy, bound);
+}
+
+/**
+ * One PatchMatch iteration over entries start..end-1 on the feature distance, as iterate().
+ * Must match featureIterate() in ../js-feature-kernel.ts.
+ */
+export function featureIterate(reverse: bool, start: i32, end: i32): void {
+  if (end <= start) return;
+  const step: i32 = reverse ? -1 : 1;
+  const startRadius: i32 = max(gsw, gsh);
+  const count = end - start;
+  let i: i32 = reverse ? end - 1 : start;
+  let y: i32 = i / gfw;
+  let x: i32 = i - y * gfw;
+  for (let k = 0; k < count; k++, i += step, x += step) {
+    if (x == gfw) { x = 0; y++; } else if (x < 0) { x = gfw - 1; y--; }
+    if (load<u8>(gActivePtr + i) == 0) continue;
+    const o4 = <usize>i << 2;
+    let bx = load<i32>(gxPtr + o4);
+    let by = load<i32>(gyPtr + o4);
+    let bd = load<f64>(gdPtr + (<usize>i << 3));
+    const qx = x - step;
+    if (qx >= 0 && qx < gfw) {
+      const j = <usize>(i - step);
+      if (load<u8>(gActivePtr + j) != 0) {
+        const cx = load<i32>(gxPtr + (j << 2)) + step;
+        const cy = load<i32>(gyPtr + (j << 2));
+        if (cx >= 0 && cx < gsfw && (cx != bx || cy != by)) {
+          const d = featureCandidate(x, y, cx, cy, bd);
+          if (d < bd) { bx = cx; by = cy; bd = d; }
+        }
+      }
+    }
+    const qy = y - step;
+    if (qy >= 0 && qy < gfh) {
+      const j = <usize>(i - step * gfw);
+      if (load<u8>(gActivePtr + j) != 0) {
+        const cx = load<i32>(gxPtr + (j << 2));
+        const cy = load<i32>(gyPtr + (j << 2)) + step;
+        if (cy >= 0 && cy < gsfh && (cx != bx || cy != by)) {
+          const d = featureCandidate(x, y, cx, cy, bd);
+          if (d < bd) { bx = cx; by = cy; bd = d; }
+        }
+      }
+    }
+    let r = startRadius;
+    let draw = 0;
+    while (r >= 1) {
+      const xmin = max(bx - r, 0);
+      const xmax = min(bx + r, gsfw - 1);
+      const ymin = max(by - r, 0);
+      const ymax = min(by + r, gsfh - 1);
+      const cx = xmin + <i32>(nextFeatureRandom() % <u32>(xmax - xmin + 1));
+      const cy = ymin + <i32>(nextFeatureRandom() % <u32>(ymax - ymin + 1));
+      if (cx != bx || cy != by) {
+        const d = featureCandidate(x, y, cx, cy, bd);
+        if (d < bd) { bx = cx; by = cy; bd = d; }
+      }
+      if (draw++ > 0) r >>= 1;
+    }
+    store<i32>(gxPtr + o4, bx);
+    store<i32>(gyPtr + o4, by);
+    store<f64>(gdPtr + (<usize>i << 3), bd);
+  }
+}
+
+/**
+ * The coherence step of Hertzmann et al. ("Image Analogies", SIGGRAPH 2001, BestCoherenceMatch)
+ * over entries start..end-1 in scan order: for each searched entry, the matches of the
+ * already-visited entries within `radius` (the rows above, and the left part of its own row),
+ * shifted by the offset between the two, are tried; the closest (first of equals) replaces the
+ * entry's match when its distance is <= the match's distance times `factor` (1 + 2^(l - L) kappa).
+ * Must match featureCoherence() in ../js-feature-kernel.ts.
+ */
+export function featureCoherence(factor: f64, radius: i32, start: i32, end: i32): void {
+  for (let i = start; i < end; i++) {
+    if (load<u8>(gActivePtr + i) == 0) continue;
+    const y = i / gfw;
+    const x = i - y * gfw;
+    let best: f64 = Infinity;
+    let bx: i32 = -1;
+    let by: i32 = -1;
+    for (let dy = -radius; dy <= 0; dy++) {
+      const ny = y + dy;
+      if (ny < 0) continue;
+      const dxEnd = dy < 0 ? radius : -1;
+      for (let dx = -radius; dx <= dxEnd; dx++) {
+        const nx = x + dx;
+        if (nx < 0 || nx >= gfw) continue;
+        const j = ny * gfw + nx;
+        if (load<u8>(gActivePtr + j) == 0) continue;
+        const cx = load<i32>(gxPtr + (<usize>j << 2)) - dx;
+        const cy = load<i32>(gyPtr + (<usize>j << 2)) - dy;
+        if (cx < 0 || cx >= gsfw || cy < 0 || cy >= gsfh || (cx == bx && cy == by)) continue;
+        const d = featureCandidate(x, y, cx, cy, best);
+        if (d < best) { best = d; bx = cx; by = cy; }
+      }
+    }
+    if (bx >= 0 && best <= load<f64>(gdPtr + (<usize>i << 3)) * factor) {
+      store<i32>(gxPtr + (<usize>i << 2), bx);
+      store<i32>(gyPtr + (<usize>i << 2), by);
+      store<f64>(gdPtr + (<usize>i << 3), best);
+    }
+  }
+}
