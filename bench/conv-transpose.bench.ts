@@ -1,11 +1,12 @@
 /**
  * Conv2DBackpropInput on wasm (the forward pass of every conv2dTranspose and the input gradient
- * of every conv2d) by each of its three routes on the shapes of the pix2pix U-Net, the 70x70
- * PatchGAN and the CycleGAN ResNet generator at 256x256: the sub-pixel decomposition, XNNPACK on
- * the zero-dilated dy, and the backend's own loop; and at stride 1 (ResNet blocks, 7x7 head and
- * tail), where only XNNPACK ('dilated', nothing to insert) and the stock loop compete. The routes
- * are forced in turn and their calls interleaved, so each case's ratios come from the same
- * stretch of a noisy machine. `CONV_TRANSPOSE_CASES=0,3,...` picks cases by index.
+ * of every conv2d) by its routes on the shapes of the pix2pix U-Net, the 70x70 PatchGAN and the
+ * CycleGAN ResNet generator at 256x256: the backend's own loop, the XNNPACK route that rearranges
+ * the filter (sub-pixel with a stride, zero-dilated at stride 1) timed twice, with the same
+ * weights (inference: the rearranged filter is kept) and with new weights before every call
+ * (training: it is rebuilt and re-packed), and the GEMM + col2im route. The routes are forced in
+ * turn and their calls interleaved, so each case's ratios come from the same stretch of a noisy
+ * machine. `CONV_TRANSPOSE_CASES=0,3,...` picks cases by index.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init-backend';
