@@ -1,11 +1,12 @@
 /**
  * Conv2DBackpropInput on wasm (the forward pass of every conv2dTranspose and the input gradient
- * of every conv2d) by each of its three routes on the shapes of the pix2pix U-Net, the 70x70
- * PatchGAN and the CycleGAN ResNet generator at 256x256: the sub-pixel decomposition, XNNPACK on
- * the zero-dilated dy, and the backend's own loop; and at stride 1 (ResNet blocks, 7x7 head and
- * tail), where only XNNPACK ('dilated', nothing to insert) and the stock loop compete. The routes
- * are forced in turn and their calls interleaved, so each case's ratios come from the same
- * stretch of a noisy machine. `CONV_TRANSPOSE_CASES=0,3,...` picks cases by index.
+ * of every conv2d) by its routes on the shapes of the pix2pix U-Net, the 70x70 PatchGAN and the
+ * CycleGAN ResNet generator at 256x256: the backend's own loop, the XNNPACK route that rearranges
+ * the filter (sub-pixel with a stride, zero-dilated at stride 1) timed twice, with the same
+ * weights (inference: the rearranged filter is kept) and with new weights before every call
+ * (training: it is rebuilt and re-packed), and the GEMM + col2im route. The routes are forced in
+ * turn and their calls interleaved, so each case's ratios come from the same stretch of a noisy
+ * machine. `CONV_TRANSPOSE_CASES=0,3,...` picks cases by index.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init-backend';
@@ -86,7 +87,6 @@ const CASES: Case[] = [
     }),
   ),
 ];
-const ROUTES: Conv2DBackpropInputPath[] = ['stock', 'dilated', 'subpixel'];
 
 /** Multiply-adds the forward convolution does (what the stock loop does). */
 function usefulMacs(c: Case): number {
@@ -94,24 +94,36 @@ function usefulMacs(c: Case): number {
   return (c.dx[0] * c.dx[1] * c.dx[2] * c.k * c.k * c.dx[3] * c.outC) / (s * s);
 }
 
-function variant(route: Conv2DBackpropInputPath, c: Case): Variant {
+/**
+ * One route on one case. `fresh`: new weights (a new dataId) before every call, as in a training
+ * step, so the routes that keep a rearranged filter per weight tensor rebuild and re-pack it;
+ * otherwise the weights stay the same, as in inference.
+ */
+function variant(route: Conv2DBackpropInputPath, c: Case, fresh = false): Variant {
   const filterShape: [number, number, number, number] = [c.k, c.k, c.dx[3], c.outC];
   const fwd = tf.backend_util.computeConv2DInfo(c.dx, filterShape, c.stride ?? 2, 1, c.pad);
   let dy: tf.Tensor | undefined;
   let w: tf.Tensor | undefined;
+  let wCall: tf.Tensor | undefined;
   // The stock loop takes seconds on the large shapes: one timed call there.
   const slow = route === 'stock' && usefulMacs(c) > 3e8;
   return {
-    name: route,
+    name: fresh ? `${route} (new weights)` : route,
     repetitions: slow ? 1 : 5,
     warmup: slow ? 0 : 1,
     setup: () => {
       dy = tf.randomNormal(fwd.outShape, 0, 1, 'float32', 1);
       w = tf.randomNormal(filterShape, 0, 0.1, 'float32', 2);
     },
-    before: () => forceConv2DBackpropInputPath(route),
+    before: () => {
+      forceConv2DBackpropInputPath(route);
+      if (fresh) {
+        wCall?.dispose();
+        wCall = tf.add(w!, 0); // same values, a new dataId
+      }
+    },
     run: () => {
-      const out = tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: w! }, {
+      const out = tf.engine().runKernel('Conv2DBackpropInput', { dy: dy!, filter: fresh ? wCall! : w! }, {
         strides: c.stride ?? 2,
         pad: c.pad,
         dataFormat: 'NHWC',
@@ -122,6 +134,7 @@ function variant(route: Conv2DBackpropInputPath, c: Case): Variant {
     },
     teardown: () => {
       tf.dispose([dy!, w!]);
+      wCall?.dispose();
     },
   };
 }
@@ -138,20 +151,32 @@ const bench: Benchmark = {
       for (const [i, c] of CASES.entries()) {
         if (only != null && !only.split(',').includes(String(i))) continue;
         const s = c.stride ?? 2;
-        const routes = s === 1 ? ROUTES.filter((r) => r !== 'subpixel') : ROUTES;
-        const timings = await timeVariants(routes.map((r) => variant(r, c)));
-        const [, h, w, ci] = c.dx;
-        const rule = conv2DBackpropInputPath(h, w, s, s);
-        // The rule before this file's measurements: zero-dilated from 32x32 and 4 channels, else stock.
-        const oldRule = h * w >= 32 * 32 && ci >= 4 ? 'dilated' : 'stock';
-        const best = s === 1 ? 'dilated' : 'subpixel';
+        const [b, h, w, ci] = c.dx;
+        const fwd = tf.backend_util.computeConv2DInfo(c.dx, [c.k, c.k, ci, c.outC], s, 1, c.pad);
+        const pixels = b * fwd.outHeight * fwd.outWidth;
+        // The XNNPACK route that rearranges the filter: timed with the same weights (inference,
+        // the rearranged filter is kept) and with new weights every call (training).
+        const rearranging: Conv2DBackpropInputPath = s === 1 ? 'dilated' : 'subpixel';
+        const timings = await timeVariants([
+          variant('stock', c),
+          variant(rearranging, c),
+          variant(rearranging, c, true),
+          variant('gemm', c),
+        ]);
+        const rule = conv2DBackpropInputPath(h, w, s, s, { channels: c.outC, pixels });
+        // The rule before the 'gemm' route: the spatial rule alone.
+        const oldRule = conv2DBackpropInputPath(h, w, s, s);
+        const ms = (name: string) => timings.find((t) => t.name === name)!.medianMs;
+        const fresh = (route: string) => (route === rearranging ? `${route} (new weights)` : route);
         cases.push({
-          case: `${c.label}: dx ${h}x${w}x${ci}, k${c.k} s${s} (old rule: ${oldRule}, new rule: ${rule})`,
+          case: `${c.label}: dx ${h}x${w}x${ci}, k${c.k} s${s} (spatial rule: ${oldRule}, rule: ${rule})`,
           timings,
           ratios: {
-            'old rule / new rule': medianRatio(timings, oldRule, rule),
-            [`stock / ${best}`]: medianRatio(timings, 'stock', best),
-            ...(s === 1 ? {} : { 'dilated / subpixel': medianRatio(timings, 'dilated', 'subpixel') }),
+            'spatial rule / rule, same weights': medianRatio(timings, oldRule, rule),
+            'spatial rule / rule, new weights': ms(fresh(oldRule)) / ms(fresh(rule)),
+            [`${rearranging} new / same weights`]: medianRatio(timings, `${rearranging} (new weights)`, rearranging),
+            [`gemm / ${rearranging}`]: medianRatio(timings, 'gemm', rearranging),
+            [`GMAC/s of the rule, same weights`]: usefulMacs(c) / 1e6 / ms(rule),
           },
         });
       }

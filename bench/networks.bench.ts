@@ -1,7 +1,9 @@
 /**
  * Whole networks on wasm against the PyTorch reference on the same machine, in the same run:
- * inference of unet_256 and resnet_9blocks, and full pix2pix training steps (generator + 70x70
- * PatchGAN, Adam, D step then G step) at batch 1, 256x256.
+ * inference of unet_256, resnet_9blocks and the 70x70 PatchGAN at batch 1, 256x256, of the DCGAN
+ * generator (64x64) at its training batch of 64, and full pix2pix training steps (generator +
+ * 70x70 PatchGAN, Adam, D step then G step) at batch 1, 256x256. `NETWORKS_ONLY=unet_fwd,...`
+ * picks rows (unet_fwd, resnet_fwd, patchgan_fwd, dcgan_fwd, unet_step, resnet_step).
  *
  * Every row interleaves, call by call (see `timeVariants`): the wasm work, PyTorch with 1 thread,
  * PyTorch with every core (`torch.set_num_threads`), and the ceiling, a 2048x2048 `tf.matMul` on
@@ -18,7 +20,8 @@
  * (/proc/self/maps); with Debian's reference BLAS (python3-torch without libopenblas0-pthread)
  * PyTorch is about 20x slower than it can be, so the bench then prints the timings but no ratio,
  * and says why. wasm runs one thread: tfjs-backend-wasm 4.22 cannot start its threaded build in
- * Node (docs/training-on-wasm.md, "Multi-core"); the bench prints the backend's thread count.
+ * Node (docs/training-on-wasm.md, "Multi-core"); the bench prints the backend's thread count,
+ * and the "wasm, N threads" column reads "n/a" until {@link threadedWasmTiming} is wired.
  *
  * GMAC/s: multiply-adds of the convolution layers, counted from the models' shapes by
  * `convMacs` (forward), and for a training step by `stepMacs` (3 G + 8 D, see there), divided by
@@ -46,6 +49,7 @@ import { registerLayers } from '../src/register';
 import { unetGenerator } from '../src/models/unet-generator';
 import { resnetGenerator } from '../src/models/resnet-generator';
 import { patchGANDiscriminator } from '../src/models/patchgan-discriminator';
+import { dcganGenerator } from '../src/models/dcgan-generator';
 import { Pix2PixTrainer } from '../src/training/pix2pix-trainer';
 import { median, timeVariants, type Variant, type VariantTiming } from './timing';
 import type { Benchmark, BenchCase } from './types';
@@ -300,6 +304,8 @@ interface Row {
   work: string;
   gmac: number;
   wasm: Timing;
+  /** wasm with every thread: see {@link threadedWasmTiming}. */
+  wasmThreads?: Timing;
   ceiling: Timing;
   torchOne?: Timing;
   torchAll?: Timing;
@@ -330,19 +336,70 @@ function rowRatios(row: Row, blas: BlasInfo | undefined): Record<string, number>
   return ratios;
 }
 
-async function forwardCase(kind: GenKind, withTorch: boolean): Promise<NetworkCase> {
+/** A forward (inference) row: the model, its input, and the name of the PyTorch work. */
+interface ForwardWork {
+  /** `reference.py` work name, also the `NETWORKS_ONLY` key. */
+  key: string;
+  label: string;
+  build: () => tfl.LayersModel;
+  inputShape: number[];
+}
+
+/** DCGAN's training batch (pytorch/examples dcgan): its generator is tiny at batch 1. */
+const DCGAN_BATCH = 64;
+
+const FORWARD_WORKS: ForwardWork[] = [
+  {
+    key: 'unet_fwd',
+    label: `unet_${SIZE} forward`,
+    build: () => makeGenerator('unet'),
+    inputShape: [1, SIZE, SIZE, 3],
+  },
+  {
+    key: 'resnet_fwd',
+    label: 'resnet_9blocks forward',
+    build: () => makeGenerator('resnet'),
+    inputShape: [1, SIZE, SIZE, 3],
+  },
+  {
+    key: 'patchgan_fwd',
+    label: '70x70 PatchGAN forward (A+B, 6 channels)',
+    build: makeDiscriminator,
+    inputShape: [1, SIZE, SIZE, 6],
+  },
+  {
+    key: 'dcgan_fwd',
+    label: `DCGAN generator forward (64x64, batch ${DCGAN_BATCH})`,
+    // nz 100, ngf 64, nc 3: pytorch/examples' netG.
+    build: () => dcganGenerator({ seed: 1 }),
+    inputShape: [DCGAN_BATCH, 100],
+  },
+];
+
+/**
+ * HOOK (threaded wasm): the "wasm, N threads" column. tfjs-backend-wasm 4.22 cannot start its
+ * threaded build in Node, so this returns undefined and the column reads "n/a". When
+ * `initBackend` gains its threaded-wasm option, time the same work with it here (interleaved
+ * with the other variants of the row, like them) and return that timing.
+ */
+function threadedWasmTiming(): Timing | undefined {
+  return undefined;
+}
+
+async function forwardCase(work: ForwardWork, withTorch: boolean): Promise<NetworkCase> {
   let G: tfl.LayersModel | undefined;
-  let a: tf.Tensor4D | undefined;
+  let a: tf.Tensor | undefined;
   let macs = 0;
-  const torch = await startTorch(`${kind}_fwd`, withTorch);
+  const torch = await startTorch(work.key, withTorch);
   try {
     const timings = await runTimed([
       timedVariant({
         name: 'wasm',
         setup: () => {
-          G = makeGenerator(kind);
-          macs = convMacs(G);
-          a = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+          G = work.build();
+          // convMacs counts one sample.
+          macs = convMacs(G) * work.inputShape[0]!;
+          a = tf.randomUniform(work.inputShape, -1, 1, 'float32', 1);
         },
         run: () =>
           measured(() => {
@@ -359,15 +416,16 @@ async function forwardCase(kind: GenKind, withTorch: boolean): Promise<NetworkCa
       ...torchVariants(torch),
     ]);
     const row: Row = {
-      work: `${kind === 'unet' ? `unet_${SIZE}` : 'resnet_9blocks'} forward`,
+      work: work.label,
       gmac: macs / 1e9,
       wasm: timings[0]!,
+      wasmThreads: threadedWasmTiming(),
       ceiling: timings[1]!,
       torchOne: timings[2],
       torchAll: timings[3],
     };
     return {
-      case: `${kind} forward (inference) 1x${SIZE}x${SIZE}`,
+      case: `${work.label} ${work.inputShape.join('x')}`,
       timings,
       ratios: rowRatios(row, torch?.one.info.blas),
       row,
@@ -453,6 +511,7 @@ async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkC
       work: `pix2pix step, ${kind === 'unet' ? `unet_${SIZE}` : 'resnet_9blocks'} + PatchGAN`,
       gmac: macs / 1e9,
       wasm: timings[0]!,
+      wasmThreads: threadedWasmTiming(),
       ceiling: timings[1]!,
       torchOne: torch == null ? undefined : timings[2],
       torchAll: torch == null ? undefined : timings[3],
@@ -496,7 +555,7 @@ function printTable(cases: readonly NetworkCase[], torchThreads: number | undefi
   for (const c of cases) {
     const row = c.row;
     console.log(
-      `  | ${row.work} (${row.gmac.toFixed(2)}) | ${s(row.wasm)} | not available in Node | ${s(row.torchOne)} | ${s(row.torchAll)} | ` +
+      `  | ${row.work} (${row.gmac.toFixed(2)}) | ${s(row.wasm)} | ${row.wasmThreads == null ? 'n/a' : s(row.wasmThreads)} | ${s(row.torchOne)} | ${s(row.torchAll)} | ` +
         `${ratiosAllowed ? r(c.ratios['wasm / pytorch 1 thread']) : 'refused'} | ${ratiosAllowed ? r(c.ratios['wasm / pytorch all threads']) : 'refused'} | ` +
         `${c.efficiency.wasmGmacPerS.toFixed(1)} | ${c.efficiency.ceilingGmacPerS.toFixed(1)} | ${c.efficiency.percentOfCeiling.toFixed(0)}% |`,
     );
@@ -505,7 +564,7 @@ function printTable(cases: readonly NetworkCase[], torchThreads: number | undefi
 
 const bench: Benchmark = {
   name: 'networks',
-  description: `unet_256 / resnet_9blocks inference and pix2pix training steps on wasm (1 thread) vs PyTorch (1 thread and all cores), batch 1, ${SIZE}x${SIZE}, ${REPS} repetitions`,
+  description: `unet_256 / resnet_9blocks / PatchGAN / DCGAN inference and pix2pix training steps on wasm (1 thread) vs PyTorch (1 thread and all cores), ${SIZE}x${SIZE}, ${REPS} repetitions`,
   async run(): Promise<BenchCase[]> {
     await initBackend('wasm');
     registerLayers();
@@ -521,8 +580,7 @@ const bench: Benchmark = {
     const only = process.env.NETWORKS_ONLY?.split(',');
     const cases: NetworkCase[] = [];
     const rows: Array<[string, () => Promise<NetworkCase>]> = [
-      ['unet_fwd', () => forwardCase('unet', withTorch)],
-      ['resnet_fwd', () => forwardCase('resnet', withTorch)],
+      ...FORWARD_WORKS.map((w): [string, () => Promise<NetworkCase>] => [w.key, () => forwardCase(w, withTorch)]),
       ['unet_step', () => trainingCase('unet', withTorch)],
       ['resnet_step', () => trainingCase('resnet', withTorch)],
     ];

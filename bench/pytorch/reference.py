@@ -1,8 +1,9 @@
 """Times the PyTorch reference of the networks benchmark (bench/networks.bench.ts) on CPU.
 
 Usage: python3 bench/pytorch/reference.py WORK [--threads T] [--reps N] [--warmup N] [--size S] [--serve]
-WORK is one of: unet_fwd, resnet_fwd, unet_step, resnet_step, matmul (2048x2048 @ 2048x2048,
-the GEMM ceiling). --threads is torch.set_num_threads (default 1; 0 means every core this
+WORK is one of: unet_fwd, resnet_fwd, patchgan_fwd (the 70x70 PatchGAN on A+B, 6 channels),
+dcgan_fwd (pytorch/examples' DCGAN netG, 64x64, batch 64), unet_step, resnet_step, matmul
+(2048x2048 @ 2048x2048, the GEMM ceiling). --threads is torch.set_num_threads (default 1; 0 means every core this
 process may run on).
 
 Without --serve: prints one JSON object {"work", "samples_ms", "cpu_ms", "median_ms", "torch",
@@ -18,19 +19,22 @@ such as libopenblas0-pthread is installed): {"kind": "openblas" | "reference" | 
 "unknown", "libraries": [paths]}. The convolutions themselves mostly run in oneDNN; the
 transposed convolutions and matmul go through BLAS.
 
-The networks come from test/fixtures/models/torchref.py (the same builders the parity fixtures
-use). Batch 1, norm 'batch' (the pix2pix default), no dropout. A training step follows the
+The networks come from test/fixtures/models/torchref.py and the DCGAN fixture script (the same
+builders the parity fixtures use). Batch 1, norm 'batch' (the pix2pix default), no dropout. A training step follows the
 reference Pix2PixModel: fake = G(A); D step on cat(A, fake.detach()) and cat(A, B) with
 BCE-with-logits, Adam(2e-4, 0.5, 0.999); then G step with D fixed, GAN + 100 * L1.
 """
 import argparse, math, json, os, statistics, sys, time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures', 'models'))
+MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures', 'models')
+sys.path.insert(0, MODELS)
+sys.path.insert(0, os.path.join(MODELS, 'dcgan'))
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 from torchref import UnetGenerator, ResnetGenerator, NLayerDiscriminator  # noqa: E402
 
-WORKS = ['unet_fwd', 'resnet_fwd', 'unet_step', 'resnet_step', 'matmul']
+WORKS = ['unet_fwd', 'resnet_fwd', 'patchgan_fwd', 'dcgan_fwd', 'unet_step', 'resnet_step', 'matmul']
+DCGAN_BATCH = 64
 
 
 def make_generator(kind, size):
@@ -73,6 +77,21 @@ def build(work, size):
 
         def run():
             torch.mm(x, y)
+        return run
+
+    if work in ('patchgan_fwd', 'dcgan_fwd'):
+        if work == 'patchgan_fwd':
+            net = NLayerDiscriminator(6, ndf=64, n_layers=3, norm='batch')
+            x = torch.rand(1, 6, size, size) * 2 - 1
+        else:
+            from generate_dcgan import Generator  # noqa: E402 (pytorch/examples' netG)
+            net = Generator(100, 64, 3)
+            x = torch.randn(DCGAN_BATCH, 100, 1, 1)
+        net.eval()
+
+        def run():
+            with torch.no_grad():
+                net(x)
         return run
 
     kind, what = work.split('_')

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  clearConv2DBackpropInputFilterCache,
+  conv2DBackpropInputFilterCacheSize,
   conv2DBackpropInputPath,
   forceConv2DBackpropInputPath,
+  setConv2DBackpropInputFilterCacheMaxFloats,
   useXnnpackPath,
   type Conv2DBackpropInputPath,
 } from '../../../src/backend/kernels/conv2d-backprop-input';
@@ -59,6 +62,12 @@ const CASES: Case[] = [
   // RGB output (sub-pixel by the rule), small strided image (stock).
   { x: [1, 32, 32, 3], k: [4, 4], outC: 8, stride: 2, pad: 1 },
   { x: [2, 9, 8, 32], k: [4, 4], outC: 16, stride: 2, pad: 'same' },
+  // dy with at least half as many channels as pixels: the 'gemm' route by the rule (deep,
+  // small images; odd sizes, 3x3 stride 2, stride 1, batch 2).
+  { x: [1, 8, 8, 16], k: [4, 4], outC: 32, stride: 2, pad: 1 },
+  { x: [2, 7, 5, 6], k: [3, 3], outC: 24, stride: 2, pad: 'same' },
+  { x: [1, 5, 6, 8], k: [3, 3], outC: 20, stride: 1, pad: 'same' },
+  { x: [1, 9, 7, 4], k: [4, 3], outC: 16, stride: [3, 2], pad: 'valid' },
   // Top padding larger than KH - 1: not expressible as a padded convolution, stock kernel.
   {
     x: [1, 32, 32, 4],
@@ -144,7 +153,7 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
 
   describe('with every call forced onto each route', () => {
     afterEach(() => forceConv2DBackpropInputPath(undefined));
-    const routes: Conv2DBackpropInputPath[] = ['subpixel', 'dilated', 'stock'];
+    const routes: Conv2DBackpropInputPath[] = ['gemm', 'subpixel', 'dilated', 'stock'];
     const table = routes.flatMap((route) => [...CASES, ...SUBPIXEL_CASES].map((c) => ({ route, ...c })));
 
     it.each(table)('$route: $x $k -> $outC stride $stride pad $pad', async ({ route, ...c }) => {
@@ -176,18 +185,21 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
     expect(relativeError(wasm[0]!, cpu[0]!)).toBeLessThanOrEqual(TOLERANCE);
   });
 
-  it('frees every temporary on both paths (numDataIds and tf.memory unchanged)', async () => {
+  it('frees every temporary on every route (numDataIds and tf.memory back once the filter cache is cleared)', async () => {
     await tf.setBackend('wasm');
+    clearConv2DBackpropInputFilterCache();
+    const backend = tf.backend();
     const subpixel = [SUBPIXEL_CASES[1]!, SUBPIXEL_CASES[4]!, SUBPIXEL_CASES[6]!, SUBPIXEL_CASES[7]!];
     for (const [c, route] of [
-      ...[CASES[3]!, CASES[9]!, CASES[11]!].map((c) => [c, undefined] as const),
+      ...[CASES[3]!, CASES[9]!, CASES[11]!, CASES[13]!, CASES[15]!].map((c) => [c, undefined] as const),
       ...subpixel.map((c) => [c, 'subpixel'] as const),
+      ...[CASES[1]!, CASES[5]!, SUBPIXEL_CASES[3]!].map((c) => [c, 'gemm'] as const),
     ]) {
       forceConv2DBackpropInputPath(route);
       const fwd = tf.backend_util.computeConv2DInfo(c.x, filterShape(c), c.stride, 1, c.pad);
       const dy = seeded(fwd.outShape, 1);
       const w = seeded(filterShape(c), 2);
-      const ids = tf.backend().numDataIds();
+      const ids = backend.numDataIds();
       const tensors = tf.memory().numTensors;
       const out = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
         strides: c.stride,
@@ -197,11 +209,121 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
       } as never) as tf.Tensor;
       out.dataSync();
       out.dispose();
-      expect(tf.backend().numDataIds(), label(c)).toBe(ids);
+      // At most the rearranged filter of w stays (the 'subpixel' and 'dilated' routes keep it).
+      const kept = conv2DBackpropInputFilterCacheSize().entries;
+      expect(kept, label(c)).toBeLessThanOrEqual(1);
+      expect(backend.numDataIds(), label(c)).toBe(ids + kept);
       expect(tf.memory().numTensors, label(c)).toBe(tensors);
       tf.dispose([dy, w]);
+      clearConv2DBackpropInputFilterCache();
+      expect(backend.numDataIds(), label(c)).toBe(ids - 2);
     }
     forceConv2DBackpropInputPath(undefined);
+  });
+
+  describe('the rearranged filters kept per weight tensor', () => {
+    afterEach(() => {
+      setConv2DBackpropInputFilterCacheMaxFloats(undefined);
+      clearConv2DBackpropInputFilterCache();
+    });
+    // Strided 32x32 dx (sub-pixel by the rule) and stride 1 (zero-dilated by the rule).
+    const strided = CASES[3]!;
+    const stride1 = CASES[0]!;
+    const runOn = (c: Case, dy: tf.Tensor, w: tf.Tensor) =>
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
+        strides: c.stride,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        inputShape: c.x,
+      } as never) as tf.Tensor;
+    const dyOf = (c: Case, seed: number) =>
+      seeded(tf.backend_util.computeConv2DInfo(c.x, filterShape(c), c.stride, 1, c.pad).outShape, seed);
+
+    it('keeps one per weight tensor while it lives and frees it at the first call after it is disposed', async () => {
+      await tf.setBackend('wasm');
+      clearConv2DBackpropInputFilterCache();
+      const backend = tf.backend();
+      const ids = backend.numDataIds();
+      const dy = dyOf(strided, 1);
+      const w1 = seeded(filterShape(strided), 2);
+      const first = runOn(strided, dy, w1);
+      expect(conv2DBackpropInputFilterCacheSize().entries).toBe(1);
+      const withFilter = backend.numDataIds();
+      const again = runOn(strided, dy, w1);
+      // The second call adds only its output: nothing is rearranged again.
+      expect(backend.numDataIds()).toBe(withFilter + 1);
+      expect(Array.from(again.dataSync())).toEqual(Array.from(first.dataSync()));
+      w1.dispose();
+      expect(conv2DBackpropInputFilterCacheSize().entries).toBe(1);
+      const w2 = seeded(filterShape(strided), 3);
+      const other = runOn(strided, dy, w2);
+      // w1's entry went at this call, w2's came.
+      expect(conv2DBackpropInputFilterCacheSize().entries).toBe(1);
+      expect(Array.from(other.dataSync())).not.toEqual(Array.from(first.dataSync()));
+      tf.dispose([dy, w2, first, again, other]);
+      clearConv2DBackpropInputFilterCache();
+      expect(backend.numDataIds()).toBe(ids);
+    });
+
+    it.each([
+      ['sub-pixel', strided],
+      ['zero-dilated', stride1],
+    ] as const)('%s: follows a variable whose values change (assign) and equals cpu before and after', async (_, c) => {
+      const results: Record<string, Float32Array[]> = {};
+      for (const name of ['cpu', 'wasm'] as const) {
+        await tf.setBackend(name);
+        const dy = dyOf(c, 7);
+        const w = tf.variable(seeded(filterShape(c), 8));
+        const before = runOn(c, dy, w);
+        const next = seeded(filterShape(c), 9);
+        w.assign(next);
+        const after = runOn(c, dy, w);
+        results[name] = [Float32Array.from(before.dataSync()), Float32Array.from(after.dataSync())];
+        tf.dispose([dy, w, before, next, after]);
+      }
+      expect(relativeError(results.wasm![0]!, results.cpu![0]!), label(c)).toBeLessThanOrEqual(TOLERANCE);
+      expect(relativeError(results.wasm![1]!, results.cpu![1]!), label(c)).toBeLessThanOrEqual(TOLERANCE);
+      expect(relativeError(results.cpu![1]!, results.cpu![0]!)).toBeGreaterThan(0.1);
+    });
+
+    it('stays within its budget: evicts the least recently used, keeps nothing larger than the budget', async () => {
+      const c = strided;
+      const run = (ws: tf.Tensor[]) => async () => {
+        const dy = dyOf(c, 11);
+        const out = ws.map((w) => runOn(c, dy, w));
+        dy.dispose();
+        return out;
+      };
+      const ws = [21, 22, 23].map((seed) => () => seeded(filterShape(c), seed));
+      // Reference: cpu, each weight tensor once.
+      await tf.setBackend('cpu');
+      const wCpu = ws.map((f) => f());
+      const expected = (await run(wCpu)()).map((t) => Float32Array.from(t.dataSync()));
+      await tf.setBackend('wasm');
+      clearConv2DBackpropInputFilterCache();
+      const wW = ws.map((f) => f());
+      // One sub-pixel filter of this case: [2, 2, 16, 4 * 8] floats.
+      const one = 2 * 2 * filterShape(c)[3] * 4 * filterShape(c)[2];
+      setConv2DBackpropInputFilterCacheMaxFloats(2 * one);
+      const outs = [...(await run(wW)()), ...(await run([wW[0]!])())];
+      expect(conv2DBackpropInputFilterCacheSize()).toEqual({ entries: 2, floats: 2 * one });
+      setConv2DBackpropInputFilterCacheMaxFloats(one - 1);
+      outs.push(...(await run([wW[1]!])()));
+      expect(conv2DBackpropInputFilterCacheSize()).toEqual({ entries: 0, floats: 0 });
+      const got = outs.map((t) => Float32Array.from(t.dataSync()));
+      for (const [i, g] of got.entries()) {
+        const e = expected[[0, 1, 2, 0, 1][i]!]!;
+        expect(relativeError(g, e)).toBeLessThanOrEqual(TOLERANCE);
+      }
+      tf.dispose([...outs, ...wW]);
+      await tf.setBackend('cpu');
+      tf.dispose(wCpu);
+    });
+
+    it('validates the budget', () => {
+      expect(() => setConv2DBackpropInputFilterCacheMaxFloats(-1)).toThrow(/floats must be an integer >= 0, got -1/);
+      expect(() => setConv2DBackpropInputFilterCacheMaxFloats(Number.NaN)).toThrow(/got NaN/);
+    });
   });
 
   it('stride 1: XNNPACK from a 6x6 dx up whatever the channels, the stock loop below', () => {
@@ -212,6 +334,16 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
     expect(conv2DBackpropInputPath(64, 64, 1, 1)).toBe('dilated');
     expect(conv2DBackpropInputPath(16, 16, 1, 1)).toBe('dilated');
     expect(conv2DBackpropInputPath(3, 3, 1, 1)).toBe('stock');
+  });
+
+  it('gemm while dy has at most 2 pixels per channel, whatever the stride and size', () => {
+    expect(conv2DBackpropInputPath(16, 16, 2, 2, { channels: 1024, pixels: 64 })).toBe('gemm');
+    expect(conv2DBackpropInputPath(64, 64, 2, 2, { channels: 512, pixels: 1024 })).toBe('gemm');
+    expect(conv2DBackpropInputPath(2, 2, 2, 2, { channels: 512, pixels: 1 })).toBe('gemm');
+    expect(conv2DBackpropInputPath(8, 8, 1, 1, { channels: 64, pixels: 64 })).toBe('gemm');
+    expect(conv2DBackpropInputPath(128, 128, 2, 2, { channels: 256, pixels: 4096 })).toBe('subpixel');
+    expect(conv2DBackpropInputPath(256, 256, 2, 2, { channels: 128, pixels: 16384 })).toBe('subpixel');
+    expect(conv2DBackpropInputPath(64, 64, 1, 1, { channels: 256, pixels: 4096 })).toBe('dilated');
   });
 
   it('strided: sub-pixel from a 16x16 dx up (RGB outputs included), the stock loop below', () => {

@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { conv2DPath, forceConv2DPath, type Conv2DPath } from '../../../src/backend/kernels/conv2d';
+import { initBothBackends, onBackend, onBothBackends, relativeError, seeded } from './compare-backends';
+
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
+interface Case {
+  x: [number, number, number, number];
+  k: [number, number];
+  outC: number;
+  stride: number | [number, number];
+  pad: Pad;
+  dilation?: number | [number, number];
+}
+
+// Small images through many filters (the 'gemm' route by the rule) and cases on the other side
+// of the rule; odd sizes, strides 1-3 and mixed, every padding kind, dilation, batch 1 and 2.
+const CASES: Case[] = [
+  { x: [1, 8, 8, 16], k: [4, 4], outC: 32, stride: 2, pad: 1 },
+  { x: [2, 5, 7, 6], k: [3, 3], outC: 40, stride: 1, pad: 'same' },
+  { x: [1, 9, 7, 5], k: [3, 2], outC: 24, stride: [2, 3], pad: 'valid' },
+  { x: [1, 4, 4, 8], k: [4, 4], outC: 16, stride: 2, pad: 'same' },
+  { x: [1, 2, 2, 8], k: [4, 4], outC: 8, stride: 2, pad: 1 },
+  { x: [1, 7, 8, 3], k: [3, 3], outC: 64, stride: 1, pad: 'same', dilation: 2 },
+  { x: [2, 6, 9, 4], k: [2, 3], outC: 32, stride: 1, pad: 'valid', dilation: [2, 1] },
+  {
+    x: [1, 9, 9, 4],
+    k: [3, 3],
+    outC: 24,
+    stride: 2,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 3],
+      [0, 0],
+    ],
+  },
+  { x: [1, 16, 16, 4], k: [3, 3], outC: 8, stride: 1, pad: 'same' },
+];
+const TOLERANCE = 1e-4;
+const label = (c: Case) =>
+  `x [${c.x}] k ${c.k.join('x')}->${c.outC} stride ${c.stride} pad ${JSON.stringify(c.pad)} dilation ${c.dilation ?? 1}`;
+const filterShape = (c: Case): [number, number, number, number] => [...c.k, c.x[3], c.outC];
+const conv = (c: Case, x: tf.Tensor, w: tf.Tensor) =>
+  tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride as never, c.pad as never, 'NHWC', c.dilation as never);
+
+describe('Conv2D on wasm equals cpu', () => {
+  beforeAll(initBothBackends);
+  afterEach(() => forceConv2DPath(undefined));
+
+  const routes: Array<Conv2DPath | undefined> = [undefined, 'gemm', 'stock'];
+  const table = routes.flatMap((route) => CASES.map((c) => ({ route: route ?? 'rule', ...c })));
+
+  it.each(table)('$route: $x $k -> $outC stride $stride pad $pad dilation $dilation', async ({ route, ...c }) => {
+    const run = () => conv(c, seeded(c.x, 1), seeded(filterShape(c), 2));
+    const cpu = await onBackend('cpu', run);
+    forceConv2DPath(route === 'rule' ? undefined : (route as Conv2DPath));
+    const wasm = await onBackend('wasm', run);
+    expect(relativeError(wasm[0]!, cpu[0]!), `${route} ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each(CASES.filter((c) => c.dilation == null))(
+    'gradients of a conv2d through it (dx, dW), $x $k -> $outC stride $stride pad $pad',
+    async (c) => {
+      const { cpu, wasm } = await onBothBackends(() => {
+        const x = seeded(c.x, 3);
+        const w = seeded(filterShape(c), 4);
+        const y = conv(c, x, w);
+        const grads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(conv(c, p, q), seeded(y.shape, 5))))([
+          x,
+          w,
+        ]);
+        return [y, ...grads];
+      });
+      for (const [i, what] of ['forward', 'dx', 'dW'].entries()) {
+        expect(relativeError(wasm[i]!, cpu[i]!), `${what} ${label(c)}`).toBeLessThanOrEqual(TOLERANCE);
+      }
+    },
+  );
+
+  it('the input gradient of a conv2dTranspose (a strided conv2d by its weights) equals cpu', async () => {
+    const { cpu, wasm } = await onBothBackends(() => {
+      const a = seeded([1, 4, 4, 64], 6) as tf.Tensor4D;
+      const w = seeded([4, 4, 16, 64], 7) as tf.Tensor4D;
+      const f = (p: tf.Tensor) => tf.conv2dTranspose(p as tf.Tensor4D, w, [1, 8, 8, 16], 2, 'same');
+      return tf.grad((p: tf.Tensor) => tf.sum(tf.mul(f(p), seeded([1, 8, 8, 16], 8))))(a);
+    });
+    expect(relativeError(wasm[0]!, cpu[0]!)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('adds exactly one dataId (its output) per call on both routes', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    for (const route of ['gemm', 'stock'] as const) {
+      forceConv2DPath(route);
+      const c = CASES[0]!;
+      const x = seeded(c.x, 1);
+      const w = seeded(filterShape(c), 2);
+      const ids = backend.numDataIds();
+      const y = conv(c, x, w);
+      expect(backend.numDataIds(), route).toBe(ids + 1);
+      expect(y.shape).toEqual([1, 4, 4, 32]);
+      y.dispose();
+      expect(backend.numDataIds(), route).toBe(ids);
+      tf.dispose([x, w]);
+    }
+  });
+
+  it('gemm while the output has at most 2 pixels per filter, the backend kernel otherwise', () => {
+    expect(conv2DPath(64, 1024)).toBe('gemm');
+    expect(conv2DPath(1, 512)).toBe('gemm');
+    expect(conv2DPath(2048, 1024)).toBe('gemm');
+    expect(conv2DPath(2049, 1024)).toBe('stock');
+    expect(conv2DPath(65536, 64)).toBe('stock');
+  });
+});
