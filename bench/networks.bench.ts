@@ -21,7 +21,7 @@
  * PyTorch is about 20x slower than it can be, so the bench then prints the timings but no ratio,
  * and says why. wasm runs one thread: tfjs-backend-wasm 4.22 cannot start its threaded build in
  * Node (docs/training-on-wasm.md, "Multi-core"); the bench prints the backend's thread count,
- * and the "wasm, N threads" column reads "n/a" until {@link threadedWasmTiming} is wired.
+ * and the "wasm, N threads" column reads "n/a" (see {@link threadedWasmTiming}).
  *
  * GMAC/s: multiply-adds of the convolution layers, counted from the models' shapes by
  * `convMacs` (forward), and for a training step by `stepMacs` (3 G + 8 D, see there), divided by
@@ -377,10 +377,10 @@ const FORWARD_WORKS: ForwardWork[] = [
 ];
 
 /**
- * HOOK (threaded wasm): the "wasm, N threads" column. tfjs-backend-wasm 4.22 cannot start its
- * threaded build in Node, so this returns undefined and the column reads "n/a". When
- * `initBackend` gains its threaded-wasm option, time the same work with it here (interleaved
- * with the other variants of the row, like them) and return that timing.
+ * The "wasm, N threads" column. `initBackend('wasm', { threads })` replaces the process's wasm
+ * backend, so it cannot be interleaved call by call with the single-threaded variants here; the
+ * threaded build is timed by `npm run bench -- threads`, in child processes taking turns. This
+ * column reads "n/a".
  */
 function threadedWasmTiming(): Timing | undefined {
   return undefined;
