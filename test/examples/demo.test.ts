@@ -162,6 +162,33 @@ describeBackends('demo --quick training parts', (backend) => {
   });
 });
 
+// The GauGAN example: SPADE on synthetic sky / grass / water label maps (examples/demo/gaugan-part.ts).
+describeBackends(
+  'demo --quick gaugan part',
+  (backend) => {
+    it('trains GauGAN for 3 steps on synthetic label maps and writes its chart and label | output | target grid, without leaking tensors', async () => {
+      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+      const out = join(dir, `gaugan-${backend}`);
+      try {
+        const before = tf.memory().numTensors;
+        const files = await runDemo(['gaugan', '--quick', '--out', out, '--backend', backend]);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(files.map((f) => f.slice(out.length + 1))).toEqual(['gaugan-loss.svg', 'gaugan-grid.png']);
+        // 2 held-out rows x (label map, output, target) of 32x32 images, 4 px padding.
+        const grid = await readImage(join(out, 'gaugan-grid.png'));
+        expect([grid.width, grid.height]).toEqual([3 * 32 + 4 * 4, 2 * 32 + 3 * 4]);
+        const chart = await readFile(join(out, 'gaugan-loss.svg'), 'utf8');
+        for (const series of ['lossD', 'lossGGan', 'lossGFeat']) expect(chart).toContain(`>${series} (last `);
+        const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+        expect(printed).toMatch(/after 3 steps .* on 2 held-out scenes (fell|went) from \d\.\d{3} to \d\.\d{3}/);
+      } finally {
+        log.mockRestore();
+      }
+    });
+  },
+  ['wasm'],
+);
+
 describeBackends('demo inpainting weights file', () => {
   it('round-trips a generator exactly and rejects a truncated or foreign file without leaking', async () => {
     const settings = QUICK_SETTINGS.inpainting;
