@@ -6,6 +6,10 @@ import * as threadedFactoryModule from '@tensorflow/tfjs-backend-wasm/wasm-out/t
 // @ts-expect-error the package ships no types for its worker script module
 import * as threadedWorkerModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js';
 import { checkError, checkInteger, checkOptions, describeValue } from '../core/checks';
+import {
+  clearConv2DBackpropInputFilterCache,
+  conv2DBackpropInputFilterCacheSize,
+} from './kernels/conv2d-backprop-input';
 
 /**
  * Most threads {@link initBackend}'s `threads` option accepts: tfjs-backend-wasm's threaded build
@@ -97,13 +101,17 @@ export async function useThreadedWasm(owner: string, threads: number, url: strin
   if (registered?.threads === threads && registered.url === url && tf.findBackendFactory('wasm') === registered.factory)
     return;
   const current = tf.engine().registry.wasm as BackendWasm | undefined;
-  const held = current?.numDataIds() ?? 0;
+  // The transposed-convolution kernel's kept filters are the library's own cache, not the user's
+  // tensors: they do not count, and are dropped once the switch is certain to go ahead.
+  const cached = current === undefined ? 0 : conv2DBackpropInputFilterCacheSize().entries;
+  const held = (current?.numDataIds() ?? 0) - cached;
   if (held > 0) {
     throw new Error(
       `${owner}: the wasm backend holds ${held} tensor${held === 1 ? '' : 's'}; changing its threads replaces it and would lose them. ` +
         'Dispose them (and models) first, or choose the threads before creating any.',
     );
   }
+  if (cached > 0) clearConv2DBackpropInputFilterCache();
   let first: BackendWasm | null = await createThreadedBackend(owner, threads, url);
   if (tf.findBackendFactory('wasm') != null) tf.removeBackend('wasm');
   // The first call hands over the backend started above; a later one (after tf.engine().reset(),

@@ -43,11 +43,21 @@ export interface GLCICTrainerArgs extends TrainerCommonArgs<GLCICLosses> {
 
 const OWNER = 'GLCICTrainer';
 
-/** Binary cross-entropy of probabilities against a constant target, log clamped at -100 as torch's BCELoss. */
+/** The smallest normal float32: log of it is -87.3. */
+const MIN_NORMAL_FLOAT32 = 1.1754944e-38;
+
+/**
+ * Binary cross-entropy of probabilities against a constant target.
+ *
+ * Porting note: torch's BCELoss clamps log(q) at -100. float32 cannot hold e^-100, so q is floored
+ * at the smallest normal float32 instead (log -87.3). The floor also keeps the gradient finite
+ * where a saturated discriminator gives q = 0: clamping the log after taking it would give
+ * 0 · (1 / 0) = NaN in the backward pass, and NaN weights at the next step.
+ */
 function bce(p: tf.Tensor, target: 0 | 1): tf.Scalar {
   return tf.tidy(() => {
     const q = target === 1 ? p : tf.sub(1, p);
-    return tf.neg(tf.mean(tf.maximum(tf.log(q), -100))) as tf.Scalar;
+    return tf.neg(tf.mean(tf.log(tf.maximum(q, MIN_NORMAL_FLOAT32)))) as tf.Scalar;
   });
 }
 
