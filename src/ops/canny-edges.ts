@@ -30,7 +30,7 @@ const MAX_PIXELS = 64 * 1024 * 1024;
  * largest magnitude, the one with the larger row/column index is kept, so rounding noise does
  * not move edges).
  *
- * This is the guide detector of DeepFill v2's user-guided training ({@link InpaintingTrainer}'s
+ * This is the guide detector of DeepFill v2's user-guided training (`training.InpaintingTrainer`'s
  * `guides: 'canny'`): the paper uses HED, whose trained weights are not part of this library.
  *
  * Shapes: images [n, h, w, c] (any range). Output: [n, h, w, 1] float32, 1 on edges, 0 elsewhere.

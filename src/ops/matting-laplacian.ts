@@ -33,7 +33,7 @@ export interface MattingLaplacian {
 }
 
 /**
- * Builds the matting Laplacian of `image` [1, h, w, 3]: for pixels i, j,
+ * Builds the matting Laplacian of `image` (`[1, h, w, 3]`). For pixels i and j,
  * `L_ij = Σ_{k | i,j ∈ w_k} (δ_ij − (1 + (I_i − μ_k)ᵀ (Σ_k + ε/n I₃)⁻¹ (I_j − μ_k)) / n)`
  * over the n = (2r + 1)² pixel windows w_k that lie inside the image, with μ_k and Σ_k the
  * window's colour mean and covariance. Its null space holds every image that is locally an

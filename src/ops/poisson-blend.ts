@@ -30,7 +30,7 @@ export interface PoissonBlendResult {
  * GLCIC's post-process (Iizuka et al. 2017): inside each image's holes the result takes the
  * gradients of `output` (the completion network's image), outside them it keeps `input`, so the
  * completed region meets its surroundings without a seam. Each image and channel is one
- * {@link screenedPoisson} solve with weight 0, the known pixels fixed (Dirichlet) and the
+ * `screenedPoisson` (of `tfjs-synth/patchmatch`) solve with weight 0, the known pixels fixed (Dirichlet) and the
  * guidance field the differences of `output`, over the bounding box of the holes plus one pixel;
  * pixels outside the holes come back equal to `input`. The tensors are read to the host once.
  *
