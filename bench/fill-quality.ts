@@ -1,19 +1,26 @@
 /**
  * Fill quality of inpainting, for bench/patchmatch.bench.ts (`PATCHMATCH_BENCH=fill`): 24 cases
  * (8 images from bench/assets, photographs and textures, each with a rectangle, a brush-stroke and
- * an object-shaped hole), scored inside the hole against the original, and OpenCV's Telea
- * inpainting (Debian python3-opencv, when installed) on the same cases.
+ * an object-shaped hole), scored inside the hole against the original, with two peers on the same
+ * cases when they are at hand:
+ * - OpenCV's Telea inpainting (Debian python3-opencv; radius 3);
+ * - PyPatchMatch (github.com/vacancy/PyPatchMatch, C++ over OpenCV), optional: build it yourself
+ *   (`make` in its checkout, against OpenCV's development package) and point
+ *   `PATCHMATCH_PYPATCHMATCH` at the folder holding its `libpatchmatch.so`; the bench loads that
+ *   library from Debian's /usr/bin/python3 (numpy and Pillow needed) and calls `PM_inpaint` with
+ *   patch radius 3 (7x7 patches, as here) and its own seed. Without it the bench prints
+ *   "PyPatchMatch: not available". Nothing of PyPatchMatch is part of this package.
  *
- * Metrics, all over the hole only:
- * - PSNR of R, G and B over the hole pixels;
- * - SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, C1 = (0.01 * 255)^2,
- *   C2 = (0.03 * 255)^2) on luminance (Y = 0.299 R + 0.587 G + 0.114 B), computed over the whole
- *   image and averaged over the hole pixels;
+ * Metrics, all over the hole only (bench/fill-metrics.ts scores with the library's own `metrics`,
+ * TensorFlow.js on the cpu backend: the bench may load it, `tfjs-synth/patchmatch` does not):
+ * - PSNR of R, G and B over the hole pixels (`metrics.psnr` with the hole as mask, maxVal 255);
+ * - SSIM on luminance (Y = 0.299 R + 0.587 G + 0.114 B; `metrics.ssim`: 11x11 Gaussian window,
+ *   sigma 1.5, K1 0.01, K2 0.03), averaged over the windows centred on hole pixels;
  * - border step: the mean absolute luminance difference across the hole's edge (4-neighbour
  *   pairs with one pixel inside), result over original. 1 means the fill meets its surroundings
  *   as smoothly as the original did; above 1 the fill adds an edge (a seam) along the border.
  *
- * Nothing here needs TensorFlow.js.
+ * This file loads no TensorFlow.js: `maskedPsnr` is the same PSNR in plain TypeScript, for the tests.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -166,67 +173,6 @@ export function maskedPsnr(result: RgbaImage, truth: RgbaImage, mask: Mask): num
   return 10 * Math.log10((255 * 255) / Math.max(se / n, 1e-10));
 }
 
-/** Separable 11-tap Gaussian (sigma 1.5) blur with the window clipped and renormalised at the image edge. */
-function gaussian(v: Float64Array, w: number, h: number): Float64Array {
-  const k: number[] = [];
-  for (let t = -5; t <= 5; t++) k.push(Math.exp(-(t * t) / (2 * 1.5 * 1.5)));
-  const tmp = new Float64Array(w * h);
-  const out = new Float64Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      let ws = 0;
-      for (let t = -5; t <= 5; t++) {
-        const xx = x + t;
-        if (xx < 0 || xx >= w) continue;
-        s += k[t + 5]! * v[y * w + xx]!;
-        ws += k[t + 5]!;
-      }
-      tmp[y * w + x] = s / ws;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      let ws = 0;
-      for (let t = -5; t <= 5; t++) {
-        const yy = y + t;
-        if (yy < 0 || yy >= h) continue;
-        s += k[t + 5]! * tmp[yy * w + x]!;
-        ws += k[t + 5]!;
-      }
-      out[y * w + x] = s / ws;
-    }
-  }
-  return out;
-}
-
-/** Luminance SSIM map (Wang et al. 2004, 11x11 Gaussian window, sigma 1.5), averaged over the hole pixels. */
-export function maskedSsim(result: RgbaImage, truth: RgbaImage, mask: Mask): number {
-  const { width: w, height: h } = truth;
-  const a = luminance(result);
-  const b = luminance(truth);
-  const prod = (u: Float64Array, v: Float64Array) => u.map((x, i) => x * v[i]!);
-  const ma = gaussian(a, w, h);
-  const mb = gaussian(b, w, h);
-  const saa = gaussian(prod(a, a), w, h);
-  const sbb = gaussian(prod(b, b), w, h);
-  const sab = gaussian(prod(a, b), w, h);
-  const c1 = (0.01 * 255) ** 2;
-  const c2 = (0.03 * 255) ** 2;
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < w * h; i++) {
-    if (mask.data[i] === 0) continue;
-    const va = saa[i]! - ma[i]! ** 2;
-    const vb = sbb[i]! - mb[i]! ** 2;
-    const cov = sab[i]! - ma[i]! * mb[i]!;
-    sum += ((2 * ma[i]! * mb[i]! + c1) * (2 * cov + c2)) / ((ma[i]! ** 2 + mb[i]! ** 2 + c1) * (va + vb + c2));
-    n++;
-  }
-  return sum / n;
-}
-
 /**
  * Border step: the mean absolute luminance difference across the hole's edge (over every pair of
  * 4-neighbours with one pixel in the hole and one outside), result over original. 1 means the
@@ -257,18 +203,21 @@ export interface FillScore {
   border: number;
 }
 
-export function scoreFill(result: RgbaImage, truth: RgbaImage, mask: Mask): FillScore {
-  return {
-    psnr: maskedPsnr(result, truth, mask),
-    ssim: maskedSsim(result, truth, mask),
-    border: borderEdgeRatio(result, truth, mask),
-  };
-}
-
 function toPng(im: RgbaImage): Buffer {
   const png = new PNG({ width: im.width, height: im.height });
   png.data = Buffer.from(im.data);
   return PNG.sync.write(png);
+}
+
+/** The mask as a black-and-white picture (white = hole). */
+function maskPng(mask: Mask): RgbaImage {
+  return {
+    width: mask.width,
+    height: mask.height,
+    data: Uint8Array.from({ length: mask.data.length * 4 }, (_, k) =>
+      (k & 3) === 3 ? 255 : mask.data[k >> 2] ? 255 : 0,
+    ),
+  };
 }
 
 const TELEA = `
@@ -285,15 +234,8 @@ cv2.imwrite(sys.argv[3], cv2.inpaint(img, mask, 3, cv2.INPAINT_TELEA))
 export function teleaFill(image: RgbaImage, mask: Mask): RgbaImage | null {
   const dir = mkdtempSync(join(tmpdir(), 'telea-'));
   try {
-    const maskImage: RgbaImage = {
-      width: mask.width,
-      height: mask.height,
-      data: Uint8Array.from({ length: mask.data.length * 4 }, (_, k) =>
-        (k & 3) === 3 ? 255 : mask.data[k >> 2] ? 255 : 0,
-      ),
-    };
     writeFileSync(join(dir, 'image.png'), toPng(image));
-    writeFileSync(join(dir, 'mask.png'), toPng(maskImage));
+    writeFileSync(join(dir, 'mask.png'), toPng(maskPng(mask)));
     writeFileSync(join(dir, 'telea.py'), TELEA);
     execFileSync(
       '/usr/bin/python3',
@@ -305,6 +247,79 @@ export function teleaFill(image: RgbaImage, mask: Mask): RgbaImage | null {
     const png = PNG.sync.read(readFileSync(join(dir, 'out.png')));
     return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
   } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A Python driver for PyPatchMatch's C library (its `PM_inpaint` C interface through ctypes):
+ * argv = library folder, patch radius, seed, then image/mask/output PNG triples. Prints the
+ * seconds of each call.
+ */
+const PYPATCHMATCH = `
+import ctypes, sys, time
+import numpy as np
+from PIL import Image
+class Shape(ctypes.Structure):
+    _fields_ = [('width', ctypes.c_int), ('height', ctypes.c_int), ('channels', ctypes.c_int)]
+class Mat(ctypes.Structure):
+    _fields_ = [('data_ptr', ctypes.c_void_p), ('shape', Shape), ('dtype', ctypes.c_int)]
+lib = ctypes.CDLL(sys.argv[1] + '/libpatchmatch.so')
+lib.PM_set_random_seed.argtypes = [ctypes.c_uint]
+lib.PM_inpaint.argtypes = [Mat, Mat, ctypes.c_int]
+lib.PM_inpaint.restype = Mat
+lib.PM_free_pymat.argtypes = [Mat]
+def mat(a):
+    return Mat(a.ctypes.data, Shape(a.shape[1], a.shape[0], a.shape[2]), 0)
+radius, seed = int(sys.argv[2]), int(sys.argv[3])
+args = sys.argv[4:]
+for k in range(0, len(args), 3):
+    image = np.ascontiguousarray(np.array(Image.open(args[k]).convert('RGB')))
+    mask = np.ascontiguousarray((np.array(Image.open(args[k + 1]).convert('L')) > 0).astype('uint8')[:, :, None])
+    lib.PM_set_random_seed(seed)
+    t = time.perf_counter()
+    out = lib.PM_inpaint(mat(image), mat(mask), radius)
+    seconds = time.perf_counter() - t
+    h, w, c = out.shape.height, out.shape.width, out.shape.channels
+    result = np.ctypeslib.as_array(ctypes.cast(out.data_ptr, ctypes.POINTER(ctypes.c_uint8)), shape=(h, w, c)).copy()
+    lib.PM_free_pymat(out)
+    Image.fromarray(result).save(args[k + 2])
+    print(seconds, flush=True)
+`;
+
+/** A fill of every case by PyPatchMatch with the seconds each took, or null (see the file comment). */
+export function pyPatchMatchFills(
+  cases: readonly FillCase[],
+  patchRadius: number,
+  seed: number,
+): { results: RgbaImage[]; seconds: number[] } | null {
+  const libDir = process.env.PATCHMATCH_PYPATCHMATCH;
+  if (libDir === undefined || libDir === '') return null;
+  const dir = mkdtempSync(join(tmpdir(), 'pypatchmatch-'));
+  try {
+    const args: string[] = [];
+    cases.forEach((c, i) => {
+      const files = ['image', 'mask', 'out'].map((f) => join(dir, `${i}-${f}.png`));
+      writeFileSync(files[0]!, toPng(c.image));
+      writeFileSync(files[1]!, toPng(maskPng(c.mask)));
+      args.push(...files);
+    });
+    writeFileSync(join(dir, 'pypatchmatch.py'), PYPATCHMATCH);
+    const stdout = execFileSync(
+      '/usr/bin/python3',
+      [join(dir, 'pypatchmatch.py'), libDir, String(patchRadius), String(seed), ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
+    const seconds = stdout.trim().split('\n').map(Number);
+    const results = cases.map((_, i) => {
+      const png = PNG.sync.read(readFileSync(join(dir, `${i}-out.png`)));
+      return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+    });
+    return { results, seconds };
+  } catch (err) {
+    console.log(`  PyPatchMatch failed (${(err as Error).message.split('\n')[0]}); skipped`);
     return null;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
 import { createParallelPatchMatch, createPatchMatch } from '../src/patchmatch/index';
 import type { Mask, Nnf, PatchMatch, RgbaImage } from '../src/patchmatch/index';
-import { type FillScore, fillCases, scoreFill, teleaFill } from './fill-quality';
+import { initFillMetrics, scoreFill } from './fill-metrics';
+import { type FillScore, fillCases, pyPatchMatchFills, teleaFill } from './fill-quality';
 import { median, timeVariants, type VariantTiming } from './timing';
 import type { Benchmark, BenchCase } from './types';
 
@@ -322,6 +323,12 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
         warmup: 1,
       },
       {
+        name: 'wasm simd inpaint, gradientWeight 2',
+        run: async () => void (await wasm.inpaint(image, mask, { patchSize: PATCH, seed: SEED, gradientWeight: 2 })),
+        repetitions: 3,
+        warmup: 1,
+      },
+      {
         name: 'js inpaint',
         run: async () => void (await js.inpaint(image, mask, { patchSize: PATCH, seed: SEED })),
         repetitions: 1,
@@ -344,8 +351,9 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
     case: `inpaint ${w}x${h} (${((w * h) / 1e6).toFixed(2)} MP), ${((100 * hw * hh) / (w * h)).toFixed(1)}% hole, ${PATCH}x${PATCH}, default levels/EM`,
     timings,
     ratios: {
-      'js / wasm': timings[1]!.medianMs / timings[0]!.medianMs,
-      ...(baseline !== null ? { 'baseline / wasm': timings[2]!.medianMs / timings[0]!.medianMs } : {}),
+      'gradientWeight 2 / default': timings[1]!.medianMs / timings[0]!.medianMs,
+      'js / wasm': timings[2]!.medianMs / timings[0]!.medianMs,
+      ...(baseline !== null ? { 'baseline / wasm': timings[3]!.medianMs / timings[0]!.medianMs } : {}),
     },
   };
 }
@@ -353,19 +361,27 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
 /**
  * Fill quality on the 24 cases of bench/fill-quality.ts (7x7, seed 1, default levels and EM):
  * medians of hole PSNR, hole SSIM and border step for this version, OpenCV's Telea (when Debian's
- * python3-opencv is installed) and the baseline (PATCHMATCH_BASELINE), over the tuning half (A),
- * the check half (B) and all cases; per-case numbers with PATCHMATCH_FILL_VERBOSE=1.
+ * python3-opencv is installed), PyPatchMatch (optional, PATCHMATCH_PYPATCHMATCH: see
+ * bench/fill-quality.ts) and the baseline (PATCHMATCH_BASELINE), over the tuning half (A), the
+ * check half (B) and all cases; per-case numbers with PATCHMATCH_FILL_VERBOSE=1.
+ * PATCHMATCH_FILL_OPTIONS='{"gradientWeight":2}' passes extra inpaint options to this version.
  */
 async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<BenchCase> {
+  await initFillMetrics();
   const cases = fillCases();
+  const extra = JSON.parse(process.env.PATCHMATCH_FILL_OPTIONS ?? '{}') as Record<string, unknown>;
   type Row = { split: 'A' | 'B'; kind: string; scores: Record<string, FillScore> };
   const rows: Row[] = [];
-  const times: Record<string, number[]> = { wasm: [], baseline: [] };
-  for (const c of cases) {
+  const times: Record<string, number[]> = { wasm: [], baseline: [], pypatchmatch: [] };
+  const peer = pyPatchMatchFills(cases, 3, SEED);
+  if (peer === null) console.log('  PyPatchMatch: not available (set PATCHMATCH_PYPATCHMATCH to a build of it)');
+  else times.pypatchmatch = peer.seconds.map((s) => 1000 * s);
+  for (const [i, c] of cases.entries()) {
     const scores: Record<string, FillScore> = {};
     let t0 = performance.now();
-    scores.wasm = scoreFill(await wasm.inpaint(c.image, c.mask, { patchSize: PATCH, seed: SEED }), c.image, c.mask);
+    const ours = await wasm.inpaint(c.image, c.mask, { patchSize: PATCH, seed: SEED, ...extra });
     times.wasm!.push(performance.now() - t0);
+    scores.wasm = scoreFill(ours, c.image, c.mask);
     if (baseline !== null) {
       t0 = performance.now();
       const r = await baseline.inpaint(c.image, c.mask, { patchSize: PATCH, seed: SEED });
@@ -374,17 +390,18 @@ async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<
     }
     const telea = teleaFill(c.image, c.mask);
     if (telea !== null) scores.telea = scoreFill(telea, c.image, c.mask);
+    if (peer !== null) scores.pypatchmatch = scoreFill(peer.results[i]!, c.image, c.mask);
     rows.push({ split: c.split, kind: c.kind, scores });
     if (process.env.PATCHMATCH_FILL_VERBOSE === '1') {
       const f = (s: FillScore | undefined) =>
         s === undefined ? '-' : `${s.psnr.toFixed(2)} dB ${s.ssim.toFixed(3)} ${s.border.toFixed(2)}`;
       console.log(
-        `  ${c.name.padEnd(28)} wasm ${f(scores.wasm)} | telea ${f(scores.telea)} | baseline ${f(scores.baseline)}`,
+        `  ${c.name.padEnd(28)} wasm ${f(scores.wasm)} | telea ${f(scores.telea)} | pypatchmatch ${f(scores.pypatchmatch)} | baseline ${f(scores.baseline)}`,
       );
     }
   }
   const ratios: Record<string, number> = {};
-  for (const method of ['wasm', 'telea', 'baseline']) {
+  for (const method of ['wasm', 'telea', 'pypatchmatch', 'baseline']) {
     if (rows.some((r) => r.scores[method] === undefined)) continue;
     for (const [group, keep] of [
       ['A', (r: Row) => r.split === 'A'],

@@ -19,6 +19,8 @@ export interface FeatureFieldCall {
   readonly seed: number;
   /** One byte per source patch position, 1 = usable (default all). */
   readonly valid?: Uint8Array;
+  /** One byte per target patch position, 1 = searched (default all); the others get x = y = -1. */
+  readonly active?: Uint8Array;
   /** A previous field of the same size to start from. */
   readonly initialX?: Int32Array;
   readonly initialY?: Int32Array;
@@ -63,7 +65,7 @@ export async function runFeatureField(kernel: Kernel, call: FeatureFieldCall): P
     seed: call.seed,
     valid,
     validList,
-    active: new Uint8Array(n).fill(1),
+    active: call.active ?? new Uint8Array(n).fill(1),
     initialX: call.initialX ?? null,
     initialY: call.initialY ?? null,
   };

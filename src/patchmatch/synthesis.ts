@@ -1,5 +1,7 @@
-import { describeValue } from '../core/checks.js';
+import { checkNumber, describeValue } from '../core/checks.js';
 import type { SynthesisEngine } from './create-patch-match.js';
+import type { FeatureImage } from './kernel.js';
+import { featureFieldBytes } from './feature-field.js';
 import { inpaintWorkingBytes, textureWorkingBytes } from './layout.js';
 import {
   type Box,
@@ -62,6 +64,87 @@ const GAMMA = 1.6;
 const BLEND_SWEEPS = 40;
 
 type Engine = SynthesisEngine;
+
+/** Upper bound of InpaintOptions.gradientWeight. */
+const MAX_GRADIENT_WEIGHT = 16;
+
+/** Channels of the gradient-aware features: R, G, B, weighted d/dx and d/dy of the luminance. */
+const GRADIENT_CHANNELS = 5;
+
+/**
+ * Features of `box` of an image for the gradient-aware patch distance (Image Melding, Darabi et
+ * al. 2012): R, G, B and the luminance gradient (central differences, clamped at the image's edge)
+ * times `weight`.
+ */
+function gradientFeatures(image: RgbaImage, box: Box, weight: number): FeatureImage {
+  const { width: w, height: h, data } = image;
+  const c = GRADIENT_CHANNELS;
+  const out = new Float32Array(box.width * box.height * c);
+  const lum = (x: number, y: number) => {
+    const k = 4 * (Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x)));
+    return 0.299 * data[k]! + 0.587 * data[k + 1]! + 0.114 * data[k + 2]!;
+  };
+  const g = weight / 2;
+  for (let y = 0; y < box.height; y++) {
+    for (let x = 0; x < box.width; x++) {
+      const ix = box.x0 + x;
+      const iy = box.y0 + y;
+      const k = 4 * (iy * w + ix);
+      const o = c * (y * box.width + x);
+      out[o] = data[k]!;
+      out[o + 1] = data[k + 1]!;
+      out[o + 2] = data[k + 2]!;
+      out[o + 3] = g * (lum(ix + 1, iy) - lum(ix - 1, iy));
+      out[o + 4] = g * (lum(ix, iy + 1) - lum(ix, iy - 1));
+    }
+  }
+  return { width: box.width, height: box.height, channels: c, data: out };
+}
+
+/**
+ * The inpainting field of one EM step over colour and gradient features (the feature-space
+ * search of feature-field.ts), in the form fieldOwned gives: one entry per patch of `box`, x = -1
+ * for patches that do not touch the hole, source patches that touch it never used. Both feature
+ * images come from the current estimate, so the gradients at the hole's border see the fill, not
+ * the masked-out content.
+ */
+async function gradientField(
+  pm: Engine,
+  owner: string,
+  estimate: RgbaImage,
+  box: Box,
+  boxHole: Mask,
+  hole: Mask,
+  p: number,
+  o: {
+    weight: number;
+    iterations: number;
+    seed: number;
+    initial: Nnf | undefined;
+    signal: AbortSignal | undefined;
+  },
+): Promise<Nnf> {
+  const { width, height } = estimate;
+  const valid = patchesTouchingMask(hole, p);
+  for (let i = 0; i < valid.length; i++) valid[i] = valid[i] === 0 ? 1 : 0;
+  const r = await pm.featureField({
+    owner,
+    target: gradientFeatures(estimate, box, o.weight),
+    source: gradientFeatures(estimate, { x0: 0, y0: 0, width, height }, o.weight),
+    patchSize: p,
+    iterations: o.iterations,
+    seed: o.seed,
+    valid,
+    active: patchesTouchingMask(boxHole, p),
+    ...(o.initial !== undefined ? { initialX: o.initial.x, initialY: o.initial.y } : {}),
+    signal: o.signal,
+  });
+  const distance = new Uint32Array(r.distance.length);
+  for (let i = 0; i < distance.length; i++) {
+    distance[i] = r.x[i]! < 0 ? 0 : Math.min(0xffffffff, Math.round(r.distance[i]!));
+  }
+  return { width: box.width - p + 1, height: box.height - p + 1, patchSize: p, x: r.x, y: r.y, distance };
+}
 
 /** The options both syntheses share, validated (every count bounded; see validate.ts). */
 interface CheckedSynthesisOptions {
@@ -150,14 +233,33 @@ export async function inpaintImage(
   checkImage(owner, 'image', image);
   checkMask(owner, 'mask', mask, image.width, image.height);
   const p = checkPatchSize(owner, o.patchSize, { width: image.width, height: image.height, name: 'image' });
+  const gradientWeight =
+    o.gradientWeight === undefined
+      ? 0
+      : checkNumber(owner, 'gradientWeight', o.gradientWeight, { min: 0, max: MAX_GRADIENT_WEIGHT });
   const checked = checkSynthesisOptions(owner, o);
   const { emIterations, nnfIterations, seed, onProgress, signal } = checked;
   // The hole's box is found by a scan, so the memory check comes before any allocation.
   const fullBox = holeBox(mask, p);
+  const boxWidth = Math.max(fullBox.width, 0);
+  const boxHeight = Math.max(fullBox.height, 0);
   checkMemory(
     owner,
     pm.maxMemoryBytes,
-    inpaintWorkingBytes(image.width, image.height, Math.max(fullBox.width, 0), Math.max(fullBox.height, 0), p),
+    inpaintWorkingBytes(image.width, image.height, boxWidth, boxHeight, p) +
+      // The gradient search runs below the finest level: on at most a quarter of the pixels.
+      (gradientWeight > 0
+        ? featureFieldBytes({
+            targetWidth: Math.ceil(boxWidth / 2) + p,
+            targetHeight: Math.ceil(boxHeight / 2) + p,
+            sourceWidth: Math.ceil(image.width / 2),
+            sourceHeight: Math.ceil(image.height / 2),
+            channels: GRADIENT_CHANNELS,
+            patchSize: p,
+            validCount: Math.ceil(image.width / 2) * Math.ceil(image.height / 2),
+            withInitial: true,
+          })
+        : 0),
     'the image and hole',
   );
 
@@ -233,15 +335,26 @@ export async function inpaintImage(
     for (let em = 0; em < emHere; em++) {
       await yieldToEventLoop();
       throwIfAborted(owner, signal);
-      field = await pm.fieldOwned(owner, cropImage(estimate, box), source, {
-        patchSize: p,
-        iterations: nnfIterations,
-        seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
-        targetMask: boxHole,
-        sourceMask: hole,
-        ...(field !== undefined ? { initial: field } : {}),
-        ...(signal !== undefined ? { signal } : {}),
-      });
+      const emSeed = (seed + 7919 * (level * emIterations + em)) >>> 0;
+      if (gradientWeight > 0 && level < levels - 1) {
+        field = await gradientField(pm, owner, estimate, box, boxHole, hole, p, {
+          weight: gradientWeight,
+          iterations: nnfIterations,
+          seed: emSeed,
+          initial: field,
+          signal,
+        });
+      } else {
+        field = await pm.fieldOwned(owner, cropImage(estimate, box), source, {
+          patchSize: p,
+          iterations: nnfIterations,
+          seed: emSeed,
+          targetMask: boxHole,
+          sourceMask: hole,
+          ...(field !== undefined ? { initial: field } : {}),
+          ...(signal !== undefined ? { signal } : {}),
+        });
+      }
       const voted = pm.voteAs(owner, field, source, { weights: voteWeights(field, depth, width, box) });
       if (level === levels - 1 && em === emHere - 1) {
         // The last vote is blended into the image: no seam along the hole's border.

@@ -250,17 +250,20 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
     const before = [img.data.slice(), mask.data.slice()];
     const counts = { ok: 0, error: 0 };
     await fc.assert(
-      fc.asyncProperty(optionsOrNot(optionsArb(synthesisKeys)), async (options) => {
-        const o = withSafetySignal(options);
-        counts[
-          await outcome(
-            'PatchMatch.inpaint',
-            o,
-            () => pm().inpaint(img, mask, o as never),
-            (im: RgbaImage) => expectImage(im, 24, 20),
-          )
-        ]++;
-      }),
+      fc.asyncProperty(
+        optionsOrNot(optionsArb({ ...synthesisKeys, gradientWeight: fc.constantFrom(0, 0.5, 2, 16) })),
+        async (options) => {
+          const o = withSafetySignal(options);
+          counts[
+            await outcome(
+              'PatchMatch.inpaint',
+              o,
+              () => pm().inpaint(img, mask, o as never),
+              (im: RgbaImage) => expectImage(im, 24, 20),
+            )
+          ]++;
+        },
+      ),
       { numRuns: RUNS, seed: 19 },
     );
     expect(counts.ok).toBeGreaterThan(0);

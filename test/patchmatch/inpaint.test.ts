@@ -112,6 +112,57 @@ describePatchMatch('PatchMatch.inpaint', (pm) => {
   });
 });
 
+describePatchMatch('PatchMatch.inpaint with gradientWeight', (pm) => {
+  it('continues a dark-bright step edge through the hole at its place', async () => {
+    // A vertical step (dark left of x = 30, bright right) under a 16x16 hole centred on it, with
+    // faint noise so patches differ. A fill that continues the edge at x = 30 errs by the noise;
+    // one that moves it (or leaves a grey blend) errs by 100+ on a whole column band.
+    const w = 64;
+    const h = 64;
+    const noise = randomImage(w, h, 5);
+    const data = new Uint8Array(w * h * 4);
+    for (let i = 0; i < w * h; i++) {
+      const base = i % w < 30 ? 40 : 200;
+      for (let c = 0; c < 3; c++) data[4 * i + c] = base + (noise.data[4 * i + c]! >> 4);
+      data[4 * i + 3] = 255;
+    }
+    const image = { width: w, height: h, data };
+    const mask = rectMask(w, h, 22, 24, 38, 40);
+    const out = await pm().inpaint(image, mask, { seed: 1, gradientWeight: 2 });
+    expectUnmaskedUnchanged(out, image, mask);
+    expect(holeError(out, image, mask)).toBeLessThan(12);
+  });
+
+  it('rejects a gradientWeight that is not a number in [0, 16], before any work', async () => {
+    const image = periodicTexture(32, 32);
+    const mask = rectMask(32, 32, 12, 12, 20, 20);
+    for (const bad of [-1, 16.5, Number.NaN, Number.POSITIVE_INFINITY, '2', null, [2]]) {
+      await expect(pm().inpaint(image, mask, { gradientWeight: bad as number })).rejects.toThrow(
+        /PatchMatch.inpaint: gradientWeight must be/,
+      );
+    }
+  });
+});
+
+describe('PatchMatch.inpaint with gradientWeight on both backends', () => {
+  it('gives the same image on both backends and differs from the colour-only fill', async () => {
+    const image = loadFixture('brick-64x64.png');
+    const mask = rectMask(64, 64, 22, 20, 42, 40);
+    const wasm = await createPatchMatch({ backend: 'wasm' });
+    const js = await createPatchMatch({ backend: 'js' });
+    const options = { seed: 2, emIterations: 2, levels: 3, gradientWeight: 2 };
+    const a = await wasm.inpaint(image, mask, options);
+    const b = await js.inpaint(image, mask, options);
+    expect(a.data).toEqual(b.data);
+    expectUnmaskedUnchanged(a, image, mask);
+    const plain = await wasm.inpaint(image, mask, { ...options, gradientWeight: 0 });
+    expect(plain.data).not.toEqual(a.data);
+    // 0 is the default: the same image as leaving the option out.
+    const omitted = await wasm.inpaint(image, mask, { seed: 2, emIterations: 2, levels: 3 });
+    expect(omitted.data).toEqual(plain.data);
+  });
+});
+
 describePatchMatch('PatchMatch.synthesizeTexture', (pm) => {
   it('builds a larger texture made of patches of the sample', async () => {
     const sample = periodicTexture(48, 48);
