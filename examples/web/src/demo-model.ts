@@ -4,9 +4,21 @@
 // `npm run demo` trains a small gated-convolution inpainting generator (DeepFill v2 without
 // contextual attention) on crops of brick.png and gravel.png and writes its weights; a copy of
 // the full run's weights is committed in examples/web/model/. This module loads them and fills
-// the holes of the demo's held-out crops, the ones its inpainting grid shows.
+// the holes of the demo's held-out crops, the ones its inpainting grid shows. The generator is
+// user-guided: besides the image and the mask it takes a guide, an edge map inside the hole
+// (trained on Canny edges); `GuideFill` and `drawGuideLine` are the page's "draw guide strokes"
+// mode without its DOM.
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeGenerator, complete, heldOutBatch, holeL1, meanFill } from '../../demo/inpainting-model';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {
+  complete,
+  decodeGenerator,
+  edgeGuides,
+  heldOutBatch,
+  holeL1,
+  meanFill,
+  type GeneratorWeightsHeader,
+} from '../../demo/inpainting-model';
 import { FULL_SETTINGS } from '../../demo/settings';
 import { imageToTensor } from '../../../src/node/image-to-tensor';
 
@@ -28,12 +40,20 @@ export interface DemoModelResult {
   images: Float32Array;
   /** Holes (1) of each crop, [count, size, size, 1]. */
   masks: Float32Array;
-  /** The network's fills pasted into the holes, [count, size, size, 3]. */
+  /** The network's fills pasted into the holes, with an empty guide, [count, size, size, 3]. */
   completed: Float32Array;
+  /** The true edges of each hole (Canny edges of the original inside the hole), [count, size, size, 1]. */
+  guides: Float32Array;
+  /** The network's fills with those true edges as guide, [count, size, size, 3]. */
+  guidedCompleted: Float32Array;
   /** Each hole filled with its crop's mean grey instead, [count, size, size, 3]. */
   meanFilled: Float32Array;
-  /** Mean |fill - original| inside the holes of all crops, for the network and for the mean grey. */
+  /**
+   * Mean |fill - original| inside the holes of all crops: the network with an empty guide, with
+   * the true edges as guide, and the mean grey.
+   */
   holeL1: number;
+  guidedHoleL1: number;
   baselineL1: number;
 }
 
@@ -45,6 +65,7 @@ export interface DemoModelResult {
  * ```ts
  * const r = await runDemoModel(headerText, binBytes, [brick, gravel]);
  * r.holeL1 < r.baselineL1; // the network beats a mean-grey fill
+ * r.guidedHoleL1 < r.holeL1; // and does better still when it sees the hidden edges
  * ```
  */
 export async function runDemoModel(
@@ -53,11 +74,17 @@ export async function runDemoModel(
   textures: readonly RgbaPixels[],
 ): Promise<DemoModelResult> {
   const { generator, header: parsed } = decodeGenerator(header, data);
+  if (parsed.settings.guide !== true) {
+    generator.dispose();
+    throw new Error('runDemoModel: the weights are of a generator without a guide input.');
+  }
   const settings = { ...FULL_SETTINGS.inpainting, size: parsed.settings.size, cnum: parsed.settings.cnum };
   const tensors = textures.map((t) => imageToTensor(t, { range: [-1, 1], channels: 3 }));
   try {
     const [images, masks] = heldOutBatch(tensors, settings);
+    const guides = await edgeGuides(images, masks);
     const completed = complete(generator, images, masks);
+    const guidedCompleted = complete(generator, images, masks, guides);
     const meanFilled = meanFill(images, masks);
     const result: DemoModelResult = {
       size: settings.size,
@@ -66,14 +93,243 @@ export async function runDemoModel(
       images: (await images.data()) as Float32Array,
       masks: (await masks.data()) as Float32Array,
       completed: (await completed.data()) as Float32Array,
+      guides: (await guides.data()) as Float32Array,
+      guidedCompleted: (await guidedCompleted.data()) as Float32Array,
       meanFilled: (await meanFilled.data()) as Float32Array,
       holeL1: holeL1(completed, images, masks),
+      guidedHoleL1: holeL1(guidedCompleted, images, masks),
       baselineL1: holeL1(meanFilled, images, masks),
     };
-    tf.dispose([images, masks, completed, meanFilled]);
+    tf.dispose([images, masks, guides, completed, guidedCompleted, meanFilled]);
     return result;
   } finally {
     tf.dispose(tensors);
     generator.dispose();
+  }
+}
+
+/**
+ * Sets the pixels of a 1-pixel line from (x0, y0) to (x1, y1) (pixel coordinates, rounded;
+ * Bresenham) to 1 in `guide`, a `size` x `size` row-major map, where `mask` (same layout,
+ * 1 = hole) is a hole: strokes only count inside the hole, as the network masks its guide there.
+ * Points outside the map are clipped. Returns how many pixels turned from 0 to 1.
+ *
+ * ```ts
+ * const guide = new Float32Array(64 * 64);
+ * drawGuideLine(guide, mask, 64, 10, 32, 50, 32); // a horizontal stroke across the hole
+ * ```
+ */
+export function drawGuideLine(
+  guide: Float32Array,
+  mask: Float32Array,
+  size: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): number {
+  const owner = 'drawGuideLine';
+  if (!Number.isInteger(size) || size < 1 || size > 4096)
+    throw new Error(`${owner}: size must be an integer in [1, 4096], got ${String(size)}.`);
+  if (!(guide instanceof Float32Array) || guide.length !== size * size)
+    throw new Error(`${owner}: guide must be a Float32Array of size * size = ${size * size} values.`);
+  if (!(mask instanceof Float32Array) || mask.length !== size * size)
+    throw new Error(`${owner}: mask must be a Float32Array of size * size = ${size * size} values.`);
+  const ends = { x0, y0, x1, y1 };
+  for (const [k, v] of Object.entries(ends)) {
+    // Far-away points would only make the loop long: the caller's pointer is near the canvas.
+    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 4 * size)
+      throw new Error(`${owner}: ${k} must be a finite number within 4 * size of the map, got ${String(v)}.`);
+  }
+  let [x, y] = [Math.round(x0), Math.round(y0)];
+  const [xe, ye] = [Math.round(x1), Math.round(y1)];
+  const dx = Math.abs(xe - x);
+  const dy = -Math.abs(ye - y);
+  const sx = x < xe ? 1 : -1;
+  const sy = y < ye ? 1 : -1;
+  let err = dx + dy;
+  let set = 0;
+  for (;;) {
+    if (x >= 0 && x < size && y >= 0 && y < size) {
+      const i = y * size + x;
+      if (mask[i]! > 0.5 && guide[i] === 0) {
+        guide[i] = 1;
+        set++;
+      }
+    }
+    if (x === xe && y === ye) return set;
+    const e2 = 2 * err;
+    if (e2 >= dy) {
+      err += dy;
+      x += sx;
+    }
+    if (e2 <= dx) {
+      err += dx;
+      y += sy;
+    }
+  }
+}
+
+/** What {@link GuideFill.fill} returns for one crop. */
+export interface GuideFillResult {
+  /** The crop's index among the held-out crops. */
+  crop: number;
+  /** The guide used (inside the hole only), [size, size] row-major. */
+  guide: Float32Array;
+  /** The crop filled with that guide, [size, size, 3] in [-1, 1]. */
+  completed: Float32Array;
+  /** The same crop filled with an empty guide and with its true edges, for comparison. */
+  emptyCompleted: Float32Array;
+  edgesCompleted: Float32Array;
+  /** Mean |fill - original| inside the hole for the three fills above. */
+  holeL1: number;
+  emptyHoleL1: number;
+  edgesHoleL1: number;
+}
+
+/**
+ * The page's "draw guide strokes" mode without its DOM: the demo's guided generator loaded once
+ * on the current backend, and the held-out crops with their holes and true edges (host copies).
+ * {@link GuideFill.fill} fills one crop's hole with a given guide, and with an empty guide and
+ * the true edges for comparison, in one batch of three. Call `dispose()` when done.
+ *
+ * ```ts
+ * const session = await GuideFill.load(headerText, binBytes, [brick, gravel]);
+ * const { mask } = session.crop(0);
+ * const guide = new Float32Array(session.size * session.size);
+ * drawGuideLine(guide, mask, session.size, 10, 32, 50, 32);
+ * const r = await session.fill(0, guide); // r.completed: the hole filled along the stroke
+ * session.dispose();
+ * ```
+ */
+export class GuideFill {
+  /** Training steps of the loaded weights. */
+  readonly steps: number;
+  private disposed = false;
+
+  private constructor(
+    private readonly generator: tfl.LayersModel,
+    header: GeneratorWeightsHeader,
+    /** Crop side and number of held-out crops. */
+    readonly size: number,
+    readonly count: number,
+    /** Host copies, [count, size, size, 3], [count, size, size, 1], [count, size, size, 1]. */
+    readonly images: Float32Array,
+    readonly masks: Float32Array,
+    readonly trueGuides: Float32Array,
+  ) {
+    this.steps = header.settings.steps;
+  }
+
+  /**
+   * Loads the saved guided generator (`inpainting-generator.json` text and `.bin` bytes) on the
+   * current backend and cuts the held-out crops of `textures` (brick.png then gravel.png).
+   * @throws Error when the weights are not of a guided generator.
+   */
+  static async load(header: string, data: ArrayBuffer, textures: readonly RgbaPixels[]): Promise<GuideFill> {
+    const { generator, header: parsed } = decodeGenerator(header, data);
+    const tensors: tf.Tensor[] = [];
+    try {
+      if (parsed.settings.guide !== true)
+        throw new Error('GuideFill.load: the weights are of a generator without a guide input.');
+      const settings = { ...FULL_SETTINGS.inpainting, size: parsed.settings.size, cnum: parsed.settings.cnum };
+      const textureTensors = textures.map((t) => imageToTensor(t, { range: [-1, 1], channels: 3 }));
+      tensors.push(...textureTensors);
+      const [images, masks] = heldOutBatch(textureTensors, settings);
+      tensors.push(images, masks);
+      const guides = await edgeGuides(images, masks);
+      tensors.push(guides);
+      return new GuideFill(
+        generator,
+        parsed,
+        settings.size,
+        settings.heldOut,
+        (await images.data()) as Float32Array,
+        (await masks.data()) as Float32Array,
+        (await guides.data()) as Float32Array,
+      );
+    } catch (err) {
+      generator.dispose();
+      throw err;
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+
+  /** Crop `n`: its pixels [size, size, 3], hole [size, size] and true edges [size, size] (copies). */
+  crop(n: number): { image: Float32Array; mask: Float32Array; trueGuide: Float32Array } {
+    this.checkCrop('crop', n);
+    const px = this.size * this.size;
+    return {
+      image: this.images.slice(n * px * 3, (n + 1) * px * 3),
+      mask: this.masks.slice(n * px, (n + 1) * px),
+      trueGuide: this.trueGuides.slice(n * px, (n + 1) * px),
+    };
+  }
+
+  /**
+   * Fills crop `n`'s hole with `guide` ([size, size] row-major in [0, 1]; only its pixels in the
+   * hole count, the rest is zeroed) as the guide channel, and with an empty guide and the true edges.
+   */
+  async fill(n: number, guide: Float32Array): Promise<GuideFillResult> {
+    this.checkCrop('fill', n);
+    const px = this.size * this.size;
+    if (!(guide instanceof Float32Array) || guide.length !== px)
+      throw new Error(`GuideFill.fill: guide must be a Float32Array of ${px} values.`);
+    const { image, mask, trueGuide } = this.crop(n);
+    const used = new Float32Array(px);
+    for (let i = 0; i < px; i++) {
+      const g = guide[i]!;
+      if (!(g >= 0 && g <= 1)) throw new Error(`GuideFill.fill: guide values must be in [0, 1], got ${g}.`);
+      used[i] = mask[i]! > 0.5 ? g : 0;
+    }
+    const s = this.size;
+    const [completed, images, masks] = tf.tidy(() => {
+      const img = tf.tensor4d(image, [1, s, s, 3]);
+      const m = tf.tensor4d(mask, [1, s, s, 1]);
+      const images3 = tf.concat([img, img, img], 0) as tf.Tensor4D;
+      const masks3 = tf.concat([m, m, m], 0) as tf.Tensor4D;
+      const guides3 = tf.concat(
+        [tf.tensor4d(used, [1, s, s, 1]), tf.zeros([1, s, s, 1]), tf.tensor4d(trueGuide, [1, s, s, 1])],
+        0,
+      ) as tf.Tensor4D;
+      return [complete(this.generator, images3, masks3, guides3), images3, masks3];
+    });
+    try {
+      const values = (await completed.data()) as Float32Array;
+      const l1 = (k: number) =>
+        tf.tidy(() =>
+          holeL1(
+            tf.slice(completed, [k, 0, 0, 0], [1, -1, -1, -1]),
+            tf.slice(images, [k, 0, 0, 0], [1, -1, -1, -1]),
+            tf.slice(masks, [k, 0, 0, 0], [1, -1, -1, -1]),
+          ),
+        );
+      return {
+        crop: n,
+        guide: used,
+        completed: values.slice(0, px * 3),
+        emptyCompleted: values.slice(px * 3, 2 * px * 3),
+        edgesCompleted: values.slice(2 * px * 3),
+        holeL1: l1(0),
+        emptyHoleL1: l1(1),
+        edgesHoleL1: l1(2),
+      };
+    } finally {
+      tf.dispose([completed, images, masks]);
+    }
+  }
+
+  /** Releases the generator's weights; the session cannot fill afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.generator.dispose();
+  }
+
+  private checkCrop(method: string, n: number): void {
+    if (this.disposed) throw new Error(`GuideFill.${method}: the session is disposed.`);
+    if (!Number.isInteger(n) || n < 0 || n >= this.count)
+      throw new Error(`GuideFill.${method}: n must be an integer in [0, ${this.count - 1}], got ${String(n)}.`);
   }
 }
