@@ -405,6 +405,7 @@ async function main(): Promise<void> {
       );
       const y = rows[rows.length >> 1]!;
       const xs = Array.from({ length: size }, (_, x) => x).filter((x) => mask[y * size + x]! > 0.5);
+      await page.locator('#guide-canvas').scrollIntoViewIfNeeded();
       const box = (await page.locator('#guide-canvas').boundingBox())!;
       const at = (x: number) =>
         [box.x + ((x + 0.5) * box.width) / size, box.y + ((y + 0.5) * box.height) / size] as const;
@@ -460,6 +461,8 @@ async function main(): Promise<void> {
       );
       const status = (await page.textContent('#guide-status'))!;
       assert(status.includes(edges.holeL1.toFixed(3)), `status "${status}"`);
+      // Back to the top: the next tests paint on the image canvas by page coordinates.
+      await page.evaluate(() => window.scrollTo(0, 0));
       return `crop ${n + 1}: stroke of ${drawn.length} px changes the hole by up to ${insideDiff.toFixed(3)} (Node ${d.toExponential(2)}); hole L1 ${edges.holeL1.toFixed(4)} with the true edges, ${empty.holeL1.toFixed(4)} empty, ${stroked.holeL1.toFixed(4)} with the stroke; fill ${edges.ms.toFixed(0)} ms`;
     });
 

@@ -582,12 +582,26 @@ let guideData: Float32Array = new Float32Array(0);
 /** The fill queued behind the running job, if any: new strokes join it instead of queuing more. */
 let queuedGuideFill: Promise<GuideRunResult> | null = null;
 
+/**
+ * Frees the session's weights (the threads check must not find tensors on the wasm backend it
+ * replaces); the next guided fill loads it again.
+ */
+function releaseGuideSession(): void {
+  guideSession?.fill.dispose();
+  guideSession = undefined;
+}
+
 /** The session on the page's wasm backend (loaded again if a backend switch replaced it). */
 async function guideFillSession(): Promise<GuideFill> {
   await initBackend('wasm');
   const backend = tf.engine().backend as object;
   if (guideSession === undefined || guideSession.backend !== backend) {
-    guideSession?.fill.dispose();
+    // A new backend instance (the threads check re-registers wasm): the old one and its tensors are gone.
+    try {
+      guideSession?.fill.dispose();
+    } catch {
+      // its backend was removed with its memory
+    }
     guideSession = undefined;
     const { header, data, textures } = await loadModelAssets();
     guideSession = { fill: await GuideFill.load(header, data, textures), backend };
@@ -711,7 +725,7 @@ guideCanvas.addEventListener('pointercancel', () => {
   guideLast = null;
 });
 guideCrop.addEventListener('change', () => {
-  selectGuideCrop(Number(guideCrop.value))
+  enqueue(() => selectGuideCrop(Number(guideCrop.value)))
     .then(() => guideFill())
     .catch(() => undefined);
 });
@@ -792,6 +806,7 @@ const asArrays = (w: ThreadsWorkload) =>
 
 function threadsCheck(threads: number): Promise<ThreadsCheckResult> {
   return enqueue(async () => {
+    releaseGuideSession();
     await initBackend('wasm');
     let t0 = performance.now();
     const single = await runThreadsWorkload();
@@ -818,6 +833,7 @@ function threadsTiming(
   reps: number,
 ): Promise<ThreadsTimingResult> {
   return enqueue(async () => {
+    releaseGuideSession();
     const out: ThreadsTimingResult = { threads1: [], threads2: [] };
     for (let r = 0; r < reps; r++) {
       for (const threads of [1, 2] as const) {
