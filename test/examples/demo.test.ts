@@ -152,7 +152,7 @@ describeBackends('demo --quick training parts', (backend) => {
         bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
       );
       expect(parsed.settings).toEqual({ size: 32, cnum: 4, steps: 3, guide: true });
-      expect(generator.inputs.map((i) => i.name)).toEqual(['image', 'mask', 'guide']);
+      expect(generator.inputs).toHaveLength(3); // image, mask, guide
       expect(generator.countParams()).toBeGreaterThan(0);
       generator.dispose();
       const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
