@@ -451,8 +451,24 @@ async function main(): Promise<void> {
       const d = maxAbsDiff(stroked.completed, nodeStroked.completed);
       assert(d <= WASM_TOLERANCE, `the stroke's fill differs from Node's by up to ${d}`);
       // Use true edges: the crop's Canny edges inside the hole, and a lower hole L1 than the empty guide.
+      // The longest gap between main-thread timer ticks during this fill (reported, not asserted).
+      await page.evaluate(() => {
+        const w = window as unknown as { __gap: number; __last: number; __tick: number };
+        w.__gap = 0;
+        w.__last = performance.now();
+        w.__tick = window.setInterval(() => {
+          const now = performance.now();
+          w.__gap = Math.max(w.__gap, now - w.__last);
+          w.__last = now;
+        }, 4);
+      });
       await page.click('#guide-true');
       const edges = await page.evaluate(() => window.__tfjsSynthDemo.guideFill());
+      const gap = await page.evaluate(() => {
+        const w = window as unknown as { __gap: number; __tick: number };
+        clearInterval(w.__tick);
+        return w.__gap;
+      });
       const trueGuide = nodeModel.guides.subarray(n * px, (n + 1) * px);
       assert(maxAbsDiff(edges.guide, trueGuide) === 0, 'Use true edges did not set the true edges');
       assert(
@@ -463,7 +479,7 @@ async function main(): Promise<void> {
       assert(status.includes(edges.holeL1.toFixed(3)), `status "${status}"`);
       // Back to the top: the next tests paint on the image canvas by page coordinates.
       await page.evaluate(() => window.scrollTo(0, 0));
-      return `crop ${n + 1}: stroke of ${drawn.length} px changes the hole by up to ${insideDiff.toFixed(3)} (Node ${d.toExponential(2)}); hole L1 ${edges.holeL1.toFixed(4)} with the true edges, ${empty.holeL1.toFixed(4)} empty, ${stroked.holeL1.toFixed(4)} with the stroke; fill ${edges.ms.toFixed(0)} ms`;
+      return `crop ${n + 1}: stroke of ${drawn.length} px changes the hole by up to ${insideDiff.toFixed(3)} (Node ${d.toExponential(2)}); hole L1 ${edges.holeL1.toFixed(4)} with the true edges, ${empty.holeL1.toFixed(4)} empty, ${stroked.holeL1.toFixed(4)} with the stroke; fill ${edges.ms.toFixed(0)} ms, longest main-thread gap ${gap.toFixed(0)} ms`;
     });
 
     await test('a mouse-painted stroke, then Fill, changes only the masked pixels', async () => {

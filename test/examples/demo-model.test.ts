@@ -105,9 +105,17 @@ describeBackends('GuideFill (the page\'s "draw guide strokes" mode)', () => {
       }
       expect(insideDiffers).toBeGreaterThan(0);
       // An empty guide drawn by the user gives the comparison column's fill.
+      // (Computed in a batch of one instead of two: equal up to rounding.)
       const empty = await session.fill(n, new Float32Array(px));
-      expect(Array.from(empty.completed)).toEqual(Array.from(r.emptyCompleted));
-      expect(empty.holeL1).toBeCloseTo(r.emptyHoleL1, 6);
+      let d = 0;
+      for (let k = 0; k < 3 * px; k++) d = Math.max(d, Math.abs(empty.completed[k]! - r.emptyCompleted[k]!));
+      expect(d).toBeLessThan(1e-5);
+      expect(empty.holeL1).toBeCloseTo(r.emptyHoleL1, 5);
+      // The true edges as the user's guide give the true-edges column's fill.
+      const edges = await session.fill(n, trueGuide);
+      d = 0;
+      for (let k = 0; k < 3 * px; k++) d = Math.max(d, Math.abs(edges.completed[k]! - r.edgesCompleted[k]!));
+      expect(d).toBeLessThan(1e-5);
       expect(tf.memory().numTensors).toBe(held);
     } finally {
       session.dispose();

@@ -170,6 +170,18 @@ export function drawGuideLine(
   }
 }
 
+/** Mean |completed - image| over the hole of one crop ([size, size, 3] and [size, size]). */
+function cropHoleL1(completed: Float32Array, image: Float32Array, mask: Float32Array): number {
+  let sum = 0;
+  let holes = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i]! <= 0.5) continue;
+    holes++;
+    for (let c = 0; c < 3; c++) sum += Math.abs(completed[3 * i + c]! - image[3 * i + c]!);
+  }
+  return holes === 0 ? 0 : sum / (3 * holes);
+}
+
 /** What {@link GuideFill.fill} returns for one crop. */
 export interface GuideFillResult {
   /** The crop's index among the held-out crops. */
@@ -190,8 +202,8 @@ export interface GuideFillResult {
 /**
  * The page's "draw guide strokes" mode without its DOM: the demo's guided generator loaded once
  * on the current backend, and the held-out crops with their holes and true edges (host copies).
- * {@link GuideFill.fill} fills one crop's hole with a given guide, and with an empty guide and
- * the true edges for comparison, in one batch of three. Call `dispose()` when done.
+ * {@link GuideFill.fill} fills one crop's hole with a given guide, and gives its fills with an
+ * empty guide and with the true edges for comparison. Call `dispose()` when done.
  *
  * ```ts
  * const session = await GuideFill.load(headerText, binBytes, [brick, gravel]);
@@ -206,6 +218,11 @@ export class GuideFill {
   /** Training steps of the loaded weights. */
   readonly steps: number;
   private disposed = false;
+  /** Per crop: its fills with an empty guide and with its true edges, and their hole L1. */
+  private readonly references = new Map<
+    number,
+    { emptyCompleted: Float32Array; edgesCompleted: Float32Array; emptyHoleL1: number; edgesHoleL1: number }
+  >();
 
   private constructor(
     private readonly generator: tfl.LayersModel,
@@ -269,7 +286,9 @@ export class GuideFill {
 
   /**
    * Fills crop `n`'s hole with `guide` ([size, size] row-major in [0, 1]; only its pixels in the
-   * hole count, the rest is zeroed) as the guide channel, and with an empty guide and the true edges.
+   * hole count, the rest is zeroed) as the guide channel. The crop's fills with an empty guide
+   * and with its true edges, for comparison, are computed on its first fill (one batch of two)
+   * and kept, so later fills of the crop run one image through the network.
    */
   async fill(n: number, guide: Float32Array): Promise<GuideFillResult> {
     this.checkCrop('fill', n);
@@ -283,40 +302,48 @@ export class GuideFill {
       if (!(g >= 0 && g <= 1)) throw new Error(`GuideFill.fill: guide values must be in [0, 1], got ${g}.`);
       used[i] = mask[i]! > 0.5 ? g : 0;
     }
+    let reference = this.references.get(n);
+    if (reference === undefined) {
+      const [emptyCompleted, edgesCompleted] = await this.run(image, mask, [new Float32Array(px), trueGuide]);
+      reference = {
+        emptyCompleted: emptyCompleted!,
+        edgesCompleted: edgesCompleted!,
+        emptyHoleL1: cropHoleL1(emptyCompleted!, image, mask),
+        edgesHoleL1: cropHoleL1(edgesCompleted!, image, mask),
+      };
+      this.references.set(n, reference);
+    }
+    const [completed] = await this.run(image, mask, [used]);
+    return {
+      crop: n,
+      guide: used,
+      completed: completed!,
+      emptyCompleted: reference.emptyCompleted.slice(),
+      edgesCompleted: reference.edgesCompleted.slice(),
+      holeL1: cropHoleL1(completed!, image, mask),
+      emptyHoleL1: reference.emptyHoleL1,
+      edgesHoleL1: reference.edgesHoleL1,
+    };
+  }
+
+  /** One crop filled with each of `guides` (one batch), [size, size, 3] each. */
+  private async run(image: Float32Array, mask: Float32Array, guides: Float32Array[]): Promise<Float32Array[]> {
     const s = this.size;
-    const [completed, images, masks] = tf.tidy(() => {
-      const img = tf.tensor4d(image, [1, s, s, 3]);
-      const m = tf.tensor4d(mask, [1, s, s, 1]);
-      const images3 = tf.concat([img, img, img], 0) as tf.Tensor4D;
-      const masks3 = tf.concat([m, m, m], 0) as tf.Tensor4D;
-      const guides3 = tf.concat(
-        [tf.tensor4d(used, [1, s, s, 1]), tf.zeros([1, s, s, 1]), tf.tensor4d(trueGuide, [1, s, s, 1])],
+    const k = guides.length;
+    const completed = tf.tidy(() => {
+      const images = tf.tile(tf.tensor4d(image, [1, s, s, 3]), [k, 1, 1, 1]) as tf.Tensor4D;
+      const masks = tf.tile(tf.tensor4d(mask, [1, s, s, 1]), [k, 1, 1, 1]) as tf.Tensor4D;
+      const g = tf.concat(
+        guides.map((x) => tf.tensor4d(x, [1, s, s, 1])),
         0,
       ) as tf.Tensor4D;
-      return [complete(this.generator, images3, masks3, guides3), images3, masks3];
+      return complete(this.generator, images, masks, g);
     });
     try {
       const values = (await completed.data()) as Float32Array;
-      const l1 = (k: number) =>
-        tf.tidy(() =>
-          holeL1(
-            tf.slice(completed, [k, 0, 0, 0], [1, -1, -1, -1]),
-            tf.slice(images, [k, 0, 0, 0], [1, -1, -1, -1]),
-            tf.slice(masks, [k, 0, 0, 0], [1, -1, -1, -1]),
-          ),
-        );
-      return {
-        crop: n,
-        guide: used,
-        completed: values.slice(0, px * 3),
-        emptyCompleted: values.slice(px * 3, 2 * px * 3),
-        edgesCompleted: values.slice(2 * px * 3),
-        holeL1: l1(0),
-        emptyHoleL1: l1(1),
-        edgesHoleL1: l1(2),
-      };
+      return guides.map((_, i) => values.slice(i * s * s * 3, (i + 1) * s * s * 3));
     } finally {
-      tf.dispose([completed, images, masks]);
+      completed.dispose();
     }
   }
 
