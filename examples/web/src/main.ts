@@ -14,7 +14,7 @@ import coffeeUrl from '../../assets/coffee.png?url';
 import gravelUrl from '../../assets/gravel.png?url';
 import modelBinUrl from '../model/inpainting-generator.bin?url';
 import modelHeaderUrl from '../model/inpainting-generator.json?url';
-import { heldOutBatch, type GeneratorWeightsHeader } from '../../demo/inpainting-model';
+import { TEXTURES, heldOutBatch, type GeneratorWeightsHeader } from '../../demo/inpainting-model';
 import { FULL_SETTINGS } from '../../demo/settings';
 import { imageToTensor } from '../../../src/node/image-to-tensor';
 import { GuideFill, drawGuideLine, runDemoModel, type DemoModelResult, type GuideFillResult } from './demo-model';
@@ -143,7 +143,7 @@ export interface DemoHook {
   modelInput(): Promise<number[]>;
   /** Runs the trained network on `backend`, draws its panel and returns its fills. */
   runModel(backend: BackendName): Promise<ModelRunResult>;
-  /** Resolves when the guide-strokes mode has loaded its crops (its canvas takes strokes). */
+  /** Loads the guide-strokes mode (as a first click on it does) and resolves after its first fill. */
   guideReady(): Promise<void>;
   /** Shows held-out crop `n` in the guide-strokes mode, with an empty guide (as the crop menu does). */
   selectGuideCrop(n: number): Promise<void>;
@@ -707,8 +707,36 @@ function guideStroke(p: [number, number]): void {
   guideLast = p;
   drawGuideCanvas(session);
 }
+/**
+ * Loads the session on first use (or again after the threads check freed it), showing the crop
+ * menu's crop unless a guide is already drawn, then applies `action` and fills. Nothing of the
+ * network loads before the user (or the test hook) turns to this mode, so page start-up stays light.
+ */
+async function guideAction(action?: (session: GuideFill) => void): Promise<void> {
+  try {
+    const session = await enqueue(guideFillSession);
+    if (guideData.length !== session.size * session.size) await enqueue(() => selectGuideCrop(Number(guideCrop.value)));
+    action?.(session);
+    drawGuideCanvas(session);
+    await guideFill();
+  } catch (err) {
+    guideStatus.textContent = `Guided fill failed: ${String(err)}`;
+    throw err;
+  }
+}
+
+guideCrop.replaceChildren(
+  ...Array.from(
+    { length: FULL_SETTINGS.inpainting.heldOut },
+    (_, n) => new Option(`${n + 1} (${TEXTURES[n % TEXTURES.length]!.replace('.png', '')})`, String(n)),
+  ),
+);
+guideStatus.textContent = 'Pick a crop, or click the picture, to load the network.';
 guideCanvas.addEventListener('pointerdown', (e) => {
-  if (guideSession === undefined || guideData.length === 0) return;
+  if (guideSession === undefined || guideData.length === 0) {
+    guideAction().catch(() => undefined);
+    return;
+  }
   guideCanvas.setPointerCapture(e.pointerId);
   guideLast = guidePoint(e);
   guideStroke(guideLast);
@@ -725,38 +753,18 @@ guideCanvas.addEventListener('pointercancel', () => {
   guideLast = null;
 });
 guideCrop.addEventListener('change', () => {
-  enqueue(() => selectGuideCrop(Number(guideCrop.value)))
-    .then(() => guideFill())
-    .catch(() => undefined);
+  guideData = new Float32Array(0); // a new crop starts with an empty guide
+  guideAction().catch(() => undefined);
 });
 $('guide-true').addEventListener('click', () => {
-  const session = guideSession?.fill;
-  if (session === undefined) return;
-  guideData = session.crop(guideCropIndex).trueGuide;
-  drawGuideCanvas(session);
-  guideFill().catch(() => undefined);
+  guideAction((session) => {
+    guideData = session.crop(guideCropIndex).trueGuide;
+  }).catch(() => undefined);
 });
 $('guide-clear').addEventListener('click', () => {
-  const session = guideSession?.fill;
-  if (session === undefined) return;
-  guideData = new Float32Array(session.size * session.size);
-  drawGuideCanvas(session);
-  guideFill().catch(() => undefined);
-});
-
-const guideReady = (async () => {
-  const session = await enqueue(guideFillSession);
-  guideCrop.replaceChildren(
-    ...Array.from(
-      { length: session.count },
-      (_, n) => new Option(`${n + 1} (${n % 2 === 0 ? 'brick' : 'gravel'})`, String(n)),
-    ),
-  );
-  await enqueue(() => selectGuideCrop(0));
-  await guideFill();
-})();
-guideReady.catch((err) => {
-  guideStatus.textContent = `Loading the network failed: ${String(err)}`;
+  guideAction((session) => {
+    guideData = new Float32Array(session.size * session.size);
+  }).catch(() => undefined);
 });
 
 // ---- multi-threaded PatchMatch field ----
@@ -957,7 +965,7 @@ window.__tfjsSynthDemo = {
   },
   modelInput,
   runModel,
-  guideReady: () => guideReady,
+  guideReady: () => guideAction(),
   selectGuideCrop: (n: number) => enqueue(() => selectGuideCrop(n)),
   guide: () => Array.from(guideData),
   guideFill,
