@@ -22,8 +22,10 @@
  * - transfer: renders the cat photograph out of gravel texture patches.
  * - pix2pix: trains a small U-Net + PatchGAN pair on procedurally drawn outlines -> filled
  *   shapes (wasm backend); writes a loss curve (SVG) and an input | output | target grid.
- * - inpainting: trains a small gated-convolution (DeepFill v2) generator on random free-form and
- *   box holes in brick and gravel crops; writes a loss curve and a masked | output | original grid.
+ * - inpainting: trains a small user-guided gated-convolution (DeepFill v2) generator on random
+ *   free-form and box holes in brick and gravel crops, with the Canny edges inside each hole as its
+ *   guide; writes a loss curve and a masked (with the guide) | output with an empty guide | output
+ *   with the true edges | original grid, and prints the hole L1 with and without the edges.
  * - gaugan (only when named): trains a small SPADE generator and multi-scale discriminator on
  *   synthetic sky / grass / water label maps painted from the CC0 photos; writes a loss curve and a
  *   label map | output | target grid.
@@ -191,7 +193,7 @@ const parts: Record<string, Part> = {
     },
   },
   inpainting: {
-    describe: 'gated-convolution inpainting trained on free-form holes in brick and gravel crops',
+    describe: 'user-guided gated-convolution inpainting trained on free-form holes in brick and gravel crops',
     async run(out, settings, backend) {
       await initBackend(backend);
       return runInpainting(out, settings);

@@ -1,6 +1,8 @@
 // The demo's gated-convolution inpainting model and its data, shared by `npm run demo` (which trains
 // it and saves its weights) and the browser demo (which loads those weights and runs the model on
-// the same held-out crops). Browser-safe: no Node imports.
+// the same held-out crops). The model is user-guided (DeepFill v2's `guided` mode): it takes an
+// edge map inside the hole as a third input, trained on Canny edges of the original crops.
+// Browser-safe: no Node imports.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { models, ops, training } from '../../src/index';
@@ -113,27 +115,59 @@ export function meanFill(image: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** The demo's generator: DeepFill v2's gated convolutions without contextual attention, seeded. */
-export function buildGenerator(settings: DemoSettings['inpainting']): tfl.LayersModel {
+/**
+ * The demo's generator: DeepFill v2's gated convolutions without contextual attention, seeded;
+ * user-guided (a third input, the guide) unless `guide` is false.
+ */
+export function buildGenerator(settings: DemoSettings['inpainting'], guide = true): tfl.LayersModel {
   return models.gatedInpaintingGenerator({
     cnum: settings.cnum,
     contextualAttention: false,
+    guide,
     inputShape: [settings.size, settings.size],
     seed: GENERATOR_SEED,
   });
 }
 
-/** The images with the generator's refined output pasted into the holes. */
-export function complete(generator: tfl.LayersModel, images: tf.Tensor4D, masks: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() =>
-    ops.completeImage(images, masks, (generator.predict([images, masks]) as tf.Tensor[])[1] as tf.Tensor4D),
-  );
+/**
+ * The guides the demo trains with, for given crops: their Canny edges ({@link ops.cannyEdges}
+ * with the inpainting trainer's default options) inside the holes, [n, h, w, 1] with 1 on edges.
+ *
+ * @example
+ * ```ts
+ * const guides = await edgeGuides(images, masks); // the "true edges" of each hole
+ * ```
+ */
+export async function edgeGuides(images: tf.Tensor4D, masks: tf.Tensor4D): Promise<tf.Tensor4D> {
+  const edges = await ops.cannyEdges(images);
+  const guides = tf.mul(edges, masks) as tf.Tensor4D;
+  edges.dispose();
+  return guides;
+}
+
+/**
+ * The images with the generator's refined output pasted into the holes. A guided generator gets
+ * `guides` ([n, h, w, 1]; default all zeros, an empty guide); an unguided one takes none.
+ */
+export function complete(
+  generator: tfl.LayersModel,
+  images: tf.Tensor4D,
+  masks: tf.Tensor4D,
+  guides?: tf.Tensor4D,
+): tf.Tensor4D {
+  const guided = generator.inputs.length === 3;
+  if (!guided && guides !== undefined) throw new Error('complete: guides given to a generator without a guide input.');
+  return tf.tidy(() => {
+    const inputs = guided ? [images, masks, guides ?? tf.zerosLike(masks)] : [images, masks];
+    return ops.completeImage(images, masks, (generator.predict(inputs) as tf.Tensor[])[1] as tf.Tensor4D);
+  });
 }
 
 /** The JSON half of a saved generator: tfjs weight specs (in `model.weights` order) and the settings. */
 export interface GeneratorWeightsHeader {
   format: 'tfjs-synth-demo-inpainting';
-  settings: { size: number; cnum: number; steps: number };
+  /** `guide`: whether the generator takes a guide (absent in files written before it existed: false). */
+  settings: { size: number; cnum: number; steps: number; guide?: boolean };
   weights: tf.io.WeightsManifestEntry[];
 }
 
@@ -149,7 +183,7 @@ export async function encodeGeneratorWeights(
   const { data, specs } = await tf.io.encodeWeights(named);
   const header: GeneratorWeightsHeader = {
     format: 'tfjs-synth-demo-inpainting',
-    settings: { size: settings.size, cnum: settings.cnum, steps: settings.steps },
+    settings: { size: settings.size, cnum: settings.cnum, steps: settings.steps, guide: generator.inputs.length === 3 },
     weights: specs,
   };
   return { header: `${JSON.stringify(header, null, 1)}\n`, data: new Uint8Array(data) };
@@ -157,7 +191,8 @@ export async function encodeGeneratorWeights(
 
 /**
  * Loads weights from {@link encodeGeneratorWeights} into a fresh {@link buildGenerator} model built
- * with the header's settings; returns the model. Checks count, names and shapes first.
+ * with the header's settings (guided when its `guide` is true); returns the model. Checks count,
+ * names and shapes first.
  */
 export function decodeGenerator(
   headerText: string,
@@ -169,10 +204,10 @@ export function decodeGenerator(
   const expected = header.weights.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
   if (data.byteLength !== expected)
     throw new Error(`decodeGenerator: the weights file has ${data.byteLength} bytes, its header needs ${expected}.`);
-  const generator = buildGenerator({
-    size: header.settings.size,
-    cnum: header.settings.cnum,
-  } as DemoSettings['inpainting']);
+  const generator = buildGenerator(
+    { size: header.settings.size, cnum: header.settings.cnum } as DemoSettings['inpainting'],
+    header.settings.guide === true,
+  );
   try {
     if (generator.weights.length !== header.weights.length)
       throw new Error(

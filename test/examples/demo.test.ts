@@ -134,10 +134,13 @@ describeBackends('demo --quick training parts', (backend) => {
         'inpainting-generator.json',
         'inpainting-generator.bin',
       ]);
-      for (const name of ['pix2pix-grid.png', 'inpainting-grid.png']) {
-        // 2 held-out rows x 3 columns of 32x32 images, 4 px padding.
+      // 2 held-out rows x 3 columns (pix2pix) and 4 columns (inpainting) of 32x32 images, 4 px padding.
+      for (const [name, columns] of [
+        ['pix2pix-grid.png', 3],
+        ['inpainting-grid.png', 4],
+      ] as const) {
         const grid = await readImage(join(out, name));
-        expect([grid.width, grid.height]).toEqual([3 * 32 + 4 * 4, 2 * 32 + 3 * 4]);
+        expect([grid.width, grid.height]).toEqual([columns * 32 + (columns + 1) * 4, 2 * 32 + 3 * 4]);
       }
       const chart = await readFile(join(out, 'pix2pix-loss.svg'), 'utf8');
       for (const series of ['lossD', 'lossG', 'lossGL1']) expect(chart).toContain(`>${series} (last `);
@@ -148,14 +151,20 @@ describeBackends('demo --quick training parts', (backend) => {
         header,
         bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
       );
-      expect(parsed.settings).toEqual({ size: 32, cnum: 4, steps: 3 });
+      expect(parsed.settings).toEqual({ size: 32, cnum: 4, steps: 3, guide: true });
+      expect(generator.inputs).toHaveLength(3); // image, mask, guide
       expect(generator.countParams()).toBeGreaterThan(0);
       generator.dispose();
       const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
       expect(printed).toMatch(
         /after 3 steps .* the L1 error on 2 held-out pairs (fell|went) from \d\.\d{3} to \d\.\d{3}/,
       );
-      expect(printed).toMatch(/L1 error inside the holes of 2 held-out crops (fell|went) from/);
+      expect(printed).toMatch(
+        /L1 error inside the holes of 2 held-out crops (fell|went) from \d\.\d{3} to \d\.\d{3} with their true edges as guide .* from \d\.\d{3} to \d\.\d{3} with an empty guide/,
+      );
+      expect(printed).toMatch(
+        /The true edges (lower|do not lower) the trained network's hole L1: \d\.\d{3} with them, \d\.\d{3} without/,
+      );
     } finally {
       log.mockRestore();
     }

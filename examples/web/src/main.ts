@@ -1,6 +1,6 @@
 // The browser demo: PatchMatch inpainting of a painted mask (in a Web Worker), and a small
-// gated-convolution inpainting network trained by `npm run demo`, on the wasm and cpu
-// TensorFlow.js backends. Plain DOM, no framework.
+// user-guided gated-convolution inpainting network trained by `npm run demo`, on the wasm and cpu
+// TensorFlow.js backends, with a mode to draw its guide strokes. Plain DOM, no framework.
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -14,10 +14,10 @@ import coffeeUrl from '../../assets/coffee.png?url';
 import gravelUrl from '../../assets/gravel.png?url';
 import modelBinUrl from '../model/inpainting-generator.bin?url';
 import modelHeaderUrl from '../model/inpainting-generator.json?url';
-import { heldOutBatch, type GeneratorWeightsHeader } from '../../demo/inpainting-model';
+import { TEXTURES, heldOutBatch, type GeneratorWeightsHeader } from '../../demo/inpainting-model';
 import { FULL_SETTINGS } from '../../demo/settings';
 import { imageToTensor } from '../../../src/node/image-to-tensor';
-import { runDemoModel, type DemoModelResult } from './demo-model';
+import { GuideFill, drawGuideLine, runDemoModel, type DemoModelResult, type GuideFillResult } from './demo-model';
 import type { FillReply, FillRequest } from './fill-protocol';
 import { PARALLEL_CASE, cropImage } from './parallel-field';
 import { WORKLOAD_PARTS, relativeDifferences, runThreadsWorkload, type ThreadsWorkload } from './threads-check';
@@ -77,9 +77,26 @@ export interface ParallelFieldResult {
 
 /** What {@link DemoHook.runModel} returns: the network's fills and its scores. */
 export interface ModelRunResult {
+  /** Fills with an empty guide and with the true edges as guide. */
   completed: number[];
+  guidedCompleted: number[];
   holeL1: number;
+  guidedHoleL1: number;
   baselineL1: number;
+  ms: number;
+}
+
+/** What {@link DemoHook.guideFill} returns: a fill of the guide-strokes mode, arrays as plain numbers. */
+export interface GuideRunResult {
+  crop: number;
+  guide: number[];
+  completed: number[];
+  emptyCompleted: number[];
+  edgesCompleted: number[];
+  holeL1: number;
+  emptyHoleL1: number;
+  edgesHoleL1: number;
+  /** Wall time of the fill (3 crops through the network, read back), ms. */
   ms: number;
 }
 
@@ -126,6 +143,14 @@ export interface DemoHook {
   modelInput(): Promise<number[]>;
   /** Runs the trained network on `backend`, draws its panel and returns its fills. */
   runModel(backend: BackendName): Promise<ModelRunResult>;
+  /** Loads the guide-strokes mode (as a first click on it does) and resolves after its first fill. */
+  guideReady(): Promise<void>;
+  /** Shows held-out crop `n` in the guide-strokes mode, with an empty guide (as the crop menu does). */
+  selectGuideCrop(n: number): Promise<void>;
+  /** The guide-strokes mode's current guide, [64 * 64] row-major. */
+  guide(): number[];
+  /** Fills the current crop with the current guide (as after a stroke) and returns the result. */
+  guideFill(): Promise<GuideRunResult>;
   /** `self.crossOriginIsolated`: SharedArrayBuffer (and so createParallelPatchMatch) needs it. */
   crossOriginIsolated(): boolean;
   /**
@@ -455,19 +480,27 @@ function cropPixels(values: Float32Array, r: DemoModelResult, n: number, holes?:
   return img;
 }
 
-/** Rows of masked | network | mean grey | original, 4 px apart. */
+/** One crop's 1-channel guide drawn over `img` (in place) in the given colour where it is 1. */
+function paintGuide(img: ImageData, guides: Float32Array, n: number, rgb: [number, number, number]): ImageData {
+  const px = img.width * img.height;
+  for (let i = 0; i < px; i++) if (guides[n * px + i]! > 0.5) img.data.set(rgb, 4 * i);
+  return img;
+}
+
+/** Rows of masked with its true edges | empty guide | true edges | mean grey | original, 4 px apart. */
 function drawModelGrid(r: DemoModelResult): void {
   const canvas = $<HTMLCanvasElement>('model-grid');
   const gap = 4;
-  canvas.width = 4 * r.size + 3 * gap;
+  canvas.width = 5 * r.size + 4 * gap;
   canvas.height = SHOWN_CROPS * r.size + (SHOWN_CROPS - 1) * gap;
   const ctx = canvas.getContext('2d')!;
   ctx.fillStyle = 'white';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   for (let n = 0; n < Math.min(SHOWN_CROPS, r.count); n++) {
     const cols = [
-      cropPixels(r.images, r, n, r.masks),
+      paintGuide(cropPixels(r.images, r, n, r.masks), r.guides, n, [0, 0, 0]),
       cropPixels(r.completed, r, n),
+      cropPixels(r.guidedCompleted, r, n),
       cropPixels(r.meanFilled, r, n),
       cropPixels(r.images, r, n),
     ];
@@ -490,15 +523,23 @@ function runModel(backend: BackendName): Promise<ModelRunResult> {
       $(`time-${backend}`).textContent = `${ms.toFixed(0)} ms`;
       const { wasm, cpu } = modelResults;
       let text =
-        `After ${r.steps} training steps, the network's fills differ from the originals by ${r.holeL1.toFixed(3)} on average inside the holes of ` +
-        `${r.count} held-out crops; a mean-grey fill differs by ${r.baselineL1.toFixed(3)} (values in [-1, 1]). Ran on ${backend} in ${ms.toFixed(0)} ms.`;
+        `After ${r.steps} training steps, the network's fills differ from the originals by ${r.guidedHoleL1.toFixed(3)} on average inside the holes of ` +
+        `${r.count} held-out crops with their true edges as guide, by ${r.holeL1.toFixed(3)} with an empty guide; ` +
+        `a mean-grey fill differs by ${r.baselineL1.toFixed(3)} (values in [-1, 1]). Ran on ${backend} in ${ms.toFixed(0)} ms.`;
       if (wasm !== undefined && cpu !== undefined) {
         let diff = 0;
         for (let i = 0; i < wasm.length; i++) diff = Math.max(diff, Math.abs(wasm[i]! - cpu[i]!));
         text += ` Max |wasm − cpu| = ${diff.toExponential(2)}.`;
       }
       status.textContent = text;
-      return { completed: Array.from(r.completed), holeL1: r.holeL1, baselineL1: r.baselineL1, ms };
+      return {
+        completed: Array.from(r.completed),
+        guidedCompleted: Array.from(r.guidedCompleted),
+        holeL1: r.holeL1,
+        guidedHoleL1: r.guidedHoleL1,
+        baselineL1: r.baselineL1,
+        ms,
+      };
     } catch (err) {
       status.textContent = `Failed on ${backend}: ${String(err)}`;
       throw err;
@@ -522,6 +563,209 @@ async function modelInput(): Promise<number[]> {
   tf.dispose([...tensors, images, masks]);
   return values;
 }
+
+// ---- the network's guide strokes ----
+// The fills run on this thread, as the panel's runs do: one is three 64x64 crops through a
+// 115k-parameter network (tens of ms on wasm), queued with the other network runs, and at most one
+// waits behind the running one however many strokes end meanwhile.
+
+const guideCanvas = $<HTMLCanvasElement>('guide-canvas');
+const guideCtx = guideCanvas.getContext('2d')!;
+const guideCrop = $<HTMLSelectElement>('guide-crop');
+const guideStatus = $('guide-status');
+/** Pixels of the hole shown in this colour on the guide canvas; strokes are white. */
+const HOLE_RGB: [number, number, number] = [40, 52, 96];
+
+let guideSession: { fill: GuideFill; backend: object } | undefined;
+let guideCropIndex = 0;
+let guideData: Float32Array = new Float32Array(0);
+/** The fill queued behind the running job, if any: new strokes join it instead of queuing more. */
+let queuedGuideFill: Promise<GuideRunResult> | null = null;
+
+/**
+ * Frees the session's weights (the threads check must not find tensors on the wasm backend it
+ * replaces); the next guided fill loads it again.
+ */
+function releaseGuideSession(): void {
+  guideSession?.fill.dispose();
+  guideSession = undefined;
+}
+
+/** The session on the page's wasm backend (loaded again if a backend switch replaced it). */
+async function guideFillSession(): Promise<GuideFill> {
+  await initBackend('wasm');
+  const backend = tf.engine().backend as object;
+  if (guideSession === undefined || guideSession.backend !== backend) {
+    // A new backend instance (the threads check re-registers wasm): the old one and its tensors are gone.
+    try {
+      guideSession?.fill.dispose();
+    } catch {
+      // its backend was removed with its memory
+    }
+    guideSession = undefined;
+    const { header, data, textures } = await loadModelAssets();
+    guideSession = { fill: await GuideFill.load(header, data, textures), backend };
+  }
+  return guideSession.fill;
+}
+
+/** A crop of [size, size, 3] values in [-1, 1] as RGBA pixels. */
+function rgbPixels(values: Float32Array, size: number): ImageData {
+  const img = new ImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
+    for (let c = 0; c < 3; c++) img.data[4 * i + c] = Math.round((values[3 * i + c]! + 1) * 127.5);
+    img.data[4 * i + 3] = 255;
+  }
+  return img;
+}
+
+/** The crop with its hole in HOLE_RGB and the guide in white. */
+function drawGuideCanvas(session: GuideFill): void {
+  const { image, mask } = session.crop(guideCropIndex);
+  const img = rgbPixels(image, session.size);
+  for (let i = 0; i < mask.length; i++) {
+    if (guideData[i]! > 0.5) img.data.set([255, 255, 255], 4 * i);
+    else if (mask[i]! > 0.5) img.data.set(HOLE_RGB, 4 * i);
+  }
+  guideCtx.putImageData(img, 0, 0);
+}
+
+function putCrop(id: string, values: Float32Array, size: number): void {
+  const canvas = $<HTMLCanvasElement>(id);
+  canvas.width = canvas.height = size;
+  canvas.getContext('2d')!.putImageData(rgbPixels(values, size), 0, 0);
+}
+
+/** Loads the session if needed and shows crop `n` with an empty guide. */
+async function selectGuideCrop(n: number): Promise<void> {
+  const session = await guideFillSession();
+  if (!Number.isInteger(n) || n < 0 || n >= session.count)
+    throw new Error(`demo: crop must be an integer in [0, ${session.count - 1}], got ${String(n)}`);
+  guideCropIndex = n;
+  guideCrop.value = String(n);
+  guideCanvas.width = guideCanvas.height = session.size;
+  guideData = new Float32Array(session.size * session.size);
+  drawGuideCanvas(session);
+  const { image } = session.crop(n);
+  putCrop('guide-original', image, session.size);
+  for (const id of ['guide-result', 'guide-empty']) {
+    const c = $<HTMLCanvasElement>(id);
+    c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
+  }
+  guideStatus.textContent = 'Draw edges inside the dark blue hole: the network fills it after each stroke.';
+}
+
+/** Fills the current crop with the guide as it is when the fill starts; see queuedGuideFill. */
+function guideFill(): Promise<GuideRunResult> {
+  if (queuedGuideFill !== null) return queuedGuideFill;
+  const run = enqueue(async () => {
+    queuedGuideFill = null;
+    try {
+      const session = await guideFillSession();
+      const t0 = performance.now();
+      const r: GuideFillResult = await session.fill(guideCropIndex, guideData.slice());
+      const ms = performance.now() - t0;
+      putCrop('guide-result', r.completed, session.size);
+      putCrop('guide-empty', r.emptyCompleted, session.size);
+      const strokes = r.guide.reduce((k, v) => k + (v > 0 ? 1 : 0), 0);
+      guideStatus.textContent =
+        `Crop ${r.crop + 1}, ${strokes} guide pixels: error inside the hole ${r.holeL1.toFixed(3)} with your guide, ` +
+        `${r.emptyHoleL1.toFixed(3)} with an empty guide, ${r.edgesHoleL1.toFixed(3)} with the true edges (${ms.toFixed(0)} ms on wasm).`;
+      return {
+        crop: r.crop,
+        guide: Array.from(r.guide),
+        completed: Array.from(r.completed),
+        emptyCompleted: Array.from(r.emptyCompleted),
+        edgesCompleted: Array.from(r.edgesCompleted),
+        holeL1: r.holeL1,
+        emptyHoleL1: r.emptyHoleL1,
+        edgesHoleL1: r.edgesHoleL1,
+        ms,
+      };
+    } catch (err) {
+      guideStatus.textContent = `Guided fill failed: ${String(err)}`;
+      throw err;
+    }
+  });
+  queuedGuideFill = run;
+  return run;
+}
+
+function guidePoint(e: PointerEvent): [number, number] {
+  const box = guideCanvas.getBoundingClientRect();
+  return [
+    Math.floor(((e.clientX - box.left) * guideCanvas.width) / box.width),
+    Math.floor(((e.clientY - box.top) * guideCanvas.height) / box.height),
+  ];
+}
+
+let guideLast: [number, number] | null = null;
+function guideStroke(p: [number, number]): void {
+  const session = guideSession?.fill;
+  if (session === undefined || guideLast === null) return;
+  drawGuideLine(guideData, session.crop(guideCropIndex).mask, session.size, ...guideLast, ...p);
+  guideLast = p;
+  drawGuideCanvas(session);
+}
+/**
+ * Loads the session on first use (or again after the threads check freed it), showing the crop
+ * menu's crop unless a guide is already drawn, then applies `action` and fills. Nothing of the
+ * network loads before the user (or the test hook) turns to this mode, so page start-up stays light.
+ */
+async function guideAction(action?: (session: GuideFill) => void): Promise<void> {
+  try {
+    const session = await enqueue(guideFillSession);
+    if (guideData.length !== session.size * session.size) await enqueue(() => selectGuideCrop(Number(guideCrop.value)));
+    action?.(session);
+    drawGuideCanvas(session);
+    await guideFill();
+  } catch (err) {
+    guideStatus.textContent = `Guided fill failed: ${String(err)}`;
+    throw err;
+  }
+}
+
+guideCrop.replaceChildren(
+  ...Array.from(
+    { length: FULL_SETTINGS.inpainting.heldOut },
+    (_, n) => new Option(`${n + 1} (${TEXTURES[n % TEXTURES.length]!.replace('.png', '')})`, String(n)),
+  ),
+);
+guideStatus.textContent = 'Pick a crop, or click the picture, to load the network.';
+guideCanvas.addEventListener('pointerdown', (e) => {
+  if (guideSession === undefined || guideData.length === 0) {
+    guideAction().catch(() => undefined);
+    return;
+  }
+  guideCanvas.setPointerCapture(e.pointerId);
+  guideLast = guidePoint(e);
+  guideStroke(guideLast);
+});
+guideCanvas.addEventListener('pointermove', (e) => {
+  if (guideLast !== null) guideStroke(guidePoint(e));
+});
+guideCanvas.addEventListener('pointerup', () => {
+  if (guideLast === null) return;
+  guideLast = null;
+  guideFill().catch(() => undefined);
+});
+guideCanvas.addEventListener('pointercancel', () => {
+  guideLast = null;
+});
+guideCrop.addEventListener('change', () => {
+  guideData = new Float32Array(0); // a new crop starts with an empty guide
+  guideAction().catch(() => undefined);
+});
+$('guide-true').addEventListener('click', () => {
+  guideAction((session) => {
+    guideData = session.crop(guideCropIndex).trueGuide;
+  }).catch(() => undefined);
+});
+$('guide-clear').addEventListener('click', () => {
+  guideAction((session) => {
+    guideData = new Float32Array(session.size * session.size);
+  }).catch(() => undefined);
+});
 
 // ---- multi-threaded PatchMatch field ----
 
@@ -570,6 +814,7 @@ const asArrays = (w: ThreadsWorkload) =>
 
 function threadsCheck(threads: number): Promise<ThreadsCheckResult> {
   return enqueue(async () => {
+    releaseGuideSession();
     await initBackend('wasm');
     let t0 = performance.now();
     const single = await runThreadsWorkload();
@@ -596,6 +841,7 @@ function threadsTiming(
   reps: number,
 ): Promise<ThreadsTimingResult> {
   return enqueue(async () => {
+    releaseGuideSession();
     const out: ThreadsTimingResult = { threads1: [], threads2: [] };
     for (let r = 0; r < reps; r++) {
       for (const threads of [1, 2] as const) {
@@ -719,6 +965,10 @@ window.__tfjsSynthDemo = {
   },
   modelInput,
   runModel,
+  guideReady: () => guideAction(),
+  selectGuideCrop: (n: number) => enqueue(() => selectGuideCrop(n)),
+  guide: () => Array.from(guideData),
+  guideFill,
   crossOriginIsolated: () => self.crossOriginIsolated,
   parallelField,
   threadsCheck,
