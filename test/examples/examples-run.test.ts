@@ -252,11 +252,21 @@ describe('example programs', () => {
       '2',
       '--ndf',
       '2',
+      '--eval',
+      '34',
       '--out',
       out,
     ]);
     expect(bce.code).toBe(0);
     expect(bce.out).toMatch(/step +2 +lossD \d+\.\d{4} +lossG \d/);
+    // FID and KID of 34 samples against 34 real crops, with the examples' stated features.
+    const quality = bce.out.match(
+      /FID (\S+), KID (\S+) ± (\S+) over 34 generated and 34 real images \(.*not Inception/,
+    );
+    expect(quality, bce.out).not.toBeNull();
+    const [fid, kidMean, kidStd] = quality!.slice(1).map(Number);
+    expect(fid).toBeGreaterThan(0);
+    expect(Number.isFinite(kidMean) && kidStd! >= 0).toBe(true);
     const image = await readImage(out);
     // Two rows of eight 16x16 images with 2-pixel padding.
     expect([image.width, image.height]).toEqual([8 * 16 + 9 * 2, 2 * 16 + 3 * 2]);
@@ -273,15 +283,21 @@ describe('example programs', () => {
       '2',
       '--loss',
       'wgan',
+      '--eval',
+      '0',
       '--out',
       out,
     ]);
     expect(wgan.code).toBe(0);
+    expect(wgan.out).not.toContain('FID');
     expect(wgan.out).toMatch(/step +4 +lossD -?\d+\.\d{4} +\(no G update this step\)/);
     expect(wgan.out).toMatch(/step +5 +lossD -?\d+\.\d{4} +lossG -?\d/);
     const bad = await run(dcganTrain, ['--size', '24']);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--size must be 16, 32 or 64');
+    const fewForFid = await run(dcganTrain, ['--eval', '32']);
+    expect(fewForFid.code).toBe(1);
+    expect(fewForFid.err).toContain('--eval must be 0 or more than 32 (FID needs more images than features), got 32');
   });
 
   it('gatys-texture writes sample | result', async () => {
@@ -296,12 +312,17 @@ describe('example programs', () => {
   it('pix2pix-train trains on --demo-data, writes checkpoint and samples, and resumes', async () => {
     const out = join(dir, 'pix2pix');
     const args = ['--demo-data', '--size', '32', '--ngf', '4', '--ndf', '4', '--save-every', '1', '--out', out];
-    expect((await run(pix2pixTrain, [...args, '--steps', '2'])).code).toBe(0);
+    expect((await run(pix2pixTrain, [...args, '--steps', '2', '--eval', '0'])).code).toBe(0);
     expect(existsSync(join(out, 'checkpoint', 'trainer.json'))).toBe(true);
     expect(existsSync(join(out, 'sample-000002.png'))).toBe(true);
-    const resumed = await run(pix2pixTrain, [...args, '--steps', '3', '--resume']);
+    const resumed = await run(pix2pixTrain, [...args, '--steps', '3', '--resume', '--eval', '34']);
     expect(resumed.code).toBe(0);
     expect(resumed.out).toContain('resumed at step 2');
+    const quality = resumed.out.match(
+      /FID (\S+), KID \S+ ± \S+ over 34 generated and 34 real images \(.*not Inception/,
+    );
+    expect(quality, resumed.out).not.toBeNull();
+    expect(Number(quality![1])).toBeGreaterThan(0);
     expect(existsSync(join(out, 'sample-000003.png'))).toBe(true);
   });
 
