@@ -13,6 +13,7 @@ import { main as dcganTrain } from '../../examples/dcgan-train';
 import { main as gatys } from '../../examples/gatys-texture';
 import { main as generativePrior } from '../../examples/generative-prior-edit';
 import { main as inpaint } from '../../examples/patchmatch-inpaint';
+import { main as photoStyle } from '../../examples/photo-style-transfer';
 import { main as pix2pixTrain } from '../../examples/pix2pix-train';
 import { main as pix2pixhdTrain } from '../../examples/pix2pixhd-train';
 import { main as snPatchGAN } from '../../examples/sn-patchgan-hinge';
@@ -68,6 +69,7 @@ const ALL = {
   gatys,
   generativePrior,
   inpaint,
+  photoStyle,
   pix2pixTrain,
   pix2pixhdTrain,
   snPatchGAN,
@@ -91,6 +93,7 @@ describe('example programs', () => {
       gatys,
       generativePrior,
       inpaint,
+      photoStyle,
       pix2pixTrain,
       pix2pixhdTrain,
     };
@@ -307,6 +310,27 @@ describe('example programs', () => {
     const image = await readImage(out);
     expect(image.width).toBeGreaterThanOrEqual(96);
     expect(image.height).toBeGreaterThanOrEqual(48);
+  });
+
+  it('photo-style-transfer: both stages lower their loss, and the photorealism stage lowers the photorealism cost', async () => {
+    const out = join(dir, 'photo-style.png');
+    const r = await run(photoStyle, ['--size', '24', '--steps', '6', '--filters', '4', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const runs = [...r.out.matchAll(/stage \d, .*: loss (\S+) -> (\S+) in 6 steps .*photorealism cost (\S+)/g)].map(
+      (m) => m.slice(1).map(Number),
+    );
+    expect(runs, r.out).toHaveLength(2);
+    // Stage 2 starts from stage 1's result, so its cost is stage 1's until the term acts.
+    const [[first0, last0, cost0], [first1, last1, cost1]] = runs as [number[], number[]];
+    expect(last0).toBeLessThan(first0!);
+    expect(last1).toBeLessThan(first1!);
+    expect(cost1).toBeLessThan(cost0!);
+    const image = await readImage(out);
+    // content | style | stage 1 | stage 2: four 24x16 cells with 2-pixel padding.
+    expect([image.width, image.height]).toEqual([4 * 24 + 5 * 2, 16 + 2 * 2]);
+    const bad = await run(photoStyle, ['--lambda=-1']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--lambda must be a non-negative number');
   });
 
   it('pix2pix-train trains on --demo-data, writes checkpoint and samples, and resumes', async () => {
