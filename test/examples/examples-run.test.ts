@@ -350,9 +350,9 @@ describe('example programs', () => {
     expect(existsSync(join(out, 'sample-000003.png'))).toBe(true);
   });
 
-  it('cyclegan-train trains on --demo-data and writes a sample grid', async () => {
+  it('cyclegan-train trains on --demo-data, writes a sample grid and prints FID and KID', async () => {
     const out = join(dir, 'cyclegan');
-    const { code } = await run(cycleganTrain, [
+    const { code, out: cycleOut } = await run(cycleganTrain, [
       '--demo-data',
       '--steps',
       '1',
@@ -364,10 +364,13 @@ describe('example programs', () => {
       '4',
       '--blocks',
       '1',
+      '--eval',
+      '34',
       '--out',
       out,
     ]);
     expect(code).toBe(0);
+    expect(cycleOut).toMatch(/FID \S+, KID \S+ ± \S+ over 34 generated and 34 real images \(.*not Inception/);
     expect(existsSync(join(out, 'sample-000001.png'))).toBe(true);
     expect(existsSync(join(out, 'checkpoint', 'trainer.json'))).toBe(true);
   });
