@@ -232,6 +232,16 @@ export async function main(argv: string[]): Promise<number> {
   const ints = readIntegers('photo-style-transfer', values, { size: 16, steps: 1, regions: 1, filters: 1, seed: 0 });
   if (ints === null) return 1;
   const { size, steps, regions, filters, seed } = ints;
+  for (const [key, value, max] of [
+    ['size', size, 1024],
+    ['regions', regions, 16],
+    ['filters', filters, 512],
+  ] as const) {
+    if (value > max) {
+      console.error(`photo-style-transfer: --${key} must be at most ${max}, got ${value}.`);
+      return 1;
+    }
+  }
   const reals: Record<string, number> = {};
   for (const key of ['lr', 'content-weight', 'lambda'] as const) {
     const v = Number(values[key]);
@@ -257,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     what = `torchvision's VGG19 from ${basename(values.vgg19)}`;
   } else {
-    const f = Math.min(filters, 4096);
+    const f = filters;
     vgg = models.vgg19Features({ filters: [f, 2 * f, 4 * f, 8 * f, 8 * f], seed });
     what = `a VGG19-shaped network with random weights (filters ${f}..${8 * f}, seed ${seed})`;
   }

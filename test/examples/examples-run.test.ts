@@ -331,6 +331,9 @@ describe('example programs', () => {
     const bad = await run(photoStyle, ['--lambda=-1']);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--lambda must be a non-negative number');
+    const many = await run(photoStyle, ['--regions', '99']);
+    expect(many.code).toBe(1);
+    expect(many.err).toContain('--regions must be at most 16, got 99');
   });
 
   it('pix2pix-train trains on --demo-data, writes checkpoint and samples, and resumes', async () => {
