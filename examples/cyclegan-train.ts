@@ -1,7 +1,9 @@
 /**
  * Trains CycleGAN (two ResNet generators, two PatchGAN discriminators, Zhu et al. 2017) on two
  * unpaired image folders on the wasm backend, with a progress bar, resumable checkpoints and
- * sample grids (rows: A | G_A(A) | G_B(G_A(A)), then B | G_B(B) | G_A(G_B(B))).
+ * sample grids (rows: A | G_A(A) | G_B(G_A(A)), then B | G_B(B) | G_A(G_B(B))). At the end it
+ * prints FID and KID of G_A(A) against B over random crops of the training folders, with the
+ * features of a small fixed random-weight network, not Inception: see sample-quality.ts.
  *
  *   npx tsx examples/cyclegan-train.ts datasets/horse2zebra --steps 5000 --out runs/h2z
  *   npx tsx examples/cyclegan-train.ts --demo-data          # tiny cat <-> coffee set from examples/assets
@@ -34,6 +36,7 @@ import {
   type RgbaImage,
 } from '../src/node/index';
 import { readIntegers } from './cli-args';
+import { formatSampleQuality, QUALITY_FEATURES, sampleQuality } from './sample-quality';
 
 const HELP = `Usage: npx tsx examples/cyclegan-train.ts <dataset-dir> [options]
        npx tsx examples/cyclegan-train.ts --demo-data [options]
@@ -48,6 +51,8 @@ Options:
   --save-every <n>      checkpoint and sample grid every n steps (default 50)
   --resume              continue from <out>/checkpoint
   --seed <n>            data, image-pool and weight initialisation seed (default 1)
+  --eval <n>            FID/KID at the end: G_A(A) against B over n random crops, 0 to skip (default 64, at least 33;
+                        features of a fixed random-weight network, not Inception: not comparable with papers)
   --demo-data           make a tiny unpaired set (cat crops vs coffee crops) in the temp folder and train on it
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
@@ -96,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
       'save-every': { type: 'string', default: '50' },
       resume: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
+      eval: { type: 'string', default: '64' },
       'demo-data': { type: 'boolean', default: false },
       backend: { type: 'string', default: 'wasm' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -113,9 +119,16 @@ export async function main(argv: string[]): Promise<number> {
     blocks: 0,
     'save-every': 1,
     seed: 0,
+    eval: 0,
   });
   if (ints === null) return 1;
-  const { steps, size, ngf, ndf, blocks, 'save-every': saveEvery, seed } = ints;
+  const { steps, size, ngf, ndf, blocks, 'save-every': saveEvery, seed, eval: evalCount } = ints;
+  if (evalCount !== 0 && evalCount <= QUALITY_FEATURES) {
+    console.error(
+      `cyclegan-train: --eval must be 0 or more than ${QUALITY_FEATURES} (FID needs more images than features), got ${evalCount}.`,
+    );
+    return 1;
+  }
   if (size % 4 !== 0 || size < 24) {
     // 24: the smallest input of the 3-layer PatchGAN (3 * 2^3).
     console.error(`cyclegan-train: --size must be a multiple of 4, at least 24, got ${size}.`);
@@ -190,6 +203,21 @@ export async function main(argv: string[]): Promise<number> {
     console.log(
       `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; checkpoint in ${checkpoint}, sample grids in ${values.out}`,
     );
+  if (evalCount > 0) {
+    // G_A(A) against B, on crops and flips from epochs the run has not drawn.
+    const fakes: tf.Tensor4D[] = [];
+    const reals: tf.Tensor4D[] = [];
+    for (let k = 0; k < evalCount; k++) {
+      const { a, b } = await data.get(k % data.length, 1_000_000 + Math.floor(k / data.length));
+      fakes.push(tf.tidy(() => gA.predict(a) as tf.Tensor4D));
+      reals.push(b);
+      a.dispose();
+    }
+    const [generated, real] = [tf.concat(fakes, 0), tf.concat(reals, 0)];
+    tf.dispose([...fakes, ...reals]);
+    console.log(formatSampleQuality(await sampleQuality(generated, real), evalCount));
+    tf.dispose([generated, real]);
+  }
   trainer.dispose();
   for (const m of [gA, gB, dA, dB]) m.dispose();
   return 0;

@@ -1,8 +1,10 @@
 /**
  * A small DCGAN (or WGAN / WGAN-GP) trained on random crops of the bundled sample photographs
  * (examples/assets: chelsea, coffee), each photo first scaled down so that a crop shows a
- * recognisable part of it. Prints the losses and writes one picture: a row of samples from
- * fixed noise, then a row walking between two latent vectors with ops.slerp.
+ * recognisable part of it. Prints the losses, then FID and KID of samples against random real
+ * crops (features of a small fixed random-weight network, not Inception: see sample-quality.ts),
+ * and writes one picture: a row of samples from fixed noise, then a row walking between two
+ * latent vectors with ops.slerp.
  *
  * The data set is tiny (two photos), so expect a generator that learns their colours and
  * textures, not new photographs; DCGAN on LSUN or CelebA trains for hours on a GPU.
@@ -23,6 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, models, ops, training, type BackendName } from '../src/index';
 import { imageGrid, imageToTensor, readImage, writePng } from '../src/node/index';
 import { readIntegers } from './cli-args';
+import { formatSampleQuality, QUALITY_FEATURES, sampleQuality } from './sample-quality';
 import { mulberry32 } from './seeded-random';
 
 const HELP = `Usage: npx tsx examples/dcgan-train.ts [options]
@@ -36,6 +39,8 @@ Options:
   --ndf <n>             discriminator width (default 16; DCGAN uses 64)
   --loss <bce|wgan|wgan-gp>  objective (default bce)
   --seed <n>            seed of crops, weights and noise (default 1)
+  --eval <n>            FID/KID at the end over n samples and n real crops, 0 to skip (default 256, at least 33;
+                        features of a fixed random-weight network, not Inception: not comparable with papers)
   --out <file>          the picture (default output/dcgan.png)
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
@@ -68,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       ndf: { type: 'string', default: '16' },
       loss: { type: 'string', default: 'bce' },
       seed: { type: 'string', default: '1' },
+      eval: { type: 'string', default: '256' },
       out: { type: 'string', default: 'output/dcgan.png' },
       backend: { type: 'string', default: 'wasm' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -77,9 +83,24 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const ints = readIntegers('dcgan-train', values, { steps: 1, size: 16, batch: 1, nz: 1, ngf: 1, ndf: 1, seed: 0 });
+  const ints = readIntegers('dcgan-train', values, {
+    steps: 1,
+    size: 16,
+    batch: 1,
+    nz: 1,
+    ngf: 1,
+    ndf: 1,
+    seed: 0,
+    eval: 0,
+  });
   if (ints === null) return 1;
-  const { steps, size, batch, nz, ngf, ndf, seed } = ints;
+  const { steps, size, batch, nz, ngf, ndf, seed, eval: evalCount } = ints;
+  if (evalCount !== 0 && evalCount <= QUALITY_FEATURES) {
+    console.error(
+      `dcgan-train: --eval must be 0 or more than ${QUALITY_FEATURES} (FID needs more images than features), got ${evalCount}.`,
+    );
+    return 1;
+  }
   if (![16, 32, 64].includes(size)) {
     console.error(`dcgan-train: --size must be 16, 32 or 64, got ${size}.`);
     return 1;
@@ -124,6 +145,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(`${steps} steps in ${seconds.toFixed(1)} s (${((1000 * seconds) / steps).toFixed(0)} ms/step)`);
+
+  if (evalCount > 0) {
+    // Samples from their own noise, against real crops drawn as the training batches are.
+    const evalRandom = mulberry32(seed + 5);
+    const generated = tf.tidy(() => generator.predict(tf.randomNormal([evalCount, nz], 0, 1, 'float32', seed + 6)));
+    const real = makeBatch(photos, size, evalCount, evalRandom);
+    const quality = await sampleQuality(generated as tf.Tensor4D, real);
+    console.log(formatSampleQuality(quality, evalCount));
+    tf.dispose([generated, real]);
+  }
 
   // Row 1: samples from fixed noise. Row 2: a slerp walk between two latent vectors.
   const z = tf.randomNormal([8, nz], 0, 1, 'float32', seed + 3);

@@ -1,7 +1,9 @@
 /**
  * Trains pix2pix (U-Net generator + PatchGAN discriminator, Isola et al. 2017) on an aligned
  * folder dataset on the wasm backend, with a progress bar, resumable checkpoints and a sample
- * grid PNG (rows: input A | generated B | real B).
+ * grid PNG (rows: input A | generated B | real B). At the end it prints FID and KID of G(A)
+ * against B over random crops of the training pairs (this layout has no test split here), with
+ * the features of a small fixed random-weight network, not Inception: see sample-quality.ts.
  *
  *   npx tsx examples/pix2pix-train.ts datasets/facades --steps 2000 --out runs/facades
  *   npx tsx examples/pix2pix-train.ts --demo-data          # tiny grey -> colour set made from examples/assets
@@ -34,6 +36,7 @@ import {
   type RgbaImage,
 } from '../src/node/index';
 import { readIntegers } from './cli-args';
+import { formatSampleQuality, QUALITY_FEATURES, sampleQuality } from './sample-quality';
 
 const HELP = `Usage: npx tsx examples/pix2pix-train.ts <dataset-dir> [options]
        npx tsx examples/pix2pix-train.ts --demo-data [options]
@@ -48,6 +51,8 @@ Options:
   --direction <AtoB|BtoA>  (default AtoB)
   --resume              continue from <out>/checkpoint
   --seed <n>            data augmentation and weight initialisation seed (default 1)
+  --eval <n>            FID/KID at the end: G(A) against B over n random crops of the pairs, 0 to skip (default 64,
+                        at least 33; features of a fixed random-weight network, not Inception: not comparable with papers)
   --demo-data           make a tiny dataset (grey -> colour crops of examples/assets) in the temp folder and train on it
   --backend <wasm|cpu>  TensorFlow.js backend (default wasm)
   -h, --help            this text`;
@@ -100,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       direction: { type: 'string', default: 'AtoB' },
       resume: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
+      eval: { type: 'string', default: '64' },
       'demo-data': { type: 'boolean', default: false },
       backend: { type: 'string', default: 'wasm' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -109,9 +115,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const ints = readIntegers('pix2pix-train', values, { steps: 1, ngf: 1, ndf: 1, 'save-every': 1 });
+  const ints = readIntegers('pix2pix-train', values, { steps: 1, ngf: 1, ndf: 1, 'save-every': 1, eval: 0 });
   if (ints === null) return 1;
-  const { steps, ngf, ndf, 'save-every': saveEvery } = ints;
+  const { steps, ngf, ndf, 'save-every': saveEvery, eval: evalCount } = ints;
+  if (evalCount !== 0 && evalCount <= QUALITY_FEATURES) {
+    console.error(
+      `pix2pix-train: --eval must be 0 or more than ${QUALITY_FEATURES} (FID needs more images than features), got ${evalCount}.`,
+    );
+    return 1;
+  }
   const [size, seed] = [Number(values.size), Number(values.seed)];
   const numDowns = Math.log2(size);
   if (!Number.isInteger(numDowns) || size < 32) {
@@ -189,6 +201,22 @@ export async function main(argv: string[]): Promise<number> {
     console.log(
       `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; checkpoint in ${checkpoint}, sample grids (A | G(A) | B) in ${values.out}`,
     );
+  if (evalCount > 0) {
+    // Random crops and flips of the pairs, from epochs the run has not drawn (the data set's
+    // seeded augmentation); the generator in inference mode, as for the sample grids.
+    const fakes: tf.Tensor4D[] = [];
+    const reals: tf.Tensor4D[] = [];
+    for (let k = 0; k < evalCount; k++) {
+      const { a, b } = await data.get(k % data.length, 1_000_000 + Math.floor(k / data.length));
+      fakes.push(tf.tidy(() => generator.predict(a) as tf.Tensor4D));
+      reals.push(b);
+      a.dispose();
+    }
+    const [generated, real] = [tf.concat(fakes, 0), tf.concat(reals, 0)];
+    tf.dispose([...fakes, ...reals]);
+    console.log(formatSampleQuality(await sampleQuality(generated, real), evalCount));
+    tf.dispose([generated, real]);
+  }
   trainer.dispose();
   generator.dispose();
   discriminator.dispose();

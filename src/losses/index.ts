@@ -24,5 +24,5 @@ export { photorealismLoss } from './photorealism-loss';
 export { featureMatchingLoss } from './feature-matching-loss';
 export type { FeatureMatchingLossOptions } from './feature-matching-loss';
 export { perceptualLoss, PERCEPTUAL_LOSS_WEIGHTS } from './perceptual-loss';
-export type { FeatureExtractor, PerceptualLossOptions } from './perceptual-loss';
+export type { FeatureMapExtractor, PerceptualLossOptions } from './perceptual-loss';
 export { klDivergenceLoss } from './kl-divergence-loss';

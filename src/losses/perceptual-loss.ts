@@ -4,8 +4,12 @@ import { checkError, checkNumber, checkOptions } from '../core/checks';
 import { stopGradient } from '../ops/stop-gradient';
 import { assertRank, assertSameShape } from './internal/checks';
 
-/** A feature extractor of {@link perceptualLoss}: a model with several outputs, or a function returning the feature maps. */
-export type FeatureExtractor = tfl.LayersModel | ((x: tf.Tensor) => tf.Tensor[]);
+/**
+ * The feature extractor of {@link perceptualLoss}: a model with several outputs, or a function
+ * returning the feature maps (a list of `[b, h, w, c]` tensors). Not `metrics.FeatureExtractor`,
+ * which gives one feature vector per image for FID and KID. Renamed from `losses.FeatureExtractor`.
+ */
+export type FeatureMapExtractor = tfl.LayersModel | ((x: tf.Tensor) => tf.Tensor[]);
 
 /** Options of {@link perceptualLoss}. */
 export interface PerceptualLossOptions {
@@ -46,7 +50,7 @@ export const PERCEPTUAL_LOSS_WEIGHTS: readonly number[] = [1 / 32, 1 / 16, 1 / 8
  *   model nor a function, or the weights are not one finite non-negative number per feature map.
  */
 export function perceptualLoss(
-  extractor: FeatureExtractor,
+  extractor: FeatureMapExtractor,
   fake: tf.Tensor,
   real: tf.Tensor,
   options?: PerceptualLossOptions,

@@ -11,17 +11,17 @@ export interface LpipsOptions {
 }
 
 /**
- * The LPIPS distance per image pair, as upstream's `LPIPS(net='alex', version='0.1')` forward
- * with `spatial=False`: both images scaled by the ScalingLayer, five AlexNet ReLU taps each,
+ * The LPIPS distance per image pair, as upstream's `LPIPS(net='alex' | 'vgg', version='0.1')`
+ * forward with `spatial=False`: both images scaled by the ScalingLayer, five ReLU taps each,
  * every tap unit-normalised over channels (ε = 1e-10), squared differences weighted by the
  * tap's 1×1 convolution, averaged over space, and summed over the taps. Differentiable, so it
  * also serves as a perceptual loss (take the mean).
  *
  * Input: two RGB images [n, h, w, 3] in [-1, 1] (or [0, 1] with `normalize`), h and w at least
- * 31. Output: [n].
+ * 31 (AlexNet) or 16 (VGG16). Output: [n].
  *
- * Porting note: upstream's squeeze trunk and its 'vgg' trunk are not built here; the
- * `spatial=True` map is not returned.
+ * Porting note: upstream's squeeze trunk is not built here; the `spatial=True` map is not
+ * returned.
  *
  * @example
  * ```ts
@@ -38,12 +38,12 @@ export function lpips(a: tf.Tensor4D, b: tf.Tensor4D, network: LpipsNetwork, opt
   const [x, y] = checkImagePair(fn, a, b);
   const [, h, w, c] = x.shape;
   if (c !== 3) throw new Error(`${fn}: a and b must be RGB images [n, h, w, 3], got ${c} channels.`);
-  if (h < LPIPS_MIN_SIDE || w < LPIPS_MIN_SIDE) {
-    throw new Error(
-      `${fn}: images must be at least ${LPIPS_MIN_SIDE}×${LPIPS_MIN_SIDE} for the AlexNet trunk, got ${h}×${w}.`,
-    );
-  }
   checkNetwork(fn, network);
+  const minSide = LPIPS_MIN_SIDE[network.net];
+  if (h < minSide || w < minSide) {
+    const trunk = network.net === 'alex' ? 'AlexNet' : 'VGG16';
+    throw new Error(`${fn}: images must be at least ${minSide}×${minSide} for the ${trunk} trunk, got ${h}×${w}.`);
+  }
   const opts = checkOptions<LpipsOptions>(fn, 'options', options);
   const normalize = opts.normalize === undefined ? false : checkBoolean(fn, 'normalize', opts.normalize);
   return tf.tidy(() => {
@@ -67,6 +67,7 @@ function checkNetwork(owner: string, network: unknown): void {
   if (
     n === null ||
     typeof n !== 'object' ||
+    (n.net !== 'alex' && n.net !== 'vgg') ||
     !(n.features instanceof tfl.LayersModel) ||
     !(n.linear instanceof tfl.LayersModel) ||
     n.features.outputs.length !== 5 ||

@@ -40,6 +40,9 @@ export { spadeEncoder } from './spade-encoder';
 export type { SPADEEncoderArgs } from './spade-encoder';
 export { vgg19Features, VGG19_PERCEPTUAL_LAYERS } from './vgg19-features';
 export type { VGG19FeaturesArgs } from './vgg19-features';
+export { vgg16Features, VGG16_LPIPS_LAYERS } from './vgg16-features';
+export type { VGG16FeaturesArgs } from './vgg16-features';
+export type { VGGFeaturesArgs } from './internal/vgg-trunk';
 export { spadeGenerate } from './spade-generate';
 export type { SPADEGenerateOptions } from './spade-generate';
 export {

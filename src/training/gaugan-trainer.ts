@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkBoolean, checkError, checkInteger, checkSafeIntegerSeed } from '../core/checks';
 import { featureMatchingLoss, ganLoss, generatorLoss, klDivergenceLoss, perceptualLoss } from '../losses';
-import type { FeatureExtractor } from '../losses/perceptual-loss';
+import type { FeatureMapExtractor } from '../losses/perceptual-loss';
 import { groupMultiscaleOutputs } from '../models/group-multiscale-outputs';
 import type { TrainerCommonArgs } from './trainer-args';
 import {
@@ -51,7 +51,7 @@ export interface GauGANTrainerArgs extends TrainerCommonArgs<GauGANLosses> {
    * The perceptual loss's feature extractor (upstream: `models.vgg19Features()` with
    * torchvision's ImageNet weights). Default none: no perceptual term (upstream `--no_vgg_loss`).
    */
-  featureExtractor?: FeatureExtractor;
+  featureExtractor?: FeatureMapExtractor;
   /** Weight of the discriminator feature-matching term. Default 10. */
   lambdaFeat?: number;
   /** Weight of the perceptual term. Default 10. */
@@ -114,7 +114,7 @@ export class GauGANTrainer extends TrainerBase<GauGANLosses> {
   readonly generator: tfl.LayersModel;
   readonly discriminator: tfl.LayersModel;
   readonly encoder: tfl.LayersModel | null;
-  readonly featureExtractor: FeatureExtractor | null;
+  readonly featureExtractor: FeatureMapExtractor | null;
   readonly numD: number;
   readonly lambdaFeat: number;
   readonly lambdaVgg: number;

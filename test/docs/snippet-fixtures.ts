@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import jpeg from 'jpeg-js';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { initBackend, io, models, training } from '../../src/index';
+import { initBackend, io, metrics, models, training } from '../../src/index';
 import {
   encodePng,
   readImage,
@@ -201,6 +201,27 @@ export const FIXTURES: readonly Fixture[] = [
       sd.set('features.30.bias', { dtype: 'float32', shape: [512], data: new Float32Array(512) });
       sd.set('classifier.6.bias', { dtype: 'float32', shape: [1000], data: new Float32Array(1000) });
       await write(dir, 'vgg19.pth', torchSave(sd));
+    },
+  },
+  {
+    // docs/metrics.md: torchvision's vgg16().state_dict() (random weights here; every features.*
+    // key the trunk has, and a classifier key the snippet's keyMap drops).
+    name: 'vgg16.pth',
+    when: /vgg16\.pth/,
+    make: async (dir) => {
+      await initBackend('wasm');
+      const sd = io.readSafetensors(io.exportTorchStateDict(models.vgg16Features({ seed: 1 })));
+      sd.set('classifier.6.bias', { dtype: 'float32', shape: [1000], data: new Float32Array(1000) });
+      await write(dir, 'vgg16.pth', torchSave(sd));
+    },
+  },
+  {
+    // docs/metrics.md: LPIPS's lpips/weights/v0.1/vgg.pth re-saved (lin0.model.1.weight … lin4).
+    name: 'vgg-v0.1.pth',
+    when: /vgg-v0\.1\.pth/,
+    make: async (dir) => {
+      await initBackend('wasm');
+      await write(dir, 'vgg-v0.1.pth', pthOf(metrics.lpipsNetwork({ net: 'vgg', seed: 1 }).linear));
     },
   },
   {

@@ -13,6 +13,7 @@ import { main as dcganTrain } from '../../examples/dcgan-train';
 import { main as gatys } from '../../examples/gatys-texture';
 import { main as generativePrior } from '../../examples/generative-prior-edit';
 import { main as inpaint } from '../../examples/patchmatch-inpaint';
+import { main as photoStyle } from '../../examples/photo-style-transfer';
 import { main as pix2pixTrain } from '../../examples/pix2pix-train';
 import { main as pix2pixhdTrain } from '../../examples/pix2pixhd-train';
 import { main as snPatchGAN } from '../../examples/sn-patchgan-hinge';
@@ -68,6 +69,7 @@ const ALL = {
   gatys,
   generativePrior,
   inpaint,
+  photoStyle,
   pix2pixTrain,
   pix2pixhdTrain,
   snPatchGAN,
@@ -91,6 +93,7 @@ describe('example programs', () => {
       gatys,
       generativePrior,
       inpaint,
+      photoStyle,
       pix2pixTrain,
       pix2pixhdTrain,
     };
@@ -252,11 +255,21 @@ describe('example programs', () => {
       '2',
       '--ndf',
       '2',
+      '--eval',
+      '34',
       '--out',
       out,
     ]);
     expect(bce.code).toBe(0);
     expect(bce.out).toMatch(/step +2 +lossD \d+\.\d{4} +lossG \d/);
+    // FID and KID of 34 samples against 34 real crops, with the examples' stated features.
+    const quality = bce.out.match(
+      /FID (\S+), KID (\S+) ± (\S+) over 34 generated and 34 real images \(.*not Inception/,
+    );
+    expect(quality, bce.out).not.toBeNull();
+    const [fid, kidMean, kidStd] = quality!.slice(1).map(Number);
+    expect(fid).toBeGreaterThan(0);
+    expect(Number.isFinite(kidMean) && kidStd! >= 0).toBe(true);
     const image = await readImage(out);
     // Two rows of eight 16x16 images with 2-pixel padding.
     expect([image.width, image.height]).toEqual([8 * 16 + 9 * 2, 2 * 16 + 3 * 2]);
@@ -273,15 +286,21 @@ describe('example programs', () => {
       '2',
       '--loss',
       'wgan',
+      '--eval',
+      '0',
       '--out',
       out,
     ]);
     expect(wgan.code).toBe(0);
+    expect(wgan.out).not.toContain('FID');
     expect(wgan.out).toMatch(/step +4 +lossD -?\d+\.\d{4} +\(no G update this step\)/);
     expect(wgan.out).toMatch(/step +5 +lossD -?\d+\.\d{4} +lossG -?\d/);
     const bad = await run(dcganTrain, ['--size', '24']);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--size must be 16, 32 or 64');
+    const fewForFid = await run(dcganTrain, ['--eval', '32']);
+    expect(fewForFid.code).toBe(1);
+    expect(fewForFid.err).toContain('--eval must be 0 or more than 32 (FID needs more images than features), got 32');
   });
 
   it('gatys-texture writes sample | result', async () => {
@@ -293,21 +312,50 @@ describe('example programs', () => {
     expect(image.height).toBeGreaterThanOrEqual(48);
   });
 
+  it('photo-style-transfer: both stages lower their loss, and the photorealism stage lowers the photorealism cost', async () => {
+    const out = join(dir, 'photo-style.png');
+    const r = await run(photoStyle, ['--size', '24', '--steps', '6', '--filters', '4', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const runs = [...r.out.matchAll(/stage \d, .*: loss (\S+) -> (\S+) in 6 steps .*photorealism cost (\S+)/g)].map(
+      (m) => m.slice(1).map(Number),
+    );
+    expect(runs, r.out).toHaveLength(2);
+    // Stage 2 starts from stage 1's result, so its cost is stage 1's until the term acts.
+    const [[first0, last0, cost0], [first1, last1, cost1]] = runs as [number[], number[]];
+    expect(last0).toBeLessThan(first0!);
+    expect(last1).toBeLessThan(first1!);
+    expect(cost1).toBeLessThan(cost0!);
+    const image = await readImage(out);
+    // content | style | stage 1 | stage 2: four 24x16 cells with 2-pixel padding.
+    expect([image.width, image.height]).toEqual([4 * 24 + 5 * 2, 16 + 2 * 2]);
+    const bad = await run(photoStyle, ['--lambda=-1']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--lambda must be a non-negative number');
+    const many = await run(photoStyle, ['--regions', '99']);
+    expect(many.code).toBe(1);
+    expect(many.err).toContain('--regions must be at most 16, got 99');
+  });
+
   it('pix2pix-train trains on --demo-data, writes checkpoint and samples, and resumes', async () => {
     const out = join(dir, 'pix2pix');
     const args = ['--demo-data', '--size', '32', '--ngf', '4', '--ndf', '4', '--save-every', '1', '--out', out];
-    expect((await run(pix2pixTrain, [...args, '--steps', '2'])).code).toBe(0);
+    expect((await run(pix2pixTrain, [...args, '--steps', '2', '--eval', '0'])).code).toBe(0);
     expect(existsSync(join(out, 'checkpoint', 'trainer.json'))).toBe(true);
     expect(existsSync(join(out, 'sample-000002.png'))).toBe(true);
-    const resumed = await run(pix2pixTrain, [...args, '--steps', '3', '--resume']);
+    const resumed = await run(pix2pixTrain, [...args, '--steps', '3', '--resume', '--eval', '34']);
     expect(resumed.code).toBe(0);
     expect(resumed.out).toContain('resumed at step 2');
+    const quality = resumed.out.match(
+      /FID (\S+), KID \S+ ± \S+ over 34 generated and 34 real images \(.*not Inception/,
+    );
+    expect(quality, resumed.out).not.toBeNull();
+    expect(Number(quality![1])).toBeGreaterThan(0);
     expect(existsSync(join(out, 'sample-000003.png'))).toBe(true);
   });
 
-  it('cyclegan-train trains on --demo-data and writes a sample grid', async () => {
+  it('cyclegan-train trains on --demo-data, writes a sample grid and prints FID and KID', async () => {
     const out = join(dir, 'cyclegan');
-    const { code } = await run(cycleganTrain, [
+    const { code, out: cycleOut } = await run(cycleganTrain, [
       '--demo-data',
       '--steps',
       '1',
@@ -319,10 +367,13 @@ describe('example programs', () => {
       '4',
       '--blocks',
       '1',
+      '--eval',
+      '34',
       '--out',
       out,
     ]);
     expect(code).toBe(0);
+    expect(cycleOut).toMatch(/FID \S+, KID \S+ ± \S+ over 34 generated and 34 real images \(.*not Inception/);
     expect(existsSync(join(out, 'sample-000001.png'))).toBe(true);
     expect(existsSync(join(out, 'checkpoint', 'trainer.json'))).toBe(true);
   });

@@ -9,9 +9,12 @@ import { lpips } from '../../src/metrics/lpips';
 import { type LpipsNetwork, lpipsNetwork } from '../../src/metrics/lpips-network';
 import { describeBackends } from '../harness/backends';
 
-const FIXTURE = JSON.parse(readFileSync(new URL('../fixtures/metrics/lpips.json', import.meta.url), 'utf8')) as {
-  cases: { n: number; h: number; w: number; lpips: number[]; lpipsNormalize: number[] }[];
-};
+type Fixture = { cases: { n: number; h: number; w: number; lpips: number[]; lpipsNormalize: number[] }[] };
+const FIXTURE = JSON.parse(readFileSync(new URL('../fixtures/metrics/lpips.json', import.meta.url), 'utf8')) as Fixture;
+// generate_lpips_vgg.py: LPIPS(net='vgg') with its own closed-form weights (rebuilt in vggStateDict).
+const VGG_FIXTURE = JSON.parse(
+  readFileSync(new URL('../fixtures/metrics/lpips_vgg.json', import.meta.url), 'utf8'),
+) as Fixture;
 
 /** [key, shape, fan-in] in the fixture script's order; lin weights have no fan-in. */
 const ENTRIES: [string, number[], number | null][] = [
@@ -41,6 +44,49 @@ function stateDict(): { features: StateDict; linear: StateDict } {
     (fanIn === null ? linear : features).set(key, { dtype: 'float32', shape, data });
   });
   return { features, linear };
+}
+
+/** VGG16's 13 convolutions up to relu5_3: [torchvision index, in channels, out channels]. */
+const VGG_CONVS: [number, number, number][] = [
+  [0, 3, 64],
+  [2, 64, 64],
+  [5, 64, 128],
+  [7, 128, 128],
+  [10, 128, 256],
+  [12, 256, 256],
+  [14, 256, 256],
+  [17, 256, 512],
+  [19, 512, 512],
+  [21, 512, 512],
+  [24, 512, 512],
+  [26, 512, 512],
+  [28, 512, 512],
+];
+
+/** The weights of generate_lpips_vgg.py: entry t, element i, phase fmod(0.7 i i, 6.283) + 1.3 t + 0.1. */
+let vggWeights: { features: StateDict; linear: StateDict } | undefined;
+function vggStateDict(): { features: StateDict; linear: StateDict } {
+  // Built once for both backends (14.7 M sines).
+  if (vggWeights) return vggWeights;
+  const features: StateDict = new Map();
+  const linear: StateDict = new Map();
+  const entries: [StateDict, string, number[], (s: number) => number][] = [];
+  for (const [index, cin, cout] of VGG_CONVS) {
+    const fanIn = cin * 9;
+    entries.push([features, `features.${index}.weight`, [cout, cin, 3, 3], (s) => (2 * s) / Math.sqrt(fanIn)]);
+    entries.push([features, `features.${index}.bias`, [cout], (s) => 0.1 * s]);
+  }
+  [64, 128, 256, 512, 512].forEach((c, l) =>
+    entries.push([linear, `lin${l}.model.1.weight`, [1, c, 1, 1], (s) => 1 + s]),
+  );
+  entries.forEach(([sd, key, shape, value], t) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    for (let i = 0; i < size; i++) data[i] = value(Math.sin(((0.7 * i * i) % 6.283) + 1.3 * t + 0.1));
+    sd.set(key, { dtype: 'float32', shape, data });
+  });
+  vggWeights = { features, linear };
+  return vggWeights;
 }
 
 function images(n: number, h: number, w: number): [tf.Tensor4D, tf.Tensor4D] {
@@ -73,23 +119,36 @@ function loadedNetwork(): LpipsNetwork {
   return net;
 }
 
+function checkAgainst(fixture: Fixture, net: LpipsNetwork, selfDistance: boolean): void {
+  for (const c of fixture.cases) {
+    const [a, b] = images(c.n, c.h, c.w);
+    const before = tf.memory().numTensors;
+    const d = lpips(a, b, net);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    const got = d.dataSync();
+    c.lpips.forEach((want, i) => expect(Math.abs(got[i]! - want)).toBeLessThan(1e-4));
+    const a01 = tf.div(tf.add(a, 1), 2) as tf.Tensor4D;
+    const b01 = tf.div(tf.add(b, 1), 2) as tf.Tensor4D;
+    const got01 = lpips(a01, b01, net, { normalize: true }).dataSync();
+    c.lpipsNormalize.forEach((want, i) => expect(Math.abs(got01[i]! - want)).toBeLessThan(1e-4));
+    if (selfDistance) expect(lpips(a, a, net).dataSync()[0]).toBeCloseTo(0, 6);
+    tf.dispose([a, b, a01, b01, d]);
+  }
+}
+
 describeBackends('lpips', () => {
   it('is within 1e-4 of the upstream LPIPS (alex, v0.1) given the same weights, for [-1, 1] and [0, 1] inputs', () => {
-    const net = loadedNetwork();
-    for (const c of FIXTURE.cases) {
-      const [a, b] = images(c.n, c.h, c.w);
-      const before = tf.memory().numTensors;
-      const d = lpips(a, b, net);
-      expect(tf.memory().numTensors).toBe(before + 1);
-      const got = d.dataSync();
-      c.lpips.forEach((want, i) => expect(Math.abs(got[i]! - want)).toBeLessThan(1e-4));
-      const a01 = tf.div(tf.add(a, 1), 2) as tf.Tensor4D;
-      const b01 = tf.div(tf.add(b, 1), 2) as tf.Tensor4D;
-      const got01 = lpips(a01, b01, net, { normalize: true }).dataSync();
-      c.lpipsNormalize.forEach((want, i) => expect(Math.abs(got01[i]! - want)).toBeLessThan(1e-4));
-      expect(lpips(a, a, net).dataSync()[0]).toBeCloseTo(0, 6);
-      tf.dispose([a, b, a01, b01, d]);
-    }
+    checkAgainst(FIXTURE, loadedNetwork(), true);
+  });
+
+  it('is within 1e-4 of the upstream LPIPS (vgg, v0.1) given the same weights, for [-1, 1] and [0, 1] inputs', () => {
+    const net = lpipsNetwork({ net: 'vgg', seed: 1 });
+    expect(net.channels).toEqual([64, 128, 256, 512, 512]);
+    const sd = vggStateDict();
+    // Strict: the 13 convolutions and 5 heads, nothing left over (loadTorchStateDict throws otherwise).
+    expect(loadTorchStateDict(net.features, sd.features).loaded).toHaveLength(26);
+    expect(loadTorchStateDict(net.linear, sd.linear).loaded).toHaveLength(5);
+    checkAgainst(VGG_FIXTURE, net, false); // the AlexNet case checks d(a, a) = 0
   });
 
   it('is differentiable, so it can serve as a loss', () => {
@@ -105,6 +164,8 @@ describeBackends('lpips', () => {
     const small = tf.zeros([1, 30, 40, 3]) as tf.Tensor4D;
     const gray = tf.zeros([1, 40, 40, 1]) as tf.Tensor4D;
     const ok = tf.zeros([1, 40, 40, 3]) as tf.Tensor4D;
+    const vgg = lpipsNetwork({ net: 'vgg', seed: 1 });
+    const tiny = tf.zeros([1, 15, 40, 3]) as tf.Tensor4D;
     const before = tf.memory().numTensors;
     expect(() => lpips(small, small, net)).toThrow(
       /lpips: images must be at least 31×31 for the AlexNet trunk, got 30×40/,
@@ -112,7 +173,10 @@ describeBackends('lpips', () => {
     expect(() => lpips(gray, gray, net)).toThrow(/lpips: a and b must be RGB images/);
     expect(() => lpips(ok, ok, {} as never)).toThrow(/lpips: network must be an LpipsNetwork/);
     expect(() => lpips(ok, ok, net, { normalize: 1 as never })).toThrow(/normalize must be a boolean/);
-    expect(() => lpipsNetwork({ net: 'squeeze' as never })).toThrow(/lpipsNetwork: net must be one of 'alex'/);
+    expect(() => lpipsNetwork({ net: 'squeeze' as never })).toThrow(/lpipsNetwork: net must be one of 'alex', 'vgg'/);
+    expect(() => lpips(tiny, tiny, vgg)).toThrow(/lpips: images must be at least 16×16 for the VGG16 trunk, got 15×40/);
+    expect(() => lpips(ok, ok, { ...vgg, net: 'squeeze' } as never)).toThrow(/lpips: network must be an LpipsNetwork/);
     expect(tf.memory().numTensors).toBe(before);
+    tiny.dispose();
   });
 });

@@ -10,7 +10,8 @@ import { MAX_FEATURE_DIM } from './features';
 /**
  * A feature extractor: a function from images [b, h, w, c] to features [b, d] (or [b, 1, 1, d],
  * as a pooled convolutional network gives), or a model with `predict` (a tf.LayersModel or a
- * tf.GraphModel).
+ * tf.GraphModel). Not `losses.FeatureMapExtractor`, which gives a list of feature maps for the
+ * perceptual losses.
  */
 export type FeatureExtractor =
   | ((images: tf.Tensor4D) => tf.Tensor)
