@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // Importing tfjs-layers registers the gradients of the ops layers use.
 import '@tensorflow/tfjs-layers';
+import { registerCpuKernelFixes } from './register-cpu-kernel-fixes';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
 import { REQUIRED_KERNELS } from './required-kernels';
 import { registerLayers } from '../register';
@@ -35,7 +36,9 @@ const MAX_NAME_LENGTH = 100;
  * `'wasm'` (the default) is tfjs-backend-wasm with XNNPACK kernels; this function also
  * registers the kernels training needs that tfjs-backend-wasm 4.22 lacks or gets wrong
  * (see {@link registerWasmTrainingKernels}). `'cpu'` is the plain JavaScript backend,
- * slow but the reference every kernel is tested against. It also registers this
+ * slow but the reference every kernel is tested against; this function replaces its
+ * `ResizeNearestNeighborGrad`, which tfjs-backend-cpu 4.22 computes wrongly for batches over 1
+ * (the gradient of `UpSampling2D`). It also registers this
  * library's layer classes so saved models load.
  *
  * `'webgl'` and `'webgpu'` are the optional peers `@tensorflow/tfjs-backend-webgl` and
@@ -131,6 +134,7 @@ export async function initBackend(
   }
   registerLayers();
   if (name === 'wasm') registerWasmTrainingKernels();
+  if (name === 'cpu') registerCpuKernelFixes();
   if (threads !== undefined) await useThreadedWasm('initBackend', threads, url);
   const previous = tf.engine().backendName as string | null;
   const ok = await tf.setBackend(name);

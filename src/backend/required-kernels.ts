@@ -3,17 +3,24 @@
  * register for {@link initBackend} to accept it. Derived, not guessed: test/backend/required-kernels.test.ts
  * runs Pix2Pix (U-Net + PatchGAN, batch norm), CycleGAN (ResNet + PatchGAN, instance norm, image
  * pools), inpainting (a spectral-normalised discriminator; the gated generator with contextual
- * attention and SN-PatchGAN) and DCGAN (each loss) training steps, the AdaIN encoder, layer and
- * decoder under the content, AdaIN style, Gram style and total-variation losses with their
- * gradients, and U-Net / ResNet / pixel-discriminator inference under `tf.profile`, and fails
- * unless this list equals the kernels those runs dispatched.
+ * attention and SN-PatchGAN), DCGAN (each loss), pix2pixHD (instance edges, the instance-feature
+ * encoder, the local enhancer; lsgan and vanilla), GauGAN (SPADE generator with the VAE encoder,
+ * the multiscale discriminator and the VGG loss) and GLCIC (the three phases) training steps, the
+ * GLCIC networks forward and backward, the generative-prior functions (`invertGenerator`,
+ * `adaptGenerator`, `editUnits`), the AdaIN encoder, layer and decoder under the content, AdaIN
+ * style, Gram style and total-variation losses with their gradients, and U-Net / ResNet /
+ * pixel-discriminator inference and `spadeGenerate` under `tf.profile`, and fails unless this
+ * list equals the kernels those runs dispatched.
  *
  * It holds the Conv2D family with both gradients (`Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`
  * for transposed convolutions and input gradients, `Conv2DBackpropFilter`), dilated convolution
- * (`SpaceToBatchND`, `BatchToSpaceND`), the norms' moments (`Mean`, `Sum`, `Rsqrt`, `Sqrt`,
- * `Square`), reflection padding (`MirrorPad`), max-pooling and nearest resizing with their
- * gradients, contextual attention's `Softmax`, `GatherV2` and `UnsortedSegmentSum`, activations and
- * their gradients, and the element-wise and shape kernels the optimizers and losses use.
+ * (`SpaceToBatchND`, `BatchToSpaceND`), depthwise convolution and its input gradient (the
+ * multiscale discriminators' average-pool downsampling), dense layers (`_FusedMatMul`), the norms'
+ * moments (`Mean`, `Sum`, `Rsqrt`, `Sqrt`, `Square`), reflection padding (`MirrorPad`),
+ * max-pooling and nearest resizing with their gradients, bilinear resizing (the SPADE encoder's
+ * input, `editUnits` masks), contextual attention's `Softmax`, `GatherV2` and
+ * `UnsortedSegmentSum`, label maps (`OneHot`), activations and their gradients, and the
+ * element-wise, comparison, reduction and shape kernels the optimizers, losses and trainers use.
  *
  * @example
  * ```ts
@@ -29,9 +36,13 @@ export const REQUIRED_KERNELS: readonly string[] = Object.freeze([
   'Conv2DBackpropInput',
   'Conv2DBackpropFilter',
   'BatchMatMul',
-  // Dilated convolutions (gated inpainting generator).
+  '_FusedMatMul',
+  // Dilated convolutions (gated inpainting generator, GLCIC).
   'SpaceToBatchND',
   'BatchToSpaceND',
+  // Depthwise convolutions (the multiscale discriminators' average-pool downsampling).
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2dNativeBackpropInput',
   // Norms (moments, normalisation) and padding.
   'Mean',
   'Sum',
@@ -45,10 +56,13 @@ export const REQUIRED_KERNELS: readonly string[] = Object.freeze([
   'MaxPoolGrad',
   'ResizeNearestNeighbor',
   'ResizeNearestNeighborGrad',
+  'ResizeBilinear',
   // Contextual attention.
   'Softmax',
   'GatherV2',
   'UnsortedSegmentSum',
+  // Label maps (GauGAN).
+  'OneHot',
   // Activations and their gradients.
   'Relu',
   'LeakyRelu',
@@ -70,9 +84,14 @@ export const REQUIRED_KERNELS: readonly string[] = Object.freeze([
   'Neg',
   'Pow',
   'Maximum',
+  'SquaredDifference',
+  'Max',
+  'Min',
   'Greater',
   'GreaterEqual',
   'Equal',
+  'NotEqual',
+  'LogicalAnd',
   'LogicalNot',
   'ClipByValue',
   'Select',
@@ -82,6 +101,7 @@ export const REQUIRED_KERNELS: readonly string[] = Object.freeze([
   'OnesLike',
   // Shapes.
   'Reshape',
+  'ExpandDims',
   'Transpose',
   'Concat',
   'Slice',

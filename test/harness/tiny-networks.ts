@@ -7,17 +7,20 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { patchGANDiscriminator } from '../../src/models/patchgan-discriminator';
 import { resnetGenerator } from '../../src/models/resnet-generator';
 
-/** Two generators and two discriminators for `new CycleGANTrainer({ ...nets, ... })`; the caller disposes them. */
-export function tinyCycleGANNets(): {
+/**
+ * Two generators and two discriminators for `new CycleGANTrainer({ ...nets, ... })`, `ngf` (and
+ * `ndf`) wide (default 4); the caller disposes them.
+ */
+export function tinyCycleGANNets(ngf = 4): {
   gA: tfl.LayersModel;
   gB: tfl.LayersModel;
   dA: tfl.LayersModel;
   dB: tfl.LayersModel;
 } {
   return {
-    gA: resnetGenerator({ ngf: 4, nBlocks: 1 }),
-    gB: resnetGenerator({ ngf: 4, nBlocks: 1 }),
-    dA: patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' }),
-    dB: patchGANDiscriminator({ ndf: 4, nLayers: 2, norm: 'instance' }),
+    gA: resnetGenerator({ ngf, nBlocks: 1 }),
+    gB: resnetGenerator({ ngf, nBlocks: 1 }),
+    dA: patchGANDiscriminator({ ndf: ngf, nLayers: 2, norm: 'instance' }),
+    dB: patchGANDiscriminator({ ndf: ngf, nLayers: 2, norm: 'instance' }),
   };
 }

@@ -17,7 +17,8 @@ import {
   glcicLocalDiscriminator,
 } from '../../src/models/glcic';
 import { describeBackends } from '../harness/backends';
-import { count, maxAbsDiff, tensorOf } from './helpers';
+import { withZeroWeights } from '../harness/zero-weights';
+import { count, maxAbsDiff, tensorOf, torchLayoutOf } from './helpers';
 
 const FIXTURES = new URL('../fixtures/models/glcic/', import.meta.url);
 const io = readSafetensors(new Uint8Array(readFileSync(new URL('glcic.io.safetensors', FIXTURES))));
@@ -40,11 +41,17 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/** The hashed state dicts, computed once per file for both backends (the loader only reads them). */
+const HASHED = new Map<string, StateDict>();
+
 /**
  * The script's `fill`: each state-dict tensor from the hash of its position. `linearIn` gives the
  * input width of the linear layers at the fixture's (smaller) sizes.
  */
 function hashedStateDict(info: KeyInfo, linearIn: Record<string, number> = {}): StateDict {
+  const memoKey = `${Object.keys(info.keys)[0]} ${info.parameters} ${JSON.stringify(linearIn)}`;
+  const memo = HASHED.get(memoKey);
+  if (memo) return memo;
   const dict: StateDict = new Map();
   Object.entries(info.keys).forEach(([key, fullShape], i) => {
     if (key.endsWith('num_batches_tracked')) return;
@@ -72,6 +79,7 @@ function hashedStateDict(info: KeyInfo, linearIn: Record<string, number> = {}): 
     for (let j = 0; j < n; j++) data[j] = value(fmix32((Math.imul(j + 1, 0x9e3779b1) + salt) >>> 0) / 4294967296);
     dict.set(key, { dtype: 'float32', shape, data });
   });
+  HASHED.set(memoKey, dict);
   return dict;
 }
 
@@ -81,46 +89,45 @@ function loadStrict(model: tfl.LayersModel, dict: StateDict): void {
   expect(report.missing).toEqual([]);
 }
 
+// Counts and layouts depend on shapes only: the networks (110M parameters in all) are built with
+// zero weights on cpu, and their state-dict layout is read from the model's key plan (what
+// io.loadTorchStateDict matches a file against) without loading data; the parity tests below
+// load every key strictly with data, at sizes where only the linear layers' widths differ.
 describeBackends("GLCIC networks at the port's default sizes", () => {
-  it("builds the port's state-dict layout and parameter counts at its default sizes", () => {
-    const cases: [keyof typeof KEYS, () => tfl.LayersModel][] = [
-      ['completion', () => glcicCompletionNetwork()],
-      ['local', () => glcicLocalDiscriminator()],
-      ['global_celeba', () => glcicGlobalDiscriminator()],
-      ['global_places2', () => glcicGlobalDiscriminator({ arc: 'places2', inputShape: [256, 256] })],
-      ['context', () => glcicContextDiscriminator()],
-    ];
-    const counts: string[] = [];
-    for (const [name, build] of cases) {
-      const model = build();
-      const info = KEYS[name];
-      expect(count(model.trainableWeights)).toBe(info.parameters);
-      // Running statistics: the port's running_mean and running_var.
-      const running = Object.entries(info.keys)
-        .filter(([k]) => k.endsWith('running_mean') || k.endsWith('running_var'))
-        .reduce((a, [, shape]) => a + shape.reduce((x, y) => x * y, 1), 0);
-      expect(count(model.nonTrainableWeights)).toBe(running);
-      counts.push(`${name} ${info.parameters} (+${running} running)`);
-      // Every key with the port's shape loads strictly (num_batches_tracked accepted and dropped).
-      const dict: StateDict = new Map(
-        Object.entries(info.keys).map(([k, shape]) => {
-          const n = shape.reduce((a, b) => a * b, 1);
-          return [k, { dtype: 'float32', shape, data: new Float32Array(n).fill(0.125) }] as const;
-        }),
-      );
-      const report = loadTorchStateDict(model, dict);
-      expect(report.unexpected).toEqual([]);
-      expect(report.missing).toEqual([]);
-      model.dispose();
-    }
-    expect(KEYS.completion.parameters).toBe(6_072_131);
-    console.log(`parameters: ${counts.join(', ')}`);
+  it.each([
+    ['completion', () => glcicCompletionNetwork()],
+    ['local', () => glcicLocalDiscriminator()],
+    ['global_celeba', () => glcicGlobalDiscriminator()],
+    ['global_places2', () => glcicGlobalDiscriminator({ arc: 'places2', inputShape: [256, 256] })],
+    ['context', () => glcicContextDiscriminator()],
+  ] as const)("%s: the port's parameter count and state-dict layout", (name, build) => {
+    const model = withZeroWeights(build);
+    const info = KEYS[name];
+    expect(count(model.trainableWeights)).toBe(info.parameters);
+    // Running statistics: the port's running_mean and running_var.
+    const running = Object.entries(info.keys)
+      .filter(([k]) => k.endsWith('running_mean') || k.endsWith('running_var'))
+      .reduce((a, [, shape]) => a + shape.reduce((x, y) => x * y, 1), 0);
+    expect(count(model.nonTrainableWeights)).toBe(running);
+    // Every key of the port with its shape, no other (num_batches_tracked accepted and dropped).
+    const layout = torchLayoutOf(model);
+    const portKeys = Object.entries(info.keys).filter(([k]) => !layout.ignored.has(k));
+    const dropped = Object.keys(info.keys).filter((k) => layout.ignored.has(k));
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped.every((k) => k.endsWith('.num_batches_tracked'))).toBe(true);
+    expect(Object.fromEntries(layout.keys)).toEqual(Object.fromEntries(portKeys));
+    console.log(`${name}: ${info.parameters} parameters (+${running} running)`);
+    model.dispose();
   });
-}, ['wasm']);
+
+  it("the completion network has upstream's 6,072,131 parameters", () => {
+    expect(KEYS.completion.parameters).toBe(6_072_131);
+  });
+}, ['cpu']);
 
 describeBackends('GLCIC networks against GLCIC-PyTorch models.py', (backend) => {
   it('completion network: the eval-mode output matches the port', async () => {
-    const cn = glcicCompletionNetwork();
+    const cn = withZeroWeights(() => glcicCompletionNetwork());
     loadStrict(cn, hashedStateDict(KEYS.completion));
     const x = tensorOf(io, 'cn_input') as tf.Tensor4D;
     const before = tf.memory().numTensors;
@@ -135,7 +142,7 @@ describeBackends('GLCIC networks against GLCIC-PyTorch models.py', (backend) => 
   });
 
   it('context discriminator (celeba) and global discriminator (places2) match the port', async () => {
-    const cd = glcicContextDiscriminator({ localShape: [32, 32], globalShape: [64, 64] });
+    const cd = withZeroWeights(() => glcicContextDiscriminator({ localShape: [32, 32], globalShape: [64, 64] }));
     loadStrict(cd, hashedStateDict(KEYS.context, { 'model_ld.linear6.weight': 512, 'model_gd.linear6.weight': 2048 }));
     const local = tensorOf(io, 'cd_local');
     const global = tensorOf(io, 'cd_global');
@@ -143,7 +150,7 @@ describeBackends('GLCIC networks against GLCIC-PyTorch models.py', (backend) => 
     const trainOut = cd.apply([local, global], { training: true }) as tf.Tensor;
     const dEval = await maxAbsDiff(evalOut, io.get('cd_eval')!);
     const dTrain = await maxAbsDiff(trainOut, io.get('cd_train')!);
-    const gd = glcicGlobalDiscriminator({ arc: 'places2', inputShape: [64, 64] });
+    const gd = withZeroWeights(() => glcicGlobalDiscriminator({ arc: 'places2', inputShape: [64, 64] }));
     loadStrict(gd, hashedStateDict(KEYS.global_places2, { 'linear7.weight': 512 }));
     const gdOut = gd.predict(global) as tf.Tensor;
     const want = io.get('gd_places2_eval')!;
@@ -168,7 +175,7 @@ describeBackends(
   'GLCIC completion network in train mode against GLCIC-PyTorch',
   (backend) => {
     it('train-mode output and weight gradients match the port', async () => {
-      const cn = glcicCompletionNetwork();
+      const cn = withZeroWeights(() => glcicCompletionNetwork());
       loadStrict(cn, hashedStateDict(KEYS.completion));
       const x = tensorOf(io, 'cn_input') as tf.Tensor4D;
       const r = tensorOf(io, 'cn_weights_r');
@@ -237,7 +244,7 @@ describeBackends('GLCIC builders: bad arguments', () => {
       /glcicContextDiscriminator: globalShape/,
     );
     // The completion network refuses a size that is not a multiple of 4 when it runs.
-    const cn = glcicCompletionNetwork();
+    const cn = withZeroWeights(() => glcicCompletionNetwork());
     expect(() => cn.predict(tf.zeros([1, 30, 32, 4]))).toThrow(/glcicCompletionNetwork/);
     cn.dispose();
   });

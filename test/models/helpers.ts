@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
+import { planModelWeights } from '../../src/io/internal/model-weights';
 import type { StateDict, StateDictTensor } from '../../src/io/state-dict';
 
 /** The fixture tensor `key` of `sd` as a float32 tensor; throws when the fixture lacks it. */
@@ -30,4 +31,19 @@ export async function maxAbsDiff(t: tf.Tensor, expected: StateDictTensor): Promi
   let m = 0;
   for (let i = 0; i < got.length; i++) m = Math.max(m, Math.abs(got[i]! - want[i]!));
   return m;
+}
+
+/**
+ * The state-dict layout `model` expects, read from its key plan without loading any data: each
+ * torch key with its torch shape (in model order), and the keys accepted and dropped
+ * (`num_batches_tracked`). These are what io.loadTorchStateDict matches a file's keys and shapes
+ * against; a model with aliases or problems in its plan fails here.
+ */
+export function torchLayoutOf(model: tfl.LayersModel): { keys: Map<string, number[]>; ignored: Set<string> } {
+  const plan = planModelWeights(model);
+  expect(plan.problems).toEqual([]);
+  expect([...plan.aliases.keys()]).toEqual([]);
+  const keys = new Map<string, number[]>();
+  for (const [key, w] of plan.expected) keys.set(key, w.rule.torchShape(w.variable.shape as number[]));
+  return { keys, ignored: plan.ignored };
 }

@@ -1,21 +1,16 @@
 // The default SPADE / GauGAN configurations have the upstream code's parameter counts
 // (test/fixtures/models/spade/spade.json 'reference', computed by generate_spade.py from
-// NVlabs/SPADE's own modules). The SPADE kernels are initialised with zeros here only to keep
-// the ~100M-parameter builds fast; shapes and counts do not depend on the initializer.
-import * as tfl from '@tensorflow/tfjs-layers';
+// NVlabs/SPADE's own modules). Every weight starts as zeros here (test/harness/zero-weights.ts)
+// only to keep the ~100M-parameter builds fast; shapes and counts do not depend on the initializer.
 import { readFileSync } from 'node:fs';
-import { expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { spadeEncoder } from '../../src/models/spade-encoder';
 import { spadeGenerator } from '../../src/models/spade-generator';
 import { spadeMultiscaleDiscriminator } from '../../src/models/spade-multiscale-discriminator';
 import { vgg19Features } from '../../src/models/vgg19-features';
 import { describeBackends } from '../harness/backends';
+import { withZeroWeights } from '../harness/zero-weights';
 import { count } from './helpers';
-
-vi.mock('../../src/layers/internal/spade-core', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/layers/internal/spade-core')>();
-  return { ...original, spadeKernelInitializer: () => tfl.initializers.zeros() };
-});
 
 const REF = (
   JSON.parse(readFileSync(new URL('../fixtures/models/spade/spade.json', import.meta.url), 'utf8')) as {
@@ -38,7 +33,7 @@ describeBackends('SPADE networks: reference parameter counts', () => {
     ['encoder', () => spadeEncoder()],
     ['vgg19_to_relu5_1', () => vgg19Features()],
   ] as const)('%s', (name, make) => {
-    const model = make();
+    const model = withZeroWeights(make);
     expect(count(model.trainableWeights)).toBe(REF[name]!.params);
     const buffers = REF[name]!.buffers;
     if (buffers !== undefined) {

@@ -2,61 +2,24 @@
 // edge map of each image masked to the hole, the generator's third input and D's last channel
 // (checked against an independent computation); guide functions and per-step guides; bad input.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
-import { spectralNormalization } from '../../src/layers/spectral-normalization';
 import { discriminatorLoss, generatorLoss, l1Loss } from '../../src/losses';
 import { gatedInpaintingGenerator } from '../../src/models/gated-inpainting-generator';
 import { snPatchGANDiscriminator } from '../../src/models/sn-patchgan-discriminator';
 import { cannyEdges } from '../../src/ops/canny-edges';
 import { InpaintingTrainer } from '../../src/training/inpainting-trainer';
 import { describeBackends } from '../harness/backends';
+import {
+  copyInpaintingNets,
+  tinyInpaintingDiscriminator,
+  tinyInpaintingGenerator,
+  tinyInpaintingNets,
+} from '../harness/tiny-inpainting-networks';
 
 const S = 16;
 
-/** Guided tiny generator: [image, mask, guide] -> [x1, x2]. */
-function tinyGenerator(guided = true): tfl.LayersModel {
-  const image = tfl.input({ shape: [S, S, 3] });
-  const mask = tfl.input({ shape: [S, S, 1] });
-  const guide = tfl.input({ shape: [S, S, 1] });
-  const ins = guided ? [image, mask, guide] : [image, mask];
-  const h = tfl.layers
-    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu' })
-    .apply(tfl.layers.concatenate().apply(ins)) as tfl.SymbolicTensor;
-  const x1 = tfl.layers
-    .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' })
-    .apply(h) as tfl.SymbolicTensor;
-  const h2 = tfl.layers
-    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu' })
-    .apply(tfl.layers.concatenate().apply([x1, image, mask])) as tfl.SymbolicTensor;
-  const x2 = tfl.layers
-    .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' })
-    .apply(h2) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: ins, outputs: [x1, x2] });
-}
-
-function tinyDiscriminator(channels = 5): tfl.LayersModel {
-  const x = tfl.input({ shape: [S, S, channels] });
-  let h = x;
-  for (const filters of [8, 16]) {
-    h = spectralNormalization({
-      layer: tfl.layers.conv2d({ filters, kernelSize: 5, strides: 2, padding: 'same' }),
-    }).apply(h) as tfl.SymbolicTensor;
-    h = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(h) as tfl.SymbolicTensor;
-  }
-  return tfl.model({ inputs: x, outputs: tfl.layers.flatten().apply(h) as tfl.SymbolicTensor });
-}
-
-function build() {
-  return { generator: tinyGenerator(), discriminator: tinyDiscriminator() };
-}
-
-function copy(src: ReturnType<typeof build>) {
-  const dst = build();
-  dst.generator.setWeights(src.generator.getWeights());
-  dst.discriminator.setWeights(src.discriminator.getWeights());
-  return dst;
-}
+const build = () => tinyInpaintingNets({ size: S, guided: true });
+const copy = (src: ReturnType<typeof build>) => copyInpaintingNets(src, { size: S, guided: true });
 
 /** Images with blocks (so they have edges) and a square hole. */
 function batch(): [tf.Tensor4D, tf.Tensor4D] {
@@ -159,10 +122,10 @@ describeBackends('InpaintingTrainer guides', () => {
   });
 
   it('rejects guides that do not match the generator, with Errors naming the argument', async () => {
-    const guidedG = tinyGenerator(true);
-    const plainG = tinyGenerator(false);
-    const d5 = tinyDiscriminator(5);
-    const d4 = tinyDiscriminator(4);
+    const guidedG = tinyInpaintingGenerator({ size: S, guided: true });
+    const plainG = tinyInpaintingGenerator({ size: S });
+    const d5 = tinyInpaintingDiscriminator(5, { size: S });
+    const d4 = tinyInpaintingDiscriminator(4, { size: S });
     expect(() => new InpaintingTrainer({ generator: guidedG, discriminator: d5, guides: 'none' })).toThrow(
       /InpaintingTrainer: guides is 'none' but the generator takes a guide/,
     );

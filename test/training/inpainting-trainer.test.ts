@@ -2,62 +2,22 @@
 // spectral-normalised discriminator: hinge losses against an independent computation (D step
 // first), no tensor growth, L1 decreasing, exact resume, NaN rollback, mask validation.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { spectralNormalization } from '../../src/layers/spectral-normalization';
 import { gatedInpaintingGenerator } from '../../src/models/gated-inpainting-generator';
 import { snPatchGANDiscriminator } from '../../src/models/sn-patchgan-discriminator';
 import { discriminatorLoss, generatorLoss, l1Loss } from '../../src/losses';
 import { loadTrainer, saveTrainer } from '../../src/node/trainer-files';
 import { InpaintingTrainer, type InpaintingLosses } from '../../src/training/inpainting-trainer';
 import { describeBackends } from '../harness/backends';
+import { copyInpaintingNets, tinyInpaintingNets } from '../harness/tiny-inpainting-networks';
 
 const S = 16;
 
-/** Coarse stage conv -> tanh = x1; refine stage on the pasted x1 -> tanh = x2. */
-function tinyGenerator(): tfl.LayersModel {
-  const image = tfl.input({ shape: [S, S, 3] });
-  const mask = tfl.input({ shape: [S, S, 1] });
-  const h = tfl.layers
-    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu' })
-    .apply(tfl.layers.concatenate().apply([image, mask])) as tfl.SymbolicTensor;
-  const x1 = tfl.layers
-    .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' })
-    .apply(h) as tfl.SymbolicTensor;
-  const h2 = tfl.layers
-    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu' })
-    .apply(tfl.layers.concatenate().apply([x1, image, mask])) as tfl.SymbolicTensor;
-  const x2 = tfl.layers
-    .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' })
-    .apply(h2) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: [image, mask], outputs: [x1, x2] });
-}
-
-function tinyDiscriminator(): tfl.LayersModel {
-  const x = tfl.input({ shape: [S, S, 4] });
-  let h = x;
-  for (const filters of [8, 16]) {
-    h = spectralNormalization({
-      layer: tfl.layers.conv2d({ filters, kernelSize: 5, strides: 2, padding: 'same' }),
-    }).apply(h) as tfl.SymbolicTensor;
-    h = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(h) as tfl.SymbolicTensor;
-  }
-  return tfl.model({ inputs: x, outputs: tfl.layers.flatten().apply(h) as tfl.SymbolicTensor });
-}
-
-function build() {
-  return { generator: tinyGenerator(), discriminator: tinyDiscriminator() };
-}
-
-function copy(src: ReturnType<typeof build>) {
-  const dst = build();
-  dst.generator.setWeights(src.generator.getWeights());
-  dst.discriminator.setWeights(src.discriminator.getWeights());
-  return dst;
-}
+const build = () => tinyInpaintingNets({ size: S });
+const copy = (src: ReturnType<typeof build>) => copyInpaintingNets(src, { size: S });
 
 function batch(seed: number): [tf.Tensor4D, tf.Tensor4D] {
   const images = tf.randomUniform([2, S, S, 3], -1, 1, 'float32', seed) as tf.Tensor4D;

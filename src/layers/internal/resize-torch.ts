@@ -24,8 +24,9 @@ export interface ResizeTorchArgs {
  * (any image to 256x256). The identity at equal size.
  *
  * Porting note: tfjs' ResizeBilinearGrad ignores half-pixel centres, and tfjs-backend-cpu's
- * resize gradients fail for non-square sizes and batches over 1; the builders only resize network inputs, which are
- * never differentiated.
+ * ResizeBilinearGrad fails for non-square sizes (its ResizeNearestNeighborGrad, wrong for batches
+ * over 1, is replaced by `initBackend('cpu')`); the builders only resize network inputs, which
+ * are never differentiated.
  *
  * Input shape: [batch, h, w, c]. Output shape: [batch, height, width, c].
  *

@@ -1,0 +1,29 @@
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { resizeNearestNeighborGradCpuConfig } from './kernels/resize-nearest-neighbor-grad-cpu';
+
+/** The kernels {@link registerCpuKernelFixes} installs for 'cpu'. */
+const CPU_KERNEL_FIXES: readonly KernelConfig[] = [resizeNearestNeighborGradCpuConfig];
+
+/**
+ * Replaces, for the cpu backend, the tfjs-backend-cpu 4.22 kernels this library's training
+ * dispatches that compute wrongly. Idempotent; {@link initBackend} calls it for `'cpu'`.
+ *
+ * - `ResizeNearestNeighborGrad` (wrong for batches over 1, and when downsampling): the gradient
+ *   of `UpSampling2D`; replaced by the exact adjoint of the cpu forward kernel.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend('cpu'); // calls registerCpuKernelFixes()
+ * ```
+ * @internal
+ */
+export function registerCpuKernelFixes(): void {
+  for (const config of CPU_KERNEL_FIXES) {
+    const existing = getKernel(config.kernelName, 'cpu');
+    if (existing === config) continue;
+    // tfjs warns when a kernel is registered twice; unregister first so the replacement is silent.
+    if (existing != null) unregisterKernel(config.kernelName, 'cpu');
+    registerKernel(config);
+  }
+}
