@@ -1,11 +1,13 @@
+import type { FeatureFieldJob, FieldJob } from './kernel.js';
 import { seedState, xorshift32 } from './prng.js';
 
 // The PatchMatch search loops of the TypeScript kernels, written once for every distance: the
 // plain and melding fields (js-kernel.ts) and the feature fields (js-feature-kernel.ts) run
 // initialiseField and iterateField with their own patch distance, and the k-NN kernel
 // (js-knn-kernel.ts) shares the RGB pieces below. This module imports none of the kernels, so
-// they import it and not each other. The twin of the loops in assembly/patchmatch.ts (initialise
-// and iterate there, inlined for each distance): every decision is made in the same order.
+// they import it and not each other. The twin of searchInitialise and searchIterate in
+// assembly/patchmatch.ts (inlined there for each distance): every decision is made in the same
+// order.
 
 /** The distance of an unsearched entry of an RGB field (u32). */
 export const NONE = 0xffffffff;
@@ -39,25 +41,12 @@ export interface SearchState {
   rng: number;
 }
 
-/** What searchState() reads of a job (FieldJob and FeatureFieldJob in kernel.ts both have it). */
-export interface SearchJob {
-  readonly target: { readonly width: number; readonly height: number };
-  readonly source: { readonly width: number; readonly height: number };
-  readonly patchSize: number;
-  readonly seed: number;
-  readonly valid: Uint8Array;
-  readonly validList: Int32Array;
-  readonly active: Uint8Array;
-  readonly initialX: Int32Array | null;
-  readonly initialY: Int32Array | null;
-}
-
 /**
  * The search state of a job: its sizes, maps and initial field, a field of `k` entries per target
  * patch (-1 and 0 until initialised) with distances in a `Distances` array, and the seeded generator.
  */
 export function searchState<A extends Uint32Array | Float64Array>(
-  job: SearchJob,
+  job: FieldJob | FeatureFieldJob,
   Distances: new (length: number) => A,
   k = 1,
 ): SearchState & { readonly nd: A } {
@@ -94,7 +83,7 @@ export type PatchDistance = (tx: number, ty: number, sx: number, sy: number, bou
  * Random initialisation of entries start..end-1: INIT_CANDIDATES random usable source patches per
  * searched entry, the closest kept (the first replaced by a usable initial match); unsearched
  * entries get (-1, -1, `unsearched`), which also bounds the first distance. Must match
- * initialise() in assembly/patchmatch.ts.
+ * searchInitialise() in assembly/patchmatch.ts.
  */
 export function initialiseField(
   f: SearchState,
@@ -151,7 +140,7 @@ export function initialiseField(
  * One PatchMatch iteration over entries start..end-1 (end-1 down to start when `reverse`):
  * propagation from the two already-visited neighbours, then random search with a window halving
  * from the larger source dimension down to 1 pixel, the widest window drawn twice.
- * Must match iterate() in assembly/patchmatch.ts.
+ * Must match searchIterate() in assembly/patchmatch.ts.
  */
 export function iterateField(
   f: SearchState,
