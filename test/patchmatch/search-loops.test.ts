@@ -9,7 +9,7 @@ import { jsKernel } from '../../src/patchmatch/js-kernel.js';
 import type { FeatureImage, FieldJob, Kernel } from '../../src/patchmatch/kernel.js';
 import type { RgbaImage } from '../../src/patchmatch/types.js';
 import { createWasmKernel } from '../../src/patchmatch/wasm-kernel.js';
-import { randomImage, ssd } from './helpers.js';
+import { coverRanges, randomImage, ssd } from './helpers.js';
 
 type Kind = 'plain' | 'meld' | 'feature';
 
@@ -89,15 +89,7 @@ function run(kernel: Kernel, c: Case, cuts: number[]) {
           iterations: c.iterations,
           ...(c.kind === 'meld' ? { meld: { gainMin: 0.7, gainMax: 1.5, biasMin: -30, biasMax: 30 } } : {}),
         } satisfies FieldJob);
-  const cover = (reverse: boolean, work: (a: number, b: number) => void) => {
-    if (cuts.length === 0) return work(0, n);
-    for (let done = 0, k = 0; done < n; k++) {
-      const size = Math.min(cuts[k % cuts.length]!, n - done);
-      if (reverse) work(n - done - size, n - done);
-      else work(done, done + size);
-      done += size;
-    }
-  };
+  const cover = (reverse: boolean, work: (a: number, b: number) => void) => coverRanges(n, cuts, reverse, work);
   try {
     cover(false, (a, b) => fieldRun.initialise(a, b));
     for (let it = 0; it < c.iterations; it++) {
