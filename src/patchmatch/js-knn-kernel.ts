@@ -20,14 +20,13 @@ interface KnnState extends SearchState {
 /** Starts a k-NN field run (job.k > 1, no initial field). */
 export function startKnnField(job: FieldJob): FieldRun {
   const k = job.k ?? 1;
-  const f: KnnState = {
-    ...searchState(job, Uint32Array, k),
+  const f: KnnState = Object.assign(searchState(job, Uint32Array, k), {
     t: packed(job.target.data),
     tw: job.target.width,
     s: packed(job.source.data),
     p: job.patchSize,
     k,
-  };
+  });
   return {
     initialise: (start, end) => knnInitialise(f, start, end),
     iterate: (reverse, start, end) => knnIterate(f, reverse, start, end),
