@@ -1,6 +1,6 @@
-import { INIT_CANDIDATES, NONE, packed, patchSsd } from './js-kernel.js';
+import { INIT_CANDIDATES, NONE, packed, patchSsd, type SearchState, searchState } from './js-search.js';
 import type { FieldJob, FieldRun } from './kernel.js';
-import { seedState, xorshift32 } from './prng.js';
+import { xorshift32 } from './prng.js';
 
 // The k-nearest-neighbour kernels (Generalized PatchMatch, Barnes et al. 2010) in plain
 // TypeScript: the twin of knnInitialise/knnIterate in assembly/patchmatch.ts. Entry i's k
@@ -8,53 +8,25 @@ import { seedState, xorshift32 } from './prng.js';
 // decision (draws, candidate order, insertion) is made as there, so both backends give
 // bit-identical fields.
 
-interface KnnState {
+interface KnnState extends SearchState {
   readonly t: Int32Array;
   readonly tw: number;
   readonly s: Int32Array;
-  readonly sw: number;
-  readonly sh: number;
   readonly p: number;
   readonly k: number;
-  readonly fw: number;
-  readonly fh: number;
-  readonly sfw: number;
-  readonly sfh: number;
-  readonly valid: Uint8Array;
-  readonly validList: Int32Array;
-  readonly active: Uint8Array;
-  readonly nx: Int32Array;
-  readonly ny: Int32Array;
   readonly nd: Uint32Array;
-  rng: number;
 }
 
 /** Starts a k-NN field run (job.k > 1, no initial field). */
 export function startKnnField(job: FieldJob): FieldRun {
-  const { target, source, patchSize: p } = job;
   const k = job.k ?? 1;
-  const fw = target.width - p + 1;
-  const fh = target.height - p + 1;
-  const f: KnnState = {
-    t: packed(target.data),
-    tw: target.width,
-    s: packed(source.data),
-    sw: source.width,
-    sh: source.height,
-    p,
+  const f: KnnState = Object.assign(searchState(job, Uint32Array, k), {
+    t: packed(job.target.data),
+    tw: job.target.width,
+    s: packed(job.source.data),
+    p: job.patchSize,
     k,
-    fw,
-    fh,
-    sfw: source.width - p + 1,
-    sfh: source.height - p + 1,
-    valid: job.valid,
-    validList: job.validList,
-    active: job.active,
-    nx: new Int32Array(fw * fh * k),
-    ny: new Int32Array(fw * fh * k),
-    nd: new Uint32Array(fw * fh * k),
-    rng: seedState(job.seed),
-  };
+  });
   return {
     initialise: (start, end) => knnInitialise(f, start, end),
     iterate: (reverse, start, end) => knnIterate(f, reverse, start, end),

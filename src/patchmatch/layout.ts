@@ -43,6 +43,15 @@ export interface FieldShape {
 
 /** Lays the buffers of a field computation out one after another. */
 export function fieldLayout(s: FieldShape): FieldLayout {
+  return layBuffers(s, 4, s.k ?? 1, 4);
+}
+
+/**
+ * The buffers of a field or feature field computation, one after another: target and source
+ * (`pixelBytes` per pixel), usable-patch map and list, active map, field (`k` entries per target
+ * patch, `distanceBytes` per distance) and the optional initial field.
+ */
+function layBuffers(s: Omit<FieldShape, 'k'>, pixelBytes: number, k: number, distanceBytes: number): FieldLayout {
   const p = s.patchSize;
   const n = (s.targetWidth - p + 1) * (s.targetHeight - p + 1);
   let top = 0;
@@ -51,15 +60,14 @@ export function fieldLayout(s: FieldShape): FieldLayout {
     top += slot(bytes);
     return at;
   };
-  const target = take(s.targetWidth * s.targetHeight * 4);
-  const source = take(s.sourceWidth * s.sourceHeight * 4);
+  const target = take(s.targetWidth * s.targetHeight * pixelBytes);
+  const source = take(s.sourceWidth * s.sourceHeight * pixelBytes);
   const valid = take((s.sourceWidth - p + 1) * (s.sourceHeight - p + 1));
   const validList = take(s.validCount * 4);
   const active = take(n);
-  const k = s.k ?? 1;
   const x = take(n * k * 4);
   const y = take(n * k * 4);
-  const distance = take(n * k * 4);
+  const distance = take(n * k * distanceBytes);
   const initialX = s.withInitial ? take(n * 4) : -1;
   const initialY = s.withInitial ? take(n * 4) : -1;
   return { target, source, valid, validList, active, x, y, distance, initialX, initialY, bytes: top };
@@ -204,43 +212,12 @@ export interface FeatureFieldShape {
   readonly withInitial: boolean;
 }
 
-/** Byte offsets (from the heap base) of a feature field computation's buffers; `bytes` is the total. */
-export interface FeatureFieldLayout {
-  readonly target: number;
-  readonly source: number;
-  readonly valid: number;
-  readonly validList: number;
-  readonly active: number;
-  readonly x: number;
-  readonly y: number;
-  /** f64 per entry. */
-  readonly distance: number;
-  readonly initialX: number;
-  readonly initialY: number;
-  readonly bytes: number;
-}
+/** Byte offsets (from the heap base) of a feature field computation's buffers (f64 distances); `bytes` is the total. */
+export type FeatureFieldLayout = FieldLayout;
 
 /** Lays the buffers of a feature field computation out one after another (f32 features, f64 distances). */
 export function featureFieldLayout(s: FeatureFieldShape): FeatureFieldLayout {
-  const p = s.patchSize;
-  const n = (s.targetWidth - p + 1) * (s.targetHeight - p + 1);
-  let top = 0;
-  const take = (bytes: number): number => {
-    const at = top;
-    top += slot(bytes);
-    return at;
-  };
-  const target = take(s.targetWidth * s.targetHeight * s.channels * 4);
-  const source = take(s.sourceWidth * s.sourceHeight * s.channels * 4);
-  const valid = take((s.sourceWidth - p + 1) * (s.sourceHeight - p + 1));
-  const validList = take(s.validCount * 4);
-  const active = take(n);
-  const x = take(n * 4);
-  const y = take(n * 4);
-  const distance = take(n * 8);
-  const initialX = s.withInitial ? take(n * 4) : -1;
-  const initialY = s.withInitial ? take(n * 4) : -1;
-  return { target, source, valid, validList, active, x, y, distance, initialX, initialY, bytes: top };
+  return layBuffers(s, s.channels * 4, 1, 8);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Pixel helpers of the multi-scale syntheses (synthesis.ts): copies, 2x pyramids, boxes and
 // crops, the coarsest-level fill, the distance into the hole and the upsampling of a field to the
 // next level. Plain loops over RGBA bytes, one-byte masks and field entries; no EM here.
+import { solveScreenedPoisson } from '../core/screened-poisson.js';
 import type { Mask, Nnf, RgbaImage } from './types.js';
 
 /** A copy of an image the caller can no longer change. */
@@ -241,8 +242,11 @@ export function distanceToKnown(mask: Mask): Float64Array {
  * editing, Pérez et al. 2003): the hole gets the vote plus the smooth (harmonic) correction that
  * takes the difference between the image and the vote on the known pixels around the hole to
  * zero inside it, so the fill keeps the vote's detail and meets its border without a seam.
- * `voted` covers `box` of the level. The correction is solved by `sweeps` successive
- * over-relaxation sweeps (omega 1.9) from zero.
+ * `voted` covers `box` of the level. The correction is the core screened Poisson solve over the
+ * box (weight 0, the known pixels fixed, Neumann conditions at the box's border, R, G and B as
+ * three channels), by `sweeps` successive over-relaxation sweeps (omega 1.9) from zero over the
+ * hole's pixels only: the sweeps settle the correction near the border, where seams are, long
+ * before conjugate gradients would.
  */
 export function blendHole(
   estimate: { width: number; height: number; data: Uint8ClampedArray },
@@ -255,47 +259,35 @@ export function blendHole(
   const bw = box.width;
   const bh = box.height;
   const n = bw * bh;
-  const c = new Float64Array(3 * n);
-  let count = 0;
-  for (let y = 0; y < bh; y++)
-    for (let x = 0; x < bw; x++) if (hole.data[(box.y0 + y) * width + box.x0 + x] !== 0) count++;
-  const list = new Int32Array(count);
-  let m0 = 0;
+  const fixed = new Uint8Array(n);
+  // The correction's values on the known pixels (0 in the hole, where the sweeps start).
+  const values = new Float32Array(3 * n);
   for (let y = 0; y < bh; y++) {
     for (let x = 0; x < bw; x++) {
       const k = y * bw + x;
       const i = (box.y0 + y) * width + box.x0 + x;
-      if (hole.data[i] !== 0) {
-        list[m0++] = k;
-      } else {
-        for (let ch = 0; ch < 3; ch++) c[3 * k + ch] = estimate.data[4 * i + ch]! - voted.data[4 * k + ch]!;
-      }
+      if (hole.data[i] !== 0) continue;
+      fixed[k] = 1;
+      for (let ch = 0; ch < 3; ch++) values[3 * k + ch] = estimate.data[4 * i + ch]! - voted.data[4 * k + ch]!;
     }
   }
-  const omega = 1.9;
-  for (let s = 0; s < sweeps; s++) {
-    for (let t = 0; t < list.length; t++) {
-      const k = s % 2 === 0 ? list[t]! : list[list.length - 1 - t]!;
-      const x = k % bw;
-      const y = (k - x) / bw;
-      for (let ch = 0; ch < 3; ch++) {
-        let sum = 0;
-        let m = 0;
-        if (x > 0) (sum += c[3 * (k - 1) + ch]!), m++;
-        if (x < bw - 1) (sum += c[3 * (k + 1) + ch]!), m++;
-        if (y > 0) (sum += c[3 * (k - bw) + ch]!), m++;
-        if (y < bh - 1) (sum += c[3 * (k + bw) + ch]!), m++;
-        const old = c[3 * k + ch]!;
-        c[3 * k + ch] = old + omega * (sum / m - old);
-      }
-    }
-  }
-  for (const k of list) {
-    const x = k % bw;
-    const y = (k - x) / bw;
-    const i = (box.y0 + y) * width + box.x0 + x;
-    for (let ch = 0; ch < 3; ch++) {
-      estimate.data[4 * i + ch] = Math.round(voted.data[4 * k + ch]! + c[3 * k + ch]!);
+  const c = solveScreenedPoisson('inpaint', {
+    width: bw,
+    height: bh,
+    channels: 3,
+    values,
+    fixed,
+    weight: 0,
+    method: 'sor',
+    omega: 1.9,
+    maxIterations: sweeps,
+  }).values;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const k = y * bw + x;
+      if (fixed[k] !== 0) continue;
+      const i = (box.y0 + y) * width + box.x0 + x;
+      for (let ch = 0; ch < 3; ch++) estimate.data[4 * i + ch] = Math.round(voted.data[4 * k + ch]! + c[3 * k + ch]!);
     }
   }
 }

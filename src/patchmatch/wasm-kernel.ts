@@ -1,6 +1,6 @@
 import { PATCHMATCH_WASM_BASE64 } from './generated/patchmatch-wasm.js';
 import type { FeatureFieldJob, FeatureFieldRun, FieldJob, FieldRun, Kernel, VoteJob } from './kernel.js';
-import { featureFieldLayout, fieldLayout, voteLayout } from './layout.js';
+import { type FieldLayout, featureFieldLayout, fieldLayout, voteLayout } from './layout.js';
 
 /** The exports of assembly/patchmatch.ts (pointers are byte offsets into `memory`). */
 interface PatchMatchExports {
@@ -186,36 +186,66 @@ export async function createWasmKernel(): Promise<Kernel> {
     }
   };
 
-  const startField = (job: FieldJob): FieldRun => {
+  /**
+   * Opens a field run: claims the region from the heap base for the buffers `layout()` lays out
+   * (the engine runs one at a time), copies in what every run has (usable-patch map and list,
+   * active map, initial field) and returns the offsets and a guard against use after release. The
+   * caller copies its images in and sets the module up.
+   */
+  const openRun = <L extends FieldLayout>(
+    job: FieldJob | FeatureFieldJob,
+    n: number,
+    layout: (withInitial: boolean) => L,
+  ): { at: L; initialXPtr: number; initialYPtr: number; hasInitial: number; alive(): void; release(): void } => {
     if (fieldTop !== base) throw new Error(`${job.owner}: a field computation is already in progress on this engine.`);
-    const { target, source, patchSize: p } = job;
-    const fw = target.width - p + 1;
-    const fh = target.height - p + 1;
-    const n = fw * fh;
-    const k = job.k ?? 1;
-    const hasInitial = job.initialX !== null && job.initialY !== null;
-    const at = fieldLayout({
-      k,
-      targetWidth: target.width,
-      targetHeight: target.height,
-      sourceWidth: source.width,
-      sourceHeight: source.height,
-      patchSize: p,
-      validCount: job.validList.length,
-      withInitial: hasInitial,
-    });
+    const withInitial = job.initialX !== null && job.initialY !== null;
+    const at = layout(withInitial);
     reserve(job.owner, base + at.bytes);
     fieldTop = base + at.bytes;
+    const buf = ex.memory.buffer;
+    new Uint8Array(buf).set(job.valid, base + at.valid);
+    new Int32Array(buf, base + at.validList, job.validList.length).set(job.validList);
+    new Uint8Array(buf).set(job.active, base + at.active);
+    if (withInitial) {
+      new Int32Array(buf, base + at.initialX, n).set(job.initialX!);
+      new Int32Array(buf, base + at.initialY, n).set(job.initialY!);
+    }
+    let live = true;
+    return {
+      at,
+      initialXPtr: withInitial ? base + at.initialX : 0,
+      initialYPtr: withInitial ? base + at.initialY : 0,
+      hasInitial: withInitial ? 1 : 0,
+      alive: () => {
+        if (!live) throw new Error(`${job.owner}: the field run was released.`);
+      },
+      release: () => {
+        if (live) fieldTop = base;
+        live = false;
+      },
+    };
+  };
+
+  const startField = (job: FieldJob): FieldRun => {
+    const { target, source, patchSize: p } = job;
+    const n = (target.width - p + 1) * (target.height - p + 1);
+    const k = job.k ?? 1;
+    const run = openRun(job, n, (withInitial) =>
+      fieldLayout({
+        k,
+        targetWidth: target.width,
+        targetHeight: target.height,
+        sourceWidth: source.width,
+        sourceHeight: source.height,
+        patchSize: p,
+        validCount: job.validList.length,
+        withInitial,
+      }),
+    );
+    const { at, alive } = run;
     const mem = new Uint8Array(ex.memory.buffer);
     copyRgb(mem, base + at.target, target.data);
     copyRgb(mem, base + at.source, source.data);
-    mem.set(job.valid, base + at.valid);
-    new Int32Array(ex.memory.buffer, base + at.validList, job.validList.length).set(job.validList);
-    mem.set(job.active, base + at.active);
-    if (hasInitial) {
-      new Int32Array(ex.memory.buffer, base + at.initialX, n).set(job.initialX!);
-      new Int32Array(ex.memory.buffer, base + at.initialY, n).set(job.initialY!);
-    }
     const xPtr = base + at.x;
     const yPtr = base + at.y;
     const dPtr = base + at.distance;
@@ -241,17 +271,11 @@ export async function createWasmKernel(): Promise<Kernel> {
     const initialise = meld !== undefined ? ex.meldInitialise : ex.initialise;
     const iterate = meld !== undefined ? ex.meldIterate : ex.iterate;
     if (k > 1) ex.setupKnn(k);
-    const ixPtr = hasInitial ? base + at.initialX : 0;
-    const iyPtr = hasInitial ? base + at.initialY : 0;
-    let live = true;
-    const alive = () => {
-      if (!live) throw new Error(`${job.owner}: the field run was released.`);
-    };
     return {
       initialise: (start, end) => {
         alive();
         if (k > 1) ex.knnInitialise(start, end);
-        else initialise(ixPtr, iyPtr, hasInitial ? 1 : 0, start, end);
+        else initialise(run.initialXPtr, run.initialYPtr, run.hasInitial, start, end);
       },
       iterate: (reverse, start, end) => {
         alive();
@@ -265,10 +289,7 @@ export async function createWasmKernel(): Promise<Kernel> {
         y: new Int32Array(ex.memory.buffer, yPtr, n * k).slice(),
         distance: new Uint32Array(ex.memory.buffer, dPtr, n * k).slice(),
       }),
-      release: () => {
-        if (live) fieldTop = base;
-        live = false;
-      },
+      release: run.release,
     };
   };
 
@@ -302,32 +323,24 @@ export async function createWasmKernel(): Promise<Kernel> {
 
   /** A feature field run: as startField, over f32 feature images, holding the same region. */
   const startFeatureField = (job: FeatureFieldJob): FeatureFieldRun => {
-    if (fieldTop !== base) throw new Error(`${job.owner}: a field computation is already in progress on this engine.`);
     const { target, source, patchSize: p } = job;
     const n = (target.width - p + 1) * (target.height - p + 1);
-    const hasInitial = job.initialX !== null && job.initialY !== null;
-    const at = featureFieldLayout({
-      targetWidth: target.width,
-      targetHeight: target.height,
-      sourceWidth: source.width,
-      sourceHeight: source.height,
-      channels: target.channels,
-      patchSize: p,
-      validCount: job.validList.length,
-      withInitial: hasInitial,
-    });
-    reserve(job.owner, base + at.bytes);
-    fieldTop = base + at.bytes;
+    const run = openRun(job, n, (withInitial) =>
+      featureFieldLayout({
+        targetWidth: target.width,
+        targetHeight: target.height,
+        sourceWidth: source.width,
+        sourceHeight: source.height,
+        channels: target.channels,
+        patchSize: p,
+        validCount: job.validList.length,
+        withInitial,
+      }),
+    );
+    const { at, alive } = run;
     const buf = ex.memory.buffer;
     new Float32Array(buf, base + at.target, target.data.length).set(target.data);
     new Float32Array(buf, base + at.source, source.data.length).set(source.data);
-    new Uint8Array(buf).set(job.valid, base + at.valid);
-    new Int32Array(buf, base + at.validList, job.validList.length).set(job.validList);
-    new Uint8Array(buf).set(job.active, base + at.active);
-    if (hasInitial) {
-      new Int32Array(buf, base + at.initialX, n).set(job.initialX!);
-      new Int32Array(buf, base + at.initialY, n).set(job.initialY!);
-    }
     const [xPtr, yPtr, dPtr] = [base + at.x, base + at.y, base + at.distance];
     ex.featureSetup(
       base + at.target,
@@ -347,16 +360,10 @@ export async function createWasmKernel(): Promise<Kernel> {
       dPtr,
       job.seed >>> 0,
     );
-    const ixPtr = hasInitial ? base + at.initialX : 0;
-    const iyPtr = hasInitial ? base + at.initialY : 0;
-    let live = true;
-    const alive = () => {
-      if (!live) throw new Error(`${job.owner}: the field run was released.`);
-    };
     return {
       initialise: (start, end) => {
         alive();
-        ex.featureInitialise(ixPtr, iyPtr, hasInitial ? 1 : 0, start, end);
+        ex.featureInitialise(run.initialXPtr, run.initialYPtr, run.hasInitial, start, end);
       },
       iterate: (reverse, start, end) => {
         alive();
@@ -372,10 +379,7 @@ export async function createWasmKernel(): Promise<Kernel> {
         y: new Int32Array(ex.memory.buffer, yPtr, n).slice(),
         distance: new Float64Array(ex.memory.buffer, dPtr, n).slice(),
       }),
-      release: () => {
-        if (live) fieldTop = base;
-        live = false;
-      },
+      release: run.release,
     };
   };
 

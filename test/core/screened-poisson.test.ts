@@ -223,8 +223,76 @@ describe('screenedPoisson', () => {
       [{ ...ok, tolerance: 0 }, /tolerance must be a finite number in \(0, 1\)/],
       [{ ...ok, maxIterations: 1e6 }, /maxIterations must be an integer in \[1, 100000\]/],
       [{ ...ok, signal: 'stop' }, /signal must be an AbortSignal or undefined/],
+      [{ ...ok, method: 'jacobi' }, /method must be one of 'cg', 'sor', got "jacobi"/],
+      [{ ...ok, method: 'sor', omega: 2 }, /omega must be a finite number in \(0, 2\)/],
+      [{ ...ok, channels: 0 }, /channels must be an integer in \[1, 16\]/],
+      [{ ...ok, channels: 3 }, /values must be a Float32Array of width \* height \* channels = 12 values/],
+      [
+        { ...ok, channels: 2, values: new Float32Array(8), fixed: new Uint8Array(8) },
+        /fixed must be a Uint8Array of width \* height = 4 bytes/,
+      ],
     ];
     for (const [problem, message] of bad) expect(() => screenedPoisson(problem as never)).toThrow(message);
     expect(() => screenedPoisson(null as never)).toThrow(/problem must be an options object/);
+  });
+
+  it('by over-relaxation, reaches the dense solution (fixed pixels, weights, gradients)', () => {
+    for (const [w, h, seed] of [
+      [5, 4, 11],
+      [7, 6, 12],
+    ] as const) {
+      const n = w * h;
+      const f = noise(n, seed, 50);
+      const gx = noise(n, seed + 10, 5);
+      const gy = noise(n, seed + 20, 5);
+      const weight = Float32Array.from(noise(n, seed + 30), (v) => Math.abs(v) * 0.2);
+      const fixed = Uint8Array.from({ length: n }, (_, i) => (i % 4 === 1 ? 1 : 0));
+      const want = denseSolve(w, h, f, gx, gy, weight, fixed);
+      const problem = { width: w, height: h, values: f, gradientX: gx, gradientY: gy, weight, fixed };
+      const got = screenedPoisson({ ...problem, method: 'sor', maxIterations: 400 });
+      expect(got.iterations).toBe(400);
+      expect(got.converged).toBe(true);
+      for (let i = 0; i < n; i++) expect(got.values[i]).toBeCloseTo(want[i]!, 3);
+      for (let i = 0; i < n; i++) if (fixed[i]) expect(got.values[i]).toBe(f[i]);
+      // A few sweeps: not converged, and it says so.
+      const short = screenedPoisson({ ...problem, method: 'sor', omega: 1.2, maxIterations: 2 });
+      expect(short.converged).toBe(false);
+      expect(short.residual).toBeGreaterThan(1e-5);
+    }
+  });
+
+  it('solves interleaved channels exactly as one solve per channel, by either method', () => {
+    const [w, h, C] = [9, 7, 3];
+    const n = w * h;
+    const fixed = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 || i < w ? 1 : 0));
+    const weight = Float32Array.from(noise(n, 40), (v) => Math.abs(v) * 0.1);
+    const planes = [0, 1, 2].map((c) => ({
+      f: noise(n, 50 + c, 30),
+      gx: noise(n, 60 + c, 4),
+      gy: noise(n, 70 + c, 4),
+    }));
+    const interleave = (pick: (c: number) => Float32Array) =>
+      Float32Array.from({ length: n * C }, (_, k) => pick(k % C)[Math.floor(k / C)]!);
+    for (const method of ['cg', 'sor'] as const) {
+      const options = { method, maxIterations: method === 'sor' ? 30 : 1000, weight, fixed, width: w, height: h };
+      const together = screenedPoisson({
+        ...options,
+        channels: C,
+        values: interleave((c) => planes[c]!.f),
+        gradientX: interleave((c) => planes[c]!.gx),
+        gradientY: interleave((c) => planes[c]!.gy),
+      });
+      let iterations = 0;
+      let residual = 0;
+      for (let c = 0; c < C; c++) {
+        const { f, gx, gy } = planes[c]!;
+        const one = screenedPoisson({ ...options, values: f, gradientX: gx, gradientY: gy });
+        iterations = Math.max(iterations, one.iterations);
+        residual = Math.max(residual, one.residual);
+        for (let i = 0; i < n; i++) expect(together.values[i * C + c]).toBe(one.values[i]);
+      }
+      expect(together.iterations).toBe(iterations);
+      expect(together.residual).toBe(residual);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { runFeatureField } from '../../src/patchmatch/feature-field.js';
 import { jsKernel } from '../../src/patchmatch/js-kernel.js';
 import type { FeatureFieldJob, FeatureImage, Kernel } from '../../src/patchmatch/kernel.js';
 import { createWasmKernel } from '../../src/patchmatch/wasm-kernel.js';
+import { coverRanges } from './helpers.js';
 
 function featureImage(width: number, height: number, channels: number, seed: number, scale: number): FeatureImage {
   const data = new Float32Array(width * height * channels);
@@ -78,15 +79,7 @@ function jobOf(c: Case): FeatureFieldJob {
 function runWith(kernel: Kernel, job: FeatureFieldJob, iterations: number, factor: number, cuts: number[]) {
   const n = (job.target.width - job.patchSize + 1) * (job.target.height - job.patchSize + 1);
   const run = kernel.startFeatureField(job);
-  const cover = (reverse: boolean, work: (a: number, b: number) => void) => {
-    if (cuts.length === 0) return work(0, n);
-    for (let done = 0, k = 0; done < n; k++) {
-      const c = Math.min(cuts[k % cuts.length]!, n - done);
-      if (reverse) work(n - done - c, n - done);
-      else work(done, done + c);
-      done += c;
-    }
-  };
+  const cover = (reverse: boolean, work: (a: number, b: number) => void) => coverRanges(n, cuts, reverse, work);
   try {
     cover(false, (a, b) => run.initialise(a, b));
     for (let it = 0; it < iterations; it++) cover((it & 1) === 1, (a, b) => run.iterate((it & 1) === 1, a, b));

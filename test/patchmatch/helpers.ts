@@ -134,3 +134,26 @@ export function randomImage(w: number, h: number, seed: number): RgbaImage {
   }
   return { width: w, height: h, data };
 }
+
+/**
+ * Calls `work` over consecutive ranges covering 0..n whose lengths cycle through `cuts` (one range
+ * 0..n when `cuts` is empty): ascending, or from the end down when `reverse`, as the scheduler
+ * splits a pass.
+ */
+export function coverRanges(
+  n: number,
+  cuts: readonly number[],
+  reverse: boolean,
+  work: (start: number, end: number) => void,
+): void {
+  if (cuts.length === 0) {
+    work(0, n);
+    return;
+  }
+  for (let done = 0, k = 0; done < n; k++) {
+    const size = Math.min(cuts[k % cuts.length]!, n - done);
+    if (reverse) work(n - done - size, n - done);
+    else work(done, done + size);
+    done += size;
+  }
+}

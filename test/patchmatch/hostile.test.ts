@@ -11,7 +11,7 @@ import { jsKernel } from '../../src/patchmatch/js-kernel.js';
 import type { Kernel } from '../../src/patchmatch/kernel.js';
 import { runField, runFieldWhole } from '../../src/patchmatch/scheduler.js';
 import { createWasmKernel } from '../../src/patchmatch/wasm-kernel.js';
-import { describePatchMatch, randomImage } from './helpers.js';
+import { coverRanges, describePatchMatch, randomImage } from './helpers.js';
 
 function rectMask(w: number, h: number, x0: number, y0: number, x1: number, y1: number): Mask {
   const data = new Uint8Array(w * h);
@@ -446,14 +446,8 @@ describe('sliced field runs', () => {
             const run = kernel.startField(job);
             try {
               // Ranges of the given lengths, cycled: ascending, and descending for reverse passes.
-              const cover = (reverse: boolean, work: (a: number, b: number) => void) => {
-                for (let done = 0, k = 0; done < n; k++) {
-                  const c = Math.min(cuts[k % cuts.length]!, n - done);
-                  if (reverse) work(n - done - c, n - done);
-                  else work(done, done + c);
-                  done += c;
-                }
-              };
+              const cover = (reverse: boolean, work: (a: number, b: number) => void) =>
+                coverRanges(n, cuts, reverse, work);
               cover(false, (a, b) => run.initialise(a, b));
               for (let it = 0; it < 3; it++) cover((it & 1) === 1, (a, b) => run.iterate((it & 1) === 1, a, b));
               const sliced = run.result();

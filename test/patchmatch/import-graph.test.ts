@@ -34,3 +34,36 @@ it('tfjs-synth/patchmatch imports nothing outside src/patchmatch and src/core (n
   expect(seen.size).toBeGreaterThan(5);
   expect(external).toEqual([]);
 });
+
+it('the modules of tfjs-synth/patchmatch import each other without cycles (type-only imports aside)', () => {
+  // Depth-first search over the relative value imports of src/patchmatch (`import type` is erased
+  // at compile time); a module met again while it is still on the path closes a cycle.
+  const imports = (file: string): string[] => {
+    const text = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
+    const out: string[] = [];
+    for (const m of text.matchAll(/(?:import|export)\s([^'"]*?)from\s+['"](\.[^'"]+)['"]/g)) {
+      if (m[1]!.startsWith('type ')) continue;
+      const target = resolve(dirname(file), m[2]!.replace(/\.js$/, '.ts'));
+      if (target.startsWith(root) && !target.includes('/generated/')) out.push(target);
+    }
+    return out;
+  };
+  const state = new Map<string, 'open' | 'done'>();
+  const cycles: string[] = [];
+  const visit = (file: string, path: string[]) => {
+    const s = state.get(file);
+    if (s === 'done') return;
+    if (s === 'open') {
+      cycles.push([...path.slice(path.indexOf(file)), file].map((f) => f.slice(root.length + 1)).join(' -> '));
+      return;
+    }
+    state.set(file, 'open');
+    for (const next of imports(file)) visit(next, [...path, file]);
+    state.set(file, 'done');
+  };
+  visit(join(root, 'index.ts'), []);
+  expect(state.size).toBeGreaterThan(10);
+  expect(cycles).toEqual([]);
+});

@@ -10,6 +10,7 @@ import { runFieldWhole } from '../../src/patchmatch/scheduler.js';
 import { createWasmKernel } from '../../src/patchmatch/wasm-kernel.js';
 import {
   caseSizes,
+  coverRanges,
   crop,
   describePatchMatch,
   fieldCaseKeys,
@@ -212,14 +213,7 @@ describe('k-NN kernels', () => {
       const run = kernel.startField(job);
       try {
         const cuts = [7, 1, 30, 13];
-        const cover = (reverse: boolean, work: (a: number, b: number) => void) => {
-          for (let done = 0, i = 0; done < n; i++) {
-            const c = Math.min(cuts[i % cuts.length]!, n - done);
-            if (reverse) work(n - done - c, n - done);
-            else work(done, done + c);
-            done += c;
-          }
-        };
+        const cover = (reverse: boolean, work: (a: number, b: number) => void) => coverRanges(n, cuts, reverse, work);
         cover(false, (a, b) => run.initialise(a, b));
         for (let it = 0; it < 3; it++) cover((it & 1) === 1, (a, b) => run.iterate((it & 1) === 1, a, b));
         const sliced = run.result();

@@ -2,8 +2,8 @@
 // Structural Image Editing", SIGGRAPH 2009) over raw linear memory.
 //
 // The host lays every buffer out in this module's memory and passes pointers: no allocator, no
-// GC (runtime "stub"). The same algorithm is written in plain TypeScript in ../js-kernel.ts; the
-// two must make exactly the same decisions in the same order (same PRNG, same scan order, same
+// GC (runtime "stub"). The same algorithm is written in plain TypeScript in ../js-kernel.ts (its
+// search loops in ../js-search.ts); the two must make exactly the same decisions in the same order (same PRNG, same scan order, same
 // candidate order), so that both backends return bit-identical fields. Lines marked "Must match"
 // are duplicated there.
 //
@@ -147,42 +147,10 @@ export function patchDistance(tx: i32, ty: i32, sx: i32, sy: i32): u32 {
  * field). Several draws cost little once and leave fewer very bad starting matches, which a
  * small target (short propagation runs) otherwise only repairs after many iterations. Only field
  * entries start..end-1 (scan order, i = y * fw + x) are initialised; the PRNG state carries over,
- * so consecutive ranges give exactly one whole call. Must match initialise() in ../js-kernel.ts.
+ * so consecutive ranges give exactly one whole call. The loop is searchInitialise() below.
  */
 export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, start: i32, end: i32): void {
-  for (let i = start; i < end; i++) {
-    const o = <usize>i << 2;
-    if (load<u8>(activePtr + i) == 0) {
-      store<i32>(nxPtr + o, -1);
-      store<i32>(nyPtr + o, -1);
-      store<u32>(ndPtr + o, NONE);
-      continue;
-    }
-    const pick = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
-    let x = pick % sfw;
-    let y = pick / sfw;
-    if (hasInitial) {
-      const ix = load<i32>(initialXPtr + o);
-      const iy = load<i32>(initialYPtr + o);
-      if (ix >= 0 && ix < sfw && iy >= 0 && iy < sfh && load<u8>(validPtr + iy * sfw + ix) != 0) {
-        x = ix;
-        y = iy;
-      }
-    }
-    const tx = i % fw;
-    const ty = i / fw;
-    let d = distance(tx, ty, x, y, NONE);
-    for (let k = 1; k < INIT_CANDIDATES; k++) {
-      const other = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
-      const cx = other % sfw;
-      const cy = other / sfw;
-      const c = distance(tx, ty, cx, cy, d);
-      if (c < d) { x = cx; y = cy; d = c; }
-    }
-    store<i32>(nxPtr + o, x);
-    store<i32>(nyPtr + o, y);
-    store<u32>(ndPtr + o, d);
-  }
+  searchInitialise<u32>(PLAIN, initialXPtr, initialYPtr, hasInitial, start, end);
 }
 
 /**
@@ -192,80 +160,10 @@ export function initialise(initialXPtr: usize, initialYPtr: usize, hasInitial: b
  * odd iterations). A whole pass is 0..fw * fh; a band of rows r0..r1 of the worker-thread variant
  * is r0 * fw..r1 * fw, and the entries just outside the range are read as they are. The PRNG
  * state carries over, so a pass split into consecutive ranges (descending ones when `reverse`)
- * gives exactly the field of one whole call. Must match iterate() in ../js-kernel.ts.
+ * gives exactly the field of one whole call. The loop is searchIterate() below.
  */
 export function iterate(reverse: bool, start: i32, end: i32): void {
-  if (end <= start) return;
-  const step: i32 = reverse ? -1 : 1;
-  const startRadius: i32 = max(sw, sh);
-  // Globals copied to locals once (see distanceWith).
-  const tBase = tPtr, tWidth = tw, sBase = sPtr, sWidth = sw, size = p, chunks = fullChunks, tail = hasTail, mask = tailMask;
-  const act = activePtr, xs = nxPtr, ys = nyPtr, ds = ndPtr, valid = validPtr;
-  const width = fw, height = fh, sWidthP = sfw, sHeightP = sfh;
-  const count = end - start;
-  let i: i32 = reverse ? end - 1 : start;
-  let y: i32 = i / width;
-  let x: i32 = i - y * width;
-  let state = rng;
-  for (let k = 0; k < count; k++, i += step, x += step) {
-    // Row wrap of the running (x, y).
-    if (x == width) { x = 0; y++; } else if (x < 0) { x = width - 1; y--; }
-    if (load<u8>(act + i) == 0) continue;
-    const o = <usize>i << 2;
-    let bx = load<i32>(xs + o);
-    let by = load<i32>(ys + o);
-    let bd = load<u32>(ds + o);
-
-    // Propagation, horizontal neighbour: its match shifted by one pixel.
-    const qx = x - step;
-    if (qx >= 0 && qx < width) {
-      const j = <usize>(i - step);
-      if (load<u8>(act + j) != 0) {
-        const cx = load<i32>(xs + (j << 2)) + step;
-        const cy = load<i32>(ys + (j << 2));
-        if (cx >= 0 && cx < sWidthP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
-          const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
-          if (d < bd) { bx = cx; by = cy; bd = d; }
-        }
-      }
-    }
-    // Propagation, vertical neighbour.
-    const qy = y - step;
-    if (qy >= 0 && qy < height) {
-      const j = <usize>(i - step * width);
-      if (load<u8>(act + j) != 0) {
-        const cx = load<i32>(xs + (j << 2));
-        const cy = load<i32>(ys + (j << 2)) + step;
-        if (cy >= 0 && cy < sHeightP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
-          const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
-          if (d < bd) { bx = cx; by = cy; bd = d; }
-        }
-      }
-    }
-    // Random search around the current best, window clipped to the source. The widest window
-    // (the whole source) gets two draws: it is where a bad match finds a good region at all.
-    let r = startRadius;
-    let draw = 0;
-    while (r >= 1) {
-      const xmin = max(bx - r, 0);
-      const xmax = min(bx + r, sWidthP - 1);
-      const ymin = max(by - r, 0);
-      const ymax = min(by + r, sHeightP - 1);
-      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
-      const cx = xmin + <i32>(state % <u32>(xmax - xmin + 1));
-      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
-      const cy = ymin + <i32>(state % <u32>(ymax - ymin + 1));
-      if ((cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
-        const d = distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
-        if (d < bd) { bx = cx; by = cy; bd = d; }
-      }
-      if (draw++ > 0) r >>= 1;
-    }
-    store<i32>(xs + o, bx);
-    store<i32>(ys + o, by);
-    store<u32>(ds + o, bd);
-  }
-  rng = state;
+  searchIterate<u32>(PLAIN, reverse, start, end);
 }
 
 /**
@@ -401,103 +299,14 @@ export function meldPatchDistance(tx: i32, ty: i32, sx: i32, sy: i32): u32 {
   return meldDistance(tx, ty, sx, sy);
 }
 
-/** initialise() with the melding distance. Must match meldInitialise() in ../js-kernel.ts. */
+/** initialise() with the melding distance. */
 export function meldInitialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, start: i32, end: i32): void {
-  for (let i = start; i < end; i++) {
-    const o = <usize>i << 2;
-    if (load<u8>(activePtr + i) == 0) {
-      store<i32>(nxPtr + o, -1);
-      store<i32>(nyPtr + o, -1);
-      store<u32>(ndPtr + o, NONE);
-      continue;
-    }
-    const pick = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
-    let x = pick % sfw;
-    let y = pick / sfw;
-    if (hasInitial) {
-      const ix = load<i32>(initialXPtr + o);
-      const iy = load<i32>(initialYPtr + o);
-      if (ix >= 0 && ix < sfw && iy >= 0 && iy < sfh && load<u8>(validPtr + iy * sfw + ix) != 0) {
-        x = ix;
-        y = iy;
-      }
-    }
-    const tx = i % fw;
-    const ty = i / fw;
-    let d = meldDistance(tx, ty, x, y);
-    for (let k = 1; k < INIT_CANDIDATES; k++) {
-      const other = load<i32>(validListPtr + (<usize>(nextRandom() % nValid) << 2));
-      const cx = other % sfw;
-      const cy = other / sfw;
-      const c = meldDistance(tx, ty, cx, cy);
-      if (c < d) { x = cx; y = cy; d = c; }
-    }
-    store<i32>(nxPtr + o, x);
-    store<i32>(nyPtr + o, y);
-    store<u32>(ndPtr + o, d);
-  }
+  searchInitialise<u32>(MELD, initialXPtr, initialYPtr, hasInitial, start, end);
 }
 
-/** iterate() with the melding distance (same scan, propagation and search). Must match meldIterate() in ../js-kernel.ts. */
+/** iterate() with the melding distance (same scan, propagation and search). */
 export function meldIterate(reverse: bool, start: i32, end: i32): void {
-  if (end <= start) return;
-  const step: i32 = reverse ? -1 : 1;
-  const startRadius: i32 = max(sw, sh);
-  const width = fw, height = fh, sWidthP = sfw, sHeightP = sfh;
-  const count = end - start;
-  let i: i32 = reverse ? end - 1 : start;
-  let y: i32 = i / width;
-  let x: i32 = i - y * width;
-  for (let k = 0; k < count; k++, i += step, x += step) {
-    if (x == width) { x = 0; y++; } else if (x < 0) { x = width - 1; y--; }
-    if (load<u8>(activePtr + i) == 0) continue;
-    const o = <usize>i << 2;
-    let bx = load<i32>(nxPtr + o);
-    let by = load<i32>(nyPtr + o);
-    let bd = load<u32>(ndPtr + o);
-    const qx = x - step;
-    if (qx >= 0 && qx < width) {
-      const j = <usize>(i - step);
-      if (load<u8>(activePtr + j) != 0) {
-        const cx = load<i32>(nxPtr + (j << 2)) + step;
-        const cy = load<i32>(nyPtr + (j << 2));
-        if (cx >= 0 && cx < sWidthP && (cx != bx || cy != by) && load<u8>(validPtr + cy * sWidthP + cx) != 0) {
-          const d = meldDistance(x, y, cx, cy);
-          if (d < bd) { bx = cx; by = cy; bd = d; }
-        }
-      }
-    }
-    const qy = y - step;
-    if (qy >= 0 && qy < height) {
-      const j = <usize>(i - step * width);
-      if (load<u8>(activePtr + j) != 0) {
-        const cx = load<i32>(nxPtr + (j << 2));
-        const cy = load<i32>(nyPtr + (j << 2)) + step;
-        if (cy >= 0 && cy < sHeightP && (cx != bx || cy != by) && load<u8>(validPtr + cy * sWidthP + cx) != 0) {
-          const d = meldDistance(x, y, cx, cy);
-          if (d < bd) { bx = cx; by = cy; bd = d; }
-        }
-      }
-    }
-    let r = startRadius;
-    let draw = 0;
-    while (r >= 1) {
-      const xmin = max(bx - r, 0);
-      const xmax = min(bx + r, sWidthP - 1);
-      const ymin = max(by - r, 0);
-      const ymax = min(by + r, sHeightP - 1);
-      const cx = xmin + <i32>(nextRandom() % <u32>(xmax - xmin + 1));
-      const cy = ymin + <i32>(nextRandom() % <u32>(ymax - ymin + 1));
-      if ((cx != bx || cy != by) && load<u8>(validPtr + cy * sWidthP + cx) != 0) {
-        const d = meldDistance(x, y, cx, cy);
-        if (d < bd) { bx = cx; by = cy; bd = d; }
-      }
-      if (draw++ > 0) r >>= 1;
-    }
-    store<i32>(nxPtr + o, bx);
-    store<i32>(nyPtr + o, by);
-    store<u32>(ndPtr + o, bd);
-  }
+  searchIterate<u32>(MELD, reverse, start, end);
 }
 
 // ---- k nearest neighbours (Barnes et al., "The Generalized PatchMatch Correspondence
@@ -707,16 +516,6 @@ export function featureSetup(
   if (grng == 0) grng = ZERO_STATE;
 }
 
-/** xorshift32 on the feature search's state. Must match xorshift32() in ../prng.ts. */
-@inline function nextFeatureRandom(): u32 {
-  let x = grng;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  grng = x;
-  return x;
-}
-
 /**
  * Feature distance of the target patch at (tx, ty) and the source patch at (sx, sy), stopping
  * after the first row whose running sum reaches `bound` (exact whenever below it).
@@ -756,115 +555,14 @@ export function featurePatchDistance(tx: i32, ty: i32, sx: i32, sy: i32): f64 {
   return featureDistance(tx, ty, sx, sy, Infinity);
 }
 
-/**
- * Random initialisation of entries start..end-1, as initialise() on the feature distance.
- * Must match featureInitialise() in ../js-feature-kernel.ts.
- */
+/** Random initialisation of entries start..end-1, as initialise() on the feature distance. */
 export function featureInitialise(initialXPtr: usize, initialYPtr: usize, hasInitial: bool, start: i32, end: i32): void {
-  for (let i = start; i < end; i++) {
-    const o4 = <usize>i << 2;
-    const o8 = <usize>i << 3;
-    if (load<u8>(gActivePtr + i) == 0) {
-      store<i32>(gxPtr + o4, -1);
-      store<i32>(gyPtr + o4, -1);
-      store<f64>(gdPtr + o8, Infinity);
-      continue;
-    }
-    const pick = load<i32>(gValidListPtr + (<usize>(nextFeatureRandom() % gnValid) << 2));
-    let x = pick % gsfw;
-    let y = pick / gsfw;
-    if (hasInitial) {
-      const ix = load<i32>(initialXPtr + o4);
-      const iy = load<i32>(initialYPtr + o4);
-      if (ix >= 0 && ix < gsfw && iy >= 0 && iy < gsfh && load<u8>(gValidPtr + iy * gsfw + ix) != 0) {
-        x = ix;
-        y = iy;
-      }
-    }
-    const tx = i % gfw;
-    const ty = i / gfw;
-    let d = featureDistance(tx, ty, x, y, Infinity);
-    for (let k = 1; k < INIT_CANDIDATES; k++) {
-      const other = load<i32>(gValidListPtr + (<usize>(nextFeatureRandom() % gnValid) << 2));
-      const cx = other % gsfw;
-      const cy = other / gsfw;
-      const c = featureDistance(tx, ty, cx, cy, d);
-      if (c < d) { x = cx; y = cy; d = c; }
-    }
-    store<i32>(gxPtr + o4, x);
-    store<i32>(gyPtr + o4, y);
-    store<f64>(gdPtr + o8, d);
-  }
+  searchInitialise<f64>(FEATURE, initialXPtr, initialYPtr, hasInitial, start, end);
 }
 
-/** Tries candidate (cx, cy) for entry i: returns its distance when usable and below `bound`, else `bound`. */
-@inline function featureCandidate(x: i32, y: i32, cx: i32, cy: i32, bound: f64): f64 {
-  if (load<u8>(gValidPtr + cy * gsfw + cx) == 0) return bound;
-  return featureDistance(x, y, cx, cy, bound);
-}
-
-/**
- * One PatchMatch iteration over entries start..end-1 on the feature distance, as iterate().
- * Must match featureIterate() in ../js-feature-kernel.ts.
- */
+/** One PatchMatch iteration over entries start..end-1 on the feature distance, as iterate(). */
 export function featureIterate(reverse: bool, start: i32, end: i32): void {
-  if (end <= start) return;
-  const step: i32 = reverse ? -1 : 1;
-  const startRadius: i32 = max(gsw, gsh);
-  const count = end - start;
-  let i: i32 = reverse ? end - 1 : start;
-  let y: i32 = i / gfw;
-  let x: i32 = i - y * gfw;
-  for (let k = 0; k < count; k++, i += step, x += step) {
-    if (x == gfw) { x = 0; y++; } else if (x < 0) { x = gfw - 1; y--; }
-    if (load<u8>(gActivePtr + i) == 0) continue;
-    const o4 = <usize>i << 2;
-    let bx = load<i32>(gxPtr + o4);
-    let by = load<i32>(gyPtr + o4);
-    let bd = load<f64>(gdPtr + (<usize>i << 3));
-    const qx = x - step;
-    if (qx >= 0 && qx < gfw) {
-      const j = <usize>(i - step);
-      if (load<u8>(gActivePtr + j) != 0) {
-        const cx = load<i32>(gxPtr + (j << 2)) + step;
-        const cy = load<i32>(gyPtr + (j << 2));
-        if (cx >= 0 && cx < gsfw && (cx != bx || cy != by)) {
-          const d = featureCandidate(x, y, cx, cy, bd);
-          if (d < bd) { bx = cx; by = cy; bd = d; }
-        }
-      }
-    }
-    const qy = y - step;
-    if (qy >= 0 && qy < gfh) {
-      const j = <usize>(i - step * gfw);
-      if (load<u8>(gActivePtr + j) != 0) {
-        const cx = load<i32>(gxPtr + (j << 2));
-        const cy = load<i32>(gyPtr + (j << 2)) + step;
-        if (cy >= 0 && cy < gsfh && (cx != bx || cy != by)) {
-          const d = featureCandidate(x, y, cx, cy, bd);
-          if (d < bd) { bx = cx; by = cy; bd = d; }
-        }
-      }
-    }
-    let r = startRadius;
-    let draw = 0;
-    while (r >= 1) {
-      const xmin = max(bx - r, 0);
-      const xmax = min(bx + r, gsfw - 1);
-      const ymin = max(by - r, 0);
-      const ymax = min(by + r, gsfh - 1);
-      const cx = xmin + <i32>(nextFeatureRandom() % <u32>(xmax - xmin + 1));
-      const cy = ymin + <i32>(nextFeatureRandom() % <u32>(ymax - ymin + 1));
-      if (cx != bx || cy != by) {
-        const d = featureCandidate(x, y, cx, cy, bd);
-        if (d < bd) { bx = cx; by = cy; bd = d; }
-      }
-      if (draw++ > 0) r >>= 1;
-    }
-    store<i32>(gxPtr + o4, bx);
-    store<i32>(gyPtr + o4, by);
-    store<f64>(gdPtr + (<usize>i << 3), bd);
-  }
+  searchIterate<f64>(FEATURE, reverse, start, end);
 }
 
 /**
@@ -895,7 +593,8 @@ export function featureCoherence(factor: f64, radius: i32, start: i32, end: i32)
         const cx = load<i32>(gxPtr + (<usize>j << 2)) - dx;
         const cy = load<i32>(gyPtr + (<usize>j << 2)) - dy;
         if (cx < 0 || cx >= gsfw || cy < 0 || cy >= gsfh || (cx == bx && cy == by)) continue;
-        const d = featureCandidate(x, y, cx, cy, best);
+        if (load<u8>(gValidPtr + cy * gsfw + cx) == 0) continue;
+        const d = featureDistance(x, y, cx, cy, best);
         if (d < best) { best = d; bx = cx; by = cy; }
       }
     }
@@ -905,4 +604,161 @@ export function featureCoherence(factor: f64, radius: i32, start: i32, end: i32)
       store<f64>(gdPtr + (<usize>i << 3), best);
     }
   }
+}
+
+// ---- The search loops, shared by the fields ------------------------------------------------------
+//
+// initialise() and iterate() of the plain, melding and feature fields are these two loops, each
+// inlined with its own distance: `kind` is a constant at every call, so the optimizer keeps only
+// that kind's branch of candidateDistance() and of the state reads, and D is the distance's type
+// (u32 for the RGB fields, f64 for the feature fields). The state is read into locals once (the
+// loop then keeps it in registers instead of reloading globals at every candidate), the generator
+// included. Must match initialiseField() and iterateField() in ../js-search.ts.
+
+const PLAIN: i32 = 0;
+const MELD: i32 = 1;
+const FEATURE: i32 = 2;
+
+/**
+ * The distance of `kind` between the target patch at (x, y) and the source patch at (cx, cy),
+ * exact whenever it is below `bound` (the melding distance is always exact). The plain distance
+ * reads the field state from the caller's locals.
+ */
+@inline function candidateDistance<D>(
+  kind: i32, tBase: usize, tWidth: i32, sBase: usize, sWidth: i32, size: i32, chunks: i32, tail: bool, mask: v128,
+  x: i32, y: i32, cx: i32, cy: i32, bound: D,
+): D {
+  if (kind == PLAIN) return <D>distanceWith(tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, <u32>bound);
+  if (kind == MELD) return <D>meldDistance(x, y, cx, cy);
+  return <D>featureDistance(x, y, cx, cy, <f64>bound);
+}
+
+/** initialise(), meldInitialise() and featureInitialise(): see initialise(). */
+@inline function searchInitialise<D>(kind: i32, initialXPtr: usize, initialYPtr: usize, hasInitial: bool, start: i32, end: i32): void {
+  const feature = kind == FEATURE;
+  const tBase = tPtr, tWidth = tw, sBase = sPtr, sWidth = sw, size = p, chunks = fullChunks, tail = hasTail, mask = tailMask;
+  const act = feature ? gActivePtr : activePtr, xs = feature ? gxPtr : nxPtr, ys = feature ? gyPtr : nyPtr;
+  const ds = feature ? gdPtr : ndPtr, valid = feature ? gValidPtr : validPtr, list = feature ? gValidListPtr : validListPtr;
+  const count: u32 = feature ? gnValid : nValid;
+  const width = feature ? gfw : fw, sWidthP = feature ? gsfw : sfw, sHeightP = feature ? gsfh : sfh;
+  // The distance of unsearched entries, and the bound of a searched entry's first distance.
+  const none: D = isFloat<D>() ? <D>Infinity : <D>NONE;
+  let state = feature ? grng : rng;
+  for (let i = start; i < end; i++) {
+    const o = <usize>i << 2;
+    const od = <usize>i << alignof<D>();
+    if (load<u8>(act + i) == 0) {
+      store<i32>(xs + o, -1);
+      store<i32>(ys + o, -1);
+      store<D>(ds + od, none);
+      continue;
+    }
+    state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
+    const pick = load<i32>(list + (<usize>(state % count) << 2));
+    let x = pick % sWidthP;
+    let y = pick / sWidthP;
+    if (hasInitial) {
+      const ix = load<i32>(initialXPtr + o);
+      const iy = load<i32>(initialYPtr + o);
+      if (ix >= 0 && ix < sWidthP && iy >= 0 && iy < sHeightP && load<u8>(valid + iy * sWidthP + ix) != 0) {
+        x = ix;
+        y = iy;
+      }
+    }
+    const tx = i % width;
+    const ty = i / width;
+    let d = candidateDistance<D>(kind, tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, tx, ty, x, y, none);
+    for (let k = 1; k < INIT_CANDIDATES; k++) {
+      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
+      const other = load<i32>(list + (<usize>(state % count) << 2));
+      const cx = other % sWidthP;
+      const cy = other / sWidthP;
+      const c = candidateDistance<D>(kind, tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, tx, ty, cx, cy, d);
+      if (c < d) { x = cx; y = cy; d = c; }
+    }
+    store<i32>(xs + o, x);
+    store<i32>(ys + o, y);
+    store<D>(ds + od, d);
+  }
+  if (feature) grng = state;
+  else rng = state;
+}
+
+/** iterate(), meldIterate() and featureIterate(): see iterate(). */
+@inline function searchIterate<D>(kind: i32, reverse: bool, start: i32, end: i32): void {
+  if (end <= start) return;
+  const feature = kind == FEATURE;
+  const step: i32 = reverse ? -1 : 1;
+  const startRadius: i32 = feature ? max(gsw, gsh) : max(sw, sh);
+  const tBase = tPtr, tWidth = tw, sBase = sPtr, sWidth = sw, size = p, chunks = fullChunks, tail = hasTail, mask = tailMask;
+  const act = feature ? gActivePtr : activePtr, xs = feature ? gxPtr : nxPtr, ys = feature ? gyPtr : nyPtr;
+  const ds = feature ? gdPtr : ndPtr, valid = feature ? gValidPtr : validPtr;
+  const width = feature ? gfw : fw, height = feature ? gfh : fh;
+  const sWidthP = feature ? gsfw : sfw, sHeightP = feature ? gsfh : sfh;
+  const count = end - start;
+  let i: i32 = reverse ? end - 1 : start;
+  let y: i32 = i / width;
+  let x: i32 = i - y * width;
+  let state = feature ? grng : rng;
+  for (let k = 0; k < count; k++, i += step, x += step) {
+    // Row wrap of the running (x, y).
+    if (x == width) { x = 0; y++; } else if (x < 0) { x = width - 1; y--; }
+    if (load<u8>(act + i) == 0) continue;
+    const o = <usize>i << 2;
+    const od = <usize>i << alignof<D>();
+    let bx = load<i32>(xs + o);
+    let by = load<i32>(ys + o);
+    let bd = load<D>(ds + od);
+
+    // Propagation, horizontal neighbour: its match shifted by one pixel.
+    const qx = x - step;
+    if (qx >= 0 && qx < width) {
+      const j = <usize>(i - step);
+      if (load<u8>(act + j) != 0) {
+        const cx = load<i32>(xs + (j << 2)) + step;
+        const cy = load<i32>(ys + (j << 2));
+        if (cx >= 0 && cx < sWidthP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+          const d = candidateDistance<D>(kind, tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
+          if (d < bd) { bx = cx; by = cy; bd = d; }
+        }
+      }
+    }
+    // Propagation, vertical neighbour.
+    const qy = y - step;
+    if (qy >= 0 && qy < height) {
+      const j = <usize>(i - step * width);
+      if (load<u8>(act + j) != 0) {
+        const cx = load<i32>(xs + (j << 2));
+        const cy = load<i32>(ys + (j << 2)) + step;
+        if (cy >= 0 && cy < sHeightP && (cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+          const d = candidateDistance<D>(kind, tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
+          if (d < bd) { bx = cx; by = cy; bd = d; }
+        }
+      }
+    }
+    // Random search around the current best, window clipped to the source. The widest window
+    // (the whole source) gets two draws: it is where a bad match finds a good region at all.
+    let r = startRadius;
+    let draw = 0;
+    while (r >= 1) {
+      const xmin = max(bx - r, 0);
+      const xmax = min(bx + r, sWidthP - 1);
+      const ymin = max(by - r, 0);
+      const ymax = min(by + r, sHeightP - 1);
+      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
+      const cx = xmin + <i32>(state % <u32>(xmax - xmin + 1));
+      state ^= state << 13; state ^= state >> 17; state ^= state << 5; // nextRandom(). Must match xorshift32() in ../prng.ts.
+      const cy = ymin + <i32>(state % <u32>(ymax - ymin + 1));
+      if ((cx != bx || cy != by) && load<u8>(valid + cy * sWidthP + cx) != 0) {
+        const d = candidateDistance<D>(kind, tBase, tWidth, sBase, sWidth, size, chunks, tail, mask, x, y, cx, cy, bd);
+        if (d < bd) { bx = cx; by = cy; bd = d; }
+      }
+      if (draw++ > 0) r >>= 1;
+    }
+    store<i32>(xs + o, bx);
+    store<i32>(ys + o, by);
+    store<D>(ds + od, bd);
+  }
+  if (feature) grng = state;
+  else rng = state;
 }
