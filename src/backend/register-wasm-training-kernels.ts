@@ -1,5 +1,10 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
-import { conv2DWasmConfig, fusedConv2DWasmConfig, rememberStockConv2D, rememberStockFusedConv2D } from './kernels/conv2d';
+import {
+  conv2DWasmConfig,
+  fusedConv2DWasmConfig,
+  rememberStockConv2D,
+  rememberStockFusedConv2D,
+} from './kernels/conv2d';
 import { conv2DBackpropFilterWasmConfig } from './kernels/conv2d-backprop-filter';
 import { conv2DBackpropInputWasmConfig, rememberStockConv2DBackpropInput } from './kernels/conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwise-conv2d-native-backprop-filter';

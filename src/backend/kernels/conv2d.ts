@@ -267,7 +267,15 @@ export const conv2DWasmConfig: KernelConfig = {
 };
 
 /** The activations the 'gemm' route of `FusedConv2D` applies; any other goes to the backend's kernel. */
-const GEMM_ACTIVATIONS: ReadonlySet<string> = new Set(['linear', 'relu', 'relu6', 'leakyrelu', 'prelu', 'sigmoid', 'elu']);
+const GEMM_ACTIVATIONS: ReadonlySet<string> = new Set([
+  'linear',
+  'relu',
+  'relu6',
+  'leakyrelu',
+  'prelu',
+  'sigmoid',
+  'elu',
+]);
 
 /**
  * `FusedConv2D` (a convolution with bias and activation, which tfjs-layers' `Conv2D` layers and

@@ -161,7 +161,9 @@ describe('Conv2D on wasm equals cpu', () => {
         return [y, ...grads];
       });
       for (const [i, what] of ['forward', 'dx', 'dW', 'db'].entries()) {
-        expect(relativeError(wasm[i]!, cpu[i]!), `${what} ${f.activation} ${label(f.c)}`).toBeLessThanOrEqual(TOLERANCE);
+        expect(relativeError(wasm[i]!, cpu[i]!), `${what} ${f.activation} ${label(f.c)}`).toBeLessThanOrEqual(
+          TOLERANCE,
+        );
       }
     },
   );
