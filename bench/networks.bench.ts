@@ -21,13 +21,16 @@
  * (these two only; the tests never touch them). Each reports which BLAS it mapped
  * (/proc/self/maps); with Debian's reference BLAS (python3-torch without libopenblas0-pthread)
  * PyTorch is about 20x slower than it can be, so the bench then prints the timings but no ratio,
- * and says why. wasm runs one thread: tfjs-backend-wasm 4.22 cannot start its threaded build in
- * Node (docs/training-on-wasm.md, "Multi-core"); the bench prints the backend's thread count,
- * and the "wasm, N threads" column reads "n/a" (see {@link threadedWasmTiming}).
+ * and says why. wasm runs one thread here: the threaded build (`initBackend('wasm', { threads })`)
+ * replaces the process's wasm backend, so `npm run bench -- threads` times it in child processes;
+ * the bench prints the backend's thread count, and the "wasm, N threads" column reads "n/a" (see
+ * {@link threadedWasmTiming}).
  *
  * GMAC/s: multiply-adds of the convolution layers, counted from the models' shapes by
  * `convMacs` (forward), and for a training step by `stepMacs` (3 G + 8 D, see there), divided by
- * the median time; for the AdaIN and DeepFill rows, counted as executed by `countedMacs`; "% of ceiling" divides that by the same row's matMul GMAC/s.
+ * the median time; for the AdaIN and DeepFill rows, counted as executed by `countedMacs`.
+ * "% of ceiling" divides that by the same row's matMul GMAC/s, and "% of ceiling, CPU time" does
+ * the same with CPU times (median wall x median cpu/wall of each variant).
  *
  * Also reported: the generator's backward + SGD update relative to its forward pass (training
  * mode, L1 loss only) within wasm, and per training step the JS heap, the wasm memory and the
@@ -322,17 +325,29 @@ interface Row {
 
 type NetworkCase = BenchCase & { memoryPerStep?: MemorySample[]; row: Row; efficiency: Efficiency; blas?: BlasInfo };
 
-/** GMAC/s of wasm and of the ceiling in a row, and wasm's share of the ceiling. */
+/**
+ * GMAC/s of wasm and of the ceiling in a row, and wasm's share of the ceiling; the same share by
+ * CPU time (each median wall time times its median cpu/wall), which a shared machine disturbs
+ * less: a call that waits for a core loses wall time but not CPU time.
+ */
 interface Efficiency {
   wasmGmacPerS: number;
   ceilingGmacPerS: number;
   percentOfCeiling: number;
+  percentOfCeilingCpu: number;
 }
 
 function rowEfficiency(row: Row): Efficiency {
   const wasmGmacPerS = row.gmac / (row.wasm.medianMs / 1000);
   const ceilingGmacPerS = CEILING_MACS / 1e9 / (row.ceiling.medianMs / 1000);
-  return { wasmGmacPerS, ceilingGmacPerS, percentOfCeiling: (100 * wasmGmacPerS) / ceilingGmacPerS };
+  const wasmCpuS = (row.wasm.medianMs * row.wasm.cpuOverWall) / 1000;
+  const ceilingCpuS = (row.ceiling.medianMs * row.ceiling.cpuOverWall) / 1000;
+  return {
+    wasmGmacPerS,
+    ceilingGmacPerS,
+    percentOfCeiling: (100 * wasmGmacPerS) / ceilingGmacPerS,
+    percentOfCeilingCpu: (100 * (row.gmac / wasmCpuS)) / (CEILING_MACS / 1e9 / ceilingCpuS),
+  };
 }
 
 /** Ratios of a row: only against an optimised BLAS (see the file comment). */
@@ -808,15 +823,15 @@ function printTable(cases: readonly NetworkCase[], torchThreads: number | undefi
   const n = torchThreads ?? availableParallelism();
   console.log('\n  Summary (medians; cpu/wall = CPU time of the process over wall time, per call):\n');
   console.log(
-    `  | Work (GMAC) | wasm, 1 thread | wasm, ${n} threads | PyTorch, 1 thread | PyTorch, ${n} threads | wasm / PyTorch 1 thread | wasm / PyTorch ${n} threads | wasm GMAC/s | ceiling GMAC/s | % of ceiling |`,
+    `  | Work (GMAC) | wasm, 1 thread | wasm, ${n} threads | PyTorch, 1 thread | PyTorch, ${n} threads | wasm / PyTorch 1 thread | wasm / PyTorch ${n} threads | wasm GMAC/s | ceiling GMAC/s | % of ceiling | % of ceiling, CPU time |`,
   );
-  console.log('  | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('  | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of cases) {
     const row = c.row;
     console.log(
       `  | ${row.work} (${row.gmac.toFixed(2)}) | ${s(row.wasm)} | ${row.wasmThreads == null ? 'n/a' : s(row.wasmThreads)} | ${s(row.torchOne)} | ${s(row.torchAll)} | ` +
         `${ratiosAllowed ? r(c.ratios['wasm / pytorch 1 thread']) : 'refused'} | ${ratiosAllowed ? r(c.ratios['wasm / pytorch all threads']) : 'refused'} | ` +
-        `${c.efficiency.wasmGmacPerS.toFixed(1)} | ${c.efficiency.ceilingGmacPerS.toFixed(1)} | ${c.efficiency.percentOfCeiling.toFixed(0)}% |`,
+        `${c.efficiency.wasmGmacPerS.toFixed(1)} | ${c.efficiency.ceilingGmacPerS.toFixed(1)} | ${c.efficiency.percentOfCeiling.toFixed(0)}% | ${c.efficiency.percentOfCeilingCpu.toFixed(0)}% |`,
     );
   }
 }
@@ -828,7 +843,7 @@ const bench: Benchmark = {
     await initBackend('wasm');
     registerLayers();
     console.log(
-      `  wasm backend threads: ${getThreadsCount()} (the threaded build cannot start in Node; see docs/training-on-wasm.md)`,
+      `  wasm backend threads: ${getThreadsCount()} (threads: npm run bench -- threads)`,
     );
     const withTorch = torchAvailable();
     if (!withTorch) {
