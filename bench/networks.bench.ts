@@ -842,9 +842,7 @@ const bench: Benchmark = {
   async run(): Promise<BenchCase[]> {
     await initBackend('wasm');
     registerLayers();
-    console.log(
-      `  wasm backend threads: ${getThreadsCount()} (threads: npm run bench -- threads)`,
-    );
+    console.log(`  wasm backend threads: ${getThreadsCount()} (threads: npm run bench -- threads)`);
     const withTorch = torchAvailable();
     if (!withTorch) {
       console.log(
