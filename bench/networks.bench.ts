@@ -2,8 +2,10 @@
  * Whole networks on wasm against the PyTorch reference on the same machine, in the same run:
  * inference of unet_256, resnet_9blocks and the 70x70 PatchGAN at batch 1, 256x256, of the DCGAN
  * generator (64x64) at its training batch of 64, and full pix2pix training steps (generator +
- * 70x70 PatchGAN, Adam, D step then G step) at batch 1, 256x256. `NETWORKS_ONLY=unet_fwd,...`
- * picks rows (unet_fwd, resnet_fwd, patchgan_fwd, dcgan_fwd, unet_step, resnet_step).
+ * 70x70 PatchGAN, Adam, D step then G step) at batch 1, 256x256; AdaIN style transfer (forward and
+ * a decoder training step) and DeepFill v2 (forward and an `InpaintingTrainer` step), wasm only.
+ * `NETWORKS_ONLY=unet_fwd,...` picks rows (unet_fwd, resnet_fwd, patchgan_fwd, dcgan_fwd,
+ * unet_step, resnet_step, adain_fwd, adain_step, deepfill_fwd, deepfill_step).
  *
  * Every row interleaves, call by call (see `timeVariants`): the wasm work, PyTorch with 1 thread,
  * PyTorch with every core (`torch.set_num_threads`), and the ceiling, a 2048x2048 `tf.matMul` on
@@ -19,13 +21,16 @@
  * (these two only; the tests never touch them). Each reports which BLAS it mapped
  * (/proc/self/maps); with Debian's reference BLAS (python3-torch without libopenblas0-pthread)
  * PyTorch is about 20x slower than it can be, so the bench then prints the timings but no ratio,
- * and says why. wasm runs one thread: tfjs-backend-wasm 4.22 cannot start its threaded build in
- * Node (docs/training-on-wasm.md, "Multi-core"); the bench prints the backend's thread count,
- * and the "wasm, N threads" column reads "n/a" (see {@link threadedWasmTiming}).
+ * and says why. wasm runs one thread here: the threaded build (`initBackend('wasm', { threads })`)
+ * replaces the process's wasm backend, so `npm run bench -- threads` times it in child processes;
+ * the bench prints the backend's thread count, and the "wasm, N threads" column reads "n/a" (see
+ * {@link threadedWasmTiming}).
  *
  * GMAC/s: multiply-adds of the convolution layers, counted from the models' shapes by
  * `convMacs` (forward), and for a training step by `stepMacs` (3 G + 8 D, see there), divided by
- * the median time; "% of ceiling" divides that by the same row's matMul GMAC/s.
+ * the median time; for the AdaIN and DeepFill rows, counted as executed by `countedMacs`.
+ * "% of ceiling" divides that by the same row's matMul GMAC/s, and "% of ceiling, CPU time" does
+ * the same with CPU times (median wall x median cpu/wall of each variant).
  *
  * Also reported: the generator's backward + SGD update relative to its forward pass (training
  * mode, L1 loss only) within wasm, and per training step the JS heap, the wasm memory and the
@@ -50,7 +55,14 @@ import { unetGenerator } from '../src/models/unet-generator';
 import { resnetGenerator } from '../src/models/resnet-generator';
 import { patchGANDiscriminator } from '../src/models/patchgan-discriminator';
 import { dcganGenerator } from '../src/models/dcgan-generator';
+import { adainEncoder } from '../src/models/adain-encoder';
+import { adainDecoder } from '../src/models/adain-decoder';
+import { gatedInpaintingGenerator } from '../src/models/gated-inpainting-generator';
+import { snPatchGANDiscriminator } from '../src/models/sn-patchgan-discriminator';
+import { adaptiveInstanceNorm } from '../src/ops/adaptive-instance-norm';
+import { adainStyleLoss } from '../src/losses/adain-style-loss';
 import { Pix2PixTrainer } from '../src/training/pix2pix-trainer';
+import { InpaintingTrainer } from '../src/training/inpainting-trainer';
 import { median, timeVariants, type Variant, type VariantTiming } from './timing';
 import type { Benchmark, BenchCase } from './types';
 
@@ -313,17 +325,29 @@ interface Row {
 
 type NetworkCase = BenchCase & { memoryPerStep?: MemorySample[]; row: Row; efficiency: Efficiency; blas?: BlasInfo };
 
-/** GMAC/s of wasm and of the ceiling in a row, and wasm's share of the ceiling. */
+/**
+ * GMAC/s of wasm and of the ceiling in a row, and wasm's share of the ceiling; the same share by
+ * CPU time (each median wall time times its median cpu/wall), which a shared machine disturbs
+ * less: a call that waits for a core loses wall time but not CPU time.
+ */
 interface Efficiency {
   wasmGmacPerS: number;
   ceilingGmacPerS: number;
   percentOfCeiling: number;
+  percentOfCeilingCpu: number;
 }
 
 function rowEfficiency(row: Row): Efficiency {
   const wasmGmacPerS = row.gmac / (row.wasm.medianMs / 1000);
   const ceilingGmacPerS = CEILING_MACS / 1e9 / (row.ceiling.medianMs / 1000);
-  return { wasmGmacPerS, ceilingGmacPerS, percentOfCeiling: (100 * wasmGmacPerS) / ceilingGmacPerS };
+  const wasmCpuS = (row.wasm.medianMs * row.wasm.cpuOverWall) / 1000;
+  const ceilingCpuS = (row.ceiling.medianMs * row.ceiling.cpuOverWall) / 1000;
+  return {
+    wasmGmacPerS,
+    ceilingGmacPerS,
+    percentOfCeiling: (100 * wasmGmacPerS) / ceilingGmacPerS,
+    percentOfCeilingCpu: (100 * (row.gmac / wasmCpuS)) / (CEILING_MACS / 1e9 / ceilingCpuS),
+  };
 }
 
 /** Ratios of a row: only against an optimised BLAS (see the file comment). */
@@ -535,6 +559,256 @@ async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkC
   }
 }
 
+/** Multiply-adds of one call of a convolution or matmul kernel, from its inputs and attributes. */
+function kernelMacs(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): number {
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const shape = (k: string) => (inputs[k] as tf.TensorInfo).shape;
+  const a = attrs as Record<string, never>;
+  switch (name) {
+    case 'Conv2D':
+    case 'FusedConv2D': {
+      const info = tf.backend_util.computeConv2DInfo(
+        shape('x') as [number, number, number, number],
+        shape('filter') as [number, number, number, number],
+        a.strides,
+        a.dilations,
+        a.pad,
+        a.dimRoundingMode,
+      );
+      return size(info.outShape.slice(0, 3)) * size(shape('filter'));
+    }
+    case 'DepthwiseConv2dNative':
+    case 'FusedDepthwiseConv2D': {
+      const info = tf.backend_util.computeConv2DInfo(
+        shape('x') as [number, number, number, number],
+        shape('filter') as [number, number, number, number],
+        a.strides,
+        a.dilations,
+        a.pad,
+        a.dimRoundingMode,
+        true,
+      );
+      return size(info.outShape.slice(0, 3)) * size(shape('filter'));
+    }
+    case 'Conv2DBackpropInput':
+      return size(shape('dy').slice(0, 3)) * size(shape('filter'));
+    case 'Conv2DBackpropFilter':
+      return size(shape('dy').slice(0, 3)) * size(a.filterShape as unknown as number[]);
+    case 'BatchMatMul':
+    case '_FusedMatMul': {
+      const sa = shape('a');
+      const sb = shape('b');
+      const batch = Math.max(size(sa.slice(0, -2)), size(sb.slice(0, -2)));
+      const m = a.transposeA ? sa.at(-1)! : sa.at(-2)!;
+      const k = a.transposeA ? sa.at(-2)! : sa.at(-1)!;
+      const n = a.transposeB ? sb.at(-2)! : sb.at(-1)!;
+      return batch * m * k * n;
+    }
+    default:
+      return 0;
+  }
+}
+
+const COUNTED_KERNELS = [
+  'Conv2D',
+  'FusedConv2D',
+  'DepthwiseConv2dNative',
+  'FusedDepthwiseConv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'BatchMatMul',
+  '_FusedMatMul',
+];
+
+/**
+ * Multiply-adds of the convolution and matmul kernels that `fn` runs, counted as executed (every
+ * call of the kernels above, forward and gradient; a kernel that runs another, as this library's
+ * wasm kernels do, counts once). For networks whose layers `convMacs` cannot read (gated and
+ * attention layers, several models per call).
+ */
+async function countedMacs(fn: () => Promise<void> | void): Promise<number> {
+  let macs = 0;
+  let depth = 0;
+  const originals = COUNTED_KERNELS.map((n) => tf.getKernel(n, 'wasm')).filter((k) => k != null);
+  for (const k of originals) {
+    tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        if (depth === 0) macs += kernelMacs(k.kernelName, args.inputs, args.attrs ?? {});
+        depth++;
+        try {
+          return k.kernelFunc(args);
+        } finally {
+          depth--;
+        }
+      },
+    });
+  }
+  try {
+    await fn();
+  } finally {
+    for (const k of originals) {
+      tf.unregisterKernel(k.kernelName, 'wasm');
+      tf.registerKernel(k);
+    }
+  }
+  return macs;
+}
+
+/**
+ * AdaIN style transfer (pytorch-AdaIN's network): the relu4_1 encoder on a content and a style
+ * image, AdaIN, the decoder. The step is pytorch-AdaIN's train.py on the decoder: encode the style
+ * at relu1_1..relu4_1 and the content at relu4_1, t = AdaIN(content, style), decode, encode the
+ * result; loss = MSE(relu4_1 of the result, t) + 10 * the AdaIN style loss; Adam(1e-4) on the
+ * decoder's weights only. Batch 1 at SIZE.
+ */
+async function adainCase(what: 'fwd' | 'step'): Promise<NetworkCase> {
+  let enc: tfl.LayersModel | undefined;
+  let enc4: tfl.LayersModel | undefined;
+  let dec: tfl.LayersModel | undefined;
+  let content: tf.Tensor4D | undefined;
+  let style: tf.Tensor4D | undefined;
+  let opt: tf.AdamOptimizer | undefined;
+  let decVars: tf.Variable[] = [];
+  let macs = 0;
+  const forward = () => {
+    const y = tf.tidy(() => {
+      const c = enc4!.predict(content!) as tf.Tensor4D;
+      const s = enc4!.predict(style!) as tf.Tensor4D;
+      return dec!.predict(adaptiveInstanceNorm(c, s)) as tf.Tensor;
+    });
+    y.dataSync();
+    y.dispose();
+  };
+  const step = () => {
+    const cost = opt!.minimize(
+      () => {
+        const sf = enc!.predict(style!) as tf.Tensor4D[];
+        const cf = enc4!.predict(content!) as tf.Tensor4D;
+        const t = adaptiveInstanceNorm(cf, sf[3]!);
+        const g = dec!.apply(t, { training: true }) as tf.Tensor4D;
+        const gf = enc!.apply(g) as tf.Tensor4D[];
+        const lossC = tf.losses.meanSquaredError(t, gf[3]!);
+        return tf.add(lossC, tf.mul(10, adainStyleLoss(gf, sf))) as tf.Scalar;
+      },
+      true,
+      decVars,
+    );
+    cost!.dataSync();
+    cost!.dispose();
+  };
+  const run = what === 'fwd' ? forward : step;
+  const timings = await runTimed([
+    timedVariant({
+      name: what === 'fwd' ? 'wasm' : 'wasm step',
+      setup: async () => {
+        enc = adainEncoder({ inputShape: [SIZE, SIZE], outputs: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'] });
+        enc4 = adainEncoder({ inputShape: [SIZE, SIZE] });
+        enc4.setWeights(enc.getWeights());
+        dec = adainDecoder({ inputShape: [SIZE / 8, SIZE / 8] });
+        content = tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+        style = tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+        decVars = dec.trainableWeights.map((w) => w.read() as tf.Variable);
+        opt = tf.train.adam(1e-4);
+        macs = await countedMacs(run);
+      },
+      run: () => measured(run),
+      teardown: () => {
+        opt?.dispose();
+        enc?.dispose();
+        enc4?.dispose();
+        dec?.dispose();
+        tf.dispose([content!, style!]);
+      },
+    }),
+    ceilingVariant(),
+  ]);
+  const row: Row = {
+    work: what === 'fwd' ? 'AdaIN forward (encode content and style, AdaIN, decode)' : 'AdaIN decoder step (Adam)',
+    gmac: macs / 1e9,
+    wasm: timings[0]!,
+    ceiling: timings[1]!,
+  };
+  return {
+    case: `AdaIN ${what === 'fwd' ? 'forward' : 'decoder training step'} 1x${SIZE}x${SIZE}`,
+    timings,
+    ratios: {},
+    row,
+    efficiency: rowEfficiency(row),
+  };
+}
+
+/**
+ * DeepFill v2 (cnum 48, contextual attention on): the gated generator's forward on an image with a
+ * rectangular hole, and an `InpaintingTrainer` step with the SN-PatchGAN discriminator. Batch 1
+ * at SIZE.
+ */
+async function deepfillCase(what: 'fwd' | 'step'): Promise<NetworkCase> {
+  let G: tfl.LayersModel | undefined;
+  let D: tfl.LayersModel | undefined;
+  let trainer: InpaintingTrainer | undefined;
+  let image: tf.Tensor4D | undefined;
+  let mask: tf.Tensor4D | undefined;
+  let macs = 0;
+  const forward = () => {
+    const y = tf.tidy(() => {
+      const incomplete = tf.mul(image!, tf.sub(1, mask!));
+      return (G!.predict([incomplete, mask!]) as tf.Tensor[])[1]!;
+    });
+    y.dataSync();
+    y.dispose();
+  };
+  const step = async () => {
+    await trainer!.step(image!, mask!);
+  };
+  const run = what === 'fwd' ? forward : step;
+  const timings = await runTimed([
+    timedVariant({
+      name: what === 'fwd' ? 'wasm' : 'wasm step',
+      setup: async () => {
+        G = gatedInpaintingGenerator({ cnum: 48, inputShape: [SIZE, SIZE], seed: 1 });
+        image = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+        // A centred hole of half the size.
+        mask = tf.tidy(() =>
+          tf.pad(tf.ones([1, SIZE / 2, SIZE / 2, 1]), [
+            [0, 0],
+            [SIZE / 4, SIZE / 4],
+            [SIZE / 4, SIZE / 4],
+            [0, 0],
+          ]),
+        ) as tf.Tensor4D;
+        if (what === 'step') {
+          D = snPatchGANDiscriminator({ inputShape: [SIZE, SIZE], seed: 2 });
+          trainer = new InpaintingTrainer({ generator: G, discriminator: D });
+        }
+        macs = await countedMacs(run);
+      },
+      run: () => measured(run),
+      teardown: () => {
+        trainer?.dispose();
+        G?.dispose();
+        D?.dispose();
+        tf.dispose([image!, mask!]);
+      },
+    }),
+    ceilingVariant(),
+  ]);
+  const row: Row = {
+    work: what === 'fwd' ? 'DeepFill v2 forward (cnum 48, contextual attention)' : 'DeepFill v2 step + SN-PatchGAN',
+    gmac: macs / 1e9,
+    wasm: timings[0]!,
+    ceiling: timings[1]!,
+  };
+  return {
+    case: `DeepFill v2 ${what === 'fwd' ? 'forward' : 'InpaintingTrainer step'} 1x${SIZE}x${SIZE}`,
+    timings,
+    ratios: {},
+    row,
+    efficiency: rowEfficiency(row),
+  };
+}
+
 function describeBlas(blas: BlasInfo): string {
   return `${blas.kind} (${blas.libraries.length > 0 ? blas.libraries.join(', ') : 'no BLAS library mapped'})`;
 }
@@ -549,15 +823,15 @@ function printTable(cases: readonly NetworkCase[], torchThreads: number | undefi
   const n = torchThreads ?? availableParallelism();
   console.log('\n  Summary (medians; cpu/wall = CPU time of the process over wall time, per call):\n');
   console.log(
-    `  | Work (GMAC) | wasm, 1 thread | wasm, ${n} threads | PyTorch, 1 thread | PyTorch, ${n} threads | wasm / PyTorch 1 thread | wasm / PyTorch ${n} threads | wasm GMAC/s | ceiling GMAC/s | % of ceiling |`,
+    `  | Work (GMAC) | wasm, 1 thread | wasm, ${n} threads | PyTorch, 1 thread | PyTorch, ${n} threads | wasm / PyTorch 1 thread | wasm / PyTorch ${n} threads | wasm GMAC/s | ceiling GMAC/s | % of ceiling | % of ceiling, CPU time |`,
   );
-  console.log('  | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('  | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of cases) {
     const row = c.row;
     console.log(
       `  | ${row.work} (${row.gmac.toFixed(2)}) | ${s(row.wasm)} | ${row.wasmThreads == null ? 'n/a' : s(row.wasmThreads)} | ${s(row.torchOne)} | ${s(row.torchAll)} | ` +
         `${ratiosAllowed ? r(c.ratios['wasm / pytorch 1 thread']) : 'refused'} | ${ratiosAllowed ? r(c.ratios['wasm / pytorch all threads']) : 'refused'} | ` +
-        `${c.efficiency.wasmGmacPerS.toFixed(1)} | ${c.efficiency.ceilingGmacPerS.toFixed(1)} | ${c.efficiency.percentOfCeiling.toFixed(0)}% |`,
+        `${c.efficiency.wasmGmacPerS.toFixed(1)} | ${c.efficiency.ceilingGmacPerS.toFixed(1)} | ${c.efficiency.percentOfCeiling.toFixed(0)}% | ${c.efficiency.percentOfCeilingCpu.toFixed(0)}% |`,
     );
   }
 }
@@ -568,9 +842,7 @@ const bench: Benchmark = {
   async run(): Promise<BenchCase[]> {
     await initBackend('wasm');
     registerLayers();
-    console.log(
-      `  wasm backend threads: ${getThreadsCount()} (the threaded build cannot start in Node; see docs/training-on-wasm.md)`,
-    );
+    console.log(`  wasm backend threads: ${getThreadsCount()} (threads: npm run bench -- threads)`);
     const withTorch = torchAvailable();
     if (!withTorch) {
       console.log(
@@ -583,6 +855,11 @@ const bench: Benchmark = {
       ...FORWARD_WORKS.map((w): [string, () => Promise<NetworkCase>] => [w.key, () => forwardCase(w, withTorch)]),
       ['unet_step', () => trainingCase('unet', withTorch)],
       ['resnet_step', () => trainingCase('resnet', withTorch)],
+      // No PyTorch reference for these two networks in bench/pytorch/reference.py: wasm only.
+      ['adain_fwd', () => adainCase('fwd')],
+      ['adain_step', () => adainCase('step')],
+      ['deepfill_fwd', () => deepfillCase('fwd')],
+      ['deepfill_step', () => deepfillCase('step')],
     ];
     let blas: BlasInfo | undefined;
     for (const [name, row] of rows) {

@@ -55,7 +55,11 @@ const MAX_NAME_LENGTH = 100;
  * and throws an Error naming the missing ones, the backend left as it was.
  *
  * In browsers, call `setWasmPaths()` from `@tensorflow/tfjs-backend-wasm` first when the
- * `.wasm` files are not served beside your bundle; Node needs nothing.
+ * `.wasm` files are not served beside your bundle; Node needs nothing. Without `threads`,
+ * `'wasm'` is the single-threaded SIMD build, also on cross-origin-isolated pages (where
+ * tfjs-backend-wasm would pick its multi-threaded build, which hangs in minified bundles); set
+ * tfjs's `WASM_HAS_MULTITHREAD_SUPPORT` flag yourself before the call to leave that choice to
+ * tfjs.
  *
  * `options.threads` (wasm only, 1 to 8) loads tfjs-backend-wasm's
  * multi-threaded SIMD build with that many XNNPACK threads, in Node and in cross-origin-isolated
@@ -136,6 +140,7 @@ export async function initBackend(
   if (name === 'wasm') registerWasmTrainingKernels();
   if (name === 'cpu') registerCpuKernelFixes();
   if (threads !== undefined) await useThreadedWasm('initBackend', threads, url);
+  else if (name === 'wasm') preferSingleThreadedWasmBuild();
   const previous = tf.engine().backendName as string | null;
   const ok = await tf.setBackend(name);
   if (!ok) {
@@ -151,6 +156,26 @@ export async function initBackend(
   removeEmscriptenProcessListeners();
   if (name === 'cpu') consumeCpuNodeNotice();
   return name;
+}
+
+/** tfjs-backend-wasm's flag that makes its own loader pick the multi-threaded build. */
+const WASM_MULTITHREAD_FLAG = 'WASM_HAS_MULTITHREAD_SUPPORT';
+
+/**
+ * Before tfjs-backend-wasm's own loader starts (`initBackend('wasm')` without `threads`), makes
+ * it load the single-threaded SIMD build even on a cross-origin-isolated page. There its flag
+ * `WASM_HAS_MULTITHREAD_SUPPORT` would pick the multi-threaded build, whose pthread workers fail
+ * in minified bundles (the workers' script reads a variable the minifier renamed, see
+ * docs/browser.md), so `tf.setBackend('wasm')` never settled; tfjs keeps the URL of its `.wasm`
+ * files private, so this library cannot start that build itself without `threadedWasmUrl`.
+ * Threads are `initBackend('wasm', { threads })`. Left alone: a flag the caller set themselves
+ * (`tf.env().set`), a wasm backend already started, and Node (where tfjs evaluates the flag to
+ * false).
+ */
+function preferSingleThreadedWasmBuild(): void {
+  const env = tf.env();
+  if (tf.engine().registry.wasm != null) return;
+  if (!(WASM_MULTITHREAD_FLAG in env.getFlags()) && !env.getBool('IS_NODE')) env.set(WASM_MULTITHREAD_FLAG, false);
 }
 
 /** The {@link REQUIRED_KERNELS} that no kernel is registered for under `backendName`, in list order. */

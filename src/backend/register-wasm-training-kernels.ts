@@ -1,5 +1,11 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
-import { conv2DWasmConfig, rememberStockConv2D } from './kernels/conv2d';
+import {
+  conv2DWasmConfig,
+  fusedConv2DWasmConfig,
+  rememberStockConv2D,
+  rememberStockFusedConv2D,
+} from './kernels/conv2d';
+import { batchMatMulWasmConfig, rememberStockBatchMatMul } from './kernels/batch-mat-mul';
 import { conv2DBackpropFilterWasmConfig } from './kernels/conv2d-backprop-filter';
 import { conv2DBackpropInputWasmConfig, rememberStockConv2DBackpropInput } from './kernels/conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwise-conv2d-native-backprop-filter';
@@ -9,7 +15,9 @@ import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum';
 
 /** The kernels {@link registerWasmTrainingKernels} installs for 'wasm'. */
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  batchMatMulWasmConfig,
   conv2DWasmConfig,
+  fusedConv2DWasmConfig,
   conv2DBackpropFilterWasmConfig,
   conv2DBackpropInputWasmConfig,
   depthwiseConv2dNativeBackpropFilterWasmConfig,
@@ -22,8 +30,11 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * Registers, for the wasm backend, the kernels that training needs and tfjs-backend-wasm 4.22
  * lacks or computes wrongly. Idempotent; {@link initBackend} calls it for `'wasm'`.
  *
- * - `Conv2D` (slow for small images through large filters): those take one XNNPACK GEMM of an
- *   im2col copy by the filter as stored; every other call runs the backend's own kernel.
+ * - `BatchMatMul` (slow with a transposed operand or a batch, as in every `matMul` gradient and
+ *   Gram matrix): explicit transposes, then XNNPACK's GEMM per matrix.
+ * - `Conv2D` and `FusedConv2D` (slow for small images through large, new filters): those take
+ *   one XNNPACK GEMM of an im2col copy by the filter as stored (with the bias and activation
+ *   for `FusedConv2D`); every other call runs the backend's own kernel.
  * - `Conv2DBackpropFilter` (missing): the filter gradient of `conv2d` and `conv2dTranspose`,
  *   computed by the backend's XNNPACK `Conv2D` kernel over transposed inputs.
  * - `Conv2DBackpropInput` (slow): the input gradient of `conv2d` and the forward pass of
@@ -56,7 +67,9 @@ export function registerWasmTrainingKernels(): void {
     const existing = getKernel(config.kernelName, 'wasm');
     if (existing === config) continue;
     if (config.kernelName === conv2DBackpropInputWasmConfig.kernelName) rememberStockConv2DBackpropInput(existing);
+    if (config.kernelName === batchMatMulWasmConfig.kernelName) rememberStockBatchMatMul(existing);
     if (config.kernelName === conv2DWasmConfig.kernelName) rememberStockConv2D(existing);
+    if (config.kernelName === fusedConv2DWasmConfig.kernelName) rememberStockFusedConv2D(existing);
     // tfjs warns and keeps going when a kernel is registered twice; unregister first so
     // replacing a stock kernel is silent and deliberate.
     if (existing != null) unregisterKernel(config.kernelName, 'wasm');

@@ -106,6 +106,87 @@ describe('Conv2D on wasm equals cpu', () => {
     }
   });
 
+  // FusedConv2D (tfjs-layers' Conv2D with a bias, tf.fused.conv2d): bias and every activation
+  // the route applies, on both routes and by the rule; the gradients through it.
+  const FUSED: Array<{ c: Case; activation: tf.fused.Activation; bias: boolean }> = [
+    { c: CASES[0]!, activation: 'linear', bias: true },
+    { c: CASES[1]!, activation: 'relu', bias: true },
+    { c: CASES[2]!, activation: 'relu6', bias: false },
+    { c: CASES[3]!, activation: 'leakyrelu', bias: true },
+    { c: CASES[4]!, activation: 'prelu', bias: true },
+    { c: CASES[7]!, activation: 'sigmoid', bias: true },
+    { c: CASES[6]!, activation: 'elu', bias: false },
+  ];
+  const fused = (f: (typeof FUSED)[number], x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor, alpha?: tf.Tensor) =>
+    tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: w as tf.Tensor4D,
+      strides: f.c.stride as never,
+      pad: f.c.pad as never,
+      dilations: f.c.dilation as never,
+      bias: b,
+      activation: f.activation,
+      preluActivationWeights: alpha,
+      leakyreluAlpha: f.activation === 'leakyrelu' ? 0.2 : undefined,
+    });
+  const fusedTable = routes.flatMap((route) =>
+    FUSED.map((f) => ({ route: route ?? 'rule', activation: f.activation, x: f.c.x, f })),
+  );
+  it.each(fusedTable)('FusedConv2D $route: $x, $activation', async ({ route, f }) => {
+    const run = () =>
+      fused(
+        f,
+        seeded(f.c.x, 11),
+        seeded(filterShape(f.c), 12),
+        f.bias ? seeded([f.c.outC], 13) : undefined,
+        f.activation === 'prelu' ? tf.mul(seeded([f.c.outC], 14), 0.3) : undefined,
+      );
+    const cpu = await onBackend('cpu', run);
+    forceConv2DPath(route === 'rule' ? undefined : (route as Conv2DPath));
+    const wasm = await onBackend('wasm', run);
+    expect(relativeError(wasm[0]!, cpu[0]!), `${route} ${f.activation} ${label(f.c)}`).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each(FUSED.filter((f) => f.c.dilation == null && f.activation !== 'prelu'))(
+    'gradients of a fused conv2d through it (dx, dW, db), $activation',
+    async (f) => {
+      const { cpu, wasm } = await onBothBackends(() => {
+        const x = seeded(f.c.x, 15);
+        const w = seeded(filterShape(f.c), 16);
+        const b = seeded([f.c.outC], 17);
+        const y = fused(f, x, w, b);
+        const grads = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
+          tf.sum(tf.mul(fused(f, p, q, r), seeded(y.shape, 18))),
+        )([x, w, b]);
+        return [y, ...grads];
+      });
+      for (const [i, what] of ['forward', 'dx', 'dW', 'db'].entries()) {
+        expect(relativeError(wasm[i]!, cpu[i]!), `${what} ${f.activation} ${label(f.c)}`).toBeLessThanOrEqual(
+          TOLERANCE,
+        );
+      }
+    },
+  );
+
+  it('FusedConv2D adds exactly one dataId (its output) per call on both routes', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    for (const route of ['gemm', 'stock'] as const) {
+      for (const f of [FUSED[0]!, FUSED[3]!]) {
+        forceConv2DPath(route);
+        const x = seeded(f.c.x, 1);
+        const w = seeded(filterShape(f.c), 2);
+        const b = seeded([f.c.outC], 3);
+        const ids = backend.numDataIds();
+        const y = fused(f, x, w, b);
+        expect(backend.numDataIds(), `${route} ${f.activation}`).toBe(ids + 1);
+        y.dispose();
+        expect(backend.numDataIds(), `${route} ${f.activation}`).toBe(ids);
+        tf.dispose([x, w, b]);
+      }
+    }
+  });
+
   it('gemm while the output has at most 2 pixels per filter, the backend kernel otherwise', () => {
     expect(conv2DPath(64, 1024)).toBe('gemm');
     expect(conv2DPath(1, 512)).toBe('gemm');

@@ -1,0 +1,229 @@
+import {
+  BatchMatMul,
+  broadcast_util,
+  Reshape,
+  Slice,
+  Transpose,
+  util,
+  type BatchMatMulAttrs,
+  type BatchMatMulInputs,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { disposeInfo, runWasmKernel } from './kernel-utils';
+
+const NAME = 'BatchMatMul';
+
+/** The backend's own kernel: XNNPACK for its one fast case, and the fallback. */
+let stock: KernelConfig | undefined;
+
+/**
+ * Remembers tfjs-backend-wasm's own `BatchMatMul` before {@link batchMatMulWasmConfig} replaces
+ * it. Called by `registerWasmTrainingKernels`.
+ */
+export function rememberStockBatchMatMul(config: KernelConfig | undefined): void {
+  if (config != null && config.kernelFunc !== (batchMatMulWasm as unknown as KernelFunc)) stock = config;
+}
+
+/**
+ * Products with fewer multiply-adds than this stay on the backend's kernel whatever the
+ * transposes: the explicit transposes and slices would cost more than they save.
+ */
+export const BATCH_MAT_MUL_MIN_MACS = 1 << 15;
+
+/** How a `BatchMatMul` call runs: see {@link batchMatMulPath}. */
+export type BatchMatMulPath = 'xnnpack' | 'stock';
+
+/**
+ * The route for a product of `batch` matrices [M, K] x [K, N] with the given transposes:
+ * 'stock' (the backend's kernel) when it is already XNNPACK's case (no transpose, one matrix on
+ * each side) or smaller than {@link BATCH_MAT_MUL_MIN_MACS}; 'xnnpack' otherwise (explicit
+ * transposes, then XNNPACK per matrix).
+ *
+ * Why: tfjs-backend-wasm 4.22 sends only the untransposed, unbatched product to XNNPACK; a
+ * transpose flag or a batch dimension runs a scalar blocked loop, an order of magnitude slower.
+ * Every `matMul` gradient has a transposed operand (da = dy . b^T, db = a^T . dy), and so do
+ * Gram matrices (F^T F).
+ *
+ * @example
+ * ```ts
+ * import { batchMatMulPath } from './batch-mat-mul';
+ * batchMatMulPath(1, 1, 64, 4096, 64, true, false); // 'xnnpack'
+ * batchMatMulPath(1, 1, 64, 4096, 64, false, false); // 'stock'
+ * ```
+ */
+export function batchMatMulPath(
+  batchA: number,
+  batchB: number,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): BatchMatMulPath {
+  if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return 'stock';
+  return Math.max(batchA, batchB) * m * k * n < BATCH_MAT_MUL_MIN_MACS ? 'stock' : 'xnnpack';
+}
+
+let forcedPath: BatchMatMulPath | undefined;
+
+/**
+ * Makes every later float32 call take `path` (`undefined` restores the rule), so tests and
+ * benchmarks can compare the routes on the same shapes.
+ * @internal
+ */
+export function forceBatchMatMulPath(path: BatchMatMulPath | undefined): void {
+  forcedPath = path;
+}
+
+/**
+ * `BatchMatMul` (`tf.matMul` and its gradients) on the wasm backend: transposed and batched
+ * products by XNNPACK's GEMM. Operands with a transpose flag are transposed explicitly (the
+ * backend's `Transpose` kernel); then, when b is one matrix, all of a's matrices form one
+ * [Ba*M, K] operand and one XNNPACK product serves the whole batch, so an untransposed b keeps
+ * its packed copy between calls as before; otherwise each matrix pair is sliced out and
+ * multiplied in turn. Broadcasting follows `tf.matMul` (one side may have batch 1). The rule:
+ * {@link batchMatMulPath}.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from 'tfjs-synth';
+ * await initBackend('wasm'); // registers this kernel
+ * const f = tf.randomNormal([4096, 64]);
+ * const gram = tf.matMul(f, f, true, false); // [64, 64], by XNNPACK
+ * ```
+ */
+export function batchMatMulWasm(args: {
+  inputs: BatchMatMulInputs;
+  backend: BackendWasm;
+  attrs: BatchMatMulAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const a = inputs.a as TensorInfo;
+  const b = inputs.b as TensorInfo;
+  const { transposeA, transposeB } = attrs;
+  const callStock = () => {
+    if (stock == null) {
+      throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
+    }
+    return stock.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
+  };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return callStock();
+  const aRank = a.shape.length;
+  const bRank = b.shape.length;
+  const m = transposeA ? a.shape[aRank - 1]! : a.shape[aRank - 2]!;
+  const k = transposeA ? a.shape[aRank - 2]! : a.shape[aRank - 1]!;
+  const kB = transposeB ? b.shape[bRank - 1]! : b.shape[bRank - 2]!;
+  const n = transposeB ? b.shape[bRank - 2]! : b.shape[bRank - 1]!;
+  // Mismatched shapes: the backend's kernel raises tfjs's own error.
+  if (k !== kB) return callStock();
+  const batchA = util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = util.sizeFromShape(b.shape.slice(0, -2));
+  let outer: number[];
+  try {
+    outer = broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  } catch {
+    return callStock();
+  }
+  const batch = util.sizeFromShape(outer);
+  // tfjs broadcasts batch dims one against many only through this kernel's 3-D view.
+  if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return callStock();
+  const path = forcedPath ?? batchMatMulPath(batchA, batchB, m, k, n, transposeA, transposeB);
+  if (path === 'stock' || m * k * n === 0) return callStock();
+  return xnnpackRoute(backend, a, b, { batchA, batchB, batch, m, k, n, transposeA, transposeB }, [...outer, m, n]);
+}
+
+interface Dims {
+  batchA: number;
+  batchB: number;
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** Runs `kernelName` (for `BatchMatMul`, the backend's own kernel) and records its output in `temps`. */
+function run(
+  backend: BackendWasm,
+  temps: TensorInfo[],
+  kernelName: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: object,
+): TensorInfo {
+  const out = runKernel(backend, kernelName, inputs, attrs);
+  temps.push(out);
+  return out;
+}
+
+function runKernel(
+  backend: BackendWasm,
+  kernelName: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: object,
+): TensorInfo {
+  if (kernelName !== BatchMatMul) return runWasmKernel(NAME, kernelName, inputs as never, attrs as never, backend);
+  if (stock == null) {
+    throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
+  }
+  const out = stock.kernelFunc({ inputs: inputs as never, backend, attrs: attrs as NamedAttrMap });
+  return Array.isArray(out) ? out[0]! : out;
+}
+
+function xnnpackRoute(backend: BackendWasm, a: TensorInfo, b: TensorInfo, d: Dims, outShape: number[]): TensorInfo {
+  const { batchA, batchB, batch, m, k, n, transposeA, transposeB } = d;
+  const temps: TensorInfo[] = [];
+  try {
+    const a3 = run(backend, temps, Reshape, { x: a }, { shape: transposeA ? [batchA, k, m] : [batchA, m, k] });
+    const aN = transposeA ? run(backend, temps, Transpose, { x: a3 }, { perm: [0, 2, 1] }) : a3;
+    const b3 = run(backend, temps, Reshape, { x: b }, { shape: transposeB ? [batchB, n, k] : [batchB, k, n] });
+    const bN = transposeB ? run(backend, temps, Transpose, { x: b3 }, { perm: [0, 2, 1] }) : b3;
+    if (batchB === 1) {
+      // One product for the whole batch of a: [Ba*M, K] x [K, N].
+      const aFlat = run(backend, temps, Reshape, { x: aN }, { shape: [1, batchA * m, k] });
+      const y = runKernel(backend, BatchMatMul, { a: aFlat, b: bN }, { transposeA: false, transposeB: false });
+      if (batchA === batch) return { dataId: y.dataId, shape: outShape, dtype: 'float32' };
+      temps.push(y);
+    }
+    const out = backend.makeOutput([batch, m, n], 'float32');
+    try {
+      for (let i = 0; i < batch; i++) {
+        const step: TensorInfo[] = [];
+        try {
+          const ai = batchA === 1 ? aN : run(backend, step, Slice, { x: aN }, { begin: [i, 0, 0], size: [1, m, k] });
+          const bi = batchB === 1 ? bN : run(backend, step, Slice, { x: bN }, { begin: [i, 0, 0], size: [1, k, n] });
+          const yi = run(backend, step, BatchMatMul, { a: ai, b: bi }, { transposeA: false, transposeB: false });
+          // Views after every allocation: a heap growth detaches earlier ones.
+          (backend.typedArrayFromHeap(out) as Float32Array).set(
+            backend.typedArrayFromHeap(yi) as Float32Array,
+            i * m * n,
+          );
+        } finally {
+          for (const t of step) disposeInfo(backend, t);
+        }
+      }
+    } catch (e) {
+      disposeInfo(backend, out);
+      throw e;
+    }
+    return { dataId: out.dataId, shape: outShape, dtype: 'float32' };
+  } finally {
+    for (const t of temps) disposeInfo(backend, t);
+  }
+}
+
+/**
+ * Registers {@link batchMatMulWasm} as `BatchMatMul` for 'wasm'; its setup runs the stock
+ * kernel's setup, so the stock route works even when registered before the backend starts.
+ */
+export const batchMatMulWasmConfig: KernelConfig = {
+  kernelName: BatchMatMul,
+  backendName: 'wasm',
+  kernelFunc: batchMatMulWasm as unknown as KernelFunc,
+  setupFunc: (backend) => stock?.setupFunc?.(backend),
+};
