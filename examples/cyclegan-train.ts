@@ -36,7 +36,7 @@ import {
   type RgbaImage,
 } from '../src/node/index';
 import { readIntegers } from './cli-args';
-import { formatSampleQuality, QUALITY_FEATURES, sampleQuality } from './sample-quality';
+import { QUALITY_FEATURES, translationQuality } from './sample-quality';
 
 const HELP = `Usage: npx tsx examples/cyclegan-train.ts <dataset-dir> [options]
        npx tsx examples/cyclegan-train.ts --demo-data [options]
@@ -204,19 +204,8 @@ export async function main(argv: string[]): Promise<number> {
       `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; checkpoint in ${checkpoint}, sample grids in ${values.out}`,
     );
   if (evalCount > 0) {
-    // G_A(A) against B, on crops and flips from epochs the run has not drawn.
-    const fakes: tf.Tensor4D[] = [];
-    const reals: tf.Tensor4D[] = [];
-    for (let k = 0; k < evalCount; k++) {
-      const { a, b } = await data.get(k % data.length, 1_000_000 + Math.floor(k / data.length));
-      fakes.push(tf.tidy(() => gA.predict(a) as tf.Tensor4D));
-      reals.push(b);
-      a.dispose();
-    }
-    const [generated, real] = [tf.concat(fakes, 0), tf.concat(reals, 0)];
-    tf.dispose([...fakes, ...reals]);
-    console.log(formatSampleQuality(await sampleQuality(generated, real), evalCount));
-    tf.dispose([generated, real]);
+    // G_A(A) against B.
+    console.log(await translationQuality(data, (a) => gA.predict(a) as tf.Tensor4D, evalCount));
   }
   trainer.dispose();
   for (const m of [gA, gB, dA, dB]) m.dispose();

@@ -36,7 +36,7 @@ import {
   type RgbaImage,
 } from '../src/node/index';
 import { readIntegers } from './cli-args';
-import { formatSampleQuality, QUALITY_FEATURES, sampleQuality } from './sample-quality';
+import { QUALITY_FEATURES, translationQuality } from './sample-quality';
 
 const HELP = `Usage: npx tsx examples/pix2pix-train.ts <dataset-dir> [options]
        npx tsx examples/pix2pix-train.ts --demo-data [options]
@@ -202,20 +202,7 @@ export async function main(argv: string[]): Promise<number> {
       `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; checkpoint in ${checkpoint}, sample grids (A | G(A) | B) in ${values.out}`,
     );
   if (evalCount > 0) {
-    // Random crops and flips of the pairs, from epochs the run has not drawn (the data set's
-    // seeded augmentation); the generator in inference mode, as for the sample grids.
-    const fakes: tf.Tensor4D[] = [];
-    const reals: tf.Tensor4D[] = [];
-    for (let k = 0; k < evalCount; k++) {
-      const { a, b } = await data.get(k % data.length, 1_000_000 + Math.floor(k / data.length));
-      fakes.push(tf.tidy(() => generator.predict(a) as tf.Tensor4D));
-      reals.push(b);
-      a.dispose();
-    }
-    const [generated, real] = [tf.concat(fakes, 0), tf.concat(reals, 0)];
-    tf.dispose([...fakes, ...reals]);
-    console.log(formatSampleQuality(await sampleQuality(generated, real), evalCount));
-    tf.dispose([generated, real]);
+    console.log(await translationQuality(data, (a) => generator.predict(a) as tf.Tensor4D, evalCount));
   }
   trainer.dispose();
   generator.dispose();

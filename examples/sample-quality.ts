@@ -1,5 +1,5 @@
 /**
- * FID and KID for the example trainers (dcgan-train, pix2pix-train), printed at the end of a run.
+ * FID and KID for the example trainers (dcgan-train, pix2pix-train, cyclegan-train), printed at the end of a run.
  *
  * The features come from a small fixed network, NOT from Inception: a VGG16-shaped trunk
  * (`models.vgg16Features` with filters [8, 16, 16, 16, 16]) with random weights drawn once from
@@ -54,4 +54,35 @@ export function formatSampleQuality(q: { fid: number; kid: { mean: number; std: 
     `FID ${q.fid.toPrecision(3)}, KID ${q.kid.mean.toPrecision(3)} ± ${q.kid.std.toPrecision(2)} over ${n} generated and ${n} real images ` +
     `(features of a fixed random-weight VGG16-shaped network, not Inception: not comparable with published FIDs)`
   );
+}
+
+/**
+ * FID and KID of `translate(a)` against `b` over `count` samples of a paired or unpaired data set,
+ * as one line for the output. The samples come from epochs 1,000,000 on, which a run never draws,
+ * so the crops and flips are new (the data sets' seeded augmentation); `translate` runs inside
+ * `tf.tidy` and should use the generator in inference mode, as the sample grids do.
+ */
+export async function translationQuality(
+  data: { readonly length: number; get(index: number, epoch?: number): Promise<{ a: tf.Tensor4D; b: tf.Tensor4D }> },
+  translate: (a: tf.Tensor4D) => tf.Tensor4D,
+  count: number,
+): Promise<string> {
+  const fakes: tf.Tensor4D[] = [];
+  const reals: tf.Tensor4D[] = [];
+  try {
+    for (let k = 0; k < count; k++) {
+      const { a, b } = await data.get(k % data.length, 1_000_000 + Math.floor(k / data.length));
+      reals.push(b);
+      fakes.push(tf.tidy(() => translate(a)));
+      a.dispose();
+    }
+    const [generated, real] = [tf.concat(fakes, 0), tf.concat(reals, 0)];
+    try {
+      return formatSampleQuality(await sampleQuality(generated, real), count);
+    } finally {
+      tf.dispose([generated, real]);
+    }
+  } finally {
+    tf.dispose([...fakes, ...reals]);
+  }
 }
