@@ -5,8 +5,10 @@
  * convolutions with LeakyReLU(0.2), flattened. Unseeded (tfjs's default initialisers): tests
  * that compare two trainers copy the weights with {@link copyInpaintingNets}.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { spectralNormalization } from '../../src/layers/spectral-normalization';
+import { discriminatorLoss, generatorLoss, l1Loss } from '../../src/losses';
 
 /** Options of the tiny inpainting networks. */
 export interface TinyInpaintingOptions {
@@ -71,4 +73,58 @@ export function copyInpaintingNets(
   dst.generator.setWeights(src.generator.getWeights());
   dst.discriminator.setWeights(src.discriminator.getWeights());
   return dst;
+}
+
+/** The losses of {@link referenceFirstStep}. */
+export interface ReferenceStepLosses {
+  lossD: number;
+  lossGGan: number;
+  lossL1Coarse: number;
+  lossL1Fine: number;
+}
+
+/**
+ * InpaintingTrainer's first step written out independently, on `ref` (copies of the trainer's
+ * networks): one Adam step of the hinge D loss (scale 0.5) on [real, completed] with [mask(, guide)]
+ * appended, then the G hinge loss against the updated D and the two stages' L1. Disposes all it makes.
+ */
+export function referenceFirstStep(
+  ref: ReturnType<typeof tinyInpaintingNets>,
+  images: tf.Tensor4D,
+  masks: tf.Tensor4D,
+  guide?: tf.Tensor4D,
+): ReferenceStepLosses {
+  const G = ref.generator;
+  const D = ref.discriminator;
+  const extra = guide === undefined ? [masks] : [masks, guide];
+  const optD = tf.train.adam(1e-4, 0.5, 0.999, 1e-8);
+  let lossD = 0;
+  try {
+    return tf.tidy(() => {
+      const incomplete = tf.mul(images, tf.sub(1, masks));
+      const [x1, x2] = G.apply([incomplete, ...extra], { training: true }) as tf.Tensor[];
+      const completed = tf.add(tf.mul(x2!, masks), incomplete);
+      const both = tf.concat([tf.concat([images, ...extra], 3), tf.concat([completed, ...extra], 3)], 0);
+      const dVars = D.trainableWeights.map((w) => w.read() as tf.Variable);
+      optD.minimize(
+        () => {
+          const [pos, neg] = tf.split(D.apply(both, { training: true }) as tf.Tensor, 2, 0);
+          const l = discriminatorLoss(pos!, neg!, 'hinge', { scale: 0.5 });
+          lossD = l.dataSync()[0]!;
+          return l;
+        },
+        false,
+        dVars,
+      );
+      const [, neg] = tf.split(D.apply(both, { training: true }) as tf.Tensor, 2, 0);
+      return {
+        lossD,
+        lossGGan: generatorLoss(neg!, 'hinge').dataSync()[0]!,
+        lossL1Coarse: l1Loss(images, x1!).dataSync()[0]!,
+        lossL1Fine: l1Loss(images, x2!).dataSync()[0]!,
+      };
+    });
+  } finally {
+    optD.dispose();
+  }
 }
