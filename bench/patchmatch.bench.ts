@@ -329,6 +329,19 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
         warmup: 1,
       },
       {
+        // The demo's spoon settings (examples/demo.ts): mirrored patches, gradient-domain rebuild.
+        name: 'wasm simd inpaintMelding, reflection, screening 0.1',
+        run: async () =>
+          void (await wasm.inpaintMelding(image, mask, {
+            patchSize: PATCH,
+            seed: SEED,
+            reflection: true,
+            screening: 0.1,
+          })),
+        repetitions: 3,
+        warmup: 1,
+      },
+      {
         name: 'js inpaint',
         run: async () => void (await js.inpaint(image, mask, { patchSize: PATCH, seed: SEED })),
         repetitions: 1,
@@ -352,8 +365,9 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
     timings,
     ratios: {
       'gradientWeight 2 / default': timings[1]!.medianMs / timings[0]!.medianMs,
-      'js / wasm': timings[2]!.medianMs / timings[0]!.medianMs,
-      ...(baseline !== null ? { 'baseline / wasm': timings[3]!.medianMs / timings[0]!.medianMs } : {}),
+      'inpaintMelding reflection / default': timings[2]!.medianMs / timings[0]!.medianMs,
+      'js / wasm': timings[3]!.medianMs / timings[0]!.medianMs,
+      ...(baseline !== null ? { 'baseline / wasm': timings[4]!.medianMs / timings[0]!.medianMs } : {}),
     },
   };
 }
@@ -364,12 +378,18 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
  * python3-opencv is installed), PyPatchMatch (optional, PATCHMATCH_PYPATCHMATCH: see
  * bench/fill-quality.ts) and the baseline (PATCHMATCH_BASELINE), over the tuning half (A), the
  * check half (B) and all cases; per-case numbers with PATCHMATCH_FILL_VERBOSE=1.
- * PATCHMATCH_FILL_OPTIONS='{"gradientWeight":2}' passes extra inpaint options to this version.
+ * PATCHMATCH_FILL_OPTIONS='{"gradientWeight":2}' passes extra inpaint options to this version;
+ * PATCHMATCH_FILL_METHOD=inpaintMelding fills with inpaintMelding instead (the same options, e.g.
+ * '{"reflection":true,"screening":0.1}', the demo's spoon settings).
  */
 async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<BenchCase> {
   await initFillMetrics();
   const cases = fillCases();
   const extra = JSON.parse(process.env.PATCHMATCH_FILL_OPTIONS ?? '{}') as Record<string, unknown>;
+  const method = process.env.PATCHMATCH_FILL_METHOD ?? 'inpaint';
+  if (method !== 'inpaint' && method !== 'inpaintMelding')
+    throw new Error(`PATCHMATCH_FILL_METHOD: inpaint or inpaintMelding, got ${JSON.stringify(method)}`);
+  const melding = method === 'inpaintMelding';
   type Row = { split: 'A' | 'B'; kind: string; scores: Record<string, FillScore> };
   const rows: Row[] = [];
   const times: Record<string, number[]> = { wasm: [], baseline: [], pypatchmatch: [] };
@@ -379,7 +399,11 @@ async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<
   for (const [i, c] of cases.entries()) {
     const scores: Record<string, FillScore> = {};
     let t0 = performance.now();
-    const ours = await wasm.inpaint(c.image, c.mask, { patchSize: PATCH, seed: SEED, ...extra });
+    const ours = await (melding ? wasm.inpaintMelding : wasm.inpaint).call(wasm, c.image, c.mask, {
+      patchSize: PATCH,
+      seed: SEED,
+      ...extra,
+    });
     times.wasm!.push(performance.now() - t0);
     scores.wasm = scoreFill(ours, c.image, c.mask);
     if (baseline !== null) {
