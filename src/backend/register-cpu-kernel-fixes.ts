@@ -1,8 +1,9 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { resizeBilinearGradCpuConfig } from './kernels/resize-bilinear-grad';
 import { resizeNearestNeighborGradCpuConfig } from './kernels/resize-nearest-neighbor-grad-cpu';
 
 /** The kernels {@link registerCpuKernelFixes} installs for 'cpu'. */
-const CPU_KERNEL_FIXES: readonly KernelConfig[] = [resizeNearestNeighborGradCpuConfig];
+const CPU_KERNEL_FIXES: readonly KernelConfig[] = [resizeNearestNeighborGradCpuConfig, resizeBilinearGradCpuConfig];
 
 /**
  * Replaces, for the cpu backend, the tfjs-backend-cpu 4.22 kernels this library's training
@@ -10,6 +11,9 @@ const CPU_KERNEL_FIXES: readonly KernelConfig[] = [resizeNearestNeighborGradCpuC
  *
  * - `ResizeNearestNeighborGrad` (wrong for batches over 1, and when downsampling): the gradient
  *   of `UpSampling2D`; replaced by the exact adjoint of the cpu forward kernel.
+ * - `ResizeBilinearGrad` (shape error for non-square images; ignores `halfPixelCenters`, i.e.
+ *   PyTorch's align_corners=False): the gradient of `tf.image.resizeBilinear`; replaced by the
+ *   exact adjoint of the cpu forward kernel.
  *
  * @example
  * ```ts
