@@ -38,7 +38,9 @@ const MAX_NAME_LENGTH = 100;
  * (see {@link registerWasmTrainingKernels}). `'cpu'` is the plain JavaScript backend,
  * slow but the reference every kernel is tested against; this function replaces its
  * `ResizeNearestNeighborGrad`, which tfjs-backend-cpu 4.22 computes wrongly for batches over 1
- * (the gradient of `UpSampling2D`). It also registers this
+ * (the gradient of `UpSampling2D`), and its `ResizeBilinearGrad`, wrong for non-square images
+ * and half-pixel centres, and runs its `Conv2DBackpropFilter` about 100 times faster with the
+ * same results (see {@link registerCpuKernelFixes}). It also registers this
  * library's layer classes so saved models load.
  *
  * `'webgl'` and `'webgpu'` are the optional peers `@tensorflow/tfjs-backend-webgl` and

@@ -11,6 +11,7 @@ import { conv2DBackpropInputWasmConfig, rememberStockConv2DBackpropInput } from 
 import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwise-conv2d-native-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
+import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
 import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum';
 
 /** The kernels {@link registerWasmTrainingKernels} installs for 'wasm'. */
@@ -24,6 +25,7 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputWasmConfig,
   unsortedSegmentSumWasmConfig,
   maxPoolGradWasmConfig,
+  resizeBilinearGradWasmConfig,
 ];
 
 /**
@@ -46,6 +48,8 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * - `UnsortedSegmentSum` (missing): needed by the gradient of `gather`, in JavaScript.
  * - `MaxPoolGrad` (wrong): the stock kernel drops the gradient of windows whose values are all
  *   negative; replaced by one that matches the cpu backend, in JavaScript.
+ * - `ResizeBilinearGrad` (wrong): the stock kernel ignores `halfPixelCenters` (PyTorch's
+ *   align_corners=False); replaced by the exact adjoint of the forward resize, in JavaScript.
  *
  * Call it yourself only if you select the wasm backend without {@link initBackend}; it must run
  * before the first gradient, and may run before or after `tf.setBackend('wasm')`.

@@ -18,7 +18,8 @@ const MAX_PIXELS = 4 * 1024 * 1024;
  * factors rather than an N × N matrix, so building it and multiplying by it are linear in the
  * pixel count. `multiply(v)` gives `L v` for every channel of `v`, and `quadraticForm(v)` gives
  * `Σ_c v_cᵀ L v_c`, the photorealism regulariser of Luan et al.'s Deep Photo Style Transfer. Both
- * are tf ops, so gradients are exact (`∂/∂v = 2 L v`). Call `dispose()` when done.
+ * are differentiable: L is symmetric, so the gradient of `multiply` is `multiply` of the incoming
+ * gradient (and `∂/∂v` of the quadratic form is `2 L v`). Call `dispose()` when done.
  */
 export interface MattingLaplacian {
   /** Height and width of the image it was built from. */
@@ -154,6 +155,41 @@ export function mattingLaplacian(image: tf.Tensor4D, options?: MattingLaplacianO
   const invT = tf.tensor(inverse, [1, hw, ww, 3, 3]) as tf.Tensor5D;
   let disposed = false;
 
+  // The 0/1 filter [side, side, 1, n] that copies pixel k + o to channel o of window k: conv2d
+  // with it gathers every window's pixels, conv2dTranspose with it adds each window's terms back
+  // to their pixels. The gather is exact (one product by 1 per value).
+  const offsets = new Float32Array(n * n);
+  for (let o = 0; o < n; o++) offsets[o * n + o] = 1;
+  const patchFilter = tf.tensor4d(offsets, [side, side, 1, n]);
+
+  /** `L v`, from tf ops; `multiply` gives it its gradient (L is symmetric). */
+  const apply = (t: tf.Tensor4D): tf.Tensor4D =>
+    tf.tidy(() => {
+      const ch = t.shape[3];
+      // The channels of v are independent images: [c, h, w, 1].
+      const images = tf.transpose(t, [3, 1, 2, 0]) as tf.Tensor4D;
+      // v_{k+o} for each window k and offset o: [c, hw, ww, n].
+      const patches = tf.conv2d(images, patchFilter, 1, 'valid');
+      const sum = tf.sum(patches, 3, true); // S_k: [c, hw, ww, 1]
+      // T_k = Σ_o D_{k,o} v_{k+o}: [c, hw, ww, 3].
+      const tk = tf.sum(tf.mul(devT, tf.expandDims(patches, 4)), 3);
+      // A_k T_k: [c, hw, ww, 3].
+      const at = tf.sum(tf.mul(invT, tf.expandDims(tk, 3)), 4);
+      // u_{k,o} = (S_k + D_{k,o}ᵀ A_k T_k) / n: [c, hw, ww, n].
+      const projected = tf.sum(tf.mul(devT, tf.expandDims(at, 3)), 4);
+      const u = tf.div(tf.add(sum, projected), n);
+      // Each window's term for pixel k + o goes back to that pixel.
+      const out = tf.conv2dTranspose(tf.sub(patches, u) as tf.Tensor4D, patchFilter, [ch, h, w, 1], 1, 'valid');
+      return tf.transpose(out, [3, 1, 2, 0]) as tf.Tensor4D;
+    });
+
+  // L is symmetric, so the gradient of L v with respect to v, given dy, is L dy: one more product
+  // instead of the gradients of every op above.
+  const applyWithGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: apply(args[0] as tf.Tensor4D),
+    gradFunc: (dy: tf.Tensor) => apply(dy as tf.Tensor4D),
+  }));
+
   const multiply = (v: tf.Tensor4D): tf.Tensor4D => {
     const owner = 'MattingLaplacian.multiply';
     if (disposed) throw new Error(`${owner}: the Laplacian was disposed.`);
@@ -161,38 +197,7 @@ export function mattingLaplacian(image: tf.Tensor4D, options?: MattingLaplacianO
     if (t.shape[0] !== 1 || t.shape[1] !== h || t.shape[2] !== w) {
       throw new Error(`${owner}: v must have shape [1, ${h}, ${w}, c] like the image, got ${formatShape(t.shape)}.`);
     }
-    const ch = t.shape[3];
-    return tf.tidy(() => {
-      // v at each window offset o: [1, hw, ww, c].
-      const shifted: tf.Tensor4D[] = [];
-      for (let o = 0; o < n; o++) {
-        shifted.push(tf.slice(t, [0, Math.floor(o / side), o % side, 0], [1, hw, ww, ch]));
-      }
-      const stackV = tf.stack(shifted, 3) as tf.Tensor5D; // [1, hw, ww, n, c]
-      const sum = tf.sum(stackV, 3); // S_k: [1, hw, ww, c]
-      // T_k = Σ_o D_{k,o} v_{k+o}: [1, hw, ww, 3, c].
-      const tk = tf.sum(tf.mul(tf.expandDims(devT, 5), tf.expandDims(stackV, 4)), 3);
-      // A_k T_k: [1, hw, ww, 3, c].
-      const at = tf.sum(tf.mul(tf.expandDims(invT, 5), tf.expandDims(tk, 3)), 4);
-      // u_{k,o} = (S_k + D_{k,o}ᵀ A_k T_k) / n: [1, hw, ww, n, c].
-      const projected = tf.sum(tf.mul(tf.expandDims(devT, 5), tf.expandDims(at, 3)), 4);
-      const u = tf.div(tf.add(tf.expandDims(sum, 3), projected), n);
-      const perOffset = tf.unstack(tf.sub(stackV, u), 3) as tf.Tensor4D[];
-      // Each window's term for pixel k + o goes back to that pixel.
-      let out: tf.Tensor4D | undefined;
-      perOffset.forEach((term, o) => {
-        const dy = Math.floor(o / side);
-        const dx = o % side;
-        const placed = tf.pad(term, [
-          [0, 0],
-          [dy, 2 * r - dy],
-          [dx, 2 * r - dx],
-          [0, 0],
-        ]);
-        out = (out === undefined ? placed : tf.add(out, placed)) as tf.Tensor4D;
-      });
-      return out!;
-    });
+    return applyWithGradient(t) as tf.Tensor4D;
   };
 
   return {
@@ -205,7 +210,7 @@ export function mattingLaplacian(image: tf.Tensor4D, options?: MattingLaplacianO
     dispose(): void {
       if (disposed) return;
       disposed = true;
-      tf.dispose([devT, invT]);
+      tf.dispose([devT, invT, patchFilter]);
     },
   };
 }

@@ -10,6 +10,7 @@ const KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
   'MaxPoolGrad',
+  'ResizeBilinearGrad',
 ];
 
 /** One gradient per registered kernel (conv, conv-transpose, depthwise, gather, maxPool). */
@@ -81,6 +82,11 @@ describe('registerWasmTrainingKernels', () => {
       'MaxPoolGrad',
       () => ({ dy: seeded([1, 2, 2, 1], 1), input: seeded([1, 4, 4, 1], 2), output: seeded([1, 2, 2, 1], 3) }),
       { filterSize: 2, strides: 2, pad: 'valid' },
+    ],
+    [
+      'ResizeBilinearGrad',
+      () => ({ images: seeded([1, 3, 5, 2], 1), dy: seeded([1, 6, 4, 2], 2) }),
+      { alignCorners: false, halfPixelCenters: true },
     ],
   ] as const)('%s adds exactly one dataId (its output) per call', async (name, inputs, attrs) => {
     await tf.setBackend('wasm');

@@ -5,6 +5,8 @@
  * `/assets/tfjs-wasm/`, as docs/getting-started.md serves them), and each one runs in a fresh
  * page that must load it without an error or a console error. A snippet tagged `isolated` gets a
  * cross-origin-isolated page (its document is served with COOP/COEP headers, `?isolated=1`).
+ * A snippet that has not finished within {@link snippetTimeoutMs} (120 s, or
+ * DOC_SNIPPET_TIMEOUT_MS) fails with its file and line, and the next one runs.
  * Called by test/browser/run.ts.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 import { collectSnippets, ROOT, toModule, where } from './snippets';
+import { snippetTimeoutMs, withTimeout } from './with-timeout';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,6 +36,7 @@ declare global {
 export async function runBrowserSnippets(context: BrowserContext): Promise<string> {
   const snippets = collectSnippets().filter((s) => s.tags.includes('browser'));
   if (snippets.length === 0) return 'no browser-only snippets';
+  const timeoutMs = snippetTimeoutMs();
   const dir = join(ROOT, 'test', 'docs', '.tmp', 'browser');
   const out = join(dir, 'dist');
   rmSync(dir, { recursive: true, force: true });
@@ -117,11 +121,19 @@ export async function runBrowserSnippets(context: BrowserContext): Promise<strin
         page.on('response', (r) => {
           if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
         });
+        const run = async () => {
+          await page.goto(`${url}?snippet=snippet-${i}${s.tags.includes('isolated') ? '&isolated=1' : ''}`, {
+            timeout: 0, // the whole snippet's limit below covers the navigation too
+          });
+          return page.evaluate(() => window.__docSnippet);
+        };
         try {
-          await page.goto(`${url}?snippet=snippet-${i}${s.tags.includes('isolated') ? '&isolated=1' : ''}`);
-          const error = await page.evaluate(() => window.__docSnippet);
+          const error = await withTimeout(run(), timeoutMs, 'the snippet');
           if (error) errors.push(error);
+        } catch (e) {
+          errors.push(e instanceof Error ? e.message : String(e));
         } finally {
+          // Closing the page also ends a snippet that is still running.
           await page.close();
         }
         if (errors.length) failures.push(`${where(s)}: ${errors.join(' | ')}`);

@@ -98,6 +98,23 @@ describeBackends('mattingLaplacian', () => {
         }
       }
       expect(worst / scale).toBeLessThan(2e-5);
+      // The gradient of Σ (L x) ⊙ u with respect to x is Lᵀ u, from the dense matrix's transpose.
+      const u = Float32Array.from({ length: h * w * 2 }, () => rng.uniform(-1, 1));
+      const uT = tf.tensor4d(u, [1, h, w, 2]);
+      const gradient = tf
+        .grad((x: tf.Tensor) => tf.sum(tf.mul(lap.multiply(x as tf.Tensor4D), uT)))(tf.tensor4d(v, [1, h, w, 2]))
+        .dataSync();
+      let gScale = 0;
+      let gWorst = 0;
+      for (let c = 0; c < 2; c++) {
+        for (let j = 0; j < h * w; j++) {
+          let want = 0;
+          for (let i = 0; i < h * w; i++) want += dense[i * h * w + j]! * u[i * 2 + c]!;
+          gScale = Math.max(gScale, Math.abs(want));
+          gWorst = Math.max(gWorst, Math.abs(gradient[j * 2 + c]! - want));
+        }
+      }
+      expect(gWorst / gScale).toBeLessThan(2e-5);
       lap.dispose();
     }
   });

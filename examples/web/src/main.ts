@@ -32,12 +32,11 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
 });
-// The page is served cross-origin isolated (for createParallelPatchMatch), which makes tfjs's own
-// loader pick its threaded binary; in a minified build that loader never finishes starting (its
-// pthread workers stop on a renamed variable, see docs/browser.md), so `initBackend('wasm')` keeps
-// the single-threaded SIMD binary, as in Node. `initBackend('wasm', { threads, threadedWasmUrl })`
-// loads the threaded one (the threads check below).
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+// The page is served cross-origin isolated (for createParallelPatchMatch), where tfjs's own loader
+// would pick its threaded binary, which never finishes starting in a minified build (see
+// docs/browser.md). Every use of tfjs here goes through `initBackend` first: `initBackend('wasm')`
+// keeps the single-threaded SIMD binary, as in Node, and
+// `initBackend('wasm', { threads, threadedWasmUrl })` loads the threaded one (the threads check below).
 
 /** Larger images are scaled down on load so a fill stays interactive. */
 const MAX_SIDE = 800;

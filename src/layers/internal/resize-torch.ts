@@ -23,10 +23,10 @@ export interface ResizeTorchArgs {
  * the SPADE generator (the segmap downsampled to the first feature map) and the SPADE encoder
  * (any image to 256x256). The identity at equal size.
  *
- * Porting note: tfjs' ResizeBilinearGrad ignores half-pixel centres, and tfjs-backend-cpu's
- * ResizeBilinearGrad fails for non-square sizes (its ResizeNearestNeighborGrad, wrong for batches
- * over 1, is replaced by `initBackend('cpu')`); the builders only resize network inputs, which
- * are never differentiated.
+ * Porting note: the stock tfjs 4.22 ResizeBilinearGrad kernels ignore half-pixel centres (and
+ * cpu's fails for non-square sizes); `initBackend` replaces them on cpu and wasm, as it replaces
+ * cpu's ResizeNearestNeighborGrad (wrong for batches over 1). Other backends keep the stock
+ * kernels; the builders only resize network inputs, which are never differentiated.
  *
  * Input shape: [batch, h, w, c]. Output shape: [batch, height, width, c].
  *

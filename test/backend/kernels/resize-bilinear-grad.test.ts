@@ -1,0 +1,147 @@
+// ResizeBilinearGrad on cpu and wasm (both replaced by initBackend) against PyTorch's
+// F.interpolate(mode='bilinear') backward (test/fixtures/backend/generate_resize_bilinear_grad.py):
+// align_corners=True is alignCorners, align_corners=False is halfPixelCenters. tfjs' third
+// variant (neither, TensorFlow's legacy rule) has no PyTorch counterpart; it is checked against
+// the exact adjoint of the forward kernel, whose Jacobian is read off the forward resize of the
+// unit images.
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  resizeBilinearGradCpuConfig,
+  resizeBilinearGradWasmConfig,
+} from '../../../src/backend/kernels/resize-bilinear-grad';
+import { initBackend, type BackendName } from '../../../src/backend/init-backend';
+import { initBothBackends, onBackend, relativeError, seeded } from './compare-backends';
+
+interface FixtureCase {
+  name: string;
+  alignCorners: boolean;
+  xShape: [number, number, number, number];
+  size: [number, number];
+  x: number[];
+  dy: number[];
+  y: number[];
+  dx: number[];
+}
+
+const FIXTURE = JSON.parse(
+  readFileSync(new URL('../../fixtures/backend/resize_bilinear_grad.json', import.meta.url), 'utf8'),
+) as { cases: FixtureCase[] };
+
+const BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
+
+/** resizeBilinear(x) and the gradient of sum(resizeBilinear(x) * dy) with respect to x. */
+function forwardAndGradient(
+  x: () => tf.Tensor4D,
+  dy: () => tf.Tensor,
+  size: [number, number],
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+) {
+  return () => {
+    const images = x();
+    const g = dy();
+    const resize = (v: tf.Tensor) => tf.image.resizeBilinear(v as tf.Tensor4D, size, alignCorners, halfPixelCenters);
+    return [resize(images), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(resize(v), g)))(images)];
+  };
+}
+
+/**
+ * The exact adjoint of the forward resize on the current backend: resizing the H*W unit images
+ * gives the Jacobian J[i, o] of one channel; dx[b, i, c] = sum_o J[i, o] dy[b, o, c], in float64.
+ */
+async function adjointReference(
+  xShape: [number, number, number, number],
+  size: [number, number],
+  dy: Float32Array,
+): Promise<Float64Array> {
+  const [batch, h, w, channels] = xShape;
+  const pixels = h * w;
+  const outPixels = size[0] * size[1];
+  const jacobian = tf.tidy(() => {
+    const units = tf.reshape(tf.eye(pixels), [pixels, h, w, 1]) as tf.Tensor4D;
+    return tf.image.resizeBilinear(units, size, false, false);
+  });
+  const j = await jacobian.data();
+  jacobian.dispose();
+  const dx = new Float64Array(batch * pixels * channels);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < pixels; i++) {
+      for (let o = 0; o < outPixels; o++) {
+        const weight = j[i * outPixels + o]!;
+        if (weight === 0) continue;
+        for (let c = 0; c < channels; c++) {
+          dx[(b * pixels + i) * channels + c]! += weight * dy[(b * outPixels + o) * channels + c]!;
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+describe('ResizeBilinearGrad', () => {
+  beforeAll(initBothBackends);
+
+  it('replaces the stock cpu and wasm kernels (idempotently)', async () => {
+    await initBackend('cpu');
+    await initBackend('wasm');
+    expect(tf.getKernel('ResizeBilinearGrad', 'cpu')).toBe(resizeBilinearGradCpuConfig);
+    expect(tf.getKernel('ResizeBilinearGrad', 'wasm')).toBe(resizeBilinearGradWasmConfig);
+  });
+
+  describe.each(BACKENDS)('on %s', (backend) => {
+    it.each(FIXTURE.cases)(
+      "matches PyTorch's bilinear interpolate backward: $name, align_corners $alignCorners",
+      async (c) => {
+        const [n, , , ch] = c.xShape;
+        const f = forwardAndGradient(
+          () => tf.tensor4d(c.x, c.xShape),
+          () => tf.tensor4d(c.dy, [n, c.size[0], c.size[1], ch]),
+          c.size,
+          c.alignCorners,
+          !c.alignCorners,
+        );
+        const [y, dx] = await onBackend(backend, f);
+        expect(relativeError(y!, Float32Array.from(c.y))).toBeLessThanOrEqual(1e-6);
+        expect(relativeError(dx!, Float32Array.from(c.dx))).toBeLessThanOrEqual(1e-6);
+      },
+    );
+
+    it.each([
+      { xShape: [2, 5, 7, 3], size: [9, 12] },
+      { xShape: [2, 9, 6, 2], size: [4, 5] },
+      { xShape: [1, 4, 9, 2], size: [7, 3] },
+    ] as { xShape: [number, number, number, number]; size: [number, number] }[])(
+      'is the adjoint of the forward resize without align corners or half-pixel centres: $xShape -> $size',
+      async ({ xShape, size }) => {
+        const dyShape = [xShape[0], size[0], size[1], xShape[3]];
+        const [dyValues] = await onBackend(backend, () => seeded(dyShape, 7));
+        const want = Float32Array.from(await adjointReference(xShape, size, dyValues!));
+        const f = forwardAndGradient(
+          () => seeded([...xShape], 5) as tf.Tensor4D,
+          () => seeded(dyShape, 7),
+          size,
+          false,
+          false,
+        );
+        const [, dx] = await onBackend(backend, f);
+        expect(relativeError(dx!, want)).toBeLessThanOrEqual(1e-6);
+      },
+    );
+
+    it('rejects a dy that does not fit the images', async () => {
+      await tf.setBackend(backend);
+      const images = tf.zeros([2, 3, 3, 1]);
+      const dy = tf.zeros([1, 6, 6, 1]);
+      expect(() =>
+        tf.engine().runKernel('ResizeBilinearGrad', { images, dy }, { alignCorners: false, halfPixelCenters: false }),
+      ).toThrow(
+        new RegExp(
+          `ResizeBilinearGrad \\(${backend}\\): dy has shape \\[1,6,6,1\\], which does not fit images \\[2,3,3,1\\]`,
+        ),
+      );
+      tf.dispose([images, dy]);
+    });
+  });
+});
