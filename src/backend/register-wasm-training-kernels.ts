@@ -12,6 +12,8 @@ import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwi
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
 import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum';
+import { DILATION_AWARE_FILTER_GRADIENTS } from '../core/kernel-capabilities';
+import { COPY_KERNEL_CONFIGS, rememberStockCopyKernel } from './kernels/slice';
 
 /** The kernels {@link registerWasmTrainingKernels} installs for 'wasm'. */
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -24,6 +26,7 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputWasmConfig,
   unsortedSegmentSumWasmConfig,
   maxPoolGradWasmConfig,
+  ...COPY_KERNEL_CONFIGS,
 ];
 
 /**
@@ -63,6 +66,8 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * ```
  */
 export function registerWasmTrainingKernels(): void {
+  // Its `dilations` attribute works (ops.dilatedConv2d's filter gradient uses it).
+  DILATION_AWARE_FILTER_GRADIENTS.add(conv2DBackpropFilterWasmConfig.kernelFunc);
   for (const config of WASM_TRAINING_KERNELS) {
     const existing = getKernel(config.kernelName, 'wasm');
     if (existing === config) continue;
@@ -70,6 +75,7 @@ export function registerWasmTrainingKernels(): void {
     if (config.kernelName === batchMatMulWasmConfig.kernelName) rememberStockBatchMatMul(existing);
     if (config.kernelName === conv2DWasmConfig.kernelName) rememberStockConv2D(existing);
     if (config.kernelName === fusedConv2DWasmConfig.kernelName) rememberStockFusedConv2D(existing);
+    if (COPY_KERNEL_CONFIGS.includes(config)) rememberStockCopyKernel(existing);
     // tfjs warns and keeps going when a kernel is registered twice; unregister first so
     // replacing a stock kernel is silent and deliberate.
     if (existing != null) unregisterKernel(config.kernelName, 'wasm');
