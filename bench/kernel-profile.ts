@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
+import { DILATION_AWARE_FILTER_GRADIENTS } from '../src/core/kernel-capabilities';
 
 /** The kernels whose multiply-adds {@link kernelMacs} counts. */
 export const COUNTED_KERNELS = [
@@ -121,32 +122,32 @@ export async function profileKernels(fn: () => Promise<void> | void, backend = '
   };
   for (const k of configs) {
     tf.unregisterKernel(k.kernelName, backend);
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        const macs = stack.length === 0 ? kernelMacs(k.kernelName, args.inputs, args.attrs ?? {}) : 0;
-        const shapes = Object.entries(args.inputs)
-          .map(([n, t]) => `${n}[${(t as tf.TensorInfo | undefined)?.shape.join(',') ?? ''}]`)
-          .join(' ');
-        stack.push({ childWall: 0, childCpu: 0 });
-        const w0 = performance.now();
-        const c0 = cpuNow();
-        try {
-          return k.kernelFunc(args);
-        } finally {
-          const wall = performance.now() - w0;
-          const cpu = cpuNow() - c0;
-          const me = stack.pop()!;
-          const parent = stack.at(-1);
-          if (parent != null) {
-            parent.childWall += wall;
-            parent.childCpu += cpu;
-          }
-          add(byName, k.kernelName, k.kernelName, wall - me.childWall, cpu - me.childCpu, macs);
-          add(byCall, `${k.kernelName} ${shapes}`, k.kernelName, wall - me.childWall, cpu - me.childCpu, macs);
+    const kernelFunc: tf.KernelFunc = (args) => {
+      const macs = stack.length === 0 ? kernelMacs(k.kernelName, args.inputs, args.attrs ?? {}) : 0;
+      const shapes = Object.entries(args.inputs)
+        .map(([n, t]) => `${n}[${(t as tf.TensorInfo | undefined)?.shape.join(',') ?? ''}]`)
+        .join(' ');
+      stack.push({ childWall: 0, childCpu: 0 });
+      const w0 = performance.now();
+      const c0 = cpuNow();
+      try {
+        return k.kernelFunc(args);
+      } finally {
+        const wall = performance.now() - w0;
+        const cpu = cpuNow() - c0;
+        const me = stack.pop()!;
+        const parent = stack.at(-1);
+        if (parent != null) {
+          parent.childWall += wall;
+          parent.childCpu += cpu;
         }
-      },
-    });
+        add(byName, k.kernelName, k.kernelName, wall - me.childWall, cpu - me.childCpu, macs);
+        add(byCall, `${k.kernelName} ${shapes}`, k.kernelName, wall - me.childWall, cpu - me.childCpu, macs);
+      }
+    };
+    // The wrapper can do what the kernel can (ops.dilatedConv2d asks).
+    if (DILATION_AWARE_FILTER_GRADIENTS.has(k.kernelFunc)) DILATION_AWARE_FILTER_GRADIENTS.add(kernelFunc);
+    tf.registerKernel({ ...k, kernelFunc });
   }
   const w0 = performance.now();
   const c0 = cpuNow();
