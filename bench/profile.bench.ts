@@ -3,7 +3,8 @@
  * wasm, one thread: the gated generator's forward (cnum 48, contextual attention) on an image with
  * a centred hole of half the size, and an `InpaintingTrainer` step with the SN-PatchGAN
  * discriminator, batch 1 at `PROFILE_SIZE` (default 256). One warm-up call, then `PROFILE_REPS`
- * (default 1) profiled calls, each printed. `PROFILE_ONLY=deepfill_fwd,deepfill_step` picks rows.
+ * (default 1) profiled calls, each printed with its `PROFILE_TOP` (default 25) largest kernel
+ * calls by shape. `PROFILE_ONLY=deepfill_fwd,deepfill_step` picks rows.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/init-backend';
@@ -16,6 +17,7 @@ import type { Benchmark, BenchCase } from './types';
 
 const SIZE = Number(process.env.PROFILE_SIZE ?? 256);
 const REPS = Number(process.env.PROFILE_REPS ?? 1);
+const TOP = Number(process.env.PROFILE_TOP ?? 25);
 
 async function deepfill(what: 'fwd' | 'step'): Promise<BenchCase> {
   const G = gatedInpaintingGenerator({ cnum: 48, inputShape: [SIZE, SIZE], seed: 1 });
@@ -46,7 +48,7 @@ async function deepfill(what: 'fwd' | 'step'): Promise<BenchCase> {
   const samples: number[] = [];
   for (let i = 0; i < REPS; i++) {
     const p = await profileKernels(run);
-    printProfile(`DeepFill v2 ${what === 'fwd' ? 'forward' : 'step'} 1x${SIZE}x${SIZE}, call ${i + 1}`, p);
+    printProfile(`DeepFill v2 ${what === 'fwd' ? 'forward' : 'step'} 1x${SIZE}x${SIZE}, call ${i + 1}`, p, TOP);
     samples.push(p.cpuMs);
   }
   trainer?.dispose();
