@@ -63,6 +63,8 @@ import { adaptiveInstanceNorm } from '../src/ops/adaptive-instance-norm';
 import { adainStyleLoss } from '../src/losses/adain-style-loss';
 import { Pix2PixTrainer } from '../src/training/pix2pix-trainer';
 import { InpaintingTrainer } from '../src/training/inpainting-trainer';
+import { DILATION_AWARE_FILTER_GRADIENTS } from '../src/core/kernel-capabilities';
+import { COUNTED_KERNELS, kernelMacs } from './kernel-profile';
 import { median, timeVariants, type Variant, type VariantTiming } from './timing';
 import type { Benchmark, BenchCase } from './types';
 
@@ -559,67 +561,6 @@ async function trainingCase(kind: GenKind, withTorch: boolean): Promise<NetworkC
   }
 }
 
-/** Multiply-adds of one call of a convolution or matmul kernel, from its inputs and attributes. */
-function kernelMacs(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): number {
-  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  const shape = (k: string) => (inputs[k] as tf.TensorInfo).shape;
-  const a = attrs as Record<string, never>;
-  switch (name) {
-    case 'Conv2D':
-    case 'FusedConv2D': {
-      const info = tf.backend_util.computeConv2DInfo(
-        shape('x') as [number, number, number, number],
-        shape('filter') as [number, number, number, number],
-        a.strides,
-        a.dilations,
-        a.pad,
-        a.dimRoundingMode,
-      );
-      return size(info.outShape.slice(0, 3)) * size(shape('filter'));
-    }
-    case 'DepthwiseConv2dNative':
-    case 'FusedDepthwiseConv2D': {
-      const info = tf.backend_util.computeConv2DInfo(
-        shape('x') as [number, number, number, number],
-        shape('filter') as [number, number, number, number],
-        a.strides,
-        a.dilations,
-        a.pad,
-        a.dimRoundingMode,
-        true,
-      );
-      return size(info.outShape.slice(0, 3)) * size(shape('filter'));
-    }
-    case 'Conv2DBackpropInput':
-      return size(shape('dy').slice(0, 3)) * size(shape('filter'));
-    case 'Conv2DBackpropFilter':
-      return size(shape('dy').slice(0, 3)) * size(a.filterShape as unknown as number[]);
-    case 'BatchMatMul':
-    case '_FusedMatMul': {
-      const sa = shape('a');
-      const sb = shape('b');
-      const batch = Math.max(size(sa.slice(0, -2)), size(sb.slice(0, -2)));
-      const m = a.transposeA ? sa.at(-1)! : sa.at(-2)!;
-      const k = a.transposeA ? sa.at(-2)! : sa.at(-1)!;
-      const n = a.transposeB ? sb.at(-2)! : sb.at(-1)!;
-      return batch * m * k * n;
-    }
-    default:
-      return 0;
-  }
-}
-
-const COUNTED_KERNELS = [
-  'Conv2D',
-  'FusedConv2D',
-  'DepthwiseConv2dNative',
-  'FusedDepthwiseConv2D',
-  'Conv2DBackpropInput',
-  'Conv2DBackpropFilter',
-  'BatchMatMul',
-  '_FusedMatMul',
-];
-
 /**
  * Multiply-adds of the convolution and matmul kernels that `fn` runs, counted as executed (every
  * call of the kernels above, forward and gradient; a kernel that runs another, as this library's
@@ -632,18 +573,18 @@ async function countedMacs(fn: () => Promise<void> | void): Promise<number> {
   const originals = COUNTED_KERNELS.map((n) => tf.getKernel(n, 'wasm')).filter((k) => k != null);
   for (const k of originals) {
     tf.unregisterKernel(k.kernelName, 'wasm');
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        if (depth === 0) macs += kernelMacs(k.kernelName, args.inputs, args.attrs ?? {});
-        depth++;
-        try {
-          return k.kernelFunc(args);
-        } finally {
-          depth--;
-        }
-      },
-    });
+    const kernelFunc: tf.KernelFunc = (args) => {
+      if (depth === 0) macs += kernelMacs(k.kernelName, args.inputs, args.attrs ?? {});
+      depth++;
+      try {
+        return k.kernelFunc(args);
+      } finally {
+        depth--;
+      }
+    };
+    // The wrapper can do what the kernel can (ops.dilatedConv2d asks).
+    if (DILATION_AWARE_FILTER_GRADIENTS.has(k.kernelFunc)) DILATION_AWARE_FILTER_GRADIENTS.add(kernelFunc);
+    tf.registerKernel({ ...k, kernelFunc });
   }
   try {
     await fn();

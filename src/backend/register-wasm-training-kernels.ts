@@ -13,6 +13,8 @@ import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwis
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
 import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
 import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum';
+import { DILATION_AWARE_FILTER_GRADIENTS } from '../core/kernel-capabilities';
+import { COPY_KERNEL_CONFIGS, rememberStockCopyKernel } from './kernels/slice';
 
 /** The kernels {@link registerWasmTrainingKernels} installs for 'wasm'. */
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -26,6 +28,7 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   unsortedSegmentSumWasmConfig,
   maxPoolGradWasmConfig,
   resizeBilinearGradWasmConfig,
+  ...COPY_KERNEL_CONFIGS,
 ];
 
 /**
@@ -50,6 +53,8 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  *   negative; replaced by one that matches the cpu backend, in JavaScript.
  * - `ResizeBilinearGrad` (wrong): the stock kernel ignores `halfPixelCenters` (PyTorch's
  *   align_corners=False); replaced by the exact adjoint of the forward resize, in JavaScript.
+ * - `Slice`, `SplitV`, `Unpack`, `Concat` and `Pack` (slow: a copy and an allocation per row,
+ *   a per-value index for rank 5 and above): copies of whole runs read in place, in JavaScript.
  *
  * Call it yourself only if you select the wasm backend without {@link initBackend}; it must run
  * before the first gradient, and may run before or after `tf.setBackend('wasm')`.
@@ -67,6 +72,8 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * ```
  */
 export function registerWasmTrainingKernels(): void {
+  // Its `dilations` attribute works (ops.dilatedConv2d's filter gradient uses it).
+  DILATION_AWARE_FILTER_GRADIENTS.add(conv2DBackpropFilterWasmConfig.kernelFunc);
   for (const config of WASM_TRAINING_KERNELS) {
     const existing = getKernel(config.kernelName, 'wasm');
     if (existing === config) continue;
@@ -74,6 +81,7 @@ export function registerWasmTrainingKernels(): void {
     if (config.kernelName === batchMatMulWasmConfig.kernelName) rememberStockBatchMatMul(existing);
     if (config.kernelName === conv2DWasmConfig.kernelName) rememberStockConv2D(existing);
     if (config.kernelName === fusedConv2DWasmConfig.kernelName) rememberStockFusedConv2D(existing);
+    if (COPY_KERNEL_CONFIGS.includes(config)) rememberStockCopyKernel(existing);
     // tfjs warns and keeps going when a kernel is registered twice; unregister first so
     // replacing a stock kernel is silent and deliberate.
     if (existing != null) unregisterKernel(config.kernelName, 'wasm');

@@ -13,8 +13,9 @@
  * list equals the kernels those runs dispatched.
  *
  * It holds the Conv2D family with both gradients (`Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`
- * for transposed convolutions and input gradients, `Conv2DBackpropFilter`), dilated convolution
- * (`SpaceToBatchND`, `BatchToSpaceND`), depthwise convolution and its input gradient (the
+ * for transposed convolutions and input gradients, `Conv2DBackpropFilter`; dilated convolutions
+ * run `Conv2D` with dilations and `Reverse` for their input gradient), depthwise convolution and
+ * its input gradient (the
  * multiscale discriminators' average-pool downsampling), dense layers (`_FusedMatMul`), the norms'
  * moments (`Mean`, `Sum`, `Rsqrt`, `Sqrt`, `Square`), reflection padding (`MirrorPad`),
  * max-pooling and nearest resizing with their gradients, bilinear resizing (the SPADE encoder's
@@ -37,9 +38,6 @@ export const REQUIRED_KERNELS: readonly string[] = Object.freeze([
   'Conv2DBackpropFilter',
   'BatchMatMul',
   '_FusedMatMul',
-  // Dilated convolutions (gated inpainting generator, GLCIC).
-  'SpaceToBatchND',
-  'BatchToSpaceND',
   // Depthwise convolutions (the multiscale discriminators' average-pool downsampling).
   'DepthwiseConv2dNative',
   'DepthwiseConv2dNativeBackpropInput',

@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkError, checkPair } from '../core/checks';
+import { DILATION_AWARE_FILTER_GRADIENTS } from '../core/kernel-capabilities';
 import { checkAxis, checkTensor } from './internal/check-tensor';
 
 /**
  * `tf.conv2d` that is also differentiable with dilation > 1. tfjs-core 4.22's conv2d gradient
- * throws for dilation rates above 1, which DeepFill's atrous layers need; for those this computes
- * the same convolution as TF's `with_space_to_batch`: explicit padding, `spaceToBatchND` by the
- * rate, an undilated 'valid' conv2d, then `batchToSpaceND` — all ops with gradients on every
- * backend. With dilation 1 it is plain `tf.conv2d`.
+ * throws for dilation rates above 1, which DeepFill's atrous layers need. For those this runs
+ * the backend's dilated `tf.conv2d` (XNNPACK dilates natively on wasm) with its gradient written
+ * out: the input gradient is a dilated convolution of dy by the flipped kernel, the filter
+ * gradient the backend's `Conv2DBackpropFilter` with dilations where it honours them (this
+ * library's wasm kernel), else a convolution with stride = dilation. An explicit padding wider
+ * than the dilated kernel takes TF's `with_space_to_batch` route instead (`spaceToBatchND`, an
+ * undilated 'valid' conv2d, `batchToSpaceND`). With dilation 1 it is plain `tf.conv2d`.
  *
  * `padding` is 'same' (TF), 'valid', or explicit [[top, bottom], [left, right]] zero padding.
  * Strides must be 1 when dilation > 1 (as in tf.conv2d).
@@ -92,6 +96,84 @@ export function dilatedConv2d(
   } else {
     pads = padding;
   }
+  const outH = h + pads[0][0] + pads[0][1] - effH + 1;
+  const outW = w + pads[1][0] + pads[1][1] - effW + 1;
+  const padsFit = pads[0].every((p) => p <= effH - 1) && pads[1].every((p) => p <= effW - 1);
+  if (outH > 0 && outW > 0 && padsFit) return dilatedConvDirect(x, kernel, pads, [dh, dw]);
+  return spaceToBatchConv(x, kernel, pads, [dh, dw]);
+}
+
+type Pads = [[number, number], [number, number]];
+
+/** The Conv2DBackpropFilter kernel the current backend would run, if it honours `dilations`. */
+function dilationAwareFilterGradient(): boolean {
+  const k = tf.getKernel('Conv2DBackpropFilter', tf.getBackend());
+  return k != null && DILATION_AWARE_FILTER_GRADIENTS.has(k.kernelFunc);
+}
+
+/**
+ * The dilated convolution as the backend runs it (XNNPACK handles dilation natively on wasm),
+ * with its gradient written out, since tfjs-core's conv2d gradient rejects dilation:
+ * - dx: the convolution of dy with the kernel flipped and its channels swapped, same dilation,
+ *   padded (eff - 1 - pad) on each side (stride 1, so nothing is inserted);
+ * - dW: the backend's `Conv2DBackpropFilter` with `dilations` when it honours them (this
+ *   library's wasm kernel); otherwise the convolution of x transposed to [in, h, w, n] by dy
+ *   transposed to [oh, ow, n, out] with stride = dilation, which yields [in, kh, kw, out]:
+ *   dW[i, j] = sum over n, oh, ow of x_padded[n, i d + oh, j d + ow] dy[n, oh, ow].
+ */
+function dilatedConvDirect(x: tf.Tensor4D, kernel: tf.Tensor4D, pads: Pads, dilation: [number, number]): tf.Tensor4D {
+  const [kh, kw] = kernel.shape;
+  const effH = (kh - 1) * dilation[0] + 1;
+  const effW = (kw - 1) * dilation[1] + 1;
+  const pad4: tf.backend_util.ExplicitPadding = [[0, 0], pads[0], pads[1], [0, 0]];
+  const dxPad: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [effH - 1 - pads[0][0], effH - 1 - pads[0][1]],
+    [effW - 1 - pads[1][0], effW - 1 - pads[1][1]],
+    [0, 0],
+  ];
+  const conv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xv, kv, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([xv, kv]);
+    return {
+      value: tf.conv2d(xv, kv, 1, pad4, 'NHWC', dilation),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const g = dy as tf.Tensor4D;
+        const [xs, ks] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const flipped = tf.transpose(tf.reverse(ks, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const dx = tf.conv2d(g, flipped, 1, dxPad, 'NHWC', dilation);
+        let dk: tf.Tensor;
+        if (dilationAwareFilterGradient()) {
+          dk = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy: g }, {
+            strides: [1, 1],
+            pad: pad4,
+            dataFormat: 'NHWC',
+            filterShape: ks.shape,
+            dilations: dilation,
+          } as never) as tf.Tensor;
+        } else {
+          const z = tf.conv2d(
+            tf.transpose(xs, [3, 1, 2, 0]) as tf.Tensor4D,
+            tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D,
+            dilation,
+            pad4,
+          );
+          dk = tf.transpose(z, [1, 2, 0, 3]);
+        }
+        return [dx, dk];
+      },
+    };
+  });
+  return conv(x, kernel) as tf.Tensor4D;
+}
+
+/**
+ * TF's `with_space_to_batch`: `spaceToBatchND` by the rate, an undilated 'valid' conv2d, then
+ * `batchToSpaceND`, all ops with gradients on every backend. Used where the direct route's
+ * padding does not fit (explicit padding wider than the dilated kernel).
+ */
+function spaceToBatchConv(x: tf.Tensor4D, kernel: tf.Tensor4D, pads: Pads, [dh, dw]: [number, number]): tf.Tensor4D {
+  const [, h, w] = x.shape;
   const hp = h + pads[0][0] + pads[0][1];
   const wp = w + pads[1][0] + pads[1][1];
   const extraH = (dh - (hp % dh)) % dh;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { dilatedConv2d } from '../../src/ops';
+import { DILATION_AWARE_FILTER_GRADIENTS } from '../../src/core/kernel-capabilities';
 import { describeBackends } from '../harness/backends';
 import { maxAbsDiff } from '../harness/compare';
 import { expectFiniteDifferences } from '../harness/finite-differences';
@@ -84,6 +85,48 @@ describeBackends('dilatedConv2d', () => {
       );
     await expectFiniteDifferences(loss, [x, k], 2e-2);
     tf.dispose([x, k, w]);
+  });
+
+  it("gives the same gradients by both filter-gradient routes (the backend's kernel with dilations, or the strided convolution)", async () => {
+    const x = tf.randomNormal([2, 11, 9, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const k = tf.randomNormal([3, 2, 3, 4], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const w = tf.randomNormal([2, 11, 9, 4], 0, 1, 'float32', 8);
+    const grads = () =>
+      tf.grads((xv: tf.Tensor, kv: tf.Tensor) =>
+        tf.sum(tf.mul(dilatedConv2d(xv as tf.Tensor4D, kv as tf.Tensor4D, [1, 1], 'same', [3, 2]), w)),
+      )([x, k]);
+    const kernel = tf.getKernel('Conv2DBackpropFilter', tf.getBackend());
+    const aware = kernel != null && DILATION_AWARE_FILTER_GRADIENTS.has(kernel.kernelFunc);
+    const byDefault = grads();
+    if (aware) DILATION_AWARE_FILTER_GRADIENTS.delete(kernel.kernelFunc);
+    let strided: tf.Tensor[];
+    try {
+      strided = grads();
+    } finally {
+      if (aware) DILATION_AWARE_FILTER_GRADIENTS.add(kernel.kernelFunc);
+    }
+    expect(await maxAbsDiff(byDefault[0]!, strided[0]!)).toBeLessThanOrEqual(1e-4);
+    expect(await maxAbsDiff(byDefault[1]!, strided[1]!)).toBeLessThanOrEqual(1e-4);
+    tf.dispose([x, k, w, ...byDefault, ...strided]);
+  });
+
+  it('explicit padding wider than the dilated kernel (space-to-batch route) equals tf.pad + valid, with gradients', async () => {
+    const x = tf.randomNormal([1, 7, 6, 2], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const k = tf.randomNormal([3, 3, 2, 3], 0, 1, 'float32', 10) as tf.Tensor4D;
+    const pads: [[number, number], [number, number]] = [
+      [6, 1],
+      [0, 7],
+    ];
+    const wide = (xv: tf.Tensor, kv: tf.Tensor) =>
+      dilatedConv2d(xv as tf.Tensor4D, kv as tf.Tensor4D, [1, 1], pads, [2, 3]);
+    const padded = (xv: tf.Tensor, kv: tf.Tensor) =>
+      dilatedConv2d(tf.pad(xv, [[0, 0], ...pads, [0, 0]]) as tf.Tensor4D, kv as tf.Tensor4D, [1, 1], 'valid', [2, 3]);
+    const w = tf.randomNormal(wide(x, k).shape, 0, 1, 'float32', 11);
+    const loss = (f: typeof wide) => (xv: tf.Tensor, kv: tf.Tensor) => tf.sum(tf.mul(f(xv, kv), w));
+    const a = [wide(x, k), ...tf.grads(loss(wide))([x, k])];
+    const b = [padded(x, k), ...tf.grads(loss(padded))([x, k])];
+    for (let i = 0; i < 3; i++) expect(await maxAbsDiff(a[i]!, b[i]!)).toBeLessThanOrEqual(1e-4);
+    tf.dispose([x, k, w, ...a, ...b]);
   });
 
   it('rejects strides > 1 with dilation > 1', () => {

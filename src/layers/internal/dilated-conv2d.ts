@@ -1,7 +1,7 @@
 /**
  * A plain 2D convolution with PyTorch's explicit symmetric zero padding and a dilation that
  * trains: tfjs-layers' Conv2D runs `tf.conv2d`, whose gradient throws for dilation rates above 1,
- * so this helper computes through `ops.dilatedConv2d` (space-to-batch, every op differentiable).
+ * so this helper computes through `ops.dilatedConv2d` (a dilated conv2d with its gradient written out).
  * The network builders insert it for `nn.Conv2d(..., dilation=d, padding=p)` (GLCIC's completion
  * network); its kernel loads from a PyTorch Conv2d weight like Conv2D's (one row of
  * `core/torch-layout.ts`).
