@@ -157,6 +157,31 @@ export interface InpaintOptions extends SynthesisOptions {
    * and SSIM do not gain from it (docs/patchmatch.md, fill quality).
    */
   gradientWeight?: number;
+  /**
+   * Rebuilds every vote in the gradient domain when given, a number in (0, 100]: the hole becomes
+   * the screened Poisson solution whose x and y differences follow the matched patches' own
+   * differences and whose values stay near the voted colours with this weight, the known pixels
+   * held (as `inpaintMelding` does, without its transformations). Smaller weights trust the
+   * differences more. Defaults to undefined (the plain vote, blended into its surroundings at
+   * the end). See docs/patchmatch.md (fill quality) for what it gains and costs.
+   *
+   * @example
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * const width = 48, height = 48;
+   * const data = new Uint8Array(width * height * 4);
+   * for (let i = 0; i < width * height; i++) {
+   *   const x = i % width, y = Math.floor(i / width);
+   *   data.set([128 + 60 * Math.sin(x / 3), 128 + 60 * Math.cos(y / 4), (x * y) % 256, 255], 4 * i);
+   * }
+   * const hole = new Uint8Array(width * height);
+   * for (let y = 18; y < 30; y++) hole.fill(1, y * width + 18, y * width + 30);
+   * const pm = await createPatchMatch();
+   * const filled = await pm.inpaint({ width, height, data }, { width, height, data: hole }, { seed: 1, screening: 0.1 });
+   * console.log(filled.data[4 * (5 * width + 5)] === data[4 * (5 * width + 5)]); // true: known pixels kept
+   * ```
+   */
+  screening?: number;
 }
 
 /** Options of {@link PatchMatch.synthesizeTexture}. */
