@@ -256,6 +256,7 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
             ...synthesisKeys,
             gradientWeight: fc.constantFrom(0, 0.5, 2, 16),
             screening: fc.constantFrom(0.01, 0.1, 1, 100),
+            gradientDomain: fc.boolean(),
           }),
         ),
         async (options) => {
