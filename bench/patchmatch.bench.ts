@@ -391,8 +391,9 @@ interface FillVariant {
 /**
  * The variants besides `inpaint`'s default: PATCHMATCH_FILL_VARIANTS as a JSON list of
  * `{"name", "method", "options"}`, else one variant from PATCHMATCH_FILL_METHOD (inpaint or
- * inpaintMelding) and PATCHMATCH_FILL_OPTIONS (JSON) when either is set, else the demo's spoon
- * settings (inpaintMelding, reflection, screening 0.1).
+ * inpaintMelding) and PATCHMATCH_FILL_OPTIONS (JSON) when either is set, else the previous
+ * default fill (gradientDomain false) and the demo's spoon settings (inpaintMelding, reflection,
+ * screening 0.1).
  */
 function fillVariants(): FillVariant[] {
   const check = (v: FillVariant): FillVariant => {
@@ -415,6 +416,7 @@ function fillVariants(): FillVariant[] {
     ];
   }
   return [
+    { name: 'inpaint gradientDomain false', method: 'inpaint', options: { gradientDomain: false } },
     { name: 'inpaintMelding reflection', method: 'inpaintMelding', options: { reflection: true, screening: 0.1 } },
   ];
 }
