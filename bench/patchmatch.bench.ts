@@ -3,8 +3,8 @@
  * with the WebAssembly SIMD backend, the plain TypeScript backend and a native C build of the
  * same loop (bench/native/patchmatch.c, `cc -O3 -march=native`, when a C compiler exists); the
  * field's quality against the exact nearest-neighbour field on a smaller pair; inpainting of a
- * ~1 megapixel image with a 10% hole; and the fill quality of inpainting on 24 cases against
- * OpenCV's Telea (bench/fill-quality.ts).
+ * ~1 megapixel image with a 10% hole; and the fill quality of inpainting on 72 cases against
+ * OpenCV's Telea and PyPatchMatch (bench/fill-quality.ts).
  *
  * Run with `npm run bench -- patchmatch` or directly with `npx tsx bench/patchmatch.bench.ts`.
  */
@@ -17,7 +17,7 @@ import { PNG } from 'pngjs';
 import { createParallelPatchMatch, createPatchMatch } from '../src/patchmatch/index';
 import type { Mask, Nnf, PatchMatch, RgbaImage } from '../src/patchmatch/index';
 import { initFillMetrics, scoreFill } from './fill-metrics';
-import { type FillScore, fillCases, pyPatchMatchFills, teleaFill } from './fill-quality';
+import { type FillScore, fillCases, pyPatchMatchFills, signTestP, teleaFill } from './fill-quality';
 import { median, timeVariants, type VariantTiming } from './timing';
 import type { Benchmark, BenchCase } from './types';
 
@@ -329,6 +329,14 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
         warmup: 1,
       },
       {
+        // The default before the gradient-domain rebuild.
+        name: 'wasm simd inpaint, gradientDomain false',
+        run: async () =>
+          void (await wasm.inpaint(image, mask, { patchSize: PATCH, seed: SEED, gradientDomain: false })),
+        repetitions: 3,
+        warmup: 1,
+      },
+      {
         // The demo's spoon settings (examples/demo.ts): mirrored patches, gradient-domain rebuild.
         name: 'wasm simd inpaintMelding, reflection, screening 0.1',
         run: async () =>
@@ -365,86 +373,167 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
     timings,
     ratios: {
       'gradientWeight 2 / default': timings[1]!.medianMs / timings[0]!.medianMs,
-      'inpaintMelding reflection / default': timings[2]!.medianMs / timings[0]!.medianMs,
-      'js / wasm': timings[3]!.medianMs / timings[0]!.medianMs,
-      ...(baseline !== null ? { 'baseline / wasm': timings[4]!.medianMs / timings[0]!.medianMs } : {}),
+      'default / gradientDomain false': timings[0]!.medianMs / timings[2]!.medianMs,
+      'inpaintMelding reflection / default': timings[3]!.medianMs / timings[0]!.medianMs,
+      'js / wasm': timings[4]!.medianMs / timings[0]!.medianMs,
+      ...(baseline !== null ? { 'baseline / wasm': timings[5]!.medianMs / timings[0]!.medianMs } : {}),
     },
   };
 }
 
+/** One fill method the fill benchmark scores (see fillCase). */
+interface FillVariant {
+  name: string;
+  method: 'inpaint' | 'inpaintMelding';
+  options: Record<string, unknown>;
+}
+
 /**
- * Fill quality on the 24 cases of bench/fill-quality.ts (7x7, seed 1, default levels and EM):
- * medians of hole PSNR, hole SSIM and border step for this version, OpenCV's Telea (when Debian's
- * python3-opencv is installed), PyPatchMatch (optional, PATCHMATCH_PYPATCHMATCH: see
- * bench/fill-quality.ts) and the baseline (PATCHMATCH_BASELINE), over the tuning half (A), the
- * check half (B) and all cases; per-case numbers with PATCHMATCH_FILL_VERBOSE=1.
- * PATCHMATCH_FILL_OPTIONS='{"gradientWeight":2}' passes extra inpaint options to this version;
- * PATCHMATCH_FILL_METHOD=inpaintMelding fills with inpaintMelding instead (the same options, e.g.
- * '{"reflection":true,"screening":0.1}', the demo's spoon settings).
+ * The variants besides `inpaint`'s default: PATCHMATCH_FILL_VARIANTS as a JSON list of
+ * `{"name", "method", "options"}`, else one variant from PATCHMATCH_FILL_METHOD (inpaint or
+ * inpaintMelding) and PATCHMATCH_FILL_OPTIONS (JSON) when either is set, else the previous
+ * default fill (gradientDomain false) and the demo's spoon settings (inpaintMelding, reflection,
+ * screening 0.1).
+ */
+function fillVariants(): FillVariant[] {
+  const check = (v: FillVariant): FillVariant => {
+    if (v.method !== 'inpaint' && v.method !== 'inpaintMelding')
+      throw new Error(`fill variants: method inpaint or inpaintMelding, got ${JSON.stringify(v.method)}`);
+    return { name: String(v.name), method: v.method, options: v.options ?? {} };
+  };
+  const list = process.env.PATCHMATCH_FILL_VARIANTS;
+  if (list !== undefined && list !== '') return (JSON.parse(list) as FillVariant[]).map(check);
+  const method = process.env.PATCHMATCH_FILL_METHOD;
+  const options = process.env.PATCHMATCH_FILL_OPTIONS;
+  if ((method ?? '') !== '' || (options ?? '') !== '') {
+    const m = (method ?? '') === '' ? 'inpaint' : method;
+    return [
+      check({
+        name: `${m} ${options ?? '{}'}`,
+        method: m as FillVariant['method'],
+        options: JSON.parse(options ?? '{}'),
+      }),
+    ];
+  }
+  return [
+    { name: 'inpaint gradientDomain false', method: 'inpaint', options: { gradientDomain: false } },
+    { name: 'inpaintMelding reflection', method: 'inpaintMelding', options: { reflection: true, screening: 0.1 } },
+  ];
+}
+
+/**
+ * Fill quality on the 72 cases of bench/fill-quality.ts (7x7, seed 1, default levels and EM):
+ * `inpaint`'s default, the variants of fillVariants, OpenCV's Telea (when Debian's python3-opencv
+ * is installed), PyPatchMatch (optional, PATCHMATCH_PYPATCHMATCH: see bench/fill-quality.ts) and
+ * the baseline (PATCHMATCH_BASELINE). For each method and group (the tuning half A, the check half
+ * B, the original 24 cases, photos, textures, all): medians and means of hole PSNR and SSIM, the
+ * median border step, and the per-case wins and losses against `inpaint`'s default (PSNR and
+ * SSIM; ties dropped) with the two-sided sign test's p-value. Per-case numbers with
+ * PATCHMATCH_FILL_VERBOSE=1; PATCHMATCH_FILL_TELEA=0 leaves Telea out.
  */
 async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<BenchCase> {
   await initFillMetrics();
   const cases = fillCases();
-  const extra = JSON.parse(process.env.PATCHMATCH_FILL_OPTIONS ?? '{}') as Record<string, unknown>;
-  const method = process.env.PATCHMATCH_FILL_METHOD ?? 'inpaint';
-  if (method !== 'inpaint' && method !== 'inpaintMelding')
-    throw new Error(`PATCHMATCH_FILL_METHOD: inpaint or inpaintMelding, got ${JSON.stringify(method)}`);
-  const melding = method === 'inpaintMelding';
-  type Row = { split: 'A' | 'B'; kind: string; scores: Record<string, FillScore> };
+  const variants = fillVariants();
+  type Row = { split: 'A' | 'B'; kind: string; original: boolean; scores: Record<string, FillScore> };
   const rows: Row[] = [];
-  const times: Record<string, number[]> = { wasm: [], baseline: [], pypatchmatch: [] };
+  const times: Record<string, number[]> = { inpaint: [], baseline: [], pypatchmatch: [] };
+  for (const v of variants) times[v.name] = [];
   const peer = pyPatchMatchFills(cases, 3, SEED);
   if (peer === null) console.log('  PyPatchMatch: not available (set PATCHMATCH_PYPATCHMATCH to a build of it)');
   else times.pypatchmatch = peer.seconds.map((s) => 1000 * s);
   for (const [i, c] of cases.entries()) {
     const scores: Record<string, FillScore> = {};
-    let t0 = performance.now();
-    const ours = await (melding ? wasm.inpaintMelding : wasm.inpaint).call(wasm, c.image, c.mask, {
-      patchSize: PATCH,
-      seed: SEED,
-      ...extra,
-    });
-    times.wasm!.push(performance.now() - t0);
-    scores.wasm = scoreFill(ours, c.image, c.mask);
+    for (const v of [{ name: 'inpaint', method: 'inpaint', options: {} } as FillVariant, ...variants]) {
+      const t0 = performance.now();
+      const out = await (v.method === 'inpaintMelding' ? wasm.inpaintMelding : wasm.inpaint).call(
+        wasm,
+        c.image,
+        c.mask,
+        {
+          patchSize: PATCH,
+          seed: SEED,
+          ...v.options,
+        },
+      );
+      times[v.name]!.push(performance.now() - t0);
+      scores[v.name] = scoreFill(out, c.image, c.mask);
+    }
     if (baseline !== null) {
-      t0 = performance.now();
+      const t0 = performance.now();
       const r = await baseline.inpaint(c.image, c.mask, { patchSize: PATCH, seed: SEED });
       times.baseline!.push(performance.now() - t0);
       scores.baseline = scoreFill(r, c.image, c.mask);
     }
-    const telea = teleaFill(c.image, c.mask);
+    const telea = process.env.PATCHMATCH_FILL_TELEA === '0' ? null : teleaFill(c.image, c.mask);
     if (telea !== null) scores.telea = scoreFill(telea, c.image, c.mask);
     if (peer !== null) scores.pypatchmatch = scoreFill(peer.results[i]!, c.image, c.mask);
-    rows.push({ split: c.split, kind: c.kind, scores });
+    rows.push({ split: c.split, kind: c.kind, original: c.original, scores });
     if (process.env.PATCHMATCH_FILL_VERBOSE === '1') {
       const f = (s: FillScore | undefined) =>
-        s === undefined ? '-' : `${s.psnr.toFixed(2)} dB ${s.ssim.toFixed(3)} ${s.border.toFixed(2)}`;
+        s === undefined ? '-' : `${s.psnr.toFixed(2)} ${s.ssim.toFixed(3)} ${s.border.toFixed(2)}`;
       console.log(
-        `  ${c.name.padEnd(28)} wasm ${f(scores.wasm)} | telea ${f(scores.telea)} | pypatchmatch ${f(scores.pypatchmatch)} | baseline ${f(scores.baseline)}`,
+        `  ${c.name.padEnd(30)} ${Object.entries(scores)
+          .map(([k, s]) => `${k} ${f(s)}`)
+          .join(' | ')}`,
       );
     }
   }
   const ratios: Record<string, number> = {};
-  for (const method of ['wasm', 'telea', 'pypatchmatch', 'baseline']) {
-    if (rows.some((r) => r.scores[method] === undefined)) continue;
-    for (const [group, keep] of [
-      ['A', (r: Row) => r.split === 'A'],
-      ['B', (r: Row) => r.split === 'B'],
-      ['photos', (r: Row) => r.kind === 'photo'],
-      ['textures', (r: Row) => r.kind === 'texture'],
-      ['all', () => true],
-    ] as const) {
+  const methods = ['inpaint', ...variants.map((v) => v.name), 'pypatchmatch', 'telea', 'baseline'].filter(
+    (m) => rows.length > 0 && rows.every((r) => r.scores[m] !== undefined),
+  );
+  const groups = [
+    ['A', (r: Row) => r.split === 'A'],
+    ['B', (r: Row) => r.split === 'B'],
+    ['original 24', (r: Row) => r.original],
+    ['photos', (r: Row) => r.kind === 'photo'],
+    ['textures', (r: Row) => r.kind === 'texture'],
+    ['all', () => true],
+  ] as const;
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  console.log(
+    '\n  method / group: median PSNR, SSIM, border | mean PSNR, SSIM | vs inpaint default: PSNR w-l (p), SSIM w-l (p)',
+  );
+  for (const m of methods) {
+    for (const [group, keep] of groups) {
       const rs = rows.filter(keep);
-      for (const metric of ['psnr', 'ssim', 'border'] as const) {
-        ratios[`${method} ${group} median ${metric}`] = median(rs.map((r) => r.scores[method]![metric]));
+      const med = (k: keyof FillScore) => median(rs.map((r) => r.scores[m]![k]));
+      const avg = (k: keyof FillScore) => mean(rs.map((r) => r.scores[m]![k]));
+      const duel = (k: 'psnr' | 'ssim') => {
+        const wins = rs.filter((r) => r.scores[m]![k] > r.scores.inpaint![k]).length;
+        const losses = rs.filter((r) => r.scores[m]![k] < r.scores.inpaint![k]).length;
+        return { wins, losses, p: signTestP(wins, losses) };
+      };
+      const key = `${m} ${group}`;
+      ratios[`${key} median psnr`] = med('psnr');
+      ratios[`${key} median ssim`] = med('ssim');
+      ratios[`${key} median border`] = med('border');
+      ratios[`${key} mean psnr`] = avg('psnr');
+      ratios[`${key} mean ssim`] = avg('ssim');
+      const dp = duel('psnr');
+      const ds = duel('ssim');
+      if (m !== 'inpaint') {
+        ratios[`${key} psnr wins`] = dp.wins;
+        ratios[`${key} psnr losses`] = dp.losses;
+        ratios[`${key} psnr sign-test p`] = dp.p;
+        ratios[`${key} ssim wins`] = ds.wins;
+        ratios[`${key} ssim losses`] = ds.losses;
+        ratios[`${key} ssim sign-test p`] = ds.p;
       }
+      console.log(
+        `  ${key.padEnd(40)} ${med('psnr').toFixed(2)} ${med('ssim').toFixed(3)} ${med('border').toFixed(2)} | ${avg('psnr').toFixed(2)} ${avg('ssim').toFixed(3)}` +
+          (m === 'inpaint'
+            ? ''
+            : ` | ${dp.wins}-${dp.losses} (${dp.p.toPrecision(2)}), ${ds.wins}-${ds.losses} (${ds.p.toPrecision(2)})`),
+      );
     }
   }
   return {
-    case: `fill quality: ${cases.length} cases (8 images x rectangle, stroke, object holes), ${PATCH}x${PATCH}`,
+    case: `fill quality: ${cases.length} cases (${cases.length / 3} images x rectangle, stroke, object holes), ${PATCH}x${PATCH}`,
     timings: Object.entries(times)
       .filter(([, v]) => v.length > 0)
-      .map(([name, v]) => timing(`${name} inpaint (per case)`, v)),
+      .map(([name, v]) => timing(`${name} (per case)`, v)),
     ratios,
   };
 }

@@ -157,6 +157,42 @@ export interface InpaintOptions extends SynthesisOptions {
    * and SSIM do not gain from it (docs/patchmatch.md, fill quality).
    */
   gradientWeight?: number;
+  /**
+   * Rebuilds every vote in the gradient domain (default true): the hole becomes the screened
+   * Poisson solution whose x and y differences follow the matched patches' own differences and
+   * whose values stay near the voted colours with weight `screening`, the known pixels held (as
+   * `inpaintMelding` does, without its transformations), so the fill meets its border without a
+   * seam. On the fill benchmark it raised the median hole PSNR and SSIM on the tuning and the
+   * check half and won most cases (docs/patchmatch.md, fill quality) for about 1.7 times the
+   * time. `false` gives the plain vote, blended into its surroundings after the last one (the
+   * default before 2026-12-06).
+   *
+   * @example
+   * ```ts
+   * import { createPatchMatch } from 'tfjs-synth/patchmatch';
+   * const width = 48, height = 48;
+   * const data = new Uint8Array(width * height * 4);
+   * for (let i = 0; i < width * height; i++) {
+   *   const x = i % width, y = Math.floor(i / width);
+   *   data.set([128 + 60 * Math.sin(x / 3), 128 + 60 * Math.cos(y / 4), (x * y) % 256, 255], 4 * i);
+   * }
+   * const hole = new Uint8Array(width * height);
+   * for (let y = 18; y < 30; y++) hole.fill(1, y * width + 18, y * width + 30);
+   * const pm = await createPatchMatch();
+   * const mask = { width, height, data: hole };
+   * const rebuilt = await pm.inpaint({ width, height, data }, mask, { seed: 1 }); // gradientDomain: true, screening: 0.1
+   * const sharper = await pm.inpaint({ width, height, data }, mask, { seed: 1, screening: 0.01 });
+   * const plain = await pm.inpaint({ width, height, data }, mask, { seed: 1, gradientDomain: false });
+   * console.log(rebuilt.data[4 * (5 * width + 5)] === data[4 * (5 * width + 5)]); // true: known pixels kept
+   * ```
+   */
+  gradientDomain?: boolean;
+  /**
+   * Weight of the voted colours against the voted differences in the gradient-domain rebuild (the
+   * screening lambda), > 0 and at most 100; smaller trusts the differences more. Defaults to 0.1
+   * (0.01 scored alike on the fill benchmark and takes longer). Read only with `gradientDomain`.
+   */
+  screening?: number;
 }
 
 /** Options of {@link PatchMatch.synthesizeTexture}. */

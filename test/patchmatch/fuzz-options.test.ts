@@ -251,7 +251,14 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
     const counts = { ok: 0, error: 0 };
     await fc.assert(
       fc.asyncProperty(
-        optionsOrNot(optionsArb({ ...synthesisKeys, gradientWeight: fc.constantFrom(0, 0.5, 2, 16) })),
+        optionsOrNot(
+          optionsArb({
+            ...synthesisKeys,
+            gradientWeight: fc.constantFrom(0, 0.5, 2, 16),
+            screening: fc.constantFrom(0.01, 0.1, 1, 100),
+            gradientDomain: fc.boolean(),
+          }),
+        ),
         async (options) => {
           const o = withSafetySignal(options);
           counts[
