@@ -14,8 +14,12 @@
  * Afterwards the generators' outputs (after the same number of calls) are compared: the
  * variants must agree (max |x - ref| / max |ref|, reference the single-threaded build).
  *
+ * With `THREADS_PROFILE=1`, the `threads: 2` child then runs one more call with every kernel
+ * timed per thread (Linux) and the kernels whose main-thread CPU time most exceeds the other
+ * threads' are printed: the one-threaded work that bounds the work split.
+ *
  * Env: `THREADS_REPS` (default 3), `THREADS_SIZE` (default 256; a power of two, the U-Net has
- * log2(size) levels), `THREADS_NGF` (default 64), `THREADS_ONLY=forward,step`.
+ * log2(size) levels), `THREADS_NGF` (default 64), `THREADS_ONLY=forward,step`, `THREADS_PROFILE`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -110,6 +114,7 @@ async function measure(mode: 'forward' | 'step'): Promise<ThreadsCase> {
       })),
       { repetitions: REPS, warmup: 1 },
     );
+    if (process.env.THREADS_PROFILE) await printProfile(children[VARIANTS.length - 1]!, mode);
     const outputs: number[][] = [];
     for (const c of children) outputs.push((await c.call<{ values: number[] }>({ cmd: 'output' })).values);
     // Warm-up calls are in the lists too; the timed ones are the last REPS.
@@ -146,6 +151,28 @@ async function measure(mode: 'forward' | 'step'): Promise<ThreadsCase> {
   } finally {
     for (const c of children) c.kill();
   }
+}
+
+interface ProfileRow {
+  kernel: string;
+  calls: number;
+  mainMs: number;
+  otherMs: number;
+}
+
+/** Prints the per-kernel, per-thread CPU profile of one call of `child` (see `threads-child.ts`). */
+async function printProfile(child: Child, mode: string): Promise<void> {
+  const { rows } = await child.call<{ rows: ProfileRow[] | null }>({ cmd: 'profile' });
+  if (rows == null) {
+    console.log('  profile: per-thread CPU times are read from Linux /proc; not available here');
+    return;
+  }
+  const [total, ...kernels] = rows;
+  const fmt = (r: ProfileRow) =>
+    `${r.kernel.padEnd(44)} ${String(r.calls).padStart(5)} calls  main ${r.mainMs.toFixed(0).padStart(6)} ms  others ${r.otherMs.toFixed(0).padStart(6)} ms  main - others ${(r.mainMs - r.otherMs).toFixed(0).padStart(6)} ms`;
+  console.log(`  profile of one ${mode} call, threads: 2 (CPU time by thread while each kernel ran):`);
+  console.log(`  ${fmt(total!)}`);
+  for (const r of kernels.slice(0, 20)) console.log(`  ${fmt(r)}`);
 }
 
 const bench: Benchmark = {

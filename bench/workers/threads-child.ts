@@ -7,11 +7,13 @@
  *
  * Requests (IPC): `{ cmd: 'init', threads: number | null, size, ngf, mode: 'forward' | 'step' }`,
  * `{ cmd: 'run' }` (one forward pass or one pix2pix step), `{ cmd: 'output' }` (the generator's
- * output on the fixed input, for the equality check).
+ * output on the fixed input, for the equality check), `{ cmd: 'profile' }` (one more call with
+ * every wasm kernel timed: per kernel, the CPU time of the main thread and of all other threads
+ * while it ran, its own share only, nested kernels apart; Linux only, `rows: null` elsewhere).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend/init-backend';
@@ -22,7 +24,8 @@ import { Pix2PixTrainer } from '../../src/training/pix2pix-trainer';
 type Request =
   | { cmd: 'init'; threads: number | null; size: number; ngf: number; mode: 'forward' | 'step' }
   | { cmd: 'run' }
-  | { cmd: 'output' };
+  | { cmd: 'output' }
+  | { cmd: 'profile' };
 
 let generator: tfl.LayersModel | undefined;
 let trainer: Pix2PixTrainer | undefined;
@@ -51,16 +54,11 @@ async function handle(m: Request): Promise<Record<string, unknown>> {
     y.dispose();
     return { values };
   }
+  if (m.cmd === 'profile') return { rows: await profileCall() };
   const k0 = threadTicks();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  if (mode === 'step') {
-    await trainer!.step(a!, b!);
-  } else {
-    const y = generator!.predict(a!) as tf.Tensor;
-    await y.data();
-    y.dispose();
-  }
+  await runOnce();
   const wallMs = performance.now() - t0;
   const c = process.cpuUsage(c0);
   const k1 = threadTicks();
@@ -73,6 +71,110 @@ async function handle(m: Request): Promise<Record<string, unknown>> {
     if (busiest > 0) workSplit = used.reduce((x, y) => x + y, 0) / busiest;
   }
   return { wallMs, cpuMs: (c.user + c.system) / 1000, workSplit };
+}
+
+async function runOnce(): Promise<void> {
+  if (mode === 'step') {
+    await trainer!.step(a!, b!);
+  } else {
+    const y = generator!.predict(a!) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  }
+}
+
+/** One kernel's CPU time over a profiled call (ms): main thread, all others, calls. */
+interface ProfileRow {
+  kernel: string;
+  calls: number;
+  mainMs: number;
+  otherMs: number;
+}
+
+/**
+ * One call with every wasm kernel wrapped: per kernel name (with the calling kernel, for kernels
+ * that run inside another), the CPU time the main thread and the other threads spent while it
+ * ran, nested kernels subtracted. Reads Linux's per-thread `schedstat` (nanoseconds). What runs
+ * on the main thread without the others is the one-threaded work that bounds the work split.
+ */
+async function profileCall(): Promise<ProfileRow[] | null> {
+  let files: { fd: number; main: boolean }[];
+  try {
+    files = readdirSync('/proc/self/task').map((tid) => ({
+      fd: openSync(`/proc/self/task/${tid}/schedstat`, 'r'),
+      main: tid === String(process.pid),
+    }));
+  } catch {
+    return null;
+  }
+  const buf = Buffer.alloc(128);
+  const now = () => {
+    let main = 0;
+    let other = 0;
+    for (const f of files) {
+      let n = 0;
+      try {
+        n = readSync(f.fd, buf, 0, buf.length, 0);
+      } catch {
+        continue; // the thread has ended
+      }
+      const text = buf.toString('latin1', 0, n);
+      const ns = Number(text.slice(0, text.indexOf(' ')));
+      if (f.main) main += ns;
+      else other += ns;
+    }
+    return { main, other };
+  };
+  const rows = new Map<string, ProfileRow>();
+  const stack: { name: string; main: number; other: number }[] = [];
+  const restore: (() => void)[] = [];
+  for (const config of tf.getKernelsForBackend('wasm')) {
+    const inner = config.kernelFunc;
+    const name = config.kernelName;
+    const wrapped = ((args: Parameters<tf.KernelFunc>[0]) => {
+      const parent = stack[stack.length - 1];
+      const key = parent == null ? name : `${name} (in ${parent.name})`;
+      const t0 = now();
+      stack.push({ name, main: 0, other: 0 });
+      try {
+        return inner(args);
+      } finally {
+        const nested = stack.pop()!;
+        const t1 = now();
+        const main = t1.main - t0.main;
+        const other = t1.other - t0.other;
+        const row = rows.get(key) ?? { kernel: key, calls: 0, mainMs: 0, otherMs: 0 };
+        row.calls++;
+        row.mainMs += (main - nested.main) / 1e6;
+        row.otherMs += (other - nested.other) / 1e6;
+        rows.set(key, row);
+        if (parent != null) {
+          parent.main += main;
+          parent.other += other;
+        }
+      }
+    }) as tf.KernelFunc;
+    (config as { kernelFunc: tf.KernelFunc }).kernelFunc = wrapped;
+    restore.push(() => {
+      (config as { kernelFunc: tf.KernelFunc }).kernelFunc = inner;
+    });
+  }
+  const start = now();
+  let end: { main: number; other: number };
+  try {
+    await runOnce();
+    end = now();
+  } finally {
+    for (const r of restore) r();
+    for (const f of files) closeSync(f.fd);
+  }
+  const total: ProfileRow = {
+    kernel: '(whole call)',
+    calls: 1,
+    mainMs: (end.main - start.main) / 1e6,
+    otherMs: (end.other - start.other) / 1e6,
+  };
+  return [total, ...[...rows.values()].sort((x, y) => y.mainMs - y.otherMs - (x.mainMs - x.otherMs))];
 }
 
 /** user + system CPU ticks of each thread of this process (Linux's /proc), or null elsewhere. */

@@ -10,6 +10,7 @@ import { conv2DBackpropFilterWasmConfig } from './kernels/conv2d-backprop-filter
 import { conv2DBackpropInputWasmConfig, rememberStockConv2DBackpropInput } from './kernels/conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwise-conv2d-native-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
+import { binaryWasmConfigs, identityWasmConfig, rememberStockElementwise } from './kernels/elementwise';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
 import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
 import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum';
@@ -29,6 +30,8 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   maxPoolGradWasmConfig,
   resizeBilinearGradWasmConfig,
   ...COPY_KERNEL_CONFIGS,
+  identityWasmConfig,
+  ...binaryWasmConfigs,
 ];
 
 /**
@@ -55,6 +58,9 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  *   align_corners=False); replaced by the exact adjoint of the forward resize, in JavaScript.
  * - `Slice`, `SplitV`, `Unpack`, `Concat` and `Pack` (slow: a copy and an allocation per row,
  *   a per-value index for rank 5 and above): copies of whole runs read in place, in JavaScript.
+ * - `Identity` (a copy on one thread): shares the input's data, as the cpu backend does.
+ * - `Add`, `Sub`, `Multiply`, `RealDiv` with a scalar operand (one thread in XNNPACK): the same
+ *   kernel on a view that XNNPACK splits between threads; identical results.
  *
  * Call it yourself only if you select the wasm backend without {@link initBackend}; it must run
  * before the first gradient, and may run before or after `tf.setBackend('wasm')`.
@@ -82,6 +88,9 @@ export function registerWasmTrainingKernels(): void {
     if (config.kernelName === conv2DWasmConfig.kernelName) rememberStockConv2D(existing);
     if (config.kernelName === fusedConv2DWasmConfig.kernelName) rememberStockFusedConv2D(existing);
     if (COPY_KERNEL_CONFIGS.includes(config)) rememberStockCopyKernel(existing);
+    if (config === identityWasmConfig || binaryWasmConfigs.includes(config)) {
+      rememberStockElementwise(config.kernelName, existing);
+    }
     // tfjs warns and keeps going when a kernel is registered twice; unregister first so
     // replacing a stock kernel is silent and deliberate.
     if (existing != null) unregisterKernel(config.kernelName, 'wasm');
