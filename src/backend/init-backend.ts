@@ -40,8 +40,8 @@ const MAX_NAME_LENGTH = 100;
  * `ResizeNearestNeighborGrad`, which tfjs-backend-cpu 4.22 computes wrongly for batches over 1
  * (the gradient of `UpSampling2D`), and its `ResizeBilinearGrad`, wrong for non-square images
  * and half-pixel centres, and runs its `Conv2DBackpropFilter` about 100 times faster with the
- * same results (see {@link registerCpuKernelFixes}). It also registers this
- * library's layer classes so saved models load.
+ * same results (docs/training-on-wasm.md, "Gradient bugs found on the cpu reference backend").
+ * It also registers this library's layer classes so saved models load.
  *
  * `'webgl'` and `'webgpu'` are the optional peers `@tensorflow/tfjs-backend-webgl` and
  * `@tensorflow/tfjs-backend-webgpu`: import the package first (it registers the backend in
