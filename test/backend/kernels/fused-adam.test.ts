@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { adamSimd } from '../../../src/backend/kernels/fused-adam';
 import { FUSED_ADAM_UPDATE } from '../../../src/core/kernel-capabilities';
 import { LeanAdamOptimizer } from '../../../src/training/internal/lean-adam';
 import { describeBackends } from '../../harness/backends';
@@ -28,9 +30,11 @@ function gradient(n: number, t: number, specials: boolean): tf.Tensor {
 describeBackends('fused Adam update kernel', (backend) => {
   it('is registered, so the trainers Adam takes it', () => {
     expect(tf.getKernel(FUSED_ADAM_UPDATE, backend)).toBeDefined();
+    // On wasm the SIMD module on the backend's heap does the work (the JavaScript loop only the tail).
+    if (backend === 'wasm') expect(adamSimd(tf.backend() as BackendWasm)).toBeTypeOf('function');
   });
 
-  // 40,000 values: above the size from which wasm splits scalar element-wise ops between threads.
+  // 40,000, 7 and 1 values (SIMD body, SIMD and tail, tail only on wasm); 40,000: above the size from which wasm splits scalar element-wise ops between threads.
   for (const specials of [false, true]) {
     it(`gives the bits of the 13 element-wise ops over 4 steps${specials ? ' with NaN and infinite gradients' : ''}, without leaking`, () => {
       const sizes = [40_000, 7, 1];
