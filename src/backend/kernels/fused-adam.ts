@@ -133,98 +133,36 @@ function adamModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // splatted; 23 g, 24 m', 25 v', 26 the denominator.
   const I = 15;
   const [G, M, V, D] = [23, 24, 25, 26];
+  // biome-ignore format: one line per step of the update
   const body = [
-    2,
-    1,
-    I32,
-    11,
-    V128,
+    2, 1, I32, 11, V128, // locals: 1 i32, 11 v128
     ...[0, 1, 2, 3, 4, 5, 6].flatMap((k) => [...get(8 + k), ...simd(splat), ...set(16 + k)]),
-    0x02,
-    0x40,
-    0x03,
-    0x40, // block, loop
-    ...get(I),
-    ...get(7),
-    0x4f,
-    0x0d,
-    1, // if i >= bytes: break
-    ...loadAt(3),
-    ...set(G),
+    0x02, 0x40, 0x03, 0x40, // block, loop
+    ...get(I), ...get(7), 0x4f, 0x0d, 1, // if i >= bytes: break
+    ...loadAt(3), ...set(G),
     // m' = m b1 + g (1 - b1)
-    ...loadAt(1),
-    ...get(16),
-    ...simd(mul),
-    ...get(G),
-    ...get(17),
-    ...simd(mul),
-    ...simd(add),
-    ...set(M),
+    ...loadAt(1), ...get(16), ...simd(mul), ...get(G), ...get(17), ...simd(mul), ...simd(add), ...set(M),
     // v' = v b2 + (g g)(1 - b2)
-    ...loadAt(2),
-    ...get(18),
-    ...simd(mul),
-    ...get(G),
-    ...get(G),
-    ...simd(mul),
-    ...get(19),
-    ...simd(mul),
-    ...simd(add),
-    ...set(V),
+    ...loadAt(2), ...get(18), ...simd(mul), ...get(G), ...get(G), ...simd(mul), ...get(19), ...simd(mul), ...simd(add), ...set(V),
     // d = sqrt(v') / c2 + eps
-    ...get(V),
-    ...simd(sqrt),
-    ...get(20),
-    ...simd(div),
-    ...get(21),
-    ...simd(add),
-    ...set(D),
-    // w' = w + (m' / d)(-step)
-    ...at(4),
-    ...loadAt(0),
-    ...get(M),
-    ...get(D),
-    ...simd(div),
-    ...get(22),
-    ...simd(mul),
-    ...simd(add),
-    ...simd(store),
-    ...memarg,
-    ...at(5),
-    ...get(M),
-    ...simd(store),
-    ...memarg,
-    ...at(6),
-    ...get(V),
-    ...simd(store),
-    ...memarg,
-    ...get(I),
-    0x41,
-    16,
-    0x6a,
-    ...set(I), // i += 16
-    0x0c,
-    0,
-    0x0b,
-    0x0b, // continue; end loop; end block
-    0x0b,
+    ...get(V), ...simd(sqrt), ...get(20), ...simd(div), ...get(21), ...simd(add), ...set(D),
+    // wOut = w + (m' / d)(-step); mOut = m'; vOut = v'
+    ...at(4), ...loadAt(0), ...get(M), ...get(D), ...simd(div), ...get(22), ...simd(mul), ...simd(add), ...simd(store), ...memarg,
+    ...at(5), ...get(M), ...simd(store), ...memarg,
+    ...at(6), ...get(V), ...simd(store), ...memarg,
+    ...get(I), 0x41, 16, 0x6a, ...set(I), // i += 16
+    0x0c, 0, 0x0b, 0x0b, 0x0b, // continue; end loop; end block; end function
   ];
   const params = [...Array(8).fill(I32), ...Array(7).fill(F32)];
   const limits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00];
+  // biome-ignore format: one line per section
   return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, ...leb(params.length), ...params, 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('adam'), 0x00, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+    ...section(1, [1, 0x60, ...leb(params.length), ...params, 0]), // type: (params) -> ()
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]), // import env.memory
+    ...section(3, [1, 0]), // function 0 has type 0
+    ...section(7, [1, ...name('adam'), 0x00, 0]), // export it as 'adam'
+    ...section(10, [1, ...leb(body.length), ...body]), // its code
   ]);
 }
 
