@@ -16,3 +16,21 @@
  * @internal
  */
 export const DILATION_AWARE_FILTER_GRADIENTS = new WeakSet<object>();
+
+/**
+ * The name of this library's fused Adam update kernel: one pass over a float32 variable `w`, its
+ * moments `m`, `v` and its gradient `g` (inputs of one shape) giving the new `w`, `m`, `v` (three
+ * outputs, in that order), bit for bit the values of the 13 element-wise tfjs ops it replaces.
+ * Attributes (numbers, as the optimizer holds them): `beta1`, `beta2`, `epsilon`,
+ * `correction2Sqrt` (sqrt(1 - beta2^t)) and `stepSize` (lr / (1 - beta1^t)).
+ * `registerWasmTrainingKernels` and `registerCpuKernelFixes` register it; the trainers' Adam looks
+ * it up by this name with `tf.getKernel` and falls back to the separate ops on other backends.
+ *
+ * @example
+ * ```ts
+ * import { FUSED_ADAM_UPDATE } from './kernel-capabilities';
+ * FUSED_ADAM_UPDATE; // 'TfjsSynthFusedAdamUpdate'
+ * ```
+ * @internal
+ */
+export const FUSED_ADAM_UPDATE = 'TfjsSynthFusedAdamUpdate';

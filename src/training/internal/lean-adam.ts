@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_ADAM_UPDATE } from '../../core/kernel-capabilities';
 
 /** The fields of tfjs-core 4.x's `AdamOptimizer` that its declarations mark private. */
 interface AdamInternals {
@@ -28,9 +29,16 @@ interface AdamInternals {
  * drift further, so tf.train.adam's parameters end up about 1e-5 (relative) from
  * torch.optim.Adam's after 1,000 steps, against under 4e-7 here. The float32 beta-power
  * variables are still advanced, so the optimizer's state stays tfjs's.
+ *
+ * When the current backend has this library's fused Adam kernel (`FUSED_ADAM_UPDATE`, registered
+ * for 'wasm' and 'cpu' by `initBackend`), each float32 variable is updated by it in one pass,
+ * with the same bits as the 13 element-wise ops below; other backends run those ops.
  * @internal
  */
 export class LeanAdamOptimizer extends tf.AdamOptimizer {
+  /** Whether to use the fused kernel when the backend has one (tests compare both paths). @internal */
+  useFusedKernel = true;
+
   override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     // The slots and beta powers are private in tfjs's declarations; reusing them keeps the saved
     // state (getWeights/setWeights, serialization) exactly that of tf.train.adam.
@@ -59,7 +67,29 @@ export class LeanAdamOptimizer extends tf.AdamOptimizer {
       if (gradient == null) return;
       const m = self.accumulatedFirstMoment[i]!.variable;
       const v = self.accumulatedSecondMoment[i]!.variable;
+      const fused =
+        this.useFusedKernel &&
+        tf.getKernel(FUSED_ADAM_UPDATE, tf.getBackend()) != null &&
+        value.dtype === 'float32' &&
+        gradient.dtype === 'float32' &&
+        m.dtype === 'float32' &&
+        v.dtype === 'float32' &&
+        tf.util.arraysEqual(gradient.shape, value.shape);
       tf.tidy(() => {
+        if (fused) {
+          const attrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, correction2Sqrt, stepSize };
+          const [newW, newM, newV] = tf
+            .engine()
+            .runKernel(
+              FUSED_ADAM_UPDATE,
+              { w: value, m, v, g: gradient },
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor[];
+          m.assign(newM!);
+          v.assign(newV!);
+          value.assign(newW!);
+          return;
+        }
         const newM = tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1));
         const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
         m.assign(newM);
