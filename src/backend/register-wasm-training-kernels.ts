@@ -1,22 +1,18 @@
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
-import {
-  conv2DWasmConfig,
-  fusedConv2DWasmConfig,
-  rememberStockConv2D,
-  rememberStockFusedConv2D,
-} from './kernels/conv2d';
-import { batchMatMulWasmConfig, rememberStockBatchMatMul } from './kernels/batch-mat-mul';
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { DILATION_AWARE_FILTER_GRADIENTS } from '../core/kernel-capabilities';
+import { batchMatMulWasmConfig } from './kernels/batch-mat-mul';
+import { conv2DWasmConfig, fusedConv2DWasmConfig } from './kernels/conv2d';
 import { conv2DBackpropFilterWasmConfig } from './kernels/conv2d-backprop-filter';
-import { conv2DBackpropInputWasmConfig, rememberStockConv2DBackpropInput } from './kernels/conv2d-backprop-input';
+import { conv2DBackpropInputWasmConfig } from './kernels/conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwise-conv2d-native-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
-import { binaryWasmConfigs, identityWasmConfig, rememberStockElementwise } from './kernels/elementwise';
+import { binaryWasmConfigs, identityWasmConfig } from './kernels/elementwise';
 import { fusedAdamWasmConfig } from './kernels/fused-adam';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
 import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
+import { COPY_KERNEL_CONFIGS } from './kernels/slice';
+import { rememberStockKernel } from './kernels/stock-kernels';
 import { unsortedSegmentSumWasmConfig } from './kernels/unsorted-segment-sum';
-import { DILATION_AWARE_FILTER_GRADIENTS } from '../core/kernel-capabilities';
-import { COPY_KERNEL_CONFIGS, rememberStockCopyKernel } from './kernels/slice';
 
 /** The kernels {@link registerWasmTrainingKernels} installs for 'wasm'. */
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -35,6 +31,9 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...binaryWasmConfigs,
   fusedAdamWasmConfig,
 ];
+
+/** Their kernel functions: a second registration never records one of them as the stock kernel. */
+const OWN_KERNEL_FUNCS: ReadonlySet<KernelFunc> = new Set(WASM_TRAINING_KERNELS.map((c) => c.kernelFunc));
 
 /**
  * Registers, for the wasm backend, the kernels that training needs and tfjs-backend-wasm 4.22
@@ -88,14 +87,8 @@ export function registerWasmTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) {
     const existing = getKernel(config.kernelName, 'wasm');
     if (existing === config) continue;
-    if (config.kernelName === conv2DBackpropInputWasmConfig.kernelName) rememberStockConv2DBackpropInput(existing);
-    if (config.kernelName === batchMatMulWasmConfig.kernelName) rememberStockBatchMatMul(existing);
-    if (config.kernelName === conv2DWasmConfig.kernelName) rememberStockConv2D(existing);
-    if (config.kernelName === fusedConv2DWasmConfig.kernelName) rememberStockFusedConv2D(existing);
-    if (COPY_KERNEL_CONFIGS.includes(config)) rememberStockCopyKernel(existing);
-    if (config === identityWasmConfig || binaryWasmConfigs.includes(config)) {
-      rememberStockElementwise(config.kernelName, existing);
-    }
+    // Kept for the inputs the replacement leaves to the backend (see stock-kernels.ts).
+    rememberStockKernel(existing, OWN_KERNEL_FUNCS);
     // tfjs warns and keeps going when a kernel is registered twice; unregister first so
     // replacing a stock kernel is silent and deliberate.
     if (existing != null) unregisterKernel(config.kernelName, 'wasm');

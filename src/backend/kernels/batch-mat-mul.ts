@@ -14,19 +14,9 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeInfo, runWasmKernel } from './kernel-utils';
+import { setupStockKernel, stockKernel } from './stock-kernels';
 
 const NAME = 'BatchMatMul';
-
-/** The backend's own kernel: XNNPACK for its one fast case, and the fallback. */
-let stock: KernelConfig | undefined;
-
-/**
- * Remembers tfjs-backend-wasm's own `BatchMatMul` before {@link batchMatMulWasmConfig} replaces
- * it. Called by `registerWasmTrainingKernels`.
- */
-export function rememberStockBatchMatMul(config: KernelConfig | undefined): void {
-  if (config != null && config.kernelFunc !== (batchMatMulWasm as unknown as KernelFunc)) stock = config;
-}
 
 /**
  * Products with fewer multiply-adds than this stay on the backend's kernel whatever the
@@ -106,12 +96,9 @@ export function batchMatMulWasm(args: {
   const a = inputs.a as TensorInfo;
   const b = inputs.b as TensorInfo;
   const { transposeA, transposeB } = attrs;
-  const callStock = () => {
-    if (stock == null) {
-      throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
-    }
-    return stock.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
-  };
+  // The backend's own kernel: XNNPACK for its one fast case, and the fallback.
+  const callStock = () =>
+    stockKernel(NAME).kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return callStock();
   const aRank = a.shape.length;
   const bRank = b.shape.length;
@@ -168,10 +155,7 @@ function runKernel(
   attrs: object,
 ): TensorInfo {
   if (kernelName !== BatchMatMul) return runWasmKernel(NAME, kernelName, inputs as never, attrs as never, backend);
-  if (stock == null) {
-    throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
-  }
-  const out = stock.kernelFunc({ inputs: inputs as never, backend, attrs: attrs as NamedAttrMap });
+  const out = stockKernel(NAME).kernelFunc({ inputs: inputs as never, backend, attrs: attrs as NamedAttrMap });
   return Array.isArray(out) ? out[0]! : out;
 }
 
@@ -225,5 +209,5 @@ export const batchMatMulWasmConfig: KernelConfig = {
   kernelName: BatchMatMul,
   backendName: 'wasm',
   kernelFunc: batchMatMulWasm as unknown as KernelFunc,
-  setupFunc: (backend) => stock?.setupFunc?.(backend),
+  setupFunc: (backend) => setupStockKernel(NAME, backend),
 };

@@ -17,19 +17,9 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeInfo, runWasmKernel } from './kernel-utils';
+import { setupStockKernel, stockKernel } from './stock-kernels';
 
 const NAME = 'Conv2DBackpropInput';
-
-/** The backend's own kernel, kept for the shapes where it is faster (see {@link useXnnpackPath}). */
-let stock: KernelConfig | undefined;
-
-/**
- * Remembers tfjs-backend-wasm's own `Conv2DBackpropInput` before {@link conv2DBackpropInputWasmConfig}
- * replaces it, so small and thin shapes can still use it. Called by `registerWasmTrainingKernels`.
- */
-export function rememberStockConv2DBackpropInput(config: KernelConfig | undefined): void {
-  if (config != null && config.kernelFunc !== (conv2DBackpropInputWasm as unknown as KernelFunc)) stock = config;
-}
 
 /** Smallest dx area (H * W) for which a stride-1 call takes the XNNPACK route. */
 export const XNNPACK_MIN_AREA = 6 * 6;
@@ -446,10 +436,8 @@ export function conv2DBackpropInputWasm(args: {
   if (path !== 'stock' && top >= 0 && left >= 0) {
     return dilatedPath(backend, dy, filter, dxShape, sH, sW, info.padInfo.top, info.padInfo.left);
   }
-  if (stock == null) {
-    throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
-  }
-  return stock.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
+  // The backend's own kernel, kept for the shapes where it is faster (see useXnnpackPath).
+  return stockKernel(NAME).kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
 }
 
 /** Fails loudly on a wrong internal size, which would otherwise surface far from its cause. */
@@ -715,5 +703,5 @@ export const conv2DBackpropInputWasmConfig: KernelConfig = {
   kernelName: Conv2DBackpropInput,
   backendName: 'wasm',
   kernelFunc: conv2DBackpropInputWasm as unknown as KernelFunc,
-  setupFunc: (backend) => stock?.setupFunc?.(backend),
+  setupFunc: (backend) => setupStockKernel(NAME, backend),
 };

@@ -20,30 +20,10 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeInfo, runWasmKernel } from './kernel-utils';
+import { setupStockKernel, stockKernel } from './stock-kernels';
 
 const NAME = 'Conv2D';
 const FUSED_NAME = 'FusedConv2D';
-
-/** The backend's own kernel, used for every shape the 'gemm' route does not take. */
-let stock: KernelConfig | undefined;
-/** The backend's own `FusedConv2D`, likewise. */
-let stockFused: KernelConfig | undefined;
-
-/**
- * Remembers tfjs-backend-wasm's own `Conv2D` before {@link conv2DWasmConfig} replaces it.
- * Called by `registerWasmTrainingKernels`.
- */
-export function rememberStockConv2D(config: KernelConfig | undefined): void {
-  if (config != null && config.kernelFunc !== (conv2DWasm as unknown as KernelFunc)) stock = config;
-}
-
-/**
- * Remembers tfjs-backend-wasm's own `FusedConv2D` before {@link fusedConv2DWasmConfig} replaces
- * it. Called by `registerWasmTrainingKernels`.
- */
-export function rememberStockFusedConv2D(config: KernelConfig | undefined): void {
-  if (config != null && config.kernelFunc !== (fusedConv2DWasm as unknown as KernelFunc)) stockFused = config;
-}
 
 /** How a `Conv2D` call runs: see {@link conv2DPath}. */
 export type Conv2DPath = 'gemm' | 'stock';
@@ -113,12 +93,8 @@ export function conv2DWasm(args: { inputs: Conv2DInputs; backend: BackendWasm; a
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const filter = inputs.filter as TensorInfo;
-  const callStock = () => {
-    if (stock == null) {
-      throw new Error(`${NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`);
-    }
-    return stock.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
-  };
+  const callStock = () =>
+    stockKernel(NAME).kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
   if (
     attrs.dataFormat === 'NCHW' ||
     x.shape.length !== 4 ||
@@ -263,7 +239,7 @@ export const conv2DWasmConfig: KernelConfig = {
   kernelName: Conv2D,
   backendName: 'wasm',
   kernelFunc: conv2DWasm as unknown as KernelFunc,
-  setupFunc: (backend) => stock?.setupFunc?.(backend),
+  setupFunc: (backend) => setupStockKernel(NAME, backend),
 };
 
 /** The activations the 'gemm' route of `FusedConv2D` applies; any other goes to the backend's kernel. */
@@ -311,14 +287,8 @@ export function fusedConv2DWasm(args: {
   const filter = inputs.filter as TensorInfo;
   const bias = inputs.bias as TensorInfo | undefined;
   const prelu = inputs.preluActivationWeights as TensorInfo | undefined;
-  const callStock = () => {
-    if (stockFused == null) {
-      throw new Error(
-        `${FUSED_NAME} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`,
-      );
-    }
-    return stockFused.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
-  };
+  const callStock = () =>
+    stockKernel(FUSED_NAME).kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
   if (
     attrs.dataFormat === 'NCHW' ||
     x.shape.length !== 4 ||
@@ -361,5 +331,5 @@ export const fusedConv2DWasmConfig: KernelConfig = {
   kernelName: FusedConv2D,
   backendName: 'wasm',
   kernelFunc: fusedConv2DWasm as unknown as KernelFunc,
-  setupFunc: (backend) => stockFused?.setupFunc?.(backend),
+  setupFunc: (backend) => setupStockKernel(FUSED_NAME, backend),
 };

@@ -15,20 +15,10 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeInfo } from './kernel-utils';
+import { setupStockKernel, stockKernel } from './stock-kernels';
 
 /** The binary kernels {@link binaryWasmConfigs} route: tfjs-backend-wasm runs each through XNNPACK. */
 const SCALAR_ROUTED: readonly string[] = [Add, Sub, Multiply, RealDiv];
-
-/** The backend's own kernels, by name, recorded before the configs below replace them. */
-const stock = new Map<string, KernelConfig>();
-
-/**
- * Remembers tfjs-backend-wasm's own `kernelName` before this file's config replaces it. Called
- * by `registerWasmTrainingKernels`.
- */
-export function rememberStockElementwise(kernelName: string, config: KernelConfig | undefined): void {
-  if (config != null && !OWN.has(config.kernelFunc)) stock.set(kernelName, config);
-}
 
 /** Tensors with fewer elements than this keep the backend's call as it is. */
 export const SCALAR_ROUTE_MIN_SIZE = 1 << 15;
@@ -74,12 +64,7 @@ function binaryWasm(kernelName: string) {
     const { inputs, backend, attrs } = args;
     const a = inputs.a as TensorInfo;
     const b = inputs.b as TensorInfo;
-    const own = stock.get(kernelName);
-    if (own == null) {
-      throw new Error(
-        `${kernelName} (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`,
-      );
-    }
+    const own = stockKernel(kernelName);
     const callStock = (i: { a: TensorInfo; b: TensorInfo }) =>
       own.kernelFunc({ inputs: i, backend, attrs }) as TensorInfo;
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return callStock({ a, b });
@@ -139,13 +124,7 @@ export function identityWasm(args: { inputs: IdentityInputs; backend: BackendWas
   const { inputs, backend } = args;
   const x = inputs.x as TensorInfo;
   if (x.dtype === 'string') {
-    const own = stock.get(Identity);
-    if (own == null) {
-      throw new Error(
-        `Identity (wasm): the backend's own kernel was not recorded; call registerWasmTrainingKernels().`,
-      );
-    }
-    return own.kernelFunc({ inputs, backend, attrs: {} }) as TensorInfo;
+    return stockKernel(Identity).kernelFunc({ inputs, backend, attrs: {} }) as TensorInfo;
   }
   backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
@@ -156,7 +135,7 @@ const binaryConfigs: KernelConfig[] = SCALAR_ROUTED.map((kernelName) => ({
   backendName: 'wasm',
   kernelFunc: binaryWasm(kernelName) as unknown as KernelFunc,
   // The stock kernel's setup binds its wasm function; this kernel calls the stock one.
-  setupFunc: (backend) => stock.get(kernelName)?.setupFunc?.(backend),
+  setupFunc: (backend) => setupStockKernel(kernelName, backend),
 }));
 
 /**
@@ -167,11 +146,8 @@ export const identityWasmConfig: KernelConfig = {
   kernelName: Identity,
   backendName: 'wasm',
   kernelFunc: identityWasm as unknown as KernelFunc,
-  setupFunc: (backend) => stock.get(Identity)?.setupFunc?.(backend),
+  setupFunc: (backend) => setupStockKernel(Identity, backend),
 };
 
 /** `Add`, `Sub`, `Multiply` and `RealDiv` for 'wasm', routed as described at {@link scalarRouteRows}. */
 export const binaryWasmConfigs: readonly KernelConfig[] = binaryConfigs;
-
-/** The kernel functions of this file, so a re-registration never records one of them as stock. */
-const OWN: ReadonlySet<unknown> = new Set([...binaryConfigs, identityWasmConfig].map((c) => c.kernelFunc));

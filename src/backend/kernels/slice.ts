@@ -17,6 +17,7 @@ import {
   type UnpackAttrs,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { stockKernel } from './stock-kernels';
 
 type Values = Float32Array | Int32Array | Uint8Array;
 
@@ -91,21 +92,9 @@ export function copyBox(
   return total;
 }
 
-const stock = new Map<string, KernelConfig>();
-
-/**
- * Keeps the backend's own kernel for a name this file replaces, for the inputs it leaves to it
- * (strings).
- * @internal
- */
-export function rememberStockCopyKernel(config: KernelConfig | undefined): void {
-  if (config != null && !COPY_KERNEL_FUNCS.has(config.kernelFunc)) stock.set(config.kernelName, config);
-}
-
+/** The backend's own kernel for `name`, for the inputs this file leaves to it (strings). */
 function runStock(name: string, args: unknown): TensorInfo | TensorInfo[] {
-  const k = stock.get(name);
-  if (k == null) throw new Error(`${name} (wasm): the backend's own kernel is not available for this input.`);
-  return k.kernelFunc(args as Parameters<KernelFunc>[0]);
+  return stockKernel(name).kernelFunc(args as Parameters<KernelFunc>[0]);
 }
 
 /**
@@ -344,5 +333,3 @@ export const COPY_KERNEL_CONFIGS: readonly KernelConfig[] = [
   concatWasmConfig,
   packWasmConfig,
 ];
-
-const COPY_KERNEL_FUNCS = new Set<KernelFunc>(COPY_KERNEL_CONFIGS.map((c) => c.kernelFunc));
