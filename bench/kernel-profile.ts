@@ -29,19 +29,10 @@ export function kernelMacs(name: string, inputs: tf.NamedTensorInfoMap, attrs: t
   const a = attrs as Record<string, never>;
   switch (name) {
     case 'Conv2D':
-    case 'FusedConv2D': {
-      const info = tf.backend_util.computeConv2DInfo(
-        shape('x') as [number, number, number, number],
-        shape('filter') as [number, number, number, number],
-        a.strides,
-        a.dilations,
-        a.pad,
-        a.dimRoundingMode,
-      );
-      return size(info.outShape.slice(0, 3)) * size(shape('filter'));
-    }
+    case 'FusedConv2D':
     case 'DepthwiseConv2dNative':
     case 'FusedDepthwiseConv2D': {
+      // Per output pixel, every filter weight once (a depthwise filter is [kh, kw, in, multiplier]).
       const info = tf.backend_util.computeConv2DInfo(
         shape('x') as [number, number, number, number],
         shape('filter') as [number, number, number, number],
@@ -49,7 +40,7 @@ export function kernelMacs(name: string, inputs: tf.NamedTensorInfoMap, attrs: t
         a.dilations,
         a.pad,
         a.dimRoundingMode,
-        true,
+        name.includes('Depthwise'),
       );
       return size(info.outShape.slice(0, 3)) * size(shape('filter'));
     }
