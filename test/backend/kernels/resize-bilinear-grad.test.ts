@@ -130,6 +130,19 @@ describe('ResizeBilinearGrad', () => {
       },
     );
 
+    it('leaves no tensor or data behind', async () => {
+      await tf.setBackend(backend);
+      const x = seeded([2, 5, 7, 3], 5) as tf.Tensor4D;
+      const tensors = tf.memory().numTensors;
+      const ids = tf.engine().backend.numDataIds();
+      const dx = tf.grad((v: tf.Tensor4D) => tf.sum(tf.image.resizeBilinear(v, [9, 4], false, true)))(x);
+      expect(tf.memory().numTensors).toBe(tensors + 1);
+      dx.dispose();
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(tf.engine().backend.numDataIds()).toBe(ids);
+      x.dispose();
+    });
+
     it('rejects a dy that does not fit the images', async () => {
       await tf.setBackend(backend);
       const images = tf.zeros([2, 3, 3, 1]);
