@@ -135,7 +135,7 @@ describe('ResizeBilinearGrad', () => {
       const x = seeded([2, 5, 7, 3], 5) as tf.Tensor4D;
       const tensors = tf.memory().numTensors;
       const ids = tf.engine().backend.numDataIds();
-      const dx = tf.grad((v: tf.Tensor4D) => tf.sum(tf.image.resizeBilinear(v, [9, 4], false, true)))(x);
+      const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.image.resizeBilinear(v as tf.Tensor4D, [9, 4], false, true)))(x);
       expect(tf.memory().numTensors).toBe(tensors + 1);
       dx.dispose();
       expect(tf.memory().numTensors).toBe(tensors);
