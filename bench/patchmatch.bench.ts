@@ -17,7 +17,7 @@ import { PNG } from 'pngjs';
 import { createParallelPatchMatch, createPatchMatch } from '../src/patchmatch/index';
 import type { Mask, Nnf, PatchMatch, RgbaImage } from '../src/patchmatch/index';
 import { initFillMetrics, scoreFill } from './fill-metrics';
-import { type FillScore, fillCases, pyPatchMatchFills, signTestP, teleaFill } from './fill-quality';
+import { type FillScore, type FillSplit, fillCases, pyPatchMatchFills, signTestP, teleaFill } from './fill-quality';
 import { median, timeVariants, type VariantTiming } from './timing';
 import type { Benchmark, BenchCase } from './types';
 
@@ -422,20 +422,24 @@ function fillVariants(): FillVariant[] {
 }
 
 /**
- * Fill quality on the 72 cases of bench/fill-quality.ts (7x7, seed 1, default levels and EM):
+ * Fill quality on the 102 cases of bench/fill-quality.ts (7x7, seed 1, default levels and EM;
+ * PATCHMATCH_FILL_SPLITS=A,B runs only those splits):
  * `inpaint`'s default, the variants of fillVariants, OpenCV's Telea (when Debian's python3-opencv
  * is installed), PyPatchMatch (optional, PATCHMATCH_PYPATCHMATCH: see bench/fill-quality.ts) and
  * the baseline (PATCHMATCH_BASELINE). For each method and group (the tuning half A, the check half
- * B, the original 24 cases, photos, textures, all): medians and means of hole PSNR and SSIM, the
- * median border step, and the per-case wins and losses against `inpaint`'s default (PSNR and
+ * B, the 72 cases of A and B, the other pictures C, the original 24 cases, photos, textures, all):
+ * medians and means of hole PSNR and SSIM, the median border step, and the per-case wins and losses against `inpaint`'s default (PSNR and
  * SSIM; ties dropped) with the two-sided sign test's p-value. Per-case numbers with
  * PATCHMATCH_FILL_VERBOSE=1; PATCHMATCH_FILL_TELEA=0 leaves Telea out.
  */
 async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<BenchCase> {
   await initFillMetrics();
-  const cases = fillCases();
+  const splits = (process.env.PATCHMATCH_FILL_SPLITS ?? 'A,B,C')
+    .split(',')
+    .filter((s): s is FillSplit => ['A', 'B', 'C'].includes(s));
+  const cases = fillCases(splits);
   const variants = fillVariants();
-  type Row = { split: 'A' | 'B'; kind: string; original: boolean; scores: Record<string, FillScore> };
+  type Row = { split: FillSplit; kind: string; original: boolean; scores: Record<string, FillScore> };
   const rows: Row[] = [];
   const times: Record<string, number[]> = { inpaint: [], baseline: [], pypatchmatch: [] };
   for (const v of variants) times[v.name] = [];
@@ -486,6 +490,8 @@ async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<
   const groups = [
     ['A', (r: Row) => r.split === 'A'],
     ['B', (r: Row) => r.split === 'B'],
+    ['A+B (72)', (r: Row) => r.split !== 'C'],
+    ['C', (r: Row) => r.split === 'C'],
     ['original 24', (r: Row) => r.original],
     ['photos', (r: Row) => r.kind === 'photo'],
     ['textures', (r: Row) => r.kind === 'texture'],
@@ -498,6 +504,7 @@ async function fillCase(wasm: PatchMatch, baseline: PatchMatch | null): Promise<
   for (const m of methods) {
     for (const [group, keep] of groups) {
       const rs = rows.filter(keep);
+      if (rs.length === 0) continue;
       const med = (k: keyof FillScore) => median(rs.map((r) => r.scores[m]![k]));
       const avg = (k: keyof FillScore) => mean(rs.map((r) => r.scores[m]![k]));
       const duel = (k: 'psnr' | 'ssim') => {

@@ -21,15 +21,23 @@ describe('fill benchmark helpers', () => {
 
   it('keeps the original 24 cases first, and splits every picture into one half', () => {
     const cases = fillCases();
-    expect(cases.length).toBe(72);
+    expect(cases.length).toBe(102);
     expect(cases.filter((c) => c.original).map((c) => c.name)).toEqual(cases.slice(0, 24).map((c) => c.name));
     expect(cases[0]!.name).toBe('coffee-300 rectangle');
     for (const split of ['A', 'B'] as const) expect(cases.filter((c) => c.split === split).length).toBe(36);
+    expect(cases.filter((c) => c.split === 'C').length).toBe(30);
     const halves = new Map<string, string>();
     for (const c of cases) {
       const picture = c.name.split(/-(?:crop|\d)/)[0]!;
       expect(halves.get(picture) ?? c.split).toBe(c.split);
       halves.set(picture, c.split);
     }
+  });
+
+  it('gives a case the same hole whichever splits are picked', () => {
+    const all = new Map(fillCases().map((c) => [c.name, c]));
+    const onlyC = fillCases(['C']);
+    expect(onlyC.map((c) => c.split)).toEqual(Array(30).fill('C'));
+    for (const c of onlyC) expect(c.mask.data).toEqual(all.get(c.name)!.mask.data);
   });
 });
