@@ -241,6 +241,42 @@ describePatchMatch('PatchMatch.meldImages', (pm) => {
       }
     }
   });
+
+  it("keeps the texture's detail in the band with vote 'best', still without a step at the seam", async () => {
+    const { a, b, mask } = twoExposures();
+    const band = 32;
+    const options: MeldImagesOptions = { patchSize: 7, band, seed: 1 };
+    const mean = await pm().meldImages(a, b, mask, options);
+    const best = await pm().meldImages(a, b, mask, { ...options, vote: 'best' });
+    // Mean absolute luminance difference between horizontal neighbours inside the band (more
+    // than a pixel from its edges) and outside it.
+    const detailOf = (im: RgbaImage) => {
+      const lum = (i: number) => 0.299 * im.data[4 * i]! + 0.587 * im.data[4 * i + 1]! + 0.114 * im.data[4 * i + 2]!;
+      const sums = { inside: 0, nIn: 0, outside: 0, nOut: 0 };
+      for (let y = 0; y < im.height; y++) {
+        for (let x = 0; x < im.width - 1; x++) {
+          const d = Math.abs(lum(y * im.width + x + 1) - lum(y * im.width + x));
+          const off = Math.abs(x + 0.5 - im.width / 2);
+          if (off <= band / 2 - 1) {
+            sums.inside += d;
+            sums.nIn++;
+          } else if (off > band / 2 + 1) {
+            sums.outside += d;
+            sums.nOut++;
+          }
+        }
+      }
+      return { inside: sums.inside / sums.nIn, outside: sums.outside / sums.nOut };
+    };
+    // Measured (identical on both backends): 3.8 inside against 7.4 outside with the mean vote,
+    // 6.9 with the best patch's; seam steps 5.5 and 5.0 against 5.7 within the texture.
+    const m = detailOf(mean);
+    const k = detailOf(best);
+    expect(m.inside).toBeLessThan(0.6 * m.outside);
+    expect(k.inside).toBeGreaterThan(0.85 * k.outside);
+    const step = seamStep(best, band);
+    expect(step.seam).toBeLessThanOrEqual(step.within);
+  });
 });
 
 describe('Image Melding on both backends', () => {
