@@ -160,10 +160,12 @@ function checkMelding(
     o.screening === undefined
       ? 0.01
       : checkNumber(owner, 'screening', o.screening, { min: 0, max: 100, minExclusive: true });
-  if (o.vote !== undefined && o.vote !== 'mean' && o.vote !== 'best') {
-    throw checkError(owner, 'vote', "'mean' or 'best'", o.vote);
+  // Read once: a getter cannot hand the check one value and the fill another.
+  const voteOption: unknown = o.vote;
+  if (voteOption !== undefined && voteOption !== 'mean' && voteOption !== 'best') {
+    throw checkError(owner, 'vote', "'mean' or 'best'", voteOption);
   }
-  const vote = o.vote ?? 'mean';
+  const vote = voteOption ?? 'mean';
   const transforms: Transform[] = [];
   for (const mirror of reflection ? [false, true] : [false]) {
     for (const scale of scales) {
