@@ -337,14 +337,16 @@ async function inpaintCase(wasm: PatchMatch, js: PatchMatch, baseline: PatchMatc
         warmup: 1,
       },
       {
-        // The demo's spoon settings (examples/demo.ts): mirrored patches, gradient-domain rebuild.
-        name: 'wasm simd inpaintMelding, reflection, screening 0.1',
+        // The demo's spoon settings (examples/demo.ts): mirrored patches, best-patch vote,
+        // gradient-domain rebuild.
+        name: "wasm simd inpaintMelding, reflection, vote 'best', screening 0.3",
         run: async () =>
           void (await wasm.inpaintMelding(image, mask, {
             patchSize: PATCH,
             seed: SEED,
             reflection: true,
-            screening: 0.1,
+            vote: 'best',
+            screening: 0.3,
           })),
         repetitions: 3,
         warmup: 1,
@@ -392,8 +394,8 @@ interface FillVariant {
  * The variants besides `inpaint`'s default: PATCHMATCH_FILL_VARIANTS as a JSON list of
  * `{"name", "method", "options"}`, else one variant from PATCHMATCH_FILL_METHOD (inpaint or
  * inpaintMelding) and PATCHMATCH_FILL_OPTIONS (JSON) when either is set, else the previous
- * default fill (gradientDomain false) and the demo's spoon settings (inpaintMelding, reflection,
- * screening 0.1).
+ * default fill (gradientDomain false), the demo's previous spoon settings (inpaintMelding,
+ * reflection, screening 0.1) and its current ones (the same with vote 'best' and screening 0.3).
  */
 function fillVariants(): FillVariant[] {
   const check = (v: FillVariant): FillVariant => {
@@ -418,6 +420,11 @@ function fillVariants(): FillVariant[] {
   return [
     { name: 'inpaint gradientDomain false', method: 'inpaint', options: { gradientDomain: false } },
     { name: 'inpaintMelding reflection', method: 'inpaintMelding', options: { reflection: true, screening: 0.1 } },
+    {
+      name: 'inpaintMelding reflection best',
+      method: 'inpaintMelding',
+      options: { reflection: true, vote: 'best', screening: 0.3 },
+    },
   ];
 }
 

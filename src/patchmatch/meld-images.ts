@@ -80,6 +80,7 @@ interface CheckedMelding {
   readonly meld: MeldParams | undefined;
   readonly gradientDomain: boolean;
   readonly screening: number;
+  readonly vote: 'mean' | 'best';
 }
 
 /** One image the fill may copy from, and its usable pixels (nonzero = never copied). */
@@ -159,6 +160,12 @@ function checkMelding(
     o.screening === undefined
       ? 0.01
       : checkNumber(owner, 'screening', o.screening, { min: 0, max: 100, minExclusive: true });
+  // Read once: a getter cannot hand the check one value and the fill another.
+  const voteOption: unknown = o.vote;
+  if (voteOption !== undefined && voteOption !== 'mean' && voteOption !== 'best') {
+    throw checkError(owner, 'vote', "'mean' or 'best'", voteOption);
+  }
+  const vote = voteOption ?? 'mean';
   const transforms: Transform[] = [];
   for (const mirror of reflection ? [false, true] : [false]) {
     for (const scale of scales) {
@@ -199,6 +206,7 @@ function checkMelding(
     meld,
     gradientDomain,
     screening,
+    vote,
   };
 }
 
@@ -317,7 +325,9 @@ interface Votes {
 /**
  * The melding vote over the field of a box: every matched patch, corrected by its gain and bias,
  * adds its colours and (gain-scaled) differences to the pixels it covers, weighted as in
- * synthesis.ts (similarity, and 1.3^-depth into the hole).
+ * synthesis.ts (similarity, and 1.3^-depth into the hole). With `best`, each colour and each
+ * difference is instead the one of the covering patch of highest weight (the first in scan order
+ * on a tie), with weight 1.
  */
 function meldVote(
   field: Nnf,
@@ -327,6 +337,7 @@ function meldVote(
   depth: Float64Array,
   box: Box,
   imageWidth: number,
+  best: boolean,
 ): Votes {
   const p = field.patchSize;
   const { width: bw, height: bh } = box;
@@ -351,6 +362,8 @@ function meldVote(
   const td = target.data;
   const gain = [1, 1, 1];
   const bias = [0, 0, 0];
+  // Highest weight so far per pixel for its colour, x and y difference (-1: none yet).
+  const bestWeight = best ? new Float64Array(pix * 3).fill(-1) : null;
   for (let i = 0; i < n; i++) {
     const sx = field.x[i]!;
     if (sx < 0) continue;
@@ -378,6 +391,30 @@ function meldVote(
         }
         [gain[c], bias[c]] = gainBias(meld, p * p, t, tt, s, ss);
       }
+    }
+    if (bestWeight !== null) {
+      for (let dy = 0; dy < p; dy++) {
+        for (let dx = 0; dx < p; dx++) {
+          const k = (fy + dy) * bw + fx + dx;
+          const si = 4 * ((sy + dy) * sw + sx + dx);
+          if (w > bestWeight[3 * k]!) {
+            bestWeight[3 * k] = w;
+            votes.colourWeight[k] = 1;
+            for (let c = 0; c < 3; c++) votes.colour[3 * k + c] = gain[c]! * sd[si + c]! + bias[c]!;
+          }
+          if (dx < p - 1 && w > bestWeight[3 * k + 1]!) {
+            bestWeight[3 * k + 1] = w;
+            votes.gxWeight[k] = 1;
+            for (let c = 0; c < 3; c++) votes.gx[3 * k + c] = gain[c]! * (sd[si + 4 + c]! - sd[si + c]!);
+          }
+          if (dy < p - 1 && w > bestWeight[3 * k + 2]!) {
+            bestWeight[3 * k + 2] = w;
+            votes.gyWeight[k] = 1;
+            for (let c = 0; c < 3; c++) votes.gy[3 * k + c] = gain[c]! * (sd[si + 4 * sw + c]! - sd[si + c]!);
+          }
+        }
+      }
+      continue;
     }
     for (let dy = 0; dy < p; dy++) {
       for (let dx = 0; dx < p; dx++) {
@@ -486,7 +523,7 @@ function meldWorkingBytes(
   const stack = stackSize(sources, ts, p);
   const stackPixels = stack.width * stack.height;
   const boxPixels = Math.max(box.width, 1) * Math.max(box.height, 1);
-  const held = pixels * 4 * (2 + sources.length) + pixels * 8 + stackPixels * 5 + boxPixels * (9 * 4 + 6 * 8 + 16 * 4);
+  const held = pixels * 4 * (2 + sources.length) + pixels * 8 + stackPixels * 5 + boxPixels * (9 * 4 + 9 * 8 + 16 * 4);
   const field = fieldWorkingBytes(
     {
       targetWidth: Math.max(box.width, p),
@@ -608,7 +645,7 @@ async function meldFill(
         },
         o.meld,
       );
-      const votes = meldVote(field, target, stack.image, o.meld, depth, box, width);
+      const votes = meldVote(field, target, stack.image, o.meld, depth, box, width, o.vote === 'best');
       reconstruct(owner, estimate, levelHole, box, votes, o);
       o.onProgress?.({
         level,

@@ -254,6 +254,15 @@ export interface MeldingOptions extends SynthesisOptions {
    * lambda), > 0 and at most 100. Defaults to 0.01.
    */
   screening?: number;
+  /**
+   * How the matched patches covering a filled pixel make its colour and differences, at every
+   * pyramid level. `'mean'` (the default): their weighted mean (Wexler et al. 2007), which blurs
+   * where the patches disagree (an edge matched at slightly different offsets). `'best'`: the
+   * colour and differences of the one covering patch of highest weight (similarity times the
+   * spatial weight), with no averaging: edges and texture stay as sharp as in the source, and
+   * the gradient-domain rebuild hides the seams between patches (without it they show).
+   */
+  vote?: 'mean' | 'best';
 }
 
 /** Options of {@link PatchMatch.meldImages}. */
