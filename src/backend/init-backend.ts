@@ -8,7 +8,13 @@ import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
 import { REQUIRED_KERNELS } from './required-kernels';
 import { registerLayers } from '../register';
 import { checkBoolean, checkOptions, describeValue } from '../core/checks';
-import { checkGpuBackend, gpuStartProblem, isGpuBackendName, type GpuBackendName } from './gpu-backends';
+import {
+  checkGpuBackend,
+  gpuStartProblem,
+  isGpuBackendName,
+  registerGpuKernelFixes,
+  type GpuBackendName,
+} from './gpu-backends';
 import { checkWasmThreadsOptions, useThreadedWasm, type WasmThreadsOptions } from './wasm-threads';
 
 /** The built-in backends {@link initBackend} sets up with nothing imported. */
@@ -141,6 +147,7 @@ export async function initBackend(
   registerLayers();
   if (name === 'wasm') registerWasmTrainingKernels();
   if (name === 'cpu') registerCpuKernelFixes();
+  if (isGpuBackendName(name)) registerGpuKernelFixes(name);
   if (threads !== undefined) await useThreadedWasm('initBackend', threads, url);
   else if (name === 'wasm') preferSingleThreadedWasmBuild();
   const previous = tf.engine().backendName as string | null;
