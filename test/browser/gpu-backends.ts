@@ -194,6 +194,25 @@ export async function runGpuBackendTests(test: TestFn): Promise<void> {
       return describeResults(results);
     });
 
+    for (const backend of ['webgl', 'webgpu'] as const) {
+      await test(`ResizeBilinearGrad on ${backend} (initBackend's kernel) matches PyTorch's bilinear backward within ${GPU_TOLERANCE} relative: 10 fixture cases, align_corners True and False`, async () => {
+        if (backend === 'webgpu' && !(await page.evaluate(async () => (await navigator.gpu?.requestAdapter()) != null)))
+          throw new SkipTest('skipped: no WebGPU adapter');
+        const r = await page.evaluate((b) => window.__gpu.resizeBilinearFixture(b), backend);
+        const bad = r.cases
+          .filter((c) => !(c.y <= GPU_TOLERANCE && c.dx <= GPU_TOLERANCE))
+          .map(
+            (c) => `${c.name} align_corners ${c.alignCorners}: y ${c.y.toExponential(2)}, dx ${c.dx.toExponential(2)}`,
+          );
+        assert(r.cases.length === 10, `${r.cases.length} cases`);
+        assert(bad.length === 0, bad.join('; '));
+        assert(r.leaked === 0, `${r.leaked} tensors left behind`);
+        const worst = (k: 'y' | 'dx' | 'stockDx', ac: boolean) =>
+          Math.max(...r.cases.filter((c) => c.alignCorners === ac).map((c) => c[k])).toExponential(1);
+        return `worst dx ${worst('dx', false)} (align_corners False), ${worst('dx', true)} (True); the package's own kernel: ${worst('stockDx', false)} and ${worst('stockDx', true)}; ${r.ms.toFixed(0)} ms (the package's kernel ${r.stockMs.toFixed(0)} ms)`;
+      });
+    }
+
     await test('half-precision WebGL (WEBGL_FORCE_F16_TEXTURES): initBackend throws and names the option and the alternatives; allowHalfPrecision runs it, off by more than the tolerance', async () => {
       const f16 = await openPage(gpu, `${url}?f16=1`, errors);
       try {

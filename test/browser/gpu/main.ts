@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { initBackend, type InitBackendOptions } from '../../../src/backend/init-backend';
+import resizeFixture from '../../fixtures/backend/resize_bilinear_grad.json';
 import { ALL_CASES, type CaseKind } from './cases';
 
 /** The worst difference over one case's results. */
@@ -32,6 +33,18 @@ export interface CaseResult {
   error?: string;
 }
 
+/** One case of the PyTorch bilinear-resize fixture on a backend: relative differences from PyTorch. */
+export interface ResizeFixtureResult {
+  name: string;
+  alignCorners: boolean;
+  /** The forward resize. */
+  y: number;
+  /** The gradient from the registered `ResizeBilinearGrad` (initBackend's kernel). */
+  dx: number;
+  /** The gradient from the backend package's own `ResizeBilinearGrad` (reported, not checked). */
+  stockDx: number;
+}
+
 export interface GpuPageHooks {
   /** The cases, by name and kind. */
   cases(): { name: string; kind: CaseKind }[];
@@ -40,6 +53,14 @@ export interface GpuPageHooks {
   backend(): string;
   flags(): Record<string, unknown>;
   leakedTensors(): number;
+  /**
+   * The bilinear-resize fixture (test/fixtures/backend/resize_bilinear_grad.json) on `backend`
+   * after `initBackend(backend)`: each case's forward and gradient against PyTorch's, and the
+   * stock kernel's gradient; `leaked` counts the tensors left behind.
+   */
+  resizeBilinearFixture(
+    backend: string,
+  ): Promise<{ cases: ResizeFixtureResult[]; leaked: number; ms: number; stockMs: number }>;
 }
 
 declare global {
@@ -90,6 +111,8 @@ async function runOn(
  */
 export function install(): void {
   if (new URLSearchParams(location.search).get('f16') === '1') tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
+  // The backend packages' own ResizeBilinearGrad kernels, before initBackend replaces them.
+  const stockResizeGrad = new Map(['webgl', 'webgpu'].map((b) => [b, tf.getKernel('ResizeBilinearGrad', b)] as const));
   // Counted once cpu is ready (tf.memory() before any backend would start tfjs's default one).
   let startTensors: number | null = null;
   window.__gpu = {
@@ -153,5 +176,48 @@ export function install(): void {
     backend: () => tf.getBackend(),
     flags: () => ({ ...tf.env().getFlags() }),
     leakedTensors: () => tf.memory().numTensors - (startTensors ?? 0),
+    async resizeBilinearFixture(backend) {
+      await initBackend(backend);
+      const stock = stockResizeGrad.get(backend);
+      const before = tf.memory().numTensors;
+      const cases: ResizeFixtureResult[] = [];
+      let [ms, stockMs] = [0, 0];
+      for (const c of resizeFixture.cases) {
+        const shape = c.xShape as [number, number, number, number];
+        const size = c.size as [number, number];
+        const x = tf.tensor4d(c.x, shape);
+        const dy = tf.tensor4d(c.dy, [shape[0], size[0], size[1], shape[3]]);
+        const attrs = { alignCorners: c.alignCorners, halfPixelCenters: !c.alignCorners, size };
+        let t0 = performance.now();
+        const y = tf.image.resizeBilinear(x, size, attrs.alignCorners, attrs.halfPixelCenters);
+        // The kernel tf.grad dispatches for the gradient of resizeBilinear (the layer case
+        // 'ResizeTorch (bilinear ...)' takes it through tf.grad).
+        const dx = tf.engine().runKernel('ResizeBilinearGrad', { images: x, dy }, attrs) as tf.Tensor;
+        await dx.data();
+        ms += performance.now() - t0;
+        t0 = performance.now();
+        const stockDx =
+          stock == null
+            ? null
+            : tf
+                .engine()
+                .makeTensorFromTensorInfo(
+                  stock.kernelFunc({ inputs: { images: x, dy }, backend: tf.backend(), attrs }) as tf.TensorInfo,
+                );
+        await stockDx?.data();
+        stockMs += performance.now() - t0;
+        const rel = async (t: tf.Tensor | null, want: number[]) =>
+          t == null ? Number.NaN : relativeDiff((await t.data()) as Float32Array, Float32Array.from(want)).relative;
+        cases.push({
+          name: c.name,
+          alignCorners: c.alignCorners,
+          y: await rel(y, c.y),
+          dx: await rel(dx, c.dx),
+          stockDx: await rel(stockDx, c.dx),
+        });
+        tf.dispose([x, dy, y, dx, ...(stockDx == null ? [] : [stockDx])]);
+      }
+      return { cases, leaked: tf.memory().numTensors - before, ms, stockMs };
+    },
   };
 }
