@@ -54,7 +54,10 @@ const MAX_NAME_LENGTH = 100;
  * browsers). `'webgpu'` needs a WebGPU adapter (`navigator.gpu.requestAdapter()`); without one
  * this function throws an Error saying so and naming the alternatives. `'webgl'` throws where
  * it would compute in half precision (a GPU that cannot render to float32 textures) unless
- * `options.allowHalfPrecision` is true. Both get the kernel check below.
+ * `options.allowHalfPrecision` is true. Both get the kernel check below, and this function
+ * replaces their `ResizeBilinearGrad`, which tfjs 4.22 computes without `halfPixelCenters`
+ * (the gradient of another resize for PyTorch's align_corners=False), with the adjoint of the
+ * forward resize as two matrix products.
  *
  * Any other name must be a backend you registered yourself with `tf.registerBackend` (for
  * example tfjs-node's `'tensorflow'`, registered by importing `@tensorflow/tfjs-node`).

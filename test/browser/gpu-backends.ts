@@ -1,7 +1,9 @@
 // The GPU backends in headless Chromium: builds test/browser/gpu (the page runs every public layer's
 // output and gradients, every network's forward pass and one step of each trainer on cpu and on the
 // GPU backend, in the same page) with vite, serves it on 127.0.0.1 and checks every result within
-// GPU_TOLERANCE of cpu's; then initBackend's GPU errors: half-precision WebGL (tfjs's
+// GPU_TOLERANCE of cpu's; ResizeBilinearGrad on each GPU backend against PyTorch's bilinear backward
+// (test/fixtures/backend/resize_bilinear_grad.json, the package's own kernel reported beside it);
+// then initBackend's GPU errors: half-precision WebGL (tfjs's
 // WEBGL_FORCE_F16_TEXTURES flag forced) and WebGPU without an adapter.
 // Called by test/browser/run.ts (`npm run test:browser`).
 //

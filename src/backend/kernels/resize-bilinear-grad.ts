@@ -220,9 +220,9 @@ export function resizeBilinearGradWasm(args: {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
- * import '@tensorflow/tfjs-backend-cpu';
+ * import { initBackend } from 'tfjs-synth';
  * import { resizeBilinearGradByMatMul } from './resize-bilinear-grad';
- * await tf.setBackend('cpu');
+ * await initBackend('cpu'); // here on cpu's BatchMatMul
  * const images = tf.zeros([1, 2, 3, 1]);
  * const dy = tf.ones([1, 4, 6, 1]);
  * const info = resizeBilinearGradByMatMul('cpu', {
