@@ -20,6 +20,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { runCspTests } from './csp';
 import type { CaseResult } from './gpu/main';
 
 type TestFn = (name: string, body: () => Promise<string | void>) => Promise<void>;
@@ -108,14 +109,25 @@ async function buildPage(): Promise<string> {
   return out;
 }
 
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
 async function serve(dir: string): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
       const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
       if (!file.startsWith(dir + sep) || !(await stat(file)).isFile()) throw new Error('not found');
-      const type = extname(file) === '.html' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8';
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      const type = MIME[extname(file)] ?? 'text/javascript; charset=utf-8';
+      // The page's Content-Security-Policy, when its URL asks for one (csp.ts).
+      const policy = new URL(req.url ?? '/', 'http://localhost').searchParams.get('csp');
+      res.writeHead(200, {
+        'content-type': type,
+        'cache-control': 'no-store',
+        ...(policy != null && type.startsWith('text/html') ? { 'content-security-policy': policy } : {}),
+      });
       res.end(await readFile(file));
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -266,6 +278,8 @@ export async function runGpuBackendTests(test: TestFn): Promise<void> {
       assert(r.backend === 'cpu', `backend ${r.backend} after the failed call`);
       return `"${r.message}"`;
     });
+
+    await runCspTests(test, gpu, url);
 
     await test('no console errors in the GPU test pages', async () => {
       assert(errors.length === 0, errors.join(' | '));

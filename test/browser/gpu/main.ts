@@ -7,9 +7,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { initBackend, type InitBackendOptions } from '../../../src/backend/init-backend';
 import resizeFixture from '../../fixtures/backend/resize_bilinear_grad.json';
 import { ALL_CASES, type CaseKind } from './cases';
+import { adamCheck, addPolicy, wasmCompileError, type AdamCheck } from './csp-checks';
 
 /** The worst difference over one case's results. */
 export interface CaseResult {
@@ -61,6 +66,12 @@ export interface GpuPageHooks {
   resizeBilinearFixture(
     backend: string,
   ): Promise<{ cases: ResizeFixtureResult[]; leaked: number; ms: number; stockMs: number }>;
+  /** Null when the page may compile WebAssembly from bytes, else the error (csp-checks.ts). */
+  wasmCompileError(): string | null;
+  /** Adds a Content-Security-Policy meta tag (csp-checks.ts). */
+  addPolicy(policy: string): void;
+  /** The fused Adam update and a trainer step on `backend` (csp-checks.ts). */
+  adamCheck(backend: string): Promise<AdamCheck>;
 }
 
 declare global {
@@ -111,6 +122,12 @@ async function runOn(
  */
 export function install(): void {
   if (new URLSearchParams(location.search).get('f16') === '1') tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
+  // tfjs-backend-wasm wants all three; the page is not cross-origin isolated, so it loads the SIMD one.
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': wasmUrl,
+    'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+  });
   // The backend packages' own ResizeBilinearGrad kernels, before initBackend replaces them.
   const stockResizeGrad = new Map(['webgl', 'webgpu'].map((b) => [b, tf.getKernel('ResizeBilinearGrad', b)] as const));
   // Counted once cpu is ready (tf.memory() before any backend would start tfjs's default one).
@@ -219,5 +236,8 @@ export function install(): void {
       }
       return { cases, leaked: tf.memory().numTensors - before, ms, stockMs };
     },
+    wasmCompileError,
+    addPolicy,
+    adamCheck,
   };
 }
