@@ -3,7 +3,8 @@
 // same page without one. Chromium refuses every WebAssembly compilation, tfjs-backend-wasm's
 // streaming compile of its .wasm file included, under a script-src without 'wasm-unsafe-eval'. So:
 // - script-src 'self': initBackend('wasm') throws and says why; the library runs on cpu, whose
-//   fused Adam update (a JavaScript loop) gives the bits of the wasm SIMD update;
+//   fused Adam update (a JavaScript loop) gives the bits of the wasm SIMD update; createPatchMatch()
+//   rejects (its module is refused), createPatchMatch({ backend: 'js' }) runs;
 // - script-src 'self' 'wasm-unsafe-eval': the wasm backend starts and WebAssembly compiles; then
 //   the strict policy is added (a meta tag): the backend's module is compiled already, the fused
 //   Adam kernel's own module is refused, and its JavaScript loop gives the SIMD module's bits.
@@ -50,6 +51,8 @@ interface PageRun {
   compileAfter: string | null;
   /** adamCheck on each backend asked for, in order. */
   checks: AdamCheck[];
+  /** createPatchMatch's default and 'js' kernels: the backends, or the errors. */
+  patchMatch: { wasm: string; js: string };
 }
 
 export async function runCspTests(test: TestFn, browser: Browser, url: string): Promise<void> {
@@ -81,7 +84,7 @@ export async function runCspTests(test: TestFn, browser: Browser, url: string): 
           const compileAfter = hooks.wasmCompileError();
           const checks = [];
           for (const b of backends) checks.push(await hooks.adamCheck(b === 'started' ? backend : b));
-          return { wasm, backend, compile, compileAfter, checks };
+          return { wasm, backend, compile, compileAfter, checks, patchMatch: await hooks.patchMatchCheck() };
         },
         [on, metaPolicy] as const,
       );
@@ -92,13 +95,13 @@ export async function runCspTests(test: TestFn, browser: Browser, url: string): 
     }
   };
 
-  let reference: { wasm: AdamCheck; cpu: AdamCheck } | null = null;
+  let reference: { wasm: AdamCheck; cpu: AdamCheck; patchMatch: string } | null = null;
   const referenceRun = async () => {
     if (reference == null) {
       const r = await run(null, ['wasm', 'cpu']);
       assert(r.wasm === 'started' && r.compile === null, `without a policy: ${JSON.stringify(r.wasm)}`);
       assert(r.checks[0]!.simd === true, 'without a policy the fused Adam kernel did not run its SIMD module');
-      reference = { wasm: r.checks[0]!, cpu: r.checks[1]! };
+      reference = { wasm: r.checks[0]!, cpu: r.checks[1]!, patchMatch: r.patchMatch.wasm };
     }
     return reference;
   };
@@ -116,12 +119,18 @@ export async function runCspTests(test: TestFn, browser: Browser, url: string): 
     assert(r.backend === 'cpu' && check.backend === 'cpu', `backend ${r.backend} after the failed call`);
     assert(differing(check.update, want.wasm.update) === 0, 'the cpu fused update differs from the wasm SIMD one');
     sameAs(check, want.cpu, 'cpu under the policy vs cpu without');
-    return `"${r.wasm}"`;
+    // PatchMatch's default kernel is refused too (WebAssembly.validate still says yes); 'js' runs.
+    assert(
+      /^CompileError: /.test(r.patchMatch.wasm) && r.patchMatch.js === 'js',
+      `createPatchMatch(): ${r.patchMatch.wasm}; with backend 'js': ${r.patchMatch.js}`,
+    );
+    return `"${r.wasm}"; createPatchMatch() rejects with a CompileError, { backend: 'js' } runs`;
   });
 
   await test(`CSP "${WASM_ALLOWED}": the wasm backend starts and WebAssembly compiles; with "${STRICT}" added after the start, the fused Adam kernel falls back to its JavaScript loop, and its update and a DCGAN step equal the SIMD module's without a policy, bit for bit`, async () => {
     const want = await referenceRun();
     const r = await run(WASM_ALLOWED, ['started'], STRICT);
+    assert(want.patchMatch === 'wasm', `createPatchMatch() without a policy: ${want.patchMatch}`);
     const check = r.checks[0]!;
     assert(
       r.wasm === 'started' && r.compile === null,

@@ -11,6 +11,7 @@ import { initBackend } from '../../../src/backend/init-backend';
 import { FUSED_ADAM_UPDATE } from '../../../src/core/kernel-capabilities';
 import { dcganDiscriminator } from '../../../src/models/dcgan-discriminator';
 import { dcganGenerator } from '../../../src/models/dcgan-generator';
+import { createPatchMatch } from '../../../src/patchmatch/index';
 import { DCGANTrainer } from '../../../src/training/dcgan-trainer';
 
 /** What {@link adamCheck} returns. */
@@ -90,4 +91,17 @@ export async function adamCheck(backend: string): Promise<AdamCheck> {
   }
   const simd = backend === 'wasm' ? adamSimd(tf.backend() as BackendWasm) != null : null;
   return { backend, simd, update, step, leaked: tf.memory().numTensors - before };
+}
+
+/**
+ * `createPatchMatch()` (its default 'wasm' kernel) and `createPatchMatch({ backend: 'js' })`:
+ * each engine's backend, or the error's name and message.
+ */
+export async function patchMatchCheck(): Promise<{ wasm: string; js: string }> {
+  const describe = (p: Promise<{ backend: string }>) =>
+    p.then(
+      (pm) => pm.backend,
+      (e: Error) => `${e.name}: ${e.message}`,
+    );
+  return { wasm: await describe(createPatchMatch()), js: await describe(createPatchMatch({ backend: 'js' })) };
 }

@@ -14,7 +14,7 @@ import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend
 import { initBackend, type InitBackendOptions } from '../../../src/backend/init-backend';
 import resizeFixture from '../../fixtures/backend/resize_bilinear_grad.json';
 import { ALL_CASES, type CaseKind } from './cases';
-import { adamCheck, addPolicy, wasmCompileError, type AdamCheck } from './csp-checks';
+import { adamCheck, addPolicy, patchMatchCheck, wasmCompileError, type AdamCheck } from './csp-checks';
 
 /** The worst difference over one case's results. */
 export interface CaseResult {
@@ -72,6 +72,8 @@ export interface GpuPageHooks {
   addPolicy(policy: string): void;
   /** The fused Adam update and a trainer step on `backend` (csp-checks.ts). */
   adamCheck(backend: string): Promise<AdamCheck>;
+  /** createPatchMatch with its default kernel and with the 'js' one (csp-checks.ts). */
+  patchMatchCheck(): Promise<{ wasm: string; js: string }>;
 }
 
 declare global {
@@ -239,5 +241,6 @@ export function install(): void {
     wasmCompileError,
     addPolicy,
     adamCheck,
+    patchMatchCheck,
   };
 }
