@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeValue } from '../core/checks';
+import { replaceKernel } from './kernels/kernel-utils';
+import { resizeBilinearGradWebglConfig, resizeBilinearGradWebgpuConfig } from './kernels/resize-bilinear-grad';
 
 /**
  * The GPU backends {@link initBackend} knows, each with the optional peer package that registers
@@ -26,6 +28,35 @@ export function gpuAlternatives(name: GpuBackendName, builtIn: readonly string[]
   return tf.findBackendFactory(other) == null
     ? `${list} ('${other}' after importing '${GPU_BACKEND_PACKAGES[other]}')`
     : list;
+}
+
+/**
+ * The kernels {@link registerGpuKernelFixes} installs per GPU backend: each replaces a stock
+ * tfjs 4.22 kernel that computes wrongly.
+ *
+ * - `ResizeBilinearGrad` (ignores `halfPixelCenters`, i.e. PyTorch's align_corners=False, on
+ *   both): the gradient of `tf.image.resizeBilinear`; replaced by the adjoint of the forward
+ *   resize as two matrix products on the backend's own `BatchMatMul`.
+ */
+const GPU_KERNEL_FIXES: Readonly<Record<GpuBackendName, readonly tf.KernelConfig[]>> = {
+  webgl: [resizeBilinearGradWebglConfig],
+  webgpu: [resizeBilinearGradWebgpuConfig],
+};
+
+/**
+ * Replaces, for the GPU backend `name`, the stock kernels in {@link GPU_KERNEL_FIXES}.
+ * Idempotent; {@link initBackend} calls it for `'webgl'` and `'webgpu'` once the backend's package
+ * is imported (its import registers the stock kernels, which this replaces).
+ *
+ * @example
+ * ```ts
+ * import { registerGpuKernelFixes } from './gpu-backends';
+ * registerGpuKernelFixes('webgl'); // before tf.setBackend('webgl')
+ * ```
+ * @internal
+ */
+export function registerGpuKernelFixes(name: GpuBackendName): void {
+  for (const config of GPU_KERNEL_FIXES[name]) replaceKernel(config);
 }
 
 /**

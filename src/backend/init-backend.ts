@@ -8,7 +8,13 @@ import { registerWasmTrainingKernels } from './register-wasm-training-kernels';
 import { REQUIRED_KERNELS } from './required-kernels';
 import { registerLayers } from '../register';
 import { checkBoolean, checkOptions, describeValue } from '../core/checks';
-import { checkGpuBackend, gpuStartProblem, isGpuBackendName, type GpuBackendName } from './gpu-backends';
+import {
+  checkGpuBackend,
+  gpuStartProblem,
+  isGpuBackendName,
+  registerGpuKernelFixes,
+  type GpuBackendName,
+} from './gpu-backends';
 import { checkWasmThreadsOptions, useThreadedWasm, type WasmThreadsOptions } from './wasm-threads';
 
 /** The built-in backends {@link initBackend} sets up with nothing imported. */
@@ -48,7 +54,10 @@ const MAX_NAME_LENGTH = 100;
  * browsers). `'webgpu'` needs a WebGPU adapter (`navigator.gpu.requestAdapter()`); without one
  * this function throws an Error saying so and naming the alternatives. `'webgl'` throws where
  * it would compute in half precision (a GPU that cannot render to float32 textures) unless
- * `options.allowHalfPrecision` is true. Both get the kernel check below.
+ * `options.allowHalfPrecision` is true. Both get the kernel check below, and this function
+ * replaces their `ResizeBilinearGrad`, which tfjs 4.22 computes without `halfPixelCenters`
+ * (the gradient of another resize for PyTorch's align_corners=False), with the adjoint of the
+ * forward resize as two matrix products.
  *
  * Any other name must be a backend you registered yourself with `tf.registerBackend` (for
  * example tfjs-node's `'tensorflow'`, registered by importing `@tensorflow/tfjs-node`).
@@ -61,7 +70,9 @@ const MAX_NAME_LENGTH = 100;
  * `'wasm'` is the single-threaded SIMD build, also on cross-origin-isolated pages (where
  * tfjs-backend-wasm would pick its multi-threaded build, which hangs in minified bundles); set
  * tfjs's `WASM_HAS_MULTITHREAD_SUPPORT` flag yourself before the call to leave that choice to
- * tfjs.
+ * tfjs. A page whose Content-Security-Policy restricts scripts needs `'wasm-unsafe-eval'` in its
+ * `script-src` for `'wasm'` (without it the browser refuses every WebAssembly compilation and
+ * this function throws saying so; `'cpu'` runs under any policy).
  *
  * `options.threads` (wasm only, 1 to 8) loads tfjs-backend-wasm's
  * multi-threaded SIMD build with that many XNNPACK threads, in Node and in cross-origin-isolated
@@ -99,7 +110,8 @@ const MAX_NAME_LENGTH = 100;
  * which and names the alternatives); for `threads` when the page is not cross-origin isolated (no
  * SharedArrayBuffer), the wasm backend to replace holds tensors, or the threaded build fails to
  * start; when a registered backend lacks required kernels (the message names them); when the
- * backend fails to initialise. Each leaves the backend as it was.
+ * backend fails to initialise (for 'wasm' on a page whose Content-Security-Policy refuses
+ * WebAssembly, the message says so and names 'wasm-unsafe-eval'). Each leaves the backend as it was.
  */
 export async function initBackend(
   name: BackendName | GpuBackendName | (string & Record<never, never>) = 'wasm',
@@ -141,6 +153,7 @@ export async function initBackend(
   registerLayers();
   if (name === 'wasm') registerWasmTrainingKernels();
   if (name === 'cpu') registerCpuKernelFixes();
+  if (isGpuBackendName(name)) registerGpuKernelFixes(name);
   if (threads !== undefined) await useThreadedWasm('initBackend', threads, url);
   else if (name === 'wasm') preferSingleThreadedWasmBuild();
   const previous = tf.engine().backendName as string | null;
@@ -148,7 +161,7 @@ export async function initBackend(
   if (!ok) {
     // tfjs leaves its failed choice selected, without a backend instance: go back to the old one.
     if (previous != null && previous !== name) await tf.setBackend(previous);
-    const why = isGpuBackendName(name) ? await gpuStartProblem(name) : null;
+    const why = isGpuBackendName(name) ? await gpuStartProblem(name) : name === 'wasm' ? wasmStartProblem() : null;
     throw new Error(
       `initBackend: the ${describeValue(name)} backend failed to initialise${why == null ? '' : `: ${why}`}.` +
         (known ? '' : ` The alternatives are ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}.`),
@@ -158,6 +171,27 @@ export async function initBackend(
   removeEmscriptenProcessListeners();
   if (name === 'cpu') consumeCpuNodeNotice();
   return name;
+}
+
+/** The smallest WebAssembly module: its magic number and version. */
+const EMPTY_WASM_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
+/**
+ * Why the wasm backend failed to start, when this module can tell: the page refuses to compile
+ * WebAssembly, as a Content-Security-Policy whose script-src lacks 'wasm-unsafe-eval' does (it
+ * refuses tfjs-backend-wasm's streaming compile of its `.wasm` file as well as a module built
+ * from bytes). Null when an empty module compiles here.
+ */
+function wasmStartProblem(): string | null {
+  try {
+    new WebAssembly.Module(EMPTY_WASM_MODULE);
+    return null;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return /Content.Security.Policy/i.test(message)
+      ? "this page's Content-Security-Policy refuses to compile WebAssembly: add 'wasm-unsafe-eval' to its script-src, or use 'cpu'"
+      : `this runtime refuses to compile WebAssembly (${describeValue(message)}); use 'cpu'`;
+  }
 }
 
 /** tfjs-backend-wasm's flag that makes its own loader pick the multi-threaded build. */

@@ -1,6 +1,7 @@
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterCpuConfig } from './kernels/conv2d-backprop-filter-cpu';
 import { fusedAdamCpuConfig } from './kernels/fused-adam';
+import { replaceKernel } from './kernels/kernel-utils';
 import { resizeBilinearGradCpuConfig } from './kernels/resize-bilinear-grad';
 import { resizeNearestNeighborGradCpuConfig } from './kernels/resize-nearest-neighbor-grad-cpu';
 
@@ -35,11 +36,5 @@ const CPU_KERNEL_FIXES: readonly KernelConfig[] = [
  * @internal
  */
 export function registerCpuKernelFixes(): void {
-  for (const config of CPU_KERNEL_FIXES) {
-    const existing = getKernel(config.kernelName, 'cpu');
-    if (existing === config) continue;
-    // tfjs warns when a kernel is registered twice; unregister first so the replacement is silent.
-    if (existing != null) unregisterKernel(config.kernelName, 'cpu');
-    registerKernel(config);
-  }
+  for (const config of CPU_KERNEL_FIXES) replaceKernel(config);
 }

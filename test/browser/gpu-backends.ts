@@ -1,7 +1,9 @@
 // The GPU backends in headless Chromium: builds test/browser/gpu (the page runs every public layer's
 // output and gradients, every network's forward pass and one step of each trainer on cpu and on the
 // GPU backend, in the same page) with vite, serves it on 127.0.0.1 and checks every result within
-// GPU_TOLERANCE of cpu's; then initBackend's GPU errors: half-precision WebGL (tfjs's
+// GPU_TOLERANCE of cpu's; ResizeBilinearGrad on each GPU backend against PyTorch's bilinear backward
+// (test/fixtures/backend/resize_bilinear_grad.json, the package's own kernel reported beside it);
+// then initBackend's GPU errors: half-precision WebGL (tfjs's
 // WEBGL_FORCE_F16_TEXTURES flag forced) and WebGPU without an adapter.
 // Called by test/browser/run.ts (`npm run test:browser`).
 //
@@ -18,6 +20,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { runCspTests } from './csp';
 import type { CaseResult } from './gpu/main';
 
 type TestFn = (name: string, body: () => Promise<string | void>) => Promise<void>;
@@ -106,14 +109,25 @@ async function buildPage(): Promise<string> {
   return out;
 }
 
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
 async function serve(dir: string): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
       const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
       if (!file.startsWith(dir + sep) || !(await stat(file)).isFile()) throw new Error('not found');
-      const type = extname(file) === '.html' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8';
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      const type = MIME[extname(file)] ?? 'text/javascript; charset=utf-8';
+      // The page's Content-Security-Policy, when its URL asks for one (csp.ts).
+      const policy = new URL(req.url ?? '/', 'http://localhost').searchParams.get('csp');
+      res.writeHead(200, {
+        'content-type': type,
+        'cache-control': 'no-store',
+        ...(policy != null && type.startsWith('text/html') ? { 'content-security-policy': policy } : {}),
+      });
       res.end(await readFile(file));
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -194,6 +208,25 @@ export async function runGpuBackendTests(test: TestFn): Promise<void> {
       return describeResults(results);
     });
 
+    for (const backend of ['webgl', 'webgpu'] as const) {
+      await test(`ResizeBilinearGrad on ${backend} (initBackend's kernel) matches PyTorch's bilinear backward within ${GPU_TOLERANCE} relative: 10 fixture cases, align_corners True and False`, async () => {
+        if (backend === 'webgpu' && !(await page.evaluate(async () => (await navigator.gpu?.requestAdapter()) != null)))
+          throw new SkipTest('skipped: no WebGPU adapter');
+        const r = await page.evaluate((b) => window.__gpu.resizeBilinearFixture(b), backend);
+        const bad = r.cases
+          .filter((c) => !(c.y <= GPU_TOLERANCE && c.dx <= GPU_TOLERANCE))
+          .map(
+            (c) => `${c.name} align_corners ${c.alignCorners}: y ${c.y.toExponential(2)}, dx ${c.dx.toExponential(2)}`,
+          );
+        assert(r.cases.length === 10, `${r.cases.length} cases`);
+        assert(bad.length === 0, bad.join('; '));
+        assert(r.leaked === 0, `${r.leaked} tensors left behind`);
+        const worst = (k: 'y' | 'dx' | 'stockDx', ac: boolean) =>
+          Math.max(...r.cases.filter((c) => c.alignCorners === ac).map((c) => c[k])).toExponential(1);
+        return `worst dx ${worst('dx', false)} (align_corners False), ${worst('dx', true)} (True); the package's own kernel: ${worst('stockDx', false)} and ${worst('stockDx', true)}; ${r.ms.toFixed(0)} ms (the package's kernel ${r.stockMs.toFixed(0)} ms)`;
+      });
+    }
+
     await test('half-precision WebGL (WEBGL_FORCE_F16_TEXTURES): initBackend throws and names the option and the alternatives; allowHalfPrecision runs it, off by more than the tolerance', async () => {
       const f16 = await openPage(gpu, `${url}?f16=1`, errors);
       try {
@@ -245,6 +278,8 @@ export async function runGpuBackendTests(test: TestFn): Promise<void> {
       assert(r.backend === 'cpu', `backend ${r.backend} after the failed call`);
       return `"${r.message}"`;
     });
+
+    await runCspTests(test, gpu, url);
 
     await test('no console errors in the GPU test pages', async () => {
       assert(errors.length === 0, errors.join(' | '));

@@ -1,7 +1,11 @@
 import {
   type backend_util,
   getKernel,
+  registerKernel,
+  unregisterKernel,
   util,
+  type KernelBackend,
+  type KernelConfig,
   type DataType,
   type NamedAttrMap,
   type NamedTensorInfoMap,
@@ -37,13 +41,57 @@ export function runWasmKernel(
   attrs: NamedAttrMap,
   backend: BackendWasm,
 ): TensorInfo {
-  const kernel = getKernel(kernelName, 'wasm');
+  return runBackendKernel(caller, 'wasm', kernelName, inputs, attrs, backend);
+}
+
+/**
+ * {@link runWasmKernel} for any backend: runs the kernel registered as `kernelName` for
+ * `backendName` on `backend` directly, without the engine. The caller owns the returned
+ * TensorInfo and frees it with `backend.disposeData(info.dataId)` unless it is its own output.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from 'tfjs-synth';
+ * import { runBackendKernel } from './kernel-utils';
+ * await initBackend('cpu');
+ * const backend = tf.backend(); // in a kernel: the `backend` it is given
+ * const x = tf.zeros([2, 3]);
+ * const y = runBackendKernel('myKernel', 'cpu', 'Reshape', { x }, { shape: [3, 2] }, backend);
+ * backend.disposeData(y.dataId);
+ * ```
+ * @throws Error naming `caller` and `kernelName` when the kernel is not registered for `backendName`.
+ */
+export function runBackendKernel(
+  caller: string,
+  backendName: string,
+  kernelName: string,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap,
+  backend: KernelBackend,
+): TensorInfo {
+  const kernel = getKernel(kernelName, backendName);
   if (kernel == null) {
-    throw new Error(`${caller} (wasm): needs the '${kernelName}' kernel, which is not registered for 'wasm'.`);
+    throw new Error(
+      `${caller} (${backendName}): needs the '${kernelName}' kernel, which is not registered for '${backendName}'.`,
+    );
   }
   const out = kernel.kernelFunc({ inputs, attrs, backend });
   // Every kernel used here has a single output.
   return Array.isArray(out) ? out[0]! : out;
+}
+
+/**
+ * Registers `config`, replacing (silently: tfjs warns when a kernel is registered twice) the
+ * kernel registered under its name and backend; nothing happens when `config` itself is
+ * registered there already.
+ * @internal
+ */
+export function replaceKernel(config: KernelConfig): void {
+  const existing = getKernel(config.kernelName, config.backendName);
+  if (existing === config) return;
+  if (existing != null) unregisterKernel(config.kernelName, config.backendName);
+  registerKernel(config);
 }
 
 /** Frees a TensorInfo made by {@link runWasmKernel} (decrements its refCount, frees at zero). */

@@ -24,9 +24,10 @@ export interface ResizeTorchArgs {
  * (any image to 256x256). The identity at equal size.
  *
  * Porting note: the stock tfjs 4.22 ResizeBilinearGrad kernels ignore half-pixel centres (and
- * cpu's fails for non-square sizes); `initBackend` replaces them on cpu and wasm, as it replaces
- * cpu's ResizeNearestNeighborGrad (wrong for batches over 1). Other backends keep the stock
- * kernels; the builders only resize network inputs, which are never differentiated.
+ * cpu's fails for non-square sizes); `initBackend` replaces them on cpu, wasm, webgl and webgpu,
+ * as it replaces cpu's ResizeNearestNeighborGrad (wrong for batches over 1). A backend you
+ * register yourself keeps its own kernel; the builders only resize network inputs, which are
+ * never differentiated.
  *
  * Input shape: [batch, h, w, c]. Output shape: [batch, height, width, c].
  *

@@ -8,9 +8,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  interpolationMatrix,
+  resizeBilinearGradByMatMul,
   resizeBilinearGradCpuConfig,
   resizeBilinearGradWasmConfig,
+  resizeBilinearGradWebglConfig,
+  resizeBilinearGradWebgpuConfig,
 } from '../../../src/backend/kernels/resize-bilinear-grad';
+import { registerGpuKernelFixes } from '../../../src/backend/gpu-backends';
 import { initBackend, type BackendName } from '../../../src/backend/init-backend';
 import { initBothBackends, onBackend, relativeError, seeded } from './compare-backends';
 
@@ -155,6 +160,102 @@ describe('ResizeBilinearGrad', () => {
         ),
       );
       tf.dispose([images, dy]);
+    });
+  });
+});
+
+// The kernel initBackend registers for 'webgl' and 'webgpu' is built from the backend's own
+// BatchMatMul and Reshape kernels, so it runs here on cpu and wasm: the same fixture, float32
+// products (the Chromium tests in test/browser/gpu-backends.ts run it on the GPU backends).
+describe('ResizeBilinearGrad as matrix products (the webgl and webgpu kernel)', () => {
+  beforeAll(initBothBackends);
+
+  /** The kernel on the current backend, as the engine would call it; the result as a tensor. */
+  function byMatMul(images: tf.Tensor, dy: tf.Tensor, alignCorners: boolean, halfPixelCenters: boolean): tf.Tensor {
+    const name = tf.getBackend();
+    const info = resizeBilinearGradByMatMul(name, {
+      inputs: { images, dy },
+      backend: tf.backend(),
+      attrs: { alignCorners, halfPixelCenters },
+    });
+    return tf.engine().makeTensorFromTensorInfo(info);
+  }
+
+  it('gpu-backends registers it for webgl and webgpu (idempotently), replacing the stock kernels', async () => {
+    await import('@tensorflow/tfjs-backend-webgl');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    const stock = tf.getKernel('ResizeBilinearGrad', 'webgl');
+    expect(stock).toBeDefined();
+    expect(stock).not.toBe(resizeBilinearGradWebglConfig);
+    registerGpuKernelFixes('webgl');
+    registerGpuKernelFixes('webgl');
+    registerGpuKernelFixes('webgpu');
+    expect(tf.getKernel('ResizeBilinearGrad', 'webgl')).toBe(resizeBilinearGradWebglConfig);
+    expect(tf.getKernel('ResizeBilinearGrad', 'webgpu')).toBe(resizeBilinearGradWebgpuConfig);
+  });
+
+  it("builds each axis from the forward taps: rows sum to 1, and 2 -> 4 with half-pixel centres is PyTorch's matrix", () => {
+    expect(Array.from(interpolationMatrix(2, 4, false, true))).toEqual([1, 0, 0.75, 0.25, 0.25, 0.75, 0, 1]);
+    const m = interpolationMatrix(7, 3, true, false);
+    for (let o = 0; o < 3; o++) expect(m.subarray(o * 7, o * 7 + 7).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+  });
+
+  describe.each(BACKENDS)('on %s', (backend) => {
+    it.each(FIXTURE.cases)(
+      "matches PyTorch's bilinear interpolate backward: $name, align_corners $alignCorners",
+      async (c) => {
+        const [n, , , ch] = c.xShape;
+        const [dx] = await onBackend(backend, () => {
+          const images = tf.tensor4d(c.x, c.xShape);
+          const dy = tf.tensor4d(c.dy, [n, c.size[0], c.size[1], ch]);
+          return byMatMul(images, dy, c.alignCorners, !c.alignCorners);
+        });
+        expect(relativeError(dx!, Float32Array.from(c.dx))).toBeLessThanOrEqual(1e-5);
+      },
+    );
+
+    it('equals the direct adjoint without align corners or half-pixel centres', async () => {
+      const xShape = [2, 9, 6, 2];
+      const dyShape = [2, 4, 5, 2];
+      const [got, want] = await onBackend(backend, () => {
+        const images = seeded(xShape, 5);
+        const dy = seeded(dyShape, 7);
+        return [
+          byMatMul(images, dy, false, false),
+          tf.engine().runKernel(
+            'ResizeBilinearGrad',
+            { images, dy },
+            {
+              alignCorners: false,
+              halfPixelCenters: false,
+            },
+          ) as tf.Tensor,
+        ];
+      });
+      expect(relativeError(got!, want!)).toBeLessThanOrEqual(1e-5);
+    });
+
+    it('leaves no tensor or data behind, and checks sizes before allocating', async () => {
+      await tf.setBackend(backend);
+      const images = seeded([2, 5, 7, 3], 5);
+      const dy = seeded([2, 9, 4, 3], 7);
+      const tensors = tf.memory().numTensors;
+      const ids = tf.engine().backend.numDataIds();
+      const dx = byMatMul(images, dy, false, true);
+      expect(dx.shape).toEqual([2, 5, 7, 3]);
+      dx.dispose();
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(tf.engine().backend.numDataIds()).toBe(ids);
+      const tall = tf.zeros([1, 4097, 1, 1]);
+      const tallDy = tf.zeros([1, 4097, 1, 1]);
+      const wrongBatch = tf.zeros([1, 9, 4, 3]);
+      const before = tf.engine().backend.numDataIds();
+      expect(() => byMatMul(tall, tallDy, false, true)).toThrow(
+        `ResizeBilinearGrad (${backend}): the height resize from 4097 to 4097 needs a 4097x4097 interpolation matrix, over the limit of 16777216 elements; use the 'wasm' or 'cpu' backend for this size.`,
+      );
+      expect(() => byMatMul(images, wrongBatch, false, true)).toThrow(/dy has shape \[1,9,4,3\]/);
+      expect(tf.engine().backend.numDataIds()).toBe(before);
+      tf.dispose([images, dy, tall, tallDy, wrongBatch]);
     });
   });
 });

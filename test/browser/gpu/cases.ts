@@ -21,6 +21,7 @@ import { gatedConv2d } from '../../../src/layers/gated-conv2d';
 import { gatedUpsample2d } from '../../../src/layers/gated-upsample2d';
 import { instanceNormalization } from '../../../src/layers/instance-normalization';
 import { partialConv2d } from '../../../src/layers/partial-conv2d';
+import { ResizeTorch } from '../../../src/layers/internal/resize-torch';
 import { reflectionPadding2d } from '../../../src/layers/reflection-padding2d';
 import { spectralNormalization } from '../../../src/layers/spectral-normalization';
 import { adainDecoder } from '../../../src/models/adain-decoder';
@@ -305,6 +306,12 @@ export const LAYER_CASES: Case[] = [
     make: () => batchNormalizationTorch(),
     inputs: () => [uniform([2, 4, 3, 3], 7)],
     training: true,
+  }),
+  layerCase({
+    // Bilinear with half-pixel centres (PyTorch's align_corners=False): rows up, columns down.
+    name: 'ResizeTorch (bilinear, 4x6 -> 7x4)',
+    make: () => new ResizeTorch({ height: 7, width: 4, method: 'bilinear' }),
+    inputs: () => [uniform([2, 4, 6, 3], 12)],
   }),
   layerCase({ name: 'AdaIN', make: () => adain(), inputs: () => [uniform([2, 4, 5, 3], 8), uniform([2, 3, 6, 3], 9)] }),
   layerCase({

@@ -7,8 +7,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { initBackend, type InitBackendOptions } from '../../../src/backend/init-backend';
+import resizeFixture from '../../fixtures/backend/resize_bilinear_grad.json';
 import { ALL_CASES, type CaseKind } from './cases';
+import { adamCheck, addPolicy, patchMatchCheck, wasmCompileError, type AdamCheck } from './csp-checks';
 
 /** The worst difference over one case's results. */
 export interface CaseResult {
@@ -32,6 +38,18 @@ export interface CaseResult {
   error?: string;
 }
 
+/** One case of the PyTorch bilinear-resize fixture on a backend: relative differences from PyTorch. */
+export interface ResizeFixtureResult {
+  name: string;
+  alignCorners: boolean;
+  /** The forward resize. */
+  y: number;
+  /** The gradient from the registered `ResizeBilinearGrad` (initBackend's kernel). */
+  dx: number;
+  /** The gradient from the backend package's own `ResizeBilinearGrad` (reported, not checked). */
+  stockDx: number;
+}
+
 export interface GpuPageHooks {
   /** The cases, by name and kind. */
   cases(): { name: string; kind: CaseKind }[];
@@ -40,6 +58,22 @@ export interface GpuPageHooks {
   backend(): string;
   flags(): Record<string, unknown>;
   leakedTensors(): number;
+  /**
+   * The bilinear-resize fixture (test/fixtures/backend/resize_bilinear_grad.json) on `backend`
+   * after `initBackend(backend)`: each case's forward and gradient against PyTorch's, and the
+   * stock kernel's gradient; `leaked` counts the tensors left behind.
+   */
+  resizeBilinearFixture(
+    backend: string,
+  ): Promise<{ cases: ResizeFixtureResult[]; leaked: number; ms: number; stockMs: number }>;
+  /** Null when the page may compile WebAssembly from bytes, else the error (csp-checks.ts). */
+  wasmCompileError(): string | null;
+  /** Adds a Content-Security-Policy meta tag (csp-checks.ts). */
+  addPolicy(policy: string): void;
+  /** The fused Adam update and a trainer step on `backend` (csp-checks.ts). */
+  adamCheck(backend: string): Promise<AdamCheck>;
+  /** createPatchMatch with its default kernel and with the 'js' one (csp-checks.ts). */
+  patchMatchCheck(): Promise<{ wasm: string; js: string }>;
 }
 
 declare global {
@@ -90,6 +124,14 @@ async function runOn(
  */
 export function install(): void {
   if (new URLSearchParams(location.search).get('f16') === '1') tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
+  // tfjs-backend-wasm wants all three; the page is not cross-origin isolated, so it loads the SIMD one.
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': wasmUrl,
+    'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+  });
+  // The backend packages' own ResizeBilinearGrad kernels, before initBackend replaces them.
+  const stockResizeGrad = new Map(['webgl', 'webgpu'].map((b) => [b, tf.getKernel('ResizeBilinearGrad', b)] as const));
   // Counted once cpu is ready (tf.memory() before any backend would start tfjs's default one).
   let startTensors: number | null = null;
   window.__gpu = {
@@ -153,5 +195,52 @@ export function install(): void {
     backend: () => tf.getBackend(),
     flags: () => ({ ...tf.env().getFlags() }),
     leakedTensors: () => tf.memory().numTensors - (startTensors ?? 0),
+    async resizeBilinearFixture(backend) {
+      await initBackend(backend);
+      const stock = stockResizeGrad.get(backend);
+      const before = tf.memory().numTensors;
+      const cases: ResizeFixtureResult[] = [];
+      let [ms, stockMs] = [0, 0];
+      for (const c of resizeFixture.cases) {
+        const shape = c.xShape as [number, number, number, number];
+        const size = c.size as [number, number];
+        const x = tf.tensor4d(c.x, shape);
+        const dy = tf.tensor4d(c.dy, [shape[0], size[0], size[1], shape[3]]);
+        const attrs = { alignCorners: c.alignCorners, halfPixelCenters: !c.alignCorners, size };
+        let t0 = performance.now();
+        const y = tf.image.resizeBilinear(x, size, attrs.alignCorners, attrs.halfPixelCenters);
+        // The kernel tf.grad dispatches for the gradient of resizeBilinear (the layer case
+        // 'ResizeTorch (bilinear ...)' takes it through tf.grad).
+        const dx = tf.engine().runKernel('ResizeBilinearGrad', { images: x, dy }, attrs) as tf.Tensor;
+        await dx.data();
+        ms += performance.now() - t0;
+        t0 = performance.now();
+        const stockDx =
+          stock == null
+            ? null
+            : tf
+                .engine()
+                .makeTensorFromTensorInfo(
+                  stock.kernelFunc({ inputs: { images: x, dy }, backend: tf.backend(), attrs }) as tf.TensorInfo,
+                );
+        await stockDx?.data();
+        stockMs += performance.now() - t0;
+        const rel = async (t: tf.Tensor | null, want: number[]) =>
+          t == null ? Number.NaN : relativeDiff((await t.data()) as Float32Array, Float32Array.from(want)).relative;
+        cases.push({
+          name: c.name,
+          alignCorners: c.alignCorners,
+          y: await rel(y, c.y),
+          dx: await rel(dx, c.dx),
+          stockDx: await rel(stockDx, c.dx),
+        });
+        tf.dispose([x, dy, y, dx, ...(stockDx == null ? [] : [stockDx])]);
+      }
+      return { cases, leaked: tf.memory().numTensors - before, ms, stockMs };
+    },
+    wasmCompileError,
+    addPolicy,
+    adamCheck,
+    patchMatchCheck,
   };
 }
