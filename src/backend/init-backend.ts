@@ -159,8 +159,10 @@ export async function initBackend(
   const previous = tf.engine().backendName as string | null;
   const ok = await tf.setBackend(name);
   if (!ok) {
-    // tfjs leaves its failed choice selected, without a backend instance: go back to the old one.
+    // tfjs leaves its failed choice selected, without a backend instance: go back to the old one,
+    // or to none when there was none (tf.getBackend() must not name the backend that failed).
     if (previous != null && previous !== name) await tf.setBackend(previous);
+    else if (previous == null) (tf.engine() as { backendName: string | null }).backendName = null;
     const why = isGpuBackendName(name) ? await gpuStartProblem(name) : name === 'wasm' ? wasmStartProblem() : null;
     throw new Error(
       `initBackend: the ${describeValue(name)} backend failed to initialise${why == null ? '' : `: ${why}`}.` +

@@ -40,7 +40,8 @@ import { createWasmKernel, hasWasmSimd } from './wasm-kernel.js';
  * inpainting and texture synthesis (Wexler et al., "Space-Time Completion of Video", 2007).
  *
  * The 'wasm' backend (default) runs AssemblyScript kernels compiled to WebAssembly SIMD, embedded
- * in the package; where SIMD is missing it falls back to the plain TypeScript 'js' kernels, which
+ * in the package; where SIMD is missing, or the page's Content-Security-Policy refuses to compile
+ * WebAssembly (no 'wasm-unsafe-eval'), it falls back to the plain TypeScript 'js' kernels, which
  * return bit-identical results. `pm.backend` says which one runs.
  *
  * Images are RGBA `{ width, height, data }` (a browser `ImageData` works); masks are
@@ -75,8 +76,23 @@ export async function createPatchMatch(options?: CreatePatchMatchOptions): Promi
     throw checkError(owner, 'backend', "'wasm' or 'js'", requested);
   }
   const maxMemoryBytes = checkMaxMemory(owner, o.maxMemoryBytes);
-  const kernel: Kernel = requested === 'wasm' && hasWasmSimd() ? await createWasmKernel() : jsKernel;
+  const kernel: Kernel = requested === 'wasm' && hasWasmSimd() ? await wasmKernelOrJs() : jsKernel;
   return new PatchMatchEngine(kernel, maxMemoryBytes);
+}
+
+/**
+ * The WebAssembly kernel, or the 'js' kernel where the environment refuses to compile the module:
+ * a page whose Content-Security-Policy lacks 'wasm-unsafe-eval' refuses every compilation while
+ * `WebAssembly.validate` still answers true. Both kernels give the same results, so this is the
+ * same fallback as for missing SIMD; any other failure is thrown.
+ */
+async function wasmKernelOrJs(): Promise<Kernel> {
+  try {
+    return await createWasmKernel();
+  } catch (err) {
+    if (err instanceof WebAssembly.CompileError) return jsKernel;
+    throw err;
+  }
 }
 
 /** What inpainting and texture synthesis need from an engine: field and vote under their own name. */

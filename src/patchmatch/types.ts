@@ -280,7 +280,8 @@ export type PatchMatchBackend = 'wasm' | 'js';
 export interface CreatePatchMatchOptions {
   /**
    * 'wasm' (default) uses the WebAssembly SIMD kernels and falls back to 'js' where WebAssembly
-   * SIMD is unavailable; 'js' forces the plain TypeScript kernels. `pm.backend` says which runs.
+   * SIMD is unavailable or may not be compiled (a Content-Security-Policy without
+   * 'wasm-unsafe-eval'); 'js' forces the plain TypeScript kernels. `pm.backend` says which runs.
    */
   backend?: PatchMatchBackend;
   /**
@@ -293,7 +294,7 @@ export interface CreatePatchMatchOptions {
 
 /** A PatchMatch engine bound to one backend; see {@link createPatchMatch}. */
 export interface PatchMatch {
-  /** The backend actually in use ('js' when 'wasm' was asked for but SIMD is missing). */
+  /** The backend actually in use ('js' when 'wasm' was asked for but SIMD is missing or refused). */
   readonly backend: PatchMatchBackend;
   readonly maxMemoryBytes: number;
   /** Current size of the WebAssembly linear memory in bytes (0 on the 'js' backend). It grows to fit the largest call so far and is then reused. */

@@ -57,6 +57,21 @@ describe("initBackend('wasm') when the wasm backend cannot start", () => {
     expect(message.length).toBeLessThan(400);
   });
 
+  it('leaves no backend named when none was selected before the failed call', async () => {
+    // A fresh engine, as in a page's first call: no backend selected yet.
+    tf.engine().reset();
+    tf.removeBackend('wasm');
+    tf.registerBackend('wasm', () => {
+      throw new Error('stand-in for a refused compile');
+    });
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await expect(initBackend('wasm')).rejects.toThrow('initBackend: the "wasm" backend failed to initialise');
+    expect(tf.engine().backendName).toBeNull();
+    // The next call picks a backend as on a fresh engine.
+    expect(await initBackend('cpu')).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
   it('adds nothing when WebAssembly compiles', async () => {
     expect(await failingWasm(null)).toBe('initBackend: the "wasm" backend failed to initialise.');
   });
