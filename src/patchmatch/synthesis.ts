@@ -18,6 +18,7 @@ import {
   upsampleNearest,
 } from './pixels.js';
 import { seedState, xorshift32 } from './prng.js';
+import { quiltStart } from './quilt.js';
 import { yieldToEventLoop } from './scheduler.js';
 import type {
   InpaintOptions,
@@ -65,6 +66,19 @@ const GAMMA = 1.6;
 const BLEND_SWEEPS = 40;
 
 type Engine = SynthesisEngine;
+
+/**
+ * Robust norm of the texture vote (robustWeights), Kwatra et al.'s r = 0.8. With the quilted start
+ * it lowered the demo's coherence at 9x9 and 25x25 (docs/patchmatch.md); alone, on grass and
+ * gravel, it also raised completeness (the output kept more of the sample).
+ */
+const ROBUST_R = 0.8;
+
+/**
+ * Quilting tolerance: a tile's position is drawn among those within 10% of the best overlap
+ * error (Efros and Freeman). 0.5 and 1 let more joints break on the brick samples.
+ */
+const QUILT_TOLERANCE = 0.1;
 
 /** Upper bound of InpaintOptions.gradientWeight. */
 const MAX_GRADIENT_WEIGHT = 16;
@@ -537,6 +551,10 @@ export async function synthesizeTextureImage(
     { width: sample.width, height: sample.height, name: 'sample' },
     { width, height, name: 'output' },
   );
+  const start = options.start === undefined ? 'quilt' : options.start;
+  if (start !== 'quilt' && start !== 'tiles') {
+    throw new Error(`${owner}: start must be 'quilt' or 'tiles', got ${describeValue(options.start)}.`);
+  }
   const checked = checkSynthesisOptions(owner, options);
   const { emIterations, nnfIterations, seed, onProgress, signal } = checked;
   checkMemory(
@@ -546,7 +564,10 @@ export async function synthesizeTextureImage(
     `width x height (${width}x${height}) and the sample`,
   );
 
-  const maxLevels = checked.levels ?? defaultLevels(2 * p, sample.width, sample.height, width, height);
+  // The coarsest sample keeps at least 4 * patchSize per side: below that it holds too few
+  // patches for the shorter structure (with 2 * patchSize, a 32x32 level of the brick demo's
+  // sample, EM wiped out most joints between bricks and kept the long mortar lines).
+  const maxLevels = checked.levels ?? defaultLevels(4 * p, sample.width, sample.height, width, height);
   // Snapshot: nothing below reads the caller's array again.
   const samples: RgbaImage[] = [toRgbaCopy(sample)];
   const sizes: Array<[number, number]> = [[width, height]];
@@ -569,13 +590,12 @@ export async function synthesizeTextureImage(
     sizes.map(() => emIterations),
   );
 
-  // Coarsest start: a patchwork of large sample tiles at random places (xorshift32 on the seed).
-  // Random single pixels would average to a flat grey under EM, and tiles of only the patch size
-  // keep the dominant direction of a structure but lose the shorter one (brick rows kept their
-  // long mortar lines and lost most joints between bricks): EM preserves structure it starts
-  // with far better than it creates it. Tiles of three quarters of the coarsest sample's smaller
-  // side carry whole structural units, while leaving enough freedom in their placement that the
-  // output does not become a visible grid of copies (whole-sample tiles do).
+  // Coarsest start, from large sample tiles (three quarters of the coarsest sample's smaller
+  // side, at least the patch size): EM keeps structure it starts with far better than it creates
+  // it. Tiles of only the patch size keep the dominant direction of a structure but lose the
+  // shorter one (brick rows kept their long mortar lines and lost most joints between bricks);
+  // whole-sample tiles leave a visible grid of copies. 'quilt' places them by image quilting
+  // (quilt.ts), so mortar lines run on across tile borders; 'tiles' at random places, side by side.
   const [cw, ch] = sizes[0]!;
   const coarse = samples[0]!;
   let rng = seedState(seed);
@@ -589,15 +609,23 @@ export async function synthesizeTextureImage(
     data: new Uint8ClampedArray(cw * ch * 4),
   };
   const tile = Math.max(p, Math.floor((3 * Math.min(coarse.width, coarse.height)) / 4));
-  for (let by = 0; by < ch; by += tile) {
-    for (let bx = 0; bx < cw; bx += tile) {
-      const sx = next(coarse.width - tile + 1);
-      const sy = next(coarse.height - tile + 1);
-      for (let y = by; y < Math.min(ch, by + tile); y++) {
-        for (let x = bx; x < Math.min(cw, bx + tile); x++) {
-          const k = 4 * ((sy + y - by) * coarse.width + sx + x - bx);
-          estimate.data.set(coarse.data.subarray(k, k + 3), 4 * (y * cw + x));
-          estimate.data[4 * (y * cw + x) + 3] = 255;
+  if (start === 'quilt') {
+    const overlap = Math.max(2, Math.round(tile / 6));
+    await quiltStart(estimate, coarse, tile, overlap, QUILT_TOLERANCE, next, async () => {
+      await yieldToEventLoop();
+      throwIfAborted(owner, signal);
+    });
+  } else {
+    for (let by = 0; by < ch; by += tile) {
+      for (let bx = 0; bx < cw; bx += tile) {
+        const sx = next(coarse.width - tile + 1);
+        const sy = next(coarse.height - tile + 1);
+        for (let y = by; y < Math.min(ch, by + tile); y++) {
+          for (let x = bx; x < Math.min(cw, bx + tile); x++) {
+            const k = 4 * ((sy + y - by) * coarse.width + sx + x - bx);
+            estimate.data.set(coarse.data.subarray(k, k + 3), 4 * (y * cw + x));
+            estimate.data[4 * (y * cw + x) + 3] = 255;
+          }
         }
       }
     }
@@ -623,12 +651,29 @@ export async function synthesizeTextureImage(
         ...(field !== undefined ? { initial: field } : {}),
         ...(signal !== undefined ? { signal } : {}),
       });
-      const voted = pm.voteAs(owner, field, source, { weights: voteWeights(field, null, tw, null) });
+      const voted = pm.voteAs(owner, field, source, { weights: robustWeights(field) });
       estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
       onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
     }
   }
   return estimate;
+}
+
+/**
+ * Per-patch vote weights of texture synthesis: the iteratively reweighted least squares of Kwatra
+ * et al. ("Texture Optimization for Example-based Synthesis", SIGGRAPH 2005), weight
+ * ||x - z||^(r - 2) with r = ROBUST_R over the patch's distance to its match, plus one unit per
+ * value so an exact match does not take every vote. Minimising sum ||x - z||^r instead of its
+ * square lets the vote follow the patches that agree rather than average in the odd one out: a
+ * joint is kept or dropped whole instead of smeared to a stub.
+ */
+function robustWeights(nnf: Nnf): Float64Array {
+  const n = nnf.width * nnf.height;
+  const w = new Float64Array(n);
+  const floor = 3 * nnf.patchSize * nnf.patchSize;
+  const exponent = (ROBUST_R - 2) / 2;
+  for (let i = 0; i < n; i++) w[i] = (nnf.distance[i]! + floor) ** exponent;
+  return w;
 }
 
 function progressInfo(
