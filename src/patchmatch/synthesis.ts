@@ -33,6 +33,7 @@ import {
   MAX_EM_ITERATIONS,
   MAX_ITERATIONS,
   MAX_LEVELS,
+  MAX_PATCH_SIZE,
   checkCallback,
   checkImage,
   checkInteger,
@@ -79,6 +80,15 @@ const ROBUST_R = 0.8;
  * error (Efros and Freeman). 0.5 and 1 let more joints break on the brick samples.
  */
 const QUILT_TOLERANCE = 0.1;
+
+/**
+ * Patch side of the coarsest level's first EM iterations, as a multiple of patchSize (made odd,
+ * at most the level's smaller side). On the texture bench (docs/patchmatch.md) 1.5 and 2 both
+ * removed most stubs of joints the quilted start leaves at tile borders; 2 lowered the brick
+ * samples' 25x25 coherence error more (24.6 and 13.3 against 26.3 and 13.8 for 1.5, 28.8 and 14.8
+ * without) for slightly lower completeness on grass and gravel.
+ */
+const COARSE_PATCH_SCALE = 2;
 
 /** Upper bound of InpaintOptions.gradientWeight. */
 const MAX_GRADIENT_WEIGHT = 16;
@@ -585,9 +595,18 @@ export async function synthesizeTextureImage(
   samples.reverse();
   sizes.reverse();
   const levels = samples.length;
+  // The coarsest level runs its EM iterations first with larger patches, then with patchSize
+  // (Kwatra et al. shrink the patches as they refine): a larger window settles which mortar
+  // lines and joints meet before the smaller one sharpens them.
+  const [c0w, c0h] = sizes[0]!;
+  const coarseSide = Math.min(samples[0]!.width, samples[0]!.height, c0w, c0h);
+  let coarseP = Math.min(Math.round(COARSE_PATCH_SCALE * p), coarseSide, MAX_PATCH_SIZE);
+  if (coarseP % 2 === 0) coarseP--;
+  const patchPlan = samples.map((_, l) => (l === 0 && coarseP > p ? [coarseP, p] : [p]));
+  const emPerLevel = patchPlan.map((plan) => plan.length * emIterations);
   const fraction = progressFractions(
     sizes.map(([w, h]) => w * h),
-    sizes.map(() => emIterations),
+    emPerLevel,
   );
 
   // Coarsest start, from large sample tiles (three quarters of the coarsest sample's smaller
@@ -632,6 +651,7 @@ export async function synthesizeTextureImage(
   }
 
   let field: Nnf | undefined;
+  let step = 0;
   for (let level = 0; level < levels; level++) {
     const source = samples[level]!;
     const [tw, th] = sizes[level]!;
@@ -641,22 +661,51 @@ export async function synthesizeTextureImage(
       const [pw, ph] = sizes[level - 1]!;
       field = field !== undefined ? upsampleField(field, { x0: 0, y0: 0, width: pw, height: ph }, box, p) : undefined;
     }
-    for (let em = 0; em < emIterations; em++) {
-      await yieldToEventLoop();
-      throwIfAborted(owner, signal);
-      field = await pm.fieldOwned(owner, estimate, source, {
-        patchSize: p,
-        iterations: nnfIterations,
-        seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
-        ...(field !== undefined ? { initial: field } : {}),
-        ...(signal !== undefined ? { signal } : {}),
-      });
-      const voted = pm.voteAs(owner, field, source, { weights: robustWeights(field) });
-      estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
-      onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
+    let done = 0;
+    for (const q of patchPlan[level]!) {
+      if (field !== undefined && field.patchSize !== q) field = recentreField(field, tw, th, q, source);
+      for (let em = 0; em < emIterations; em++) {
+        await yieldToEventLoop();
+        throwIfAborted(owner, signal);
+        field = await pm.fieldOwned(owner, estimate, source, {
+          patchSize: q,
+          iterations: nnfIterations,
+          seed: (seed + 7919 * step++) >>> 0,
+          ...(field !== undefined ? { initial: field } : {}),
+          ...(signal !== undefined ? { signal } : {}),
+        });
+        const voted = pm.voteAs(owner, field, source, { weights: robustWeights(field) });
+        estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
+        done++;
+        onProgress?.(progressInfo(level, levels, done, emPerLevel[level]!, fraction(level, done)));
+      }
     }
   }
   return estimate;
+}
+
+/**
+ * A field of q x q patches over a width x height target from one of other-sized patches: each new
+ * patch takes the match of the old patch with the same centre (the nearest one at the border),
+ * moved so the centres stay matched, and clamped inside the source.
+ */
+function recentreField(f: Nnf, width: number, height: number, q: number, source: RgbaImage): Nnf {
+  const fw = width - q + 1;
+  const fh = height - q + 1;
+  const d = (f.patchSize - q) >> 1;
+  const x = new Int32Array(fw * fh);
+  const y = new Int32Array(fw * fh);
+  for (let j = 0; j < fh; j++) {
+    const oy = Math.min(Math.max(j - d, 0), f.height - 1);
+    for (let i = 0; i < fw; i++) {
+      const ox = Math.min(Math.max(i - d, 0), f.width - 1);
+      const o = oy * f.width + ox;
+      const k = j * fw + i;
+      x[k] = Math.min(Math.max(f.x[o]! + i - ox, 0), source.width - q);
+      y[k] = Math.min(Math.max(f.y[o]! + j - oy, 0), source.height - q);
+    }
+  }
+  return { width: fw, height: fh, patchSize: q, x, y, distance: new Uint32Array(fw * fh) };
 }
 
 /**
