@@ -340,8 +340,10 @@ export interface PatchMatch {
    */
   inpaint(image: RgbaImage, mask: Mask, options?: InpaintOptions): Promise<RgbaImage>;
   /**
-   * Synthesises a `width x height` texture from `sample`. Validates everything and copies the
-   * sample synchronously, before it returns the promise.
+   * Synthesises a `width x height` texture from `sample`: a quilted (or tiled, `start`) patchwork
+   * of the sample at the coarsest level, refined level by level by EM with robustly weighted
+   * votes. Validates everything and copies the sample synchronously, before it returns the
+   * promise.
    */
   synthesizeTexture(sample: RgbaImage, options: TextureOptions): Promise<RgbaImage>;
   /**
