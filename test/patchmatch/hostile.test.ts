@@ -162,7 +162,12 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
     for (const start of [null, 5, 'random', 'QUILT', ['quilt'], { toString: () => 'quilt' }, 'x'.repeat(10000)]) {
       let progressed = false;
       const err = await failure(() =>
-        pm().synthesizeTexture(s, { width: 30, height: 30, start: start as never, onProgress: () => (progressed = true) }),
+        pm().synthesizeTexture(s, {
+          width: 30,
+          height: 30,
+          start: start as never,
+          onProgress: () => (progressed = true),
+        }),
       );
       expectClear(err, 'PatchMatch.synthesizeTexture', /start must be 'quilt' or 'tiles'/);
       expect(err.message.length).toBeLessThan(300);

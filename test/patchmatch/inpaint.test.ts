@@ -311,7 +311,13 @@ describePatchMatch('PatchMatch.synthesizeTexture', (pm, backend) => {
     }
     expect(Array.from(results[0]!)).not.toEqual(Array.from(results[1]!));
     // 'quilt' is the default.
-    const byDefault = await wasm.synthesizeTexture(sample, { width: 44, height: 38, patchSize: 5, seed: 7, emIterations: 2 });
+    const byDefault = await wasm.synthesizeTexture(sample, {
+      width: 44,
+      height: 38,
+      patchSize: 5,
+      seed: 7,
+      emIterations: 2,
+    });
     expect(Array.from(byDefault.data)).toEqual(Array.from(results[0]!));
   });
 
