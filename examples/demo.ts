@@ -178,9 +178,11 @@ const parts: Record<string, Part> = {
         }),
       );
       progress.stop();
-      const files = [join(out, 'texture-sample.png'), join(out, 'texture-result.png')];
+      const files = [join(out, 'texture-sample.png'), join(out, 'texture-result.png'), join(out, 'texture-side.png')];
       await writePng(files[0]!, sample);
       await writePng(files[1]!, texture);
+      // docs/patchmatch.md's picture (docs/images/demo-texture.png): sample | result.
+      await writePng(files[2]!, imageGrid([[sample, texture]], { padding: 8 }));
       return files;
     },
   },

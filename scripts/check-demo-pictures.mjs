@@ -17,6 +17,7 @@ const root = resolve(import.meta.dirname, '..');
 /** docs/images file <- file the demo writes. */
 export const PICTURES = {
   'demo-patchmatch.png': 'patchmatch-readme.png',
+  'demo-texture.png': 'texture-side.png',
   'demo-pix2pix.png': 'pix2pix-grid.png',
   'demo-inpainting.png': 'inpainting-grid.png',
   'demo-melding-rotation.png': 'melding-rotation.png',

@@ -18,6 +18,7 @@ import {
   upsampleNearest,
 } from './pixels.js';
 import { seedState, xorshift32 } from './prng.js';
+import { quiltStart } from './quilt.js';
 import { yieldToEventLoop } from './scheduler.js';
 import type {
   InpaintOptions,
@@ -32,6 +33,7 @@ import {
   MAX_EM_ITERATIONS,
   MAX_ITERATIONS,
   MAX_LEVELS,
+  MAX_PATCH_SIZE,
   checkCallback,
   checkImage,
   checkInteger,
@@ -65,6 +67,29 @@ const GAMMA = 1.6;
 const BLEND_SWEEPS = 40;
 
 type Engine = SynthesisEngine;
+
+/**
+ * Robust norm of the texture vote (robustWeights), Kwatra et al.'s r = 0.8. With the quilted start
+ * it lowered the brick samples' coherence error at 9x9 and 25x25 (bench/texture-quality.ts); with
+ * the earlier random tiles it lowered grass's and gravel's completeness error by 40% (the output
+ * kept more of the sample).
+ */
+const ROBUST_R = 0.8;
+
+/**
+ * Quilting tolerance: a tile's position is drawn among those within 10% of the best overlap
+ * error (Efros and Freeman). 0.5 and 1 let more joints break on the brick samples.
+ */
+const QUILT_TOLERANCE = 0.1;
+
+/**
+ * Patch side of the coarsest level's first EM iterations, as a multiple of patchSize (made odd,
+ * at most the level's smaller side). On the texture bench (docs/patchmatch.md) 1.5 and 2 both
+ * removed most stubs of joints the quilted start leaves at tile borders; 2 lowered the brick
+ * samples' 25x25 coherence error more (24.6 and 13.3 against 26.3 and 13.8 for 1.5, 28.8 and 14.8
+ * without) for slightly lower completeness on grass and gravel.
+ */
+const COARSE_PATCH_SCALE = 2;
 
 /** Upper bound of InpaintOptions.gradientWeight. */
 const MAX_GRADIENT_WEIGHT = 16;
@@ -537,6 +562,10 @@ export async function synthesizeTextureImage(
     { width: sample.width, height: sample.height, name: 'sample' },
     { width, height, name: 'output' },
   );
+  const start = options.start === undefined ? 'quilt' : options.start;
+  if (start !== 'quilt' && start !== 'tiles') {
+    throw new Error(`${owner}: start must be 'quilt' or 'tiles', got ${describeValue(options.start)}.`);
+  }
   const checked = checkSynthesisOptions(owner, options);
   const { emIterations, nnfIterations, seed, onProgress, signal } = checked;
   checkMemory(
@@ -546,7 +575,10 @@ export async function synthesizeTextureImage(
     `width x height (${width}x${height}) and the sample`,
   );
 
-  const maxLevels = checked.levels ?? defaultLevels(2 * p, sample.width, sample.height, width, height);
+  // The coarsest sample keeps at least 4 * patchSize per side: below that it holds too few
+  // patches for the shorter structure (with 2 * patchSize, a 32x32 level of the brick demo's
+  // sample, EM wiped out most joints between bricks and kept the long mortar lines).
+  const maxLevels = checked.levels ?? defaultLevels(4 * p, sample.width, sample.height, width, height);
   // Snapshot: nothing below reads the caller's array again.
   const samples: RgbaImage[] = [toRgbaCopy(sample)];
   const sizes: Array<[number, number]> = [[width, height]];
@@ -564,18 +596,26 @@ export async function synthesizeTextureImage(
   samples.reverse();
   sizes.reverse();
   const levels = samples.length;
+  // The coarsest level runs its EM iterations first with larger patches, then with patchSize
+  // (Kwatra et al. shrink the patches as they refine): a larger window settles which mortar
+  // lines and joints meet before the smaller one sharpens them.
+  const [c0w, c0h] = sizes[0]!;
+  const coarseSide = Math.min(samples[0]!.width, samples[0]!.height, c0w, c0h);
+  let coarseP = Math.min(Math.round(COARSE_PATCH_SCALE * p), coarseSide, MAX_PATCH_SIZE);
+  if (coarseP % 2 === 0) coarseP--;
+  const patchPlan = samples.map((_, l) => (l === 0 && coarseP > p ? [coarseP, p] : [p]));
+  const emPerLevel = patchPlan.map((plan) => plan.length * emIterations);
   const fraction = progressFractions(
     sizes.map(([w, h]) => w * h),
-    sizes.map(() => emIterations),
+    emPerLevel,
   );
 
-  // Coarsest start: a patchwork of large sample tiles at random places (xorshift32 on the seed).
-  // Random single pixels would average to a flat grey under EM, and tiles of only the patch size
-  // keep the dominant direction of a structure but lose the shorter one (brick rows kept their
-  // long mortar lines and lost most joints between bricks): EM preserves structure it starts
-  // with far better than it creates it. Tiles of three quarters of the coarsest sample's smaller
-  // side carry whole structural units, while leaving enough freedom in their placement that the
-  // output does not become a visible grid of copies (whole-sample tiles do).
+  // Coarsest start, from large sample tiles (three quarters of the coarsest sample's smaller
+  // side, at least the patch size): EM keeps structure it starts with far better than it creates
+  // it. Tiles of only the patch size keep the dominant direction of a structure but lose the
+  // shorter one (brick rows kept their long mortar lines and lost most joints between bricks);
+  // whole-sample tiles leave a visible grid of copies. 'quilt' places them by image quilting
+  // (quilt.ts), so mortar lines run on across tile borders; 'tiles' at random places, side by side.
   const [cw, ch] = sizes[0]!;
   const coarse = samples[0]!;
   let rng = seedState(seed);
@@ -589,21 +629,30 @@ export async function synthesizeTextureImage(
     data: new Uint8ClampedArray(cw * ch * 4),
   };
   const tile = Math.max(p, Math.floor((3 * Math.min(coarse.width, coarse.height)) / 4));
-  for (let by = 0; by < ch; by += tile) {
-    for (let bx = 0; bx < cw; bx += tile) {
-      const sx = next(coarse.width - tile + 1);
-      const sy = next(coarse.height - tile + 1);
-      for (let y = by; y < Math.min(ch, by + tile); y++) {
-        for (let x = bx; x < Math.min(cw, bx + tile); x++) {
-          const k = 4 * ((sy + y - by) * coarse.width + sx + x - bx);
-          estimate.data.set(coarse.data.subarray(k, k + 3), 4 * (y * cw + x));
-          estimate.data[4 * (y * cw + x) + 3] = 255;
+  if (start === 'quilt') {
+    const overlap = Math.max(2, Math.round(tile / 6));
+    await quiltStart(estimate, coarse, tile, overlap, QUILT_TOLERANCE, next, async () => {
+      await yieldToEventLoop();
+      throwIfAborted(owner, signal);
+    });
+  } else {
+    for (let by = 0; by < ch; by += tile) {
+      for (let bx = 0; bx < cw; bx += tile) {
+        const sx = next(coarse.width - tile + 1);
+        const sy = next(coarse.height - tile + 1);
+        for (let y = by; y < Math.min(ch, by + tile); y++) {
+          for (let x = bx; x < Math.min(cw, bx + tile); x++) {
+            const k = 4 * ((sy + y - by) * coarse.width + sx + x - bx);
+            estimate.data.set(coarse.data.subarray(k, k + 3), 4 * (y * cw + x));
+            estimate.data[4 * (y * cw + x) + 3] = 255;
+          }
         }
       }
     }
   }
 
   let field: Nnf | undefined;
+  let step = 0;
   for (let level = 0; level < levels; level++) {
     const source = samples[level]!;
     const [tw, th] = sizes[level]!;
@@ -613,22 +662,68 @@ export async function synthesizeTextureImage(
       const [pw, ph] = sizes[level - 1]!;
       field = field !== undefined ? upsampleField(field, { x0: 0, y0: 0, width: pw, height: ph }, box, p) : undefined;
     }
-    for (let em = 0; em < emIterations; em++) {
-      await yieldToEventLoop();
-      throwIfAborted(owner, signal);
-      field = await pm.fieldOwned(owner, estimate, source, {
-        patchSize: p,
-        iterations: nnfIterations,
-        seed: (seed + 7919 * (level * emIterations + em)) >>> 0,
-        ...(field !== undefined ? { initial: field } : {}),
-        ...(signal !== undefined ? { signal } : {}),
-      });
-      const voted = pm.voteAs(owner, field, source, { weights: voteWeights(field, null, tw, null) });
-      estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
-      onProgress?.(progressInfo(level, levels, em + 1, emIterations, fraction(level, em + 1)));
+    let done = 0;
+    for (const q of patchPlan[level]!) {
+      if (field !== undefined && field.patchSize !== q) field = recentreField(field, tw, th, q, source);
+      for (let em = 0; em < emIterations; em++) {
+        await yieldToEventLoop();
+        throwIfAborted(owner, signal);
+        field = await pm.fieldOwned(owner, estimate, source, {
+          patchSize: q,
+          iterations: nnfIterations,
+          seed: (seed + 7919 * step++) >>> 0,
+          ...(field !== undefined ? { initial: field } : {}),
+          ...(signal !== undefined ? { signal } : {}),
+        });
+        const voted = pm.voteAs(owner, field, source, { weights: robustWeights(field) });
+        estimate = { width: tw, height: th, data: new Uint8ClampedArray(voted.data) };
+        done++;
+        onProgress?.(progressInfo(level, levels, done, emPerLevel[level]!, fraction(level, done)));
+      }
     }
   }
   return estimate;
+}
+
+/**
+ * A field of q x q patches over a width x height target from one of other-sized patches: each new
+ * patch takes the match of the old patch with the same centre (the nearest one at the border),
+ * moved so the centres stay matched, and clamped inside the source.
+ */
+function recentreField(f: Nnf, width: number, height: number, q: number, source: RgbaImage): Nnf {
+  const fw = width - q + 1;
+  const fh = height - q + 1;
+  const d = (f.patchSize - q) >> 1;
+  const x = new Int32Array(fw * fh);
+  const y = new Int32Array(fw * fh);
+  for (let j = 0; j < fh; j++) {
+    const oy = Math.min(Math.max(j - d, 0), f.height - 1);
+    for (let i = 0; i < fw; i++) {
+      const ox = Math.min(Math.max(i - d, 0), f.width - 1);
+      const o = oy * f.width + ox;
+      const k = j * fw + i;
+      x[k] = Math.min(Math.max(f.x[o]! + i - ox, 0), source.width - q);
+      y[k] = Math.min(Math.max(f.y[o]! + j - oy, 0), source.height - q);
+    }
+  }
+  return { width: fw, height: fh, patchSize: q, x, y, distance: new Uint32Array(fw * fh) };
+}
+
+/**
+ * Per-patch vote weights of texture synthesis: the iteratively reweighted least squares of Kwatra
+ * et al. ("Texture Optimization for Example-based Synthesis", SIGGRAPH 2005), weight
+ * ||x - z||^(r - 2) with r = ROBUST_R over the patch's distance to its match, plus one unit per
+ * value so an exact match does not take every vote. Minimising sum ||x - z||^r instead of its
+ * square lets the vote follow the patches that agree rather than average in the odd one out: a
+ * joint is kept or dropped whole instead of smeared to a stub.
+ */
+function robustWeights(nnf: Nnf): Float64Array {
+  const n = nnf.width * nnf.height;
+  const w = new Float64Array(n);
+  const floor = 3 * nnf.patchSize * nnf.patchSize;
+  const exponent = (ROBUST_R - 2) / 2;
+  for (let i = 0; i < n; i++) w[i] = (nnf.distance[i]! + floor) ** exponent;
+  return w;
 }
 
 function progressInfo(

@@ -157,6 +157,24 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
     }
   });
 
+  it("rejects a start other than 'quilt' or 'tiles' before any work", async () => {
+    const s = { width: 20, height: 20, data: new Uint8Array(20 * 20 * 4) };
+    for (const start of [null, 5, 'random', 'QUILT', ['quilt'], { toString: () => 'quilt' }, 'x'.repeat(10000)]) {
+      let progressed = false;
+      const err = await failure(() =>
+        pm().synthesizeTexture(s, {
+          width: 30,
+          height: 30,
+          start: start as never,
+          onProgress: () => (progressed = true),
+        }),
+      );
+      expectClear(err, 'PatchMatch.synthesizeTexture', /start must be 'quilt' or 'tiles'/);
+      expect(err.message.length).toBeLessThan(300);
+      expect(progressed).toBe(false);
+    }
+  });
+
   it('rejects a non-function onProgress and a non-signal signal before any work', async () => {
     const hole = rectMask(20, 18, 8, 8, 12, 12);
     const cb = 5 as never;

@@ -1,0 +1,152 @@
+// The quilted start of texture synthesis (synthesis.ts, synthesizeTextureImage): image quilting
+// (Efros and Freeman, "Image Quilting for Texture Synthesis and Transfer", SIGGRAPH 2001) at the
+// coarsest level, which EM then refines. Plain loops over RGBA bytes; no EM here.
+import type { RgbaImage } from './types.js';
+
+/** At most this many tile positions of the sample are tried per tile (a coarser grid beyond). */
+const MAX_CANDIDATES = 1024;
+
+/**
+ * Fills `out` with overlapping tiles of `sample` in raster order. Each tile's position in the
+ * sample is drawn (`next(n)`: a uniform integer below n) among those whose squared difference to
+ * the pixels already placed in the overlap is at most (1 + tolerance) times the smallest, and the
+ * tile is cut along the minimum-error path through each overlap (dynamic programming, left
+ * overlap top to bottom, top overlap left to right), so structure runs on across tile borders: a
+ * mortar line continues where the last tile left it. Every output pixel is written (alpha 255).
+ * `tile` must be at most the sample's smaller side and `overlap` below `tile`. `checkpoint` runs
+ * after every row of tiles (the caller yields and checks its signal there).
+ */
+export async function quiltStart(
+  out: { width: number; height: number; data: Uint8ClampedArray },
+  sample: RgbaImage,
+  tile: number,
+  overlap: number,
+  tolerance: number,
+  next: (n: number) => number,
+  checkpoint: () => Promise<void>,
+): Promise<void> {
+  const { width: W, height: H, data: o } = out;
+  const { width: sw, data: sd } = sample;
+  const step = tile - overlap;
+  const nx = sw - tile + 1;
+  const ny = sample.height - tile + 1;
+  // Candidate positions on a grid of stride `stride`, at most MAX_CANDIDATES of them.
+  const stride = Math.max(1, Math.ceil(Math.sqrt((nx * ny) / MAX_CANDIDATES)));
+  const cx = Math.ceil(nx / stride);
+  const cy = Math.ceil(ny / stride);
+  const cost = new Float64Array(cx * cy);
+  const keep = new Uint8Array(tile * tile);
+  const pathCost = new Float64Array(tile * overlap);
+  const from = new Int32Array(tile * overlap);
+  const diff = (ox: number, oy: number, sx: number, sy: number) => {
+    const a = 4 * (oy * W + ox);
+    const b = 4 * (sy * sw + sx);
+    const r = o[a]! - sd[b]!,
+      g = o[a + 1]! - sd[b + 1]!,
+      bl = o[a + 2]! - sd[b + 2]!;
+    return r * r + g * g + bl * bl;
+  };
+  for (let by = 0; by < H; by += step) {
+    for (let bx = 0; bx < W; bx += step) {
+      const tw = Math.min(tile, W - bx);
+      const th = Math.min(tile, H - by);
+      const left = bx > 0 ? Math.min(overlap, tw) : 0;
+      const top = by > 0 ? Math.min(overlap, th) : 0;
+      let best = Infinity;
+      for (let j = 0; j < cy; j++) {
+        const sy = j * stride;
+        for (let i = 0; i < cx; i++) {
+          const sx = i * stride;
+          let c = 0;
+          for (let y = 0; y < top; y++) for (let x = 0; x < tw; x++) c += diff(bx + x, by + y, sx + x, sy + y);
+          for (let y = top; y < th; y++) for (let x = 0; x < left; x++) c += diff(bx + x, by + y, sx + x, sy + y);
+          cost[j * cx + i] = c;
+          if (c < best) best = c;
+        }
+      }
+      const limit = best * (1 + tolerance);
+      let count = 0;
+      for (let k = 0; k < cost.length; k++) if (cost[k]! <= limit) count++;
+      let pick = next(count);
+      let chosen = 0;
+      for (let k = 0; k < cost.length; k++) {
+        if (cost[k]! <= limit && pick-- === 0) {
+          chosen = k;
+          break;
+        }
+      }
+      const sx = (chosen % cx) * stride;
+      const sy = Math.floor(chosen / cx) * stride;
+      // keep[y * tile + x] = 1: the pixel placed before stays (it lies before the cut).
+      keep.fill(0);
+      if (left > 0) {
+        for (let y = 0; y < th; y++) {
+          for (let x = 0; x < left; x++) {
+            let m = 0;
+            let arg = x;
+            if (y > 0) {
+              m = Infinity;
+              for (let d = -1; d <= 1; d++) {
+                const xx = x + d;
+                if (xx < 0 || xx >= left) continue;
+                const v = pathCost[(y - 1) * left + xx]!;
+                if (v < m) {
+                  m = v;
+                  arg = xx;
+                }
+              }
+            }
+            pathCost[y * left + x] = diff(bx + x, by + y, sx + x, sy + y) + m;
+            from[y * left + x] = arg;
+          }
+        }
+        let c = 0;
+        for (let x = 1; x < left; x++) if (pathCost[(th - 1) * left + x]! < pathCost[(th - 1) * left + c]!) c = x;
+        for (let y = th - 1; y >= 0; y--) {
+          for (let x = 0; x < c; x++) keep[y * tile + x] = 1;
+          c = from[y * left + c]!;
+        }
+      }
+      if (top > 0) {
+        for (let x = 0; x < tw; x++) {
+          for (let y = 0; y < top; y++) {
+            let m = 0;
+            let arg = y;
+            if (x > 0) {
+              m = Infinity;
+              for (let d = -1; d <= 1; d++) {
+                const yy = y + d;
+                if (yy < 0 || yy >= top) continue;
+                const v = pathCost[(x - 1) * top + yy]!;
+                if (v < m) {
+                  m = v;
+                  arg = yy;
+                }
+              }
+            }
+            pathCost[x * top + y] = diff(bx + x, by + y, sx + x, sy + y) + m;
+            from[x * top + y] = arg;
+          }
+        }
+        let c = 0;
+        for (let y = 1; y < top; y++) if (pathCost[(tw - 1) * top + y]! < pathCost[(tw - 1) * top + c]!) c = y;
+        for (let x = tw - 1; x >= 0; x--) {
+          for (let y = 0; y < c; y++) keep[y * tile + x] = 1;
+          c = from[x * top + c]!;
+        }
+      }
+      for (let y = 0; y < th; y++) {
+        for (let x = 0; x < tw; x++) {
+          if (keep[y * tile + x] !== 0) continue;
+          const a = 4 * ((by + y) * W + bx + x);
+          const b = 4 * ((sy + y) * sw + sx + x);
+          o[a] = sd[b]!;
+          o[a + 1] = sd[b + 1]!;
+          o[a + 2] = sd[b + 2]!;
+          o[a + 3] = 255;
+        }
+      }
+    }
+    await checkpoint();
+  }
+}
