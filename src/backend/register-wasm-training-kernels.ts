@@ -8,6 +8,7 @@ import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwi
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
 import { binaryWasmConfigs, identityWasmConfig } from './kernels/elementwise';
 import { fusedAdamWasmConfig } from './kernels/fused-adam';
+import { leakyReluWasmConfig } from './kernels/leaky-relu';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
 import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
 import { COPY_KERNEL_CONFIGS } from './kernels/slice';
@@ -30,6 +31,7 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   identityWasmConfig,
   ...binaryWasmConfigs,
   fusedAdamWasmConfig,
+  leakyReluWasmConfig,
 ];
 
 /** Their kernel functions: a second registration never records one of them as the stock kernel. */
@@ -65,6 +67,9 @@ const OWN_KERNEL_FUNCS: ReadonlySet<KernelFunc> = new Set(WASM_TRAINING_KERNELS.
  * - `TfjsSynthFusedAdamUpdate` (this library's own kernel): the trainers' Adam update of one
  *   variable in one pass over w, m, v and the gradient, where tfjs's ops take 13 one-threaded
  *   passes and 10 weight-sized temporaries; bit-identical to those ops.
+ * - `LeakyRelu` (one thread): float32 as a WebAssembly SIMD pass; identical results. With
+ *   `initBackend`'s `threads` of 2 or more, this pass and the fused Adam update are shared with
+ *   helper threads of their own.
  *
  * Call it yourself only if you select the wasm backend without {@link initBackend}; it must run
  * before the first gradient, and may run before or after `tf.setBackend('wasm')`.
