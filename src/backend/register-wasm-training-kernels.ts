@@ -62,8 +62,9 @@ const OWN_KERNEL_FUNCS: ReadonlySet<KernelFunc> = new Set(WASM_TRAINING_KERNELS.
  * - `Slice`, `SplitV`, `Unpack`, `Concat` and `Pack` (slow: a copy and an allocation per row,
  *   a per-value index for rank 5 and above): copies of whole runs read in place, in JavaScript.
  * - `Identity` (a copy on one thread): shares the input's data, as the cpu backend does.
- * - `Add`, `Sub`, `Multiply`, `RealDiv` with a scalar operand (one thread in XNNPACK): the same
- *   kernel on a view that XNNPACK splits between threads; identical results.
+ * - `Add`, `Sub`, `Multiply`, `RealDiv` with a scalar operand (one thread in XNNPACK) or a
+ *   broadcast row such as a batch norm's [C] (one task per row): the same kernel on views that
+ *   XNNPACK splits between threads in large tasks, or runs as one task when small; identical results.
  * - `TfjsSynthFusedAdamUpdate` (this library's own kernel): the trainers' Adam update of one
  *   variable in one pass over w, m, v and the gradient, where tfjs's ops take 13 one-threaded
  *   passes and 10 weight-sized temporaries; bit-identical to those ops.

@@ -28,7 +28,11 @@ import { setupStockKernel, stockKernel } from './stock-kernels';
  * ```
  * @internal
  */
-export function leakyReluWasm(args: { inputs: LeakyReluInputs; backend: BackendWasm; attrs: LeakyReluAttrs }): TensorInfo {
+export function leakyReluWasm(args: {
+  inputs: LeakyReluInputs;
+  backend: BackendWasm;
+  attrs: LeakyReluAttrs;
+}): TensorInfo {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   if (x.dtype !== 'float32') return stockKernel(LeakyRelu).kernelFunc(args as never) as TensorInfo;

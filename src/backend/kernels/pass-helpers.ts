@@ -132,7 +132,9 @@ export class PassHelpers {
   run(pass: WasmPass, pointers: readonly number[], bytes: number, scalars: readonly number[]): void {
     const index = WASM_PASSES.indexOf(pass);
     if (index < 0 || pointers.length !== pass.pointers || scalars.length !== pass.scalars) {
-      throw new Error(`PassHelpers.run: pass ${pass.name} takes ${pass.pointers} addresses and ${pass.scalars} scalars.`);
+      throw new Error(
+        `PassHelpers.run: pass ${pass.name} takes ${pass.pointers} addresses and ${pass.scalars} scalars.`,
+      );
     }
     if (!Number.isInteger(bytes) || bytes < 0 || bytes % 16 !== 0) {
       throw new Error(`PassHelpers.run: bytes must be a non-negative multiple of 16, got ${bytes}.`);

@@ -43,7 +43,17 @@ const V128 = 0x7b;
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
 const simd = (op: number) => [0xfd, ...leb(op)];
-const OP = { splat: 0x13, load: 0x00, store: 0x0b, lt: 0x43, bitselect: 0x52, sqrt: 0xe3, add: 0xe4, mul: 0xe6, div: 0xe7 };
+const OP = {
+  splat: 0x13,
+  load: 0x00,
+  store: 0x0b,
+  lt: 0x43,
+  bitselect: 0x52,
+  sqrt: 0xe3,
+  add: 0xe4,
+  mul: 0xe6,
+  div: 0xe7,
+};
 const MEMARG = [0x02, 0x00]; // alignment 4 bytes, offset 0
 
 /**
