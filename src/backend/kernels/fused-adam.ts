@@ -138,7 +138,9 @@ export function fusedAdamWasm(args: {
   const ptr = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   const body = size - (size % 4);
   const scalars = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.correction2Sqrt, s.epsilon, s.negStepSize];
-  const done = runPass(backend, ADAM_PASS, [w, m, v, g, ...outs].map(ptr), body * 4, scalars) ? body : 0;
+  const done = runPass(backend, ADAM_PASS, [w, m, v, g, ...outs].map(ptr), body * 4, { scalars, workPerByte: 7 })
+    ? body
+    : 0;
   if (done < size) {
     // Heap views only after every allocation: a `_malloc` may grow memory and detach older views.
     const view = (t: TensorInfo) => (backend.typedArrayFromHeap(t) as Float32Array).subarray(done);

@@ -44,7 +44,9 @@ export function leakyReluWasm(args: {
   const size = util.sizeFromShape(x.shape);
   const body = size - (size % 4);
   const ptr = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-  const done = runPass(backend, LEAKY_RELU_PASS, [ptr(x), ptr(out)], body * 4, [alpha]) ? body : 0;
+  const done = runPass(backend, LEAKY_RELU_PASS, [ptr(x), ptr(out)], body * 4, { scalars: [alpha], workPerByte: 2 })
+    ? body
+    : 0;
   if (done < size) {
     // Heap views only after the allocation: growing wasm memory detaches older views.
     const xs = backend.typedArrayFromHeap(x) as Float32Array;

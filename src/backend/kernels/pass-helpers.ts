@@ -2,13 +2,13 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { passFunction, wasmMemoryOf, WASM_PASSES, type WasmPass } from './wasm-passes';
 
 /**
- * Passes of fewer bytes than this run on the calling thread alone: waking a helper and sharing
- * the range costs more than it saves.
+ * Passes of less work than this (bytes times the caller's work per byte) run on the calling
+ * thread alone: waking a helper and sharing the range costs more than it saves.
  */
-export const SPLIT_PASS_MIN_BYTES = 1 << 18;
+export const SPLIT_PASS_MIN_WORK = 1 << 20;
 
-/** Bytes of one part of a shared pass, at least (a multiple of 16). */
-const MIN_PART_BYTES = 1 << 16;
+/** Work of one part of a shared pass, at least. */
+const MIN_PART_WORK = 1 << 17;
 
 /** Most parts a pass is cut into (the claim counter keeps the part in its low 6 bits). */
 const MAX_PARTS = 32;
@@ -24,8 +24,10 @@ const PART_BYTES = 6; // bytes per part (the last may be shorter)
 const TOTAL_BYTES = 7; // bytes in all
 const SCALARS = 8; // S
 const HELPER_PARTS = 9; // parts the helpers have run since they started (wraps at 2^31)
+const FIXED = 10; // how many of the addresses stay put
+const INT_ARGS = 11; // I
 const INTS = 16;
-/** The P addresses, then the S scalars, as float64 (exact for both), after the ints. */
+/** The P addresses, the I ints, then the S scalars, as float64 (exact for all), after the ints. */
 const MAX_ARGS = 32;
 const CONTROL_BYTES = INTS * 4 + MAX_ARGS * 8;
 
@@ -36,11 +38,12 @@ const CONTROL_BYTES = INTS * 4 + MAX_ARGS * 8;
  */
 const HELPER_SOURCE = `
 function runPart(fns, ctl, args, part) {
-  const p = ctl[${POINTERS}], s = ctl[${SCALARS}], size = ctl[${PART_BYTES}], start = part * size;
+  const p = ctl[${POINTERS}], f = ctl[${FIXED}], n = p + ctl[${INT_ARGS}] + ctl[${SCALARS}];
+  const size = ctl[${PART_BYTES}], start = part * size;
   const call = [];
-  for (let k = 0; k < p; k++) call.push(args[k] + start);
+  for (let k = 0; k < p; k++) call.push(k < f ? args[k] : args[k] + start);
   call.push(Math.min(size, ctl[${TOTAL_BYTES}] - start));
-  for (let k = 0; k < s; k++) call.push(args[p + k]);
+  for (let k = p; k < n; k++) call.push(args[k]);
   fns[ctl[${PASS}]](...call);
 }
 function helperMain(data, ready) {
@@ -70,13 +73,14 @@ function helperMain(data, ready) {
 /** Runs part `part` of the job in the control block (the helpers' `runPart`, in TypeScript). */
 function runPart(fns: readonly ((...a: number[]) => void)[], ctl: Int32Array, args: Float64Array, part: number): void {
   const p = ctl[POINTERS]!;
-  const s = ctl[SCALARS]!;
+  const f = ctl[FIXED]!;
+  const n = p + ctl[INT_ARGS]! + ctl[SCALARS]!;
   const size = ctl[PART_BYTES]!;
   const start = part * size;
   const call: number[] = [];
-  for (let k = 0; k < p; k++) call.push(args[k]! + start);
+  for (let k = 0; k < p; k++) call.push(k < f ? args[k]! : args[k]! + start);
   call.push(Math.min(size, ctl[TOTAL_BYTES]! - start));
-  for (let k = 0; k < s; k++) call.push(args[p + k]!);
+  for (let k = p; k < n; k++) call.push(args[k]!);
   fns[ctl[PASS]!]!(...call);
 }
 
@@ -125,35 +129,41 @@ export class PassHelpers {
   }
 
   /**
-   * Runs `pass` over `bytes` bytes (a multiple of 16) from each of `pointers`, with `scalars`:
-   * on the calling thread alone below {@link SPLIT_PASS_MIN_BYTES}, otherwise in parts shared
-   * with the helpers. Returns once every part is done.
+   * Runs `pass` over `bytes` bytes (a multiple of its granule) from each of `pointers`, with its
+   * `ints` and `scalars`: on the calling thread alone when `bytes * workPerByte` is below
+   * {@link SPLIT_PASS_MIN_WORK}, otherwise in parts shared with the helpers. Returns once every
+   * part is done.
    */
-  run(pass: WasmPass, pointers: readonly number[], bytes: number, scalars: readonly number[]): void {
+  run(
+    pass: WasmPass,
+    pointers: readonly number[],
+    bytes: number,
+    ints: readonly number[],
+    scalars: readonly number[],
+    workPerByte: number,
+  ): void {
     const index = WASM_PASSES.indexOf(pass);
-    if (index < 0 || pointers.length !== pass.pointers || scalars.length !== pass.scalars) {
-      throw new Error(
-        `PassHelpers.run: pass ${pass.name} takes ${pass.pointers} addresses and ${pass.scalars} scalars.`,
-      );
-    }
-    if (!Number.isInteger(bytes) || bytes < 0 || bytes % 16 !== 0) {
-      throw new Error(`PassHelpers.run: bytes must be a non-negative multiple of 16, got ${bytes}.`);
-    }
-    if (this.stopped || bytes < SPLIT_PASS_MIN_BYTES) {
-      this.fns[index]!(...pointers, bytes, ...scalars);
+    checkPassCall(pass, pointers, bytes, ints, scalars);
+    const work = bytes * workPerByte;
+    if (this.stopped || index < 0 || !(work >= SPLIT_PASS_MIN_WORK)) {
+      const fn = index < 0 ? passFunction(this.memory, pass) : this.fns[index]!;
+      if (fn === null) throw new Error(`runPass: pass ${pass.name} cannot be instantiated.`);
+      fn(...pointers, bytes, ...ints, ...scalars);
       return;
     }
     const { ctl, args } = this;
-    const parts = Math.min(MAX_PARTS, Math.max(1, Math.floor(bytes / MIN_PART_BYTES)));
-    const partBytes = Math.ceil(bytes / parts / 16) * 16;
+    const g = pass.granule;
+    const parts = Math.min(MAX_PARTS, bytes / g, Math.max(1, Math.floor(work / MIN_PART_WORK)));
+    const partBytes = Math.ceil(bytes / parts / g) * g;
     ctl[PASS] = index;
     ctl[POINTERS] = pass.pointers;
+    ctl[FIXED] = pass.fixed;
+    ctl[INT_ARGS] = pass.ints;
     ctl[SCALARS] = pass.scalars;
     ctl[PART_BYTES] = partBytes;
     ctl[TOTAL_BYTES] = bytes;
     Atomics.store(ctl, PARTS, Math.ceil(bytes / partBytes));
-    for (const [k, p] of pointers.entries()) args[k] = p;
-    for (const [k, s] of scalars.entries()) args[pass.pointers + k] = s;
+    for (const [k, v] of [...pointers, ...ints, ...scalars].entries()) args[k] = v;
     this.seq = this.seq >= (1 << 24) - 1 ? 1 : this.seq + 1;
     const seq = this.seq;
     Atomics.store(ctl, FINISHED, 0);
@@ -284,11 +294,30 @@ export function passHelpersOf(backend: BackendWasm): PassHelpers | null {
   return memory === null ? null : (helpersByMemory.get(memory) ?? null);
 }
 
+/** Checks a call of `pass`: argument counts, a byte count that is a multiple of its granule. */
+function checkPassCall(
+  pass: WasmPass,
+  pointers: readonly number[],
+  bytes: number,
+  ints: readonly number[],
+  scalars: readonly number[],
+): void {
+  if (pointers.length !== pass.pointers || ints.length !== pass.ints || scalars.length !== pass.scalars) {
+    throw new Error(
+      `runPass: pass ${pass.name} takes ${pass.pointers} addresses, ${pass.ints} ints and ${pass.scalars} scalars.`,
+    );
+  }
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes % pass.granule !== 0 || bytes > 2 ** 31 - 1) {
+    throw new Error(`runPass: bytes must be a multiple of ${pass.granule} in [0, 2^31), got ${bytes}.`);
+  }
+}
+
 /**
- * Runs `pass` on `backend`'s heap over `bytes` bytes (a multiple of 16) from each address in
- * `pointers`: shared with the helper threads when the backend has them (the threaded build with
- * 2 threads or more), on the calling thread otherwise. Returns false, having done nothing, when
- * the pass cannot be made on this engine (the caller then runs its JavaScript loop).
+ * Runs `pass` on `backend`'s heap over `bytes` bytes (a multiple of its granule) from each moving
+ * address in `pointers`: shared with the helper threads when the backend has them (the threaded
+ * build with 2 threads or more) and `bytes * workPerByte` is large enough, on the calling thread
+ * otherwise. Returns false, having done nothing, when the pass cannot be made on this engine (the
+ * caller then computes another way).
  * @internal
  */
 export function runPass(
@@ -296,17 +325,19 @@ export function runPass(
   pass: WasmPass,
   pointers: readonly number[],
   bytes: number,
-  scalars: readonly number[],
+  args: { ints?: readonly number[]; scalars?: readonly number[]; workPerByte?: number } = {},
 ): boolean {
+  const { ints = [], scalars = [], workPerByte = 1 } = args;
   const memory = wasmMemoryOf(backend);
   if (memory === null) return false;
   const helpers = helpersByMemory.get(memory);
   if (helpers !== undefined) {
-    helpers.run(pass, pointers, bytes, scalars);
+    helpers.run(pass, pointers, bytes, ints, scalars, workPerByte);
     return true;
   }
   const fn = passFunction(memory, pass);
   if (fn === null) return false;
-  fn(...pointers, bytes, ...scalars);
+  checkPassCall(pass, pointers, bytes, ints, scalars);
+  fn(...pointers, bytes, ...ints, ...scalars);
   return true;
 }

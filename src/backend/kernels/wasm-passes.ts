@@ -1,12 +1,13 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
- * An element-wise pass over the wasm backend's heap as a tiny WebAssembly SIMD module: one
- * exported function `run(p_0, ..., p_{P-1}, bytes, s_0, ..., s_{S-1})` (P i32 addresses, an i32
- * byte count, S f32 scalars) that treats every address as an array of floats and processes the
- * first `bytes` bytes (a multiple of 16) of each, four floats at a time. Each lane depends only on
- * the same lane of the inputs, so a pass cut into byte ranges (each address and the count moved
- * alike) gives the same bits as one call: `pass-helpers.ts` shares a pass between threads that way.
+ * A pass over the wasm backend's heap as a tiny WebAssembly SIMD module: one exported function
+ * `run(p_0, ..., p_{P-1}, bytes, i_0, ..., i_{I-1}, s_0, ..., s_{S-1})` (P i32 addresses, an i32
+ * byte count, I i32 and S f32 parameters) that processes the first `bytes` bytes (a multiple of
+ * its granule) from each address but the first `fixed` ones, which it reads whole. Each output
+ * lane depends only on the same lane of the moving inputs, so a pass cut into byte ranges (each
+ * moving address and the count moved alike) gives the same bits as one call: `pass-helpers.ts`
+ * shares a pass between threads that way.
  * @internal
  */
 export interface WasmPass {
@@ -14,8 +15,14 @@ export interface WasmPass {
   readonly name: string;
   /** P: how many leading parameters are addresses. */
   readonly pointers: number;
-  /** S: how many trailing f32 parameters follow the byte count. */
+  /** How many of the addresses (the first ones) stay where they are when the range is cut. */
+  readonly fixed: number;
+  /** I: how many i32 parameters follow the byte count. */
+  readonly ints: number;
+  /** S: how many f32 parameters follow those. */
   readonly scalars: number;
+  /** The byte count is a multiple of this (16 or 64). */
+  readonly granule: number;
   /** The module's bytes; `shared` declares its imported memory shared (the threaded build's heap). */
   bytes(shared: boolean): Uint8Array<ArrayBuffer>;
 }
@@ -82,7 +89,11 @@ function passModule(
     ...get(i), 0x41, 16, 0x6a, ...set(i), // i += 16
     0x0c, 0, 0x0b, 0x0b, 0x0b, // continue; end loop; end block; end function
   ];
-  const params = [...Array(pointers + 1).fill(I32), ...Array(scalars).fill(F32)];
+  return moduleBytes([...Array(pointers + 1).fill(I32), ...Array(scalars).fill(F32)], body, shared);
+}
+
+/** A module importing `env.memory` (shared or not) and exporting `run` with `params` and `body`. */
+function moduleBytes(params: number[], body: number[], shared: boolean): Uint8Array<ArrayBuffer> {
   const limits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00];
   // biome-ignore format: one line per section
   return new Uint8Array([
@@ -105,7 +116,10 @@ function passModule(
 export const ADAM_PASS: WasmPass = {
   name: 'adam',
   pointers: 7,
+  fixed: 0,
+  ints: 0,
   scalars: 7,
+  granule: 16,
   bytes(shared) {
     const loadAt = (at: number[]) => [...at, ...simd(OP.load), ...MEMARG];
     // Locals: params 0-6 addresses, 7 the byte count, 8-14 the scalars, 15 the counter; then
@@ -146,7 +160,10 @@ export const ADAM_PASS: WasmPass = {
 export const LEAKY_RELU_PASS: WasmPass = {
   name: 'leakyRelu',
   pointers: 2,
+  fixed: 0,
+  ints: 0,
   scalars: 1,
+  granule: 16,
   bytes(shared) {
     // Locals: 0 x, 1 out, 2 bytes, 3 alpha, 4 the counter; 5 x's lanes, 6 alpha splatted, 7 zeros.
     const [X, A, Z] = [5, 6, 7];
@@ -169,8 +186,70 @@ export const LEAKY_RELU_PASS: WasmPass = {
   },
 };
 
+/**
+ * A product C = A B of row-major float32 matrices, A [M, K], B [K, N], C [M, N], for few rows M:
+ * `run(a, b, c, bytes, K, M, ldb, ldc)` computes the columns of C in the first `bytes` bytes of
+ * its rows (a multiple of 64: 16 columns at a time), `ldb`/`ldc` the bytes per row of B and C.
+ * Each output is accumulated from +0 over k in order, one float32 multiply and one add per k:
+ * ((0 + a_0 b_0) + a_1 b_1) + ..., as XNNPACK's f32 GEMM accumulates (from its zero bias),
+ * without packing B first: that packing runs on one thread and, for a new B of millions of
+ * values, costs far more than the product itself when M is small.
+ * @internal
+ */
+export const GEMM_PASS: WasmPass = {
+  name: 'gemm',
+  pointers: 3,
+  fixed: 1,
+  ints: 4,
+  scalars: 0,
+  granule: 64,
+  bytes(shared) {
+    // Params: 0 a, 1 b, 2 c, 3 bytes, 4 K, 5 M, 6 ldb, 7 ldc. Locals: 8 j, 9 m, 10 k, 11 pa,
+    // 12 pb, 13 pc; v128 14-17 the accumulators of 16 columns, 18 a's value splatted.
+    const [J, Mi, Ki, PA, PB, PC, A0, VA] = [8, 9, 10, 11, 12, 13, 14, 18];
+    const zero = [...simd(0x0c), ...Array(16).fill(0)]; // v128.const 0
+    const memarg = (offset: number) => [0x02, ...leb(offset)];
+    const acc = (q: number) => [
+      ...get(A0 + q),
+      ...get(VA),
+      ...get(PB),
+      ...simd(OP.load),
+      ...memarg(16 * q),
+      ...simd(OP.mul),
+      ...simd(OP.add),
+      ...set(A0 + q),
+    ];
+    const store = (q: number) => [...get(PC), ...get(A0 + q), ...simd(OP.store), ...memarg(16 * q)];
+    const inc = (local: number, by: number[]) => [...get(local), ...by, 0x6a, ...set(local)];
+    // biome-ignore format: one line per step
+    const body = [
+      2, 6, I32, 5, V128, // locals: 6 i32, 5 v128
+      0x02, 0x40, 0x03, 0x40, // block, loop over column blocks
+      ...get(J), ...get(3), 0x4f, 0x0d, 1, // if j >= bytes: break
+      ...get(0), ...set(PA), 0x41, 0, ...set(Mi), // pa = a; m = 0
+      0x02, 0x40, 0x03, 0x40, // block, loop over rows
+      ...get(Mi), ...get(5), 0x4f, 0x0d, 1, // if m >= M: break
+      ...zero, ...set(A0), ...zero, ...set(A0 + 1), ...zero, ...set(A0 + 2), ...zero, ...set(A0 + 3),
+      ...get(1), ...get(J), 0x6a, ...set(PB), 0x41, 0, ...set(Ki), // pb = b + j; k = 0
+      0x02, 0x40, 0x03, 0x40, // block, loop over k
+      ...get(Ki), ...get(4), 0x4f, 0x0d, 1, // if k >= K: break
+      ...get(PA), 0x2a, 0x02, 0x00, ...simd(OP.splat), ...set(VA), // va = splat(*pa)
+      ...acc(0), ...acc(1), ...acc(2), ...acc(3),
+      ...inc(PA, [0x41, 4]), ...inc(PB, get(6)), ...inc(Ki, [0x41, 1]),
+      0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
+      ...get(2), ...get(Mi), ...get(7), 0x6c, 0x6a, ...get(J), 0x6a, ...set(PC), // pc = c + m ldc + j
+      ...store(0), ...store(1), ...store(2), ...store(3),
+      ...inc(Mi, [0x41, 1]),
+      0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
+      ...inc(J, [0x41, 0xc0, 0x00]), // j += 64
+      0x0c, 0, 0x0b, 0x0b, 0x0b, // continue; end loop; end block; end function
+    ];
+    return moduleBytes([I32, I32, I32, I32, I32, I32, I32, I32], body, shared);
+  },
+};
+
 /** Every pass, in a fixed order (the helper threads instantiate them all at start). @internal */
-export const WASM_PASSES: readonly WasmPass[] = [ADAM_PASS, LEAKY_RELU_PASS];
+export const WASM_PASSES: readonly WasmPass[] = [ADAM_PASS, LEAKY_RELU_PASS, GEMM_PASS];
 
 /** A pass's exported function. */
 export type PassFunction = (...args: number[]) => void;
@@ -181,8 +260,9 @@ export type PassFunction = (...args: number[]) => void;
  * @internal
  */
 export function wasmMemoryOf(backend: BackendWasm): WebAssembly.Memory | null {
-  const module = backend.wasm as unknown as { asm?: { memory?: unknown }; wasmMemory?: unknown };
-  const memory = module.asm?.memory ?? module.wasmMemory;
+  // A disposed backend has no module left.
+  const module = backend.wasm as unknown as { asm?: { memory?: unknown }; wasmMemory?: unknown } | null;
+  const memory = module?.asm?.memory ?? module?.wasmMemory;
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
