@@ -8,6 +8,7 @@ import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwi
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
 import { binaryWasmConfigs, identityWasmConfig } from './kernels/elementwise';
 import { fusedAdamWasmConfig } from './kernels/fused-adam';
+import { fusedMatMulWasmConfig } from './kernels/fused-mat-mul';
 import { leakyReluWasmConfig } from './kernels/leaky-relu';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
 import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
@@ -32,6 +33,7 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...binaryWasmConfigs,
   fusedAdamWasmConfig,
   leakyReluWasmConfig,
+  fusedMatMulWasmConfig,
 ];
 
 /** Their kernel functions: a second registration never records one of them as the stock kernel. */
@@ -42,7 +44,10 @@ const OWN_KERNEL_FUNCS: ReadonlySet<KernelFunc> = new Set(WASM_TRAINING_KERNELS.
  * lacks or computes wrongly. Idempotent; {@link initBackend} calls it for `'wasm'`.
  *
  * - `BatchMatMul` (slow with a transposed operand or a batch, as in every `matMul` gradient and
- *   Gram matrix): explicit transposes, then XNNPACK's GEMM per matrix.
+ *   Gram matrix): explicit transposes, then XNNPACK's GEMM per matrix. Products of a few rows
+ *   by a large B (`BatchMatMul`, and `_FusedMatMul` without bias or activation), where
+ *   XNNPACK's one-threaded packing of each new B dominates: a WebAssembly SIMD pass, shared
+ *   with helper threads with `threads` of 2 or more; identical results.
  * - `Conv2D` and `FusedConv2D` (slow for small images through large, new filters): those take
  *   one XNNPACK GEMM of an im2col copy by the filter as stored (with the bias and activation
  *   for `FusedConv2D`); every other call runs the backend's own kernel.

@@ -148,10 +148,22 @@ export function batchMatMulWasm(args: {
 }
 
 /**
+ * Whether one untransposed, unbatched product [M, K] x [K, N] takes {@link GEMM_PASS}: the rule
+ * of {@link batchMatMulPath}, or the path forced by {@link forceBatchMatMulPath}. For
+ * `_FusedMatMul` without bias or activation too (`fused-mat-mul.ts`).
+ * @internal
+ */
+export function gemmPassWanted(m: number, k: number, n: number): boolean {
+  if (n % 16 !== 0 || m * k * n === 0) return false;
+  return (forcedPath ?? batchMatMulPath(1, 1, m, k, n, false, false)) === 'pass';
+}
+
+/**
  * One untransposed product by {@link GEMM_PASS} (N a multiple of 16), or null, with nothing
  * allocated, when the pass cannot be made on this engine.
+ * @internal
  */
-function gemmPassRoute(
+export function gemmPassRoute(
   backend: BackendWasm,
   a: TensorInfo,
   b: TensorInfo,

@@ -108,13 +108,32 @@ describe('BatchMatMul on wasm equals cpu', () => {
     [8, 300, 64],
     [2, 3, 4096],
   ];
-  it.each(passCases)('the GEMM pass on [%i, %i] x [%i] gives the bits of XNNPACK (the backend kernel)', async (m, k, n) => {
-    const run = () => tf.matMul(seeded([m, k], 6), seeded([k, n], 7));
-    forceBatchMatMulPath('pass');
-    const pass = await onBackend('wasm', run);
-    forceBatchMatMulPath('stock');
-    const stock = await onBackend('wasm', run);
+  it.each(passCases)(
+    'the GEMM pass on [%i, %i] x [%i] gives the bits of XNNPACK (the backend kernel)',
+    async (m, k, n) => {
+      const run = () => tf.matMul(seeded([m, k], 6), seeded([k, n], 7));
+      forceBatchMatMulPath('pass');
+      const pass = await onBackend('wasm', run);
+      forceBatchMatMulPath('stock');
+      const stock = await onBackend('wasm', run);
+      const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer));
+      expect(bits(pass[0]!)).toEqual(bits(stock[0]!));
+    },
+  );
+
+  it('_FusedMatMul without bias or activation takes the pass with the same bits; with a bias, the backend kernel', async () => {
     const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer));
+    const plain = () => tf.fused.matMul({ a: seeded([3, 40], 8), b: seeded([40, 32], 9) });
+    forceBatchMatMulPath('pass');
+    const pass = await onBackend('wasm', plain);
+    forceBatchMatMulPath('stock');
+    const stock = await onBackend('wasm', plain);
     expect(bits(pass[0]!)).toEqual(bits(stock[0]!));
+    const biased = () =>
+      tf.fused.matMul({ a: seeded([3, 40], 8), b: seeded([40, 32], 9), bias: seeded([32], 10), activation: 'relu' });
+    forceBatchMatMulPath('pass');
+    const wasm = await onBackend('wasm', biased);
+    const cpu = await onBackend('cpu', biased);
+    expect(relativeError(wasm[0]!, cpu[0]!)).toBeLessThanOrEqual(TOLERANCE);
   });
 });
