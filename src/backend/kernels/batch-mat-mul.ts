@@ -30,7 +30,7 @@ export const BATCH_MAT_MUL_MIN_MACS = 1 << 15;
 export type BatchMatMulPath = 'xnnpack' | 'stock' | 'pass';
 
 /** Most rows M of a product that {@link batchMatMulPath} gives to the GEMM pass. */
-export const GEMM_PASS_MAX_M = 8;
+export const GEMM_PASS_MAX_M = 16;
 
 /** Fewest values of B (K * N) for which {@link batchMatMulPath} gives a product to the GEMM pass. */
 export const GEMM_PASS_MIN_B = 1 << 16;
