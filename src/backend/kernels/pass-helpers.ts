@@ -10,6 +10,9 @@ export const SPLIT_PASS_MIN_WORK = 1 << 20;
 /** Work of one part of a shared pass, at least. */
 const MIN_PART_WORK = 1 << 17;
 
+/** How long the caller waits for a helper's claimed parts before it stops the helpers and does the pass itself. */
+const HELPER_TIMEOUT_MS = 10_000;
+
 /** Most parts a pass is cut into (the claim counter keeps the part in its low 6 bits). */
 const MAX_PARTS = 32;
 
@@ -178,9 +181,18 @@ export class PassHelpers {
       runPart(this.fns, ctl, args, c & 63);
       Atomics.add(ctl, FINISHED, 1);
     }
-    // Parts a helper claimed are under way: wait for them (at most one part's time each).
-    while (Atomics.load(ctl, FINISHED) < total) {
-      // spin: Atomics.wait is not allowed on a browser's main thread
+    // Parts a helper claimed are under way: wait for them (at most one part's time each). Spin:
+    // Atomics.wait is not allowed on a browser's main thread.
+    const start = performance.now();
+    for (let spins = 1; Atomics.load(ctl, FINISHED) < total; spins++) {
+      if (spins % (1 << 16) === 0 && performance.now() - start > HELPER_TIMEOUT_MS) {
+        // A helper stopped answering (it died, or never gets a core): stop them all and run the
+        // whole pass here. Every part writes only outputs that no part reads, so running a part
+        // again (or at the same time as a late helper) writes the same values.
+        this.stop();
+        this.fns[index]!(...pointers, bytes, ...ints, ...scalars);
+        return;
+      }
     }
   }
 

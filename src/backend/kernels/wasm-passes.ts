@@ -7,7 +7,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * its granule) from each address but the first `fixed` ones, which it reads whole. Each output
  * lane depends only on the same lane of the moving inputs, so a pass cut into byte ranges (each
  * moving address and the count moved alike) gives the same bits as one call: `pass-helpers.ts`
- * shares a pass between threads that way.
+ * shares a pass between threads that way. A pass never writes memory it reads (its outputs are
+ * new tensors), so a part may run twice, or on two threads at once, with the same result.
  * @internal
  */
 export interface WasmPass {
