@@ -37,6 +37,9 @@ export interface WasmThreadsOptions {
    * (the calling thread counts as one). Loads tfjs-backend-wasm's multi-threaded SIMD build, in
    * Node and in cross-origin-isolated pages. Omitted: the wasm backend stays as it is (at first
    * tfjs-backend-wasm's own choice, its single-threaded SIMD build in Node). Only for `'wasm'`.
+   * From 2, `threads - 1` helper workers of this library's own also start (`unref`ed in Node),
+   * sharing its WebAssembly passes (the Adam update, `LeakyRelu`, products of few rows) with the
+   * calling thread; they stop when the backend is disposed.
    */
   threads?: number;
   /**
