@@ -8,6 +8,8 @@ import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './kernels/depthwi
 import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwise-conv2d-native-backprop-input';
 import { binaryWasmConfigs, identityWasmConfig } from './kernels/elementwise';
 import { fusedAdamWasmConfig } from './kernels/fused-adam';
+import { fusedMatMulWasmConfig } from './kernels/fused-mat-mul';
+import { leakyReluWasmConfig } from './kernels/leaky-relu';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
 import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
 import { COPY_KERNEL_CONFIGS } from './kernels/slice';
@@ -30,6 +32,8 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   identityWasmConfig,
   ...binaryWasmConfigs,
   fusedAdamWasmConfig,
+  leakyReluWasmConfig,
+  fusedMatMulWasmConfig,
 ];
 
 /** Their kernel functions: a second registration never records one of them as the stock kernel. */
@@ -40,7 +44,10 @@ const OWN_KERNEL_FUNCS: ReadonlySet<KernelFunc> = new Set(WASM_TRAINING_KERNELS.
  * lacks or computes wrongly. Idempotent; {@link initBackend} calls it for `'wasm'`.
  *
  * - `BatchMatMul` (slow with a transposed operand or a batch, as in every `matMul` gradient and
- *   Gram matrix): explicit transposes, then XNNPACK's GEMM per matrix.
+ *   Gram matrix): explicit transposes, then XNNPACK's GEMM per matrix. Products of a few rows
+ *   by a large B (`BatchMatMul`, and `_FusedMatMul` without bias or activation), where
+ *   XNNPACK's one-threaded packing of each new B dominates: a WebAssembly SIMD pass, shared
+ *   with helper threads with `threads` of 2 or more; identical results.
  * - `Conv2D` and `FusedConv2D` (slow for small images through large, new filters): those take
  *   one XNNPACK GEMM of an im2col copy by the filter as stored (with the bias and activation
  *   for `FusedConv2D`); every other call runs the backend's own kernel.
@@ -60,11 +67,15 @@ const OWN_KERNEL_FUNCS: ReadonlySet<KernelFunc> = new Set(WASM_TRAINING_KERNELS.
  * - `Slice`, `SplitV`, `Unpack`, `Concat` and `Pack` (slow: a copy and an allocation per row,
  *   a per-value index for rank 5 and above): copies of whole runs read in place, in JavaScript.
  * - `Identity` (a copy on one thread): shares the input's data, as the cpu backend does.
- * - `Add`, `Sub`, `Multiply`, `RealDiv` with a scalar operand (one thread in XNNPACK): the same
- *   kernel on a view that XNNPACK splits between threads; identical results.
+ * - `Add`, `Sub`, `Multiply`, `RealDiv` with a scalar operand (one thread in XNNPACK) or a
+ *   broadcast row such as a batch norm's [C] (one task per row): the same kernel on views that
+ *   XNNPACK splits between threads in large tasks, or runs as one task when small; identical results.
  * - `TfjsSynthFusedAdamUpdate` (this library's own kernel): the trainers' Adam update of one
  *   variable in one pass over w, m, v and the gradient, where tfjs's ops take 13 one-threaded
  *   passes and 10 weight-sized temporaries; bit-identical to those ops.
+ * - `LeakyRelu` (one thread): float32 as a WebAssembly SIMD pass; identical results. With
+ *   `initBackend`'s `threads` of 2 or more, this pass and the fused Adam update are shared with
+ *   helper threads of their own.
  *
  * Call it yourself only if you select the wasm backend without {@link initBackend}; it must run
  * before the first gradient, and may run before or after `tf.setBackend('wasm')`.

@@ -10,6 +10,8 @@ import {
   clearConv2DBackpropInputFilterCache,
   conv2DBackpropInputFilterCacheSize,
 } from './kernels/conv2d-backprop-input';
+import { startPassHelpers } from './kernels/pass-helpers';
+import { wasmMemoryOf } from './kernels/wasm-passes';
 
 /**
  * Most threads {@link initBackend}'s `threads` option accepts: tfjs-backend-wasm's threaded build
@@ -35,6 +37,9 @@ export interface WasmThreadsOptions {
    * (the calling thread counts as one). Loads tfjs-backend-wasm's multi-threaded SIMD build, in
    * Node and in cross-origin-isolated pages. Omitted: the wasm backend stays as it is (at first
    * tfjs-backend-wasm's own choice, its single-threaded SIMD build in Node). Only for `'wasm'`.
+   * From 2, `threads - 1` helper workers of this library's own also start (`unref`ed in Node),
+   * sharing its WebAssembly passes (the Adam update, `LeakyRelu`, products of few rows) with the
+   * calling thread; they stop when the backend is disposed.
    */
   threads?: number;
   /**
@@ -321,7 +326,23 @@ async function createThreadedBackend(owner: string, threads: number, url: string
         }
         // XNNPACK's pool threads wait for work forever; in Node they must not keep the process alive.
         for (const w of module.PThread.runningWorkers) w.unref?.();
-        resolve(backend);
+        const memory = threads > 1 ? wasmMemoryOf(backend) : null;
+        if (memory === null) {
+          resolve(backend);
+          return;
+        }
+        // The passes XNNPACK does not run (the fused Adam update, LeakyRelu) get helper threads
+        // of their own; without them (they failed to start) those passes run on one thread.
+        startPassHelpers(memory, threads - 1).then((helpers) => {
+          if (helpers !== null) {
+            const dispose = backend.dispose.bind(backend);
+            backend.dispose = () => {
+              helpers.stop();
+              dispose();
+            };
+          }
+          resolve(backend);
+        }, reject);
       },
       (e) => fail(messageOf(e)),
     );

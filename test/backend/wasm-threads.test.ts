@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/init-backend';
+import { passHelpersOf } from '../../src/backend/kernels/pass-helpers';
 import { MAX_WASM_THREADS } from '../../src/backend/wasm-threads';
 import {
   WORKLOAD_PARTS,
@@ -90,6 +91,8 @@ describe('initBackend wasm threads: the threaded build in Node', () => {
     expect(getThreadsCount()).toBe(2);
     // The calling thread is one of the two: one pthread worker runs XNNPACK's pool.
     expect(pthreads()).toEqual({ running: 1 });
+    // And one helper thread for this library's own passes (the workload's `passes` part).
+    expect(passHelpersOf(tf.backend() as BackendWasm)?.count).toBe(1);
     results.threads2 = await runThreadsWorkload();
     const rel = relativeDifferences(results.threads2, results.single!);
     for (const part of WORKLOAD_PARTS) expect(rel[part], part).toBeLessThanOrEqual(RELATIVE_TOLERANCE);
@@ -123,6 +126,7 @@ describe('initBackend wasm threads: the threaded build in Node', () => {
     await initBackend('wasm', { threads: 1 });
     expect(getThreadsCount()).toBe(1);
     expect(pthreads()).toEqual({ running: 0 });
+    expect(passHelpersOf(tf.backend() as BackendWasm)).toBeNull();
     results.threads1 = await runThreadsWorkload();
     const rel = relativeDifferences(results.threads1, results.single!);
     for (const part of WORKLOAD_PARTS) expect(rel[part], part).toBeLessThanOrEqual(RELATIVE_TOLERANCE);

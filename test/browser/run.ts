@@ -797,6 +797,7 @@ async function main(): Promise<void> {
     await test(`initBackend('wasm', { threads: 2 }) runs the threaded build with 2 threads in Chromium; its results equal the single-threaded build's and Node's (<= ${THREADS_RELATIVE_TOLERANCE} relative)`, async () => {
       const r = await page.evaluate(() => window.__tfjsSynthDemo.threadsCheck(2));
       assert(r.threads === 2, `getThreadsCount() is ${r.threads}`);
+      assert(r.helperThreads === 1, `${r.helperThreads} helper threads for the library's passes, expected 1`);
       const toWorkload = (x: Record<keyof ThreadsWorkload, number[]>) =>
         Object.fromEntries(WORKLOAD_PARTS.map((p) => [p, Float32Array.from(x[p])])) as unknown as ThreadsWorkload;
       const vsNode = relativeDifferences(toWorkload(r.threaded), nodeThreadsWorkload);

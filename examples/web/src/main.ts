@@ -7,6 +7,8 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { initBackend, type BackendName } from '../../../src/backend/init-backend';
+import { passHelpersOf } from '../../../src/backend/kernels/pass-helpers';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createParallelPatchMatch, createPatchMatch, type PatchMatch } from '../../../src/patchmatch/index';
 import brickUrl from '../../assets/brick.png?url';
 import chelseaUrl from '../../assets/chelsea.png?url';
@@ -103,6 +105,8 @@ export interface GuideRunResult {
 export interface ThreadsCheckResult {
   /** `getThreadsCount()` on the threaded build. */
   threads: number;
+  /** The helper threads the threaded build started for this library's own passes. */
+  helperThreads: number;
   /** The workload's results on the single-threaded build and on the threaded one. */
   single: Record<keyof ThreadsWorkload, number[]>;
   threaded: Record<keyof ThreadsWorkload, number[]>;
@@ -824,6 +828,7 @@ function threadsCheck(threads: number): Promise<ThreadsCheckResult> {
     const threadedMs = performance.now() - t0;
     return {
       threads: getThreadsCount(),
+      helperThreads: passHelpersOf(tf.backend() as BackendWasm)?.count ?? 0,
       single: asArrays(single),
       threaded: asArrays(threaded),
       relative: relativeDifferences(threaded, single),

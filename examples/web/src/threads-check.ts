@@ -4,6 +4,7 @@
 // (test/backend/wasm-threads.test.ts). No DOM here.
 import * as tf from '@tensorflow/tfjs-core';
 import { forceConv2DBackpropFilterPath } from '../../../src/backend/kernels/conv2d-backprop-filter';
+import { FUSED_ADAM_UPDATE } from '../../../src/core/kernel-capabilities';
 import { patchGANDiscriminator } from '../../../src/models/patchgan-discriminator';
 import { unetGenerator } from '../../../src/models/unet-generator';
 import { Pix2PixTrainer } from '../../../src/training/pix2pix-trainer';
@@ -20,10 +21,42 @@ export interface ThreadsWorkload {
   filterGradGemm: Float32Array;
   /** The same through the transposed-convolution route. */
   filterGradConv: Float32Array;
+  /**
+   * This library's WebAssembly passes at sizes the threaded build shares with its helper threads:
+   * `LeakyRelu` of 132,000 values, the fused Adam update's new weights for 40,000, and a
+   * [4, 8192] x [8192, 64] product (the GEMM pass), one after the other.
+   */
+  passes: Float32Array;
 }
 
 /** The workload's five results, in a fixed order, for comparisons. */
-export const WORKLOAD_PARTS = ['unetForward', 'stepLosses', 'afterSteps', 'filterGradGemm', 'filterGradConv'] as const;
+export const WORKLOAD_PARTS = [
+  'unetForward',
+  'stepLosses',
+  'afterSteps',
+  'filterGradGemm',
+  'filterGradConv',
+  'passes',
+] as const;
+
+/** The `passes` part of {@link runThreadsWorkload}. */
+function runPasses(): Promise<Float32Array> {
+  const out = tf.tidy(() => {
+    const x = tf.randomNormal([132_000], 0, 1, 'float32', 9);
+    const [w, m, v, g] = [10, 11, 12, 13].map((s) => tf.randomNormal([40_000], 0, 1, 'float32', s));
+    const attrs = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8, correction2Sqrt: Math.sqrt(0.001), stepSize: 0.2 };
+    const [w1] = tf.engine().runKernel(FUSED_ADAM_UPDATE, { w, m, v: tf.abs(v!), g }, attrs) as tf.Tensor[];
+    const product = tf.matMul(
+      tf.randomNormal([4, 8192], 0, 1, 'float32', 14),
+      tf.randomNormal([8192, 64], 0, 1, 'float32', 15),
+    );
+    return tf.concat([tf.leakyRelu(x, 0.2), w1!, tf.reshape(product, [-1])]);
+  });
+  return out.data().then((d: tf.TypedArray) => {
+    out.dispose();
+    return d as Float32Array;
+  });
+}
 
 /**
  * Runs the workload on the current backend. Models, trainer and tensors are disposed before it
@@ -68,6 +101,7 @@ export async function runThreadsWorkload(): Promise<ThreadsWorkload> {
       afterSteps,
       filterGradGemm: await filterGrad('gemm'),
       filterGradConv: await filterGrad('conv'),
+      passes: await runPasses(),
     };
   } finally {
     trainer.dispose();

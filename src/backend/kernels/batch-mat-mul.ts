@@ -14,7 +14,9 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeInfo, runWasmKernel } from './kernel-utils';
+import { runPass } from './pass-helpers';
 import { setupStockKernel, stockKernel } from './stock-kernels';
+import { GEMM_PASS } from './wasm-passes';
 
 const NAME = 'BatchMatMul';
 
@@ -25,24 +27,38 @@ const NAME = 'BatchMatMul';
 export const BATCH_MAT_MUL_MIN_MACS = 1 << 15;
 
 /** How a `BatchMatMul` call runs: see {@link batchMatMulPath}. */
-export type BatchMatMulPath = 'xnnpack' | 'stock';
+export type BatchMatMulPath = 'xnnpack' | 'stock' | 'pass';
+
+/** Most rows M of a product that {@link batchMatMulPath} gives to the GEMM pass. */
+export const GEMM_PASS_MAX_M = 16;
+
+/** Fewest values of B (K * N) for which {@link batchMatMulPath} gives a product to the GEMM pass. */
+export const GEMM_PASS_MIN_B = 1 << 16;
 
 /**
  * The route for a product of `batch` matrices [M, K] x [K, N] with the given transposes:
- * 'stock' (the backend's kernel) when it is already XNNPACK's case (no transpose, one matrix on
- * each side) or smaller than {@link BATCH_MAT_MUL_MIN_MACS}; 'xnnpack' otherwise (explicit
- * transposes, then XNNPACK per matrix).
+ * - 'pass' for one untransposed product of at most {@link GEMM_PASS_MAX_M} rows by a B of at
+ *   least {@link GEMM_PASS_MIN_B} values with N a multiple of 16 (the deep layers of a network
+ *   run as an im2col product: few output pixels, a large filter): this library's GEMM pass
+ *   (`wasm-passes.ts` GEMM_PASS), shared with the helper threads of a threaded backend;
+ * - 'stock' (the backend's kernel) for other untransposed single products (XNNPACK's case) and
+ *   products smaller than {@link BATCH_MAT_MUL_MIN_MACS};
+ * - 'xnnpack' otherwise (explicit transposes, then XNNPACK per matrix).
  *
  * Why: tfjs-backend-wasm 4.22 sends only the untransposed, unbatched product to XNNPACK; a
  * transpose flag or a batch dimension runs a scalar blocked loop, an order of magnitude slower.
  * Every `matMul` gradient has a transposed operand (da = dy . b^T, db = a^T . dy), and so do
- * Gram matrices (F^T F).
+ * Gram matrices (F^T F). And XNNPACK first packs B, on one thread, for every new B (a filter
+ * after each optimizer step): for a [4, 8192] x [8192, 512] product that packing takes several
+ * times as long as the product itself. The pass gives the same bits as XNNPACK (the same order
+ * of multiplies and adds per output).
  *
  * @example
  * ```ts
  * import { batchMatMulPath } from './batch-mat-mul';
  * batchMatMulPath(1, 1, 64, 4096, 64, true, false); // 'xnnpack'
  * batchMatMulPath(1, 1, 64, 4096, 64, false, false); // 'stock'
+ * batchMatMulPath(1, 1, 4, 8192, 512, false, false); // 'pass'
  * ```
  */
 export function batchMatMulPath(
@@ -54,7 +70,9 @@ export function batchMatMulPath(
   transposeA: boolean,
   transposeB: boolean,
 ): BatchMatMulPath {
-  if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return 'stock';
+  if (!transposeA && !transposeB && batchA === 1 && batchB === 1) {
+    return m <= GEMM_PASS_MAX_M && k * n >= GEMM_PASS_MIN_B && n % 16 === 0 ? 'pass' : 'stock';
+  }
   return Math.max(batchA, batchB) * m * k * n < BATCH_MAT_MUL_MIN_MACS ? 'stock' : 'xnnpack';
 }
 
@@ -121,7 +139,49 @@ export function batchMatMulWasm(args: {
   if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return callStock();
   const path = forcedPath ?? batchMatMulPath(batchA, batchB, m, k, n, transposeA, transposeB);
   if (path === 'stock' || m * k * n === 0) return callStock();
+  if (path === 'pass') {
+    // Only for one untransposed product with N a multiple of 16; forced elsewhere, the stock kernel.
+    if (transposeA || transposeB || batchA !== 1 || batchB !== 1 || n % 16 !== 0) return callStock();
+    return gemmPassRoute(backend, a, b, m, k, n, [...outer, m, n]) ?? callStock();
+  }
   return xnnpackRoute(backend, a, b, { batchA, batchB, batch, m, k, n, transposeA, transposeB }, [...outer, m, n]);
+}
+
+/**
+ * Whether one untransposed, unbatched product [M, K] x [K, N] takes {@link GEMM_PASS}: the rule
+ * of {@link batchMatMulPath}, or the path forced by {@link forceBatchMatMulPath}. For
+ * `_FusedMatMul` without bias or activation too (`fused-mat-mul.ts`).
+ * @internal
+ */
+export function gemmPassWanted(m: number, k: number, n: number): boolean {
+  if (n % 16 !== 0 || m * k * n === 0) return false;
+  return (forcedPath ?? batchMatMulPath(1, 1, m, k, n, false, false)) === 'pass';
+}
+
+/**
+ * One untransposed product by {@link GEMM_PASS} (N a multiple of 16), or null, with nothing
+ * allocated, when the pass cannot be made on this engine.
+ * @internal
+ */
+export function gemmPassRoute(
+  backend: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  m: number,
+  k: number,
+  n: number,
+  outShape: number[],
+): TensorInfo | null {
+  const out = backend.makeOutput(outShape, 'float32');
+  const ptr = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  // Work per byte of output columns: M rows of K multiply-adds per 4 bytes.
+  const done = runPass(backend, GEMM_PASS, [ptr(a), ptr(b), ptr(out)], n * 4, {
+    ints: [k, m, n * 4, n * 4],
+    workPerByte: (m * k) / 4,
+  });
+  if (done) return out;
+  disposeInfo(backend, out);
+  return null;
 }
 
 interface Dims {

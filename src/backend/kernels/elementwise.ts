@@ -53,11 +53,66 @@ export function scalarRouteRows(size: number): number {
   return 0;
 }
 
+/** Tensors of fewer elements than this combined with a broadcast row become one task (see {@link rowRouteTile}). */
+export const ROW_ROUTE_SINGLE_TASK_SIZE = 1 << 14;
+
+/**
+ * How many copies k of the broadcast operand a call of `size` output elements, whose other
+ * operand repeats `rows` times (out = [rows, rowSize] against one [rowSize] row), takes: the
+ * call then runs as [rows / k, k * rowSize] against the row repeated k times in one
+ * [1, k * rowSize] operand. 0 when the call stays as it is.
+ *
+ * - Below {@link ROW_ROUTE_SINGLE_TASK_SIZE} elements, k = rows: two operands of one shape, which
+ *   XNNPACK runs as a single task on the calling thread.
+ * - Otherwise the largest divisor of `rows` that is at most {@link SCALAR_ROUTE_MAX_ROWS} becomes
+ *   the number of rows (k = rows / that), at least 8 of them; 0 when `rows` is already at most
+ *   that many or has no such divisor.
+ *
+ * Why: XNNPACK (as built into tfjs-backend-wasm 4.22) makes one task per row of a broadcast
+ * operation. The batch norm's `(x - mean) * scale + offset` over [1, H, W, C] against [C] is
+ * H * W tasks of C elements each (16,384 tasks of 64 floats at 128x128), and with two threads
+ * each task is a claim on a counter both threads write: measured up to 3x the CPU time of one
+ * thread, and slower in wall time too; small broadcast calls take 5-10x the time of the same call
+ * on two operands of one shape even on one thread. Every element is still the same single IEEE
+ * operation on the same two values: the results are identical to the bit.
+ *
+ * @example
+ * ```ts
+ * import { rowRouteTile } from './elementwise';
+ * rowRouteTile(128 * 128 * 64, 128 * 128); // 256: 64 rows of 16,384 floats
+ * rowRouteTile(4 * 512, 4); // 4: one task
+ * rowRouteTile(64 * 4096, 64); // 0: already 64 rows
+ * ```
+ */
+export function rowRouteTile(size: number, rows: number): number {
+  if (rows < 2) return 0;
+  if (size < ROW_ROUTE_SINGLE_TASK_SIZE) return rows;
+  if (rows <= SCALAR_ROUTE_MAX_ROWS) return 0;
+  for (let r = SCALAR_ROUTE_MAX_ROWS; r >= 8; r--) if (rows % r === 0) return rows / r;
+  return 0;
+}
+
+/**
+ * The element count of the row `small` repeats along `outShape` when `small`'s shape, without
+ * its leading 1s, is the trailing part of `outShape` (so out = [rows, rowSize] against one
+ * [rowSize] row); 0 otherwise.
+ */
+function broadcastRowSize(small: readonly number[], outShape: readonly number[]): number {
+  let first = 0;
+  while (first < small.length && small[first] === 1) first++;
+  const tail = small.slice(first);
+  if (tail.length === 0 || tail.length > outShape.length) return 0;
+  const offset = outShape.length - tail.length;
+  for (const [i, d] of tail.entries()) if (outShape[offset + i] !== d) return 0;
+  return util.sizeFromShape(tail);
+}
+
 /**
  * `Add`, `Sub`, `Multiply` or `RealDiv` on the wasm backend: the backend's own XNNPACK kernel,
- * called on a view that lets XNNPACK split the work between threads when one operand is a
- * single float and the other is large ({@link scalarRouteRows}). Every other call (both
- * operands large, other dtypes, small tensors) goes to the backend's kernel unchanged.
+ * called on views that let XNNPACK split the work between threads in large tasks: when one
+ * operand is a single float and the other is large ({@link scalarRouteRows}), and when one
+ * operand is a row the other repeats ({@link rowRouteTile}). Every other call (two operands of
+ * one shape, other broadcasts, other dtypes, small tensors) goes to the backend's kernel unchanged.
  */
 function binaryWasm(kernelName: string) {
   return (args: { inputs: BinaryInputs; backend: BackendWasm; attrs: NamedAttrMap }): TensorInfo => {
@@ -68,33 +123,52 @@ function binaryWasm(kernelName: string) {
     const callStock = (i: { a: TensorInfo; b: TensorInfo }) =>
       own.kernelFunc({ inputs: i, backend, attrs }) as TensorInfo;
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return callStock({ a, b });
-    const sizeA = util.sizeFromShape(a.shape);
-    const sizeB = util.sizeFromShape(b.shape);
-    const scalarIsB = sizeB === 1;
-    if (sizeA !== 1 && !scalarIsB) return callStock({ a, b });
-    const big = scalarIsB ? a : b;
-    const scalar = scalarIsB ? b : a;
-    const size = scalarIsB ? sizeA : sizeB;
-    const rows = scalarRouteRows(size);
-    if (rows === 0) return callStock({ a, b });
     let outShape: number[];
     try {
       outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     } catch {
       return callStock({ a, b });
     }
-    const column = backend.makeOutput([rows, 1], 'float32');
+    const sizeA = util.sizeFromShape(a.shape);
+    const sizeB = util.sizeFromShape(b.shape);
+    const size = util.sizeFromShape(outShape);
+    // The operand of the output's size, and the one it broadcasts against.
+    const smallIsB = sizeA === size && sizeB < size;
+    if (!smallIsB && !(sizeB === size && sizeA < size)) return callStock({ a, b });
+    const big = smallIsB ? a : b;
+    const small = smallIsB ? b : a;
+    const rowSize = util.sizeFromShape(small.shape) === 1 ? 1 : broadcastRowSize(small.shape, outShape);
+    if (rowSize === 0) return callStock({ a, b });
+    let rows: number;
+    let tile: number;
+    if (rowSize === 1) {
+      // A scalar: the column trick of scalarRouteRows.
+      rows = scalarRouteRows(size);
+      tile = 0;
+    } else {
+      const k = rowRouteTile(size, size / rowSize);
+      rows = k === 0 ? 0 : size / rowSize / k;
+      tile = k;
+    }
+    if (rows === 0) return callStock({ a, b });
+    // The scalar as an [rows, 1] column, or the row repeated `tile` times as [1, tile * rowSize].
+    const other = backend.makeOutput(tile === 0 ? [rows, 1] : [1, tile * rowSize], 'float32');
     try {
       // Views after the allocation: a heap growth detaches earlier ones.
-      (backend.typedArrayFromHeap(column) as Float32Array).fill(
-        (backend.typedArrayFromHeap(scalar) as Float32Array)[0]!,
-      );
+      const dst = backend.typedArrayFromHeap(other) as Float32Array;
+      const src = backend.typedArrayFromHeap(small) as Float32Array;
+      if (tile === 0) dst.fill(src[0]!);
+      else {
+        dst.set(src.subarray(0, rowSize));
+        for (let filled = rowSize; filled < dst.length; filled *= 2)
+          dst.copyWithin(filled, 0, Math.min(filled, dst.length - filled));
+      }
       // The same data read as [rows, size / rows]: the kernel only looks the data up by its id.
       const view: TensorInfo = { dataId: big.dataId, shape: [rows, size / rows], dtype: 'float32' };
-      const out = callStock(scalarIsB ? { a: view, b: column } : { a: column, b: view });
+      const out = callStock(smallIsB ? { a: view, b: other } : { a: other, b: view });
       return { dataId: out.dataId, shape: outShape, dtype: out.dtype };
     } finally {
-      disposeInfo(backend, column);
+      disposeInfo(backend, other);
     }
   };
 }

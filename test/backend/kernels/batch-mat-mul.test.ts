@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   BATCH_MAT_MUL_MIN_MACS,
+  GEMM_PASS_MAX_M,
+  GEMM_PASS_MIN_B,
   batchMatMulPath,
   forceBatchMatMulPath,
   type BatchMatMulPath,
@@ -33,7 +35,8 @@ describe('BatchMatMul on wasm equals cpu', () => {
   beforeAll(initBothBackends);
   afterEach(() => forceBatchMatMulPath(undefined));
 
-  const routes: Array<BatchMatMulPath | undefined> = [undefined, 'xnnpack', 'stock'];
+  // 'pass' forced on these (transposed or batched) products falls back to the backend's kernel.
+  const routes: Array<BatchMatMulPath | undefined> = [undefined, 'xnnpack', 'stock', 'pass'];
   const table = routes.flatMap((route) => CASES.map((c) => ({ route: route ?? 'rule', ...c })));
 
   it.each(table)('$route: $a x $b, transposeA $tA, transposeB $tB', async ({ route, ...c }) => {
@@ -87,5 +90,50 @@ describe('BatchMatMul on wasm equals cpu', () => {
     expect(batchMatMulPath(8, 1, 64, 64, 64, false, false)).toBe('xnnpack');
     expect(batchMatMulPath(1, 1, 8, 8, 8, true, true)).toBe('stock');
     expect(BATCH_MAT_MUL_MIN_MACS).toBe(32768);
+  });
+
+  it('the GEMM pass for few rows by a large B with N a multiple of 16', () => {
+    expect(batchMatMulPath(1, 1, 4, 8192, 512, false, false)).toBe('pass');
+    expect(batchMatMulPath(1, 1, GEMM_PASS_MAX_M, GEMM_PASS_MIN_B / 16, 16, false, false)).toBe('pass');
+    expect(batchMatMulPath(1, 1, GEMM_PASS_MAX_M + 1, 8192, 512, false, false)).toBe('stock');
+    expect(batchMatMulPath(1, 1, 4, 8192, 500, false, false)).toBe('stock');
+    expect(batchMatMulPath(1, 1, 4, 64, 64, false, false)).toBe('stock');
+    expect(batchMatMulPath(1, 1, 4, 8192, 512, false, true)).toBe('xnnpack');
+  });
+
+  // K of 1 and 3 (the loop's edge), rows 1 to 8, N = 16 (one column block) and 4096 (256).
+  const passCases: [number, number, number][] = [
+    [1, 1, 16],
+    [3, 5, 32],
+    [8, 300, 64],
+    [2, 3, 4096],
+  ];
+  it.each(passCases)(
+    'the GEMM pass on [%i, %i] x [%i] gives the bits of XNNPACK (the backend kernel)',
+    async (m, k, n) => {
+      const run = () => tf.matMul(seeded([m, k], 6), seeded([k, n], 7));
+      forceBatchMatMulPath('pass');
+      const pass = await onBackend('wasm', run);
+      forceBatchMatMulPath('stock');
+      const stock = await onBackend('wasm', run);
+      const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer));
+      expect(bits(pass[0]!)).toEqual(bits(stock[0]!));
+    },
+  );
+
+  it('_FusedMatMul without bias or activation takes the pass with the same bits; with a bias, the backend kernel', async () => {
+    const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer));
+    const plain = () => tf.fused.matMul({ a: seeded([3, 40], 8), b: seeded([40, 32], 9) });
+    forceBatchMatMulPath('pass');
+    const pass = await onBackend('wasm', plain);
+    forceBatchMatMulPath('stock');
+    const stock = await onBackend('wasm', plain);
+    expect(bits(pass[0]!)).toEqual(bits(stock[0]!));
+    const biased = () =>
+      tf.fused.matMul({ a: seeded([3, 40], 8), b: seeded([40, 32], 9), bias: seeded([32], 10), activation: 'relu' });
+    forceBatchMatMulPath('pass');
+    const wasm = await onBackend('wasm', biased);
+    const cpu = await onBackend('cpu', biased);
+    expect(relativeError(wasm[0]!, cpu[0]!)).toBeLessThanOrEqual(TOLERANCE);
   });
 });

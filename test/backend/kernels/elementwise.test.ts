@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ROW_ROUTE_SINGLE_TASK_SIZE,
   SCALAR_ROUTE_MAX_ROWS,
   SCALAR_ROUTE_MIN_SIZE,
+  rowRouteTile,
   scalarRouteRows,
 } from '../../../src/backend/kernels/elementwise';
 import { initBothBackends, onBackend, seeded } from './compare-backends';
@@ -14,6 +16,59 @@ describe('scalarRouteRows', () => {
     expect(scalarRouteRows(SCALAR_ROUTE_MIN_SIZE - 1)).toBe(0);
     expect(scalarRouteRows(3 * 7 * 2003)).toBe(21); // 2003 is prime
     expect(scalarRouteRows(65537)).toBe(0); // prime
+  });
+});
+
+describe('rowRouteTile', () => {
+  it('makes small calls one task and large ones at most 64 rows, at least 8', () => {
+    expect(rowRouteTile(128 * 128 * 64, 128 * 128)).toBe(256);
+    expect(rowRouteTile(ROW_ROUTE_SINGLE_TASK_SIZE - 1, 7)).toBe(7);
+    expect(rowRouteTile(64 * 4096, 64)).toBe(0); // already 64 rows
+    expect(rowRouteTile(1031 * 40, 1031)).toBe(0); // 1031 is prime: no divisor in [8, 64]
+    expect(rowRouteTile(5 * 7 * 1000, 5 * 7)).toBe(0);
+    expect(rowRouteTile(100, 1)).toBe(0);
+  });
+});
+
+describe('Add, Sub, Multiply, RealDiv with a broadcast row on wasm', () => {
+  beforeAll(initBothBackends);
+
+  const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+    ['add', tf.add],
+    ['sub', tf.sub],
+    ['mul', tf.mul],
+    ['div', tf.div],
+  ];
+  const shapes: [string, number[], number[]][] = [
+    ['small: one task', [1, 8, 8, 24], [24]],
+    ['small, row first', [24], [1, 8, 8, 24]],
+    ['large: 64 rows of 260 copies', [1, 128, 130, 2], [1, 1, 1, 2]],
+    ['large, a two-axis row first', [67, 3], [2, 64, 67, 3]],
+    ['large, prime row count (backend kernel)', [1031, 40], [40]],
+    ['both broadcast (backend kernel)', [1, 8, 1, 24], [1, 1, 5, 1]],
+  ];
+  const table = ops.flatMap(([op, f]) => shapes.map(([label, a, b]) => ({ op, f, label, a, b })));
+
+  it.each(table)('$op: $label equals the element-wise definition to the bit', async ({ f, a, b }) => {
+    const wasm = await onBackend('wasm', () => f(seeded(a, 1), tf.add(seeded(b, 2), 2)));
+    const cpu = await onBackend('cpu', () => f(seeded(a, 1), tf.add(seeded(b, 2), 2)));
+    expect(wasm[0]!.length).toBe(cpu[0]!.length);
+    expect(Array.from(wasm[0]!)).toEqual(Array.from(cpu[0]!));
+  });
+
+  it('keeps the output shape and leaks nothing', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const x = seeded([1, 128, 130, 2], 3);
+    const row = seeded([2], 4);
+    const before = tf.memory().numTensors;
+    const ids = backend.numDataIds();
+    const y = tf.sub(row, x);
+    expect(y.shape).toEqual([1, 128, 130, 2]);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(backend.numDataIds()).toBe(ids + 1);
+    y.dispose();
+    tf.dispose([x, row]);
   });
 });
 
