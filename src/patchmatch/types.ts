@@ -215,7 +215,7 @@ export interface TextureOptions extends SynthesisOptions {
    * - `'auto'` (default): `'quilt'` for a regular sample, `'tiles'` for an irregular one. Regular
    *   means the normalised autocorrelation of the coarsest sample's brightness reaches 0.5 at some
    *   shift of at least patchSize pixels (brick crops 0.70-0.82; grass and gravel 0.20-0.21),
-   *   a few milliseconds on a bounded (at most 64x64) copy.
+   *   about 7 ms on a copy halved to at most 64x64.
    * - `'quilt'`: image quilting (Efros and Freeman 2001): each tile goes where its
    *   overlap with the tiles placed before differs least (drawn among the positions within 10% of
    *   the best) and is cut along the minimum-error path, so structure such as mortar lines runs
