@@ -83,7 +83,8 @@ const ROBUST_R = 0.8;
 const QUILT_TOLERANCE = 0.1;
 
 /**
- * `start: 'auto'` quilts a sample whose periodicity (quilt.ts) is at least this, else tiles it.
+ * `start: 'auto'` quilts a sample whose periodicity (quilt.ts) is at least this, else tiles it
+ * (from one level coarser, synthesizeTextureImage).
  * On the texture bench's samples: brick crops 0.70-0.82, a grid of coins 0.68, grass and gravel
  * 0.20-0.21, a painting (Starry Night) 0.36. The quilt repeats a few of an irregular sample's
  * parts on a lattice (grass and gravel kept far less of the sample than with random tiles).
@@ -601,6 +602,28 @@ export async function synthesizeTextureImage(
     samples.push(downsample(last, null).image);
     sizes.push([tw, th]);
   }
+  // 'auto': quilt a regular sample; tile an irregular one, from one level coarser when the
+  // levels are the default and that level keeps at least 2 * patchSize per side (on grass and
+  // gravel this lowered coherence 9 and 25 and completeness 9, docs/patchmatch.md; on the brick
+  // samples the extra level lost joints, so it is not taken for them).
+  let quilt = start === 'quilt';
+  if (start === 'auto') {
+    await yieldToEventLoop();
+    throwIfAborted(owner, signal);
+    quilt = periodicity(samples[samples.length - 1]!, p) >= PERIODIC_THRESHOLD;
+    if (!quilt && checked.levels === undefined) {
+      const last = samples[samples.length - 1]!;
+      const [ow, oh] = sizes[sizes.length - 1]!;
+      const nw = Math.ceil(last.width / 2),
+        nh = Math.ceil(last.height / 2);
+      const tw = Math.ceil(ow / 2),
+        th = Math.ceil(oh / 2);
+      if (Math.min(nw, nh, tw, th) >= 2 * p && samples.length < MAX_LEVELS) {
+        samples.push(downsample(last, null).image);
+        sizes.push([tw, th]);
+      }
+    }
+  }
   samples.reverse();
   sizes.reverse();
   const levels = samples.length;
@@ -639,11 +662,6 @@ export async function synthesizeTextureImage(
     data: new Uint8ClampedArray(cw * ch * 4),
   };
   const tile = Math.max(p, Math.floor((3 * Math.min(coarse.width, coarse.height)) / 4));
-  if (start === 'auto') {
-    await yieldToEventLoop();
-    throwIfAborted(owner, signal);
-  }
-  const quilt = start === 'quilt' || (start === 'auto' && periodicity(coarse, p) >= PERIODIC_THRESHOLD);
   if (quilt) {
     const overlap = Math.max(2, Math.round(tile / 6));
     await quiltStart(estimate, coarse, tile, overlap, QUILT_TOLERANCE, next, async () => {

@@ -205,7 +205,8 @@ export interface TextureOptions extends SynthesisOptions {
    * Output size (required), each at least patchSize; width * height is bounded by the memory
    * limit, which is checked before anything is allocated. `levels` defaults to as many as keep
    * the coarsest sample and output sides at least 4 * patchSize (2 * patchSize before
-   * 2026-12-06).
+   * 2026-12-06); with `start: 'auto'` an irregular sample gets one level more if it keeps them
+   * at least 2 * patchSize (see `start`).
    */
   width: number;
   height: number;
@@ -215,7 +216,10 @@ export interface TextureOptions extends SynthesisOptions {
    * - `'auto'` (default): `'quilt'` for a regular sample, `'tiles'` for an irregular one. Regular
    *   means the normalised autocorrelation of the coarsest sample's brightness reaches 0.5 at some
    *   shift of at least patchSize pixels (brick crops 0.70-0.82; grass and gravel 0.20-0.21),
-   *   about 7 ms on a copy halved to at most 64x64.
+   *   about 7 ms on a copy halved to at most 64x64. An irregular sample is tiled from one level
+   *   coarser than the default when that level keeps at least 2 * patchSize per side and
+   *   `levels` is not given: on grass and gravel that lowered coherence 9 and 25 and
+   *   completeness 9 and raised completeness 25 (docs/patchmatch.md).
    * - `'quilt'`: image quilting (Efros and Freeman 2001): each tile goes where its
    *   overlap with the tiles placed before differs least (drawn among the positions within 10% of
    *   the best) and is cut along the minimum-error path, so structure such as mortar lines runs

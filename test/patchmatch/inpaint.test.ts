@@ -302,10 +302,11 @@ describePatchMatch('PatchMatch.synthesizeTexture', (pm, backend) => {
     const wasm = await createPatchMatch({ backend: 'wasm' });
     const js = await createPatchMatch({ backend: 'js' });
     const base = { width: 44, height: 38, patchSize: 5, seed: 7, emIterations: 2 };
-    // A periodic sample, which 'auto' quilts, and a noise sample, which it tiles.
+    // A periodic sample, which 'auto' quilts, and a noise sample, which it tiles from one more
+    // level than the default (one level here: a 15x13 level keeps 2 * patchSize, not 4 *).
     for (const [sample, auto] of [
-      [periodicTexture(30, 26), 'quilt'],
-      [randomImage(30, 26, 11), 'tiles'],
+      [periodicTexture(30, 26), { start: 'quilt' }],
+      [randomImage(30, 26, 11), { start: 'tiles', levels: 2 }],
     ] as const) {
       const results = new Map<string, number[]>();
       for (const start of ['quilt', 'tiles', 'auto'] as const) {
@@ -315,7 +316,9 @@ describePatchMatch('PatchMatch.synthesizeTexture', (pm, backend) => {
         results.set(start, Array.from(a.data));
       }
       expect(results.get('quilt')).not.toEqual(results.get('tiles'));
-      expect(results.get('auto')).toEqual(results.get(auto));
+      expect(results.get('auto')).toEqual(
+        Array.from((await wasm.synthesizeTexture(sample, { ...base, ...auto })).data),
+      );
       // 'auto' is the default.
       expect(Array.from((await wasm.synthesizeTexture(sample, base)).data)).toEqual(results.get('auto'));
     }
