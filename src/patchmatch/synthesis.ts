@@ -18,7 +18,7 @@ import {
   upsampleNearest,
 } from './pixels.js';
 import { seedState, xorshift32 } from './prng.js';
-import { quiltStart } from './quilt.js';
+import { periodicity, quiltStart } from './quilt.js';
 import { yieldToEventLoop } from './scheduler.js';
 import type {
   InpaintOptions,
@@ -81,6 +81,15 @@ const ROBUST_R = 0.8;
  * error (Efros and Freeman). 0.5 and 1 let more joints break on the brick samples.
  */
 const QUILT_TOLERANCE = 0.1;
+
+/**
+ * `start: 'auto'` quilts a sample whose periodicity (quilt.ts) is at least this, else tiles it
+ * (from one level coarser, synthesizeTextureImage).
+ * On the texture bench's samples: brick crops 0.70-0.82, a grid of coins 0.68, grass and gravel
+ * 0.20-0.21, a painting (Starry Night) 0.36. The quilt repeats a few of an irregular sample's
+ * parts on a lattice (grass and gravel kept far less of the sample than with random tiles).
+ */
+const PERIODIC_THRESHOLD = 0.5;
 
 /**
  * Patch side of the coarsest level's first EM iterations, as a multiple of patchSize (made odd,
@@ -562,9 +571,9 @@ export async function synthesizeTextureImage(
     { width: sample.width, height: sample.height, name: 'sample' },
     { width, height, name: 'output' },
   );
-  const start = options.start === undefined ? 'quilt' : options.start;
-  if (start !== 'quilt' && start !== 'tiles') {
-    throw new Error(`${owner}: start must be 'quilt' or 'tiles', got ${describeValue(options.start)}.`);
+  const start = options.start === undefined ? 'auto' : options.start;
+  if (start !== 'auto' && start !== 'quilt' && start !== 'tiles') {
+    throw new Error(`${owner}: start must be 'auto', 'quilt' or 'tiles', got ${describeValue(options.start)}.`);
   }
   const checked = checkSynthesisOptions(owner, options);
   const { emIterations, nnfIterations, seed, onProgress, signal } = checked;
@@ -593,6 +602,28 @@ export async function synthesizeTextureImage(
     samples.push(downsample(last, null).image);
     sizes.push([tw, th]);
   }
+  // 'auto': quilt a regular sample; tile an irregular one, from one level coarser when the
+  // levels are the default and that level keeps at least 2 * patchSize per side (on grass and
+  // gravel this lowered coherence 9 and 25 and completeness 9, docs/patchmatch.md; on the brick
+  // samples the extra level lost joints, so it is not taken for them).
+  let quilt = start === 'quilt';
+  if (start === 'auto') {
+    await yieldToEventLoop();
+    throwIfAborted(owner, signal);
+    quilt = periodicity(samples[samples.length - 1]!, p) >= PERIODIC_THRESHOLD;
+    if (!quilt && checked.levels === undefined) {
+      const last = samples[samples.length - 1]!;
+      const [ow, oh] = sizes[sizes.length - 1]!;
+      const nw = Math.ceil(last.width / 2),
+        nh = Math.ceil(last.height / 2);
+      const tw = Math.ceil(ow / 2),
+        th = Math.ceil(oh / 2);
+      if (Math.min(nw, nh, tw, th) >= 2 * p && samples.length < MAX_LEVELS) {
+        samples.push(downsample(last, null).image);
+        sizes.push([tw, th]);
+      }
+    }
+  }
   samples.reverse();
   sizes.reverse();
   const levels = samples.length;
@@ -616,6 +647,8 @@ export async function synthesizeTextureImage(
   // shorter one (brick rows kept their long mortar lines and lost most joints between bricks);
   // whole-sample tiles leave a visible grid of copies. 'quilt' places them by image quilting
   // (quilt.ts), so mortar lines run on across tile borders; 'tiles' at random places, side by side.
+  // 'auto' quilts regular samples (bricks) and tiles irregular ones (grass, gravel), on which the
+  // quilt's best-fitting positions repeat on a lattice.
   const [cw, ch] = sizes[0]!;
   const coarse = samples[0]!;
   let rng = seedState(seed);
@@ -629,7 +662,7 @@ export async function synthesizeTextureImage(
     data: new Uint8ClampedArray(cw * ch * 4),
   };
   const tile = Math.max(p, Math.floor((3 * Math.min(coarse.width, coarse.height)) / 4));
-  if (start === 'quilt') {
+  if (quilt) {
     const overlap = Math.max(2, Math.round(tile / 6));
     await quiltStart(estimate, coarse, tile, overlap, QUILT_TOLERANCE, next, async () => {
       await yieldToEventLoop();

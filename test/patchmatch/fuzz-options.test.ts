@@ -288,7 +288,7 @@ describePatchMatch('PatchMatch options fuzz', (pm, backend) => {
             weight: 8,
             arbitrary: fc
               .tuple(
-                optionsArb({ ...synthesisKeys, start: fc.constantFrom('quilt', 'tiles') }),
+                optionsArb({ ...synthesisKeys, start: fc.constantFrom('auto', 'quilt', 'tiles') }),
                 fc.oneof(hostile(), fc.integer({ min: 7, max: 40 })),
                 fc.oneof(hostile(), fc.integer({ min: 7, max: 40 })),
               )

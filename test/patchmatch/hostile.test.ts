@@ -157,9 +157,18 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
     }
   });
 
-  it("rejects a start other than 'quilt' or 'tiles' before any work", async () => {
+  it("rejects a start other than 'auto', 'quilt' or 'tiles' before any work", async () => {
     const s = { width: 20, height: 20, data: new Uint8Array(20 * 20 * 4) };
-    for (const start of [null, 5, 'random', 'QUILT', ['quilt'], { toString: () => 'quilt' }, 'x'.repeat(10000)]) {
+    for (const start of [
+      null,
+      5,
+      'random',
+      'QUILT',
+      'Auto',
+      ['quilt'],
+      { toString: () => 'quilt' },
+      'x'.repeat(10000),
+    ]) {
       let progressed = false;
       const err = await failure(() =>
         pm().synthesizeTexture(s, {
@@ -169,7 +178,7 @@ describePatchMatch('PatchMatch hostile options (regressions)', (pm, backend) => 
           onProgress: () => (progressed = true),
         }),
       );
-      expectClear(err, 'PatchMatch.synthesizeTexture', /start must be 'quilt' or 'tiles'/);
+      expectClear(err, 'PatchMatch.synthesizeTexture', /start must be 'auto', 'quilt' or 'tiles'/);
       expect(err.message.length).toBeLessThan(300);
       expect(progressed).toBe(false);
     }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createPatchMatch } from '../../src/patchmatch/index.js';
 import type { Mask, RgbaImage } from '../../src/patchmatch/index.js';
 import { fillCases, maskedPsnr } from '../../bench/fill-quality.js';
+import { periodicity } from '../../src/patchmatch/quilt.js';
 import { describePatchMatch, loadFixture, meanDistance, randomImage, touchesMask } from './helpers.js';
 
 /** A 12-periodic colour texture: every patch of it occurs again a period away. */
@@ -291,34 +292,58 @@ describePatchMatch('PatchMatch.synthesizeTexture', (pm, backend) => {
     // Both seeds on wasm; one on the slower js backend.
     for (const seed of backend === 'wasm' ? [1, 2] : [1]) {
       const options = { width: 128, height: 128, patchSize: 9, seed };
-      const quilted = await pm().synthesizeTexture(sample, options);
+      const quilted = await pm().synthesizeTexture(sample, options); // 'auto' quilts bricks
       const tiled = await pm().synthesizeTexture(sample, { ...options, start: 'tiles' });
       expect(await coherence(quilted)).toBeLessThan(0.7 * (await coherence(tiled)));
     }
   });
 
-  it('gives the same image on both backends for either start, and the starts differ', async () => {
+  it('gives the same image on both backends for every start, and the starts differ', async () => {
     const wasm = await createPatchMatch({ backend: 'wasm' });
     const js = await createPatchMatch({ backend: 'js' });
-    const sample = periodicTexture(30, 26);
-    const results: Uint8Array[] = [];
-    for (const start of ['quilt', 'tiles'] as const) {
-      const options = { width: 44, height: 38, patchSize: 5, seed: 7, emIterations: 2, start };
-      const a = await wasm.synthesizeTexture(sample, options);
-      const b = await js.synthesizeTexture(sample, options);
-      expect(Array.from(a.data)).toEqual(Array.from(b.data));
-      results.push(Uint8Array.from(a.data));
+    const base = { width: 44, height: 38, patchSize: 5, seed: 7, emIterations: 2 };
+    // A periodic sample, which 'auto' quilts, and a noise sample, which it tiles from one more
+    // level than the default (one level here: a 15x13 level keeps 2 * patchSize, not 4 *).
+    for (const [sample, auto] of [
+      [periodicTexture(30, 26), { start: 'quilt' }],
+      [randomImage(30, 26, 11), { start: 'tiles', levels: 2 }],
+    ] as const) {
+      const results = new Map<string, number[]>();
+      for (const start of ['quilt', 'tiles', 'auto'] as const) {
+        const a = await wasm.synthesizeTexture(sample, { ...base, start });
+        const b = await js.synthesizeTexture(sample, { ...base, start });
+        expect(Array.from(a.data)).toEqual(Array.from(b.data));
+        results.set(start, Array.from(a.data));
+      }
+      expect(results.get('quilt')).not.toEqual(results.get('tiles'));
+      expect(results.get('auto')).toEqual(
+        Array.from((await wasm.synthesizeTexture(sample, { ...base, ...auto })).data),
+      );
+      // 'auto' is the default.
+      expect(Array.from((await wasm.synthesizeTexture(sample, base)).data)).toEqual(results.get('auto'));
     }
-    expect(Array.from(results[0]!)).not.toEqual(Array.from(results[1]!));
-    // 'quilt' is the default.
-    const byDefault = await wasm.synthesizeTexture(sample, {
-      width: 44,
-      height: 38,
-      patchSize: 5,
-      seed: 7,
-      emIterations: 2,
-    });
-    expect(Array.from(byDefault.data)).toEqual(Array.from(results[0]!));
+  });
+
+  it("'auto' tells regular samples from irregular ones (periodicity)", () => {
+    // Bricks and a sine pattern repeat: their autocorrelation at some shift of at least the
+    // patch size is high. Noise correlates with nothing beyond a pixel; a flat sample scores 0.
+    expect(periodicity(loadFixture('brick-64x64.png'), 9)).toBeGreaterThan(0.5);
+    expect(periodicity(periodicTexture(30, 26), 5)).toBeGreaterThan(0.9);
+    expect(periodicity(randomImage(64, 64, 3), 5)).toBeLessThan(0.2);
+    const flat = { width: 20, height: 20, data: new Uint8Array(20 * 20 * 4).fill(90) };
+    expect(periodicity(flat, 5)).toBe(0);
+    // No shift qualifies when minShift exceeds half the side.
+    expect(periodicity(periodicTexture(30, 26), 20)).toBe(0);
+    // A large sample is halved to at most 64 per side first (minShift with it): the brick
+    // fixture enlarged 5x (320x320) still scores high, and noise of that size low.
+    const brick = loadFixture('brick-64x64.png');
+    const big = { width: 320, height: 320, data: new Uint8Array(320 * 320 * 4) };
+    for (let i = 0; i < 320 * 320; i++) {
+      const k = 4 * (Math.floor(Math.floor(i / 320) / 5) * 64 + Math.floor((i % 320) / 5));
+      big.data.set(brick.data.subarray(k, k + 4), 4 * i);
+    }
+    expect(periodicity(big, 45)).toBeGreaterThan(0.5);
+    expect(periodicity(randomImage(320, 320, 5), 45)).toBeLessThan(0.2);
   });
 
   it('can be cancelled while it quilts the start', async () => {
@@ -327,6 +352,7 @@ describePatchMatch('PatchMatch.synthesizeTexture', (pm, backend) => {
       width: 200,
       height: 200,
       patchSize: 5,
+      start: 'quilt',
       signal: controller.signal,
     });
     // Runs at the first yield, inside the quilting (after its first row of tiles).
