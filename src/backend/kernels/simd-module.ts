@@ -1,0 +1,127 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * A few bytes of WebAssembly, assembled here: small SIMD loops that run on tfjs-backend-wasm's
+ * own memory, so kernels can work on tensors in place where the backend has no fast kernel.
+ * Each module imports `env.memory` (shared in the threaded build) and exports one function.
+ */
+
+/** Bytes of a LEB128-encoded unsigned integer. */
+export function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    const byte = n & 0x7f;
+    n >>>= 7;
+    out.push(n === 0 ? byte : byte | 0x80);
+  } while (n !== 0);
+  return out;
+}
+
+/** Value types. */
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+/** `local.get i`, `local.set i`, `local.tee i`. */
+export const get = (i: number): number[] => [0x20, ...leb(i)];
+export const set = (i: number): number[] => [0x21, ...leb(i)];
+export const tee = (i: number): number[] => [0x22, ...leb(i)];
+/** `i32.const n` (n below 2^31). */
+export const i32 = (n: number): number[] => {
+  // The opcode, then n in signed LEB128.
+  const out: number[] = [0x41];
+  let v = n | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+};
+export const I32_ADD = 0x6a;
+export const I32_MUL = 0x6c;
+export const I32_GE_U = 0x4f;
+/** A SIMD instruction by its opcode. */
+export const simd = (op: number): number[] => [0xfd, ...leb(op)];
+/** `v128.load` / `v128.store` with a byte offset, 4-byte alignment. */
+export const v128Load = (offset = 0): number[] => [...simd(0x00), 0x02, ...leb(offset)];
+export const v128Store = (offset = 0): number[] => [...simd(0x0b), 0x02, ...leb(offset)];
+/** `v128.load32_splat`: one float to all four lanes. */
+export const load32Splat = (offset = 0): number[] => [...simd(0x09), 0x02, ...leb(offset)];
+export const F32X4_ADD = 0xe4;
+export const F32X4_MUL = 0xe6;
+/** `v128.const` of zeros. */
+export const V128_ZERO = [...simd(0x0c), ...Array(16).fill(0)];
+
+/**
+ * `while (counter < limit) { body; counter += step }` over i32 locals (the check first).
+ * The body may not branch out of the loop.
+ */
+export function loop(counter: number, limit: number, step: number, body: number[]): number[] {
+  // biome-ignore format: one line per instruction group
+  return [
+    0x02, 0x40, 0x03, 0x40, // block, loop
+    ...get(counter), ...get(limit), I32_GE_U, 0x0d, 1, // if counter >= limit: break
+    ...body,
+    ...get(counter), ...i32(step), I32_ADD, ...set(counter),
+    0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
+  ];
+}
+
+const section = (id: number, bytes: number[]): number[] => [id, ...leb(bytes.length), ...bytes];
+const name = (text: string): number[] => [...leb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
+
+/**
+ * A module of one exported function `f` of `params` i32 parameters and no result, with the
+ * given extra locals (`[count, type]` groups) and body (without the final `end`), importing the
+ * memory (`shared`: the threaded build's).
+ */
+export function moduleBytes(params: number, locals: [number, number][], body: number[], shared: boolean): Uint8Array {
+  const code = [...leb(locals.length), ...locals.flatMap(([n, t]) => [...leb(n), t]), ...body, 0x0b];
+  const limits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00];
+  // biome-ignore format: one line per section
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+    ...section(1, [1, 0x60, ...leb(params), ...Array(params).fill(I32), 0]), // type: (i32 x params) -> ()
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]), // import env.memory
+    ...section(3, [1, 0]), // function 0 has type 0
+    ...section(7, [1, ...name('f'), 0x00, 0]), // export it as 'f'
+    ...section(10, [1, ...leb(code.length), ...code]), // its code
+  ]);
+}
+
+/** A compiled function taking byte offsets and counts into the backend's memory. */
+export type SimdFunction = (...args: number[]) => void;
+
+/**
+ * The function of a module made by `build(shared)`, instantiated once per wasm memory (the
+ * single-threaded and threaded builds each have their own), or null where the engine lacks
+ * WebAssembly SIMD or the backend's memory cannot be reached: callers then run their
+ * JavaScript loop.
+ */
+export function simdFunction(
+  cache: WeakMap<object, SimdFunction | null>,
+  backend: BackendWasm,
+  build: (shared: boolean) => Uint8Array,
+): SimdFunction | null {
+  const module = backend.wasm as unknown as { asm?: { memory?: unknown }; wasmMemory?: unknown };
+  const memory = module.asm?.memory ?? module.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let fn = cache.get(memory);
+  if (fn === undefined) {
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const bytes = build(shared);
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {
+        env: { memory },
+      });
+      fn = instance.exports.f as SimdFunction;
+    } catch {
+      fn = null;
+    }
+    cache.set(memory, fn);
+  }
+  return fn;
+}
