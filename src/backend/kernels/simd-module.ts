@@ -41,6 +41,9 @@ export const i32 = (n: number): number[] => {
   }
 };
 export const I32_ADD = 0x6a;
+export const I32_LT_U = 0x49;
+/** `select`: [a, b, condition] -> condition ? a : b. */
+export const SELECT = 0x1b;
 export const I32_MUL = 0x6c;
 export const I32_GE_U = 0x4f;
 /** A SIMD instruction by its opcode. */
@@ -66,6 +69,21 @@ export function loop(counter: number, limit: number, step: number, body: number[
     ...get(counter), ...get(limit), I32_GE_U, 0x0d, 1, // if counter >= limit: break
     ...body,
     ...get(counter), ...i32(step), I32_ADD, ...set(counter),
+    0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
+  ];
+}
+
+/**
+ * `while (counter < limit) { body; increment }` over i32 locals (the check first), for steps
+ * that are not constants. The body may not branch out of the loop.
+ */
+export function loopWith(counter: number, limit: number, body: number[], increment: number[]): number[] {
+  // biome-ignore format: one line per instruction group
+  return [
+    0x02, 0x40, 0x03, 0x40, // block, loop
+    ...get(counter), ...get(limit), I32_GE_U, 0x0d, 1, // if counter >= limit: break
+    ...body,
+    ...increment,
     0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
   ];
 }
