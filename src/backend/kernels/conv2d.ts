@@ -131,7 +131,9 @@ export function forceConv2DGemmKernel(kernel: Conv2DGemmKernel | undefined): voi
  *
  * with cols the im2col matrix of x [B*OH*OW, KH*KW*Ci] (row p = (b, oh, ow) holds the window of
  * that output pixel, x[b, oh*sH - pt + kh*dH, ow*sW - pl + kw*dW, ci], zero in the padding) and
- * the filter read as it is stored ([KH*KW*Ci, Co]): the backend's `BatchMatMul` without
+ * the filter read as it is stored ([KH*KW*Ci, Co]). The product runs one of two GEMMs
+ * ({@link conv2DGemmKernel}): this library's SIMD GEMM on the filter as it is ({@link smallGemm};
+ * few pixels, a filter new or used once before), or the backend's `BatchMatMul` without
  * transposes, whose XNNPACK operator packs the filter in that order (and keeps it packed for
  * the next call with the same filter tensor). The output [B*OH*OW, Co] already is y in NHWC.
  *
