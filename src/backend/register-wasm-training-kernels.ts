@@ -9,6 +9,7 @@ import { depthwiseConv2dNativeBackpropInputWasmConfig } from './kernels/depthwis
 import { binaryWasmConfigs, identityWasmConfig } from './kernels/elementwise';
 import { fusedAdamWasmConfig } from './kernels/fused-adam';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
+import { leakyReluWasmConfig } from './kernels/leaky-relu';
 import { meanWasmConfig, sumWasmConfig } from './kernels/reduce-leading';
 import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
 import { COPY_KERNEL_CONFIGS } from './kernels/slice';
@@ -33,6 +34,7 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   fusedAdamWasmConfig,
   sumWasmConfig,
   meanWasmConfig,
+  leakyReluWasmConfig,
 ];
 
 /** Their kernel functions: a second registration never records one of them as the stock kernel. */

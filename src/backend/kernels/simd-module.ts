@@ -54,6 +54,11 @@ export const v128Store = (offset = 0): number[] => [...simd(0x0b), 0x02, ...leb(
 /** `v128.load32_splat`: one float to all four lanes. */
 export const load32Splat = (offset = 0): number[] => [...simd(0x09), 0x02, ...leb(offset)];
 export const F32X4_ADD = 0xe4;
+export const F32X4_LT = 0x43;
+export const F32X4_SPLAT = 0x13;
+export const V128_BITSELECT = 0x52;
+/** `f32.reinterpret_i32`: an i32 parameter's bits as a float. */
+export const F32_REINTERPRET_I32 = 0xbe;
 export const F32X4_MUL = 0xe6;
 /** `v128.const` of zeros. */
 export const V128_ZERO = [...simd(0x0c), ...Array(16).fill(0)];
