@@ -83,6 +83,11 @@ export interface KernelProfile {
   kernels: KernelEntry[];
   /** By kernel name and input shapes, largest CPU time first. */
   calls: KernelEntry[];
+  /**
+   * Outermost kernel calls by kernel name and input shapes, their times inclusive of the kernels
+   * they run, largest CPU time first: the rate of a whole convolution, routes included.
+   */
+  outer: KernelEntry[];
 }
 
 const cpuNow = () => {
@@ -97,6 +102,7 @@ const cpuNow = () => {
 export async function profileKernels(fn: () => Promise<void> | void, backend = 'wasm'): Promise<KernelProfile> {
   const byName = new Map<string, KernelEntry>();
   const byCall = new Map<string, KernelEntry>();
+  const byOuter = new Map<string, KernelEntry>();
   // Each open call's child time, to make the times exclusive.
   const stack: Array<{ childWall: number; childCpu: number }> = [];
   const configs = tf.getKernelsForBackend(backend);
@@ -134,6 +140,7 @@ export async function profileKernels(fn: () => Promise<void> | void, backend = '
         }
         add(byName, k.kernelName, k.kernelName, wall - me.childWall, cpu - me.childCpu, macs);
         add(byCall, `${k.kernelName} ${shapes}`, k.kernelName, wall - me.childWall, cpu - me.childCpu, macs);
+        if (parent == null) add(byOuter, `${k.kernelName} ${shapes}`, k.kernelName, wall, cpu, macs);
       }
     };
     // The wrapper can do what the kernel can (ops.dilatedConv2d asks).
@@ -153,10 +160,14 @@ export async function profileKernels(fn: () => Promise<void> | void, backend = '
   const wallMs = performance.now() - w0;
   const cpuMs = cpuNow() - c0;
   const sort = (m: Map<string, KernelEntry>) => [...m.values()].sort((a, b) => b.cpuMs - a.cpuMs);
-  return { wallMs, cpuMs, kernels: sort(byName), calls: sort(byCall) };
+  return { wallMs, cpuMs, kernels: sort(byName), calls: sort(byCall), outer: sort(byOuter) };
 }
 
-/** Prints a profile: totals, kernels by CPU time, then the `topCalls` largest kernel-and-shape entries. */
+/**
+ * Prints a profile: totals, kernels by CPU time, the `topCalls` largest kernel-and-shape entries
+ * (exclusive times), then the `topCalls` largest outermost calls (inclusive times, with their
+ * multiply-add rate).
+ */
 export function printProfile(title: string, p: KernelProfile, topCalls = 25): void {
   const inKernels = p.kernels.reduce((s, e) => s + e.cpuMs, 0);
   const pct = (x: number) => `${((100 * x) / p.cpuMs).toFixed(1)}%`;
@@ -173,6 +184,17 @@ export function printProfile(title: string, p: KernelProfile, topCalls = 25): vo
   }
   console.log(`    largest kernel calls by shape:`);
   for (const e of p.calls.slice(0, topCalls)) {
+    console.log(
+      `    ${e.cpuMs.toFixed(1).padStart(9)} ms ${pct(e.cpuMs).padStart(6)} ${String(e.calls).padStart(4)}x ${e.name}${rate(e)}`,
+    );
+  }
+  const convMacs = p.outer.reduce((s, e) => s + e.macs, 0);
+  const convCpu = p.outer.filter((e) => e.macs > 0).reduce((s, e) => s + e.cpuMs, 0);
+  console.log(
+    `    outermost calls, inclusive of the kernels they run (convolution and matmul calls: ` +
+      `${pct(convCpu)} of the CPU time, ${(convMacs / 1e9).toFixed(2)} GMAC at ${(convMacs / convCpu / 1e6).toFixed(1)} GMAC/s):`,
+  );
+  for (const e of p.outer.slice(0, topCalls)) {
     console.log(
       `    ${e.cpuMs.toFixed(1).padStart(9)} ms ${pct(e.cpuMs).padStart(6)} ${String(e.calls).padStart(4)}x ${e.name}${rate(e)}`,
     );

@@ -9,7 +9,9 @@
  *
  * Every row interleaves, call by call (see `timeVariants`): the wasm work, PyTorch with 1 thread,
  * PyTorch with every core (`torch.set_num_threads`), and the ceiling, a 2048x2048 `tf.matMul` on
- * the wasm backend (XNNPACK's GEMM). PyTorch runs as two long-lived `bench/pytorch/reference.py
+ * the wasm backend (XNNPACK's GEMM), `NETWORKS_CEILING_CALLS` (default 3) products per call, each
+ * a sample: the row's ceiling is their median, printed with the slowest and fastest, and the run's
+ * samples together are summarised at the end (see {@link ceilingVariant} for why). PyTorch runs as two long-lived `bench/pytorch/reference.py
  * --serve` processes that time each call themselves (wall and process CPU time), so all columns
  * of a row see the same machine load. Medians are reported with cpu/wall (the cores a call really
  * used: below 1 on one thread means other processes took the core). Repetitions are small (these
@@ -29,8 +31,8 @@
  * GMAC/s: multiply-adds of the convolution layers, counted from the models' shapes by
  * `convMacs` (forward), and for a training step by `stepMacs` (3 G + 8 D, see there), divided by
  * the median time; for the AdaIN and DeepFill rows, counted as executed by `countedMacs`.
- * "% of ceiling" divides that by the same row's matMul GMAC/s, and "% of ceiling, CPU time" does
- * the same with CPU times (median wall x median cpu/wall of each variant).
+ * "% of ceiling" divides that by the same row's matMul GMAC/s (the median sample), and "% of
+ * ceiling, CPU time" does the same with CPU times (median wall x median cpu/wall of each variant).
  *
  * Also reported: the generator's backward + SGD update relative to its forward pass (training
  * mode, L1 loss only) within wasm, and per training step the JS heap, the wasm memory and the
@@ -76,19 +78,19 @@ const WARMUP = 1;
 const CEILING_N = 2048;
 const CEILING_MACS = CEILING_N ** 3;
 
-type GenKind = 'unet' | 'resnet';
+export type GenKind = 'unet' | 'resnet';
 
-function makeGenerator(kind: GenKind): tfl.LayersModel {
+export function makeGenerator(kind: GenKind, size = SIZE): tfl.LayersModel {
   // Same configuration as the PyTorch side: pix2pix defaults (batch norm), no dropout. A fixed
   // input shape, so every layer's shape is known to `convMacs`.
-  const inputShape: [number, number] = [SIZE, SIZE];
+  const inputShape: [number, number] = [size, size];
   return kind === 'unet'
-    ? unetGenerator({ numDowns: Math.log2(SIZE), ngf: 64, norm: 'batch', dropout: false, inputShape })
+    ? unetGenerator({ numDowns: Math.log2(size), ngf: 64, norm: 'batch', dropout: false, inputShape })
     : resnetGenerator({ ngf: 64, nBlocks: 9, norm: 'batch', dropout: false, inputShape });
 }
 
-function makeDiscriminator(): tfl.LayersModel {
-  return patchGANDiscriminator({ inputChannels: 6, ndf: 64, nLayers: 3, norm: 'batch', inputShape: [SIZE, SIZE] });
+export function makeDiscriminator(size = SIZE): tfl.LayersModel {
+  return patchGANDiscriminator({ inputChannels: 6, ndf: 64, nLayers: 3, norm: 'batch', inputShape: [size, size] });
 }
 
 /**
@@ -215,64 +217,109 @@ async function measured(fn: () => Promise<void> | void): Promise<CallSample> {
   return { wallMs, cpuMs: (c.user + c.system) / 1000 };
 }
 
-/** A variant timed by its own samples (wall and CPU); warm-up samples are dropped afterwards. */
+/**
+ * A variant timed by its own samples (wall and CPU); warm-up samples are dropped afterwards. A
+ * call may record several samples (the ceiling records one per matMul): `perCall` of them.
+ */
 interface Timed {
   variant: Variant;
   samples: CallSample[];
+  perCall: number;
 }
 
-function timedVariant(v: Omit<Variant, 'run'> & { run: () => Promise<CallSample> | CallSample }): Timed {
+function timedVariant(
+  v: Omit<Variant, 'run'> & { run: () => Promise<CallSample | CallSample[]> | CallSample | CallSample[] },
+  perCall = 1,
+): Timed {
   const samples: CallSample[] = [];
   return {
     samples,
+    perCall,
     variant: {
       ...v,
       run: async () => {
-        samples.push(await v.run());
+        const s = await v.run();
+        samples.push(...(Array.isArray(s) ? s : [s]));
       },
     },
   };
 }
 
-type Timing = VariantTiming & { cpuOverWall: number };
+type Timing = VariantTiming & { cpuOverWall: number; maxMs: number };
 
 async function runTimed(list: Timed[]): Promise<Timing[]> {
   await timeVariants(
     list.map((t) => t.variant),
     { repetitions: REPS, warmup: WARMUP },
   );
-  return list.map(({ variant, samples }) => {
-    const kept = samples.slice(variant.warmup ?? WARMUP);
+  return list.map(({ variant, samples, perCall }) => {
+    const kept = samples.slice((variant.warmup ?? WARMUP) * perCall);
+    if (variant.name === CEILING_NAME) runCeilingSamples.push(...kept);
     const wall = kept.map((s) => s.wallMs);
     return {
       name: variant.name,
       repetitions: kept.length,
       medianMs: median(wall),
       minMs: Math.min(...wall),
+      maxMs: Math.max(...wall),
       samplesMs: wall,
       cpuOverWall: median(kept.map((s) => s.cpuMs / s.wallMs)),
     };
   });
 }
 
-/** The ceiling: a 2048x2048 matMul on wasm (XNNPACK fully-connected GEMM, one thread). */
+const CEILING_NAME = 'ceiling matMul';
+
+/**
+ * matMuls per ceiling call, each one sample: `NETWORKS_CEILING_CALLS` (default 3). With the
+ * row's `NETWORKS_REPS` calls interleaved with its other variants, a row's ceiling is the median
+ * of REPS x this many products spread over the row's whole duration.
+ */
+const CEILING_CALLS = Number(process.env.NETWORKS_CEILING_CALLS ?? 3);
+
+/** Every timed ceiling sample of the run, for the run-wide median and spread. */
+const runCeilingSamples: CallSample[] = [];
+
+/**
+ * The ceiling: a 2048x2048 matMul on wasm (XNNPACK fully-connected GEMM, one thread), the same
+ * kernel path as the networks' GEMM routes. b is packed once, by the warm-up call (XNNPACK keeps
+ * the packed copy per tensor), so the samples time the GEMM itself.
+ *
+ * Why several samples, spread over the row: the product streams XNNPACK's packed b (16 MB) once
+ * per 4-row block of a (its single-thread tiling takes every output column at once), so its rate
+ * follows how much of the shared L3 cache and memory bandwidth the other core and the host leave
+ * it: measured on this 2-core machine under load, the same product with a 128-column b (2 MB
+ * packed, L2-resident) ran 15.9 GMAC/s by CPU time where the 2048-column one ran 13.1, and its
+ * CPU time per call moved by 20-30 % between processes and minutes. The placement of the
+ * operands does not matter: a at 0, 8, 16 or 32 bytes past a 64-byte line, interleaved in one
+ * process, timed within the noise of each other. So the ceiling is sampled through the whole row,
+ * like the work it is compared with, and its spread is printed.
+ */
 function ceilingVariant(): Timed {
   let a: tf.Tensor2D | undefined;
   let b: tf.Tensor2D | undefined;
-  return timedVariant({
-    name: 'ceiling matMul',
-    setup: () => {
-      a = tf.randomUniform([CEILING_N, CEILING_N], -1, 1, 'float32', 3) as tf.Tensor2D;
-      b = tf.randomUniform([CEILING_N, CEILING_N], -1, 1, 'float32', 4) as tf.Tensor2D;
+  const once = () =>
+    measured(() => {
+      const y = tf.matMul(a!, b!);
+      y.dataSync();
+      y.dispose();
+    });
+  return timedVariant(
+    {
+      name: CEILING_NAME,
+      setup: () => {
+        a = tf.randomUniform([CEILING_N, CEILING_N], -1, 1, 'float32', 3) as tf.Tensor2D;
+        b = tf.randomUniform([CEILING_N, CEILING_N], -1, 1, 'float32', 4) as tf.Tensor2D;
+      },
+      run: async () => {
+        const out: CallSample[] = [];
+        for (let i = 0; i < CEILING_CALLS; i++) out.push(await once());
+        return out;
+      },
+      teardown: () => tf.dispose([a!, b!]),
     },
-    run: () =>
-      measured(() => {
-        const y = tf.matMul(a!, b!);
-        y.dataSync();
-        y.dispose();
-      }),
-    teardown: () => tf.dispose([a!, b!]),
-  });
+    CEILING_CALLS,
+  );
 }
 
 function torchVariants(servers: { one: TorchServer; all: TorchServer } | null): Timed[] {
@@ -390,7 +437,7 @@ const FORWARD_WORKS: ForwardWork[] = [
   {
     key: 'patchgan_fwd',
     label: '70x70 PatchGAN forward (A+B, 6 channels)',
-    build: makeDiscriminator,
+    build: () => makeDiscriminator(),
     inputShape: [1, SIZE, SIZE, 6],
   },
   {
@@ -754,6 +801,30 @@ function describeBlas(blas: BlasInfo): string {
   return `${blas.kind} (${blas.libraries.length > 0 ? blas.libraries.join(', ') : 'no BLAS library mapped'})`;
 }
 
+/** GMAC/s of the ceiling at a wall time. */
+const ceilingRate = (ms: number) => CEILING_MACS / 1e6 / ms;
+
+/** A row's ceiling: the median rate and, in brackets, the slowest and fastest sample's. */
+function ceilingCell(t: Timing): string {
+  return `${ceilingRate(t.medianMs).toFixed(1)} (${ceilingRate(t.maxMs).toFixed(1)}–${ceilingRate(t.minMs).toFixed(1)})`;
+}
+
+/**
+ * The run's ceiling samples together: median, quartiles and extremes of the rate by wall time,
+ * and the median by CPU time (a sample that waited for a core loses wall time, not CPU time).
+ */
+function printRunCeiling(): void {
+  if (runCeilingSamples.length === 0) return;
+  const rates = runCeilingSamples.map((x) => ceilingRate(x.wallMs)).sort((a, b) => a - b);
+  const q = (f: number) => rates[Math.min(rates.length - 1, Math.floor(f * rates.length))]!;
+  const cpuRate = median(runCeilingSamples.map((x) => ceilingRate(x.cpuMs)));
+  console.log(
+    `\n  Ceiling over the whole run (${rates.length} matMuls of ${CEILING_N}x${CEILING_N}, ${CEILING_CALLS} per call): ` +
+      `median ${median(rates).toFixed(1)} GMAC/s (by CPU time ${cpuRate.toFixed(1)}), ` +
+      `quartiles ${q(0.25).toFixed(1)}–${q(0.75).toFixed(1)}, range ${rates[0]!.toFixed(1)}–${rates.at(-1)!.toFixed(1)}.`,
+  );
+}
+
 /** The summary table, markdown, as docs/training-on-wasm.md quotes it. */
 function printTable(cases: readonly NetworkCase[], torchThreads: number | undefined, ratiosAllowed: boolean): void {
   const s = (t: Timing | undefined) =>
@@ -762,7 +833,10 @@ function printTable(cases: readonly NetworkCase[], torchThreads: number | undefi
       : `${(t.medianMs / 1000).toFixed(t.medianMs < 1000 ? 3 : 2)} s (cpu/wall ${t.cpuOverWall.toFixed(2)})`;
   const r = (x: number | undefined) => (x == null ? '—' : `${x.toFixed(2)}×`);
   const n = torchThreads ?? availableParallelism();
-  console.log('\n  Summary (medians; cpu/wall = CPU time of the process over wall time, per call):\n');
+  console.log(
+    '\n  Summary (medians; cpu/wall = CPU time of the process over wall time, per call; ceiling: median of the ' +
+      "row's matMuls, in brackets its slowest and fastest):\n",
+  );
   console.log(
     `  | Work (GMAC) | wasm, 1 thread | wasm, ${n} threads | PyTorch, 1 thread | PyTorch, ${n} threads | wasm / PyTorch 1 thread | wasm / PyTorch ${n} threads | wasm GMAC/s | ceiling GMAC/s | % of ceiling | % of ceiling, CPU time |`,
   );
@@ -772,7 +846,7 @@ function printTable(cases: readonly NetworkCase[], torchThreads: number | undefi
     console.log(
       `  | ${row.work} (${row.gmac.toFixed(2)}) | ${s(row.wasm)} | ${row.wasmThreads == null ? 'n/a' : s(row.wasmThreads)} | ${s(row.torchOne)} | ${s(row.torchAll)} | ` +
         `${ratiosAllowed ? r(c.ratios['wasm / pytorch 1 thread']) : 'refused'} | ${ratiosAllowed ? r(c.ratios['wasm / pytorch all threads']) : 'refused'} | ` +
-        `${c.efficiency.wasmGmacPerS.toFixed(1)} | ${c.efficiency.ceilingGmacPerS.toFixed(1)} | ${c.efficiency.percentOfCeiling.toFixed(0)}% | ${c.efficiency.percentOfCeilingCpu.toFixed(0)}% |`,
+        `${c.efficiency.wasmGmacPerS.toFixed(1)} | ${ceilingCell(row.ceiling)} | ${c.efficiency.percentOfCeiling.toFixed(0)}% | ${c.efficiency.percentOfCeilingCpu.toFixed(0)}% |`,
     );
   }
 }
@@ -825,7 +899,7 @@ const bench: Benchmark = {
           Object.entries(c.ratios)
             .map(([k, v]) => `${k} ${v.toFixed(2)}x`)
             .join(', ') +
-          `; wasm ${c.efficiency.wasmGmacPerS.toFixed(1)} GMAC/s, ceiling ${c.efficiency.ceilingGmacPerS.toFixed(1)} GMAC/s ` +
+          `; wasm ${c.efficiency.wasmGmacPerS.toFixed(1)} GMAC/s, ceiling ${ceilingCell(c.row.ceiling)} GMAC/s ` +
           `(${c.efficiency.percentOfCeiling.toFixed(0)}%)`,
       );
       if (c.memoryPerStep != null) {
@@ -844,6 +918,7 @@ const bench: Benchmark = {
       }
     }
     if (blas != null) console.log(`\n  PyTorch BLAS: ${describeBlas(blas)}`);
+    printRunCeiling();
     const torchThreads = cases.find((c) => c.row.torchAll != null)?.row.torchAll?.name.match(/(\d+) threads/)?.[1];
     printTable(
       cases,

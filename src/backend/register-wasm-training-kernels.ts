@@ -11,6 +11,7 @@ import { fusedAdamWasmConfig } from './kernels/fused-adam';
 import { fusedMatMulWasmConfig } from './kernels/fused-mat-mul';
 import { leakyReluWasmConfig } from './kernels/leaky-relu';
 import { maxPoolGradWasmConfig } from './kernels/max-pool-grad';
+import { meanWasmConfig, sumWasmConfig } from './kernels/reduce-leading';
 import { resizeBilinearGradWasmConfig } from './kernels/resize-bilinear-grad';
 import { COPY_KERNEL_CONFIGS } from './kernels/slice';
 import { rememberStockKernel } from './kernels/stock-kernels';
@@ -34,6 +35,8 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   fusedAdamWasmConfig,
   leakyReluWasmConfig,
   fusedMatMulWasmConfig,
+  sumWasmConfig,
+  meanWasmConfig,
 ];
 
 /** Their kernel functions: a second registration never records one of them as the stock kernel. */
@@ -50,7 +53,9 @@ const OWN_KERNEL_FUNCS: ReadonlySet<KernelFunc> = new Set(WASM_TRAINING_KERNELS.
  *   with helper threads with `threads` of 2 or more; identical results.
  * - `Conv2D` and `FusedConv2D` (slow for small images through large, new filters): those take
  *   one XNNPACK GEMM of an im2col copy by the filter as stored (with the bias and activation
- *   for `FusedConv2D`); every other call runs the backend's own kernel.
+ *   for `FusedConv2D`), or, for a filter's first two calls with up to 256 output pixels, a
+ *   WebAssembly SIMD GEMM that skips XNNPACK's packing of the new filter (the same floats);
+ *   every other call runs the backend's own kernel.
  * - `Conv2DBackpropFilter` (missing): the filter gradient of `conv2d` and `conv2dTranspose`,
  *   computed by the backend's XNNPACK `Conv2D` kernel over transposed inputs.
  * - `Conv2DBackpropInput` (slow): the input gradient of `conv2d` and the forward pass of
@@ -73,6 +78,8 @@ const OWN_KERNEL_FUNCS: ReadonlySet<KernelFunc> = new Set(WASM_TRAINING_KERNELS.
  * - `TfjsSynthFusedAdamUpdate` (this library's own kernel): the trainers' Adam update of one
  *   variable in one pass over w, m, v and the gradient, where tfjs's ops take 13 one-threaded
  *   passes and 10 weight-sized temporaries; bit-identical to those ops.
+ * - `Sum` and `Mean` over leading axes (batch norm's statistics and their gradients; the stock
+ *   kernels transpose first): a WebAssembly SIMD column sum; identical results.
  * - `LeakyRelu` (one thread): float32 as a WebAssembly SIMD pass; identical results. With
  *   `initBackend`'s `threads` of 2 or more, this pass and the fused Adam update are shared with
  *   helper threads of their own.

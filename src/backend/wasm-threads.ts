@@ -11,7 +11,7 @@ import {
   conv2DBackpropInputFilterCacheSize,
 } from './kernels/conv2d-backprop-input';
 import { startPassHelpers } from './kernels/pass-helpers';
-import { wasmMemoryOf } from './kernels/wasm-passes';
+import { wasmMemoryOf } from './kernels/simd-module';
 
 /**
  * Most threads {@link initBackend}'s `threads` option accepts: tfjs-backend-wasm's threaded build

@@ -20,6 +20,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { disposeInfo, runWasmKernel } from './kernel-utils';
+import { smallGemm, smallGemmAvailable } from './small-gemm';
 import { setupStockKernel, stockKernel } from './stock-kernels';
 
 const NAME = 'Conv2D';
@@ -67,6 +68,61 @@ export function forceConv2DPath(path: Conv2DPath | undefined): void {
   forcedPath = path;
 }
 
+/** Which GEMM the 'gemm' route runs: see {@link conv2DGemmKernel}. */
+export type Conv2DGemmKernel = 'xnnpack' | 'unpacked';
+
+/** The 'unpacked' GEMM is taken for at most this many output pixels. */
+export const CONV2D_UNPACKED_MAX_PIXELS = 256;
+
+/**
+ * Calls with the same filter tensor after which the 'gemm' route lets XNNPACK pack it: a filter
+ * used this often is being reused (inference), and XNNPACK's kept packed copy then serves every
+ * later call. A training step uses each new filter once or twice (the pix2pix trainer runs the
+ * generator twice on the same weights).
+ */
+export const CONV2D_UNPACKED_MAX_USES = 2;
+
+/** Calls so far per filter data (weakly held: a disposed filter's count goes with it). */
+const filterUses = new WeakMap<object, number>();
+
+/**
+ * The GEMM of the 'gemm' route for `pixels` output pixels, `outChannels` filters, a filter
+ * already used `uses` times before this call, and a `clamp` activation (relu, relu6) fused
+ * into XNNPACK's GEMM: 'unpacked' (this library's SIMD GEMM, {@link smallGemm}, which reads the
+ * filter as it is stored) for at most {@link CONV2D_UNPACKED_MAX_PIXELS} pixels, Co a multiple
+ * of 8, no clamp and a filter used fewer than {@link CONV2D_UNPACKED_MAX_USES} times;
+ * 'xnnpack' (the backend's `BatchMatMul` / `_FusedMatMul`) otherwise.
+ *
+ * Why: XNNPACK packs a new filter before its GEMM, a strided gather over the [KH*KW*Ci, Co]
+ * filter that took 110-330 ms for the 4-8 M-float filters of a U-Net's innermost layers in a
+ * loaded run, against 4-70 ms for the whole unpacked product of 1-64 pixels (and 147 against
+ * 266 ms at 256 pixels through 4x4x256x1024). Both sum every output the same way, so they give
+ * the same floats.
+ *
+ * @example
+ * ```ts
+ * import { conv2DGemmKernel } from './conv2d';
+ * conv2DGemmKernel(64, 1024, 0, false); // 'unpacked'
+ * conv2DGemmKernel(64, 1024, 2, false); // 'xnnpack': a reused filter, packed once
+ * ```
+ */
+export function conv2DGemmKernel(pixels: number, outChannels: number, uses: number, clamp: boolean): Conv2DGemmKernel {
+  return pixels <= CONV2D_UNPACKED_MAX_PIXELS && outChannels % 8 === 0 && !clamp && uses < CONV2D_UNPACKED_MAX_USES
+    ? 'unpacked'
+    : 'xnnpack';
+}
+
+let forcedGemm: Conv2DGemmKernel | undefined;
+
+/**
+ * Makes every later 'gemm' route call that the unpacked GEMM can take (Co a multiple of 8, no
+ * clamp activation) run `kernel` (`undefined` restores the rule), for tests and benchmarks.
+ * @internal
+ */
+export function forceConv2DGemmKernel(kernel: Conv2DGemmKernel | undefined): void {
+  forcedGemm = kernel;
+}
+
 /**
  * The forward 2-D convolution on the wasm backend: the backend's own XNNPACK kernel, except for
  * small images through large filters ({@link conv2DPath}), which take one XNNPACK GEMM:
@@ -75,7 +131,9 @@ export function forceConv2DPath(path: Conv2DPath | undefined): void {
  *
  * with cols the im2col matrix of x [B*OH*OW, KH*KW*Ci] (row p = (b, oh, ow) holds the window of
  * that output pixel, x[b, oh*sH - pt + kh*dH, ow*sW - pl + kw*dW, ci], zero in the padding) and
- * the filter read as it is stored ([KH*KW*Ci, Co]): the backend's `BatchMatMul` without
+ * the filter read as it is stored ([KH*KW*Ci, Co]). The product runs one of two GEMMs
+ * ({@link conv2DGemmKernel}): this library's SIMD GEMM on the filter as it is ({@link smallGemm};
+ * few pixels, a filter new or used once before), or the backend's `BatchMatMul` without
  * transposes, whose XNNPACK operator packs the filter in that order (and keeps it packed for
  * the next call with the same filter tensor). The output [B*OH*OW, Co] already is y in NHWC.
  *
@@ -158,8 +216,20 @@ function gemmRoute(
     );
     const w = runWasmKernel(NAME, Reshape, { x: filter }, { shape: [1, depth, outChannels] }, backend);
     temps.push(w);
+    const clamp = epilogue != null && epilogue.activation !== 'linear' && CLAMP_ACTIVATIONS.has(epilogue.activation);
+    const uses = filterUses.get(filter.dataId) ?? 0;
+    filterUses.set(filter.dataId, uses + 1);
+    let kernel = conv2DGemmKernel(pixels, outChannels, uses, clamp);
+    if (forcedGemm != null && outChannels % 8 === 0 && !clamp) kernel = forcedGemm;
+    if (kernel === 'unpacked' && !smallGemmAvailable(backend)) kernel = 'xnnpack';
     let y: TensorInfo;
-    if (epilogue == null) {
+    if (kernel === 'unpacked') {
+      y = smallGemm(backend, cols, w, epilogue?.bias);
+      if (epilogue != null && epilogue.activation !== 'linear') {
+        temps.push(y);
+        y = applyActivation(backend, y, epilogue);
+      }
+    } else if (epilogue == null) {
       y = runWasmKernel(NAME, BatchMatMul, { a: cols, b: w }, { transposeA: false, transposeB: false }, backend);
     } else {
       const clamp = CLAMP_ACTIVATIONS.has(epilogue.activation);

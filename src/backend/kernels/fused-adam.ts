@@ -3,7 +3,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { FUSED_ADAM_UPDATE } from '../../core/kernel-capabilities';
 import { runPass } from './pass-helpers';
-import { ADAM_PASS, passFunction, wasmMemoryOf, type PassFunction } from './wasm-passes';
+import { wasmMemoryOf } from './simd-module';
+import { ADAM_PASS, passFunction, type PassFunction } from './wasm-passes';
 
 /** The float32 scalars of one Adam update, each rounded exactly as tfjs rounds a number operand. */
 interface AdamScalars {

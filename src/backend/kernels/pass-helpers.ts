@@ -1,5 +1,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { passFunction, wasmMemoryOf, WASM_PASSES, type WasmPass } from './wasm-passes';
+import { wasmMemoryOf } from './simd-module';
+import { passFunction, WASM_PASSES, type WasmPass } from './wasm-passes';
 
 /**
  * Passes of less work than this (bytes times the caller's work per byte) run on the calling

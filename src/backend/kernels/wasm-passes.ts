@@ -1,4 +1,23 @@
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  F32,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_LT,
+  F32X4_MUL,
+  F32X4_SPLAT,
+  F32X4_SQRT,
+  get,
+  I32,
+  isSharedMemory,
+  leb,
+  moduleBytes,
+  set,
+  simd,
+  V128,
+  V128_BITSELECT,
+  V128_LOAD,
+  V128_STORE,
+} from './simd-module';
 
 /**
  * A pass over the wasm backend's heap as a tiny WebAssembly SIMD module: one exported function
@@ -28,39 +47,16 @@ export interface WasmPass {
   bytes(shared: boolean): Uint8Array<ArrayBuffer>;
 }
 
-/** Bytes of a LEB128-encoded unsigned integer. */
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const byte = n & 0x7f;
-    n >>>= 7;
-    out.push(n === 0 ? byte : byte | 0x80);
-  } while (n !== 0);
-  return out;
-}
-
-/** A WebAssembly section: id, byte length, contents. */
-const section = (id: number, bytes: number[]): number[] => [id, ...leb(bytes.length), ...bytes];
-
-/** A WebAssembly string: length, UTF-8 (ASCII here) bytes. */
-const name = (text: string): number[] => [...leb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const get = (i: number) => [0x20, i];
-const set = (i: number) => [0x21, i];
-const simd = (op: number) => [0xfd, ...leb(op)];
 const OP = {
-  splat: 0x13,
-  load: 0x00,
-  store: 0x0b,
-  lt: 0x43,
-  bitselect: 0x52,
-  sqrt: 0xe3,
-  add: 0xe4,
-  mul: 0xe6,
-  div: 0xe7,
+  splat: F32X4_SPLAT,
+  load: V128_LOAD,
+  store: V128_STORE,
+  lt: F32X4_LT,
+  bitselect: V128_BITSELECT,
+  sqrt: F32X4_SQRT,
+  add: F32X4_ADD,
+  mul: F32X4_MUL,
+  div: F32X4_DIV,
 };
 const MEMARG = [0x02, 0x00]; // alignment 4 bytes, offset 0
 
@@ -82,29 +78,25 @@ function passModule(
   const at = (p: number) => [...get(p), ...get(i), 0x6a]; // p + i
   // biome-ignore format: one line per step of the loop
   const body = [
-    2, 1, I32, ...leb(v128Locals), V128, // locals: the counter, then the v128 ones
     ...prologue,
     0x02, 0x40, 0x03, 0x40, // block, loop
     ...get(i), ...get(bytesParam), 0x4f, 0x0d, 1, // if i >= bytes: break
     ...step(at),
     ...get(i), 0x41, 16, 0x6a, ...set(i), // i += 16
-    0x0c, 0, 0x0b, 0x0b, 0x0b, // continue; end loop; end block; end function
+    0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
   ];
-  return moduleBytes([...Array(pointers + 1).fill(I32), ...Array(scalars).fill(F32)], body, shared);
-}
-
-/** A module importing `env.memory` (shared or not) and exporting `run` with `params` and `body`. */
-function moduleBytes(params: number[], body: number[], shared: boolean): Uint8Array<ArrayBuffer> {
-  const limits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00];
-  // biome-ignore format: one line per section
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-    ...section(1, [1, 0x60, ...leb(params.length), ...params, 0]), // type: (params) -> ()
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]), // import env.memory
-    ...section(3, [1, 0]), // function 0 has type 0
-    ...section(7, [1, ...name('run'), 0x00, 0]), // export it as 'run'
-    ...section(10, [1, ...leb(body.length), ...body]), // its code
-  ]);
+  const params = [...Array<number>(pointers + 1).fill(I32), ...Array<number>(scalars).fill(F32)];
+  // Locals: the counter, then the v128 ones.
+  return moduleBytes(
+    params,
+    [
+      [1, I32],
+      [v128Locals, V128],
+    ],
+    body,
+    shared,
+    'run',
+  );
 }
 
 /**
@@ -224,7 +216,6 @@ export const GEMM_PASS: WasmPass = {
     const inc = (local: number, by: number[]) => [...get(local), ...by, 0x6a, ...set(local)];
     // biome-ignore format: one line per step
     const body = [
-      2, 6, I32, 5, V128, // locals: 6 i32, 5 v128
       0x02, 0x40, 0x03, 0x40, // block, loop over column blocks
       ...get(J), ...get(3), 0x4f, 0x0d, 1, // if j >= bytes: break
       ...get(0), ...set(PA), 0x41, 0, ...set(Mi), // pa = a; m = 0
@@ -243,9 +234,18 @@ export const GEMM_PASS: WasmPass = {
       ...inc(Mi, [0x41, 1]),
       0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
       ...inc(J, [0x41, 0xc0, 0x00]), // j += 64
-      0x0c, 0, 0x0b, 0x0b, 0x0b, // continue; end loop; end block; end function
+      0x0c, 0, 0x0b, 0x0b, // continue; end loop; end block
     ];
-    return moduleBytes([I32, I32, I32, I32, I32, I32, I32, I32], body, shared);
+    return moduleBytes(
+      8,
+      [
+        [6, I32],
+        [5, V128],
+      ],
+      body,
+      shared,
+      'run',
+    );
   },
 };
 
@@ -254,23 +254,6 @@ export const WASM_PASSES: readonly WasmPass[] = [ADAM_PASS, LEAKY_RELU_PASS, GEM
 
 /** A pass's exported function. */
 export type PassFunction = (...args: number[]) => void;
-
-/**
- * The wasm backend's heap: the single-threaded builds export their `WebAssembly.Memory`, the
- * threaded build keeps it on the Emscripten module. Null when it is not reachable.
- * @internal
- */
-export function wasmMemoryOf(backend: BackendWasm): WebAssembly.Memory | null {
-  // A disposed backend has no module left.
-  const module = backend.wasm as unknown as { asm?: { memory?: unknown }; wasmMemory?: unknown } | null;
-  const memory = module?.asm?.memory ?? module?.wasmMemory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
-}
-
-/** True when `memory` is a shared memory (the threaded build's heap). @internal */
-export function isSharedMemory(memory: WebAssembly.Memory): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-}
 
 /** Each pass's function per heap it was made for (null where it cannot be made). */
 const functionsByMemory = new WeakMap<WebAssembly.Memory, Map<WasmPass, PassFunction | null>>();

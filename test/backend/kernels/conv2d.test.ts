@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { conv2DPath, forceConv2DPath, type Conv2DPath } from '../../../src/backend/kernels/conv2d';
+import {
+  conv2DGemmKernel,
+  conv2DPath,
+  CONV2D_UNPACKED_MAX_PIXELS,
+  forceConv2DGemmKernel,
+  forceConv2DPath,
+  type Conv2DPath,
+} from '../../../src/backend/kernels/conv2d';
 import { initBothBackends, onBackend, onBothBackends, relativeError, seeded } from './compare-backends';
 
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -193,5 +200,85 @@ describe('Conv2D on wasm equals cpu', () => {
     expect(conv2DPath(2048, 1024)).toBe('gemm');
     expect(conv2DPath(2049, 1024)).toBe('stock');
     expect(conv2DPath(65536, 64)).toBe('stock');
+  });
+});
+
+describe('the unpacked GEMM of the gemm route on wasm', () => {
+  beforeAll(initBothBackends);
+  afterEach(() => {
+    forceConv2DPath(undefined);
+    forceConv2DGemmKernel(undefined);
+  });
+
+  // Output pixels from 1 to 9 (rows past a multiple of 4 take the padded tile), a filter deep
+  // enough for several k blocks (4x4x160 = 2560 rows against blocks of 2^17 / 64 = 2048), Co 8
+  // to 64; batch 2.
+  const shapes: { x: [number, number, number, number]; k: number; outC: number; stride: number }[] = [
+    { x: [1, 2, 2, 16], k: 4, outC: 8, stride: 2 },
+    { x: [1, 4, 4, 24], k: 4, outC: 16, stride: 2 },
+    { x: [1, 6, 6, 8], k: 3, outC: 40, stride: 2 },
+    { x: [1, 8, 8, 160], k: 4, outC: 64, stride: 2 },
+    { x: [2, 5, 5, 12], k: 3, outC: 24, stride: 2 },
+  ];
+
+  it.each(shapes)(
+    'x [$x] k $k -> $outC: the same floats as XNNPACK, plain and fused',
+    async ({ x, k, outC, stride }) => {
+      const run = () => {
+        const xs = seeded(x, 3);
+        const w = seeded([k, k, x[3], outC], 4);
+        const b = seeded([outC], 5);
+        return [
+          tf.conv2d(xs as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'),
+          tf.fused.conv2d({ x: xs as tf.Tensor4D, filter: w as tf.Tensor4D, strides: stride, pad: 'same', bias: b }),
+          tf.fused.conv2d({
+            x: xs as tf.Tensor4D,
+            filter: w as tf.Tensor4D,
+            strides: stride,
+            pad: 'same',
+            bias: b,
+            activation: 'leakyrelu',
+            leakyreluAlpha: 0.2,
+          }),
+        ];
+      };
+      forceConv2DPath('gemm');
+      forceConv2DGemmKernel('unpacked');
+      const unpacked = await onBackend('wasm', run);
+      forceConv2DGemmKernel('xnnpack');
+      const xnnpack = await onBackend('wasm', run);
+      const cpu = await onBackend('cpu', run);
+      for (const [i, y] of unpacked.entries()) {
+        expect(Array.from(y)).toEqual(Array.from(xnnpack[i]!));
+        expect(relativeError(y, cpu[i]!)).toBeLessThanOrEqual(TOLERANCE);
+      }
+    },
+  );
+
+  it('the unpacked GEMM for a new filter of few pixels, XNNPACK once the filter is reused or for a clamp', () => {
+    expect(conv2DGemmKernel(1, 512, 0, false)).toBe('unpacked');
+    expect(conv2DGemmKernel(CONV2D_UNPACKED_MAX_PIXELS, 1024, 1, false)).toBe('unpacked');
+    expect(conv2DGemmKernel(CONV2D_UNPACKED_MAX_PIXELS + 1, 1024, 0, false)).toBe('xnnpack');
+    expect(conv2DGemmKernel(64, 1024, 2, false)).toBe('xnnpack');
+    expect(conv2DGemmKernel(64, 1020, 0, false)).toBe('xnnpack');
+    expect(conv2DGemmKernel(64, 1024, 0, true)).toBe('xnnpack');
+  });
+
+  it('gives the same values on every call as the filter moves from the unpacked GEMM to XNNPACK, and leaks nothing', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const x = seeded([1, 4, 4, 32], 6) as tf.Tensor4D;
+    const w = seeded([4, 4, 32, 64], 7) as tf.Tensor4D;
+    const ids = backend.numDataIds();
+    const first = tf.conv2d(x, w, 2, 'same');
+    const values = Array.from(first.dataSync());
+    first.dispose();
+    for (let i = 0; i < 3; i++) {
+      const y = tf.conv2d(x, w, 2, 'same');
+      expect(Array.from(y.dataSync())).toEqual(values);
+      y.dispose();
+    }
+    expect(backend.numDataIds()).toBe(ids);
+    tf.dispose([x, w]);
   });
 });
