@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
 import { createParallelPatchMatch, createPatchMatch } from '../src/patchmatch/index';
 import type { Mask, Nnf, PatchMatch, RgbaImage } from '../src/patchmatch/index';
+import { cropImage } from '../src/patchmatch/pixels';
 import { initFillMetrics, scoreFill } from './fill-metrics';
 import { type FillScore, type FillSplit, fillCases, pyPatchMatchFills, signTestP, teleaFill } from './fill-quality';
 import { median, timeVariants, type VariantTiming } from './timing';
@@ -35,12 +36,9 @@ function load(name: string): RgbaImage {
   return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
 }
 
-function crop(im: RgbaImage, x0: number, y0: number, w: number, h: number): RgbaImage {
-  const data = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++)
-    data.set(im.data.subarray(4 * ((y0 + y) * im.width + x0), 4 * ((y0 + y) * im.width + x0 + w)), 4 * y * w);
-  return { width: w, height: h, data };
-}
+/** A copy of the w x h region of `im` at (x0, y0). */
+const crop = (im: RgbaImage, x0: number, y0: number, w: number, h: number): RgbaImage =>
+  cropImage(im, { x0, y0, width: w, height: h });
 
 /** Bilinear upscaling by an integer factor (for the ~1 megapixel inpainting input). */
 function upscale(im: RgbaImage, f: number): RgbaImage {

@@ -24,6 +24,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { createPatchMatch } from '../src/patchmatch/index';
 import type { PatchMatch, RgbaImage, TextureOptions } from '../src/patchmatch/index';
+import { cropImage } from '../src/patchmatch/pixels';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 
@@ -37,12 +38,9 @@ function readAny(path: string): RgbaImage {
   return { width: j.width, height: j.height, data: new Uint8Array(j.data) };
 }
 
-function crop(im: RgbaImage, x0: number, y0: number, w: number, h: number): RgbaImage {
-  const data = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++)
-    data.set(im.data.subarray(4 * ((y0 + y) * im.width + x0), 4 * ((y0 + y) * im.width + x0 + w)), 4 * y * w);
-  return { width: w, height: h, data };
-}
+/** A copy of the w x h region of `im` at (x0, y0). */
+const crop = (im: RgbaImage, x0: number, y0: number, w: number, h: number): RgbaImage =>
+  cropImage(im, { x0, y0, width: w, height: h });
 
 /** The samples: name, file, top-left corner of the 128x128 crop. */
 export const TEXTURE_SAMPLES: ReadonlyArray<{ name: string; file: string; x: number; y: number }> = [

@@ -591,17 +591,17 @@ export async function synthesizeTextureImage(
   // Snapshot: nothing below reads the caller's array again.
   const samples: RgbaImage[] = [toRgbaCopy(sample)];
   const sizes: Array<[number, number]> = [[width, height]];
-  while (samples.length < maxLevels) {
+  // Adds a coarser level (sample and output halved) when both keep at least `minSide` per side.
+  const addCoarserLevel = (minSide: number): boolean => {
     const last = samples[samples.length - 1]!;
     const [ow, oh] = sizes[sizes.length - 1]!;
-    const nw = Math.ceil(last.width / 2),
-      nh = Math.ceil(last.height / 2);
-    const tw = Math.ceil(ow / 2),
-      th = Math.ceil(oh / 2);
-    if (Math.min(nw, nh, tw, th) < p) break;
+    const [tw, th] = [Math.ceil(ow / 2), Math.ceil(oh / 2)];
+    if (Math.min(Math.ceil(last.width / 2), Math.ceil(last.height / 2), tw, th) < minSide) return false;
     samples.push(downsample(last, null).image);
     sizes.push([tw, th]);
-  }
+    return true;
+  };
+  while (samples.length < maxLevels && addCoarserLevel(p)) {}
   // 'auto': quilt a regular sample; tile an irregular one, from one level coarser when the
   // levels are the default and that level keeps at least 2 * patchSize per side (on grass and
   // gravel this lowered coherence 9 and 25 and completeness 9, docs/patchmatch.md; on the brick
@@ -611,18 +611,7 @@ export async function synthesizeTextureImage(
     await yieldToEventLoop();
     throwIfAborted(owner, signal);
     quilt = periodicity(samples[samples.length - 1]!, p) >= PERIODIC_THRESHOLD;
-    if (!quilt && checked.levels === undefined) {
-      const last = samples[samples.length - 1]!;
-      const [ow, oh] = sizes[sizes.length - 1]!;
-      const nw = Math.ceil(last.width / 2),
-        nh = Math.ceil(last.height / 2);
-      const tw = Math.ceil(ow / 2),
-        th = Math.ceil(oh / 2);
-      if (Math.min(nw, nh, tw, th) >= 2 * p && samples.length < MAX_LEVELS) {
-        samples.push(downsample(last, null).image);
-        sizes.push([tw, th]);
-      }
-    }
+    if (!quilt && checked.levels === undefined && samples.length < MAX_LEVELS) addCoarserLevel(2 * p);
   }
   samples.reverse();
   sizes.reverse();
