@@ -80,6 +80,18 @@ const CEILING_MACS = CEILING_N ** 3;
 
 export type GenKind = 'unet' | 'resnet';
 
+/** DeepFill's bench mask: a centred hole half the image's side, [1, size, size, 1]. */
+export function centredHoleMask(size: number): tf.Tensor4D {
+  return tf.tidy(() =>
+    tf.pad(tf.ones([1, size / 2, size / 2, 1]), [
+      [0, 0],
+      [size / 4, size / 4],
+      [size / 4, size / 4],
+      [0, 0],
+    ]),
+  ) as tf.Tensor4D;
+}
+
 export function makeGenerator(kind: GenKind, size = SIZE): tfl.LayersModel {
   // Same configuration as the PyTorch side: pix2pix defaults (batch norm), no dropout. A fixed
   // input shape, so every layer's shape is known to `convMacs`.
@@ -757,15 +769,7 @@ async function deepfillCase(what: 'fwd' | 'step'): Promise<NetworkCase> {
       setup: async () => {
         G = gatedInpaintingGenerator({ cnum: 48, inputShape: [SIZE, SIZE], seed: 1 });
         image = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-        // A centred hole of half the size.
-        mask = tf.tidy(() =>
-          tf.pad(tf.ones([1, SIZE / 2, SIZE / 2, 1]), [
-            [0, 0],
-            [SIZE / 4, SIZE / 4],
-            [SIZE / 4, SIZE / 4],
-            [0, 0],
-          ]),
-        ) as tf.Tensor4D;
+        mask = centredHoleMask(SIZE);
         if (what === 'step') {
           D = snPatchGANDiscriminator({ inputShape: [SIZE, SIZE], seed: 2 });
           trainer = new InpaintingTrainer({ generator: G, discriminator: D });

@@ -16,7 +16,7 @@ import { gatedInpaintingGenerator } from '../src/models/gated-inpainting-generat
 import { snPatchGANDiscriminator } from '../src/models/sn-patchgan-discriminator';
 import { InpaintingTrainer } from '../src/training/inpainting-trainer';
 import { Pix2PixTrainer } from '../src/training/pix2pix-trainer';
-import { makeDiscriminator, makeGenerator, type GenKind } from './networks.bench';
+import { centredHoleMask, makeDiscriminator, makeGenerator, type GenKind } from './networks.bench';
 import { printProfile, profileKernels } from './kernel-profile';
 import type { Benchmark, BenchCase } from './types';
 
@@ -75,14 +75,7 @@ async function pix2pix(kind: GenKind): Promise<BenchCase> {
 async function deepfill(what: 'fwd' | 'step'): Promise<BenchCase> {
   const G = gatedInpaintingGenerator({ cnum: 48, inputShape: [SIZE, SIZE], seed: 1 });
   const image = tf.randomUniform([1, SIZE, SIZE, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-  const mask = tf.tidy(() =>
-    tf.pad(tf.ones([1, SIZE / 2, SIZE / 2, 1]), [
-      [0, 0],
-      [SIZE / 4, SIZE / 4],
-      [SIZE / 4, SIZE / 4],
-      [0, 0],
-    ]),
-  ) as tf.Tensor4D;
+  const mask = centredHoleMask(SIZE);
   const D = what === 'step' ? snPatchGANDiscriminator({ inputShape: [SIZE, SIZE], seed: 2 }) : undefined;
   const trainer = D == null ? undefined : new InpaintingTrainer({ generator: G, discriminator: D });
   const run = async () => {

@@ -46,6 +46,45 @@ export async function quiltStart(
       bl = o[a + 2]! - sd[b + 2]!;
     return r * r + g * g + bl * bl;
   };
+  /**
+   * The minimum-error path through an overlap `length` pixels long and `width` wide (dynamic
+   * programming; the path moves at most one pixel across per step along), `cost(along, across)`
+   * each pixel's error; `mark(along, across)` is called for every pixel before the path.
+   */
+  const minErrorCut = (
+    length: number,
+    width: number,
+    cost: (along: number, across: number) => number,
+    mark: (along: number, across: number) => void,
+  ): void => {
+    for (let a = 0; a < length; a++) {
+      for (let c = 0; c < width; c++) {
+        let m = 0;
+        let arg = c;
+        if (a > 0) {
+          m = Infinity;
+          for (let d = -1; d <= 1; d++) {
+            const cc = c + d;
+            if (cc < 0 || cc >= width) continue;
+            const v = pathCost[(a - 1) * width + cc]!;
+            if (v < m) {
+              m = v;
+              arg = cc;
+            }
+          }
+        }
+        pathCost[a * width + c] = cost(a, c) + m;
+        from[a * width + c] = arg;
+      }
+    }
+    let c = 0;
+    for (let k = 1; k < width; k++)
+      if (pathCost[(length - 1) * width + k]! < pathCost[(length - 1) * width + c]!) c = k;
+    for (let a = length - 1; a >= 0; a--) {
+      for (let k = 0; k < c; k++) mark(a, k);
+      c = from[a * width + c]!;
+    }
+  };
   for (let by = 0; by < H; by += step) {
     for (let bx = 0; bx < W; bx += step) {
       const tw = Math.min(tile, W - bx);
@@ -79,62 +118,21 @@ export async function quiltStart(
       const sy = Math.floor(chosen / cx) * stride;
       // keep[y * tile + x] = 1: the pixel placed before stays (it lies before the cut).
       keep.fill(0);
-      if (left > 0) {
-        for (let y = 0; y < th; y++) {
-          for (let x = 0; x < left; x++) {
-            let m = 0;
-            let arg = x;
-            if (y > 0) {
-              m = Infinity;
-              for (let d = -1; d <= 1; d++) {
-                const xx = x + d;
-                if (xx < 0 || xx >= left) continue;
-                const v = pathCost[(y - 1) * left + xx]!;
-                if (v < m) {
-                  m = v;
-                  arg = xx;
-                }
-              }
-            }
-            pathCost[y * left + x] = diff(bx + x, by + y, sx + x, sy + y) + m;
-            from[y * left + x] = arg;
-          }
-        }
-        let c = 0;
-        for (let x = 1; x < left; x++) if (pathCost[(th - 1) * left + x]! < pathCost[(th - 1) * left + c]!) c = x;
-        for (let y = th - 1; y >= 0; y--) {
-          for (let x = 0; x < c; x++) keep[y * tile + x] = 1;
-          c = from[y * left + c]!;
-        }
-      }
-      if (top > 0) {
-        for (let x = 0; x < tw; x++) {
-          for (let y = 0; y < top; y++) {
-            let m = 0;
-            let arg = y;
-            if (x > 0) {
-              m = Infinity;
-              for (let d = -1; d <= 1; d++) {
-                const yy = y + d;
-                if (yy < 0 || yy >= top) continue;
-                const v = pathCost[(x - 1) * top + yy]!;
-                if (v < m) {
-                  m = v;
-                  arg = yy;
-                }
-              }
-            }
-            pathCost[x * top + y] = diff(bx + x, by + y, sx + x, sy + y) + m;
-            from[x * top + y] = arg;
-          }
-        }
-        let c = 0;
-        for (let y = 1; y < top; y++) if (pathCost[(tw - 1) * top + y]! < pathCost[(tw - 1) * top + c]!) c = y;
-        for (let x = tw - 1; x >= 0; x--) {
-          for (let y = 0; y < c; y++) keep[y * tile + x] = 1;
-          c = from[x * top + c]!;
-        }
-      }
+      const tileCost = (x: number, y: number) => diff(bx + x, by + y, sx + x, sy + y);
+      // The left overlap is cut from top to bottom, the top one from left to right.
+      if (left > 0)
+        minErrorCut(
+          th,
+          left,
+          (y, x) => tileCost(x, y),
+          (y, x) => {
+            keep[y * tile + x] = 1;
+          },
+        );
+      if (top > 0)
+        minErrorCut(tw, top, tileCost, (x, y) => {
+          keep[y * tile + x] = 1;
+        });
       for (let y = 0; y < th; y++) {
         for (let x = 0; x < tw; x++) {
           if (keep[y * tile + x] !== 0) continue;
